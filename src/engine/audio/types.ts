@@ -1,0 +1,35 @@
+import type { FrameMs } from './format.js';
+
+/**
+ * Capture side: pushes one frame at a time (push to send). `pcm` is exactly
+ * samplesPerFrame(frameMs) samples of 48 kHz mono; the callee must not keep
+ * a reference past the call unless it copies (sources may reuse buffers).
+ * `captureTimeNs` is the monotonic time of the frame's first sample.
+ */
+export type FrameHandler = (pcm: Int16Array, captureTimeNs: bigint) => void;
+
+export interface AudioSource {
+  readonly frameMs: FrameMs;
+  /** Start delivering frames. Rejects with a clear Error if the input cannot open. */
+  start(onFrame: FrameHandler): Promise<void>;
+  /** Stop delivering; resolves once no further frame will be delivered. */
+  stop(): Promise<void>;
+  /** Called once when a finite source (a WAV without loop) runs out. */
+  onEnd?: (() => void) | undefined;
+}
+
+/**
+ * Playback side: the sink owns the playback clock and pulls one frame each
+ * period (pull to play). `pull` must return exactly samplesPerFrame(frameMs)
+ * samples; `playTimeNs` is the monotonic time the frame is due to be heard.
+ */
+export type FramePuller = (playTimeNs: bigint) => Int16Array;
+
+export interface AudioSink {
+  readonly frameMs: FrameMs;
+  start(pull: FramePuller): Promise<void>;
+  /** Stop pulling and flush/close; after it resolves an output file is complete and valid. */
+  stop(): Promise<void>;
+  /** Output underflows so far (device sinks), 0 for files. */
+  readonly underflows: number;
+}

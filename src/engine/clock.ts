@@ -1,0 +1,174 @@
+/**
+ * Time for the media path, injectable so that unit tests are deterministic.
+ *
+ * All times are milliseconds on a monotonic clock (fractional values allowed).
+ * `monotonicClock` reads `process.hrtime.bigint()`, which on Linux is the
+ * machine-wide CLOCK_MONOTONIC: separate processes can compare its readings,
+ * which is what cross-process latency measurement relies on (DESIGN.md §6).
+ */
+export interface Clock {
+  /** Monotonic time in milliseconds. */
+  now(): number;
+  /** Monotonic time in nanoseconds (for stats anchors shared across processes). */
+  nowNs(): bigint;
+  /** Run `fn` once after `delayMs` (clamped at 0). */
+  setTimer(fn: () => void, delayMs: number): TimerHandle;
+  clearTimer(handle: TimerHandle): void;
+}
+
+export interface TimerHandle {
+  readonly id: number;
+}
+
+let nextTimerId = 1;
+
+class MonotonicClock implements Clock {
+  private readonly timers = new Map<number, NodeJS.Timeout>();
+
+  now(): number {
+    return Number(process.hrtime.bigint()) / 1e6;
+  }
+
+  nowNs(): bigint {
+    return process.hrtime.bigint();
+  }
+
+  setTimer(fn: () => void, delayMs: number): TimerHandle {
+    const id = nextTimerId++;
+    const t = setTimeout(() => {
+      this.timers.delete(id);
+      fn();
+    }, Math.max(0, delayMs));
+    this.timers.set(id, t);
+    return { id };
+  }
+
+  clearTimer(handle: TimerHandle): void {
+    const t = this.timers.get(handle.id);
+    if (t !== undefined) {
+      clearTimeout(t);
+      this.timers.delete(handle.id);
+    }
+  }
+}
+
+/** The real clock. */
+export const monotonicClock: Clock = new MonotonicClock();
+
+/**
+ * A clock that only moves when told to. Timers fire in due-time order during
+ * `advance()`, each seeing `now()` equal to its own due time.
+ */
+export class ManualClock implements Clock {
+  private timeMs: number;
+  private readonly timers = new Map<number, { dueMs: number; seq: number; fn: () => void }>();
+  private seq = 0;
+
+  constructor(startMs = 0) {
+    this.timeMs = startMs;
+  }
+
+  now(): number {
+    return this.timeMs;
+  }
+
+  nowNs(): bigint {
+    return BigInt(Math.round(this.timeMs * 1e6));
+  }
+
+  setTimer(fn: () => void, delayMs: number): TimerHandle {
+    const id = nextTimerId++;
+    this.timers.set(id, { dueMs: this.timeMs + Math.max(0, delayMs), seq: this.seq++, fn });
+    return { id };
+  }
+
+  clearTimer(handle: TimerHandle): void {
+    this.timers.delete(handle.id);
+  }
+
+  /** Number of timers still pending. */
+  get pendingTimers(): number {
+    return this.timers.size;
+  }
+
+  /** Move time forward by `ms`, firing every timer that falls due on the way. */
+  advance(ms: number): void {
+    const target = this.timeMs + ms;
+    for (;;) {
+      let nextId = -1;
+      let next: { dueMs: number; seq: number; fn: () => void } | undefined;
+      for (const [id, t] of this.timers) {
+        if (t.dueMs <= target && (next === undefined || t.dueMs < next.dueMs || (t.dueMs === next.dueMs && t.seq < next.seq))) {
+          next = t;
+          nextId = id;
+        }
+      }
+      if (next === undefined) break;
+      this.timers.delete(nextId);
+      this.timeMs = Math.max(this.timeMs, next.dueMs);
+      next.fn();
+    }
+    this.timeMs = target;
+  }
+}
+
+/**
+ * Calls `onTick(index)` every `periodMs`, drift-free: tick n is due at
+ * start + n·periodMs, computed from the start time rather than by chaining
+ * relative delays, so timer lateness never accumulates. When the process was
+ * stalled past several periods, the missed ticks are delivered at once (the
+ * caller decides whether to catch up or drop), up to `maxBurst` per wake-up.
+ */
+export class FramePacer {
+  private startMs = 0;
+  private index = 0;
+  private timer: TimerHandle | undefined;
+  private running = false;
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly periodMs: number,
+    private readonly onTick: (index: number, dueMs: number) => void,
+    private readonly maxBurst = 50,
+  ) {
+    if (!(periodMs > 0)) throw new RangeError(`periodMs must be > 0, got ${periodMs}`);
+  }
+
+  /** Start ticking; the first tick fires immediately (index 0 at the start time). */
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.startMs = this.clock.now();
+    this.index = 0;
+    this.run();
+  }
+
+  stop(): void {
+    this.running = false;
+    if (this.timer !== undefined) this.clock.clearTimer(this.timer);
+    this.timer = undefined;
+  }
+
+  get isRunning(): boolean {
+    return this.running;
+  }
+
+  /** Monotonic time (ms) at which tick 0 was due. */
+  get startTimeMs(): number {
+    return this.startMs;
+  }
+
+  private run(): void {
+    this.timer = undefined;
+    const now = this.clock.now();
+    let burst = 0;
+    while (this.running && this.startMs + this.index * this.periodMs <= now && burst < this.maxBurst) {
+      const i = this.index++;
+      burst++;
+      this.onTick(i, this.startMs + i * this.periodMs);
+    }
+    if (!this.running) return;
+    const dueMs = this.startMs + this.index * this.periodMs;
+    this.timer = this.clock.setTimer(() => this.run(), dueMs - this.clock.now());
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * The one small interface between the engine and whatever drives it (the Ink
+ * UI, the headless CLI, tests). Actions go in, snapshots come out. Nothing in
+ * here knows about React or yargs, and the UI never reaches past it.
+ */
+
+/** Connection state of one peer-to-peer link. */
+export type PeerConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'failed' | 'closed';
+
+/** Where the local session is in its life. */
+export type SessionPhase =
+  | 'connecting-server'
+  | 'waiting-for-peers'
+  | 'in-call'
+  | 'reconnecting-server'
+  | 'leaving'
+  | 'left'
+  | 'failed';
+
+export interface PeerView {
+  readonly id: string;
+  readonly name: string;
+  readonly state: PeerConnectionState;
+  readonly speaking: boolean;
+  /** Recent output level of this peer's stream, 0..1 (linear peak of the last frames). */
+  readonly level: number;
+  /** Per-peer playback gain, 0..200 %. */
+  readonly volumePercent: number;
+  /** Muted for me only (the peer still hears everyone). */
+  readonly mutedByMe: boolean;
+  /** Packets lost as a percentage of packets expected (own sequence tracking). */
+  readonly lossPercent: number;
+  /** Current jitter-buffer delay in ms. */
+  readonly jitterBufferMs: number;
+  /** Round-trip time from RTCP when known, else null. */
+  readonly rttMs: number | null;
+  readonly packetsReceived: number;
+  readonly packetsLost: number;
+  readonly packetsLate: number;
+  readonly framesConcealed: number;
+}
+
+export interface SelfView {
+  readonly name: string;
+  /** Microphone level, 0..1. */
+  readonly micLevel: number;
+  readonly speaking: boolean;
+  readonly muted: boolean;
+  readonly deafened: boolean;
+  readonly pushToTalk: boolean;
+  /** In push-to-talk mode: whether the talk key is currently held/toggled on. */
+  readonly talking: boolean;
+}
+
+export interface SessionError {
+  readonly message: string;
+  /** What the user can try, e.g. "check --server" or "use --output file.wav". */
+  readonly hint?: string;
+}
+
+export interface SessionSnapshot {
+  readonly roomCode: string;
+  readonly serverUrl: string;
+  readonly phase: SessionPhase;
+  readonly self: SelfView;
+  readonly peers: readonly PeerView[];
+  readonly error?: SessionError;
+  /** Where log lines go while a UI owns the terminal, if anywhere. */
+  readonly logFile?: string;
+}
+
+export type SessionAction =
+  | { readonly type: 'toggle-mute' }
+  | { readonly type: 'toggle-deafen' }
+  | { readonly type: 'set-peer-volume'; readonly peerId: string; readonly volumePercent: number }
+  | { readonly type: 'toggle-peer-mute'; readonly peerId: string }
+  | { readonly type: 'set-push-to-talk'; readonly enabled: boolean }
+  | { readonly type: 'talk'; readonly pressed: boolean }
+  | { readonly type: 'leave' };
+
+export interface SessionController {
+  /** The current state; cheap to call, returns an immutable object. */
+  snapshot(): SessionSnapshot;
+  /** Called on every change (the caller throttles redraws). Returns an unsubscribe function. */
+  subscribe(listener: (snapshot: SessionSnapshot) => void): () => void;
+  dispatch(action: SessionAction): void;
+  /** Leave the room cleanly: peers told, files finalized, resources released. */
+  leave(): Promise<void>;
+}
