@@ -1,0 +1,188 @@
+/**
+ * Audio analysis for tests and benchmarks: does an output contain an input
+ * (normalized cross-correlation), and where are the clicks (latency).
+ * Not used on the media path.
+ */
+import FFT from 'fft.js';
+
+export function toFloat(x: Int16Array): Float32Array {
+  const out = new Float32Array(x.length);
+  for (let i = 0; i < x.length; i++) out[i] = x[i]! / 32768;
+  return out;
+}
+
+/**
+ * Box-filter then keep every `factor`-th sample. Crude, but enough to bring
+ * speech to 8 kHz for correlation (Opus keeps the speech band well).
+ */
+export function decimate(x: Float32Array, factor: number): Float32Array {
+  const n = Math.floor(x.length / factor);
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    let s = 0;
+    for (let k = 0; k < factor; k++) s += x[i * factor + k]!;
+    out[i] = s / factor;
+  }
+  return out;
+}
+
+function nextPow2(n: number): number {
+  let p = 4;
+  while (p < n) p *= 2;
+  return p;
+}
+
+export interface CorrelationPeak {
+  /** Offset of `ref` inside `sig`, in samples of the arrays given. */
+  lag: number;
+  /** Normalized cross-correlation at that lag, -1..1. */
+  value: number;
+}
+
+/**
+ * Slide `ref` over `sig` (ref fully inside sig) and return the lag with the
+ * highest normalized cross-correlation
+ *   ncc(l) = Σ ref[n]·sig[n+l] / sqrt(Σ ref² · Σ sig[n+l]²)
+ * computed with one FFT-based cross-correlation and prefix sums of energy.
+ */
+export function findInSignal(ref: Float32Array, sig: Float32Array): CorrelationPeak {
+  if (ref.length === 0 || sig.length < ref.length) return { lag: 0, value: 0 };
+  const size = nextPow2(sig.length + ref.length);
+  const fft = new FFT(size);
+  const a = new Float64Array(size);
+  const b = new Float64Array(size);
+  a.set(sig);
+  // Time-reverse ref so that convolution becomes correlation.
+  for (let i = 0; i < ref.length; i++) b[i] = ref[ref.length - 1 - i]!;
+  const A = fft.createComplexArray() as number[];
+  const B = fft.createComplexArray() as number[];
+  fft.realTransform(A, a);
+  fft.completeSpectrum(A);
+  fft.realTransform(B, b);
+  fft.completeSpectrum(B);
+  const P = fft.createComplexArray() as number[];
+  for (let i = 0; i < size; i++) {
+    const ar = A[2 * i]!, ai = A[2 * i + 1]!, br = B[2 * i]!, bi = B[2 * i + 1]!;
+    P[2 * i] = ar * br - ai * bi;
+    P[2 * i + 1] = ar * bi + ai * br;
+  }
+  const conv = fft.createComplexArray() as number[];
+  fft.inverseTransform(conv, P);
+
+  let refEnergy = 0;
+  for (let i = 0; i < ref.length; i++) refEnergy += ref[i]! * ref[i]!;
+  const prefix = new Float64Array(sig.length + 1);
+  for (let i = 0; i < sig.length; i++) prefix[i + 1] = prefix[i]! + sig[i]! * sig[i]!;
+
+  let best: CorrelationPeak = { lag: 0, value: 0 };
+  for (let lag = 0; lag + ref.length <= sig.length; lag++) {
+    const cross = conv[2 * (lag + ref.length - 1)]!;
+    const sigEnergy = prefix[lag + ref.length]! - prefix[lag]!;
+    const denom = Math.sqrt(refEnergy * sigEnergy);
+    const value = denom > 1e-9 ? cross / denom : 0;
+    if (value > best.value) best = { lag, value };
+  }
+  return best;
+}
+
+/**
+ * How strongly a segment of `input` (48 kHz) appears in `output` (48 kHz):
+ * takes `segmentMs` from the input starting at `fromMs`, analyses at 8 kHz.
+ * Returns the peak and the lag in milliseconds.
+ */
+export function presenceOf(
+  input: Int16Array,
+  output: Int16Array,
+  opts: { fromMs?: number; segmentMs?: number } = {},
+): { value: number; lagMs: number } {
+  const factor = 6; // 48 kHz → 8 kHz
+  const from = Math.floor(((opts.fromMs ?? 500) * 48) / factor);
+  const len = Math.floor(((opts.segmentMs ?? 2000) * 48) / factor);
+  const ref = decimate(toFloat(input), factor).subarray(from, from + len);
+  const sig = decimate(toFloat(output), factor);
+  const peak = findInSignal(ref, sig);
+  return { value: peak.value, lagMs: (peak.lag * factor) / 48 - (opts.fromMs ?? 500) };
+}
+
+export interface ClickTrain {
+  samples: Int16Array;
+  /** Sample index where each click starts. */
+  onsets: number[];
+}
+
+/**
+ * Short 1 kHz tone bursts starting at their peak (a sharp onset) (`burstMs`) at `intervalMs` spacing, starting after
+ * `leadMs` of silence. Bursts rather than single impulses: Opus at speech
+ * bitrates smears an impulse, but keeps a burst's onset sharp to ~1 ms.
+ */
+export function makeClickTrain(opts: { durationMs: number; intervalMs?: number; leadMs?: number; burstMs?: number; sampleRate?: number }): ClickTrain {
+  const rate = opts.sampleRate ?? 48_000;
+  const interval = opts.intervalMs ?? 250;
+  const lead = opts.leadMs ?? 200;
+  const burst = Math.round(((opts.burstMs ?? 8) * rate) / 1000);
+  const samples = new Int16Array(Math.round((opts.durationMs * rate) / 1000));
+  const onsets: number[] = [];
+  for (let t = lead; t + interval <= opts.durationMs; t += interval) {
+    const start = Math.round((t * rate) / 1000);
+    onsets.push(start);
+    for (let i = 0; i < burst && start + i < samples.length; i++) {
+      samples[start + i] = Math.round(0.7 * 32767 * Math.cos((2 * Math.PI * 1000 * i) / rate));
+    }
+  }
+  return { samples, onsets };
+}
+
+/**
+ * Onsets in `x`: the first sample whose magnitude exceeds `threshold` (of full
+ * scale) after at least `quietMs` below it.
+ */
+export function detectOnsets(x: Int16Array, opts: { threshold?: number; quietMs?: number; sampleRate?: number } = {}): number[] {
+  const rate = opts.sampleRate ?? 48_000;
+  const thr = (opts.threshold ?? 0.2) * 32768;
+  const quiet = Math.round(((opts.quietMs ?? 60) * rate) / 1000);
+  const onsets: number[] = [];
+  let lastLoud = -Infinity;
+  for (let i = 0; i < x.length; i++) {
+    if (Math.abs(x[i]!) >= thr) {
+      if (i - lastLoud > quiet) onsets.push(i);
+      lastLoud = i;
+    }
+  }
+  return onsets;
+}
+
+/**
+ * Pair each input onset with the first output onset within `windowMs` after
+ * it (after shifting output by `offsetSamples`, the difference between the
+ * two files' start times) and return the delays in ms.
+ */
+export function matchOnsets(inputOnsets: number[], outputOnsets: number[], opts: { offsetSamples?: number; windowMs?: number; sampleRate?: number } = {}): number[] {
+  const rate = opts.sampleRate ?? 48_000;
+  const window = ((opts.windowMs ?? 200) * rate) / 1000;
+  const offset = opts.offsetSamples ?? 0;
+  const delays: number[] = [];
+  let j = 0;
+  for (const onset of inputOnsets) {
+    while (j < outputOnsets.length && outputOnsets[j]! + offset < onset) j++;
+    const candidate = outputOnsets[j];
+    if (candidate !== undefined && candidate + offset - onset <= window) {
+      delays.push(((candidate + offset - onset) * 1000) / rate);
+      j++;
+    }
+  }
+  return delays;
+}
+
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return NaN;
+  const s = [...values].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return NaN;
+  const s = [...values].sort((a, b) => a - b);
+  const idx = Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1));
+  return s[idx]!;
+}
