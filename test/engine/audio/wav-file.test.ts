@@ -1,0 +1,105 @@
+import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import wavefile from 'wavefile';
+import { AudioFileError, WavFileWriter, readWavMono48k, writeWav } from '../../../src/engine/audio/wav-file.js';
+
+const fixtures = fileURLToPath(new URL('../../../fixtures/', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'rt-wavfile-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function sine(freqHz: number, sampleRate: number, count: number, amplitude: number): Float64Array {
+  return Float64Array.from({ length: count }, (_, i) => amplitude * Math.sin((2 * Math.PI * freqHz * i) / sampleRate));
+}
+
+/** Zero crossings per second ≈ 2 × frequency. */
+function estimateFrequencyHz(pcm: Int16Array, sampleRate = 48000): number {
+  let crossings = 0;
+  for (let i = 1; i < pcm.length; i++) if ((pcm[i - 1]! < 0) !== (pcm[i]! < 0)) crossings++;
+  return crossings / 2 / (pcm.length / sampleRate);
+}
+
+describe('readWavMono48k', () => {
+  it('reads a 48 kHz mono fixture unchanged', async () => {
+    const pcm = await readWavMono48k(join(fixtures, 'speech-a.wav'));
+    expect(pcm.length).toBe(240_000); // exactly 5 s
+    expect(pcm.some((v) => Math.abs(v) > 10_000)).toBe(true); // speech, not silence
+  });
+
+  it('converts the 44.1 kHz stereo fixture to 48 kHz mono of the same duration', async () => {
+    const pcm = await readWavMono48k(join(fixtures, 'speech-44k1-stereo.wav'));
+    expect(Math.abs(pcm.length - 72_000)).toBeLessThanOrEqual(2); // 1.5 s at 48 kHz
+  });
+
+  it('resamples frequency-correctly and downmixes by averaging (24-bit stereo 22.05 kHz)', async () => {
+    const rate = 22050;
+    const left = sine(1000, rate, rate, 0.8 * 8388607);
+    const right = left.map((v) => v * 0.5); // averaged: 0.6 of full-scale peak
+    const w = new wavefile.WaveFile();
+    w.fromScratch(2, rate, '24', [left, right]);
+    const path = join(dir, 'tone-22k-24bit-stereo.wav');
+    writeFileSync(path, w.toBuffer());
+    const pcm = await readWavMono48k(path);
+    expect(Math.abs(pcm.length - 48000)).toBeLessThanOrEqual(3);
+    expect(estimateFrequencyHz(pcm.subarray(1000, 47000))).toBeCloseTo(1000, -1);
+    const peak = Math.max(...pcm.subarray(1000, 47000).map(Math.abs)) / 32767;
+    expect(peak).toBeGreaterThan(0.57);
+    expect(peak).toBeLessThan(0.63);
+  });
+
+  it('names the path and reason for a missing file', async () => {
+    const path = join(dir, 'nope.wav');
+    const err = await readWavMono48k(path).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AudioFileError);
+    expect((err as Error).message).toContain(path);
+    expect((err as Error).message).toContain('file not found');
+  });
+
+  it('names the path and reason for a file that is not a WAV', async () => {
+    const path = join(dir, 'text.wav');
+    writeFileSync(path, 'hello, I am not audio at all, just some text');
+    const err = await readWavMono48k(path).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AudioFileError);
+    expect((err as Error).message).toMatch(/text\.wav.*not a readable WAV file/);
+  });
+
+  it('rejects a directory with a clear reason', async () => {
+    const err = await readWavMono48k(dir).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AudioFileError);
+    expect((err as Error).message).toContain('directory');
+  });
+});
+
+describe('writeWav / WavFileWriter', () => {
+  it('writeWav round-trips through readWavMono48k', async () => {
+    const path = join(dir, 'roundtrip.wav');
+    const samples = Int16Array.from({ length: 4800 }, (_, i) => ((i * 37) % 65536) - 32768);
+    await writeWav(path, samples);
+    expect(await readWavMono48k(path)).toEqual(samples);
+  });
+
+  it('streams chunks into a valid file whose header sizes match the data', async () => {
+    const path = join(dir, 'streamed.wav');
+    const writer = await WavFileWriter.create(path);
+    const chunk = Int16Array.from({ length: 960 }, (_, i) => i - 480);
+    for (let i = 0; i < 10; i++) writer.write(chunk);
+    await writer.close();
+    await writer.close(); // idempotent
+    const bytes = readFileSync(path);
+    expect(bytes.length).toBe(44 + 9600 * 2);
+    expect(bytes.readUInt32LE(4)).toBe(bytes.length - 8); // RIFF size
+    expect(bytes.readUInt32LE(40)).toBe(9600 * 2); // data size
+    const back = await readWavMono48k(path);
+    expect(back.length).toBe(9600);
+    expect(back.subarray(960, 1920)).toEqual(chunk);
+  });
+
+  it('rejects with AudioFileError when the file cannot be created', async () => {
+    const path = join(dir, 'missing-dir', 'out.wav');
+    const err = await WavFileWriter.create(path).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AudioFileError);
+    expect((err as Error).message).toContain(path);
+  });
+});
