@@ -1,0 +1,79 @@
+/**
+ * `roundtable serve [--host 127.0.0.1] [--port 8787] [--max-peers 8] [--json]`
+ * Runs the signaling server in the foreground until SIGTERM/SIGINT, then
+ * shuts down gracefully (peers are told, sockets closed).
+ */
+import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
+import { createLogger } from '../../log.js';
+import {
+  DEFAULT_HEARTBEAT_MS,
+  DEFAULT_HOST,
+  DEFAULT_LIMITS,
+  DEFAULT_MAX_PEERS_PER_ROOM,
+  DEFAULT_PORT,
+  startSignalingServer,
+} from '../../server/index.js';
+
+export interface ServeArgs {
+  host: string;
+  port: number;
+  'max-peers': number;
+  'max-connections-per-ip': number;
+  'heartbeat-ms': number;
+  json: boolean;
+}
+
+export const serveCommand: CommandModule<object, ServeArgs> = {
+  command: 'serve',
+  describe: 'Run the signaling server (peers meet here; audio never passes through it)',
+  builder: (y: Argv<object>) =>
+    y
+      .option('host', { type: 'string', default: DEFAULT_HOST, describe: 'Address to listen on (0.0.0.0 for all interfaces)' })
+      .option('port', { type: 'number', default: DEFAULT_PORT, describe: 'TCP port (0 = any free port)' })
+      .option('max-peers', { type: 'number', default: DEFAULT_MAX_PEERS_PER_ROOM, describe: 'Peers allowed per room' })
+      .option('max-connections-per-ip', { type: 'number', default: DEFAULT_LIMITS.maxConnectionsPerIp, describe: 'Concurrent connections per client IP' })
+      .option('heartbeat-ms', { type: 'number', default: DEFAULT_HEARTBEAT_MS, describe: 'Heartbeat period; silent peers are dropped after two' })
+      .option('json', { type: 'boolean', default: false, describe: 'Log JSON lines instead of text' })
+      .check((a) => {
+        if (!Number.isInteger(a.port) || a.port < 0 || a.port > 65535) throw new Error(`--port must be 0..65535, got ${a.port}`);
+        if (!Number.isInteger(a['max-peers']) || a['max-peers'] < 2) throw new Error(`--max-peers must be an integer >= 2, got ${a['max-peers']}`);
+        if (!(a['max-connections-per-ip'] >= 1)) throw new Error('--max-connections-per-ip must be >= 1');
+        if (!(a['heartbeat-ms'] >= 100)) throw new Error('--heartbeat-ms must be >= 100');
+        return true;
+      }) as unknown as Argv<ServeArgs>,
+  handler: async (args: ArgumentsCamelCase<ServeArgs>) => {
+    const logger = createLogger({ json: args.json });
+    let server;
+    try {
+      server = await startSignalingServer({
+        host: args.host,
+        port: args.port,
+        maxPeersPerRoom: args['max-peers'],
+        heartbeatMs: args['heartbeat-ms'],
+        limits: { maxConnectionsPerIp: args['max-connections-per-ip'] },
+        logger,
+      });
+    } catch (err) {
+      logger.error('serve-failed', { error: err instanceof Error ? err.message : String(err) });
+      await logger.close();
+      process.exitCode = 1;
+      return;
+    }
+    const running = server;
+    await new Promise<void>((resolve) => {
+      let stopping = false;
+      const stop = (signal: NodeJS.Signals): void => {
+        if (stopping) return;
+        stopping = true;
+        logger.info('signal-received', { signal });
+        running.close().then(resolve, (err: unknown) => {
+          logger.error('shutdown-failed', { error: err instanceof Error ? err.message : String(err) });
+          resolve();
+        });
+      };
+      process.once('SIGTERM', stop);
+      process.once('SIGINT', stop);
+    });
+    await logger.close();
+  },
+};

@@ -1,0 +1,183 @@
+/**
+ * Signaling messages: JSON text frames over one WebSocket, each with a
+ * protocol version `v` and a `type`. Both ends validate every frame with these
+ * schemas; anything that does not parse is answered with an `error` message.
+ *
+ * Client → server: join, signal {to, payload}, lock, unlock, ping, pong.
+ * Server → client: joined {selfId, peers}, peer-joined, peer-left,
+ *   signal {from, payload}, lock / unlock {by}, error {code, message}, ping, pong.
+ *
+ * Identity: the client chooses its own random `peerId` and proves ownership
+ * across reconnects with a random `token` (only its hash is kept by the
+ * server). A client that reconnects after a signaling outage rejoins with the
+ * same id, so the mesh recognises it and keeps the existing peer connection.
+ * Payloads (`payload`, `hello`) are opaque sealed blobs (room-crypto.ts).
+ */
+import { z } from 'zod';
+import { PROTOCOL_VERSION } from './version.js';
+
+export { PROTOCOL_VERSION };
+
+/** Largest sealed blob (base64url chars) a signal may carry: an SDP with many candidates fits easily. */
+export const MAX_PAYLOAD_CHARS = 48 * 1024;
+/** Largest sealed hello blob (display name and small metadata). */
+export const MAX_HELLO_CHARS = 1024;
+
+const base64url = /^[A-Za-z0-9_-]+$/u;
+export const peerIdSchema = z.string().min(16).max(64).regex(base64url, 'must be base64url');
+export const roomIdSchema = z.string().min(16).max(128).regex(base64url, 'must be base64url');
+const tokenSchema = z.string().min(16).max(128).regex(base64url, 'must be base64url');
+const blobSchema = z.string().min(1).max(MAX_PAYLOAD_CHARS).regex(base64url, 'must be base64url');
+const helloSchema = z.string().min(1).max(MAX_HELLO_CHARS).regex(base64url, 'must be base64url');
+const v = z.literal(PROTOCOL_VERSION);
+const tsSchema = z.number().finite().optional();
+
+export const ERROR_CODES = [
+  'bad-json',
+  'bad-message',
+  'binary-not-supported',
+  'unsupported-version',
+  'too-large',
+  'rate-limited',
+  'too-many-connections',
+  'join-rate-limited',
+  'not-joined',
+  'already-joined',
+  'room-locked',
+  'room-full',
+  'too-many-rooms',
+  'peer-id-taken',
+  'unknown-peer',
+  'shutting-down',
+  'internal',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** Why a peer left, so the mesh can keep a healthy P2P link through a mere signaling drop. */
+export const LEAVE_REASONS = ['left', 'disconnected', 'timeout', 'replaced'] as const;
+export type LeaveReason = (typeof LEAVE_REASONS)[number];
+
+// ---- client → server ----
+
+export const joinMessageSchema = z.object({
+  v,
+  type: z.literal('join'),
+  roomId: roomIdSchema,
+  peerId: peerIdSchema,
+  token: tokenSchema,
+  hello: helloSchema.optional(),
+});
+export const signalToMessageSchema = z.object({ v, type: z.literal('signal'), to: peerIdSchema, payload: blobSchema });
+export const lockMessageSchema = z.object({ v, type: z.literal('lock') });
+export const unlockMessageSchema = z.object({ v, type: z.literal('unlock') });
+export const pingMessageSchema = z.object({ v, type: z.literal('ping'), ts: tsSchema });
+export const pongMessageSchema = z.object({ v, type: z.literal('pong'), ts: tsSchema });
+
+export const clientMessageSchema = z.discriminatedUnion('type', [
+  joinMessageSchema,
+  signalToMessageSchema,
+  lockMessageSchema,
+  unlockMessageSchema,
+  pingMessageSchema,
+  pongMessageSchema,
+]);
+export type ClientMessage = z.infer<typeof clientMessageSchema>;
+export type JoinMessage = z.infer<typeof joinMessageSchema>;
+
+// ---- server → client ----
+
+export const peerInfoSchema = z.object({ id: peerIdSchema, hello: helloSchema.optional() });
+export type PeerInfo = z.infer<typeof peerInfoSchema>;
+
+export const joinedMessageSchema = z.object({
+  v,
+  type: z.literal('joined'),
+  selfId: peerIdSchema,
+  peers: z.array(peerInfoSchema).max(256),
+  locked: z.boolean(),
+  /** Server heartbeat period, so the client can tell a dead server from a quiet one. */
+  heartbeatMs: z.number().int().positive(),
+  /** True when this join took over a session the server still held for this id (fast reconnect). */
+  resumed: z.boolean(),
+});
+export const peerJoinedMessageSchema = z.object({ v, type: z.literal('peer-joined'), id: peerIdSchema, hello: helloSchema.optional() });
+export const peerLeftMessageSchema = z.object({ v, type: z.literal('peer-left'), id: peerIdSchema, reason: z.enum(LEAVE_REASONS) });
+export const signalFromMessageSchema = z.object({ v, type: z.literal('signal'), from: peerIdSchema, payload: blobSchema });
+export const lockedMessageSchema = z.object({ v, type: z.literal('lock'), by: peerIdSchema });
+export const unlockedMessageSchema = z.object({ v, type: z.literal('unlock'), by: peerIdSchema });
+export const errorMessageSchema = z.object({
+  v,
+  type: z.literal('error'),
+  code: z.enum(ERROR_CODES),
+  message: z.string().max(1000),
+});
+
+export const serverMessageSchema = z.discriminatedUnion('type', [
+  joinedMessageSchema,
+  peerJoinedMessageSchema,
+  peerLeftMessageSchema,
+  signalFromMessageSchema,
+  lockedMessageSchema,
+  unlockedMessageSchema,
+  errorMessageSchema,
+  pingMessageSchema,
+  pongMessageSchema,
+]);
+export type ServerMessage = z.infer<typeof serverMessageSchema>;
+export type JoinedMessage = z.infer<typeof joinedMessageSchema>;
+export type ErrorMessage = z.infer<typeof errorMessageSchema>;
+
+/** Distributes Omit over a union so each message keeps its own shape. */
+type WithoutV<T> = T extends unknown ? Omit<T, 'v'> : never;
+export type ClientMessageBody = WithoutV<ClientMessage>;
+export type ServerMessageBody = WithoutV<ServerMessage>;
+
+export type ParseResult<T> = { ok: true; message: T } | { ok: false; code: ErrorCode; error: string };
+
+function parseWith<T>(schema: z.ZodType<T>, raw: string): ParseResult<T> {
+  let data: unknown;
+  try {
+    data = JSON.parse(raw);
+  } catch {
+    return { ok: false, code: 'bad-json', error: 'frame is not valid JSON' };
+  }
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
+    return { ok: false, code: 'bad-message', error: 'message must be a JSON object' };
+  }
+  const version = (data as { v?: unknown }).v;
+  if (version !== PROTOCOL_VERSION) {
+    return {
+      ok: false,
+      code: 'unsupported-version',
+      error: `protocol version ${describe(version)} not supported (this end speaks v${PROTOCOL_VERSION})`,
+    };
+  }
+  const result = schema.safeParse(data);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const where = issue && issue.path.length > 0 ? issue.path.map(String).join('.') : 'message';
+    return { ok: false, code: 'bad-message', error: `invalid ${where}: ${issue?.message ?? 'does not match any message'}`.slice(0, 300) };
+  }
+  return { ok: true, message: result.data };
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) return '(missing)';
+  const s = typeof value === 'string' ? JSON.stringify(value) : String(value);
+  return s.slice(0, 20);
+}
+
+/** Parse one text frame received by the server. */
+export function parseClientMessage(raw: string): ParseResult<ClientMessage> {
+  return parseWith(clientMessageSchema, raw);
+}
+
+/** Parse one text frame received by the client. */
+export function parseServerMessage(raw: string): ParseResult<ServerMessage> {
+  return parseWith(serverMessageSchema, raw);
+}
+
+/** Serialize a message, adding the protocol version. */
+export function encodeMessage(body: ClientMessageBody | ServerMessageBody): string {
+  return JSON.stringify({ v: PROTOCOL_VERSION, ...body });
+}

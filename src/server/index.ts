@@ -1,0 +1,15 @@
+/** The signaling server (`roundtable serve`). */
+export {
+  startSignalingServer,
+  DEFAULT_HEARTBEAT_MS,
+  DEFAULT_HOST,
+  DEFAULT_MAX_PEERS_PER_ROOM,
+  DEFAULT_PORT,
+  type SignalingServer,
+  type SignalingServerOptions,
+} from './server.js';
+export { DEFAULT_LIMITS, resolveLimits, type ServerLimits } from './limits.js';
+export type { MetricsSnapshot } from './metrics.js';
+export { RoomManager } from './room-manager.js';
+export { Room, type RoomMember } from './room.js';
+export { TokenBucket } from './token-bucket.js';

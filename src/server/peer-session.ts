@@ -1,0 +1,62 @@
+/**
+ * One WebSocket connection on the server: its rate limiter, liveness and,
+ * once joined, its place in a room (it is then the room member for its id).
+ */
+import type { WebSocket } from 'ws';
+import type { Clock } from '../engine/clock.js';
+import type { ErrorCode } from '../protocol/index.js';
+import type { RoomMember } from './room.js';
+import { TokenBucket } from './token-bucket.js';
+
+export class PeerSession implements RoomMember {
+  peerId = '';
+  tokenHash = '';
+  hello: string | undefined;
+  roomId: string | undefined;
+  lastSeenMs: number;
+  /** Set when the session ended for a known reason (timeout, replaced, shutdown). */
+  endReason: 'timeout' | 'replaced' | 'shutdown' | 'too-slow' | undefined;
+  readonly bucket: TokenBucket;
+  private readonly lastNoticeMs = new Map<ErrorCode, number>();
+
+  constructor(
+    readonly ws: WebSocket,
+    readonly ip: string,
+    readonly connId: number,
+    private readonly clock: Clock,
+    messagesPerSec: number,
+    messageBurst: number,
+    private readonly maxBufferedBytes: number,
+  ) {
+    this.lastSeenMs = clock.now();
+    this.bucket = new TokenBucket(clock, messagesPerSec, messageBurst);
+  }
+
+  get joined(): boolean {
+    return this.roomId !== undefined;
+  }
+
+  send(frame: string): void {
+    if (this.ws.readyState !== this.ws.OPEN) return;
+    // A client that does not read its socket must not make the server buffer
+    // without bound: cut it off (its peers are told it left).
+    if (this.ws.bufferedAmount > this.maxBufferedBytes) {
+      this.endReason = 'too-slow';
+      this.ws.terminate();
+      return;
+    }
+    this.ws.send(frame);
+  }
+
+  /**
+   * Whether an error notice for `code` may be sent/logged now: at most one per
+   * `intervalMs` per code, so a flood is not answered with a flood.
+   */
+  mayNotify(code: ErrorCode, intervalMs: number): boolean {
+    const now = this.clock.now();
+    const last = this.lastNoticeMs.get(code);
+    if (last !== undefined && now - last < intervalMs) return false;
+    this.lastNoticeMs.set(code, now);
+    return true;
+  }
+}

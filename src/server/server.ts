@@ -1,0 +1,338 @@
+/**
+ * The signaling server: HTTP (GET /healthz, GET /metrics) and a WebSocket
+ * endpoint on the same port. It routes sealed blobs between peers of the same
+ * room id; it never sees a join code, a room key, an SDP or a name.
+ */
+import { createHash } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { monotonicClock, type Clock } from '../engine/clock.js';
+import { silentLogger, type Logger } from '../log.js';
+import {
+  encodeMessage,
+  parseClientMessage,
+  type ClientMessage,
+  type ErrorCode,
+  type LeaveReason,
+  type ServerMessageBody,
+} from '../protocol/index.js';
+import { resolveLimits, type ServerLimits } from './limits.js';
+import { ServerCounters, type MetricsSnapshot } from './metrics.js';
+import { PeerSession } from './peer-session.js';
+import { RoomManager } from './room-manager.js';
+import { TokenBucket } from './token-bucket.js';
+
+export const DEFAULT_PORT = 8787;
+export const DEFAULT_HOST = '127.0.0.1';
+export const DEFAULT_MAX_PEERS_PER_ROOM = 8;
+/**
+ * Heartbeat period. A quiet peer is pinged after one period of silence and
+ * removed after two (checked every half period), so a dead peer is gone and
+ * announced within 2.5 periods = 3.75 s, inside the 5 s the spec allows.
+ */
+export const DEFAULT_HEARTBEAT_MS = 1500;
+/** Minimum spacing of repeated error notices and log lines per connection and code. */
+const NOTICE_INTERVAL_MS = 1000;
+const SHUTDOWN_GRACE_MS = 1000;
+
+export interface SignalingServerOptions {
+  host?: string;
+  port?: number;
+  maxPeersPerRoom?: number;
+  limits?: Partial<ServerLimits>;
+  logger?: Logger;
+  heartbeatMs?: number;
+  clock?: Clock;
+}
+
+export interface SignalingServer {
+  readonly port: number;
+  readonly host: string;
+  /** ws://host:port */
+  readonly url: string;
+  metrics(): MetricsSnapshot;
+  /** Tell every peer, close every socket, stop listening. Idempotent. */
+  close(): Promise<void>;
+}
+
+interface IpState {
+  connections: number;
+  joins: TokenBucket;
+}
+
+function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('base64url');
+}
+
+function rawByteLength(data: RawData): number {
+  if (Array.isArray(data)) return data.reduce((n, b) => n + b.length, 0);
+  if (data instanceof ArrayBuffer) return data.byteLength;
+  return data.length;
+}
+
+function rawToString(data: RawData): string {
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
+  if (data instanceof ArrayBuffer) return Buffer.from(data).toString('utf8');
+  return data.toString('utf8');
+}
+
+export async function startSignalingServer(opts: SignalingServerOptions = {}): Promise<SignalingServer> {
+  const host = opts.host ?? DEFAULT_HOST;
+  const clock = opts.clock ?? monotonicClock;
+  const log = opts.logger ?? silentLogger;
+  const limits = resolveLimits(opts.limits);
+  const heartbeatMs = opts.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
+  const maxPeersPerRoom = opts.maxPeersPerRoom ?? DEFAULT_MAX_PEERS_PER_ROOM;
+  if (!(heartbeatMs > 0)) throw new RangeError(`heartbeatMs must be > 0, got ${heartbeatMs}`);
+  if (!Number.isInteger(maxPeersPerRoom) || maxPeersPerRoom < 2) throw new RangeError(`maxPeersPerRoom must be an integer >= 2, got ${maxPeersPerRoom}`);
+
+  const startedMs = clock.now();
+  const rooms = new RoomManager(maxPeersPerRoom, limits.maxRooms);
+  const counters = new ServerCounters();
+  const sessions = new Set<PeerSession>();
+  const ips = new Map<string, IpState>();
+  let nextConnId = 1;
+  let closing: Promise<void> | undefined;
+
+  const metrics = (): MetricsSnapshot => {
+    const mem = process.memoryUsage();
+    return {
+      rooms: rooms.roomCount,
+      peers: rooms.peerCount,
+      connections: sessions.size,
+      messagesReceived: counters.messagesReceived,
+      messagesRelayed: counters.messagesRelayed,
+      messagesRejected: counters.rejectedObject(),
+      uptimeMs: Math.round(clock.now() - startedMs),
+      rssBytes: mem.rss,
+      heapUsedBytes: mem.heapUsed,
+    };
+  };
+
+  const http = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (req.method === 'GET' && path === '/healthz') {
+      res.writeHead(closing ? 503 : 200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ status: closing ? 'shutting-down' : 'ok' }));
+    } else if (req.method === 'GET' && path === '/metrics') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(metrics()));
+    } else {
+      res.writeHead(404, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: 'not found; WebSocket clients connect to /' }));
+    }
+  });
+  // Never let a socket-level error (client reset mid-request) take the process down.
+  http.on('clientError', (_err, socket) => socket.destroy());
+
+  const wss = new WebSocketServer({ server: http, maxPayload: limits.hardMaxFrameBytes, clientTracking: false });
+
+  const send = (s: PeerSession, body: ServerMessageBody): void => s.send(encodeMessage(body));
+
+  /** Count, answer and log one rejected message (answers and logs are throttled for floods). */
+  const reject = (s: PeerSession, code: ErrorCode, message: string): void => {
+    counters.reject(code);
+    const notify = s.mayNotify(code, NOTICE_INTERVAL_MS);
+    if (code !== 'rate-limited' || notify) send(s, { type: 'error', code, message });
+    if (notify) log.warn('message-rejected', { conn: s.connId, ip: s.ip, peer: s.peerId || undefined, code, detail: message });
+  };
+
+  const removeFromRoom = (s: PeerSession, reason: LeaveReason): void => {
+    const roomId = s.roomId;
+    if (roomId === undefined) return;
+    s.roomId = undefined;
+    const room = rooms.get(roomId);
+    if (!rooms.leave(roomId, s)) return; // replaced by a newer session for the same id: nothing to announce
+    room?.broadcast({ type: 'peer-left', id: s.peerId, reason });
+    log.info('peer-left', { room: roomId.slice(0, 8), peer: s.peerId, reason, roomSize: room?.size ?? 0 });
+  };
+
+  const handleJoin = (s: PeerSession, msg: Extract<ClientMessage, { type: 'join' }>): void => {
+    if (s.joined) return reject(s, 'already-joined', 'this connection already joined a room');
+    const ipState = ips.get(s.ip);
+    if (ipState !== undefined && !ipState.joins.tryTake()) {
+      return reject(s, 'join-rate-limited', 'too many joins from your address; slow down');
+    }
+    s.peerId = msg.peerId;
+    s.tokenHash = hashToken(msg.token);
+    s.hello = msg.hello;
+    const outcome = rooms.join(msg.roomId, s);
+    if (!outcome.ok) {
+      s.peerId = '';
+      return reject(s, outcome.code, outcome.message);
+    }
+    s.roomId = msg.roomId;
+    const { room, resumed, replaced } = outcome;
+    if (replaced instanceof PeerSession && replaced !== s) {
+      // Old socket of the same client: drop it without announcing a leave.
+      replaced.endReason = 'replaced';
+      replaced.roomId = undefined;
+      replaced.ws.close(4000, 'replaced by a newer connection');
+    }
+    send(s, { type: 'joined', selfId: s.peerId, peers: room.peerInfos(s.peerId), locked: room.locked, heartbeatMs, resumed });
+    if (!resumed) room.broadcast(s.hello === undefined ? { type: 'peer-joined', id: s.peerId } : { type: 'peer-joined', id: s.peerId, hello: s.hello }, s.peerId);
+    log.info('peer-joined', { room: msg.roomId.slice(0, 8), peer: s.peerId, ip: s.ip, resumed, roomSize: room.size });
+  };
+
+  const handleMessage = (s: PeerSession, msg: ClientMessage): void => {
+    switch (msg.type) {
+      case 'join':
+        return handleJoin(s, msg);
+      case 'ping':
+        return send(s, msg.ts === undefined ? { type: 'pong' } : { type: 'pong', ts: msg.ts });
+      case 'pong':
+        return; // liveness already recorded
+      default:
+        break;
+    }
+    const room = s.roomId === undefined ? undefined : rooms.get(s.roomId);
+    if (room === undefined) return reject(s, 'not-joined', `"${msg.type}" needs a joined room; send join first`);
+    switch (msg.type) {
+      case 'signal': {
+        const target = room.members.get(msg.to);
+        if (target === undefined || msg.to === s.peerId) return reject(s, 'unknown-peer', 'no such peer in your room');
+        target.send(encodeMessage({ type: 'signal', from: s.peerId, payload: msg.payload }));
+        counters.messagesRelayed++;
+        return;
+      }
+      case 'lock':
+      case 'unlock': {
+        room.locked = msg.type === 'lock';
+        room.broadcast({ type: msg.type, by: s.peerId });
+        log.info(msg.type === 'lock' ? 'room-locked' : 'room-unlocked', { room: room.roomId.slice(0, 8), by: s.peerId });
+        return;
+      }
+    }
+  };
+
+  const onFrame = (s: PeerSession, data: RawData, isBinary: boolean): void => {
+    s.lastSeenMs = clock.now();
+    counters.messagesReceived++;
+    if (!s.bucket.tryTake()) return reject(s, 'rate-limited', 'too many messages; slow down');
+    const bytes = rawByteLength(data);
+    if (bytes > limits.maxMessageBytes) return reject(s, 'too-large', `message of ${bytes} bytes exceeds the ${limits.maxMessageBytes}-byte limit`);
+    if (isBinary) return reject(s, 'binary-not-supported', 'binary frames are not part of the protocol; send JSON text');
+    const parsed = parseClientMessage(rawToString(data));
+    if (!parsed.ok) return reject(s, parsed.code, parsed.error);
+    handleMessage(s, parsed.message);
+  };
+
+  wss.on('connection', (ws: WebSocket, req: IncomingMessage) => {
+    const ip = req.socket.remoteAddress ?? 'unknown';
+    const s = new PeerSession(ws, ip, nextConnId++, clock, limits.messagesPerSec, limits.messageBurst, limits.maxBufferedBytes);
+    ws.on('error', (err) => log.debug('socket-error', { conn: s.connId, error: err.message }));
+    if (closing) {
+      send(s, { type: 'error', code: 'shutting-down', message: 'server is shutting down' });
+      ws.close(1001, 'server shutting down');
+      return;
+    }
+    let ipState = ips.get(ip);
+    if (ipState === undefined) {
+      ipState = { connections: 0, joins: new TokenBucket(clock, limits.joinsPerSecPerIp, limits.joinBurstPerIp) };
+      ips.set(ip, ipState);
+    }
+    if (ipState.connections >= limits.maxConnectionsPerIp) {
+      counters.reject('too-many-connections');
+      log.warn('connection-rejected', { ip, code: 'too-many-connections', limit: limits.maxConnectionsPerIp });
+      send(s, { type: 'error', code: 'too-many-connections', message: `too many connections from your address (${limits.maxConnectionsPerIp} max)` });
+      ws.close(1008, 'too many connections');
+      return;
+    }
+    ipState.connections++;
+    sessions.add(s);
+    log.debug('connection-open', { conn: s.connId, ip });
+    ws.on('message', (data, isBinary) => {
+      try {
+        onFrame(s, data, isBinary);
+      } catch (err) {
+        // A bug must cost one message, not the server.
+        counters.reject('internal');
+        log.error('message-handler-failed', { conn: s.connId, error: err instanceof Error ? err.message : String(err) });
+      }
+    });
+    ws.on('close', (code) => {
+      sessions.delete(s);
+      const st = ips.get(ip);
+      if (st) st.connections--;
+      const reason: LeaveReason = s.endReason === 'timeout' ? 'timeout' : code === 1000 || code === 1005 ? 'left' : 'disconnected';
+      removeFromRoom(s, reason);
+      log.debug('connection-closed', { conn: s.connId, code, reason: s.endReason });
+    });
+  });
+
+  wss.on('error', (err) => log.error('websocket-server-error', { error: err.message }));
+
+  // Heartbeat sweep: ping the quiet, cut off the silent, forget idle IPs.
+  const sweep = (): void => {
+    const now = clock.now();
+    for (const s of sessions) {
+      const silentMs = now - s.lastSeenMs;
+      if (silentMs > 2 * heartbeatMs) {
+        s.endReason = 'timeout';
+        log.info('peer-timeout', { conn: s.connId, peer: s.peerId || undefined, silentMs: Math.round(silentMs) });
+        // Announce now rather than when the TCP close completes.
+        removeFromRoom(s, 'timeout');
+        s.ws.terminate();
+      } else if (silentMs >= heartbeatMs) {
+        send(s, { type: 'ping', ts: Math.round(now) });
+      }
+    }
+    for (const [ip, st] of ips) if (st.connections <= 0 && st.joins.isFull()) ips.delete(ip);
+  };
+  let sweepTimer = clock.setTimer(function tick() {
+    sweep();
+    sweepTimer = clock.setTimer(tick, heartbeatMs / 2);
+  }, heartbeatMs / 2);
+
+  await new Promise<void>((resolve, reject) => {
+    const onError = (err: Error): void => reject(new Error(`cannot listen on ${host}:${opts.port ?? DEFAULT_PORT}: ${err.message}`));
+    http.once('error', onError);
+    http.listen(opts.port ?? DEFAULT_PORT, host, () => {
+      http.off('error', onError);
+      resolve();
+    });
+  }).catch((err: unknown) => {
+    clock.clearTimer(sweepTimer);
+    wss.close();
+    throw err;
+  });
+  http.on('error', (err) => log.error('http-server-error', { error: err.message }));
+
+  const port = (http.address() as AddressInfo).port;
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+  const url = `ws://${urlHost}:${port}`;
+  log.info('server-listening', { url, maxPeersPerRoom, heartbeatMs });
+
+  const close = (): Promise<void> => {
+    if (closing) return closing;
+    closing = (async () => {
+      clock.clearTimer(sweepTimer);
+      log.info('server-shutting-down', { connections: sessions.size, rooms: rooms.roomCount });
+      const httpClosed = new Promise<void>((resolve) => http.close(() => resolve()));
+      const all = [...sessions];
+      const socketsClosed = Promise.all(
+        all.map((s) => new Promise<void>((resolve) => {
+          if (s.ws.readyState === s.ws.CLOSED) return resolve();
+          s.ws.once('close', () => resolve());
+        })),
+      );
+      for (const s of all) {
+        s.endReason = 'shutdown';
+        send(s, { type: 'error', code: 'shutting-down', message: 'server is shutting down' });
+        s.ws.close(1001, 'server shutting down');
+      }
+      let graceTimer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([socketsClosed, new Promise<void>((resolve) => (graceTimer = setTimeout(resolve, SHUTDOWN_GRACE_MS)))]);
+      clearTimeout(graceTimer);
+      for (const s of sessions) s.ws.terminate();
+      http.closeAllConnections();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+      await httpClosed;
+      log.info('server-closed', {});
+    })();
+    return closing;
+  };
+
+  return { port, host, url, metrics, close };
+}
