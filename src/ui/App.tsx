@@ -1,0 +1,199 @@
+/**
+ * The root of the terminal UI. Everything it knows about the engine comes
+ * through the SessionController it is given: snapshots in (throttled by
+ * useSessionSnapshot), actions out.
+ */
+import { Box, Text, useApp, useInput, type Key } from 'ink';
+import { useEffect, useRef, useState } from 'react';
+import type { Clock } from '../engine/clock.js';
+import type { SessionAction, SessionController, SessionSnapshot } from '../engine/session-api.js';
+import { Footer } from './components/Footer.js';
+import { Header } from './components/Header.js';
+import { HelpPanel } from './components/HelpPanel.js';
+import { PeerList } from './components/PeerList.js';
+import { SelfLine } from './components/SelfLine.js';
+import { StatsPanel } from './components/StatsPanel.js';
+import { Status } from './components/Status.js';
+import { stepVolume } from './format.js';
+import { isKittyEvent, keyToCommand, type KeyCommand } from './keymap.js';
+import { layoutFor } from './layout.js';
+import { moveSelection, NO_SELECTION, selectedIndex, type Selection } from './selection.js';
+import { useColumns } from './use-columns.js';
+import { useSessionSnapshot } from './use-session.js';
+
+export interface AppProps {
+  readonly controller: SessionController;
+  /** Time source for the redraw throttle (tests: ManualClock). */
+  readonly clock?: Clock;
+  /** Minimum ms between redraws caused by engine updates; default 80 (~12/s). */
+  readonly redrawIntervalMs?: number;
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+export function App({ controller, clock, redrawIntervalMs }: AppProps) {
+  const snapshot = useSessionSnapshot(controller, { clock, intervalMs: redrawIntervalMs });
+  const { exit } = useApp();
+  const columns = useColumns();
+  const layout = layoutFor(columns);
+
+  const [selection, setSelection] = useState<Selection>(NO_SELECTION);
+  // Ink may deliver several keys before React re-renders (a paste, a fast
+  // typist, a test writing 'down' then 'x'): key handling reads the newest
+  // selection and the newest shown peer list from refs, not from this
+  // render's closure.
+  const selectionRef = useRef<Selection>(selection);
+  const shownPeersRef = useRef(snapshot.peers);
+  shownPeersRef.current = snapshot.peers;
+  const [showHelp, setShowHelp] = useState(false);
+  const [showStats, setShowStats] = useState(false);
+  const [leaving, setLeaving] = useState(false);
+  // Set once a key arrives through the kitty keyboard protocol: from then on
+  // space has real press/release events and push-to-talk is hold-to-talk.
+  const [holdToTalk, setHoldToTalk] = useState(false);
+  const [notice, setNotice] = useState<string | undefined>(undefined);
+  const leavingRef = useRef(false);
+  const exitedRef = useRef(false);
+
+  const finish = (err?: Error): void => {
+    if (exitedRef.current) return;
+    exitedRef.current = true;
+    exit(err);
+  };
+
+  const send = (action: SessionAction): void => {
+    try {
+      controller.dispatch(action);
+    } catch (err) {
+      // A controller that throws must not take the UI (and the call) down.
+      setNotice(`${action.type} failed: ${errorMessage(err)}`);
+    }
+  };
+
+  const leave = (): void => {
+    if (leavingRef.current) {
+      // Second q / Ctrl-C while a slow leave is under way: stop waiting.
+      finish();
+      return;
+    }
+    leavingRef.current = true;
+    setLeaving(true);
+    let done: Promise<void>;
+    try {
+      done = Promise.resolve(controller.leave());
+    } catch (err) {
+      done = Promise.reject(err);
+    }
+    done.then(
+      () => finish(),
+      (err: unknown) => finish(err instanceof Error ? err : new Error(errorMessage(err))),
+    );
+  };
+
+  // The engine may end the session on its own (e.g. leave() called by the CLI
+  // on a signal). Exit on the next macrotask, not inside the effect: unmounting
+  // the root while React is still committing leaves the unmount half done.
+  useEffect(() => {
+    if (snapshot.phase !== 'left') return;
+    const timer = setTimeout(() => finish(), 0);
+    return () => clearTimeout(timer);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [snapshot.phase]);
+
+  const shownIndex = selectedIndex(snapshot.peers, selection);
+
+  const selectedPeerId = (): string | undefined => {
+    const peers = shownPeersRef.current;
+    const index = selectedIndex(peers, selectionRef.current);
+    return index >= 0 ? peers[index]?.id : undefined;
+  };
+
+  const run = (command: KeyCommand, current: SessionSnapshot): void => {
+    switch (command.kind) {
+      case 'leave':
+        leave();
+        return;
+      case 'toggle-mute':
+        send({ type: 'toggle-mute' });
+        return;
+      case 'toggle-deafen':
+        send({ type: 'toggle-deafen' });
+        return;
+      case 'select':
+        selectionRef.current = moveSelection(shownPeersRef.current, selectionRef.current, command.delta);
+        setSelection(selectionRef.current);
+        return;
+      case 'volume': {
+        // Read the volume from the live snapshot, not the throttled one, so
+        // quick repeated presses each step from the latest value.
+        const id = selectedPeerId();
+        const peer = current.peers.find((p) => p.id === id);
+        if (peer !== undefined) {
+          send({ type: 'set-peer-volume', peerId: peer.id, volumePercent: stepVolume(peer.volumePercent, command.steps) });
+        }
+        return;
+      }
+      case 'toggle-peer-mute': {
+        const id = selectedPeerId();
+        if (id !== undefined) send({ type: 'toggle-peer-mute', peerId: id });
+        return;
+      }
+      case 'toggle-push-to-talk':
+        send({ type: 'set-push-to-talk', enabled: !current.self.pushToTalk });
+        return;
+      case 'talk':
+        if (!current.self.pushToTalk) return;
+        if (command.edge === 'toggle') send({ type: 'talk', pressed: !current.self.talking });
+        else send({ type: 'talk', pressed: command.edge === 'press' });
+        return;
+      case 'toggle-stats':
+        setShowStats((v) => !v);
+        return;
+      case 'toggle-help':
+        setShowHelp((v) => !v);
+        return;
+      case 'close-panels':
+        setShowHelp(false);
+        setShowStats(false);
+        return;
+    }
+  };
+
+  useInput((input: string, key: Key) => {
+    if (isKittyEvent(key)) setHoldToTalk(true);
+    const command = keyToCommand(input, key);
+    if (command === null) return;
+    if (leavingRef.current && command.kind !== 'leave') return;
+    let current: SessionSnapshot;
+    try {
+      current = controller.snapshot();
+    } catch (err) {
+      setNotice(`engine snapshot failed: ${errorMessage(err)}`);
+      return;
+    }
+    run(command, current);
+  });
+
+  const phase = snapshot.phase;
+  const showPeers = phase !== 'failed' && phase !== 'left' && (snapshot.peers.length > 0 || phase === 'in-call');
+  const showSelf = phase !== 'failed' && phase !== 'left';
+
+  return (
+    <Box flexDirection="column">
+      <Header snapshot={snapshot} columns={columns} leaving={leaving} />
+      <Status snapshot={snapshot} leaving={leaving} notice={notice} />
+      {showPeers ? <PeerList peers={snapshot.peers} selected={shownIndex} layout={layout} /> : null}
+      {showSelf ? (
+        <Box flexDirection="column">
+          <Text dimColor>{'─'.repeat(Math.max(1, columns))}</Text>
+          <SelfLine self={snapshot.self} layout={layout} holdToTalk={holdToTalk} />
+        </Box>
+      ) : null}
+      {showStats && !leaving ? <StatsPanel peers={snapshot.peers} columns={columns} /> : null}
+      {showHelp && !leaving ? <HelpPanel holdToTalk={holdToTalk} logFile={snapshot.logFile} /> : null}
+      <Footer pushToTalk={snapshot.self.pushToTalk} holdToTalk={holdToTalk} leaving={leaving || phase === 'left'} />
+    </Box>
+  );
+}

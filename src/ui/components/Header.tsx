@@ -1,0 +1,34 @@
+import { Box, Text } from 'ink';
+import type { SessionSnapshot } from '../../engine/session-api.js';
+import { phaseLabel } from '../labels.js';
+
+export interface HeaderProps {
+  readonly snapshot: SessionSnapshot;
+  readonly columns: number;
+  /** The UI is leaving (the user pressed q) even if the engine has not said so yet. */
+  readonly leaving: boolean;
+}
+
+/** Room code, server, own phase; then a rule across the terminal. */
+export function Header({ snapshot, columns, leaving }: HeaderProps) {
+  const phase = leaving && snapshot.phase !== 'left' ? phaseLabel('leaving') : phaseLabel(snapshot.phase);
+  return (
+    <Box flexDirection="column">
+      <Box flexWrap="wrap" columnGap={1}>
+        <Text bold color="cyan">
+          Roundtable
+        </Text>
+        <Text>
+          <Text dimColor>room </Text>
+          <Text bold>{snapshot.roomCode}</Text>
+        </Text>
+        <Text>
+          <Text dimColor>via </Text>
+          {snapshot.serverUrl}
+        </Text>
+        <Text color={phase.tone}>● {phase.text}</Text>
+      </Box>
+      <Text dimColor>{'─'.repeat(Math.max(1, columns))}</Text>
+    </Box>
+  );
+}

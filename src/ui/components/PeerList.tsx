@@ -1,0 +1,77 @@
+import { Box, Text } from 'ink';
+import type { PeerView } from '../../engine/session-api.js';
+import { fit, formatLossPercent, formatMs, formatVolume, levelBar } from '../format.js';
+import { peerStateLabel } from '../labels.js';
+import type { Layout } from '../layout.js';
+
+export interface PeerListProps {
+  readonly peers: readonly PeerView[];
+  /** Index of the highlighted row, -1 for none. */
+  readonly selected: number;
+  readonly layout: Layout;
+}
+
+/**
+ * One row per peer. Columns (wide): selection, speaking dot, name, level
+ * meter, volume, muted mark, loss, jitter buffer, round trip, state.
+ */
+export function PeerList({ peers, selected, layout }: PeerListProps) {
+  if (peers.length === 0) {
+    return <Text dimColor>No one else here yet.</Text>;
+  }
+  return (
+    <Box flexDirection="column">
+      <ColumnHeads layout={layout} />
+      {peers.map((peer, i) => (
+        <PeerRow key={peer.id} peer={peer} selected={i === selected} layout={layout} />
+      ))}
+    </Box>
+  );
+}
+
+function muteCells(layout: Layout): number {
+  return layout.mode === 'narrow' ? 1 : 5;
+}
+
+function ColumnHeads({ layout }: { layout: Layout }) {
+  let text = '    ' + fit('peer', layout.nameCells);
+  if (layout.mode !== 'narrow') text += ' ' + fit('level', layout.meterCells);
+  text += '  ' + 'vol'.padStart(4) + ' ' + fit('', muteCells(layout));
+  if (layout.mode === 'wide') text += '  ' + 'loss'.padStart(5) + ' ' + 'jbuf'.padStart(5) + ' ' + ' rtt'.padStart(5);
+  text += '  state';
+  return (
+    <Text dimColor wrap="truncate-end">
+      {text}
+    </Text>
+  );
+}
+
+export function PeerRow({ peer, selected, layout }: { peer: PeerView; selected: boolean; layout: Layout }) {
+  const state = peerStateLabel(peer.state);
+  const narrow = layout.mode === 'narrow';
+  return (
+    <Text wrap="truncate-end" inverse={selected}>
+      <Text color="cyan">{selected ? '▸ ' : '  '}</Text>
+      {peer.speaking ? <Text color="green">● </Text> : <Text dimColor>○ </Text>}
+      <Text bold={peer.speaking} strikethrough={peer.mutedByMe}>
+        {fit(peer.name, layout.nameCells)}
+      </Text>
+      {narrow ? null : (
+        <Text color={peer.mutedByMe ? 'gray' : peer.speaking ? 'green' : undefined}>{' ' + levelBar(peer.level, layout.meterCells)}</Text>
+      )}
+      {'  ' + formatVolume(peer.volumePercent) + ' '}
+      <Text color="red">{fit(peer.mutedByMe ? (narrow ? 'M' : 'muted') : '', muteCells(layout))}</Text>
+      {layout.mode === 'wide' ? (
+        <Text>
+          {'  '}
+          <Text color={peer.lossPercent >= 5 ? 'red' : peer.lossPercent >= 1 ? 'yellow' : undefined}>
+            {formatLossPercent(peer.lossPercent).padStart(5)}
+          </Text>
+          {' ' + formatMs(peer.jitterBufferMs).padStart(5) + ' ' + formatMs(peer.rttMs).padStart(5)}
+        </Text>
+      ) : null}
+      {'  '}
+      <Text color={state.tone}>{narrow ? state.short : state.text}</Text>
+    </Text>
+  );
+}

@@ -1,0 +1,48 @@
+import { Box, Text } from 'ink';
+import type { SelfView } from '../../engine/session-api.js';
+import { fit, levelBar } from '../format.js';
+import type { Layout } from '../layout.js';
+
+export interface SelfLineProps {
+  readonly self: SelfView;
+  readonly layout: Layout;
+  /** True hold-to-talk (kitty protocol seen) rather than a toggle. */
+  readonly holdToTalk: boolean;
+}
+
+/** The local participant: mic meter and what is (not) going out or coming in. */
+export function SelfLine({ self, layout, holdToTalk }: SelfLineProps) {
+  // In push-to-talk mode the mic is live only while talking.
+  const live = !self.muted && (!self.pushToTalk || self.talking);
+  const meterCells = layout.mode === 'narrow' ? 5 : layout.meterCells;
+  return (
+    <Box flexWrap="wrap" columnGap={2}>
+      <Text>
+        <Text color="cyan">{'  '}</Text>
+        {self.speaking && live ? <Text color="green">● </Text> : <Text dimColor>○ </Text>}
+        <Text bold>{fit(`${self.name} (you)`, layout.nameCells)}</Text>
+        <Text color={live ? (self.speaking ? 'green' : undefined) : 'gray'}>{' ' + levelBar(self.micLevel, meterCells)}</Text>
+      </Text>
+      {self.muted ? (
+        <Text color="red" bold>
+          MUTED
+        </Text>
+      ) : null}
+      {self.deafened ? (
+        <Text color="red" bold>
+          DEAFENED
+        </Text>
+      ) : null}
+      {self.pushToTalk ? (
+        self.talking ? (
+          <Text color="green" bold>
+            PTT: talking
+          </Text>
+        ) : (
+          <Text color="yellow">PTT: {holdToTalk ? 'hold space' : 'space to talk'}</Text>
+        )
+      ) : null}
+      {!self.muted && !self.deafened && !self.pushToTalk ? <Text dimColor>mic open</Text> : null}
+    </Box>
+  );
+}

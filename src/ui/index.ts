@@ -1,0 +1,6 @@
+/** Public surface of the terminal UI. */
+export { App, type AppProps } from './App.js';
+export { runTui, KITTY_FLAGS, type RunTuiOptions } from './run-tui.js';
+export { useSessionSnapshot, type UseSessionOptions } from './use-session.js';
+export { CoalescingThrottle, DEFAULT_REDRAW_INTERVAL_MS } from './throttle.js';
+export { levelBar } from './format.js';

@@ -1,0 +1,159 @@
+/**
+ * A small, real SessionController for UI tests: snapshots are set by the
+ * test, every dispatched action is recorded, and leave() resolves when the
+ * test says so (or at once).
+ */
+import type {
+  PeerView,
+  SelfView,
+  SessionAction,
+  SessionController,
+  SessionSnapshot,
+} from '../../src/engine/session-api.js';
+
+export function makePeer(id: string, overrides: Partial<PeerView> = {}): PeerView {
+  return {
+    id,
+    name: id,
+    state: 'connected',
+    speaking: false,
+    level: 0,
+    volumePercent: 100,
+    mutedByMe: false,
+    lossPercent: 0,
+    jitterBufferMs: 40,
+    rttMs: null,
+    packetsReceived: 0,
+    packetsLost: 0,
+    packetsLate: 0,
+    framesConcealed: 0,
+    ...overrides,
+  };
+}
+
+export function makeSelf(overrides: Partial<SelfView> = {}): SelfView {
+  return {
+    name: 'carol',
+    micLevel: 0,
+    speaking: false,
+    muted: false,
+    deafened: false,
+    pushToTalk: false,
+    talking: false,
+    ...overrides,
+  };
+}
+
+export function makeSnapshot(overrides: Partial<SessionSnapshot> = {}): SessionSnapshot {
+  return {
+    roomCode: 'purple-otter-lamp-42',
+    serverUrl: 'ws://127.0.0.1:7000',
+    phase: 'in-call',
+    self: makeSelf(),
+    peers: [],
+    ...overrides,
+  };
+}
+
+export class FakeController implements SessionController {
+  readonly actions: SessionAction[] = [];
+  leaveCalls = 0;
+  private current: SessionSnapshot;
+  private readonly listeners = new Set<(s: SessionSnapshot) => void>();
+  private leaveGate: { promise: Promise<void>; resolve: () => void; reject: (e: Error) => void } | undefined;
+
+  constructor(initial: SessionSnapshot = makeSnapshot()) {
+    this.current = initial;
+  }
+
+  snapshot(): SessionSnapshot {
+    return this.current;
+  }
+
+  subscribe(listener: (snapshot: SessionSnapshot) => void): () => void {
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
+  }
+
+  get listenerCount(): number {
+    return this.listeners.size;
+  }
+
+  /** Replace the snapshot (shallow-merged onto the current one) and notify subscribers. */
+  set(patch: Partial<SessionSnapshot>): SessionSnapshot {
+    this.current = { ...this.current, ...patch };
+    for (const l of [...this.listeners]) l(this.current);
+    return this.current;
+  }
+
+  setSelf(patch: Partial<SelfView>): SessionSnapshot {
+    return this.set({ self: { ...this.current.self, ...patch } });
+  }
+
+  setPeer(id: string, patch: Partial<PeerView>): SessionSnapshot {
+    return this.set({ peers: this.current.peers.map((p) => (p.id === id ? { ...p, ...patch } : p)) });
+  }
+
+  /**
+   * Records the action and applies the obvious effect to the snapshot, like
+   * an engine would, so multi-key sequences see their own results.
+   */
+  dispatch(action: SessionAction): void {
+    this.actions.push(action);
+    const self = this.current.self;
+    switch (action.type) {
+      case 'toggle-mute':
+        this.setSelf({ muted: !self.muted });
+        break;
+      case 'toggle-deafen':
+        this.setSelf({ deafened: !self.deafened });
+        break;
+      case 'set-push-to-talk':
+        this.setSelf({ pushToTalk: action.enabled, talking: false });
+        break;
+      case 'talk':
+        this.setSelf({ talking: action.pressed });
+        break;
+      case 'set-peer-volume':
+        this.setPeer(action.peerId, { volumePercent: action.volumePercent });
+        break;
+      case 'toggle-peer-mute': {
+        const peer = this.current.peers.find((p) => p.id === action.peerId);
+        if (peer) this.setPeer(action.peerId, { mutedByMe: !peer.mutedByMe });
+        break;
+      }
+      case 'leave':
+        break;
+    }
+  }
+
+  /** Make leave() wait until resolveLeave()/rejectLeave() is called. */
+  holdLeave(): void {
+    let resolve!: () => void;
+    let reject!: (e: Error) => void;
+    const promise = new Promise<void>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    this.leaveGate = { promise, resolve, reject };
+  }
+
+  resolveLeave(): void {
+    this.leaveGate?.resolve();
+  }
+
+  rejectLeave(err: Error): void {
+    this.leaveGate?.reject(err);
+  }
+
+  leave(): Promise<void> {
+    this.leaveCalls++;
+    this.set({ phase: 'leaving' });
+    const done = this.leaveGate?.promise ?? Promise.resolve();
+    return done.then(() => {
+      this.set({ phase: 'left' });
+    });
+  }
+}
