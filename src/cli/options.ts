@@ -1,0 +1,102 @@
+/**
+ * Command-line options shared by several commands, and the one mapping from
+ * parsed flags to config overrides (flags win over file and environment).
+ *
+ * Commands that start a session (join, create, loopback, demo) spread
+ * `sessionOptions` into their builder and call `loadConfigFromArgv(argv)`.
+ */
+import type { Options } from 'yargs';
+import { FRAME_MS_VALUES, type FrameMs } from '../engine/audio/format.js';
+import { LOG_LEVELS, type LogLevel } from '../log.js';
+import { loadConfig, type LoadedConfig } from '../config/load.js';
+import type { Config, DeepPartial } from '../config/schema.js';
+import { cliContext } from './context.js';
+
+/** On every command (declared global on the root parser). */
+export const globalOptions = {
+  config: {
+    type: 'string',
+    describe: 'Read settings from FILE instead of searching .roundtablerc etc.',
+    requiresArg: true,
+    normalize: true,
+  },
+  'log-level': {
+    type: 'string',
+    choices: LOG_LEVELS,
+    describe: 'Log detail; debug also prints stack traces of errors',
+    requiresArg: true,
+  },
+  json: {
+    type: 'boolean',
+    describe: 'Machine-readable output (JSON) and JSON errors on stderr',
+  },
+} as const satisfies Record<string, Options>;
+
+/** Settings a session can take from flags; each maps to one config field. */
+export const sessionOptions = {
+  server: { type: 'string', describe: 'Signaling server URL (ws:// or wss://)', requiresArg: true },
+  name: { type: 'string', describe: 'Display name shown to others', requiresArg: true },
+  'input-device': { type: 'string', describe: 'Microphone: index or part of a name (see `devices`)', requiresArg: true },
+  'output-device': { type: 'string', describe: 'Speaker: index or part of a name (see `devices`)', requiresArg: true },
+  'frame-ms': { type: 'number', choices: FRAME_MS_VALUES, describe: 'Audio frame length in ms', requiresArg: true },
+  bitrate: { type: 'number', describe: 'Opus bitrate in bits per second (6000-510000)', requiresArg: true },
+  'relay-only': { type: 'boolean', describe: 'Use only TURN relays (hides your address from peers)' },
+  'log-file': { type: 'string', describe: 'Write logs to FILE', requiresArg: true, normalize: true },
+} as const satisfies Record<string, Options>;
+
+/** The parsed flags this module reads (yargs camel-cases dashed names). */
+export interface ConfigFlags {
+  config?: string;
+  logLevel?: string;
+  json?: boolean;
+  server?: string;
+  name?: string;
+  inputDevice?: string | number;
+  outputDevice?: string | number;
+  frameMs?: number;
+  bitrate?: number;
+  relayOnly?: boolean;
+  logFile?: string;
+}
+
+/** "3" selects device index 3; anything else is matched against device names. */
+function deviceFlag(value: string | number | undefined): string | number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value === 'number') return value;
+  return /^\d+$/.test(value) ? Number(value) : value;
+}
+
+function dropUndefined<T extends Record<string, unknown>>(record: T): Partial<T> | undefined {
+  const entries = Object.entries(record).filter(([, v]) => v !== undefined);
+  return entries.length ? (Object.fromEntries(entries) as Partial<T>) : undefined;
+}
+
+/** Only flags the user actually gave become overrides; absent flags leave file values alone. */
+export function overridesFromFlags(flags: ConfigFlags): DeepPartial<Config> {
+  const overrides: DeepPartial<Config> = {};
+  if (flags.server !== undefined) overrides.server = flags.server;
+  if (flags.name !== undefined) overrides.name = flags.name;
+  if (flags.logLevel !== undefined) overrides.logLevel = flags.logLevel as LogLevel;
+  if (flags.logFile !== undefined) overrides.logFile = flags.logFile;
+  if (flags.relayOnly !== undefined) overrides.ice = { relayOnly: flags.relayOnly };
+  const audio = dropUndefined({
+    inputDevice: deviceFlag(flags.inputDevice),
+    outputDevice: deviceFlag(flags.outputDevice),
+    frameMs: flags.frameMs as FrameMs | undefined,
+    bitrate: flags.bitrate,
+  });
+  if (audio) overrides.audio = audio;
+  return overrides;
+}
+
+/** Loads the effective configuration for a command: --config, flags, env, cwd and home from the run's context. */
+export async function loadConfigFromArgv(flags: ConfigFlags): Promise<LoadedConfig> {
+  const context = cliContext();
+  return loadConfig({
+    ...(flags.config !== undefined ? { configPath: flags.config } : {}),
+    cwd: context.cwd,
+    ...(context.homeDir !== undefined ? { homeDir: context.homeDir } : {}),
+    env: context.env,
+    overrides: overridesFromFlags(flags),
+  });
+}
