@@ -1,0 +1,251 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { startSignalingServer, type SignalingServer, type SignalingServerOptions } from '../../src/server/server.js';
+import { RawClient, randomRoom } from './raw-client.js';
+
+let server: SignalingServer | undefined;
+const clients: RawClient[] = [];
+
+async function start(opts: SignalingServerOptions = {}): Promise<SignalingServer> {
+  server = await startSignalingServer({ host: '127.0.0.1', port: 0, ...opts });
+  return server;
+}
+
+async function client(): Promise<RawClient> {
+  const c = await RawClient.open(server!.url);
+  clients.push(c);
+  return c;
+}
+
+async function joined(roomId: string, hello?: string): Promise<RawClient> {
+  const c = await client();
+  c.join(roomId, hello);
+  await c.next('joined');
+  return c;
+}
+
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((c) => c.close()));
+  await server?.close();
+  server = undefined;
+});
+
+describe('signaling server', () => {
+  it('joins, announces peers with their hello, and relays signals only inside the room', async () => {
+    await start();
+    const room = randomRoom();
+    const a = await client();
+    a.join(room, 'aGVsbG8tYQ');
+    const aJoined = await a.next('joined');
+    expect(aJoined).toMatchObject({ selfId: a.peerId, peers: [], locked: false, resumed: false });
+
+    const b = await client();
+    b.join(room, 'aGVsbG8tYg');
+    const bJoined = await b.next('joined');
+    expect(bJoined.peers).toEqual([{ id: a.peerId, hello: 'aGVsbG8tYQ' }]);
+    expect(await a.next('peer-joined')).toMatchObject({ id: b.peerId, hello: 'aGVsbG8tYg' });
+
+    a.send({ type: 'signal', to: b.peerId, payload: 'b3BhcXVl' });
+    expect(await b.next('signal')).toMatchObject({ from: a.peerId, payload: 'b3BhcXVl' });
+
+    // A peer in another room cannot be addressed.
+    const c = await joined(randomRoom());
+    c.send({ type: 'signal', to: a.peerId, payload: 'eA' });
+    expect(await c.next('error')).toMatchObject({ code: 'unknown-peer' });
+    expect(a.unreadOf('signal')).toHaveLength(0);
+    expect(server!.metrics()).toMatchObject({ rooms: 2, peers: 3, messagesRelayed: 1 });
+    expect([a, b, c].flatMap((x) => x.invalid)).toEqual([]);
+  });
+
+  it('answers messages before join with not-joined, and a second join with already-joined', async () => {
+    await start();
+    const a = await client();
+    a.send({ type: 'lock' });
+    expect(await a.next('error')).toMatchObject({ code: 'not-joined' });
+    a.join(randomRoom());
+    await a.next('joined');
+    a.join(randomRoom());
+    expect(await a.next('error')).toMatchObject({ code: 'already-joined' });
+  });
+
+  it('announces a leave and removes an empty room', async () => {
+    await start();
+    const room = randomRoom();
+    const a = await joined(room);
+    const b = await joined(room);
+    await a.next('peer-joined');
+    await b.close(1000);
+    expect(await a.next('peer-left')).toEqual({ v: 1, type: 'peer-left', id: b.peerId, reason: 'left' });
+    b.ws.terminate();
+    await a.close(1000);
+    await waitFor(() => server!.metrics().rooms === 0);
+    expect(server!.metrics()).toMatchObject({ rooms: 0, peers: 0 });
+  });
+
+  it('reports an abrupt disconnect as disconnected', async () => {
+    await start();
+    const room = randomRoom();
+    const a = await joined(room);
+    const b = await joined(room);
+    b.ws.terminate();
+    expect(await a.next('peer-left')).toMatchObject({ id: b.peerId, reason: 'disconnected' });
+  });
+
+  it('locks and unlocks a room', async () => {
+    await start();
+    const room = randomRoom();
+    const a = await joined(room);
+    const b = await joined(room);
+    b.send({ type: 'lock' });
+    expect(await a.next('lock')).toMatchObject({ by: b.peerId });
+    expect(await b.next('lock')).toMatchObject({ by: b.peerId });
+    const c = await client();
+    c.join(room);
+    const err = await c.next('error');
+    expect(err.code).toBe('room-locked');
+    expect(err.message).toMatch(/locked/);
+    a.send({ type: 'unlock' });
+    await b.next('unlock');
+    c.join(room);
+    expect((await c.next('joined')).peers.map((p) => p.id).sort()).toEqual([a.peerId, b.peerId].sort());
+  });
+
+  it('refuses a join to a full room', async () => {
+    await start({ maxPeersPerRoom: 2 });
+    const room = randomRoom();
+    await joined(room);
+    await joined(room);
+    const c = await client();
+    c.join(room);
+    expect(await c.next('error')).toMatchObject({ code: 'room-full' });
+    expect(server!.metrics().messagesRejected['room-full']).toBe(1);
+  });
+
+  it('removes a peer that stops answering heartbeats and tells the room within 5 s', async () => {
+    await start({ heartbeatMs: 200 });
+    const room = randomRoom();
+    const a = await joined(room);
+    const b = await joined(room);
+    b.answerPings = false;
+    const t0 = performance.now();
+    const left = await a.next('peer-left', 5000);
+    const elapsedMs = performance.now() - t0;
+    expect(left).toMatchObject({ id: b.peerId, reason: 'timeout' });
+    expect(elapsedMs).toBeLessThan(5000);
+    // The healthy peer answered its pings and is still there.
+    expect(server!.metrics().peers).toBe(1);
+    expect(a.received.some((m) => m.type === 'ping')).toBe(true);
+  });
+
+  it('lets a client take its id back with its token (no leave/join announced), and nobody else', async () => {
+    await start();
+    const room = randomRoom();
+    const a = await joined(room);
+    const b = await joined(room);
+    await a.next('peer-joined');
+    // b reconnects on a new socket before the server noticed the old one died.
+    const b2 = await client();
+    b2.send({ type: 'join', roomId: room, peerId: b.peerId, token: b.token });
+    expect(await b2.next('joined')).toMatchObject({ selfId: b.peerId, resumed: true, peers: [{ id: a.peerId }] });
+    expect((await b.closed).code).toBe(4000);
+    a.send({ type: 'signal', to: b.peerId, payload: 'cmVzdW1lZA' });
+    expect(await b2.next('signal')).toMatchObject({ from: a.peerId });
+    expect(a.unreadOf('peer-left')).toHaveLength(0);
+    expect(a.unreadOf('peer-joined')).toHaveLength(0);
+
+    const thief = await client();
+    thief.send({ type: 'join', roomId: room, peerId: b.peerId, token: thief.token });
+    expect(await thief.next('error')).toMatchObject({ code: 'peer-id-taken' });
+  });
+
+  it('serves /healthz and JSON /metrics', async () => {
+    await start();
+    const room = randomRoom();
+    await joined(room);
+    const base = server!.url.replace('ws:', 'http:');
+    const health = await fetch(`${base}/healthz`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toEqual({ status: 'ok' });
+    const m = (await (await fetch(`${base}/metrics`)).json()) as Record<string, unknown>;
+    expect(m).toMatchObject({ rooms: 1, peers: 1, connections: 1 });
+    expect(typeof m.rssBytes).toBe('number');
+    expect((await fetch(`${base}/nope`)).status).toBe(404);
+  });
+
+  it('shuts down gracefully: peers are told and sockets closed', async () => {
+    const s = await start();
+    const a = await joined(randomRoom());
+    await s.close();
+    expect(a.received.some((m) => m.type === 'error' && m.code === 'shutting-down')).toBe(true);
+    expect((await a.closed).code).toBe(1001);
+    await expect(fetch(`${s.url.replace('ws:', 'http:')}/healthz`)).rejects.toThrow();
+  });
+});
+
+describe('signaling server limits', () => {
+  it('rate-limits one connection with a token bucket, answers once, and leaves others alone', async () => {
+    await start({ limits: { messageBurst: 5, messagesPerSec: 1 } });
+    const room = randomRoom();
+    const quiet = await joined(room);
+    const flood = await client();
+    for (let i = 0; i < 50; i++) flood.send({ type: 'ping', ts: i });
+    const err = await flood.next('error');
+    expect(err).toMatchObject({ code: 'rate-limited' });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(flood.received.filter((m) => m.type === 'pong')).toHaveLength(5);
+    expect(flood.received.filter((m) => m.type === 'error')).toHaveLength(1);
+    expect(server!.metrics().messagesRejected['rate-limited']).toBe(45);
+    quiet.send({ type: 'ping', ts: 1 });
+    expect(await quiet.next('pong')).toMatchObject({ ts: 1 });
+  });
+
+  it('answers an oversized message with too-large and cuts off a huge frame at the socket', async () => {
+    await start({ limits: { maxMessageBytes: 1000, hardMaxFrameBytes: 10_000 } });
+    const a = await client();
+    a.sendRaw('x'.repeat(2000));
+    expect(await a.next('error')).toMatchObject({ code: 'too-large' });
+    a.send({ type: 'ping', ts: 2 });
+    expect(await a.next('pong')).toMatchObject({ ts: 2 });
+    a.sendRaw('x'.repeat(20_000));
+    expect((await a.closed).code).toBe(1009);
+  });
+
+  it('answers binary frames, bad JSON, wrong versions and unknown types with errors', async () => {
+    await start();
+    const a = await client();
+    a.sendRaw(Buffer.from([1, 2, 3]), true);
+    expect(await a.next('error')).toMatchObject({ code: 'binary-not-supported' });
+    a.sendRaw('{oops');
+    expect(await a.next('error')).toMatchObject({ code: 'bad-json' });
+    a.sendRaw('{"v":99,"type":"ping"}');
+    expect(await a.next('error')).toMatchObject({ code: 'unsupported-version' });
+    a.sendRaw('{"v":1,"type":"teleport"}');
+    expect(await a.next('error')).toMatchObject({ code: 'bad-message' });
+  });
+
+  it('limits connections per IP', async () => {
+    await start({ limits: { maxConnectionsPerIp: 2 } });
+    await client();
+    await client();
+    const third = await client();
+    expect(await third.next('error')).toMatchObject({ code: 'too-many-connections' });
+    expect((await third.closed).code).toBe(1008);
+    expect(server!.metrics().connections).toBe(2);
+  });
+
+  it('limits the join rate per IP', async () => {
+    await start({ limits: { joinBurstPerIp: 2, joinsPerSecPerIp: 0.01 } });
+    await joined(randomRoom());
+    await joined(randomRoom());
+    const c = await client();
+    c.join(randomRoom());
+    expect(await c.next('error')).toMatchObject({ code: 'join-rate-limited' });
+  });
+});
+
+async function waitFor(cond: () => boolean, timeoutMs = 3000): Promise<void> {
+  const t0 = Date.now();
+  while (!cond()) {
+    if (Date.now() - t0 > timeoutMs) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
