@@ -12,6 +12,7 @@
  *   advancing meanwhile — that is rtp-timeline's job.
  */
 import { assertFrameMs, type FrameMs } from '../audio/format.js';
+import { rmsLevel } from '../audio/pcm.js';
 
 export interface VoiceGateOptions {
   frameMs: FrameMs;
@@ -33,16 +34,10 @@ export interface GateDecision {
   talkspurtStart: boolean;
 }
 
-/** RMS level in dBFS, full scale = 32768. */
+/** RMS level in dBFS (full scale = 32768), from the shared PCM helper. */
 export function rmsDbfs(pcm: Int16Array): number {
-  if (pcm.length === 0) return -Infinity;
-  let sum = 0;
-  for (let i = 0; i < pcm.length; i++) {
-    const s = pcm[i]!;
-    sum += s * s;
-  }
-  const rms = Math.sqrt(sum / pcm.length);
-  return rms === 0 ? -Infinity : 20 * Math.log10(rms / 32768);
+  const rms = rmsLevel(pcm);
+  return rms === 0 ? -Infinity : 20 * Math.log10(rms);
 }
 
 export class VoiceGate {
