@@ -12,6 +12,7 @@ import { hideBin } from 'yargs/helpers';
 import { closestMatch } from '../config/suggest.js';
 import { configCommand } from './commands/config.js';
 import { devicesCommand, type ListDevices } from './commands/devices.js';
+import { serveCommand } from './commands/serve.js';
 import { cliContext, runWithContext, type CliContext, type CliIo } from './context.js';
 import { CliError, ConfigError, EXIT_OK, UsageError, exitCodeFor } from './errors.js';
 import { globalOptions } from './options.js';
@@ -22,6 +23,7 @@ type AnyCommand = CommandModule<any, any>;
 
 /** Every command, in the order `--help` lists them. */
 export const COMMANDS: readonly AnyCommand[] = [
+  serveCommand,
   devicesCommand,
   configCommand,
 ];
@@ -100,9 +102,10 @@ function buildParser(args: readonly string[], context: CliContext, commands: rea
     .env(false)
     .exitProcess(false)
     .fail((message, error) => {
-      // yargs calls this for its own validation (message set) and for
-      // errors thrown by handlers (error set): keep ours, wrap its.
-      if (error) throw error;
+      // yargs calls this with a message for command-line problems (its own
+      // validation, and errors thrown by .check()/coerce), and with only an
+      // error when a handler failed: the former are usage errors (exit 2).
+      if (error instanceof CliError || (error && !message)) throw error;
       // yargs spreads some messages over indented lines; one line reads better.
       const oneLine = (message ?? 'invalid command line').replace(/\s*\n\s*/g, ' ');
       throw new UsageError(oneLine, { hint: usageHint(oneLine, args, commands, known) });
@@ -173,7 +176,9 @@ function isEntryPoint(): boolean {
 }
 
 if (isEntryPoint()) {
-  process.exitCode = await runCli(hideBin(process.argv));
+  const code = await runCli(hideBin(process.argv));
+  // A handler may already have set a failure code (and returned normally).
+  if (code !== EXIT_OK || process.exitCode === undefined) process.exitCode = code;
 }
 
 export { cliContext };
