@@ -144,7 +144,7 @@ export class SignalingClient {
   private readonly known = new Map<string, SignalingPeer>();
   private readonly everSeen = new Set<string>();
   private readonly graceTimers = new Map<string, TimerHandle>();
-  private queue: string[] = [];
+  private queue: { to: string | undefined; frame: string }[] = [];
   private inbound: Promise<void> = Promise.resolve();
   private outbound: Promise<void> = Promise.resolve();
   private pendingConnect: { resolve: () => void; reject: (e: Error) => void; attemptsLeft: number } | undefined;
@@ -264,18 +264,18 @@ export class SignalingClient {
         throw new SignalingError('too-large', `signal of ${payload.length} chars exceeds ${MAX_PAYLOAD_CHARS} after encryption`);
       }
       this.counters.signalsSent++;
-      this.transmit(encodeMessage({ type: 'signal', to, payload }), true);
+      this.transmit(encodeMessage({ type: 'signal', to, payload }), to);
     });
     this.outbound = job.catch(() => undefined);
     return job;
   }
 
   lock(): void {
-    this.transmit(encodeMessage({ type: 'lock' }), false);
+    this.transmit(encodeMessage({ type: 'lock' }), null);
   }
 
   unlock(): void {
-    this.transmit(encodeMessage({ type: 'unlock' }), false);
+    this.transmit(encodeMessage({ type: 'unlock' }), null);
   }
 
   /** Leave the room and stop reconnecting. */
@@ -381,18 +381,29 @@ export class SignalingClient {
     p?.reject(err);
   }
 
-  private transmit(frame: string, queueable: boolean): void {
+  /**
+   * Send now if joined, else queue (signals only; `to` null = not queueable).
+   * A signal for a peer still in its rejoin grace waits for that peer: sent
+   * now, the server would answer unknown-peer and the signal would be lost.
+   */
+  private transmit(frame: string, to: string | null): void {
     const ws = this.ws;
-    if (ws !== undefined && ws.readyState === WebSocket.OPEN && this.stateValue === 'joined') {
+    if (ws !== undefined && ws.readyState === WebSocket.OPEN && this.stateValue === 'joined' && (to === null || !this.graceTimers.has(to))) {
       ws.send(frame);
       return;
     }
-    if (!queueable) return;
-    this.queue.push(frame);
+    if (to === null) return;
+    this.queue.push({ to, frame });
     if (this.queue.length > this.maxQueuedSignals) {
       this.queue.shift();
       this.counters.droppedQueuedSignals++;
     }
+  }
+
+  private flushQueue(): void {
+    const queued = this.queue;
+    this.queue = [];
+    for (const q of queued) this.transmit(q.frame, q.to ?? null);
   }
 
   // Client-side liveness: ping a quiet server, drop a silent one (then reconnect).
@@ -510,16 +521,16 @@ export class SignalingClient {
       this.emit('joined', { selfId: msg.selfId, peers, locked: msg.locked, rejoin });
       for (const p of newcomers) this.emit('peer-joined', { id: p.id, name: p.name, rejoined: false });
     }
-    const queued = this.queue;
-    this.queue = [];
-    for (const frame of queued) this.transmit(frame, true);
+    this.flushQueue();
   }
 
   private async onPeerJoined(id: string, hello: string | undefined): Promise<void> {
     const name = await this.peerName(id, hello);
     const wasKnown = this.known.has(id);
+    const wasInGrace = this.graceTimers.has(id);
     this.cancelGrace(id);
     this.known.set(id, { id, name });
+    if (wasInGrace) this.flushQueue();
     // Same id still known (it rejoined while we kept it in grace): not a new peer.
     if (wasKnown) return;
     const rejoined = this.everSeen.has(id);
@@ -539,6 +550,9 @@ export class SignalingClient {
       id,
       this.clock.setTimer(() => {
         this.graceTimers.delete(id);
+        const before = this.queue.length;
+        this.queue = this.queue.filter((q) => q.to !== id);
+        this.counters.droppedQueuedSignals += before - this.queue.length;
         if (this.known.delete(id)) this.emit('peer-left', { id, reason: 'disconnected' });
       }, this.peerGraceMs),
     );
