@@ -1,0 +1,164 @@
+/**
+ * The send path from captured PCM to every peer's queue (DESIGN.md §2):
+ *
+ *   PCM chunks ─► Framer ─► VoiceGate ─► encode ─► RtpTimeline ─► buildRtp ─┬─► SendLoop (peer A)
+ *                                                                           └─► SendLoop (peer B) …
+ *
+ * Encode once, build the RTP packet once (one SSRC for our one source,
+ * RFC 3550 §3), and hand the same bytes to each peer's own bounded loop.
+ * The mesh sends full RTP packets (it uses no packetizer), so the header
+ * values here are what goes on the wire.
+ *
+ * Frames the gate holds back are not encoded (saves CPU on a 2-core box);
+ * with DTX, packets of ≤ 2 bytes are not sent (libopus: need not be
+ * transmitted). Either way the RTP timestamp still advances, and the next
+ * sent packet carries the marker bit (RFC 7587 §4.2).
+ */
+import type { FrameEncoder } from '../codec/types.js';
+import { buildRtp } from '../rtp/packet.js';
+import { isOpusDtxPacket } from '../rtp/opus-payload.js';
+import { silentLogger, type Logger } from '../../log.js';
+import { Framer } from './framer.js';
+import type { RtpTimeline } from './rtp-timeline.js';
+import type { SendLoop } from './send-loop.js';
+import type { VoiceGate } from './voice-gate.js';
+
+/** Dynamic payload type commonly negotiated for Opus (RFC 7587 §6.1 uses a dynamic PT). */
+export const DEFAULT_OPUS_PAYLOAD_TYPE = 111;
+
+export interface CapturePipelineOptions {
+  encoder: FrameEncoder;
+  gate: VoiceGate;
+  timeline: RtpTimeline;
+  /** Negotiated Opus payload type (default 111). */
+  payloadType?: number;
+  /** Do not send DTX packets of ≤ 2 bytes (default true). */
+  skipDtxPackets?: boolean;
+  /** Called once per captured frame (UI level meter, speaking indicator). */
+  onFrame?: (info: FrameInfo) => void;
+  logger?: Logger;
+}
+
+export interface FrameInfo {
+  levelDbfs: number;
+  transmitted: boolean;
+  captureTimeNs: bigint | undefined;
+}
+
+export interface CapturePipelineStats {
+  framesCaptured: number;
+  packetsSent: number;
+  /** Held back by the level gate (not muted). */
+  framesGated: number;
+  framesMuted: number;
+  /** Encoded but not sent because DTX made them silence packets. */
+  framesDtx: number;
+  encodeErrors: number;
+  /** Opus payload bytes sent (RTCP SR octet count counts payload only, RFC 3550 §6.4.1). */
+  payloadOctets: number;
+  lastLevelDbfs: number;
+  peers: number;
+}
+
+export class CapturePipeline {
+  private readonly encoder: FrameEncoder;
+  private readonly gate: VoiceGate;
+  private readonly timeline: RtpTimeline;
+  private readonly payloadType: number;
+  private readonly skipDtx: boolean;
+  private readonly onFrameInfo: ((info: FrameInfo) => void) | undefined;
+  private readonly log: Logger;
+  private readonly framer: Framer;
+  private readonly loops = new Map<string, SendLoop<Uint8Array>>();
+  private readonly counters = {
+    framesCaptured: 0,
+    packetsSent: 0,
+    framesGated: 0,
+    framesMuted: 0,
+    framesDtx: 0,
+    encodeErrors: 0,
+    payloadOctets: 0,
+    lastLevelDbfs: -Infinity,
+  };
+
+  constructor(opts: CapturePipelineOptions) {
+    const pt = opts.payloadType ?? DEFAULT_OPUS_PAYLOAD_TYPE;
+    if (!Number.isInteger(pt) || pt < 0 || pt > 127) throw new RangeError(`payloadType must be 0..127; got ${pt}`);
+    if (opts.encoder.frameMs !== opts.timeline.frameMs || opts.gate.frameMs !== opts.timeline.frameMs) {
+      throw new RangeError(
+        `encoder (${opts.encoder.frameMs} ms), gate (${opts.gate.frameMs} ms) and timeline (${opts.timeline.frameMs} ms) must use one frame size`,
+      );
+    }
+    this.encoder = opts.encoder;
+    this.gate = opts.gate;
+    this.timeline = opts.timeline;
+    this.payloadType = pt;
+    this.skipDtx = opts.skipDtxPackets ?? true;
+    this.onFrameInfo = opts.onFrame;
+    this.log = opts.logger ?? silentLogger;
+    this.framer = new Framer(opts.timeline.frameMs, (frame, t) => this.pushFrame(frame, t));
+  }
+
+  /** Our SSRC: give it to every peer link so the SDP announces it. */
+  get ssrc(): number {
+    return this.timeline.ssrc;
+  }
+
+  addPeer(peerId: string, loop: SendLoop<Uint8Array>): void {
+    this.loops.get(peerId)?.close();
+    this.loops.set(peerId, loop);
+  }
+
+  /** Remove a peer and close its loop (drops what it still had queued). */
+  removePeer(peerId: string): void {
+    this.loops.get(peerId)?.close();
+    this.loops.delete(peerId);
+  }
+
+  /** Captured PCM of any chunk size (48 kHz mono). */
+  pushPcm(chunk: Int16Array, captureTimeNs?: bigint): void {
+    this.framer.push(chunk, captureTimeNs);
+  }
+
+  /** Exactly one frame (from an AudioSource that already frames). */
+  pushFrame(frame: Int16Array, captureTimeNs?: bigint): void {
+    this.counters.framesCaptured++;
+    const decision = this.gate.process(frame);
+    this.counters.lastLevelDbfs = decision.levelDbfs;
+    let packet: Buffer | null = null;
+    if (!decision.transmit) {
+      if (this.gate.muted) this.counters.framesMuted++;
+      else this.counters.framesGated++;
+    } else {
+      try {
+        packet = this.encoder.encode(frame);
+      } catch (err) {
+        this.counters.encodeErrors++;
+        this.log.warn('encode-failed', { err });
+      }
+      if (packet !== null && this.skipDtx && isOpusDtxPacket(packet)) {
+        this.counters.framesDtx++;
+        packet = null;
+      }
+    }
+    const stamp = this.timeline.nextFrame(packet !== null);
+    if (packet !== null && stamp !== null) {
+      const rtp = buildRtp({ ...stamp, payloadType: this.payloadType, payload: packet });
+      this.counters.packetsSent++;
+      this.counters.payloadOctets += packet.length;
+      for (const loop of this.loops.values()) loop.enqueue(rtp);
+    }
+    if (this.onFrameInfo !== undefined) {
+      // A UI callback must never break the capture path.
+      try {
+        this.onFrameInfo({ levelDbfs: decision.levelDbfs, transmitted: packet !== null, captureTimeNs });
+      } catch (err) {
+        this.log.warn('frame-callback-failed', { err });
+      }
+    }
+  }
+
+  get stats(): CapturePipelineStats {
+    return { ...this.counters, peers: this.loops.size };
+  }
+}
