@@ -1,0 +1,464 @@
+/**
+ * Adaptive jitter buffer for one remote stream (NetEQ-like in spirit: packet
+ * insertion and playout decisions are separate from decoding).
+ *
+ * Model
+ * - Everything is in RTP timestamp units (48 kHz, RFC 7587 §4.1), unwrapped
+ *   to 53-bit numbers; sequence numbers order packets and detect duplicates
+ *   and losses, timestamps place them in time.
+ * - A playout cursor (`cursorTs`) is the media time of the next sample to be
+ *   played. The caller (RemoteStream) pulls whenever it needs more samples:
+ *   one pull yields one packet (any duration: 10, 20, 40 ms ... read from the
+ *   Opus TOC), or a concealment request of N samples, or "empty". The caller
+ *   keeps a small sample FIFO to cut packets into playback frames, and passes
+ *   its FIFO level as `aheadSamples` so the delay is measured exactly even
+ *   when packet and playback frame sizes differ.
+ * - The current delay D is how long a packet that came by the fastest path
+ *   (smallest transit offset in the window) waits before it is played:
+ *   D = playout time of the cursor − (media time of the cursor + min offset).
+ *   The DelayEstimator gives the target (97th percentile of relative delay +
+ *   margin). D only changes through the decisions below, never by itself.
+ *
+ * Decisions at each pull
+ * - Not started (or drained): wait with "empty" until the first buffered
+ *   packet has waited long enough that D reaches the target, then play it
+ *   (anchoring). Every new talkspurt (marker bit, RFC 3551 §4.1, or a
+ *   timestamp jump without a sequence gap) re-anchors: that is where the delay
+ *   adapts up or down without touching speech.
+ * - Packet at the cursor: play it.
+ * - Nothing buffered (underrun): ask for concealment *without* moving the
+ *   cursor: the late packet can still be played when it comes, and D grows
+ *   by what was concealed (fast growth on a delay spike, like NetEQ's
+ *   expand). After `drainAfterMs` of this the sender is taken to have paused:
+ *   back to "not started", output "empty".
+ * - A gap before the first buffered packet (something lost or reordered):
+ *   while D is below target, wait (conceal without moving); else give up on
+ *   the missing packets and conceal exactly the gap, counting what was already
+ *   concealed while waiting so the delay returns to where it was.
+ * - Catch-up when D is above target: if dropping the head packet still leaves
+ *   D ≥ target + `softCatchUpMs`, the packet is handed out with
+ *   `overTarget: true` and the caller drops it if it decodes to a quiet frame
+ *   (shortening silence, not speech). Only when D − packet ≥ target +
+ *   `hardCatchUpMs` are packets dropped here regardless of content.
+ *
+ * Counting: late = arrived after its playout time had passed (dropped);
+ * duplicates dropped; reordered = arrived after a later packet yet in time;
+ * lost = expected − received (RFC 3550 §6.4.1), so a packet concealed and then
+ * arriving late is late, not lost.
+ *
+ * Not thread-safe and not re-entrant; results are reused objects, valid until
+ * the next pull (no allocation per pull on the hot path).
+ */
+import type { MediaPacket } from '../codec/types.js';
+import { monotonicClock, type Clock } from '../clock.js';
+import { SAMPLE_RATE } from '../audio/format.js';
+import { DelayEstimator, type DelayEstimatorOptions } from './delay-estimator.js';
+import { MAX_OPUS_PACKET_SAMPLES, opusPacketSamples } from './opus-duration.js';
+import { Unwrapper } from './unwrap.js';
+
+const SAMPLES_PER_MS = SAMPLE_RATE / 1000;
+
+export type PullResult =
+  | { readonly kind: 'packet'; readonly packet: MediaPacket; readonly samples: number; readonly overTarget: boolean }
+  | { readonly kind: 'missing'; readonly samples: number }
+  | { readonly kind: 'empty' };
+
+export type InsertOutcome = 'inserted' | 'duplicate' | 'late' | 'invalid';
+
+export interface JitterBufferOptions extends DelayEstimatorOptions {
+  /** Clock for "now" at pull time; must be the clock `arrivalMs` comes from. */
+  clock?: Clock;
+  /** Duration assumed for a packet before any duration is known. Default 960 (20 ms). */
+  defaultPacketSamples?: number;
+  /** Duration of a packet in samples, or null if unknown. Default: Opus TOC (RFC 6716 §3.1). */
+  packetSamples?: (packet: MediaPacket) => number | null;
+  /** Soft catch-up threshold above target (quiet packets only). Default 10 ms. */
+  softCatchUpMs?: number;
+  /** Hard catch-up threshold above target (any packet). Default 80 ms. */
+  hardCatchUpMs?: number;
+  /** Continuous underrun after which the stream counts as paused. Default 200 ms. */
+  drainAfterMs?: number;
+  /** A timestamp jump (without sequence gap) larger than this starts a new talkspurt. Default 100 ms. */
+  talkspurtGapMs?: number;
+  /** Most packets held; beyond it the oldest is discarded. Default 512. */
+  maxPackets?: number;
+  /** A sequence jump larger than this means the sender restarted: reset. Default 1000. */
+  maxSequenceJump?: number;
+}
+
+export interface JitterBufferStats {
+  /** D: how long a fastest-path packet waits before playout, at the last pull. */
+  readonly currentDelayMs: number;
+  readonly targetDelayMs: number;
+  /** Mean time played packets spent in the buffer (arrival → pull). */
+  readonly meanDelayMs: number;
+  /** RFC 3550 A.8 interarrival jitter. */
+  readonly jitterMs: number;
+  readonly bufferedPackets: number;
+  /** Unique packets received (duplicates excluded, late included). */
+  readonly received: number;
+  /** Packets expected from the sequence numbers (RFC 3550 §6.4.1). */
+  readonly expected: number;
+  readonly lost: number;
+  readonly late: number;
+  /** Pulls answered with "missing" (the caller concealed). */
+  readonly concealed: number;
+  readonly reordered: number;
+  readonly duplicates: number;
+  /** Packets dropped here by hard catch-up or overflow. */
+  readonly discarded: number;
+  /** Invalid packets ignored. */
+  readonly invalid: number;
+  /** Stream restarts (SSRC change or sequence jump). */
+  readonly resets: number;
+  /** Times the buffer ran dry long enough to count as a pause. */
+  readonly drains: number;
+}
+
+interface Entry {
+  extSeq: number;
+  extTs: number;
+  arrivalMs: number;
+  /** From the TOC, or 0 if unknown. */
+  samples: number;
+  packet: MediaPacket;
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+export class JitterBuffer {
+  private readonly clock: Clock;
+  private readonly estimator: DelayEstimator;
+  private readonly packetSamplesOf: (packet: MediaPacket) => number | null;
+  private readonly softCatchUpMs: number;
+  private readonly hardCatchUpMs: number;
+  private readonly drainAfterSamples: number;
+  private readonly talkspurtGapSamples: number;
+  private readonly maxPackets: number;
+  private readonly maxSequenceJump: number;
+  private readonly defaultPacketSamples: number;
+
+  private readonly seqUnwrap = new Unwrapper(16);
+  private readonly tsUnwrap = new Unwrapper(32);
+  private ssrc: number | undefined;
+  private baseTs = 0;
+  private hasBase = false;
+
+  /** Sorted by extSeq. */
+  private readonly buffer: Entry[] = [];
+  private readonly pool: Entry[] = [];
+
+  private playing = false;
+  private hasCursor = false;
+  private cursorTs = 0;
+  private lastPlayedSeq = -1;
+  private waitedSamples = 0;
+  private lastSamples: number;
+  private highestSeq = -1;
+
+  private readonly seenRing = new Float64Array(1024).fill(-1);
+
+  // Counters.
+  private received = 0;
+  private expectedBefore = 0; // expected packets of segments before the last reset
+  private firstSeq = -1;
+  private late = 0;
+  private concealed = 0;
+  private reordered = 0;
+  private duplicates = 0;
+  private discarded = 0;
+  private invalid = 0;
+  private resets = 0;
+  private drains = 0;
+  private playedCount = 0;
+  private playedDelaySumMs = 0;
+  private lastDelayMs = 0;
+
+  private readonly packetResult: Mutable<{ kind: 'packet'; packet: MediaPacket; samples: number; overTarget: boolean }>;
+  private readonly missingResult: Mutable<{ kind: 'missing'; samples: number }> = { kind: 'missing', samples: 0 };
+  private readonly emptyResult: { readonly kind: 'empty' } = { kind: 'empty' };
+
+  constructor(options: JitterBufferOptions = {}) {
+    this.clock = options.clock ?? monotonicClock;
+    this.estimator = new DelayEstimator(options);
+    this.packetSamplesOf = options.packetSamples ?? ((p) => opusPacketSamples(p.payload));
+    this.softCatchUpMs = options.softCatchUpMs ?? 10;
+    this.hardCatchUpMs = options.hardCatchUpMs ?? 80;
+    if (!(this.hardCatchUpMs >= this.softCatchUpMs)) throw new RangeError('hardCatchUpMs must be >= softCatchUpMs');
+    this.drainAfterSamples = (options.drainAfterMs ?? 200) * SAMPLES_PER_MS;
+    this.talkspurtGapSamples = (options.talkspurtGapMs ?? 100) * SAMPLES_PER_MS;
+    this.maxPackets = Math.max(2, options.maxPackets ?? 512);
+    this.maxSequenceJump = options.maxSequenceJump ?? 1000;
+    this.defaultPacketSamples = validSamples(options.defaultPacketSamples ?? 960) ?? 960;
+    this.lastSamples = this.defaultPacketSamples;
+    this.packetResult = { kind: 'packet', packet: undefined as unknown as MediaPacket, samples: 0, overTarget: false };
+  }
+
+  /** Add a received packet. `arrivalMs` must come from the same clock as the buffer's. */
+  insert(packet: MediaPacket, arrivalMs: number = this.clock.now()): InsertOutcome {
+    if (!isMediaPacket(packet) || !Number.isFinite(arrivalMs)) {
+      this.invalid++;
+      return 'invalid';
+    }
+    if (this.ssrc !== undefined && packet.ssrc !== this.ssrc) this.reset();
+    this.ssrc = packet.ssrc;
+
+    let extSeq = this.seqUnwrap.unwrap(packet.sequenceNumber);
+    if (this.highestSeq >= 0 && Math.abs(extSeq - this.highestSeq) > this.maxSequenceJump) {
+      this.reset();
+      this.ssrc = packet.ssrc;
+      extSeq = this.seqUnwrap.unwrap(packet.sequenceNumber);
+    }
+    const extTs = this.tsUnwrap.unwrap(packet.timestamp);
+
+    const slot = extSeq % this.seenRing.length;
+    if (this.seenRing[slot] === extSeq) {
+      this.duplicates++;
+      return 'duplicate';
+    }
+    this.seenRing[slot] = extSeq;
+    this.received++;
+    if (this.firstSeq < 0) this.firstSeq = extSeq;
+    if (!this.hasBase) {
+      this.baseTs = extTs;
+      this.hasBase = true;
+    }
+    // Late packets feed the estimator too: they are exactly the evidence that more delay is needed.
+    this.estimator.update(arrivalMs, this.mediaMs(extTs));
+
+    const outOfOrder = extSeq < this.highestSeq;
+    if (extSeq > this.highestSeq) this.highestSeq = extSeq;
+
+    if (extSeq <= this.lastPlayedSeq || (this.hasCursor && extTs < this.cursorTs)) {
+      this.late++;
+      return 'late';
+    }
+    if (outOfOrder) this.reordered++;
+
+    if (this.buffer.length >= this.maxPackets) {
+      this.release(this.buffer.shift()!);
+      this.discarded++;
+    }
+    const entry = this.pool.pop() ?? { extSeq: 0, extTs: 0, arrivalMs: 0, samples: 0, packet };
+    entry.extSeq = extSeq;
+    entry.extTs = extTs;
+    entry.arrivalMs = arrivalMs;
+    entry.samples = validSamples(this.packetSamplesOf(packet)) ?? 0;
+    entry.packet = packet;
+    let i = this.buffer.length;
+    while (i > 0 && this.buffer[i - 1]!.extSeq > extSeq) i--;
+    this.buffer.splice(i, 0, entry);
+    return 'inserted';
+  }
+
+  /**
+   * What to play next. `aheadSamples`: samples the caller has already queued
+   * in front of whatever this pull yields (its FIFO level), so the delay is
+   * measured at the true playout time.
+   */
+  pull(aheadSamples = 0): PullResult {
+    const nowMs = this.clock.now() + aheadSamples / SAMPLES_PER_MS;
+    const minOffset = this.estimator.minOffsetMs;
+    const target = this.estimator.targetDelayMs;
+
+    if (!this.playing && !this.tryAnchor(nowMs, minOffset, target)) return this.emptyResult;
+
+    for (;;) {
+      const delayMs = nowMs - this.mediaMs(this.cursorTs) - (minOffset ?? 0);
+      this.lastDelayMs = delayMs;
+      const head = this.buffer[0];
+
+      if (head === undefined) {
+        // Underrun: conceal in place; the late packet may still come.
+        if (this.waitedSamples >= this.drainAfterSamples || delayMs > this.estimator.maxDelayMs + this.lastSamples / SAMPLES_PER_MS) {
+          this.playing = false;
+          this.waitedSamples = 0;
+          this.drains++;
+          return this.emptyResult;
+        }
+        return this.conceal(this.lastSamples, false);
+      }
+
+      const gap = head.extTs - this.cursorTs;
+      if (gap <= 0) {
+        const samples = this.durationOf(head);
+        const next = this.buffer[1];
+        const contiguousNext = next !== undefined && next.extSeq === head.extSeq + 1;
+        const excessMs = delayMs - samples / SAMPLES_PER_MS - target;
+        if (contiguousNext && excessMs >= this.hardCatchUpMs) {
+          this.buffer.shift();
+          this.advanceTo(head.extTs + samples, head.extSeq, samples);
+          this.release(head);
+          this.discarded++;
+          continue;
+        }
+        this.buffer.shift();
+        this.advanceTo(head.extTs + samples, head.extSeq, samples);
+        this.playedCount++;
+        this.playedDelaySumMs += this.clock.now() - head.arrivalMs;
+        const r = this.packetResult;
+        r.packet = head.packet;
+        r.samples = samples;
+        r.overTarget = contiguousNext && excessMs >= this.softCatchUpMs;
+        this.release(head);
+        return r;
+      }
+
+      const contiguous = head.extSeq === this.lastPlayedSeq + 1;
+      if (contiguous && (head.packet.marker || gap > this.talkspurtGapSamples)) {
+        // A new talkspurt: re-anchor so the delay matches the current target.
+        this.playing = false;
+        this.waitedSamples = 0;
+        if (!this.tryAnchor(nowMs, minOffset, target)) return this.emptyResult;
+        continue;
+      }
+      if (!contiguous && delayMs < target) {
+        // Something is missing but we are below target: wait for it (the delay grows).
+        return this.conceal(Math.min(this.lastSamples, gap), false);
+      }
+      // Give up on the gap (or fill a short pause). What was concealed while
+      // waiting already covers part of it: credit it, except the part that
+      // was deliberate growth towards the target.
+      if (this.waitedSamples > 0) {
+        const allowed = contiguous ? gap : Math.max(0, Math.floor((delayMs - target) * SAMPLES_PER_MS));
+        this.cursorTs += Math.min(this.waitedSamples, gap, allowed);
+        this.waitedSamples = 0;
+        continue;
+      }
+      return this.conceal(Math.min(this.lastSamples, gap), true);
+    }
+  }
+
+  /** Drop everything and start over (new SSRC / sender restart); counters are kept. */
+  reset(): void {
+    if (this.firstSeq >= 0) this.expectedBefore += this.highestSeq - this.firstSeq + 1;
+    this.firstSeq = -1;
+    this.highestSeq = -1;
+    for (const e of this.buffer) this.release(e);
+    this.buffer.length = 0;
+    this.seqUnwrap.reset();
+    this.tsUnwrap.reset();
+    this.estimator.reset();
+    this.seenRing.fill(-1);
+    this.ssrc = undefined;
+    this.hasBase = false;
+    this.playing = false;
+    this.hasCursor = false;
+    this.lastPlayedSeq = -1;
+    this.waitedSamples = 0;
+    this.resets++;
+  }
+
+  get targetDelayMs(): number {
+    return this.estimator.targetDelayMs;
+  }
+
+  get currentDelayMs(): number {
+    return this.playing ? this.lastDelayMs : 0;
+  }
+
+  /** Times the buffer was reset (SSRC change / sender restart): a new decoder is due. */
+  get resetCount(): number {
+    return this.resets;
+  }
+
+  get bufferedPackets(): number {
+    return this.buffer.length;
+  }
+
+  /** True between anchoring and the next drain/talkspurt end. */
+  get isPlaying(): boolean {
+    return this.playing;
+  }
+
+  stats(): JitterBufferStats {
+    const expected = this.expectedBefore + (this.firstSeq >= 0 ? this.highestSeq - this.firstSeq + 1 : 0);
+    return {
+      currentDelayMs: this.currentDelayMs,
+      targetDelayMs: this.estimator.targetDelayMs,
+      meanDelayMs: this.playedCount > 0 ? this.playedDelaySumMs / this.playedCount : 0,
+      jitterMs: this.estimator.jitterMs,
+      bufferedPackets: this.buffer.length,
+      received: this.received,
+      expected,
+      lost: Math.max(0, expected - this.received),
+      late: this.late,
+      concealed: this.concealed,
+      reordered: this.reordered,
+      duplicates: this.duplicates,
+      discarded: this.discarded,
+      invalid: this.invalid,
+      resets: this.resets,
+      drains: this.drains,
+    };
+  }
+
+  private tryAnchor(nowMs: number, minOffset: number | undefined, target: number): boolean {
+    // Late leftovers of a previous talkspurt cannot start a new one.
+    while (this.buffer.length > 0 && this.hasCursor && this.buffer[0]!.extTs < this.cursorTs) {
+      this.release(this.buffer.shift()!);
+      this.late++;
+    }
+    const head = this.buffer[0];
+    if (head === undefined || minOffset === undefined) return false;
+    const delayMs = nowMs - this.mediaMs(head.extTs) - minOffset;
+    if (delayMs < target) return false;
+    this.playing = true;
+    this.hasCursor = true;
+    this.cursorTs = head.extTs;
+    this.lastPlayedSeq = head.extSeq - 1;
+    this.waitedSamples = 0;
+    return true;
+  }
+
+  private conceal(samples: number, advance: boolean): PullResult {
+    const n = Math.max(1, Math.min(MAX_OPUS_PACKET_SAMPLES, Math.round(samples)));
+    if (advance) this.cursorTs += n;
+    else this.waitedSamples += n;
+    this.concealed++;
+    this.missingResult.samples = n;
+    return this.missingResult;
+  }
+
+  private advanceTo(cursorTs: number, seq: number, samples: number): void {
+    this.cursorTs = cursorTs;
+    this.lastPlayedSeq = seq;
+    this.waitedSamples = 0;
+    this.lastSamples = samples;
+  }
+
+  private durationOf(entry: Entry): number {
+    if (entry.samples > 0) return entry.samples;
+    const next = this.buffer[1];
+    if (next !== undefined && next.extSeq === entry.extSeq + 1) {
+      const inferred = validSamples(next.extTs - entry.extTs);
+      if (inferred !== null) return inferred;
+    }
+    return this.lastSamples;
+  }
+
+  private mediaMs(extTs: number): number {
+    return (extTs - this.baseTs) / SAMPLES_PER_MS;
+  }
+
+  private release(entry: Entry): void {
+    entry.packet = undefined as unknown as MediaPacket;
+    if (this.pool.length < 64) this.pool.push(entry);
+  }
+}
+
+function validSamples(samples: number | null | undefined): number | null {
+  if (samples === null || samples === undefined || !Number.isInteger(samples)) return null;
+  return samples > 0 && samples <= MAX_OPUS_PACKET_SAMPLES ? samples : null;
+}
+
+function isMediaPacket(p: unknown): p is MediaPacket {
+  if (p === null || typeof p !== 'object') return false;
+  const m = p as Record<string, unknown>;
+  return (
+    Number.isInteger(m['sequenceNumber']) &&
+    Number.isInteger(m['timestamp']) &&
+    Number.isInteger(m['ssrc']) &&
+    m['payload'] instanceof Uint8Array
+  );
+}

@@ -1,0 +1,55 @@
+/**
+ * Frame levels on a 0..1 full-scale axis (1.0 = 32768). Peak drives meters
+ * (what the UI shows); RMS drives speaking detection (peaks of clicks and
+ * plosives say little about whether someone is talking).
+ */
+const FULL_SCALE = 32768;
+
+/** Largest |sample| / 32768 in `pcm` (0 for an empty frame). */
+export function peakLevel(pcm: Int16Array): number {
+  let peak = 0;
+  for (let i = 0; i < pcm.length; i++) {
+    const v = pcm[i]!;
+    const a = v < 0 ? -v : v;
+    if (a > peak) peak = a;
+  }
+  return Math.min(1, peak / FULL_SCALE);
+}
+
+/** Root-mean-square / 32768 of `pcm` (0 for an empty frame). */
+export function rmsLevel(pcm: Int16Array): number {
+  if (pcm.length === 0) return 0;
+  let sum = 0;
+  for (let i = 0; i < pcm.length; i++) {
+    const v = pcm[i]!;
+    sum += v * v;
+  }
+  return Math.min(1, Math.sqrt(sum / pcm.length) / FULL_SCALE);
+}
+
+/**
+ * A meter that jumps up to a new peak and falls back by `releasePerFrame`
+ * (a factor) each frame, so short syllables stay visible in a UI that
+ * redraws a few times a second.
+ */
+export class PeakMeter {
+  private value = 0;
+
+  constructor(private readonly releasePerFrame = 0.8) {
+    if (!(releasePerFrame >= 0 && releasePerFrame < 1)) throw new RangeError(`releasePerFrame must be in [0, 1), got ${releasePerFrame}`);
+  }
+
+  update(framePeak: number): number {
+    const decayed = this.value * this.releasePerFrame;
+    this.value = framePeak > decayed ? framePeak : decayed < 1e-4 ? 0 : decayed;
+    return this.value;
+  }
+
+  get level(): number {
+    return this.value;
+  }
+
+  reset(): void {
+    this.value = 0;
+  }
+}

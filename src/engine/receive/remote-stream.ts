@@ -1,0 +1,321 @@
+/**
+ * One remote peer's audio, from RTP packets to playback frames:
+ * jitter buffer → decode / conceal → fade after sustained loss → gain.
+ *
+ * Pull model: the mixer asks for exactly one playback frame per period. The
+ * stream keeps a small sample FIFO because a peer's packets may last 10, 20
+ * or 40 ms while our frames have their own size; it pulls from the jitter
+ * buffer until the FIFO holds a frame.
+ *
+ * Loss handling (after Mumble's AudioOutputSpeech): a missing packet is
+ * concealed by the decoder (Opus PLC). After `fadeAfterFrames` frames of
+ * uninterrupted concealment the output fades to silence over `fadeOutMs`
+ * and the decoder is no longer asked to conceal (PLC of PLC only buzzes).
+ * When packets return after a fade, they fade in over `fadeInMs` so the
+ * restart does not click. All of this is one gain envelope that slews
+ * towards 1 (real audio) or 0 (long concealment) at a fixed rate per sample.
+ *
+ * Catch-up: when the jitter buffer says a packet is over target, the packet
+ * is still decoded (Opus keeps state) but dropped if it is quiet (peak below
+ * `quietLevel`), which shortens silence rather than speech.
+ *
+ * Gain (0–200 %) and "muted for me" apply on output only: levels and the
+ * speaking indicator reflect what the peer sends, so the UI still shows
+ * that a peer muted-for-me is talking.
+ */
+import type { FrameDecoder, MediaPacket } from '../codec/types.js';
+import { monotonicClock, type Clock } from '../clock.js';
+import { assertFrameMs, SAMPLE_RATE, samplesPerFrame, type FrameMs } from '../audio/format.js';
+import { JitterBuffer, type JitterBufferOptions, type JitterBufferStats, type InsertOutcome } from './jitter-buffer.js';
+import { MAX_OPUS_PACKET_SAMPLES } from './opus-duration.js';
+import { PeakMeter, peakLevel, rmsLevel } from './level.js';
+import { SpeakingDetector, type SpeakingOptions } from './speaking.js';
+
+const SAMPLES_PER_MS = SAMPLE_RATE / 1000;
+const FULL_SCALE = 32768;
+export const MAX_GAIN_PERCENT = 200;
+
+export interface RemoteStreamOptions {
+  frameMs: FrameMs;
+  /** Makes a fresh decoder: at start and whenever the sender restarts (new SSRC). */
+  decoderFactory: () => FrameDecoder;
+  clock?: Clock;
+  jitter?: Omit<JitterBufferOptions, 'clock'>;
+  /** Playback frames of concealment at full level before fading. Default 5. */
+  fadeAfterFrames?: number;
+  /** Fade-out length after sustained loss. Default 20 ms. */
+  fadeOutMs?: number;
+  /** Fade-in length when audio returns after a fade. Default 5 ms. */
+  fadeInMs?: number;
+  /** Peak level (0..1) below which an over-target packet may be dropped. Default 0.01. */
+  quietLevel?: number;
+  speaking?: Omit<SpeakingOptions, 'frameMs'>;
+  /** Meter release factor per frame. Default 0.8. */
+  meterRelease?: number;
+  /** Initial gain, percent. Default 100. */
+  gainPercent?: number;
+}
+
+export interface RemoteStreamStats extends JitterBufferStats {
+  /** Playback frames that contained decoder concealment. */
+  readonly concealedFrames: number;
+  /** Packets the decoder rejected (corrupt), over all decoders of this stream. */
+  readonly corruptPackets: number;
+  /** Quiet packets dropped to bring the delay back to target. */
+  readonly catchUpDrops: number;
+}
+
+export class RemoteStream {
+  readonly frameMs: FrameMs;
+  readonly frameSamples: number;
+  private readonly clock: Clock;
+  private readonly jitter: JitterBuffer;
+  private readonly decoderFactory: () => FrameDecoder;
+  private decoder: FrameDecoder;
+  private decoderResets: number;
+  private retiredCorrupt = 0;
+  private decodeErrors = 0;
+
+  private readonly fadeAfterSamples: number;
+  private readonly fadeOutStep: number;
+  private readonly fadeInStep: number;
+  private readonly quietLevel: number;
+
+  private readonly fifo: Int16Array;
+  private fifoLen = 0;
+  private readonly frame: Int16Array; // pre-gain frame
+  private readonly out: Int16Array; // post-gain frame for pullFrame()
+  private readonly silence: Int16Array = new Int16Array(MAX_OPUS_PACKET_SAMPLES);
+
+  private envelope = 1;
+  private concealRunSamples = 0;
+  private concealedThisFrame = false;
+
+  private gain = 1;
+  private muted = false;
+  private readonly meter: PeakMeter;
+  private readonly speakingDetector: SpeakingDetector;
+
+  private concealedFrames = 0;
+  private catchUpDrops = 0;
+
+  constructor(options: RemoteStreamOptions) {
+    this.frameMs = assertFrameMs(options.frameMs);
+    this.frameSamples = samplesPerFrame(this.frameMs);
+    this.clock = options.clock ?? monotonicClock;
+    this.jitter = new JitterBuffer({ ...options.jitter, clock: this.clock });
+    this.decoderFactory = options.decoderFactory;
+    this.decoder = this.decoderFactory();
+    this.decoderResets = this.jitter.resetCount;
+    this.fadeAfterSamples = Math.max(0, Math.round(options.fadeAfterFrames ?? 5)) * this.frameSamples;
+    this.fadeOutStep = 1 / Math.max(1, (options.fadeOutMs ?? 20) * SAMPLES_PER_MS);
+    this.fadeInStep = 1 / Math.max(1, (options.fadeInMs ?? 5) * SAMPLES_PER_MS);
+    this.quietLevel = options.quietLevel ?? 0.01;
+    this.fifo = new Int16Array(this.frameSamples + MAX_OPUS_PACKET_SAMPLES);
+    this.frame = new Int16Array(this.frameSamples);
+    this.out = new Int16Array(this.frameSamples);
+    this.meter = new PeakMeter(options.meterRelease ?? 0.8);
+    this.speakingDetector = new SpeakingDetector({ ...options.speaking, frameMs: this.frameMs });
+    if (options.gainPercent !== undefined) this.setGain(options.gainPercent);
+  }
+
+  /** Hand over a received RTP packet. Never throws on bad input. */
+  insert(packet: MediaPacket, arrivalMs: number = this.clock.now()): InsertOutcome {
+    const outcome = this.jitter.insert(packet, arrivalMs);
+    if (this.jitter.resetCount !== this.decoderResets) {
+      // The sender restarted: Opus state from the old stream would only garble the new one.
+      this.decoderResets = this.jitter.resetCount;
+      this.retiredCorrupt += this.decoder.corruptPackets;
+      this.decoder = this.decoderFactory();
+    }
+    return outcome;
+  }
+
+  /**
+   * One playback frame after gain and mute, saturated to 16 bits. The array
+   * is reused: it is valid until the next pull.
+   */
+  pullFrame(): Int16Array {
+    const frame = this.render();
+    const g = this.muted ? 0 : this.gain;
+    for (let i = 0; i < frame.length; i++) {
+      const v = Math.round(frame[i]! * g);
+      this.out[i] = v > 32767 ? 32767 : v < -32768 ? -32768 : v;
+    }
+    return this.out;
+  }
+
+  /**
+   * Pull one frame and add it, times gain × `scale`, to `acc` (full scale =
+   * 1.0). The mixer uses this so gains above 100 % do not clip before its
+   * limiter. A scale of 0 (deafened) still pulls, keeping the buffer in step.
+   */
+  mixInto(acc: Float32Array, scale = 1): void {
+    const frame = this.render();
+    const g = this.muted ? 0 : (this.gain * scale) / FULL_SCALE;
+    if (g === 0) return;
+    const n = Math.min(acc.length, frame.length);
+    for (let i = 0; i < n; i++) acc[i]! += frame[i]! * g;
+  }
+
+  /** Per-peer volume, 0–200 %. Out-of-range values are clamped; NaN is ignored. */
+  setGain(percent: number): void {
+    if (!Number.isFinite(percent)) return;
+    this.gain = Math.min(MAX_GAIN_PERCENT, Math.max(0, percent)) / 100;
+  }
+
+  get gainPercent(): number {
+    return Math.round(this.gain * 100);
+  }
+
+  /** Muted for me only: the stream keeps decoding, nothing is output. */
+  setMuted(muted: boolean): void {
+    this.muted = muted;
+  }
+
+  get mutedForMe(): boolean {
+    return this.muted;
+  }
+
+  /** Peak meter of the peer's audio (before gain), 0..1. */
+  get level(): number {
+    return this.meter.level;
+  }
+
+  get speaking(): boolean {
+    return this.speakingDetector.speaking;
+  }
+
+  stats(): RemoteStreamStats {
+    return {
+      ...this.jitter.stats(),
+      concealedFrames: this.concealedFrames,
+      corruptPackets: this.retiredCorrupt + this.decoder.corruptPackets + this.decodeErrors,
+      catchUpDrops: this.catchUpDrops,
+    };
+  }
+
+  /** Fill `this.frame` with the next frame before gain; update meters. */
+  private render(): Int16Array {
+    this.concealedThisFrame = false;
+    const n = this.frameSamples;
+    // Each iteration pushes ≥ 1 sample or ends the frame; the bound is a safety net.
+    for (let guard = 0; this.fifoLen < n && guard < 4 * n; guard++) {
+      const r = this.jitter.pull(this.fifoLen);
+      if (r.kind === 'empty') {
+        this.fillEmpty(n - this.fifoLen);
+        break;
+      }
+      if (r.kind === 'missing') {
+        this.pushConcealment(r.samples);
+        continue;
+      }
+      const pcm = this.decode(r.packet.payload);
+      if (pcm === null) {
+        this.pushConcealment(r.samples);
+        continue;
+      }
+      if (r.overTarget && this.concealRunSamples === 0 && peakLevel(pcm) < this.quietLevel) {
+        this.catchUpDrops++;
+        continue;
+      }
+      this.pushAudio(pcm);
+    }
+    if (this.fifoLen < n) this.fillEmpty(n - this.fifoLen);
+
+    this.frame.set(this.fifo.subarray(0, n));
+    this.fifo.copyWithin(0, n, this.fifoLen);
+    this.fifoLen -= n;
+
+    if (this.concealedThisFrame) this.concealedFrames++;
+    this.meter.update(peakLevel(this.frame));
+    this.speakingDetector.update(rmsLevel(this.frame));
+    return this.frame;
+  }
+
+  private decode(payload: Uint8Array): Int16Array | null {
+    try {
+      const pcm = this.decoder.decode(payload);
+      if (pcm === null || pcm.length === 0) return null;
+      return pcm.length > MAX_OPUS_PACKET_SAMPLES ? pcm.subarray(0, MAX_OPUS_PACKET_SAMPLES) : pcm;
+    } catch {
+      // The interface promises no throw; a decoder that does anyway must not stop playback.
+      this.decodeErrors++;
+      return null;
+    }
+  }
+
+  /** Real audio: envelope slews up to 1 (a fade-in only if we had faded). */
+  private pushAudio(pcm: Int16Array): void {
+    this.concealRunSamples = 0;
+    const room = this.fifo.length - this.fifoLen;
+    const len = Math.min(pcm.length, room);
+    let g = this.envelope;
+    if (g >= 1) {
+      this.fifo.set(pcm.subarray(0, len), this.fifoLen);
+    } else {
+      for (let i = 0; i < len; i++) {
+        g = Math.min(1, g + this.fadeInStep);
+        this.fifo[this.fifoLen + i] = Math.round(pcm[i]! * g);
+      }
+      this.envelope = g;
+    }
+    this.fifoLen += len;
+  }
+
+  /** Concealment: full level for fadeAfter samples of the run, then fade to 0 and stop asking the decoder. */
+  private pushConcealment(samples: number): void {
+    const room = this.fifo.length - this.fifoLen;
+    const len = Math.max(0, Math.min(samples, room));
+    const runStart = this.concealRunSamples;
+    this.concealRunSamples += len;
+    if (this.envelope <= 0 && runStart >= this.fadeAfterSamples) {
+      this.fifo.fill(0, this.fifoLen, this.fifoLen + len);
+      this.fifoLen += len;
+      return;
+    }
+    const pcm = this.concealFromDecoder(len);
+    let g = this.envelope;
+    for (let i = 0; i < len; i++) {
+      if (runStart + i >= this.fadeAfterSamples) g = Math.max(0, g - this.fadeOutStep);
+      else if (g < 1) g = Math.min(1, g + this.fadeInStep);
+      this.fifo[this.fifoLen + i] = Math.round(pcm[i]! * g);
+    }
+    this.envelope = g;
+    this.fifoLen += len;
+    this.concealedThisFrame = true;
+  }
+
+  /**
+   * The buffer has nothing to play (not started, or the sender paused). If
+   * we were concealing at some level, fade the concealment out quickly
+   * rather than cutting to zero.
+   */
+  private fillEmpty(samples: number): void {
+    const len = Math.max(0, Math.min(samples, this.fifo.length - this.fifoLen));
+    if (this.concealRunSamples > 0 && this.envelope > 0) {
+      const pcm = this.concealFromDecoder(len);
+      let g = this.envelope;
+      for (let i = 0; i < len; i++) {
+        g = Math.max(0, g - this.fadeOutStep);
+        this.fifo[this.fifoLen + i] = Math.round(pcm[i]! * g);
+      }
+      this.envelope = g;
+      this.concealedThisFrame = true;
+    } else {
+      this.fifo.fill(0, this.fifoLen, this.fifoLen + len);
+    }
+    this.fifoLen += len;
+  }
+
+  private concealFromDecoder(samples: number): Int16Array {
+    if (samples <= 0) return this.silence;
+    try {
+      const pcm = this.decoder.conceal(Math.min(samples, MAX_OPUS_PACKET_SAMPLES));
+      if (pcm.length >= samples) return pcm;
+    } catch {
+      // A failed concealment is played as silence; nothing else to recover.
+    }
+    return this.silence;
+  }
+}

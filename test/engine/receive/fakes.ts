@@ -1,0 +1,77 @@
+/**
+ * Test doubles for the receive path: packets whose payload is a real Opus TOC
+ * byte (so durations are read exactly as in production) followed by one
+ * 16-bit sample value, and a decoder that "decodes" that value into a frame
+ * of constant samples. Ordering, concealment and fades can then be checked
+ * sample by sample.
+ */
+import type { FrameDecoder, MediaPacket } from '../../../src/engine/codec/types.js';
+import { opusPacketSamples, opusTocFor } from '../../../src/engine/receive/opus-duration.js';
+
+/** What the fake decoder's concealment produces (distinct from any test value). */
+export const CONCEAL_VALUE = 777;
+
+export interface PacketOptions {
+  samples?: number;
+  ssrc?: number;
+  marker?: boolean;
+}
+
+export function fakePayload(value: number, samples = 960): Uint8Array {
+  const v = value & 0xffff;
+  return Uint8Array.of(opusTocFor(samples), v >> 8, v & 0xff);
+}
+
+/** A DTX-like packet: TOC only, decodes to silence. */
+export function dtxPayload(samples = 960): Uint8Array {
+  return Uint8Array.of(opusTocFor(samples));
+}
+
+export function packet(seq: number, ts: number, value: number, options: PacketOptions = {}): MediaPacket {
+  return {
+    sequenceNumber: seq & 0xffff,
+    timestamp: ts >>> 0,
+    ssrc: options.ssrc ?? 0x1234,
+    payloadType: 111,
+    marker: options.marker ?? false,
+    payload: fakePayload(value, options.samples ?? 960),
+  };
+}
+
+export function dtxPacket(seq: number, ts: number, options: PacketOptions = {}): MediaPacket {
+  return { ...packet(seq, ts, 0, options), payload: dtxPayload(options.samples ?? 960) };
+}
+
+export class FakeDecoder implements FrameDecoder {
+  corruptPackets = 0;
+  decoded: number[] = [];
+  concealCalls: number[] = [];
+
+  decode(payload: Uint8Array): Int16Array | null {
+    const samples = opusPacketSamples(payload);
+    if (samples === null || payload.length === 2) {
+      this.corruptPackets++;
+      return null;
+    }
+    const value = payload.length >= 3 ? (((payload[1]! << 8) | payload[2]!) << 16) >> 16 : 0;
+    this.decoded.push(value);
+    return new Int16Array(samples).fill(value);
+  }
+
+  conceal(samples: number): Int16Array {
+    this.concealCalls.push(samples);
+    return new Int16Array(samples).fill(CONCEAL_VALUE);
+  }
+}
+
+/** Deterministic PRNG (mulberry32) for simulations. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
