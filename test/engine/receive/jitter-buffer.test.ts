@@ -56,7 +56,7 @@ function drive(options: JitterBufferOptions & { clock: ManualClock }, arrivals: 
   return { jb, out };
 }
 
-const range = (n: number, f: (i: number) => number) => Array.from({ length: n }, (_, i) => f(i));
+const range = <T,>(n: number, f: (i: number) => T): T[] => Array.from({ length: n }, (_, i) => f(i));
 const played = (out: Played[]) => out.filter((r) => r.kind === 'packet').map((r) => (r as { value: number }).value);
 
 describe('JitterBuffer', () => {
