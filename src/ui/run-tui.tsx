@@ -16,6 +16,12 @@ export interface RunTuiOptions {
    * terminals keep the legacy protocol and push-to-talk becomes a toggle.
    */
   readonly kittyKeyboard?: boolean;
+  /**
+   * Route stray console.* output above the UI instead of through it (Ink's
+   * patchConsole; default true). Tests under vitest turn it off: vitest's
+   * console cannot be patched.
+   */
+  readonly patchConsole?: boolean;
 }
 
 /**
@@ -40,6 +46,7 @@ export async function runTui(controller: SessionController, opts: RunTuiOptions 
   // Only set streams that were given: an explicit undefined would override Ink's process defaults.
   if (opts.stdout !== undefined) options.stdout = opts.stdout;
   if (opts.stdin !== undefined) options.stdin = opts.stdin;
+  if (opts.patchConsole === false) options.patchConsole = false;
   if (opts.kittyKeyboard !== false) options.kittyKeyboard = { mode: 'auto', flags: KITTY_FLAGS };
   const instance = render(<App controller={controller} />, options);
   await instance.waitUntilExit();

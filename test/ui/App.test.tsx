@@ -13,7 +13,13 @@ const KEY_ESC = '\u001B';
 const CTRL_C = '\u0003';
 
 /** Let Ink run its effects (raw mode, input listener) and flush pending input. */
-const settle = () => new Promise<void>((resolve) => setTimeout(resolve, 5));
+const settle = async (): Promise<void> => {
+  // setImmediate first: Ink flushes a lone ESC and React runs effects on the
+  // check phase; a timer alone can fire before them on a loaded machine.
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  await new Promise<void>((resolve) => setTimeout(resolve, 5));
+  await new Promise<void>((resolve) => setImmediate(resolve));
+};
 
 /** Poll until `check` holds (exits go through a timer and an unmount). */
 async function waitFor(check: () => boolean, timeoutMs = 2000): Promise<void> {

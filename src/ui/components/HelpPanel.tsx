@@ -24,12 +24,17 @@ export function HelpPanel({ holdToTalk, logFile }: HelpPanelProps) {
     <Box flexDirection="column" borderStyle="round" borderColor="cyan" paddingX={1}>
       <Text bold>Keys</Text>
       {KEYS.map(([k, what]) => (
-        <Text key={k} wrap="wrap">
-          <Text bold color="cyan">
-            {k.padEnd(11)}
-          </Text>
-          {what}
-        </Text>
+        // Two boxes so a long description wraps within its own column.
+        <Box key={k}>
+          <Box width={12} flexShrink={0}>
+            <Text bold color="cyan">
+              {k}
+            </Text>
+          </Box>
+          <Box flexShrink={1}>
+            <Text wrap="wrap">{what}</Text>
+          </Box>
+        </Box>
       ))}
       <Text wrap="wrap">
         {holdToTalk

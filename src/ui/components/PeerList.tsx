@@ -38,7 +38,8 @@ function ColumnHeads({ layout }: { layout: Layout }) {
   if (layout.mode !== 'narrow') text += ' ' + fit('level', layout.meterCells);
   text += '  ' + 'vol'.padStart(4) + ' ' + fit('', muteCells(layout));
   if (layout.mode === 'wide') text += '  ' + 'loss'.padStart(5) + ' ' + 'jbuf'.padStart(5) + ' ' + ' rtt'.padStart(5);
-  text += '  state';
+  // Narrow rows show the state as one symbol; a 'state' head would only be cut.
+  if (layout.mode !== 'narrow') text += '  state';
   return (
     <Text dimColor wrap="truncate-end">
       {text}

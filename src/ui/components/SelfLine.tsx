@@ -20,7 +20,7 @@ export function SelfLine({ self, layout, holdToTalk }: SelfLineProps) {
       <Text>
         <Text color="cyan">{'  '}</Text>
         {self.speaking && live ? <Text color="green">● </Text> : <Text dimColor>○ </Text>}
-        <Text bold>{fit(`${self.name} (you)`, layout.nameCells)}</Text>
+        <Text bold>{fit(`${self.name} (you)`, layout.mode === 'narrow' ? Math.min(layout.nameCells, 16) : layout.nameCells)}</Text>
         <Text color={live ? (self.speaking ? 'green' : undefined) : 'gray'}>{' ' + levelBar(self.micLevel, meterCells)}</Text>
       </Text>
       {self.muted ? (

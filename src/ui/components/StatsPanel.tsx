@@ -9,10 +9,44 @@ export interface StatsPanelProps {
 }
 
 const NUMERIC_COLUMNS = ['recv', 'lost', 'late', 'concl', 'loss', 'jbuf', 'rtt'] as const;
+
 const NUMERIC_CELLS = 7;
 
 /** Per-peer receive statistics: packets received/lost/late, frames concealed, jitter buffer, rtt. */
+/** Below this width the table would be cut: each peer becomes a wrapped list of labelled figures. */
+export const STATS_TABLE_MIN_COLUMNS = 72;
+
+function figures(p: PeerView): Array<readonly [string, string]> {
+  return [
+    ['recv', formatCount(p.packetsReceived)],
+    ['lost', formatCount(p.packetsLost)],
+    ['late', formatCount(p.packetsLate)],
+    ['concl', formatCount(p.framesConcealed)],
+    ['loss', formatLossPercent(p.lossPercent)],
+    ['jbuf', formatMs(p.jitterBufferMs)],
+    ['rtt', formatMs(p.rttMs)],
+  ];
+}
+
 export function StatsPanel({ peers, columns }: StatsPanelProps) {
+  if (columns < STATS_TABLE_MIN_COLUMNS) {
+    return (
+      <Box flexDirection="column" borderStyle="round" borderColor="gray" paddingX={1}>
+        <Text bold>Link statistics</Text>
+        {peers.length === 0 ? <Text dimColor>no peers</Text> : null}
+        {peers.map((p) => {
+          const state = peerStateLabel(p.state);
+          return (
+            <Text key={p.id} wrap="wrap">
+              <Text bold>{p.name}</Text> <Text color={state.tone}>{state.text}</Text>
+              {/* A no-break space keeps each label with its figure when the line wraps. */}
+              {figures(p).map(([label, value]) => `  ${label}\u00A0${value}`).join('')}
+            </Text>
+          );
+        })}
+      </Box>
+    );
+  }
   // Border (2) + padding (2) + numeric columns; the name gets what is left.
   const nameCells = Math.max(6, Math.min(16, columns - 4 - NUMERIC_COLUMNS.length * NUMERIC_CELLS - 13));
   const head = fit('peer', nameCells) + NUMERIC_COLUMNS.map((c) => c.padStart(NUMERIC_CELLS)).join('') + '  state';
@@ -24,15 +58,7 @@ export function StatsPanel({ peers, columns }: StatsPanelProps) {
       </Text>
       {peers.length === 0 ? <Text dimColor>no peers</Text> : null}
       {peers.map((p) => {
-        const cells = [
-          formatCount(p.packetsReceived),
-          formatCount(p.packetsLost),
-          formatCount(p.packetsLate),
-          formatCount(p.framesConcealed),
-          formatLossPercent(p.lossPercent),
-          formatMs(p.jitterBufferMs),
-          formatMs(p.rttMs),
-        ];
+        const cells = figures(p).map(([, value]) => value);
         const state = peerStateLabel(p.state);
         return (
           <Text key={p.id} wrap="truncate-end">
