@@ -162,6 +162,8 @@ describe('RTP/RTCP parser fuzz', () => {
         codes.add(`rtcp:${rtcp.error.code}`);
       }
     }
+    expect(rtpOk + rtpErr).toBe(ITERATIONS);
+    expect(rtcpOk + rtcpErr).toBe(ITERATIONS);
     // The corpus must reach both outcomes and every error path, or the fuzz proves little.
     expect(rtpOk).toBeGreaterThan(1000);
     expect(rtpErr).toBeGreaterThan(1000);
