@@ -1,0 +1,652 @@
+/**
+ * One WebRTC connection to one remote peer, over node-datachannel
+ * (libdatachannel): a single SendRecv Opus audio track carrying RTP packets
+ * that WE build (RFC 3550 header, RFC 7587 Opus payload), plus ICE/DTLS-SRTP.
+ *
+ * Design choices (see DESIGN.md §4 and §7 for the measured facts behind them):
+ *
+ * - Full RTP packets in, full RTP packets out. We do not use libdatachannel's
+ *   RtpPacketizer: the send loop owns sequence numbers, timestamps (which
+ *   must keep advancing across silence) and the marker bit, and the loopback
+ *   simulator can use the very same packets. With no packetizer in the
+ *   chain, the track transmits what it is given and demultiplexes RTP from
+ *   RTCP by the second byte (RFC 5761 §4), so `sendRtcp` works too.
+ * - RtcpSrReporter is the only media handler. It only watches outgoing
+ *   packets carrying our SSRC and emits a sender report (RFC 3550 §6.4.1,
+ *   with SDES CNAME) at most once per second. We deliberately do NOT chain
+ *   RtcpReceivingSession: it swallows every incoming RTCP packet (so the
+ *   engine would never see SR/RR) and reports false loss equal to the
+ *   sender's first sequence number (DESIGN.md §7). Incoming RTCP therefore
+ *   reaches `onRtcp`, and receiver reports are the engine's to build (from
+ *   its own sequence tracking) and send with `sendRtcp`.
+ * - Our own track is pre-added before negotiation on both sides: the
+ *   offerer in the constructor, the answerer just before applying the first
+ *   offer, with the offer's `a=mid` and Opus payload type. A track taken
+ *   from onTrack would leave our SSRC out of the SDP.
+ * - Auto-negotiation is off: every setLocalDescription is ours, so
+ *   renegotiation (`renegotiate()`) is explicit and answers are created
+ *   right after an offer is applied, from either side.
+ * - Every native callback body is wrapped: an exception escaping into
+ *   node-datachannel aborts the process (SIGABRT), so errors are logged and
+ *   counted instead. Native objects are held in fields for the link's whole
+ *   life because objects JS forgets lose their callbacks silently.
+ * - No ICE restart in libdatachannel: a broken path is repaired by closing
+ *   this link and building a new one (the session's job).
+ */
+import {
+  Audio,
+  PeerConnection,
+  RtcpSrReporter,
+  RtpPacketizationConfig,
+  type DataChannel,
+  type RtcConfig,
+  type Track,
+} from 'node-datachannel';
+import { monotonicClock, type Clock, type TimerHandle } from '../clock.js';
+import { SAMPLE_RATE } from '../audio/format.js';
+import { silentLogger, type Logger } from '../../log.js';
+import { toNativeIceServers, type IceServerConfig } from './ice-servers.js';
+import { ensureNativeLogging } from './native.js';
+import { findOfferedAudio } from './sdp.js';
+import { candidateType, checkLinkSignal, stripAttributePrefix, type LinkSignal } from './signal.js';
+
+export type { LinkSignal } from './signal.js';
+export { shutdownMesh, configureMeshLogging } from './native.js';
+
+export type LinkState = 'connecting' | 'connected' | 'disconnected' | 'failed' | 'closed';
+
+/** Opus dynamic payload type we offer (RFC 7587 §7; 111 is what browsers use). */
+export const DEFAULT_OPUS_PAYLOAD_TYPE = 111;
+/**
+ * Our Opus fmtp (RFC 7587 §6.1): mono speech, 10 ms minimum packet time,
+ * in-band FEC allowed. Without it libdatachannel asks for stereo 96 kb/s.
+ */
+export const OPUS_FMTP = 'minptime=10;useinbandfec=1';
+/** Candidates held while waiting for the remote description; a flood beyond this is dropped. */
+const MAX_PENDING_CANDIDATES = 64;
+
+export interface PeerLinkOptions {
+  /** Remote peer id (for logs). */
+  peerId: string;
+  /** The newcomer offers to every existing peer; the others answer (no glare). */
+  role: 'offerer' | 'answerer';
+  iceServers: IceServerConfig[];
+  /** iceTransportPolicy "relay": only TURN-relayed candidates are used. */
+  relayOnly?: boolean;
+  /** Our own SSRC (random, RFC 3550 §8); every RTP packet we send must carry it. */
+  ssrc: number;
+  /** RTCP CNAME (RFC 3550 §6.5.1). */
+  cname: string;
+  /** Send through signaling; candidates are trickled as gathered (RFC 8838). */
+  onSignal(signal: LinkSignal): void;
+  /** A whole RTP packet (12-byte header onward) and its arrival time on `clock`. */
+  onRtp(packet: Uint8Array, arrivalMs: number): void;
+  /** RTCP packets (second byte 192–223, RFC 5761 §4) from the remote peer. */
+  onRtcp?(packet: Uint8Array): void;
+  onState(state: LinkState): void;
+  logger?: Logger;
+  clock?: Clock;
+  /** Local UDP port range for ICE. */
+  portRange?: { begin: number; end: number };
+  /** Bind ICE to this local address only (tests use 127.0.0.1 so no other interface is touched). */
+  bindAddress?: string;
+  /**
+   * When nothing was sent for this long, send an empty RTCP receiver report
+   * (RFC 3550 §6.4.2, RC=0) so the remote can tell we are alive even while
+   * our voice gate sends no RTP. Default 2000 ms.
+   */
+  keepaliveMs?: number;
+  /**
+   * Report 'disconnected' after this long without any packet from the remote
+   * (and 'connected' again when packets resume). libjuice has no ICE consent
+   * freshness and a vanished peer is otherwise never noticed. Default
+   * 6000 ms (three keepalives); 0 disables.
+   */
+  inactivityTimeoutMs?: number;
+}
+
+export interface CandidateInfo {
+  address: string;
+  port: number;
+  type: string;
+  transportType: string;
+}
+
+export interface CandidatePair {
+  local: CandidateInfo;
+  remote: CandidateInfo;
+}
+
+export interface PeerLinkStats {
+  /** setLocalDescription (offer, or answer) → audio track open, ms; null until open. */
+  connectMs: number | null;
+  packetsSent: number;
+  bytesSent: number;
+  packetsReceived: number;
+  bytesReceived: number;
+  rtcpSent: number;
+  rtcpReceived: number;
+  /** sendRtp/sendRtcp calls that did not hand a packet to the transport. */
+  sendFailures: number;
+  /** Incoming messages too short to be RTP or RTCP. */
+  malformedReceived: number;
+  /** Signals rejected: malformed, or refused by the native library. */
+  badSignals: number;
+  /** Candidates dropped because the pre-description queue was full. */
+  droppedCandidates: number;
+  /** Exceptions caught in native callbacks or in our own callbacks. */
+  callbackErrors: number;
+  /** Remote offers/answers applied (1 + renegotiations). */
+  descriptionsApplied: number;
+  /** Empty receiver reports we sent because nothing else was sent for `keepaliveMs`. */
+  keepalivesSent: number;
+}
+
+export class PeerLink {
+  private readonly opts: PeerLinkOptions;
+  private readonly log: Logger;
+  private readonly clock: Clock;
+
+  // Native objects: held for the link's lifetime, released by close().
+  private pc: PeerConnection | undefined;
+  private audio: Audio | undefined;
+  private track: Track | undefined;
+  private rtpConfig: RtpPacketizationConfig | undefined;
+  private srReporter: RtcpSrReporter | undefined;
+  private readonly dataChannels: DataChannel[] = [];
+  private readonly remoteTracks: Track[] = [];
+
+  private payloadType = DEFAULT_OPUS_PAYLOAD_TYPE;
+  private started = false;
+  private closed = false;
+  private remoteDescriptionSet = false;
+  private pendingCandidates: Array<{ candidate: string; mid: string }> = [];
+  private readonly localTypes: string[] = [];
+  private readonly remoteTypes: string[] = [];
+  private pcState = 'new';
+  private trackOpen = false;
+  private reportedState: LinkState | null = null;
+  private negotiationStartMs: number | null = null;
+  private readonly keepaliveMs: number;
+  private readonly inactivityTimeoutMs: number;
+  private lastSentMs = 0;
+  private lastReceivedMs = 0;
+  private remoteSilent = false;
+  private livenessTimer: TimerHandle | undefined;
+  private readonly counters: PeerLinkStats = {
+    connectMs: null,
+    packetsSent: 0,
+    bytesSent: 0,
+    packetsReceived: 0,
+    bytesReceived: 0,
+    rtcpSent: 0,
+    rtcpReceived: 0,
+    sendFailures: 0,
+    malformedReceived: 0,
+    badSignals: 0,
+    droppedCandidates: 0,
+    callbackErrors: 0,
+    descriptionsApplied: 0,
+    keepalivesSent: 0,
+  };
+
+  constructor(opts: PeerLinkOptions) {
+    if (!Number.isInteger(opts.ssrc) || opts.ssrc < 0 || opts.ssrc > 0xffffffff) {
+      throw new RangeError(`ssrc must be a 32-bit unsigned integer, got ${opts.ssrc}`);
+    }
+    if (opts.role !== 'offerer' && opts.role !== 'answerer') throw new RangeError(`role must be offerer or answerer, got ${String(opts.role)}`);
+    if (typeof opts.cname !== 'string' || opts.cname.length === 0 || opts.cname.length > 255) {
+      throw new RangeError('cname must be a non-empty string of at most 255 bytes (RFC 3550 §6.5)');
+    }
+    this.opts = opts;
+    this.clock = opts.clock ?? monotonicClock;
+    this.log = (opts.logger ?? silentLogger).child({ component: 'peer-link', peer: opts.peerId });
+    this.keepaliveMs = opts.keepaliveMs ?? 2000;
+    this.inactivityTimeoutMs = opts.inactivityTimeoutMs ?? 6000;
+    if (!(this.keepaliveMs > 0)) throw new RangeError(`keepaliveMs must be > 0, got ${this.keepaliveMs}`);
+    if (!(this.inactivityTimeoutMs >= 0)) throw new RangeError(`inactivityTimeoutMs must be >= 0, got ${this.inactivityTimeoutMs}`);
+
+    const config: RtcConfig = {
+      iceServers: toNativeIceServers(opts.iceServers),
+      iceTransportPolicy: opts.relayOnly === true ? 'relay' : 'all',
+      disableAutoNegotiation: true,
+    };
+    if (opts.bindAddress !== undefined) config.bindAddress = opts.bindAddress;
+    if (opts.portRange !== undefined) {
+      const { begin, end } = opts.portRange;
+      if (!(Number.isInteger(begin) && Number.isInteger(end) && begin >= 1024 && end <= 65535 && begin <= end)) {
+        throw new RangeError(`portRange must satisfy 1024 <= begin <= end <= 65535, got ${begin}-${end}`);
+      }
+      config.portRangeBegin = begin;
+      config.portRangeEnd = end;
+    }
+
+    ensureNativeLogging();
+    const pc = new PeerConnection(`roundtable-${opts.peerId}`, config);
+    this.pc = pc;
+    pc.onLocalDescription((sdp, type) => this.guard('local-description', () => this.onLocalDescription(sdp, type)));
+    pc.onLocalCandidate((candidate, mid) => this.guard('local-candidate', () => this.onLocalCandidate(candidate, mid)));
+    pc.onStateChange((state) =>
+      this.guard('state-change', () => {
+        this.pcState = state;
+        this.log.debug('pc-state', { state });
+        this.updateState();
+      }),
+    );
+    pc.onGatheringStateChange((state) => this.guard('gathering-state', () => this.log.debug('gathering-state', { state })));
+    pc.onTrack((track) =>
+      this.guard('remote-track', () => {
+        // A track the remote added by renegotiation. We never send on it (its
+        // SSRC would be missing from our SDP) but keep it referenced until close.
+        this.remoteTracks.push(track);
+        this.log.info('remote-track-added', { mid: track.mid() });
+      }),
+    );
+    pc.onDataChannel((dc) => this.guard('remote-datachannel', () => this.adoptDataChannel(dc)));
+
+    if (opts.role === 'offerer') this.addOwnTrack('audio', DEFAULT_OPUS_PAYLOAD_TYPE);
+  }
+
+  /** The offerer sends its offer; the answerer waits for one. Idempotent. */
+  start(): void {
+    if (this.started || this.closed) return;
+    this.started = true;
+    if (this.opts.role !== 'offerer') return;
+    this.negotiationStartMs = this.clock.now();
+    this.callNative('set-local-offer', (pc) => pc.setLocalDescription('offer'));
+  }
+
+  /** The Opus payload type in use (ours, or the one the remote offer chose): put it in every RTP header. */
+  get opusPayloadType(): number {
+    return this.payloadType;
+  }
+
+  /** True while the audio track can carry packets. */
+  get isOpen(): boolean {
+    return !this.closed && this.trackOpen;
+  }
+
+  /**
+   * Apply one signal from the remote peer. Never throws: malformed signals,
+   * and ones the native library refuses, are logged and counted in
+   * `badSignals`. Candidates before the remote description are queued (RFC 8838 §4).
+   */
+  handleSignal(signal: unknown): void {
+    try {
+      if (this.closed) return;
+      const check = checkLinkSignal(signal);
+      if (!check.ok) {
+        this.counters.badSignals++;
+        this.log.warn('bad-signal', { reason: check.reason });
+        return;
+      }
+      const s = check.signal;
+      if (s.type === 'candidate') this.applyCandidate(s.candidate, s.mid);
+      else if (s.descType === 'offer') this.applyOffer(s.sdp);
+      else this.applyAnswer(s.sdp);
+    } catch (err) {
+      this.counters.badSignals++;
+      this.log.warn('signal-failed', { err });
+    }
+  }
+
+  /**
+   * Send one complete RTP packet (RFC 3550 §5.1) on the audio track. Returns
+   * false, counted in `sendFailures`, when the track is not open or the
+   * packet is not RTP; never throws.
+   */
+  sendRtp(packet: Uint8Array): boolean {
+    if (!(packet instanceof Uint8Array) || packet.length < 12 || packet[0]! >> 6 !== 2 || isRtcpSecondByte(packet[1]!)) {
+      this.counters.sendFailures++;
+      return false;
+    }
+    if (!this.send(packet)) return false;
+    this.counters.packetsSent++;
+    this.counters.bytesSent += packet.length;
+    return true;
+  }
+
+  /** Send one RTCP packet or compound packet (e.g. our own receiver report, RFC 3550 §6.4.2). */
+  sendRtcp(packet: Uint8Array): boolean {
+    if (!(packet instanceof Uint8Array) || packet.length < 8 || packet.length % 4 !== 0 || packet[0]! >> 6 !== 2 || !isRtcpSecondByte(packet[1]!)) {
+      this.counters.sendFailures++;
+      return false;
+    }
+    if (!this.send(packet)) return false;
+    this.counters.rtcpSent++;
+    return true;
+  }
+
+  /**
+   * Start a new offer/answer round (RFC 8829 §4.1.8 subsequent offer) from
+   * either side; audio keeps flowing meanwhile. Returns false if the link is
+   * closed, not yet negotiated, or the native call failed. Both sides
+   * renegotiating at the same instant (glare) is not resolved: the second
+   * offer is refused and counted in `badSignals`.
+   *
+   * Limitation measured on libdatachannel 0.24: a renegotiation that ADDS a
+   * data channel to an audio-only connection makes the answerer fail
+   * ("Starting SCTP transport without local application description"),
+   * because it starts SCTP while applying the offer, before its answer
+   * exists. So this module offers no late data channel.
+   */
+  renegotiate(): boolean {
+    if (this.closed || !this.remoteDescriptionSet) return false;
+    return this.callNative('renegotiate', (pc) => pc.setLocalDescription('offer'));
+  }
+
+  /** Types (host, srflx, relay, …) of the candidates we gathered and trickled. */
+  localCandidateTypes(): string[] {
+    return [...this.localTypes];
+  }
+
+  /** Types of the remote candidates we applied. */
+  remoteCandidateTypes(): string[] {
+    return [...this.remoteTypes];
+  }
+
+  /** The candidate pair ICE selected, or null before connection / after close. */
+  selectedCandidatePair(): CandidatePair | null {
+    if (this.closed || this.pc === undefined) return null;
+    try {
+      const pair = this.pc.getSelectedCandidatePair();
+      if (!pair) return null;
+      const pick = (c: CandidateInfo): CandidateInfo => ({ address: c.address, port: c.port, type: c.type, transportType: c.transportType });
+      return { local: pick(pair.local), remote: pick(pair.remote) };
+    } catch (err) {
+      this.log.debug('selected-pair-failed', { err });
+      return null;
+    }
+  }
+
+  stats(): PeerLinkStats {
+    return { ...this.counters };
+  }
+
+  /** Close and release every native object. Idempotent; safe after failure. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.trackOpen = false;
+    if (this.livenessTimer !== undefined) this.clock.clearTimer(this.livenessTimer);
+    this.livenessTimer = undefined;
+    for (const dc of this.dataChannels) ignoreErrors(() => dc.close());
+    for (const t of this.remoteTracks) ignoreErrors(() => t.close());
+    if (this.track !== undefined) ignoreErrors(() => this.track!.close());
+    if (this.pc !== undefined) ignoreErrors(() => this.pc!.close());
+    this.dataChannels.length = 0;
+    this.remoteTracks.length = 0;
+    this.track = undefined;
+    this.srReporter = undefined;
+    this.rtpConfig = undefined;
+    this.audio = undefined;
+    this.pc = undefined;
+    this.pendingCandidates = [];
+    this.log.info('link-closed');
+    this.emitState('closed');
+  }
+
+  // ---- internals -------------------------------------------------------
+
+  private addOwnTrack(mid: string, payloadType: number): void {
+    const pc = this.pc;
+    if (pc === undefined) return;
+    const audio = new Audio(mid, 'SendRecv');
+    audio.addOpusCodec(payloadType, OPUS_FMTP);
+    // msid groups our track into one stream for browsers (RFC 8830).
+    audio.addSSRC(this.opts.ssrc, this.opts.cname, this.opts.cname, 'audio');
+    const track = pc.addTrack(audio);
+    const rtpConfig = new RtpPacketizationConfig(this.opts.ssrc, this.opts.cname, payloadType, SAMPLE_RATE);
+    const srReporter = new RtcpSrReporter(rtpConfig);
+    track.setMediaHandler(srReporter);
+    track.onOpen(() => this.guard('track-open', () => this.onTrackOpen()));
+    track.onClosed(() =>
+      this.guard('track-closed', () => {
+        this.trackOpen = false;
+        this.log.info('track-closed');
+        this.updateState();
+      }),
+    );
+    track.onError((err) => this.guard('track-error', () => this.log.warn('track-error', { err })));
+    track.onMessage((msg) => this.guard('track-message', () => this.onMessage(msg)));
+    this.audio = audio;
+    this.track = track;
+    this.rtpConfig = rtpConfig;
+    this.srReporter = srReporter;
+    this.payloadType = payloadType;
+  }
+
+  private adoptDataChannel(dc: DataChannel): void {
+    this.dataChannels.push(dc);
+    dc.onOpen(() => this.guard('datachannel-open', () => this.log.info('datachannel-open', { label: dc.getLabel() })));
+    dc.onError((err) => this.guard('datachannel-error', () => this.log.warn('datachannel-error', { err })));
+    // Messages are not used yet; a handler keeps the channel's queue drained.
+    dc.onMessage(() => undefined);
+  }
+
+  private onTrackOpen(): void {
+    this.trackOpen = true;
+    if (this.counters.connectMs === null && this.negotiationStartMs !== null) {
+      this.counters.connectMs = this.clock.now() - this.negotiationStartMs;
+    }
+    this.log.info('track-open', { connectMs: this.counters.connectMs });
+    this.lastReceivedMs = this.clock.now();
+    this.lastSentMs = 0;
+    if (this.livenessTimer === undefined) this.scheduleLiveness();
+    this.updateState();
+  }
+
+  /** Keepalive out, inactivity in: one timer, every keepaliveMs/2 (or faster for short timeouts). */
+  private scheduleLiveness(): void {
+    const periodMs = Math.min(this.keepaliveMs / 2, this.inactivityTimeoutMs > 0 ? this.inactivityTimeoutMs / 4 : Infinity);
+    this.livenessTimer = this.clock.setTimer(() => {
+      this.livenessTimer = undefined;
+      this.guard('liveness', () => this.checkLiveness());
+      if (!this.closed) this.scheduleLiveness();
+    }, periodMs);
+  }
+
+  private checkLiveness(): void {
+    if (!this.trackOpen) return;
+    const now = this.clock.now();
+    if (now - this.lastSentMs >= this.keepaliveMs) {
+      const rr = new Uint8Array(8);
+      rr[0] = 0x80; // V=2, P=0, RC=0
+      rr[1] = 201; // RR
+      rr[3] = 1; // length in 32-bit words minus one
+      new DataView(rr.buffer).setUint32(4, this.opts.ssrc);
+      if (this.send(rr)) this.counters.keepalivesSent++;
+    }
+    if (this.inactivityTimeoutMs > 0 && !this.remoteSilent && now - this.lastReceivedMs > this.inactivityTimeoutMs) {
+      this.remoteSilent = true;
+      this.log.warn('remote-silent', { silentMs: Math.round(now - this.lastReceivedMs) });
+      this.updateState();
+    }
+  }
+
+  private onMessage(msg: Buffer | string): void {
+    if (typeof msg === 'string' || msg.length < 2) {
+      this.counters.malformedReceived++;
+      return;
+    }
+    const arrivalMs = this.clock.now();
+    this.lastReceivedMs = arrivalMs;
+    if (this.remoteSilent) {
+      this.remoteSilent = false;
+      this.log.info('remote-alive-again');
+      this.updateState();
+    }
+    if (isRtcpSecondByte(msg[1]!)) {
+      this.counters.rtcpReceived++;
+      this.safeCall('onRtcp', () => this.opts.onRtcp?.(msg));
+      return;
+    }
+    if (msg.length < 12) {
+      this.counters.malformedReceived++;
+      return;
+    }
+    this.counters.packetsReceived++;
+    this.counters.bytesReceived += msg.length;
+    this.safeCall('onRtp', () => this.opts.onRtp(msg, arrivalMs));
+  }
+
+  private onLocalDescription(sdp: string, type: string): void {
+    if (this.closed) return;
+    if (type !== 'offer' && type !== 'answer') {
+      this.log.warn('unexpected-local-description', { type });
+      return;
+    }
+    this.safeCall('onSignal', () => this.opts.onSignal({ type: 'description', sdp, descType: type }));
+  }
+
+  private onLocalCandidate(raw: string, mid: string): void {
+    if (this.closed) return;
+    const candidate = stripAttributePrefix(raw);
+    const type = candidateType(candidate);
+    if (type !== null) this.localTypes.push(type);
+    this.safeCall('onSignal', () => this.opts.onSignal({ type: 'candidate', candidate, mid }));
+  }
+
+  private applyOffer(sdp: string): void {
+    if (this.track === undefined) {
+      const offered = findOfferedAudio(sdp);
+      if (offered === null) {
+        this.counters.badSignals++;
+        this.log.warn('offer-without-opus-audio');
+        return;
+      }
+      this.addOwnTrack(offered.mid, offered.opusPayloadType);
+    }
+    if (!this.callNative('set-remote-offer', (pc) => pc.setRemoteDescription(sdp, 'offer'), true)) return;
+    this.onRemoteDescriptionApplied();
+    if (this.negotiationStartMs === null) this.negotiationStartMs = this.clock.now();
+    this.callNative('set-local-answer', (pc) => pc.setLocalDescription('answer'));
+  }
+
+  private applyAnswer(sdp: string): void {
+    if (!this.callNative('set-remote-answer', (pc) => pc.setRemoteDescription(sdp, 'answer'), true)) return;
+    this.onRemoteDescriptionApplied();
+  }
+
+  private onRemoteDescriptionApplied(): void {
+    this.counters.descriptionsApplied++;
+    if (this.remoteDescriptionSet) return;
+    this.remoteDescriptionSet = true;
+    const queued = this.pendingCandidates;
+    this.pendingCandidates = [];
+    for (const c of queued) this.applyCandidate(c.candidate, c.mid);
+  }
+
+  private applyCandidate(candidate: string, mid: string): void {
+    if (!this.remoteDescriptionSet) {
+      // addRemoteCandidate before setRemoteDescription throws: hold it.
+      if (this.pendingCandidates.length >= MAX_PENDING_CANDIDATES) {
+        this.pendingCandidates.shift();
+        this.counters.droppedCandidates++;
+      }
+      this.pendingCandidates.push({ candidate, mid });
+      return;
+    }
+    if (this.callNative('add-remote-candidate', (pc) => pc.addRemoteCandidate(candidate, mid), true)) {
+      const type = candidateType(candidate);
+      if (type !== null) this.remoteTypes.push(type);
+    }
+  }
+
+  private send(packet: Uint8Array): boolean {
+    const track = this.track;
+    if (this.closed || track === undefined || !this.trackOpen) {
+      this.counters.sendFailures++;
+      return false;
+    }
+    try {
+      const ok = track.sendMessageBinary(Buffer.from(packet.buffer, packet.byteOffset, packet.byteLength));
+      if (ok) this.lastSentMs = this.clock.now();
+      else this.counters.sendFailures++;
+      return ok;
+    } catch (err) {
+      // The track can close between the isOpen check and the send.
+      this.counters.sendFailures++;
+      this.log.debug('send-failed', { err });
+      return false;
+    }
+  }
+
+  /** Call into the native pc; a refusal is logged (and, for remote input, counted as a bad signal). */
+  private callNative(what: string, fn: (pc: PeerConnection) => void, remoteInput = false): boolean {
+    const pc = this.pc;
+    if (this.closed || pc === undefined) return false;
+    try {
+      fn(pc);
+      return true;
+    } catch (err) {
+      if (remoteInput) this.counters.badSignals++;
+      this.log.warn('native-call-failed', { what, err });
+      return false;
+    }
+  }
+
+  private updateState(): void {
+    if (this.closed) return;
+    switch (this.pcState) {
+      case 'connecting':
+        this.emitState('connecting');
+        break;
+      case 'connected':
+        this.emitState(!this.trackOpen ? 'connecting' : this.remoteSilent ? 'disconnected' : 'connected');
+        break;
+      case 'disconnected':
+      case 'failed':
+      case 'closed':
+        this.emitState(this.pcState);
+        break;
+      default:
+        break;
+    }
+  }
+
+  private emitState(state: LinkState): void {
+    if (this.reportedState === state || this.reportedState === 'closed') return;
+    this.reportedState = state;
+    this.log.info('link-state', { state });
+    this.safeCall('onState', () => this.opts.onState(state));
+  }
+
+  /** Body of a native callback: must never throw back into node-datachannel. */
+  private guard(where: string, fn: () => void): void {
+    try {
+      if (this.closed && where !== 'state-change') return;
+      fn();
+    } catch (err) {
+      this.counters.callbackErrors++;
+      try {
+        this.log.error('callback-error', { where, err });
+      } catch {
+        /* never rethrow into native code */
+      }
+    }
+  }
+
+  /** Our user's callbacks: their exceptions are theirs, but must not escape into native code. */
+  private safeCall(name: string, fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.counters.callbackErrors++;
+      this.log.error('user-callback-threw', { callback: name, err });
+    }
+  }
+}
+
+/** RFC 5761 §4: RTCP packet types 192–223 (SR 200, RR 201, …) occupy this range of the second byte. */
+function isRtcpSecondByte(b: number): boolean {
+  return b >= 192 && b <= 223;
+}
+
+function ignoreErrors(fn: () => void): void {
+  try {
+    fn();
+  } catch {
+    /* closing an already-closed native object */
+  }
+}
