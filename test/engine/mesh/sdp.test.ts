@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { findOfferedAudio } from '../../../src/engine/mesh/sdp.js';
+
+const HEAD = 'v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\na=group:BUNDLE 0 1\r\n';
+
+describe('findOfferedAudio', () => {
+  it("reads a browser-style offer's audio mid and Opus payload type", () => {
+    const sdp =
+      HEAD +
+      'm=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\na=mid:0\r\n' +
+      'm=audio 9 UDP/TLS/RTP/SAVPF 109 9 0\r\na=mid:1\r\na=rtpmap:109 opus/48000/2\r\na=rtpmap:9 G722/8000/1\r\n';
+    expect(findOfferedAudio(sdp)).toEqual({ mid: '1', opusPayloadType: 109 });
+  });
+
+  it('handles LF-only SDP and a rejected first audio section', () => {
+    const sdp = HEAD.replace(/\r\n/g, '\n') + 'm=audio 0 RTP/SAVPF 111\na=mid:a0\na=rtpmap:111 opus/48000/2\nm=audio 9 RTP/SAVPF 111\na=mid:a1\na=rtpmap:111 OPUS/48000/2\n';
+    expect(findOfferedAudio(sdp)).toEqual({ mid: 'a1', opusPayloadType: 111 });
+  });
+
+  it('returns null without usable Opus audio', () => {
+    expect(findOfferedAudio(HEAD + 'm=video 9 RTP/SAVPF 96\r\na=mid:0\r\na=rtpmap:96 VP8/90000\r\n')).toBeNull();
+    expect(findOfferedAudio(HEAD + 'm=audio 9 RTP/SAVPF 0\r\na=mid:0\r\na=rtpmap:0 PCMU/8000\r\n')).toBeNull();
+    expect(findOfferedAudio(HEAD + 'm=audio 9 RTP/SAVPF 111\r\na=rtpmap:111 opus/48000/2\r\n')).toBeNull(); // no mid
+    expect(findOfferedAudio(HEAD + 'm=audio 9 RTP/SAVPF 8\r\na=mid:0\r\na=rtpmap:8 opus/48000/2\r\n')).toBeNull(); // static PT
+    expect(findOfferedAudio('garbage')).toBeNull();
+  });
+});
