@@ -29,6 +29,9 @@ export interface AppProps {
   readonly redrawIntervalMs?: number;
 }
 
+/** Reads with more characters than this are taken as pasted text and ignored. */
+const MAX_KEYS_PER_READ = 4;
+
 function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
@@ -161,8 +164,7 @@ export function App({ controller, clock, redrawIntervalMs }: AppProps) {
     }
   };
 
-  useInput((input: string, key: Key) => {
-    if (isKittyEvent(key)) setHoldToTalk(true);
+  const handleKey = (input: string, key: Key): void => {
     const command = keyToCommand(input, key);
     if (command === null) return;
     if (leavingRef.current && command.kind !== 'leave') return;
@@ -174,6 +176,20 @@ export function App({ controller, clock, redrawIntervalMs }: AppProps) {
       return;
     }
     run(command, current);
+  };
+
+  useInput((input: string, key: Key) => {
+    if (isKittyEvent(key)) setHoldToTalk(true);
+    const chars = Array.from(input);
+    if (chars.length <= 1 || key.ctrl || key.meta) {
+      handleKey(input, key);
+      return;
+    }
+    // Ink hands over one read as one string. Keys typed quickly (or batched
+    // by SSH / tmux) arrive together: act on each. A longer run is a paste,
+    // not commands: ignore it rather than mute, deafen or quit by accident.
+    if (chars.length > MAX_KEYS_PER_READ) return;
+    for (const ch of chars) handleKey(ch, key);
   });
 
   const phase = snapshot.phase;

@@ -261,6 +261,18 @@ describe('App: keys', () => {
     expect(c.actions).toEqual([{ type: 'toggle-peer-mute', peerId: 'p2' }]);
   });
 
+  it('several keys in one read each act; a long paste does nothing', async () => {
+    const c = twoPeers();
+    const r = await mount(c);
+    r.stdin.write('md');
+    await settle();
+    expect(c.actions).toEqual([{ type: 'toggle-mute' }, { type: 'toggle-deafen' }]);
+    r.stdin.write('hello, quit me please');
+    await settle();
+    expect(c.actions).toHaveLength(2);
+    expect(c.leaveCalls).toBe(0);
+  });
+
   it('volume is clamped to 0–200 %', async () => {
     const c = twoPeers();
     c.setPeer('p1', { volumePercent: 190 });
