@@ -5,33 +5,27 @@
  * it is loaded lazily so that other commands never load the native module.
  */
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
+import type { DeviceInfo } from '../../engine/audio/device.js';
 import { RuntimeError } from '../errors.js';
 import { cliContext } from '../context.js';
 
-/** Mirrors `DeviceInfo` of src/engine/audio/device.ts. */
-export interface DeviceInfo {
-  index: number;
-  name: string;
-  hostApi: string;
-  maxInputChannels: number;
-  maxOutputChannels: number;
-  defaultSampleRate: number;
-  isDefaultInput: boolean;
-  isDefaultOutput: boolean;
-}
-
+export type { DeviceInfo };
 export type ListDevices = () => Promise<DeviceInfo[]>;
 
-/** Loads the engine's device module only when the command runs. */
+/**
+ * Loads the engine's device module only when the command runs, so other
+ * commands never start the device machinery. Its errors already carry
+ * advice, so they are passed on as runtime errors unchanged.
+ */
 async function engineListDevices(): Promise<DeviceInfo[]> {
-  // Held in a variable so that this file does not need the native audio
-  // module to typecheck or load; the engine exports `listDevices()`.
-  const specifier = '../../engine/audio/device.js';
-  const engine = (await import(specifier)) as { listDevices?: ListDevices };
-  if (typeof engine.listDevices !== 'function') {
-    throw new RuntimeError('the audio engine has no device list (listDevices missing)');
+  const engine = await import('../../engine/audio/device.js');
+  try {
+    // The run's environment reaches the device process (e.g. PULSE_SERVER).
+    return await engine.listDevices({ env: cliContext().env });
+  } catch (error) {
+    if (error instanceof engine.AudioDeviceError) throw new RuntimeError(error.message, { cause: error });
+    throw error;
   }
-  return engine.listDevices();
 }
 
 export interface DeviceTable {

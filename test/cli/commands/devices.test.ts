@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { startPulse } from '../../helpers/pulse.js';
 import { formatDevices, splitDevices, type DeviceInfo } from '../../../src/cli/commands/devices.js';
 import { RuntimeError } from '../../../src/cli/errors.js';
 import { run } from '../run-helper.js';
@@ -98,5 +99,25 @@ describe('roundtable devices', () => {
     });
     expect(code).toBe(1);
     expect(stderr).toBe('roundtable: No default device\nhint: use --output file.wav\n');
+  });
+});
+
+describe('roundtable devices with a real sound server', () => {
+  it('lists the PulseAudio devices through the audio engine', async (ctx) => {
+    const pulse = await startPulse();
+    if ('skipped' in pulse) {
+      ctx.skip(pulse.skipped);
+      return;
+    }
+    try {
+      const { code, stdout, stderr } = await run(['devices', '--json'], { env: pulse.env });
+      expect(stderr).toBe('');
+      expect(code).toBe(0);
+      const { input, output } = JSON.parse(stdout) as { input: DeviceInfo[]; output: DeviceInfo[] };
+      expect(input.some((d) => d.isDefaultInput)).toBe(true);
+      expect(output.some((d) => d.isDefaultOutput)).toBe(true);
+    } finally {
+      await pulse.stop();
+    }
   });
 });
