@@ -69,6 +69,7 @@ export function App({ controller, clock, redrawIntervalMs }: AppProps) {
   const send = (action: SessionAction): void => {
     try {
       controller.dispatch(action);
+      setNotice(undefined); // an earlier failure is no longer news
     } catch (err) {
       // A controller that throws must not take the UI (and the call) down.
       setNotice(`${action.type} failed: ${errorMessage(err)}`);

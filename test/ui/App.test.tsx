@@ -409,6 +409,9 @@ describe('App: robustness', () => {
     await press('m');
     expect(frame()).toContain('toggle-mute failed: engine busy');
     expect(rowOf(frame(), 'alice')).toContain('alice');
+    c.dispatch = () => {};
+    await press('d');
+    expect(frame()).not.toContain('failed: engine busy');
   });
 
   it('garbage numbers in a snapshot render as dashes, not NaN', async () => {
