@@ -53,10 +53,12 @@ import type { MediaPacket } from '../codec/types.js';
 import { monotonicClock, type Clock } from '../clock.js';
 import { SAMPLE_RATE } from '../audio/format.js';
 import { DelayEstimator, type DelayEstimatorOptions } from './delay-estimator.js';
-import { MAX_OPUS_PACKET_SAMPLES, opusPacketSamples } from './opus-duration.js';
+import { opusPacketSamples } from '../rtp/opus-payload.js';
 import { Unwrapper } from './unwrap.js';
 
 const SAMPLES_PER_MS = SAMPLE_RATE / 1000;
+/** RFC 6716 §3.2.5: an Opus packet lasts at most 120 ms. */
+export const MAX_OPUS_PACKET_SAMPLES = 5760;
 
 export type PullResult =
   | { readonly kind: 'packet'; readonly packet: MediaPacket; readonly samples: number; readonly overTarget: boolean }
@@ -70,7 +72,7 @@ export interface JitterBufferOptions extends DelayEstimatorOptions {
   clock?: Clock;
   /** Duration assumed for a packet before any duration is known. Default 960 (20 ms). */
   defaultPacketSamples?: number;
-  /** Duration of a packet in samples, or null if unknown. Default: Opus TOC (RFC 6716 §3.1). */
+  /** Duration of a packet in samples, or null if unknown. Default: the Opus TOC (RFC 6716 §3.1) via rtp/opus-payload. */
   packetSamples?: (packet: MediaPacket) => number | null;
   /** Soft catch-up threshold above target (quiet packets only). Default 10 ms. */
   softCatchUpMs?: number;

@@ -26,8 +26,7 @@
 import type { FrameDecoder, MediaPacket } from '../codec/types.js';
 import { monotonicClock, type Clock } from '../clock.js';
 import { assertFrameMs, SAMPLE_RATE, samplesPerFrame, type FrameMs } from '../audio/format.js';
-import { JitterBuffer, type JitterBufferOptions, type JitterBufferStats, type InsertOutcome } from './jitter-buffer.js';
-import { MAX_OPUS_PACKET_SAMPLES } from './opus-duration.js';
+import { JitterBuffer, MAX_OPUS_PACKET_SAMPLES, type JitterBufferOptions, type JitterBufferStats, type InsertOutcome } from './jitter-buffer.js';
 import { PeakMeter, peakLevel, rmsLevel } from './level.js';
 import { SpeakingDetector, type SpeakingOptions } from './speaking.js';
 

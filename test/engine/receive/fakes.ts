@@ -6,7 +6,7 @@
  * sample by sample.
  */
 import type { FrameDecoder, MediaPacket } from '../../../src/engine/codec/types.js';
-import { opusPacketSamples, opusTocFor } from '../../../src/engine/receive/opus-duration.js';
+import { opusPacketSamples } from '../../../src/engine/rtp/opus-payload.js';
 
 /** What the fake decoder's concealment produces (distinct from any test value). */
 export const CONCEAL_VALUE = 777;
@@ -74,4 +74,15 @@ export function seededRandom(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/**
+ * A TOC byte for a single-frame (code 0) Opus packet of the given duration
+ * (RFC 6716 §3.1): CELT fullband configs 28–31 up to 20 ms, SILK wideband
+ * configs 10/11 for 40/60 ms.
+ */
+export function opusTocFor(samples: number): number {
+  const config = { 120: 28, 240: 29, 480: 30, 960: 31, 1920: 10, 2880: 11 }[samples];
+  if (config === undefined) throw new RangeError(`no single-frame Opus configuration lasts ${samples} samples`);
+  return config << 3;
 }
