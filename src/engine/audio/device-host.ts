@@ -114,7 +114,13 @@ function runInput(na: Naudiodon, config: Extract<HostConfig, { mode: 'input' }>,
   const pcmOut = new Socket({ fd: 3, readable: false, writable: true });
   pcmOut.on('error', () => finish(0)); // parent closed the pipe: nothing left to do
   const bytesPerNs = 48_000 * 2 / 1e9;
+  let capturing = false;
   io.on('data', (chunk: Buffer) => {
+    if (!capturing) {
+      // 'ready' once audio really flows: device start-up takes ~0.6 s on PulseAudio.
+      capturing = true;
+      send({ type: 'ready', deviceIndex: deviceId, deviceName: deviceName(na, deviceId, 'input') });
+    }
     // The last sample arrived just now; the first was captured one chunk earlier.
     const captureTimeNs = process.hrtime.bigint() - BigInt(Math.round(chunk.length / bytesPerNs));
     const header = Buffer.alloc(PCM_RECORD_HEADER_BYTES);
@@ -130,7 +136,6 @@ function runInput(na: Naudiodon, config: Extract<HostConfig, { mode: 'input' }>,
     fail(kind, message);
     return;
   }
-  send({ type: 'ready', deviceIndex: deviceId, deviceName: deviceName(na, deviceId, 'input') });
   onStop(() => {
     io.quit(() => pcmOut.end(() => finish(0, { type: 'stopped' })));
   });
@@ -140,9 +145,10 @@ function runOutput(na: Naudiodon, config: Extract<HostConfig, { mode: 'output' }
   const deviceId = resolveDevice(na, config);
   if (deviceId === undefined) return;
   const frameBytes = bytesPerFrame(config.frameMs);
-  // The blocked pending write is one more slot of buffering, so the native
-  // queue holds one frame less than the total we aim for.
-  const maxQueue = Math.max(1, config.bufferFrames - 1);
+  // Measured on a PulseAudio null sink: with a native queue of one frame the
+  // device is starved and plays ~45 % slower than real time; two or more
+  // keep it at real time.
+  const maxQueue = Math.max(2, config.bufferFrames);
   let io: import('naudiodon').IoStreamWrite;
   try {
     io = na.AudioIO({
@@ -230,15 +236,36 @@ function runOutput(na: Naudiodon, config: Extract<HostConfig, { mode: 'output' }
   });
   pcmIn.on('error', () => undefined);
 
-  try {
-    io.start();
-  } catch (err) {
-    const { kind, message } = classifyOpenError(err);
-    fail(kind, message);
-    return;
-  }
-  send({ type: 'ready', deviceIndex: deviceId, deviceName: deviceName(na, deviceId, 'output') });
-  send({ type: 'credit', frames: 1 });
+  // Fill the native queue with silence before starting: a device started
+  // empty blocks in its first callback, ALSA underruns, and recovery stalls
+  // playback for ~0.6 s (measured on the PulseAudio null sink).
+  let primed = 0;
+  const prime = (): void => {
+    if (primed === maxQueue) {
+      begin();
+      return;
+    }
+    primed++;
+    io.write(silence, (err?: Error | null) => (err ? fail('internal', err.message) : prime()));
+  };
+  const begin = (): void => {
+    try {
+      io.start();
+    } catch (err) {
+      const { kind, message } = classifyOpenError(err);
+      fail(kind, message);
+      return;
+    }
+    // One more silence frame: it is accepted only once the device really
+    // consumes audio (start-up takes ~0.65 s on PulseAudio), so 'ready'
+    // means playing, and the engine's first frame is not held up behind it.
+    io.write(silence, (err?: Error | null) => {
+      if (err) return fail('internal', err.message);
+      send({ type: 'ready', deviceIndex: deviceId, deviceName: deviceName(na, deviceId, 'output') });
+      send({ type: 'credit', frames: 1 });
+    });
+  };
+  prime();
   onStop(() => {
     stopping = true;
     if (graceTimer) clearTimeout(graceTimer);

@@ -210,8 +210,8 @@ export class DeviceSink implements AudioSink {
   constructor(options: DeviceSinkOptions) {
     this.frameMs = assertFrameMs(options.frameMs);
     const bufferFrames = options.bufferFrames ?? 2;
-    if (!Number.isInteger(bufferFrames) || bufferFrames < 1 || bufferFrames > 10) {
-      throw new RangeError(`bufferFrames must be an integer 1..10, got ${bufferFrames}`);
+    if (!Number.isInteger(bufferFrames) || bufferFrames < 2 || bufferFrames > 10) {
+      throw new RangeError(`bufferFrames must be an integer 2..10, got ${bufferFrames}`);
     }
     this.bufferFrames = bufferFrames;
     this.options = options;
