@@ -1,0 +1,181 @@
+/**
+ * Load generator for bench/signaling-load.ts, run as a SEPARATE PROCESS
+ * (forked with an IPC channel) so that the server's CPU and RSS are its own.
+ *
+ * Opens `clients` WebSocket connections in rooms of `roomSize`, measures
+ * join → joined latency, then lets every room exchange a burst of signal
+ * messages (each peer sends `burst` signals to each other peer), with the
+ * rooms' bursts spread over `spreadMs`. Relay latency is measured here too:
+ * sender and receiver are both in this process, and the send time travels
+ * inside the payload.
+ *
+ * Payloads are random opaque base64url blobs of realistic sizes (candidates
+ * ~300 chars, one SDP-sized ~2,000 chars per burst) instead of real
+ * AES-GCM seals: the server only relays blobs, and PBKDF2 for 1,000 room
+ * codes would make the generator, not the server, the bottleneck.
+ */
+import { randomBytes } from 'node:crypto';
+import { WebSocket } from 'ws';
+import { encodeMessage, parseServerMessage } from '../src/protocol/index.js';
+
+export interface LoadgenConfig {
+  url: string;
+  clients: number;
+  roomSize: number;
+  burst: number;
+  spreadMs: number;
+  connectConcurrency: number;
+}
+
+export interface LoadgenResult {
+  joinMs: number[];
+  relayMs: number[];
+  expectedRelays: number;
+  errors: Record<string, number>;
+  connectFailures: number;
+  cpuUserMs: number;
+  cpuSystemMs: number;
+  connectPhaseMs: number;
+  burstPhaseMs: number;
+}
+
+interface Client {
+  ws: WebSocket;
+  peerId: string;
+  room: number;
+  joinSentMs: number;
+  joined: Promise<void>;
+}
+
+const TIME_PREFIX_CHARS = 16; // 12 bytes → 16 base64url chars: float64 send time + uint32 nonce
+
+function payload(sizeChars: number): string {
+  const head = Buffer.alloc(12);
+  head.writeDoubleLE(performance.now(), 0);
+  head.writeUInt32LE(Math.floor(Math.random() * 2 ** 32), 8);
+  const pad = randomBytes(Math.ceil((sizeChars * 3) / 4)).toString('base64url');
+  return head.toString('base64url') + pad.slice(0, Math.max(0, sizeChars - TIME_PREFIX_CHARS));
+}
+
+function sentAtMs(p: string): number {
+  return Buffer.from(p.slice(0, TIME_PREFIX_CHARS), 'base64url').readDoubleLE(0);
+}
+
+export async function generateLoad(cfg: LoadgenConfig): Promise<LoadgenResult> {
+  const cpu0 = process.cpuUsage();
+  const joinMs: number[] = [];
+  const relayMs: number[] = [];
+  const errors: Record<string, number> = {};
+  let connectFailures = 0;
+  const roomCount = Math.ceil(cfg.clients / cfg.roomSize);
+  const roomIds = Array.from({ length: roomCount }, () => randomBytes(32).toString('base64url'));
+  const clients: Client[] = [];
+
+  const openClient = (index: number): Promise<Client> =>
+    new Promise((resolve, reject) => {
+      const ws = new WebSocket(cfg.url);
+      const peerId = randomBytes(16).toString('base64url');
+      let markJoined!: () => void;
+      const c: Client = { ws, peerId, room: Math.floor(index / cfg.roomSize), joinSentMs: 0, joined: new Promise((r) => (markJoined = r)) };
+      ws.on('error', (err) => reject(err));
+      ws.on('message', (data) => {
+        const parsed = parseServerMessage(String(data));
+        if (!parsed.ok) {
+          errors['invalid-server-message'] = (errors['invalid-server-message'] ?? 0) + 1;
+          return;
+        }
+        const m = parsed.message;
+        if (m.type === 'joined') {
+          joinMs.push(performance.now() - c.joinSentMs);
+          markJoined();
+        } else if (m.type === 'signal') {
+          relayMs.push(performance.now() - sentAtMs(m.payload));
+        } else if (m.type === 'ping') {
+          ws.send(encodeMessage({ type: 'pong', ts: m.ts }));
+        } else if (m.type === 'error') {
+          errors[m.code] = (errors[m.code] ?? 0) + 1;
+        }
+      });
+      ws.on('open', () => {
+        c.joinSentMs = performance.now();
+        ws.send(encodeMessage({ type: 'join', roomId: roomIds[c.room]!, peerId, token: randomBytes(24).toString('base64url') }));
+        resolve(c);
+      });
+    });
+
+  // Phase 1: connect and join, a bounded number of handshakes in flight.
+  const t0 = performance.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: cfg.connectConcurrency }, async () => {
+      while (next < cfg.clients) {
+        const i = next++;
+        try {
+          const c = await openClient(i);
+          clients.push(c);
+          await c.joined;
+        } catch {
+          connectFailures++;
+        }
+      }
+    }),
+  );
+  const connectPhaseMs = performance.now() - t0;
+
+  // Phase 2: each room bursts once, rooms spread over spreadMs.
+  const byRoom = new Map<number, Client[]>();
+  for (const c of clients) {
+    const list = byRoom.get(c.room) ?? [];
+    list.push(c);
+    byRoom.set(c.room, list);
+  }
+  let expectedRelays = 0;
+  for (const members of byRoom.values()) expectedRelays += members.length * (members.length - 1) * cfg.burst;
+  const t1 = performance.now();
+  const rooms = [...byRoom.values()];
+  await Promise.all(
+    rooms.map(
+      (members, r) =>
+        new Promise<void>((resolve) => {
+          setTimeout(() => {
+            for (const from of members) {
+              for (const to of members) {
+                if (to === from) continue;
+                for (let k = 0; k < cfg.burst; k++) {
+                  const size = k === 0 ? 2000 : 300;
+                  from.ws.send(encodeMessage({ type: 'signal', to: to.peerId, payload: payload(size) }));
+                }
+              }
+            }
+            resolve();
+          }, (cfg.spreadMs * r) / rooms.length);
+        }),
+    ),
+  );
+  // Wait for the relays to arrive (or give up after 30 s and report what came).
+  const deadline = performance.now() + 30_000;
+  while (relayMs.length < expectedRelays && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  const burstPhaseMs = performance.now() - t1;
+
+  await Promise.all(
+    clients.map(
+      (c) =>
+        new Promise<void>((resolve) => {
+          c.ws.once('close', () => resolve());
+          c.ws.close(1000);
+        }),
+    ),
+  );
+  const cpu = process.cpuUsage(cpu0);
+  return { joinMs, relayMs, expectedRelays, errors, connectFailures, cpuUserMs: cpu.user / 1000, cpuSystemMs: cpu.system / 1000, connectPhaseMs, burstPhaseMs };
+}
+
+// Child-process entry: receive the config over IPC, send the result back.
+if (process.send !== undefined && process.env.ROUNDTABLE_LOADGEN === '1') {
+  process.once('message', (cfg: LoadgenConfig) => {
+    generateLoad(cfg).then(
+      (result) => process.send!({ ok: true, result }, () => process.exit(0)),
+      (err: unknown) => process.send!({ ok: false, error: err instanceof Error ? err.message : String(err) }, () => process.exit(1)),
+    );
+  });
+}
