@@ -139,6 +139,33 @@ describe('audio devices under PulseAudio', () => {
     expect(toneEnergyFraction(tail, 1500)).toBeLessThan(0.01);
   });
 
+  it('counts an underflow when the engine is late, plays silence instead and keeps going', async (ctx) => {
+    if (!pulse) return ctx.skip(skipReason);
+    const sink = new DeviceSink({ frameMs: 20, env: pulse.env });
+    let pulls = 0;
+    await sink.start(() => {
+      pulls++;
+      if (pulls === 20) {
+        // Block the event loop for 200 ms: longer than everything queued towards the device.
+        const until = performance.now() + 200;
+        while (performance.now() < until) {
+          /* stall */
+        }
+      }
+      return new Int16Array(960).fill(1000);
+    });
+    await new Promise((r) => setTimeout(r, 1000));
+    const pulledAfterStall = sink.frameCount;
+    await new Promise((r) => setTimeout(r, 500));
+    await sink.stop();
+    expect(sink.underflows).toBeGreaterThanOrEqual(1);
+    expect(sink.underflows).toBeLessThanOrEqual(15);
+    // Still pulling at the device's pace after the stall (25 frames in 500 ms, ±20 %).
+    const later = sink.frameCount - pulledAfterStall;
+    expect(later).toBeGreaterThanOrEqual(20);
+    expect(later).toBeLessThanOrEqual(30);
+  });
+
   it('a device name that matches nothing fails with advice to use a WAV file', async (ctx) => {
     if (!pulse) return ctx.skip(skipReason);
     const sink = new DeviceSink({ frameMs: 20, device: 'no-such-device-xyz', env: pulse.env });
