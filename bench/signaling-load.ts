@@ -69,7 +69,8 @@ function runLoadgen(cfg: LoadgenConfig): Promise<LoadgenResult> {
     child.once('message', (m: { ok: boolean; result?: LoadgenResult; error?: string }) =>
       m.ok ? resolve(m.result!) : reject(new Error(`load generator failed: ${m.error}`)),
     );
-    child.once('exit', (code) => reject(new Error(`load generator exited with code ${code} before reporting`)));
+    // 'close' (not 'exit') comes after the IPC channel has delivered everything.
+    child.once('close', (code) => reject(new Error(`load generator exited with code ${code} before reporting`)));
     child.once('error', reject);
     child.send(cfg);
   });
