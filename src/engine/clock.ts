@@ -134,11 +134,16 @@ export class FramePacer {
     if (!(periodMs > 0)) throw new RangeError(`periodMs must be > 0, got ${periodMs}`);
   }
 
-  /** Start ticking; the first tick fires immediately (index 0 at the start time). */
-  start(): void {
+  /**
+   * Start ticking. Tick 0 is due at `firstDueMs` (default now: it fires at
+   * once); a later time lets a caller set the phase of this clock relative
+   * to another one (playback relative to capture).
+   */
+  start(firstDueMs?: number): void {
     if (this.running) return;
     this.running = true;
-    this.startMs = this.clock.now();
+    const now = this.clock.now();
+    this.startMs = firstDueMs !== undefined && firstDueMs > now ? firstDueMs : now;
     this.index = 0;
     this.run();
   }

@@ -45,3 +45,25 @@ describe('FramePacer', () => {
     expect(() => new FramePacer(new ManualClock(), 0, () => {})).toThrow(RangeError);
   });
 });
+
+describe('FramePacer.start(firstDueMs)', () => {
+  it('delays tick 0 to the given time and keeps the grid from there', () => {
+    const clock = new ManualClock(100);
+    const dues: number[] = [];
+    const pacer = new FramePacer(clock, 10, (_i, due) => dues.push(due));
+    pacer.start(107);
+    expect(dues).toEqual([]);
+    clock.advance(30);
+    pacer.stop();
+    expect(dues).toEqual([107, 117, 127]);
+  });
+
+  it('treats a first due time in the past as now', () => {
+    const clock = new ManualClock(50);
+    const dues: number[] = [];
+    const pacer = new FramePacer(clock, 10, (_i, due) => dues.push(due));
+    pacer.start(20);
+    pacer.stop();
+    expect(dues).toEqual([50]);
+  });
+});

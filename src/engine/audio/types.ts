@@ -27,9 +27,18 @@ export type FramePuller = (playTimeNs: bigint) => Int16Array;
 
 export interface AudioSink {
   readonly frameMs: FrameMs;
-  start(pull: FramePuller): Promise<void>;
+  /**
+   * Start pulling. `opts.atMs` (monotonic ms) asks a paced sink to make its
+   * first pull at that time, to set the playback phase; device sinks follow
+   * the device's clock and ignore it.
+   */
+  start(pull: FramePuller, opts?: SinkStartOptions): Promise<void>;
   /** Stop pulling and flush/close; after it resolves an output file is complete and valid. */
   stop(): Promise<void>;
   /** Output underflows so far (device sinks), 0 for files. */
   readonly underflows: number;
+}
+
+export interface SinkStartOptions {
+  atMs?: number;
 }

@@ -5,7 +5,7 @@
  */
 import { FramePacer, monotonicClock, type Clock } from '../clock.js';
 import { assertFrameMs, samplesPerFrame, type FrameMs } from './format.js';
-import type { AudioSink, FramePuller } from './types.js';
+import type { AudioSink, FramePuller, SinkStartOptions } from './types.js';
 import { WavFileWriter } from './wav-file.js';
 
 export interface WavSinkOptions {
@@ -51,9 +51,9 @@ export class WavSink implements AudioSink {
   }
 
   /** Creates the file; rejects with AudioFileError if it cannot. */
-  start(pull: FramePuller): Promise<void> {
+  start(pull: FramePuller, opts: SinkStartOptions = {}): Promise<void> {
     if (this.starting !== undefined) return Promise.reject(new Error('WavSink already started'));
-    this.starting = this.open(pull);
+    this.starting = this.open(pull, opts.atMs);
     return this.starting;
   }
 
@@ -67,7 +67,7 @@ export class WavSink implements AudioSink {
     return this.stopping;
   }
 
-  private async open(pull: FramePuller): Promise<void> {
+  private async open(pull: FramePuller, atMs: number | undefined): Promise<void> {
     const writer = await WavFileWriter.create(this.path);
     if (this.stopping !== undefined) {
       // stop() came while the file was opening: leave a valid empty file.
@@ -96,7 +96,7 @@ export class WavSink implements AudioSink {
       writer.write(pcm);
       this.framesWritten++;
     });
-    this.pacer.start();
+    this.pacer.start(atMs);
   }
 
   private async close(): Promise<void> {

@@ -1,0 +1,465 @@
+/**
+ * The media path of one participant, independent of how packets travel
+ * (DESIGN.md §2):
+ *
+ *   source ─► CapturePipeline (gate → encode once → RTP once) ─┬─► SendLoop ─► transport (peer A)
+ *                                                              └─► SendLoop ─► transport (peer B)
+ *   transport ─► receive(): RTP → RemoteStream (jitter buffer → decode/PLC → gain) ─┐
+ *                           RTCP → RTT, receiver reports                         ├─► Mixer ─► sink
+ *                                                             notification cues ─┘
+ *
+ * Push to send (the source's clock drives capture), pull to play (the sink's
+ * clock pulls the mixer). Both `roundtable loopback` (a simulated network as
+ * transport) and the P2P session (node-datachannel tracks as transport) use
+ * this class, so the benchmarks measure the same code the product runs.
+ */
+import { monotonicClock, type Clock, type TimerHandle } from './clock.js';
+import { assertFrameMs, type FrameMs } from './audio/format.js';
+import { peakLevel, rmsLevel } from './audio/pcm.js';
+import type { AudioSink, AudioSource } from './audio/types.js';
+import type { FrameDecoder, FrameEncoder } from './codec/types.js';
+import { createOpusDecoder, createOpusEncoder } from './codec/opus.js';
+import { CapturePipeline } from './send/capture-pipeline.js';
+import { RtpTimeline } from './send/rtp-timeline.js';
+import { SendLoop, type SendLoopStats } from './send/send-loop.js';
+import { VoiceGate } from './send/voice-gate.js';
+import { CuePlayer, Mixer, PeakMeter, RemoteStream, SpeakingDetector, type CueKind, type RemoteStreamStats } from './receive/index.js';
+import { parseRtp } from './rtp/packet.js';
+import { buildReceiverReport, isRtcp, ntpFromUnixMs, ntpMiddle32, parseRtcp, rttFromReportBlock } from './rtp/rtcp.js';
+import { ReceptionReporter } from './rtp/report.js';
+import { SequenceTracker } from './rtp/sequence.js';
+import { silentLogger, type Logger } from '../log.js';
+
+/** How packets reach one remote peer. */
+export interface PeerTransport {
+  /** Send one whole RTP packet; false (or a throw) means it was not sent. */
+  sendRtp(packet: Uint8Array): boolean | void;
+  /** Send one compound RTCP packet (receiver reports); optional. */
+  sendRtcp?(packet: Uint8Array): boolean | void;
+  /** While false, frames for this peer are skipped rather than counted as send errors. */
+  isOpen?(): boolean;
+}
+
+export interface MediaEngineOptions {
+  /** Capture and network frame: one Opus packet per `frameMs`. */
+  frameMs: FrameMs;
+  /**
+   * Playback pull size (default 10 ms, whatever `frameMs` is). A packet that
+   * arrives waits for the next pull of the playback clock; pulling in 10 ms
+   * steps bounds that wait to 10 ms instead of a whole 20/40 ms frame. The
+   * remote streams cut packets of any duration into these pulls.
+   */
+  playbackFrameMs?: FrameMs;
+  source: AudioSource;
+  sink: AudioSink;
+  clock?: Clock;
+  /** Opus bitrate in bits/s (default 32000). */
+  bitrate?: number;
+  /** Opus complexity 0–10 (default 5). */
+  complexity?: number;
+  /** Opus DTX: silence becomes tiny packets, which are not sent (default true). */
+  dtx?: boolean;
+  /** Level gate before the encoder: send only while someone talks (default on, −45 dBFS, 300 ms hangover). */
+  voiceGate?: { enabled?: boolean; thresholdDbfs?: number; hangoverMs?: number };
+  jitter?: { minDelayMs?: number; maxDelayMs?: number; marginMs?: number };
+  cues?: { enabled?: boolean; volumePercent?: number };
+  /** Frames a peer's send queue holds before dropping its oldest (default 4). */
+  sendQueueFrames?: number;
+  /** Interval of our RTCP receiver reports (default 1000 ms; RFC 3550 §6.2 allows small sessions to go below 5 s). */
+  rtcpIntervalMs?: number;
+  /** Factories for tests; default native libopus. */
+  encoderFactory?: () => FrameEncoder;
+  decoderFactory?: () => FrameDecoder;
+  logger?: Logger;
+}
+
+export interface PeerMediaStats {
+  readonly receive: RemoteStreamStats;
+  readonly send: SendLoopStats;
+  /** Frames skipped because the transport was not open yet. */
+  readonly sendSkippedNotOpen: number;
+  readonly bytesReceived: number;
+  readonly rtcpReceived: number;
+  readonly malformedReceived: number;
+  readonly rttMs: number | null;
+  readonly level: number;
+  readonly speaking: boolean;
+  readonly volumePercent: number;
+  readonly mutedByMe: boolean;
+}
+
+export interface SelfMediaState {
+  readonly micLevel: number;
+  readonly speaking: boolean;
+  readonly muted: boolean;
+  readonly deafened: boolean;
+  readonly pushToTalk: boolean;
+  readonly talking: boolean;
+}
+
+/** Monotonic anchors (ns, `process.hrtime.bigint()`) for cross-process latency measurement. */
+export interface MediaAnchors {
+  /** When the first input sample entered capture (one frame before the first frame was delivered). */
+  readonly firstInputNs: bigint | null;
+  /** When the first output sample left for playback. */
+  readonly firstOutputNs: bigint | null;
+}
+
+/** Jitter-buffer target margin above the delay percentile (see addPeer). */
+export const DEFAULT_JITTER_MARGIN_MS = 2;
+
+/** See MediaEngineOptions.playbackFrameMs. */
+export const DEFAULT_PLAYBACK_FRAME_MS: FrameMs = 10;
+
+interface PeerState {
+  readonly id: string;
+  readonly transport: PeerTransport;
+  readonly stream: RemoteStream;
+  readonly loop: SendLoop<Uint8Array>;
+  tracker: SequenceTracker | undefined;
+  reporter: ReceptionReporter | undefined;
+  remoteSsrc: number | undefined;
+  skippedNotOpen: number;
+  bytesReceived: number;
+  rtcpReceived: number;
+  malformed: number;
+  rttMs: number | null;
+}
+
+export class MediaEngine {
+  readonly frameMs: FrameMs;
+  readonly playbackFrameMs: FrameMs;
+  private readonly source: AudioSource;
+  private readonly sink: AudioSink;
+  private readonly clock: Clock;
+  private readonly log: Logger;
+  private readonly capture: CapturePipeline;
+  private readonly gate: VoiceGate;
+  private readonly mixer: Mixer;
+  private readonly cuePlayer: CuePlayer;
+  private readonly decoderFactory: () => FrameDecoder;
+  private readonly jitter: MediaEngineOptions['jitter'];
+  private readonly sendQueueFrames: number;
+  private readonly rtcpIntervalMs: number;
+  private readonly peers = new Map<string, PeerState>();
+  private readonly micMeter = new PeakMeter(0.8);
+  private readonly micSpeaking: SpeakingDetector;
+  private muted = false;
+  private pushToTalk = false;
+  private talking = false;
+  private firstInputNs: bigint | null = null;
+  private firstOutputNs: bigint | null = null;
+  private rtcpTimer: TimerHandle | undefined;
+  private state: 'idle' | 'running' | 'stopped' = 'idle';
+  private stopping: Promise<void> | undefined;
+  private sourceEnded = false;
+  /** Called once when a finite source (a WAV without loop) has delivered its last frame. */
+  onSourceEnd: (() => void) | undefined;
+
+  constructor(options: MediaEngineOptions) {
+    this.frameMs = assertFrameMs(options.frameMs);
+    this.playbackFrameMs = assertFrameMs(options.playbackFrameMs ?? DEFAULT_PLAYBACK_FRAME_MS);
+    if (options.source.frameMs !== this.frameMs) {
+      throw new RangeError(`the source delivers ${options.source.frameMs} ms frames; the engine captures ${this.frameMs} ms frames`);
+    }
+    if (options.sink.frameMs !== this.playbackFrameMs) {
+      throw new RangeError(`the sink pulls ${options.sink.frameMs} ms frames; the engine plays ${this.playbackFrameMs} ms frames`);
+    }
+    this.source = options.source;
+    this.sink = options.sink;
+    this.clock = options.clock ?? monotonicClock;
+    this.log = options.logger ?? silentLogger;
+    this.jitter = options.jitter;
+    this.sendQueueFrames = options.sendQueueFrames ?? 4;
+    this.rtcpIntervalMs = options.rtcpIntervalMs ?? 1000;
+    this.decoderFactory = options.decoderFactory ?? createOpusDecoder;
+    const encoder =
+      options.encoderFactory?.() ??
+      createOpusEncoder({ frameMs: this.frameMs, bitrate: options.bitrate ?? 32_000, complexity: options.complexity ?? 5, dtx: options.dtx ?? true });
+    this.gate = new VoiceGate({
+      frameMs: this.frameMs,
+      enabled: options.voiceGate?.enabled ?? true,
+      openThresholdDbfs: options.voiceGate?.thresholdDbfs ?? -45,
+      hangoverMs: options.voiceGate?.hangoverMs ?? 300,
+    });
+    this.capture = new CapturePipeline({
+      encoder,
+      gate: this.gate,
+      timeline: new RtpTimeline({ frameMs: this.frameMs }),
+      logger: this.log,
+    });
+    this.cuePlayer = new CuePlayer({ enabled: options.cues?.enabled ?? true, volume: (options.cues?.volumePercent ?? 50) / 100 });
+    this.mixer = new Mixer({ frameMs: this.playbackFrameMs, cues: this.cuePlayer, cuesWhileDeafened: false });
+    this.micSpeaking = new SpeakingDetector({ frameMs: this.frameMs });
+  }
+
+  /** Our RTP SSRC: the mesh announces it in the SDP. */
+  get ssrc(): number {
+    return this.capture.ssrc;
+  }
+
+  /**
+   * Start playback first (so the first packets find a running clock), then
+   * capture. `playbackAtMs` asks a paced sink for its first pull at that time.
+   */
+  async start(opts: { playbackAtMs?: number } = {}): Promise<void> {
+    if (this.state !== 'idle') throw new Error('MediaEngine already started');
+    this.state = 'running';
+    await this.sink.start(
+      (playTimeNs) => {
+        if (this.firstOutputNs === null) this.firstOutputNs = playTimeNs;
+        return this.mixer.mix();
+      },
+      opts.playbackAtMs !== undefined ? { atMs: opts.playbackAtMs } : {},
+    );
+    this.source.onEnd = () => {
+      this.sourceEnded = true;
+      try {
+        this.onSourceEnd?.();
+      } catch (err) {
+        this.log.warn('source-end-callback-failed', { err });
+      }
+    };
+    try {
+      await this.source.start((pcm, captureTimeNs) => this.onCapturedFrame(pcm, captureTimeNs));
+    } catch (err) {
+      await this.sink.stop().catch(() => undefined);
+      this.state = 'stopped';
+      throw err;
+    }
+    this.scheduleRtcp();
+  }
+
+  /** Stop capture and playback; an output file is complete once this resolves. Idempotent. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      this.state = 'stopped';
+      if (this.rtcpTimer !== undefined) this.clock.clearTimer(this.rtcpTimer);
+      await this.source.stop().catch((err) => this.log.warn('source-stop-failed', { err }));
+      for (const id of [...this.peers.keys()]) this.removePeer(id, { cue: false });
+      await this.sink.stop();
+    })();
+    return this.stopping;
+  }
+
+  get sourceHasEnded(): boolean {
+    return this.sourceEnded;
+  }
+
+  addPeer(id: string, transport: PeerTransport, opts: { cue?: boolean } = {}): void {
+    if (this.peers.has(id)) this.removePeer(id, { cue: false });
+    const stream = new RemoteStream({
+      frameMs: this.playbackFrameMs,
+      decoderFactory: this.decoderFactory,
+      clock: this.clock,
+      // 2 ms above the 97th percentile of measured arrival delay: the
+      // percentile already covers network and timer jitter, and every ms of
+      // margin is a ms of mouth-to-ear latency.
+      jitter: { marginMs: DEFAULT_JITTER_MARGIN_MS, ...this.jitter },
+    });
+    const peer: PeerState = {
+      id,
+      transport,
+      stream,
+      loop: undefined as unknown as SendLoop<Uint8Array>,
+      tracker: undefined,
+      reporter: undefined,
+      remoteSsrc: undefined,
+      skippedNotOpen: 0,
+      bytesReceived: 0,
+      rtcpReceived: 0,
+      malformed: 0,
+      rttMs: null,
+    };
+    const loop = new SendLoop<Uint8Array>({
+      clock: this.clock,
+      maxQueue: this.sendQueueFrames,
+      logger: this.log,
+      send: (packet) => {
+        if (transport.isOpen !== undefined && !transport.isOpen()) {
+          peer.skippedNotOpen++;
+          return;
+        }
+        if (transport.sendRtp(packet) === false) throw new Error('transport refused the packet');
+      },
+    });
+    (peer as { loop: SendLoop<Uint8Array> }).loop = loop;
+    this.peers.set(id, peer);
+    this.capture.addPeer(id, loop);
+    this.mixer.add(id, stream);
+    if (opts.cue !== false) this.mixer.playCue('peer-joined');
+  }
+
+  removePeer(id: string, opts: { cue?: boolean } = {}): void {
+    const peer = this.peers.get(id);
+    if (peer === undefined) return;
+    this.capture.removePeer(id);
+    this.mixer.remove(id);
+    this.peers.delete(id);
+    if (opts.cue !== false) this.mixer.playCue('peer-left');
+  }
+
+  hasPeer(id: string): boolean {
+    return this.peers.has(id);
+  }
+
+  /** A packet from peer `id`'s transport: RTP or RTCP (RFC 5761 demultiplexing). Never throws. */
+  receive(id: string, bytes: Uint8Array, arrivalMs: number = this.clock.now()): void {
+    const peer = this.peers.get(id);
+    if (peer === undefined) return;
+    try {
+      peer.bytesReceived += bytes.length;
+      if (isRtcp(bytes)) {
+        peer.rtcpReceived++;
+        this.onRtcp(peer, bytes, arrivalMs);
+        return;
+      }
+      const parsed = parseRtp(bytes);
+      if (!parsed.ok) {
+        peer.malformed++;
+        return;
+      }
+      const packet = parsed.packet;
+      if (peer.remoteSsrc !== packet.ssrc) {
+        peer.remoteSsrc = packet.ssrc;
+        peer.tracker = new SequenceTracker();
+        peer.reporter = new ReceptionReporter(packet.ssrc, peer.tracker);
+      }
+      peer.tracker!.receive(packet.sequenceNumber, packet.timestamp, arrivalMs);
+      peer.stream.insert(packet, arrivalMs);
+    } catch (err) {
+      peer.malformed++;
+      this.log.warn('receive-failed', { peer: id, err });
+    }
+  }
+
+  private onRtcp(peer: PeerState, bytes: Uint8Array, arrivalMs: number): void {
+    const parsed = parseRtcp(bytes);
+    if (!parsed.ok) {
+      peer.malformed++;
+      return;
+    }
+    for (const p of parsed.packets) {
+      if (p.type === 'sr' && peer.reporter !== undefined && p.ssrc === peer.remoteSsrc) {
+        peer.reporter.onSenderReport(p, arrivalMs);
+      }
+      if (p.type === 'sr' || p.type === 'rr') {
+        for (const block of p.reports) {
+          if (block.ssrc !== this.ssrc || block.lastSr === 0) continue;
+          // RFC 3550 §6.4.1: RTT = A − LSR − DLSR, with A our wall-clock NTP time.
+          const rtt = rttFromReportBlock(block, ntpMiddle32(ntpFromUnixMs(Date.now())));
+          if (rtt !== null && rtt >= 0 && rtt < 10_000) peer.rttMs = rtt;
+        }
+      }
+    }
+  }
+
+  private scheduleRtcp(): void {
+    if (this.state !== 'running') return;
+    this.rtcpTimer = this.clock.setTimer(() => {
+      this.sendReceiverReports();
+      this.scheduleRtcp();
+    }, this.rtcpIntervalMs);
+  }
+
+  private sendReceiverReports(): void {
+    const now = this.clock.now();
+    for (const peer of this.peers.values()) {
+      if (peer.reporter === undefined || peer.transport.sendRtcp === undefined) continue;
+      if (peer.transport.isOpen !== undefined && !peer.transport.isOpen()) continue;
+      try {
+        peer.transport.sendRtcp(buildReceiverReport({ ssrc: this.ssrc, reports: [peer.reporter.build(now)] }));
+      } catch (err) {
+        this.log.debug('rtcp-send-failed', { peer: peer.id, err });
+      }
+    }
+  }
+
+  private onCapturedFrame(pcm: Int16Array, captureTimeNs: bigint): void {
+    if (this.firstInputNs === null) {
+      // A frame is delivered when its last sample has been captured; its
+      // first sample entered one frame earlier (DESIGN.md §6 counts that frame).
+      this.firstInputNs = captureTimeNs - BigInt(this.frameMs) * 1_000_000n;
+    }
+    this.micMeter.update(peakLevel(pcm));
+    this.micSpeaking.update(rmsLevel(pcm));
+    this.capture.pushFrame(pcm, captureTimeNs);
+  }
+
+  private applyTransmitState(): void {
+    this.gate.muted = this.muted || (this.pushToTalk && !this.talking);
+  }
+
+  setMuted(muted: boolean): void {
+    this.muted = muted;
+    this.applyTransmitState();
+  }
+
+  setDeafened(deafened: boolean): void {
+    this.mixer.setDeafened(deafened);
+  }
+
+  setPushToTalk(enabled: boolean): void {
+    this.pushToTalk = enabled;
+    this.talking = false;
+    this.applyTransmitState();
+  }
+
+  setTalking(pressed: boolean): void {
+    this.talking = pressed;
+    this.applyTransmitState();
+  }
+
+  setPeerVolume(id: string, percent: number): void {
+    this.peers.get(id)?.stream.setGain(percent);
+  }
+
+  setPeerMuted(id: string, muted: boolean): void {
+    this.peers.get(id)?.stream.setMuted(muted);
+  }
+
+  playCue(kind: CueKind): void {
+    this.mixer.playCue(kind);
+  }
+
+  get self(): SelfMediaState {
+    return {
+      micLevel: this.micMeter.level,
+      speaking: this.micSpeaking.speaking && !this.gate.muted,
+      muted: this.muted,
+      deafened: this.mixer.deafened,
+      pushToTalk: this.pushToTalk,
+      talking: this.talking,
+    };
+  }
+
+  peerStats(id: string): PeerMediaStats | undefined {
+    const peer = this.peers.get(id);
+    if (peer === undefined) return undefined;
+    return {
+      receive: peer.stream.stats(),
+      send: peer.loop.stats,
+      sendSkippedNotOpen: peer.skippedNotOpen,
+      bytesReceived: peer.bytesReceived,
+      rtcpReceived: peer.rtcpReceived,
+      malformedReceived: peer.malformed,
+      rttMs: peer.rttMs,
+      level: peer.stream.level,
+      speaking: peer.stream.speaking,
+      volumePercent: peer.stream.gainPercent,
+      mutedByMe: peer.stream.mutedForMe,
+    };
+  }
+
+  get captureStats(): CapturePipeline['stats'] {
+    return this.capture.stats;
+  }
+
+  get anchors(): MediaAnchors {
+    return { firstInputNs: this.firstInputNs, firstOutputNs: this.firstOutputNs };
+  }
+
+  get outputUnderflows(): number {
+    return this.sink.underflows;
+  }
+}
