@@ -12,6 +12,7 @@ import { hideBin } from 'yargs/helpers';
 import { closestMatch } from '../config/suggest.js';
 import { configCommand } from './commands/config.js';
 import { devicesCommand, type ListDevices } from './commands/devices.js';
+import { loopbackCommand } from './commands/loopback.js';
 import { serveCommand } from './commands/serve.js';
 import { cliContext, runWithContext, type CliContext, type CliIo } from './context.js';
 import { CliError, ConfigError, EXIT_OK, UsageError, exitCodeFor } from './errors.js';
@@ -24,6 +25,7 @@ type AnyCommand = CommandModule<any, any>;
 /** Every command, in the order `--help` lists them. */
 export const COMMANDS: readonly AnyCommand[] = [
   serveCommand,
+  loopbackCommand,
   devicesCommand,
   configCommand,
 ];

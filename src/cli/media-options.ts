@@ -1,0 +1,18 @@
+/**
+ * The one mapping from configuration to media-engine settings, shared by
+ * every command that runs the engine (join, create, loopback, demo).
+ */
+import type { Config } from '../config/schema.js';
+import type { MediaEngineOptions } from '../engine/media-engine.js';
+
+export type MediaSettings = Pick<MediaEngineOptions, 'bitrate' | 'complexity' | 'dtx' | 'jitter' | 'cues'>;
+
+export function mediaSettingsFromConfig(config: Config): MediaSettings {
+  return {
+    bitrate: config.audio.bitrate,
+    complexity: config.audio.complexity,
+    dtx: config.audio.dtx,
+    jitter: { minDelayMs: config.jitterBuffer.minDelayMs, maxDelayMs: config.jitterBuffer.maxDelayMs },
+    cues: { enabled: config.cues.enabled, volumePercent: config.cues.volumePercent },
+  };
+}
