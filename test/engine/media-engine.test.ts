@@ -1,0 +1,165 @@
+import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../../src/engine/clock.js';
+import { samplesPerFrame, type FrameMs } from '../../src/engine/audio/format.js';
+import type { AudioSink, AudioSource, FrameHandler, FramePuller } from '../../src/engine/audio/types.js';
+import { MediaEngine } from '../../src/engine/media-engine.js';
+import { peakLevel } from '../../src/engine/audio/pcm.js';
+
+/** A source the test pushes frames into. */
+class PushSource implements AudioSource {
+  onEnd?: () => void;
+  private handler: FrameHandler | undefined;
+  constructor(readonly frameMs: FrameMs, private readonly clock: ManualClock) {}
+  async start(onFrame: FrameHandler): Promise<void> {
+    this.handler = onFrame;
+  }
+  async stop(): Promise<void> {
+    this.handler = undefined;
+  }
+  push(pcm: Int16Array): void {
+    this.handler?.(pcm, this.clock.nowNs());
+  }
+}
+
+/** A sink the test pulls from. */
+class PullSink implements AudioSink {
+  readonly underflows = 0;
+  private puller: FramePuller | undefined;
+  constructor(readonly frameMs: FrameMs, private readonly clock: ManualClock) {}
+  async start(pull: FramePuller): Promise<void> {
+    this.puller = pull;
+  }
+  async stop(): Promise<void> {
+    this.puller = undefined;
+  }
+  pull(): Int16Array {
+    return Int16Array.from(this.puller!(this.clock.nowNs()));
+  }
+}
+
+function tone(frameMs: FrameMs, startSample: number, amp = 12000): Int16Array {
+  return Int16Array.from({ length: samplesPerFrame(frameMs) }, (_, i) => Math.round(amp * Math.sin((2 * Math.PI * 440 * (startSample + i)) / 48000)));
+}
+
+/** Two engines, A → B and B → A, over direct in-memory transports. */
+async function pair(opts: { aOpen?: () => boolean } = {}) {
+  const clock = new ManualClock(0);
+  const mk = () => {
+    const source = new PushSource(20, clock);
+    const sink = new PullSink(10, clock);
+    const engine = new MediaEngine({ frameMs: 20, source, sink, clock, cues: { enabled: false } });
+    return { source, sink, engine };
+  };
+  const a = mk(), b = mk();
+  const sentByA: number[] = [];
+  a.engine.addPeer('b', {
+    sendRtp: (p) => {
+      sentByA.push(p.length);
+      b.engine.receive('a', Uint8Array.from(p), clock.now());
+    },
+    isOpen: opts.aOpen ?? (() => true),
+  });
+  b.engine.addPeer('a', { sendRtp: (p) => a.engine.receive('b', Uint8Array.from(p), clock.now()) });
+  await a.engine.start();
+  await b.engine.start();
+  let sample = 0;
+  /** One 20 ms capture on A, then two 10 ms pulls on B; returns B's output peak. */
+  const step = async (): Promise<number> => {
+    a.source.push(tone(20, sample));
+    sample += 960;
+    await Promise.resolve(); // let send loops run
+    await new Promise((r) => setImmediate(r));
+    clock.advance(5);
+    const p1 = peakLevel(b.sink.pull());
+    clock.advance(10);
+    const p2 = peakLevel(b.sink.pull());
+    clock.advance(5);
+    return Math.max(p1, p2);
+  };
+  return { clock, a, b, sentByA, step };
+}
+
+describe('MediaEngine', () => {
+  it('carries audio from A to B through encode, RTP, jitter buffer and decode', async () => {
+    const { a, b, step } = await pair();
+    const peaks: number[] = [];
+    for (let i = 0; i < 30; i++) peaks.push(await step());
+    expect(Math.max(...peaks.slice(10))).toBeGreaterThan(0.2);
+    const stats = b.engine.peerStats('a')!;
+    expect(stats.receive.received).toBe(30);
+    expect(stats.receive.lost).toBe(0);
+    expect(a.engine.peerStats('b')!.send.sent).toBe(30);
+    expect(a.engine.self.micLevel).toBeGreaterThan(0.3);
+    expect(b.engine.peerStats('a')!.level).toBeGreaterThan(0.2);
+    await a.engine.stop();
+    await b.engine.stop();
+  });
+
+  it('mute and push-to-talk stop sending while capture goes on', async () => {
+    const { a, sentByA, step } = await pair();
+    for (let i = 0; i < 5; i++) await step();
+    expect(sentByA.length).toBe(5);
+    a.engine.setMuted(true);
+    for (let i = 0; i < 5; i++) await step();
+    expect(sentByA.length).toBe(5);
+    expect(a.engine.self.muted).toBe(true);
+    a.engine.setMuted(false);
+    a.engine.setPushToTalk(true);
+    for (let i = 0; i < 5; i++) await step();
+    expect(sentByA.length).toBe(5);
+    a.engine.setTalking(true);
+    for (let i = 0; i < 5; i++) await step();
+    expect(sentByA.length).toBe(10);
+    expect(a.engine.captureStats.framesCaptured).toBe(20);
+    expect(a.engine.captureStats.framesMuted).toBe(10);
+  });
+
+  it('deafen silences output but keeps receiving; per-peer volume and mute apply', async () => {
+    const { b, step } = await pair();
+    for (let i = 0; i < 15; i++) await step();
+    const loud = await step();
+    expect(loud).toBeGreaterThan(0.2);
+    b.engine.setPeerVolume('a', 50);
+    let half = 0;
+    for (let i = 0; i < 5; i++) half = await step();
+    expect(half).toBeLessThan(loud * 0.6);
+    expect(half).toBeGreaterThan(loud * 0.4);
+    b.engine.setPeerMuted('a', true);
+    expect(await step()).toBe(0);
+    b.engine.setPeerMuted('a', false);
+    b.engine.setDeafened(true);
+    const before = b.engine.peerStats('a')!.receive.received;
+    expect(await step()).toBe(0);
+    expect(b.engine.peerStats('a')!.receive.received).toBe(before + 1);
+    expect(b.engine.self.deafened).toBe(true);
+  });
+
+  it('skips a peer whose transport is not open, without counting send errors', async () => {
+    let open = false;
+    const { a, sentByA, step } = await pair({ aOpen: () => open });
+    for (let i = 0; i < 3; i++) await step();
+    expect(sentByA.length).toBe(0);
+    expect(a.engine.peerStats('b')!.sendSkippedNotOpen).toBe(3);
+    expect(a.engine.peerStats('b')!.send.sendErrors).toBe(0);
+    open = true;
+    await step();
+    expect(sentByA.length).toBe(1);
+  });
+
+  it('counts malformed input and ignores unknown peers, never throws', async () => {
+    const { b } = await pair();
+    b.engine.receive('a', new Uint8Array([1, 2, 3]));
+    b.engine.receive('a', new Uint8Array(0));
+    b.engine.receive('a', Uint8Array.from([0x81, 0xc9, 0, 50])); // RTCP RR with a lying length
+    b.engine.receive('nobody', new Uint8Array(40));
+    expect(b.engine.peerStats('a')!.malformedReceived).toBe(3);
+    b.engine.removePeer('a');
+    expect(b.engine.peerStats('a')).toBeUndefined();
+    b.engine.receive('a', new Uint8Array(40));
+  });
+
+  it('rejects a sink whose frame size is not the playback frame', () => {
+    const clock = new ManualClock();
+    expect(() => new MediaEngine({ frameMs: 20, source: new PushSource(20, clock), sink: new PullSink(20, clock), clock })).toThrow(/sink pulls 20 ms/);
+  });
+});
