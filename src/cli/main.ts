@@ -11,7 +11,9 @@ import yargs, { type Argv, type CommandModule } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { closestMatch } from '../config/suggest.js';
 import { configCommand } from './commands/config.js';
+import { createCommand } from './commands/create.js';
 import { devicesCommand, type ListDevices } from './commands/devices.js';
+import { joinCommand } from './commands/join.js';
 import { loopbackCommand } from './commands/loopback.js';
 import { serveCommand } from './commands/serve.js';
 import { cliContext, runWithContext, type CliContext, type CliIo } from './context.js';
@@ -24,6 +26,8 @@ type AnyCommand = CommandModule<any, any>;
 
 /** Every command, in the order `--help` lists them. */
 export const COMMANDS: readonly AnyCommand[] = [
+  joinCommand,
+  createCommand,
   serveCommand,
   loopbackCommand,
   devicesCommand,

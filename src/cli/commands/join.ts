@@ -1,0 +1,267 @@
+/**
+ * `roundtable join <code>`: join a room and talk until --duration, Ctrl-C,
+ * SIGTERM or (in the TUI) the quit key.
+ *
+ *   roundtable join purple-otter-lamp-river-42 [--server ws://127.0.0.1:8787] [--name alice]
+ *       [--input in.wav [--loop]] [--output out.wav] [--duration 10] [--stats stats.json]
+ *       [--headless] [--json] [--input-device N] [--output-device N] [--frame-ms 20]
+ *
+ * Exit codes: 0 left cleanly; 2 bad command line, bad config, bad join code
+ * or unreadable --input WAV (the user's argument is wrong, nothing was
+ * started); 1 runtime failure (server unreachable, audio device, disk).
+ *
+ * With --input and no --loop and no --duration, the session leaves one
+ * second after the file has been played (scripted use ends by itself).
+ */
+import { access, mkdir, writeFile } from 'node:fs/promises';
+import { constants as fsConstants } from 'node:fs';
+import path from 'node:path';
+import type { ArgumentsCamelCase, Argv, CommandModule, Options } from 'yargs';
+import { createLogger, type Logger } from '../../log.js';
+import type { Config } from '../../config/schema.js';
+import { normalizeJoinCode, InvalidJoinCodeError } from '../../protocol/index.js';
+import { MediaEngine } from '../../engine/media-engine.js';
+import type { AudioSink, AudioSource } from '../../engine/audio/types.js';
+import { WavSource } from '../../engine/audio/wav-source.js';
+import { WavSink } from '../../engine/audio/wav-sink.js';
+import { AudioFileError, readWavMono48k } from '../../engine/audio/wav-file.js';
+import { SignalingClient, SignalingError } from '../../engine/signaling/index.js';
+import { Session } from '../../engine/session.js';
+import { configureMeshLogging, shutdownMesh } from '../../engine/mesh/peer-link.js';
+import { cliContext } from '../context.js';
+import { RuntimeError, UsageError } from '../errors.js';
+import { loadConfigFromArgv, sessionOptions, type ConfigFlags } from '../options.js';
+
+export interface SessionCommandArgs extends ConfigFlags {
+  input?: string;
+  output?: string;
+  loop?: boolean;
+  duration?: number;
+  stats?: string;
+  headless?: boolean;
+  bindAddress?: string;
+}
+
+export interface JoinArgs extends SessionCommandArgs {
+  code: string;
+}
+
+/** Options of `join` and `create` beyond the shared session flags. */
+export const sessionCommandOptions = {
+  ...sessionOptions,
+  input: { type: 'string', describe: 'Use this WAV file as the microphone', requiresArg: true, normalize: true },
+  output: { type: 'string', describe: 'Write what you would hear to this WAV file instead of the speaker', requiresArg: true, normalize: true },
+  loop: { type: 'boolean', describe: 'Repeat the --input file' },
+  duration: { type: 'number', describe: 'Leave after this many seconds', requiresArg: true },
+  stats: { type: 'string', describe: 'On exit, write per-peer figures and latency anchors as JSON to FILE', requiresArg: true, normalize: true },
+  headless: { type: 'boolean', describe: 'No terminal UI: one log line per event (also when stdout is not a terminal)' },
+  'bind-address': { type: 'string', describe: 'Use only this local address for peer connections (e.g. 127.0.0.1)', requiresArg: true },
+} as const satisfies Record<string, Options>;
+
+export function withSessionCommandOptions<T>(y: Argv<T>): Argv<T & SessionCommandArgs> {
+  return y.options(sessionCommandOptions).check((a) => {
+    const d = a.duration as number | undefined;
+    if (d !== undefined && !(Number.isFinite(d) && d > 0)) throw new Error(`--duration must be a positive number of seconds, got ${String(d)}`);
+    return true;
+  }) as unknown as Argv<T & SessionCommandArgs>;
+}
+
+export const joinCommand: CommandModule<object, JoinArgs> = {
+  command: 'join <code>',
+  describe: 'Join a room by its code and talk',
+  builder: (y: Argv<object>) =>
+    withSessionCommandOptions(
+      y.positional('code', { type: 'string', describe: 'Join code, e.g. purple-otter-lamp-river-42', demandOption: true }),
+    )
+      .example('$0 join purple-otter-lamp-river-42', 'Join with the default microphone and speaker')
+      .example('$0 join CODE --input me.wav --output heard.wav --duration 10 --headless', 'Scripted call with WAV files') as unknown as Argv<JoinArgs>,
+  handler: async (args: ArgumentsCamelCase<JoinArgs>) => {
+    await runSessionCommand(args, String(args.code));
+  },
+};
+
+/** Everything `join` and `create` do once the code is known. */
+export async function runSessionCommand(args: SessionCommandArgs, rawCode: string): Promise<void> {
+  const { config, source: configSource } = await loadConfigFromArgv(args);
+  let code: string;
+  try {
+    code = normalizeJoinCode(rawCode);
+  } catch (err) {
+    if (err instanceof InvalidJoinCodeError) throw new UsageError(err.message, { hint: 'codes look like purple-otter-lamp-river-42; `roundtable create` makes one' });
+    throw err;
+  }
+  await validateFiles(args);
+
+  const { io } = cliContext();
+  const stdoutIsTty = (process.stdout as { isTTY?: boolean }).isTTY === true && io.stdout === process.stdout;
+  const tui = args.headless !== true && stdoutIsTty;
+  const logger = await openLogger(config, { tui, json: args.json === true });
+  configureMeshLogging(logger);
+  logger.info('config', { source: configSource ?? 'defaults', server: config.server, name: config.name, frameMs: config.audio.frameMs });
+
+  let session: Session | undefined;
+  const cleanups: Array<() => void> = [];
+  try {
+    const { source, sink } = await openAudio(args, config, logger);
+    const engine = new MediaEngine({
+      frameMs: config.audio.frameMs,
+      source,
+      sink,
+      bitrate: config.audio.bitrate,
+      complexity: config.audio.complexity,
+      dtx: config.audio.dtx,
+      jitter: { minDelayMs: config.jitterBuffer.minDelayMs, maxDelayMs: config.jitterBuffer.maxDelayMs },
+      cues: { enabled: config.cues.enabled, volumePercent: config.cues.volumePercent },
+      logger,
+    });
+    const signaling = new SignalingClient({ url: config.server, code, name: config.name, logger });
+    session = new Session({
+      engine,
+      signaling,
+      roomCode: code,
+      serverUrl: config.server,
+      name: config.name,
+      iceServers: config.ice.servers,
+      relayOnly: config.ice.relayOnly,
+      ...(args.bindAddress !== undefined ? { bindAddress: args.bindAddress } : {}),
+      ...(tui ? { logFile: config.logFile } : {}),
+      logger,
+    });
+    const running = session;
+    try {
+      await running.start();
+    } catch (err) {
+      throw toCliError(err, config.server);
+    }
+
+    const leave = (why: string) => {
+      logger.info('leaving', { why });
+      void running.leave();
+    };
+    for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+      const handler = () => leave(sig);
+      process.on(sig, handler);
+      cleanups.push(() => process.off(sig, handler));
+    }
+    if (args.duration !== undefined) {
+      const timer = setTimeout(() => leave('duration'), args.duration * 1000);
+      cleanups.push(() => clearTimeout(timer));
+    } else if (args.input !== undefined && args.loop !== true) {
+      engine.onSourceEnd = () => {
+        const timer = setTimeout(() => leave('input-ended'), 1000);
+        cleanups.push(() => clearTimeout(timer));
+      };
+    }
+    if (tui) {
+      const { runTui } = await import('../../ui/index.js');
+      await runTui(running);
+      await running.leave();
+    }
+    await running.done;
+    if (args.stats !== undefined) await writeStats(args.stats, running, engine, config);
+    logger.info('bye', {});
+  } finally {
+    for (const c of cleanups) c();
+    // Without cleanup() node-datachannel keeps the process alive (DESIGN.md §4).
+    if (session !== undefined) await session.leave().catch(() => undefined);
+    shutdownMesh();
+    await logger.close();
+  }
+}
+
+/** Before connecting: a bad --input is the user's argument (exit 2), as is a missing --output/--stats directory. */
+async function validateFiles(args: SessionCommandArgs): Promise<void> {
+  if (args.input !== undefined) {
+    try {
+      const samples = await readWavMono48k(args.input);
+      if (samples.length === 0) throw new AudioFileError(args.input, 'contains no audio');
+    } catch (err) {
+      if (err instanceof AudioFileError) throw new UsageError(`--input: ${err.message}`, { hint: 'give a readable WAV file (any rate, mono or stereo)' });
+      throw err;
+    }
+  }
+  for (const [flag, file] of [['--output', args.output], ['--stats', args.stats]] as const) {
+    if (file === undefined) continue;
+    const dir = path.dirname(path.resolve(file));
+    try {
+      await access(dir, fsConstants.W_OK);
+    } catch {
+      throw new UsageError(`${flag}: cannot write "${file}": directory ${dir} does not exist or is not writable`);
+    }
+  }
+}
+
+async function openLogger(config: Config, opts: { tui: boolean; json: boolean }): Promise<Logger> {
+  if (!opts.tui) return createLogger({ level: config.logLevel, json: opts.json, destination: 'stdout' });
+  try {
+    await mkdir(path.dirname(config.logFile), { recursive: true });
+  } catch (err) {
+    throw new RuntimeError(`cannot create the log directory for ${config.logFile}: ${(err as Error).message}`, {
+      hint: 'set logFile in the config file or pass --log-file FILE',
+    });
+  }
+  return createLogger({ level: config.logLevel, json: opts.json, destination: config.logFile });
+}
+
+/** WAV files when given, else the default (or configured) devices, loaded lazily. */
+async function openAudio(args: SessionCommandArgs, config: Config, logger: Logger): Promise<{ source: AudioSource; sink: AudioSink }> {
+  const frameMs = config.audio.frameMs;
+  // The engine pulls playback in 10 ms steps whatever the capture frame (media-engine.ts).
+  const playbackFrameMs = 10;
+  let source: AudioSource;
+  let sink: AudioSink;
+  const needsDevice = args.input === undefined || args.output === undefined;
+  const device = needsDevice ? await import('../../engine/audio/device.js') : undefined;
+  const env = cliContext().env;
+  if (args.input !== undefined) source = new WavSource({ path: args.input, frameMs, loop: args.loop === true });
+  else source = new device!.DeviceSource({ frameMs, logger, env, ...(config.audio.inputDevice !== undefined ? { device: config.audio.inputDevice } : {}) });
+  if (args.output !== undefined) sink = new WavSink({ path: args.output, frameMs: playbackFrameMs });
+  else sink = new device!.DeviceSink({ frameMs: playbackFrameMs, logger, env, ...(config.audio.outputDevice !== undefined ? { device: config.audio.outputDevice } : {}) });
+  return { source, sink };
+}
+
+/** Errors from starting a session, as one clear line with a hint. */
+function toCliError(err: unknown, serverUrl: string): unknown {
+  if (err instanceof SignalingError) {
+    if (err.code === 'unreachable') return new RuntimeError(err.message, { hint: `is \`roundtable serve\` running at ${serverUrl}? set it with --server` });
+    return new RuntimeError(err.message, { hint: err.code === 'room-full' ? 'the room has reached its peer limit' : undefined });
+  }
+  if (err instanceof AudioFileError) return new RuntimeError(err.message, { hint: 'check the --output path' });
+  if (err instanceof Error && err.name === 'AudioDeviceError') {
+    return new RuntimeError(err.message, { hint: 'no usable sound device? use --input file.wav and --output file.wav' });
+  }
+  return err;
+}
+
+async function writeStats(file: string, session: Session, engine: MediaEngine, config: Config): Promise<void> {
+  const anchors = engine.anchors;
+  const cpu = process.cpuUsage();
+  const report = {
+    version: 1,
+    selfId: session.selfId,
+    name: config.name,
+    server: config.server,
+    frameMs: engine.frameMs,
+    playbackFrameMs: engine.playbackFrameMs,
+    // Monotonic ns (process.hrtime.bigint(), machine-wide on Linux) as decimal strings: JSON numbers lose ns precision.
+    anchors: {
+      firstInputNs: anchors.firstInputNs === null ? null : anchors.firstInputNs.toString(),
+      firstOutputNs: anchors.firstOutputNs === null ? null : anchors.firstOutputNs.toString(),
+    },
+    writtenAtNs: process.hrtime.bigint().toString(),
+    capture: engine.captureStats,
+    outputUnderflows: engine.outputUnderflows,
+    peers: session.stats(),
+    process: {
+      cpuUserMs: Math.round(cpu.user / 1000),
+      cpuSystemMs: Math.round(cpu.system / 1000),
+      maxRssBytes: process.resourceUsage().maxRSS * 1024,
+      uptimeMs: Math.round(process.uptime() * 1000),
+    },
+  };
+  try {
+    await writeFile(file, JSON.stringify(report, null, 2) + '\n');
+  } catch (err) {
+    throw new RuntimeError(`cannot write --stats file "${file}": ${(err as Error).message}`);
+  }
+}

@@ -1,0 +1,32 @@
+/**
+ * What sessions send each other through the (end-to-end encrypted) signaling
+ * relay. A PeerLink's own signals (SDP, trickled candidates, RFC 8838) travel
+ * inside a `link` envelope stamped with the link GENERATION: libdatachannel
+ * cannot restart ICE, so a broken connection is replaced by a new PeerLink
+ * with a higher generation, and signals from an older link that are still in
+ * flight are recognised and dropped instead of confusing the new one.
+ *
+ * `rebuild` is how the answering side asks the offering side (the only one
+ * allowed to offer, so there is never glare) to replace a broken link.
+ */
+
+export type SessionEnvelope =
+  | { t: 'link'; gen: number; signal: unknown }
+  | { t: 'rebuild'; gen: number };
+
+/** Generations are small positive integers; anything else is not ours. */
+const MAX_GENERATION = 1_000_000;
+
+function validGeneration(gen: unknown): gen is number {
+  return typeof gen === 'number' && Number.isInteger(gen) && gen >= 1 && gen <= MAX_GENERATION;
+}
+
+/** Validate a payload from the network; null when it is not a session envelope. */
+export function parseEnvelope(data: unknown): SessionEnvelope | null {
+  if (data === null || typeof data !== 'object') return null;
+  const v = data as Record<string, unknown>;
+  if (!validGeneration(v.gen)) return null;
+  if (v.t === 'link' && 'signal' in v) return { t: 'link', gen: v.gen, signal: v.signal };
+  if (v.t === 'rebuild') return { t: 'rebuild', gen: v.gen };
+  return null;
+}
