@@ -174,6 +174,8 @@ export class Session implements SessionController {
   private tickTimer: TimerHandle | undefined;
   private started = false;
   private leaving: Promise<void> | undefined;
+  /** Set synchronously when shutdown begins, before any await (events during it are ignored). */
+  private closing = false;
   private wasReconnecting = false;
   private resolveDone!: () => void;
   /** Resolves once the session has left (by leave(), an action, or a failure). */
@@ -309,7 +311,7 @@ export class Session implements SessionController {
   }
 
   private onSignalingState(state: SignalingState): void {
-    if (this.leaving !== undefined) return;
+    if (this.closing) return;
     if (state === 'reconnecting') {
       this.wasReconnecting = true;
       // Links are left alone: established calls keep their audio.
@@ -325,7 +327,7 @@ export class Session implements SessionController {
   }
 
   private onJoined(e: SignalingEvents['joined']): void {
-    if (this.leaving !== undefined) return;
+    if (this.closing) return;
     this.log.info('joined', { selfId: e.selfId, peers: e.peers.length, rejoin: e.rejoin });
     for (const p of e.peers) {
       const entry = this.peers.get(p.id);
@@ -342,7 +344,7 @@ export class Session implements SessionController {
   }
 
   private onPeerJoined(e: SignalingEvents['peer-joined']): void {
-    if (this.leaving !== undefined) return;
+    if (this.closing) return;
     const entry = this.peers.get(e.id);
     if (entry !== undefined) {
       entry.inRoster = true;
@@ -358,7 +360,7 @@ export class Session implements SessionController {
 
   private onPeerLeft(e: SignalingEvents['peer-left']): void {
     const entry = this.peers.get(e.id);
-    if (entry === undefined || this.leaving !== undefined) return;
+    if (entry === undefined || this.closing) return;
     if (e.reason !== 'left' && this.linkAlive(entry)) {
       // Its signaling dropped but media still flows: keep the call, check again on every tick.
       entry.inRoster = false;
@@ -369,7 +371,7 @@ export class Session implements SessionController {
   }
 
   private onSignal(from: string, data: unknown): void {
-    if (this.leaving !== undefined) return;
+    if (this.closing) return;
     const env = parseEnvelope(data);
     if (env === null) {
       this.log.warn('bad-envelope', { from });
@@ -529,7 +531,7 @@ export class Session implements SessionController {
   }
 
   private onLinkState(entry: PeerEntry, state: LinkState): void {
-    if (this.leaving !== undefined) return;
+    if (this.closing) return;
     entry.linkState = state;
     this.log.info('link-state', { peer: entry.id, name: entry.name, gen: entry.gen, state });
     switch (state) {
@@ -594,7 +596,7 @@ export class Session implements SessionController {
     this.log.info('link-rebuild-scheduled', { peer: entry.id, gen: entry.gen + 1, delayMs });
     entry.rebuildTimer = this.clock.setTimer(() => {
       entry.rebuildTimer = undefined;
-      if (this.leaving !== undefined || this.peers.get(entry.id) !== entry) return;
+      if (this.closing || this.peers.get(entry.id) !== entry) return;
       if (entry.linkState === 'connected') return;
       this.replaceLink(entry, entry.gen + 1);
       this.notify();
@@ -624,7 +626,7 @@ export class Session implements SessionController {
   // ---- phase, snapshots, ticks ----
 
   private updatePhase(): void {
-    if (this.leaving !== undefined || this.phase === 'failed' || this.phase === 'left') return;
+    if (this.closing || this.phase === 'failed' || this.phase === 'left') return;
     const s = this.signaling.state;
     let next: SessionPhase;
     if (s === 'idle' || (s === 'connecting' && this.phase === 'connecting-server')) next = 'connecting-server';
@@ -639,7 +641,7 @@ export class Session implements SessionController {
   private scheduleTick(): void {
     this.tickTimer = this.clock.setTimer(() => {
       this.tickTimer = undefined;
-      if (this.leaving !== undefined) return;
+      if (this.closing) return;
       for (const entry of [...this.peers.values()]) {
         if (!entry.inRoster && !this.linkAlive(entry)) this.teardown(entry, 'disconnected');
       }
@@ -713,6 +715,7 @@ export class Session implements SessionController {
 
   private shutdown(finalPhase: 'left' | 'failed'): Promise<void> {
     this.leaving ??= (async () => {
+      this.closing = true;
       if (finalPhase === 'left') {
         this.phase = 'leaving';
         this.notify();

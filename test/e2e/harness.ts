@@ -1,0 +1,201 @@
+/**
+ * Real `roundtable` processes for the end-to-end tests: spawned with
+ * `process.execPath bin/roundtable` (which loads dist/: `npm test` builds
+ * first), logging JSON lines that the test reads as they arrive. The
+ * signaling server runs in-process on an ephemeral 127.0.0.1 port; ICE is
+ * bound to 127.0.0.1 and no STUN server is configured, so nothing leaves
+ * the machine.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startSignalingServer, type SignalingServer } from '../../src/server/index.js';
+import { presenceOf } from '../../bench/lib/analysis.js';
+import { readWavMono48k } from '../../src/engine/audio/wav-file.js';
+import { generateJoinCode } from '../../src/protocol/index.js';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const BIN = path.join(ROOT, 'bin', 'roundtable');
+export const FIXTURES = path.join(ROOT, 'fixtures');
+export const speech = (x: 'a' | 'b' | 'c'): string => path.join(FIXTURES, `speech-${x}.wav`);
+
+export interface LogLine {
+  event: string;
+  /** Date.now() when the line reached the test. */
+  seenAtMs: number;
+  [field: string]: unknown;
+}
+
+export interface Client {
+  readonly name: string;
+  readonly proc: ChildProcess;
+  readonly lines: LogLine[];
+  stdout(): string;
+  stderr(): string;
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Resolves with the first line matching, waiting up to timeoutMs. */
+  waitFor(pred: (l: LogLine) => boolean, timeoutMs: number, what: string): Promise<LogLine>;
+}
+
+export class TempDir {
+  readonly path = mkdtempSync(path.join(tmpdir(), 'rt-e2e-'));
+  file(name: string): string {
+    return path.join(this.path, name);
+  }
+  write(name: string, text: string): string {
+    const p = this.file(name);
+    writeFileSync(p, text);
+    return p;
+  }
+  remove(): void {
+    rmSync(this.path, { recursive: true, force: true });
+  }
+}
+
+/** A config without STUN (no traffic off the machine) and without join/leave cues (clean output WAVs). */
+export function writeLoopbackConfig(dir: TempDir, extraYaml = ''): string {
+  return dir.write('roundtable.yaml', `ice:\n  servers: []\ncues:\n  enabled: false\n${extraYaml}`);
+}
+
+export function startServer(port = 0): Promise<SignalingServer> {
+  return startSignalingServer({ host: '127.0.0.1', port });
+}
+
+export function newCode(): string {
+  return generateJoinCode();
+}
+
+export function runClient(name: string, args: string[]): Client {
+  const proc = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+  const lines: LogLine[] = [];
+  const waiters: Array<{ pred: (l: LogLine) => boolean; resolve: (l: LogLine) => void }> = [];
+  let out = '';
+  let err = '';
+  let partial = '';
+  proc.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+    out += chunk;
+    partial += chunk;
+    const parts = partial.split('\n');
+    partial = parts.pop()!;
+    for (const text of parts) {
+      if (!text.startsWith('{')) continue;
+      let line: LogLine;
+      try {
+        line = { ...(JSON.parse(text) as object), seenAtMs: Date.now() } as LogLine;
+      } catch {
+        continue;
+      }
+      lines.push(line);
+      for (const w of [...waiters]) {
+        if (w.pred(line)) {
+          waiters.splice(waiters.indexOf(w), 1);
+          w.resolve(line);
+        }
+      }
+    }
+  });
+  proc.stderr!.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    proc.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  return {
+    name,
+    proc,
+    lines,
+    stdout: () => out,
+    stderr: () => err,
+    exited,
+    waitFor(pred, timeoutMs, what) {
+      const found = lines.find(pred);
+      if (found) return Promise.resolve(found);
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          waiters.splice(waiters.indexOf(w), 1);
+          reject(new Error(`${name}: timed out after ${timeoutMs} ms waiting for ${what}\nstdout:\n${out.slice(-3000)}\nstderr:\n${err.slice(-2000)}`));
+        }, timeoutMs);
+        const w = {
+          pred,
+          resolve: (l: LogLine) => {
+            clearTimeout(timer);
+            resolve(l);
+          },
+        };
+        waiters.push(w);
+        exited.then(() => {
+          if (!waiters.includes(w)) return;
+          waiters.splice(waiters.indexOf(w), 1);
+          clearTimeout(timer);
+          reject(new Error(`${name}: exited while waiting for ${what}\nstdout:\n${out.slice(-3000)}\nstderr:\n${err.slice(-2000)}`));
+        });
+      });
+    },
+  };
+}
+
+export interface JoinParams {
+  code: string;
+  server: string;
+  config: string;
+  input?: string;
+  output?: string;
+  stats?: string;
+  durationS?: number;
+  extra?: string[];
+}
+
+/** Arguments for a headless, JSON-logging, loopback-bound `join`. */
+export function joinArgs(name: string, p: JoinParams): string[] {
+  const args = ['join', p.code, '--server', p.server, '--name', name, '--config', p.config, '--headless', '--json', '--bind-address', '127.0.0.1'];
+  if (p.input !== undefined) args.push('--input', p.input, '--loop');
+  if (p.output !== undefined) args.push('--output', p.output);
+  if (p.stats !== undefined) args.push('--stats', p.stats);
+  if (p.durationS !== undefined) args.push('--duration', String(p.durationS));
+  return [...args, ...(p.extra ?? [])];
+}
+
+export function killAll(clients: readonly Client[]): void {
+  for (const c of clients) if (c.proc.exitCode === null && c.proc.signalCode === null) c.proc.kill('SIGKILL');
+}
+
+export async function readWav(file: string): Promise<Int16Array> {
+  return readWavMono48k(file);
+}
+
+/**
+ * Best presence of `input` in `output` over a few 2 s segments of the input
+ * (inputs loop, and a speaker's pauses make any single segment a weak probe).
+ */
+export function bestPresence(input: Int16Array, output: Int16Array): number {
+  let best = 0;
+  for (const fromMs of [300, 1500, 2700]) best = Math.max(best, presenceOf(input, output, { fromMs, segmentMs: 2000 }).value);
+  return best;
+}
+
+export function readJson<T = Record<string, unknown>>(file: string): T {
+  return JSON.parse(readFileSync(file, 'utf8')) as T;
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export interface StatsFile {
+  selfId: string;
+  anchors: { firstInputNs: string | null; firstOutputNs: string | null };
+  peers: Array<{
+    id: string;
+    name: string;
+    packetsSent: number;
+    packetsReceived: number;
+    packetsLost: number;
+    framesConcealed: number;
+    linkGenerations: number;
+    bytesSent: number;
+    bytesReceived: number;
+    connectMs: number | null;
+    meanJitterBufferMs: number;
+    goneReason: string | null;
+    selectedCandidatePair: { local: { type: string }; remote: { type: string } } | null;
+  }>;
+  process: { cpuUserMs: number; cpuSystemMs: number; maxRssBytes: number };
+}
