@@ -1,0 +1,57 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runWithContext } from '../../src/cli/context.js';
+import { loadConfigFromArgv, overridesFromFlags } from '../../src/cli/options.js';
+
+describe('overridesFromFlags', () => {
+  it('maps only the flags that were given to config fields', () => {
+    expect(overridesFromFlags({})).toEqual({});
+    expect(overridesFromFlags({ json: true, config: 'x.yaml' })).toEqual({});
+    expect(
+      overridesFromFlags({
+        server: 'wss://a',
+        name: 'ada',
+        logLevel: 'debug',
+        logFile: '/tmp/x.log',
+        relayOnly: true,
+        inputDevice: '2',
+        outputDevice: 'USB',
+        frameMs: 10,
+        bitrate: 24000,
+      }),
+    ).toEqual({
+      server: 'wss://a',
+      name: 'ada',
+      logLevel: 'debug',
+      logFile: '/tmp/x.log',
+      ice: { relayOnly: true },
+      audio: { inputDevice: 2, outputDevice: 'USB', frameMs: 10, bitrate: 24000 },
+    });
+  });
+
+  it('--relay-only=false is an override too (it can switch off a file setting)', () => {
+    expect(overridesFromFlags({ relayOnly: false })).toEqual({ ice: { relayOnly: false } });
+  });
+});
+
+describe('loadConfigFromArgv', () => {
+  it('uses the run context for cwd, home and env, and the flags on top', async () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'rt-opts-'));
+    try {
+      const cwd = path.join(root, 'p');
+      mkdirSync(cwd);
+      writeFileSync(path.join(cwd, '.roundtablerc'), 'name: file\nlogLevel: warn\n');
+      const sink = { write: () => true };
+      const loaded = await runWithContext({ io: { stdout: sink, stderr: sink }, cwd, homeDir: root, env: { ROUNDTABLE_SERVER: 'wss://env' } }, () =>
+        loadConfigFromArgv({ logLevel: 'debug' }),
+      );
+      expect(loaded.source).toBe(path.join(cwd, '.roundtablerc'));
+      expect(loaded.config).toMatchObject({ name: 'file', server: 'wss://env', logLevel: 'debug' });
+      expect(readFileSync(loaded.source!, 'utf8')).toContain('name: file');
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
