@@ -16,11 +16,12 @@ import { devicesCommand, type ListDevices } from './commands/devices.js';
 import { joinCommand } from './commands/join.js';
 import { loopbackCommand } from './commands/loopback.js';
 import { serveCommand } from './commands/serve.js';
-import { cliContext, runWithContext, type CliContext, type CliIo } from './context.js';
+import { runWithContext, type CliContext, type CliIo } from './context.js';
 import { CliError, ConfigError, EXIT_OK, UsageError, exitCodeFor } from './errors.js';
 import { globalOptions } from './options.js';
 import { packageInfo } from './package-info.js';
 
+// Commands declare their own argv shapes; the list only needs them to be commands.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyCommand = CommandModule<any, any>;
 
@@ -118,6 +119,7 @@ function buildParser(args: readonly string[], context: CliContext, commands: rea
     });
 }
 
+/** Stacks are for developers: only with --log-level debug on the command line. */
 function wantsDebug(args: readonly string[]): boolean {
   return args.some((a, i) => a === '--log-level=debug' || (a === '--log-level' && args[i + 1] === 'debug'));
 }
@@ -186,5 +188,3 @@ if (isEntryPoint()) {
   // A handler may already have set a failure code (and returned normally).
   if (code !== EXIT_OK || process.exitCode === undefined) process.exitCode = code;
 }
-
-export { cliContext };
