@@ -195,7 +195,7 @@ export interface StatsFile {
     connectMs: number | null;
     meanJitterBufferMs: number;
     goneReason: string | null;
-    selectedCandidatePair: { local: { type: string }; remote: { type: string } } | null;
+    selectedCandidatePair: { local: { type: string; address: string }; remote: { type: string; address: string } } | null;
   }>;
   process: { cpuUserMs: number; cpuSystemMs: number; maxRssBytes: number };
 }
