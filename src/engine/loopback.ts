@@ -18,6 +18,8 @@ import { CLEAN_LINK, SimulatedNetwork, type NetworkImpairment, type NetworkStats
 import { silentLogger, type Logger } from '../log.js';
 
 const SELF = 'loopback';
+/** Time a file sink may take to open before its first pull. */
+const SINK_OPEN_ALLOWANCE_MS = 25;
 
 export interface LoopbackOptions {
   source: AudioSource;
@@ -114,7 +116,13 @@ export async function runLoopback(options: LoopbackOptions): Promise<LoopbackRes
       const firstInputNs = engine.anchors.firstInputNs;
       // firstInputNs is one frame before the first frame was delivered.
       const firstFrameMs = firstInputNs === null ? clock.now() : Number(firstInputNs) / 1e6 + options.frameMs;
-      await sink.begin({ atMs: firstFrameMs + (phaseMs ?? 0) });
+      // The pulls run on a grid of playbackFrameMs: any whole number of pulls
+      // later keeps the same phase. Leave the sink time to open its file.
+      const pullMs = engine.playbackFrameMs;
+      let atMs = firstFrameMs + (phaseMs ?? 0);
+      const earliestMs = clock.now() + SINK_OPEN_ALLOWANCE_MS;
+      if (atMs < earliestMs) atMs += Math.ceil((earliestMs - atMs) / pullMs) * pullMs;
+      await sink.begin({ atMs });
     }
     log.info('loopback-started', { frameMs: options.frameMs, ...options.network });
     await finished;
