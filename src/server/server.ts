@@ -286,7 +286,7 @@ export async function startSignalingServer(opts: SignalingServerOptions = {}): P
   }, heartbeatMs / 2);
 
   await new Promise<void>((resolve, reject) => {
-    const onError = (err: Error): void => reject(new Error(`cannot listen on ${host}:${opts.port ?? DEFAULT_PORT}: ${err.message}`));
+    const onError = (err: Error): void => reject(new Error(`cannot listen on ${host}:${opts.port ?? DEFAULT_PORT}: ${err.message}`, { cause: err }));
     http.once('error', onError);
     http.listen(opts.port ?? DEFAULT_PORT, host, () => {
       http.off('error', onError);

@@ -5,6 +5,7 @@
  */
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { createLogger } from '../../log.js';
+import { RuntimeError } from '../errors.js';
 import {
   DEFAULT_HEARTBEAT_MS,
   DEFAULT_HOST,
@@ -34,6 +35,8 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
       .option('max-connections-per-ip', { type: 'number', default: DEFAULT_LIMITS.maxConnectionsPerIp, describe: 'Concurrent connections per client IP' })
       .option('heartbeat-ms', { type: 'number', default: DEFAULT_HEARTBEAT_MS, describe: 'Heartbeat period; silent peers are dropped after two' })
       .option('json', { type: 'boolean', default: false, describe: 'Log JSON lines instead of text' })
+      .example('$0 serve', 'Listen on 127.0.0.1:8787 (peers on this machine)')
+      .example('$0 serve --host 0.0.0.0 --port 9000 --json', 'Listen on all interfaces, JSON log lines')
       .check((a) => {
         if (!Number.isInteger(a.port) || a.port < 0 || a.port > 65535) throw new Error(`--port must be 0..65535, got ${a.port}`);
         if (!Number.isInteger(a['max-peers']) || a['max-peers'] < 2) throw new Error(`--max-peers must be an integer >= 2, got ${a['max-peers']}`);
@@ -54,10 +57,13 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
         logger,
       });
     } catch (err) {
-      logger.error('serve-failed', { error: err instanceof Error ? err.message : String(err) });
       await logger.close();
-      process.exitCode = 1;
-      return;
+      const message = err instanceof Error ? err.message : String(err);
+      const inUse = ((err as Error | undefined)?.cause as NodeJS.ErrnoException | undefined)?.code === 'EADDRINUSE';
+      throw new RuntimeError(`cannot start the signaling server on ${args.host}:${args.port}: ${message}`, {
+        hint: inUse ? 'another process uses that port: choose another with --port (0 picks a free one)' : 'check --host and --port',
+        cause: err,
+      });
     }
     const running = server;
     await new Promise<void>((resolve) => {
