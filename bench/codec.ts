@@ -11,6 +11,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createOpusDecoder, createOpusEncoder } from '../src/engine/codec/opus.js';
 import { readWavMono48k } from '../src/engine/audio/wav-file.js';
 import { SAMPLE_RATE, samplesPerFrame } from '../src/engine/audio/format.js';
+import { fixture } from './lib/paths.js';
 
 const FRAME_MS = 20 as const;
 const FRAME_SAMPLES = samplesPerFrame(FRAME_MS);
@@ -66,7 +67,7 @@ export function synthSpeech(samples: number): Int16Array {
 }
 
 async function loadAudio(frames: number): Promise<{ pcm: Int16Array; source: string }> {
-  const path = fileURLToPath(new URL('../fixtures/speech-a.wav', import.meta.url));
+  const path = fixture('speech-a.wav');
   let base: Int16Array;
   let source: string;
   if (existsSync(path)) {
