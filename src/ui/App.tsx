@@ -15,7 +15,7 @@ import { SelfLine } from './components/SelfLine.js';
 import { StatsPanel } from './components/StatsPanel.js';
 import { Status } from './components/Status.js';
 import { stepVolume } from './format.js';
-import { isKittyEvent, keyToCommand, type KeyCommand } from './keymap.js';
+import { DEFAULT_KEY_BINDINGS, isKittyEvent, keyLabel, keyToCommand, type KeyBindings, type KeyCommand } from './keymap.js';
 import { layoutFor } from './layout.js';
 import { moveSelection, NO_SELECTION, selectedIndex, type Selection } from './selection.js';
 import { useColumns } from './use-columns.js';
@@ -27,6 +27,10 @@ export interface AppProps {
   readonly clock?: Clock;
   /** Minimum ms between redraws caused by engine updates; default 80 (~12/s). */
   readonly redrawIntervalMs?: number;
+  /** Keys of the main actions, from config.keys (default m d p space s ? q). */
+  readonly bindings?: KeyBindings;
+  /** Lasting lines shown under the header, e.g. "no sound device: writing to demo.wav". */
+  readonly banner?: readonly string[];
 }
 
 /** Reads with more characters than this are taken as pasted text and ignored. */
@@ -36,7 +40,7 @@ function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-export function App({ controller, clock, redrawIntervalMs }: AppProps) {
+export function App({ controller, clock, redrawIntervalMs, bindings = DEFAULT_KEY_BINDINGS, banner }: AppProps) {
   const snapshot = useSessionSnapshot(controller, { clock, intervalMs: redrawIntervalMs });
   const { exit } = useApp();
   const columns = useColumns();
@@ -166,7 +170,7 @@ export function App({ controller, clock, redrawIntervalMs }: AppProps) {
   };
 
   const handleKey = (input: string, key: Key): void => {
-    const command = keyToCommand(input, key);
+    const command = keyToCommand(input, key, bindings);
     if (command === null) return;
     if (leavingRef.current && command.kind !== 'leave') return;
     let current: SessionSnapshot;
@@ -200,7 +204,16 @@ export function App({ controller, clock, redrawIntervalMs }: AppProps) {
   return (
     <Box flexDirection="column">
       <Header snapshot={snapshot} columns={columns} leaving={leaving} />
-      <Status snapshot={snapshot} leaving={leaving} notice={notice} />
+      {banner !== undefined && banner.length > 0 ? (
+        <Box flexDirection="column">
+          {banner.map((line, i) => (
+            <Text key={i} color="yellow" wrap="wrap">
+              {line}
+            </Text>
+          ))}
+        </Box>
+      ) : null}
+      <Status snapshot={snapshot} leaving={leaving} notice={notice} quitKey={keyLabel(bindings.quit)} />
       {showPeers ? <PeerList peers={snapshot.peers} selected={shownIndex} layout={layout} /> : null}
       {showSelf ? (
         <Box flexDirection="column">
@@ -209,8 +222,8 @@ export function App({ controller, clock, redrawIntervalMs }: AppProps) {
         </Box>
       ) : null}
       {showStats && !leaving ? <StatsPanel peers={snapshot.peers} columns={columns} /> : null}
-      {showHelp && !leaving ? <HelpPanel holdToTalk={holdToTalk} logFile={snapshot.logFile} /> : null}
-      <Footer pushToTalk={snapshot.self.pushToTalk} holdToTalk={holdToTalk} leaving={leaving || phase === 'left'} />
+      {showHelp && !leaving ? <HelpPanel holdToTalk={holdToTalk} logFile={snapshot.logFile} bindings={bindings} /> : null}
+      <Footer pushToTalk={snapshot.self.pushToTalk} holdToTalk={holdToTalk} leaving={leaving || phase === 'left'} bindings={bindings} />
     </Box>
   );
 }

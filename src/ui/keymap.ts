@@ -1,6 +1,12 @@
 /**
  * Keyboard → command mapping, pure so it tests without a terminal.
  *
+ * The keys of the main actions (mute, deafen, push-to-talk, talk, stats,
+ * help, quit) come from the config (`keys:` in config/schema.ts, defaults
+ * m d p space s ? q). Navigation keys are fixed: ↑/↓ select, ←/→ and -/+
+ * volume, x mutes the selected peer, esc closes panels, Ctrl-C leaves. A
+ * configured key wins over a fixed one (bind mute to x and x mutes you).
+ *
  * Ink 6 reports `key.eventType` ('press' | 'repeat' | 'release') only when
  * the kitty keyboard protocol is active (https://sw.kovidgoyal.net/kitty/keyboard-protocol/,
  * "report event types"); on a legacy terminal it is undefined and every
@@ -15,7 +21,12 @@ export interface KeyInfo {
   readonly leftArrow?: boolean;
   readonly rightArrow?: boolean;
   readonly escape?: boolean;
+  readonly return?: boolean;
+  readonly tab?: boolean;
+  readonly backspace?: boolean;
+  readonly delete?: boolean;
   readonly ctrl?: boolean;
+  readonly meta?: boolean;
   readonly eventType?: 'press' | 'repeat' | 'release';
 }
 
@@ -33,16 +44,124 @@ export type KeyCommand =
   | { readonly kind: 'close-panels' }
   | { readonly kind: 'leave' };
 
+/** Action → key, the shape of `config.keys`. */
+export interface KeyBindings {
+  readonly mute: string;
+  readonly deafen: string;
+  readonly pushToTalk: string;
+  readonly talk: string;
+  readonly stats: string;
+  readonly help: string;
+  readonly quit: string;
+}
+
+export type BindableAction = keyof KeyBindings;
+
+/** The same defaults as the config schema's `keys`. */
+export const DEFAULT_KEY_BINDINGS: KeyBindings = Object.freeze({
+  mute: 'm',
+  deafen: 'd',
+  pushToTalk: 'p',
+  talk: 'space',
+  stats: 's',
+  help: '?',
+  quit: 'q',
+});
+
+/** Named keys a binding may use besides one printable character (as in config/schema.ts NAMED_KEYS). */
+const NAMED_KEY_MATCHERS: Readonly<Record<string, (input: string, key: KeyInfo) => boolean>> = {
+  space: (input) => input === ' ',
+  tab: (_i, key) => key.tab === true,
+  enter: (_i, key) => key.return === true,
+  escape: (_i, key) => key.escape === true,
+  // Terminals send DEL (0x7f) or BS (0x08) for the backspace key; Ink names them differently.
+  backspace: (_i, key) => key.backspace === true || key.delete === true,
+  up: (_i, key) => key.upArrow === true,
+  down: (_i, key) => key.downArrow === true,
+  left: (_i, key) => key.leftArrow === true,
+  right: (_i, key) => key.rightArrow === true,
+};
+
+const ACTION_COMMANDS: Readonly<Record<Exclude<BindableAction, 'talk'>, KeyCommand>> = {
+  mute: { kind: 'toggle-mute' },
+  deafen: { kind: 'toggle-deafen' },
+  pushToTalk: { kind: 'toggle-push-to-talk' },
+  stats: { kind: 'toggle-stats' },
+  help: { kind: 'toggle-help' },
+  quit: { kind: 'leave' },
+};
+
+const ACTIONS = Object.keys(DEFAULT_KEY_BINDINGS) as BindableAction[];
+
+function isValidKeyName(name: string): boolean {
+  return name in NAMED_KEY_MATCHERS || /^[\x21-\x7e]$/.test(name);
+}
+
+/**
+ * Defaults overlaid with `overrides`; throws a RangeError naming the action
+ * for a key this UI cannot read or a key bound to two actions (the config
+ * loader already rejects both; this guards other callers).
+ */
+export function resolveKeyBindings(overrides: Partial<KeyBindings> = {}): KeyBindings {
+  const merged = { ...DEFAULT_KEY_BINDINGS };
+  for (const action of ACTIONS) {
+    const value = overrides[action];
+    if (value !== undefined) merged[action] = value;
+  }
+  const seen = new Map<string, BindableAction>();
+  for (const action of ACTIONS) {
+    const k = merged[action];
+    if (typeof k !== 'string' || !isValidKeyName(k)) {
+      throw new RangeError(`keys.${action}: "${String(k)}" is not a key; use one printable character or one of ${Object.keys(NAMED_KEY_MATCHERS).join(', ')}`);
+    }
+    const other = seen.get(k);
+    if (other !== undefined) throw new RangeError(`keys.${action}: "${k}" is already bound to keys.${other}`);
+    seen.set(k, action);
+  }
+  return Object.freeze(merged);
+}
+
+/** Whether the event is the key a binding names (a printable key only without Ctrl/Meta). */
+export function matchesKey(name: string, input: string, key: KeyInfo): boolean {
+  const named = NAMED_KEY_MATCHERS[name];
+  if (named !== undefined) return named(input, key);
+  return input === name && key.ctrl !== true && key.meta !== true;
+}
+
+/** How a key name is shown in the footer and the help panel. */
+export function keyLabel(name: string): string {
+  switch (name) {
+    case 'up':
+      return '↑';
+    case 'down':
+      return '↓';
+    case 'left':
+      return '←';
+    case 'right':
+      return '→';
+    case 'escape':
+      return 'esc';
+    default:
+      return name;
+  }
+}
+
 /** Whether this event came through the kitty keyboard protocol. */
 export function isKittyEvent(key: KeyInfo): boolean {
   return key.eventType !== undefined;
 }
 
-export function keyToCommand(input: string, key: KeyInfo): KeyCommand | null {
+function boundAction(bindings: KeyBindings, input: string, key: KeyInfo): BindableAction | undefined {
+  for (const action of ACTIONS) if (matchesKey(bindings[action], input, key)) return action;
+  return undefined;
+}
+
+export function keyToCommand(input: string, key: KeyInfo, bindings: KeyBindings = DEFAULT_KEY_BINDINGS): KeyCommand | null {
   const eventType = key.eventType;
+  const action = boundAction(bindings, input, key);
 
   // The talk key is the only one whose release matters.
-  if (input === ' ') {
+  if (action === 'talk') {
     if (eventType === undefined) return { kind: 'talk', edge: 'toggle' };
     if (eventType === 'press') return { kind: 'talk', edge: 'press' };
     if (eventType === 'release') return { kind: 'talk', edge: 'release' };
@@ -50,34 +169,29 @@ export function keyToCommand(input: string, key: KeyInfo): KeyCommand | null {
   }
   if (eventType === 'release') return null;
 
-  if (key.ctrl && input === 'c') return { kind: 'leave' };
+  if (key.ctrl === true && input === 'c') return { kind: 'leave' };
 
-  // Held arrows and volume keys repeat usefully; toggles must not flap.
-  if (key.upArrow) return { kind: 'select', delta: -1 };
-  if (key.downArrow) return { kind: 'select', delta: 1 };
-  if (key.leftArrow || input === '-' || input === '_') return { kind: 'volume', steps: -1 };
+  if (action !== undefined) {
+    // Toggles must not flap while a key is held.
+    if (eventType === 'repeat') return null;
+    return ACTION_COMMANDS[action];
+  }
+
+  // Fixed keys (a binding that takes one of them was matched above).
+  // Held arrows and volume keys repeat usefully.
+  if (key.upArrow === true) return { kind: 'select', delta: -1 };
+  if (key.downArrow === true) return { kind: 'select', delta: 1 };
+  if (key.leftArrow === true || (!key.ctrl && (input === '-' || input === '_'))) {
+    return { kind: 'volume', steps: -1 };
+  }
   // '=' is '+' without shift on most layouts; accept both.
-  if (key.rightArrow || input === '+' || input === '=') return { kind: 'volume', steps: 1 };
+  if (key.rightArrow === true || (!key.ctrl && (input === '+' || input === '='))) {
+    return { kind: 'volume', steps: 1 };
+  }
   if (eventType === 'repeat') return null;
 
-  if (key.escape) return { kind: 'close-panels' };
-  if (key.ctrl) return null;
-  switch (input) {
-    case 'm':
-      return { kind: 'toggle-mute' };
-    case 'd':
-      return { kind: 'toggle-deafen' };
-    case 'x':
-      return { kind: 'toggle-peer-mute' };
-    case 'p':
-      return { kind: 'toggle-push-to-talk' };
-    case 's':
-      return { kind: 'toggle-stats' };
-    case '?':
-      return { kind: 'toggle-help' };
-    case 'q':
-      return { kind: 'leave' };
-    default:
-      return null;
-  }
+  if (key.escape === true) return { kind: 'close-panels' };
+  if (key.ctrl === true || key.meta === true) return null;
+  if (input === 'x') return { kind: 'toggle-peer-mute' };
+  return null;
 }

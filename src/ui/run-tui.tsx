@@ -5,6 +5,7 @@
 import { render, type KittyFlagName, type RenderOptions } from 'ink';
 import type { SessionController } from '../engine/session-api.js';
 import { App } from './App.js';
+import { resolveKeyBindings, type KeyBindings } from './keymap.js';
 
 export interface RunTuiOptions {
   readonly stdout?: NodeJS.WriteStream;
@@ -22,6 +23,14 @@ export interface RunTuiOptions {
    * console cannot be patched.
    */
   readonly patchConsole?: boolean;
+  /**
+   * Keys of the main actions (config.keys); missing ones keep their
+   * defaults. A key the UI cannot read, or one bound twice, is a RangeError
+   * before anything is drawn.
+   */
+  readonly bindings?: Partial<KeyBindings>;
+  /** Lasting lines shown under the header (e.g. where the audio goes). */
+  readonly banner?: readonly string[];
 }
 
 /**
@@ -39,6 +48,7 @@ export const KITTY_FLAGS: KittyFlagName[] = [
 ];
 
 export async function runTui(controller: SessionController, opts: RunTuiOptions = {}): Promise<void> {
+  const bindings = resolveKeyBindings(opts.bindings);
   const options: RenderOptions = {
     // Ctrl-C must leave the room cleanly (App handles it), not just unmount.
     exitOnCtrlC: false,
@@ -48,6 +58,6 @@ export async function runTui(controller: SessionController, opts: RunTuiOptions 
   if (opts.stdin !== undefined) options.stdin = opts.stdin;
   if (opts.patchConsole === false) options.patchConsole = false;
   if (opts.kittyKeyboard !== false) options.kittyKeyboard = { mode: 'auto', flags: KITTY_FLAGS };
-  const instance = render(<App controller={controller} />, options);
+  const instance = render(<App controller={controller} bindings={bindings} {...(opts.banner !== undefined ? { banner: opts.banner } : {})} />, options);
   await instance.waitUntilExit();
 }

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { cleanup } from 'ink-testing-library';
 import { ManualClock } from '../../src/engine/clock.js';
 import { App } from '../../src/ui/App.js';
+import { resolveKeyBindings } from '../../src/ui/keymap.js';
 import { FakeController, makePeer, makeSelf, makeSnapshot } from './fake-controller.js';
 
 const KEY_UP = '\u001B[A';
@@ -469,5 +470,64 @@ describe('App: redraw throttle', () => {
     r.unmount();
     expect(c.listenerCount).toBe(0);
     expect(clock.pendingTimers).toBe(0);
+  });
+});
+
+describe('App: configured key bindings', () => {
+  const bindings = resolveKeyBindings({ mute: 'k', quit: 'z', help: 'h', talk: 't' });
+
+  async function mountWith(controller: FakeController, banner?: readonly string[]) {
+    const r = render(<App controller={controller} redrawIntervalMs={0} bindings={bindings} {...(banner ? { banner } : {})} />);
+    await settle();
+    const press = async (...keys: string[]) => {
+      for (const k of keys) {
+        r.stdin.write(k);
+        await settle();
+      }
+    };
+    return { ...r, press, frame: () => r.lastFrame() ?? '' };
+  }
+
+  it('acts on the configured keys, not the defaults, and the footer shows them', async () => {
+    const c = twoPeers();
+    const { press, frame } = await mountWith(c);
+    expect(frame()).toContain('k mute');
+    expect(frame()).toContain('z quit');
+    expect(frame()).toContain('h help');
+    expect(frame()).not.toContain('m mute');
+    await press('m'); // no longer bound
+    expect(c.actions).toEqual([]);
+    await press('k');
+    expect(c.actions).toEqual([{ type: 'toggle-mute' }]);
+    await press('p', 't', ' ');
+    expect(frame()).toContain('t toggle talk');
+    expect(c.actions).toEqual([
+      { type: 'toggle-mute' },
+      { type: 'set-push-to-talk', enabled: true },
+      { type: 'talk', pressed: true },
+    ]);
+    await press('q'); // not the quit key any more
+    expect(c.leaveCalls).toBe(0);
+    await press('z');
+    await waitFor(() => c.leaveCalls === 1);
+  });
+
+  it('the help panel lists the configured keys', async () => {
+    const c = twoPeers();
+    const { press, frame } = await mountWith(c);
+    await press('?');
+    expect(frame()).not.toContain('Keys');
+    await press('h');
+    const help = frame();
+    expect(help).toContain('Keys');
+    expect(help).toMatch(/k\s+mute \/ unmute your microphone/);
+    expect(help).toMatch(/z, Ctrl-C\s+leave the room/);
+    expect(help).toContain('Push-to-talk: t toggles talking');
+  });
+
+  it('shows banner lines under the header', async () => {
+    const c = twoPeers();
+    const { frame } = await mountWith(c, ['No sound device: writing what you hear to /tmp/demo.wav']);
+    expect(frame()).toContain('No sound device: writing what you hear to /tmp/demo.wav');
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isKittyEvent, keyToCommand } from '../../src/ui/keymap.js';
+import { DEFAULT_KEY_BINDINGS, isKittyEvent, keyLabel, keyToCommand, matchesKey, resolveKeyBindings } from '../../src/ui/keymap.js';
 
 describe('keyToCommand (legacy terminal)', () => {
   it('maps letters to commands', () => {
@@ -57,5 +57,78 @@ describe('keyToCommand (kitty keyboard protocol)', () => {
   it('isKittyEvent tells the protocols apart', () => {
     expect(isKittyEvent({ eventType: 'press' })).toBe(true);
     expect(isKittyEvent({})).toBe(false);
+  });
+});
+
+describe('keyToCommand with configured bindings', () => {
+  const custom = resolveKeyBindings({ mute: 'x', quit: 'escape', talk: 't', help: 'h', deafen: 'up' });
+
+  it('configured keys trigger their actions and the old defaults no longer do', () => {
+    expect(keyToCommand('x', {}, custom)).toEqual({ kind: 'toggle-mute' });
+    expect(keyToCommand('', { escape: true }, custom)).toEqual({ kind: 'leave' });
+    expect(keyToCommand('h', {}, custom)).toEqual({ kind: 'toggle-help' });
+    expect(keyToCommand('', { upArrow: true }, custom)).toEqual({ kind: 'toggle-deafen' });
+    expect(keyToCommand('m', {}, custom)).toBeNull();
+    expect(keyToCommand('q', {}, custom)).toBeNull();
+    expect(keyToCommand('?', {}, custom)).toBeNull();
+    expect(keyToCommand('d', {}, custom)).toBeNull();
+    // Unchanged defaults stay.
+    expect(keyToCommand('s', {}, custom)).toEqual({ kind: 'toggle-stats' });
+    expect(keyToCommand('p', {}, custom)).toEqual({ kind: 'toggle-push-to-talk' });
+  });
+
+  it('a configured key wins over the fixed key it takes; other fixed keys still work', () => {
+    // x was "mute selected peer", up was "select previous": both now belong to bindings.
+    expect(keyToCommand('x', {}, custom)).not.toEqual({ kind: 'toggle-peer-mute' });
+    expect(keyToCommand('', { downArrow: true }, custom)).toEqual({ kind: 'select', delta: 1 });
+    expect(keyToCommand('c', { ctrl: true }, custom)).toEqual({ kind: 'leave' });
+  });
+
+  it('the configured talk key has press/release edges; space is then an ordinary key', () => {
+    expect(keyToCommand('t', {}, custom)).toEqual({ kind: 'talk', edge: 'toggle' });
+    expect(keyToCommand('t', { eventType: 'press' }, custom)).toEqual({ kind: 'talk', edge: 'press' });
+    expect(keyToCommand('t', { eventType: 'repeat' }, custom)).toBeNull();
+    expect(keyToCommand('t', { eventType: 'release' }, custom)).toEqual({ kind: 'talk', edge: 'release' });
+    expect(keyToCommand(' ', {}, custom)).toBeNull();
+  });
+
+  it('held configured toggles do not flap', () => {
+    expect(keyToCommand('x', { eventType: 'repeat' }, custom)).toBeNull();
+    expect(keyToCommand('x', { eventType: 'release' }, custom)).toBeNull();
+  });
+
+  it('named keys: enter, tab, backspace', () => {
+    const b = resolveKeyBindings({ mute: 'enter', deafen: 'tab', quit: 'backspace' });
+    expect(keyToCommand('\r', { return: true }, b)).toEqual({ kind: 'toggle-mute' });
+    expect(keyToCommand('\t', { tab: true }, b)).toEqual({ kind: 'toggle-deafen' });
+    expect(keyToCommand('', { delete: true }, b)).toEqual({ kind: 'leave' });
+    expect(keyToCommand('', { backspace: true }, b)).toEqual({ kind: 'leave' });
+  });
+
+  it('printable bindings ignore Ctrl/Meta chords', () => {
+    expect(matchesKey('x', 'x', { ctrl: true })).toBe(false);
+    expect(matchesKey('x', 'x', { meta: true })).toBe(false);
+    expect(matchesKey('x', 'x', {})).toBe(true);
+    expect(matchesKey('X', 'x', {})).toBe(false);
+  });
+});
+
+describe('resolveKeyBindings', () => {
+  it('fills in defaults', () => {
+    expect(resolveKeyBindings()).toEqual(DEFAULT_KEY_BINDINGS);
+    expect(resolveKeyBindings({ mute: 'k' })).toEqual({ ...DEFAULT_KEY_BINDINGS, mute: 'k' });
+  });
+
+  it('rejects unreadable keys and duplicates with the action named', () => {
+    expect(() => resolveKeyBindings({ mute: 'ctrl+m' })).toThrow(/keys\.mute: "ctrl\+m" is not a key/);
+    expect(() => resolveKeyBindings({ mute: '' })).toThrow(/keys\.mute/);
+    expect(() => resolveKeyBindings({ mute: 'q' })).toThrow(/keys\.quit: "q" is already bound to keys\.mute/);
+  });
+
+  it('labels named keys for display', () => {
+    expect(keyLabel('up')).toBe('↑');
+    expect(keyLabel('escape')).toBe('esc');
+    expect(keyLabel('space')).toBe('space');
+    expect(keyLabel('k')).toBe('k');
   });
 });

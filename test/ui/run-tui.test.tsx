@@ -173,3 +173,36 @@ describe('runTui', () => {
     }
   });
 });
+
+describe('runTui with configured keys', () => {
+  it('leaves on the configured quit key and shows it in the footer', async () => {
+    const c = new FakeController(makeSnapshot());
+    const stdout = new TermOut();
+    const stdin = new TermIn();
+    const done = runTui(c, {
+      stdout: stdout as unknown as NodeJS.WriteStream,
+      stdin: stdin as unknown as NodeJS.ReadStream,
+      patchConsole: false,
+      bindings: { quit: 'Q' },
+      banner: ['audio goes to demo.wav'],
+    });
+    await settle();
+    stdin.type('q');
+    await settle();
+    expect(c.leaveCalls).toBe(0);
+    stdin.type('Q');
+    await done;
+    expect(c.leaveCalls).toBe(1);
+    expect(stdout.written).toContain('Q quit');
+    expect(stdout.written).toContain('audio goes to demo.wav');
+  });
+
+  it('rejects a binding the UI cannot read before drawing anything', async () => {
+    const c = new FakeController(makeSnapshot());
+    const stdout = new TermOut();
+    await expect(
+      runTui(c, { stdout: stdout as unknown as NodeJS.WriteStream, stdin: new TermIn() as unknown as NodeJS.ReadStream, patchConsole: false, bindings: { mute: 'F1' } }),
+    ).rejects.toThrow(/keys\.mute/);
+    expect(stdout.written).toBe('');
+  });
+});

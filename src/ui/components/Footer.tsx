@@ -1,10 +1,13 @@
 import { Box, Text } from 'ink';
+import { DEFAULT_KEY_BINDINGS, keyLabel, type KeyBindings } from '../keymap.js';
 
 export interface FooterProps {
   readonly pushToTalk: boolean;
   /** True press/release (kitty keyboard protocol) rather than a toggle. */
   readonly holdToTalk: boolean;
   readonly leaving: boolean;
+  /** The configured keys (default m d p space s ? q). */
+  readonly bindings?: KeyBindings;
 }
 
 function Key({ k, label }: { k: string; label: string }) {
@@ -19,20 +22,20 @@ function Key({ k, label }: { k: string; label: string }) {
 }
 
 /** The keys, wrapping onto more lines on narrow terminals. */
-export function Footer({ pushToTalk, holdToTalk, leaving }: FooterProps) {
+export function Footer({ pushToTalk, holdToTalk, leaving, bindings = DEFAULT_KEY_BINDINGS }: FooterProps) {
   if (leaving) return null;
   return (
     <Box flexWrap="wrap" columnGap={2}>
-      <Key k="m" label="mute" />
-      <Key k="d" label="deafen" />
+      <Key k={keyLabel(bindings.mute)} label="mute" />
+      <Key k={keyLabel(bindings.deafen)} label="deafen" />
       <Key k="↑↓" label="select" />
       <Key k="←→" label="volume" />
       <Key k="x" label="mute peer" />
-      <Key k="p" label={pushToTalk ? 'PTT off' : 'push-to-talk'} />
-      {pushToTalk ? <Key k="space" label={holdToTalk ? 'hold to talk' : 'toggle talk (no key release here)'} /> : null}
-      <Key k="s" label="stats" />
-      <Key k="?" label="help" />
-      <Key k="q" label="quit" />
+      <Key k={keyLabel(bindings.pushToTalk)} label={pushToTalk ? 'PTT off' : 'push-to-talk'} />
+      {pushToTalk ? <Key k={keyLabel(bindings.talk)} label={holdToTalk ? 'hold to talk' : 'toggle talk (no key release here)'} /> : null}
+      <Key k={keyLabel(bindings.stats)} label="stats" />
+      <Key k={keyLabel(bindings.help)} label="help" />
+      <Key k={keyLabel(bindings.quit)} label="quit" />
     </Box>
   );
 }

@@ -1,31 +1,37 @@
 import { Box, Text } from 'ink';
+import { DEFAULT_KEY_BINDINGS, keyLabel, type KeyBindings } from '../keymap.js';
 
 export interface HelpPanelProps {
   readonly holdToTalk: boolean;
   readonly logFile: string | undefined;
+  /** The configured keys (default m d p space s ? q). */
+  readonly bindings?: KeyBindings;
 }
 
-const KEYS: ReadonlyArray<readonly [string, string]> = [
-  ['m', 'mute / unmute your microphone'],
-  ['d', 'deafen / undeafen (hear no one, and mute)'],
-  ['↑ ↓', 'select a peer'],
-  ['← → or - +', "selected peer's volume, 0–200 % in steps of 10"],
-  ['x', 'mute / unmute the selected peer for you only'],
-  ['p', 'push-to-talk mode on / off'],
-  ['space', 'talk key in push-to-talk mode'],
-  ['s', 'detailed link statistics'],
-  ['?', 'this help'],
-  ['esc', 'close help and statistics'],
-  ['q, Ctrl-C', 'leave the room'],
-];
+function keyRows(b: KeyBindings): ReadonlyArray<readonly [string, string]> {
+  return [
+    [keyLabel(b.mute), 'mute / unmute your microphone'],
+    [keyLabel(b.deafen), 'deafen / undeafen (hear no one, and mute)'],
+    ['↑ ↓', 'select a peer'],
+    ['← → or - +', "selected peer's volume, 0–200 % in steps of 10"],
+    ['x', 'mute / unmute the selected peer for you only'],
+    [keyLabel(b.pushToTalk), 'push-to-talk mode on / off'],
+    [keyLabel(b.talk), 'talk key in push-to-talk mode'],
+    [keyLabel(b.stats), 'detailed link statistics'],
+    [keyLabel(b.help), 'this help'],
+    ['esc', 'close help and statistics'],
+    [`${keyLabel(b.quit)}, Ctrl-C`, 'leave the room'],
+  ];
+}
 
-export function HelpPanel({ holdToTalk, logFile }: HelpPanelProps) {
+export function HelpPanel({ holdToTalk, logFile, bindings = DEFAULT_KEY_BINDINGS }: HelpPanelProps) {
+  const talk = keyLabel(bindings.talk);
   return (
     <Box flexDirection="column" borderStyle="round" borderColor="cyan" paddingX={1}>
       <Text bold>Keys</Text>
-      {KEYS.map(([k, what]) => (
+      {keyRows(bindings).map(([k, what]) => (
         // Two boxes so a long description wraps within its own column.
-        <Box key={k}>
+        <Box key={what}>
           <Box width={12} flexShrink={0}>
             <Text bold color="cyan">
               {k}
@@ -38,8 +44,8 @@ export function HelpPanel({ holdToTalk, logFile }: HelpPanelProps) {
       ))}
       <Text wrap="wrap">
         {holdToTalk
-          ? 'Push-to-talk: hold space to talk (this terminal reports key release).'
-          : 'Push-to-talk: space toggles talking; this terminal does not report key release (kitty keyboard protocol).'}
+          ? `Push-to-talk: hold ${talk} to talk (this terminal reports key release).`
+          : `Push-to-talk: ${talk} toggles talking; this terminal does not report key release (kitty keyboard protocol).`}
       </Text>
       <Text wrap="wrap">
         <Text dimColor>Log file: </Text>

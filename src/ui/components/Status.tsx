@@ -7,13 +7,15 @@ export interface StatusProps {
   readonly leaving: boolean;
   /** A local problem to show (a dispatch that threw, a failed leave). */
   readonly notice: string | undefined;
+  /** Label of the configured quit key (default q). */
+  readonly quitKey?: string;
 }
 
 /**
  * Progress and trouble, in words: what the session is doing right now, so
  * joining never looks like a frozen screen, and why it failed with what to try.
  */
-export function Status({ snapshot, leaving, notice }: StatusProps) {
+export function Status({ snapshot, leaving, notice, quitKey = 'q' }: StatusProps) {
   const lines: ReactElement[] = [];
   const phase = snapshot.phase;
   if (phase === 'left') {
@@ -59,7 +61,7 @@ export function Status({ snapshot, leaving, notice }: StatusProps) {
     }
     lines.push(
       <Text key="quit" dimColor>
-        Press q to quit.
+        Press {quitKey} to quit.
       </Text>,
     );
   } else if (snapshot.error) {
