@@ -12,6 +12,7 @@ import { hideBin } from 'yargs/helpers';
 import { closestMatch } from '../config/suggest.js';
 import { configCommand } from './commands/config.js';
 import { createCommand } from './commands/create.js';
+import { demoCommand } from './commands/demo.js';
 import { devicesCommand, type ListDevices } from './commands/devices.js';
 import { joinCommand } from './commands/join.js';
 import { loopbackCommand } from './commands/loopback.js';
@@ -29,6 +30,7 @@ type AnyCommand = CommandModule<any, any>;
 export const COMMANDS: readonly AnyCommand[] = [
   joinCommand,
   createCommand,
+  demoCommand,
   serveCommand,
   loopbackCommand,
   devicesCommand,

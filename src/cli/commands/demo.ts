@@ -1,0 +1,278 @@
+/**
+ * `roundtable demo`: try Roundtable alone. Starts a signaling server on a
+ * free 127.0.0.1 port, two bots that speak looping speech clips
+ * ("bot-ada", "bot-grace"), and joins you to them in the terminal UI.
+ *
+ *   roundtable demo [--output heard.wav] [--input me.wav] [--duration 30] [--headless]
+ *       [--stats stats.json] [--name me] [--frame-ms 20] [--input-device N] [--output-device N]
+ *
+ * Without a sound device the demo still runs: what you would hear goes to
+ * ./roundtable-demo.wav (the path is shown) and you have no microphone.
+ * Quitting (the quit key, Ctrl-C, SIGTERM, --duration) leaves nothing
+ * running: you and the bots leave, the server closes, the process exits 0.
+ *
+ * Exit codes as for join: 2 for a bad command line/config/--input, 1 for a
+ * runtime failure.
+ */
+import { access, mkdir, writeFile } from 'node:fs/promises';
+import { constants as fsConstants } from 'node:fs';
+import path from 'node:path';
+import type { ArgumentsCamelCase, Argv, CommandModule, Options } from 'yargs';
+import { createLogger, type Logger } from '../../log.js';
+import type { Config } from '../../config/schema.js';
+import type { AudioSink, AudioSource } from '../../engine/audio/types.js';
+import { WavSource } from '../../engine/audio/wav-source.js';
+import { WavSink } from '../../engine/audio/wav-sink.js';
+import { AudioFileError, readWavMono48k } from '../../engine/audio/wav-file.js';
+import { configureMeshLogging, PeerLink, shutdownMesh } from '../../engine/mesh/peer-link.js';
+import type { LinkFactory } from '../../engine/session.js';
+import { cliContext } from '../context.js';
+import { RuntimeError, UsageError } from '../errors.js';
+import { loadConfigFromArgv, sessionOptions, type ConfigFlags } from '../options.js';
+import { DemoRoom, PLAYBACK_FRAME_MS } from '../demo/demo-room.js';
+import { FallbackSink, FallbackSource } from '../demo/fallback-audio.js';
+import { NoInputSource } from '../demo/null-audio.js';
+import { SendTiming } from '../demo/send-timing.js';
+import { logSpeakingChanges } from '../demo/speaking-log.js';
+
+export interface DemoArgs extends ConfigFlags {
+  input?: string;
+  output?: string;
+  duration?: number;
+  stats?: string;
+  headless?: boolean;
+}
+
+/** Where the demo writes what you would hear when there is no speaker. */
+export const DEMO_FALLBACK_OUTPUT = 'roundtable-demo.wav';
+
+// The demo brings its own server and stays on loopback: no --server, --relay-only.
+const { server: _server, 'relay-only': _relayOnly, ...demoSessionOptions } = sessionOptions;
+
+export const demoOptions = {
+  ...demoSessionOptions,
+  input: { type: 'string', describe: 'Use this WAV file (looped) as your microphone', requiresArg: true, normalize: true },
+  output: { type: 'string', describe: 'Write what you would hear to this WAV file instead of the speaker', requiresArg: true, normalize: true },
+  duration: { type: 'number', describe: 'Quit after this many seconds', requiresArg: true },
+  stats: {
+    type: 'string',
+    describe: 'On exit, write send timing (frame intervals, capture lateness), RSS and per-peer figures as JSON to FILE',
+    requiresArg: true,
+    normalize: true,
+  },
+  headless: { type: 'boolean', describe: 'No terminal UI: one log line per event (also when stdout is not a terminal)' },
+} as const satisfies Record<string, Options>;
+
+export const demoCommand: CommandModule<object, DemoArgs> = {
+  command: 'demo',
+  describe: 'Try it alone: a local room with two talking bots',
+  builder: (y: Argv<object>) =>
+    y
+      .options(demoOptions)
+      .check((a) => {
+        const d = a.duration as number | undefined;
+        if (d !== undefined && !(Number.isFinite(d) && d > 0)) throw new Error(`--duration must be a positive number of seconds, got ${String(d)}`);
+        return true;
+      })
+      .example('$0 demo', 'Hear two bots talk; press m to mute yourself, q to quit')
+      .example('$0 demo --output heard.wav --duration 10 --headless', 'Record 10 s of the demo without a sound card') as unknown as Argv<DemoArgs>,
+  handler: async (args: ArgumentsCamelCase<DemoArgs>) => {
+    await runDemo(args);
+  },
+};
+
+export async function runDemo(args: DemoArgs): Promise<void> {
+  const { config, source: configSource } = await loadConfigFromArgv(args);
+  await validateFiles(args);
+  const { io, cwd, env } = cliContext();
+  const stdoutIsTty = (process.stdout as { isTTY?: boolean }).isTTY === true && io.stdout === process.stdout;
+  const tui = args.headless !== true && stdoutIsTty;
+  const logger = await openLogger(config, { tui, json: args.json === true });
+  configureMeshLogging(logger);
+  logger.info('config', { source: configSource ?? 'defaults', name: config.name, frameMs: config.audio.frameMs });
+
+  const notes: string[] = [];
+  const frameMs = config.audio.frameMs;
+  const timing = args.stats !== undefined ? new SendTiming(frameMs) : undefined;
+  let room: DemoRoom | undefined;
+  let outputFile = args.output;
+  const cleanups: Array<() => void> = [];
+  try {
+    const fallbackOutput = path.resolve(cwd, DEMO_FALLBACK_OUTPUT);
+    let source = await openSource(args, config, logger, env, (err) => {
+      notes.push(`No microphone (${firstSentence(err.message)}): you can listen but not talk.`);
+      logger.warn('no-input-device', { error: err.message });
+    });
+    const sink = await openSink(args, config, logger, env, fallbackOutput, (err) => {
+      outputFile = fallbackOutput;
+      notes.push(`No sound device (${firstSentence(err.message)}): writing what you would hear to ${fallbackOutput}`);
+      logger.warn('no-output-device', { error: err.message, output: fallbackOutput });
+    });
+    let linkFactory: LinkFactory | undefined;
+    if (timing !== undefined) {
+      source = timing.source(source);
+      linkFactory = timing.linkFactory((o) => new PeerLink(o));
+    }
+    try {
+      room = await DemoRoom.start({
+        media: {
+          frameMs,
+          bitrate: config.audio.bitrate,
+          complexity: config.audio.complexity,
+          dtx: config.audio.dtx,
+          jitter: { minDelayMs: config.jitterBuffer.minDelayMs, maxDelayMs: config.jitterBuffer.maxDelayMs },
+          cues: { enabled: config.cues.enabled, volumePercent: config.cues.volumePercent },
+        },
+        user: { name: config.name, source, sink, ...(tui ? { logFile: config.logFile } : {}), ...(linkFactory ? { linkFactory } : {}) },
+        logger,
+      });
+    } catch (err) {
+      throw toCliError(err);
+    }
+    const running = room;
+    logger.info('demo-ready', { server: running.server.url, code: running.code, bots: running.bots.length, output: outputFile ?? 'speaker' });
+
+    const quit = (why: string): void => {
+      logger.info('leaving', { why });
+      void running.user.leave();
+    };
+    for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+      const handler = (): void => quit(sig);
+      process.on(sig, handler);
+      cleanups.push(() => process.off(sig, handler));
+    }
+    if (args.duration !== undefined) {
+      const timer = setTimeout(() => quit('duration'), args.duration * 1000);
+      cleanups.push(() => clearTimeout(timer));
+    }
+    const rss = { maxBytes: 0, lastBytes: 0 };
+    if (timing !== undefined) {
+      // RSS while the call runs (after leaving, the heap shrinks): once a second is enough and costs nothing.
+      const sampler = setInterval(() => {
+        rss.lastBytes = process.memoryUsage.rss();
+        rss.maxBytes = Math.max(rss.maxBytes, rss.lastBytes);
+      }, 1000);
+      cleanups.push(() => clearInterval(sampler));
+    }
+    if (tui) {
+      const { runTui } = await import('../../ui/index.js');
+      await runTui(running.user, { bindings: config.keys, banner: notes });
+    } else {
+      cleanups.push(logSpeakingChanges(running.user, logger));
+    }
+    await running.user.done;
+    await running.close();
+    if (args.stats !== undefined) await writeStats(args.stats, running, timing!, tui, rss);
+    if (outputFile !== undefined) {
+      if (tui) io.stdout.write(`What you heard is in ${outputFile}\n`);
+      else logger.info('output-written', { output: outputFile });
+    }
+    logger.info('bye', {});
+  } finally {
+    for (const c of cleanups) c();
+    if (room !== undefined) await room.close();
+    // Without cleanup() node-datachannel keeps the process alive (DESIGN.md §4).
+    shutdownMesh();
+    await logger.close();
+  }
+}
+
+/** "No audio output device available (x). To run …" → "No audio output device available (x)". */
+function firstSentence(message: string): string {
+  const cut = message.search(/\.\s/);
+  return cut >= 0 ? message.slice(0, cut) : message.replace(/\.$/, '');
+}
+
+async function validateFiles(args: DemoArgs): Promise<void> {
+  if (args.input !== undefined) {
+    try {
+      const samples = await readWavMono48k(args.input);
+      if (samples.length === 0) throw new AudioFileError(args.input, 'contains no audio');
+    } catch (err) {
+      if (err instanceof AudioFileError) throw new UsageError(`--input: ${err.message}`, { hint: 'give a readable WAV file (any rate, mono or stereo)' });
+      throw err;
+    }
+  }
+  for (const [flag, file] of [['--output', args.output], ['--stats', args.stats]] as const) {
+    if (file === undefined) continue;
+    const dir = path.dirname(path.resolve(file));
+    try {
+      await access(dir, fsConstants.W_OK);
+    } catch {
+      throw new UsageError(`${flag}: cannot write "${file}": directory ${dir} does not exist or is not writable`);
+    }
+  }
+}
+
+async function openLogger(config: Config, opts: { tui: boolean; json: boolean }): Promise<Logger> {
+  if (!opts.tui) return createLogger({ level: config.logLevel, json: opts.json, destination: 'stdout' });
+  try {
+    await mkdir(path.dirname(config.logFile), { recursive: true });
+  } catch (err) {
+    throw new RuntimeError(`cannot create the log directory for ${config.logFile}: ${(err as Error).message}`, {
+      hint: 'set logFile in the config file or pass --log-file FILE',
+    });
+  }
+  return createLogger({ level: config.logLevel, json: opts.json, destination: config.logFile });
+}
+
+/** --input (looped), else the microphone, else nothing (with a note). */
+async function openSource(args: DemoArgs, config: Config, logger: Logger, env: NodeJS.ProcessEnv, onFallback: (err: Error) => void): Promise<AudioSource> {
+  const frameMs = config.audio.frameMs;
+  if (args.input !== undefined) return new WavSource({ path: args.input, frameMs, loop: true });
+  const { DeviceSource } = await import('../../engine/audio/device.js');
+  const device = new DeviceSource({ frameMs, logger, env, ...(config.audio.inputDevice !== undefined ? { device: config.audio.inputDevice } : {}) });
+  return new FallbackSource(device, () => new NoInputSource(frameMs), onFallback);
+}
+
+/** --output, else the speaker, else the fallback WAV file (with a note). */
+async function openSink(
+  args: DemoArgs,
+  config: Config,
+  logger: Logger,
+  env: NodeJS.ProcessEnv,
+  fallbackOutput: string,
+  onFallback: (err: Error) => void,
+): Promise<AudioSink> {
+  if (args.output !== undefined) return new WavSink({ path: args.output, frameMs: PLAYBACK_FRAME_MS });
+  const { DeviceSink } = await import('../../engine/audio/device.js');
+  const device = new DeviceSink({ frameMs: PLAYBACK_FRAME_MS, logger, env, ...(config.audio.outputDevice !== undefined ? { device: config.audio.outputDevice } : {}) });
+  return new FallbackSink(device, () => new WavSink({ path: fallbackOutput, frameMs: PLAYBACK_FRAME_MS }), onFallback);
+}
+
+function toCliError(err: unknown): unknown {
+  if (err instanceof AudioFileError) return new RuntimeError(err.message, { hint: 'check the --output path (or the current directory for roundtable-demo.wav)' });
+  if (err instanceof Error && err.name === 'AudioDeviceError') {
+    return new RuntimeError(err.message, { hint: 'use --input file.wav and --output file.wav' });
+  }
+  if (err instanceof Error) return new RuntimeError(`the demo could not start: ${err.message}`);
+  return err;
+}
+
+async function writeStats(file: string, room: DemoRoom, timing: SendTiming, tui: boolean, rss: { maxBytes: number; lastBytes: number }): Promise<void> {
+  const cpu = process.cpuUsage();
+  const memory = process.memoryUsage();
+  const report = {
+    version: 1,
+    tui,
+    ...timing.summary(),
+    capture: room.userEngine.captureStats,
+    peers: room.user.stats(),
+    process: {
+      cpuUserMs: Math.round(cpu.user / 1000),
+      cpuSystemMs: Math.round(cpu.system / 1000),
+      /** Sampled once a second while in the call: the largest and the last sample. */
+      inCallRssMaxBytes: rss.maxBytes,
+      inCallRssLastBytes: rss.lastBytes,
+      rssAtExitBytes: memory.rss,
+      heapUsedBytes: memory.heapUsed,
+      maxRssBytes: process.resourceUsage().maxRSS * 1024,
+      uptimeMs: Math.round(process.uptime() * 1000),
+    },
+  };
+  try {
+    await writeFile(file, JSON.stringify(report, null, 2) + '\n');
+  } catch (err) {
+    throw new RuntimeError(`cannot write --stats file "${file}": ${(err as Error).message}`);
+  }
+}
