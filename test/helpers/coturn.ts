@@ -1,7 +1,15 @@
 /**
- * A real TURN server (coturn's `turnserver`) for tests, on 127.0.0.1 only,
- * with a random high port and one static long-term-credential user
- * (RFC 8656 §9.2). Started and stopped by the test that needs it.
+ * A real TURN server (coturn's `turnserver`) for tests, listening on
+ * 127.0.0.1 only, with a random high port and one static long-term-credential
+ * user (RFC 8656 §9.2). Started and stopped by the test that needs it.
+ *
+ * It relays from 127.0.0.2 by default, not from the clients' own 127.0.0.1.
+ * TURN permissions are per IP address only (RFC 8656 §9). With the relay on
+ * the clients' address, a client's direct (host) connectivity check to the
+ * other's relayed address matches the permission installed for the relay and
+ * is forwarded, so ICE can select a host/prflx pair although only relay
+ * candidates were signalled. With a distinct relay address only relay↔relay
+ * paths exist, which is what a relay-only test must prove.
  *
  * Readiness is checked with a STUN Binding request (RFC 8489 §6) rather than
  * by reading the log, so a slow start cannot race the test.
@@ -21,6 +29,8 @@ export interface Coturn {
   port: number;
   /** Path of coturn's log (kept until stop()). */
   logFile: string;
+  /** The address coturn relays from (relayed candidates carry it). */
+  relayIp: string;
   /** coturn allocates relayed addresses only from this UDP port range. */
   relayPorts: { min: number; max: number };
   /** Contents of the log so far (for failure messages). */
@@ -35,7 +45,8 @@ export function coturnMissingReason(): string | null {
   return null;
 }
 
-export async function startCoturn(opts: { username?: string; credential?: string; realm?: string } = {}): Promise<Coturn> {
+export async function startCoturn(opts: { username?: string; credential?: string; realm?: string; relayIp?: string } = {}): Promise<Coturn> {
+  const relayIp = opts.relayIp ?? '127.0.0.2';
   const username = opts.username ?? 'test';
   const credential = opts.credential ?? 'secret';
   const realm = opts.realm ?? 'roundtable.test';
@@ -61,7 +72,7 @@ export async function startCoturn(opts: { username?: string; credential?: string
         '-n', // no config file: everything is on this command line
         '--listening-ip=127.0.0.1',
         `--listening-port=${port}`,
-        '--relay-ip=127.0.0.1',
+        `--relay-ip=${relayIp}`,
         `--min-port=${relayMin}`,
         `--max-port=${relayMin + 200}`,
         '--lt-cred-mech',
@@ -91,6 +102,7 @@ export async function startCoturn(opts: { username?: string; credential?: string
         username,
         credential,
         port,
+        relayIp,
         logFile,
         relayPorts: { min: relayMin, max: relayMin + 200 },
         readLog,
