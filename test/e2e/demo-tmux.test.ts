@@ -1,0 +1,144 @@
+/**
+ * `roundtable demo` in a real terminal: tmux runs it in a detached 100×30
+ * pane (its own tmux server on its own socket, clean environment, HOME in a
+ * temp dir), the test reads the screen with `capture-pane -p` and types
+ * with `send-keys`. No sound card here, so the demo is given --output (the
+ * bots' speech must be in it).
+ *
+ * Needs `npm run build` first (bin/roundtable loads dist/) and tmux.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BIN, ROOT, TempDir, bestPresence, readWav, sleep, speech } from './harness.js';
+
+const hasTmux = spawnSync('tmux', ['-V']).status === 0;
+if (!hasTmux) console.warn('demo-tmux.test.ts: skipped, tmux is not installed (apt-get install tmux)');
+
+/** Descendant pids of `pid` from /proc (children of children …). */
+function descendants(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const list = children.get(ppid) ?? [];
+      list.push(Number(entry));
+      children.set(ppid, list);
+    } catch {
+      // the process went away while we listed
+    }
+  }
+  const out: number[] = [];
+  const stack = [pid];
+  while (stack.length > 0) {
+    for (const c of children.get(stack.pop()!) ?? []) {
+      out.push(c);
+      stack.push(c);
+    }
+  }
+  return out;
+}
+
+function alive(pid: number): boolean {
+  try {
+    // A zombie still answers kill(0); read its state instead.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+function portRefused(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', () => resolve(true));
+  });
+}
+
+describe.skipIf(!hasTmux)('roundtable demo in tmux', () => {
+  const dir = new TempDir();
+  const socket = dir.file('tmux.sock');
+  const home = dir.file('home');
+  const output = dir.file('heard.wav');
+  const exitFile = dir.file('exit-code');
+  const env = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: home, TERM: 'xterm-256color', LANG: 'C.UTF-8' };
+  const tmux = (...args: string[]): string => execFileSync('tmux', ['-S', socket, ...args], { env, encoding: 'utf8' });
+  const screen = (): string => tmux('capture-pane', '-p', '-t', 'demo');
+
+  async function waitForScreen(check: (s: string) => boolean, timeoutMs: number, what: string): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    let last = '';
+    while (Date.now() < deadline) {
+      try {
+        last = screen();
+      } catch {
+        // the pane is gone (the demo exited): keep the last screen for the message
+      }
+      if (check(last)) return last;
+      await sleep(200);
+    }
+    throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; screen:\n${last}`);
+  }
+
+  beforeAll(() => {
+    execFileSync('mkdir', ['-p', home]);
+    const command = `cd ${JSON.stringify(dir.path)} && ${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} demo --output ${JSON.stringify(output)}; echo EXIT=$? > ${JSON.stringify(exitFile)}`;
+    tmux('new-session', '-d', '-s', 'demo', '-x', '100', '-y', '30', 'sh', '-c', command);
+  });
+
+  afterAll(() => {
+    spawnSync('tmux', ['-S', socket, 'kill-server'], { env });
+    dir.remove();
+  });
+
+  it('shows both bots speaking, mutes on m, quits on q with exit 0 and nothing left running, and records the bots', async () => {
+    expect(existsSync(path.join(ROOT, 'dist', 'src', 'cli', 'commands', 'demo.js'))).toBe(true);
+    const startedMs = Date.now();
+    const speakingRow = /● bot-(ada|grace)/;
+    const s = await waitForScreen((t) => t.includes('bot-ada') && t.includes('bot-grace') && speakingRow.test(t), 20_000, 'both bots listed, one speaking');
+    expect(s).toMatch(speakingRow);
+    // The demo's processes: the shell in the pane and everything under it.
+    const panePid = Number(tmux('display-message', '-p', '-t', 'demo', '#{pane_pid}').trim());
+    const tree = descendants(panePid);
+    expect(tree.length).toBeGreaterThan(0);
+
+    // The log went to the temp HOME (XDG state dir), not to the screen; it names the server port.
+    const logFile = path.join(home, '.local', 'state', 'roundtable', 'roundtable.log');
+    expect(existsSync(logFile)).toBe(true);
+    const port = Number(/server=ws:\/\/127\.0\.0\.1:(\d+)/.exec(readFileSync(logFile, 'utf8'))?.[1]);
+    expect(port).toBeGreaterThan(0);
+    expect(await portRefused(port)).toBe(false);
+
+    expect(screen()).not.toContain('MUTED');
+    tmux('send-keys', '-t', 'demo', 'm');
+    await waitForScreen((t) => t.includes('MUTED'), 5000, 'the MUTED mark');
+
+    // Let the bots talk long enough for their clips to be found in the recording.
+    await sleep(Math.max(0, 8000 - (Date.now() - startedMs)));
+    tmux('send-keys', '-t', 'demo', 'q');
+    const deadline = Date.now() + 15_000;
+    while (!existsSync(exitFile) && Date.now() < deadline) await sleep(100);
+    expect(existsSync(exitFile)).toBe(true);
+    expect(readFileSync(exitFile, 'utf8').trim()).toBe('EXIT=0');
+    await sleep(200);
+    expect(tree.filter(alive)).toEqual([]);
+    expect(await portRefused(port)).toBe(true);
+
+    const heard = await readWav(output);
+    expect(heard.length).toBeGreaterThan(48_000 * 2);
+    const ada = bestPresence(await readWav(speech('a')), heard);
+    const grace = bestPresence(await readWav(speech('b')), heard);
+    console.info(`demo-tmux: presence of bot-ada ${ada.toFixed(2)}, bot-grace ${grace.toFixed(2)} in ${(heard.length / 48_000).toFixed(1)} s`);
+    expect(Math.max(ada, grace)).toBeGreaterThan(0.3);
+    expect(Math.min(ada, grace)).toBeGreaterThan(0.2);
+  }, 60_000);
+});
