@@ -10,6 +10,7 @@ import { WebSocket } from 'ws';
 import { SignalingClient } from '../../src/engine/signaling/client.js';
 import { startSignalingServer, type SignalingServer } from '../../src/server/server.js';
 import { RawClient, randomId, randomRoom } from './raw-client.js';
+import { createRandom } from '../../src/engine/sim/prng.js';
 
 const TOTAL_FRAMES = 100_000;
 const FUZZ_CLIENTS = 5;
@@ -18,14 +19,8 @@ const HARD_MAX_FRAME_BYTES = 256 * 1024;
 
 /** Deterministic PRNG (mulberry32) so a failure can be replayed. */
 function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = createRandom(seed);
+  return () => random.next();
 }
 
 const HUGE = 'x'.repeat(MAX_MESSAGE_BYTES + 10);

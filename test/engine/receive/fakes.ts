@@ -7,6 +7,7 @@
  */
 import type { FrameDecoder, MediaPacket } from '../../../src/engine/codec/types.js';
 import { opusPacketSamples } from '../../../src/engine/rtp/opus-payload.js';
+import { createRandom } from '../../../src/engine/sim/prng.js';
 
 /** What the fake decoder's concealment produces (distinct from any test value). */
 export const CONCEAL_VALUE = 777;
@@ -66,14 +67,8 @@ export class FakeDecoder implements FrameDecoder {
 
 /** Deterministic PRNG (mulberry32) for simulations. */
 export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = createRandom(seed);
+  return () => random.next();
 }
 
 /**

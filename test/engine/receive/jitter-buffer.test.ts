@@ -3,6 +3,7 @@ import { ManualClock } from '../../../src/engine/clock.js';
 import { JitterBuffer, type JitterBufferOptions, type PullResult } from '../../../src/engine/receive/jitter-buffer.js';
 import type { MediaPacket } from '../../../src/engine/codec/types.js';
 import { dtxPacket, packet } from './fakes.js';
+import { createRandom } from '../../../src/engine/sim/prng.js';
 
 interface Arrival {
   t: number;
@@ -332,12 +333,6 @@ describe('JitterBuffer', () => {
 });
 
 function mulberry(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = createRandom(seed);
+  return () => random.next();
 }

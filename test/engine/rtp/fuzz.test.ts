@@ -11,17 +11,12 @@ import { describe, expect, it } from 'vitest';
 import { buildRtp, parseRtp } from '../../../src/engine/rtp/packet.js';
 import { buildReceiverReport, buildSenderReport, isRtcp, parseRtcp } from '../../../src/engine/rtp/rtcp.js';
 import { opusPacketSamples } from '../../../src/engine/rtp/opus-payload.js';
+import { createRandom } from '../../../src/engine/sim/prng.js';
 
 /** mulberry32: small, fast, good enough for fuzzing, fully reproducible. */
 function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = createRandom(seed);
+  return () => random.next();
 }
 
 const SEED = 0x5eed_2026;
