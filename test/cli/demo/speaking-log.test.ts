@@ -16,7 +16,9 @@ describe('logSpeakingChanges', () => {
     const c = new FakeController(makeSnapshot({ peers: [makePeer('a', { name: 'bot-ada' }), makePeer('g', { name: 'bot-grace' })] }));
     const { logger, lines } = recordingLogger();
     const stop = logSpeakingChanges(c, logger);
-    const set = (s: Partial<SessionSnapshot>): void => c.set(s);
+    const set = (s: Partial<SessionSnapshot>): void => {
+      c.set(s);
+    };
     set({ peers: [makePeer('a', { name: 'bot-ada', speaking: true }), makePeer('g', { name: 'bot-grace' })] });
     set({ peers: [makePeer('a', { name: 'bot-ada', speaking: true, level: 0.4 }), makePeer('g', { name: 'bot-grace' })] });
     set({ peers: [makePeer('a', { name: 'bot-ada' }), makePeer('g', { name: 'bot-grace', speaking: true })] });
