@@ -11,31 +11,11 @@
 import { pathToFileURL } from 'node:url';
 import { ManualClock } from '../src/engine/clock.js';
 import { samplesPerFrame, type FrameMs } from '../src/engine/audio/format.js';
-import type { AudioSink, AudioSource, FrameHandler, FramePuller } from '../src/engine/audio/types.js';
+import { ManualSink, ManualSource } from '../src/engine/audio/manual.js';
 import { readWavMono48k } from '../src/engine/audio/wav-file.js';
 import { MediaEngine } from '../src/engine/media-engine.js';
 import { median } from './lib/analysis.js';
 import { fixture } from './lib/paths.js';
-
-class PushSource implements AudioSource {
-  onEnd?: () => void;
-  handler: FrameHandler | undefined;
-  constructor(readonly frameMs: FrameMs) {}
-  async start(onFrame: FrameHandler): Promise<void> {
-    this.handler = onFrame;
-  }
-  async stop(): Promise<void> {}
-}
-
-class PullSink implements AudioSink {
-  readonly underflows = 0;
-  puller: FramePuller | undefined;
-  constructor(readonly frameMs: FrameMs) {}
-  async start(pull: FramePuller): Promise<void> {
-    this.puller = pull;
-  }
-  async stop(): Promise<void> {}
-}
 
 export interface PipelineFigures {
   frames: number;
@@ -50,10 +30,10 @@ async function measure(frames: number, talkers: number): Promise<{ send: number;
   const clock = new ManualClock(0);
   const speech = await readWavMono48k(fixture('speech-a.wav'));
   const frameSamples = samplesPerFrame(20);
-  const aSource = new PushSource(20);
-  const a = new MediaEngine({ frameMs: 20, source: aSource, sink: new PullSink(10), clock, cues: { enabled: false }, voiceGate: { enabled: false } });
-  const bSink = new PullSink(10);
-  const b = new MediaEngine({ frameMs: 20, source: new PushSource(20), sink: bSink, clock, cues: { enabled: false } });
+  const aSource = new ManualSource(20, clock);
+  const a = new MediaEngine({ frameMs: 20, source: aSource, sink: new ManualSink(10, clock), clock, cues: { enabled: false }, voiceGate: { enabled: false } });
+  const bSink = new ManualSink(10, clock);
+  const b = new MediaEngine({ frameMs: 20, source: new ManualSource(20, clock), sink: bSink, clock, cues: { enabled: false } });
   const inbox: Uint8Array[] = [];
   a.addPeer('b', { sendRtp: (p) => void inbox.push(Uint8Array.from(p)) });
   for (let k = 0; k < talkers; k++) b.addPeer(`p${k}`, { sendRtp: () => true });
@@ -66,7 +46,7 @@ async function measure(frames: number, talkers: number): Promise<{ send: number;
     const offset = (i * frameSamples) % (speech.length - frameSamples);
     frame.set(speech.subarray(offset, offset + frameSamples));
     let t0 = process.hrtime.bigint();
-    aSource.handler!(frame, clock.nowNs());
+    aSource.push(frame);
     sendTimes.push(Number(process.hrtime.bigint() - t0) / 1000);
     await new Promise((r) => setImmediate(r)); // the send loop hands the packet over
     const packets = inbox.splice(0);
@@ -74,9 +54,9 @@ async function measure(frames: number, talkers: number): Promise<{ send: number;
     // Every talker sends the same speech: the per-stream cost is the same as distinct speech.
     for (const p of packets) for (let k = 0; k < talkers; k++) b.receive(`p${k}`, p, clock.now());
     clock.advance(5);
-    bSink.puller!(clock.nowNs());
+    bSink.pull();
     clock.advance(10);
-    bSink.puller!(clock.nowNs());
+    bSink.pull();
     clock.advance(5);
     receiveTimes.push(Number(process.hrtime.bigint() - t0) / 1000 / talkers);
   }

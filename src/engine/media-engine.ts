@@ -29,6 +29,7 @@ import { buildReceiverReport, isRtcp, ntpFromUnixMs, ntpMiddle32, parseRtcp, rtt
 import { ReceptionReporter } from './rtp/report.js';
 import { SequenceTracker } from './rtp/sequence.js';
 import { silentLogger, type Logger } from '../log.js';
+import type { SelfView } from './session-api.js';
 
 /** How packets reach one remote peer. */
 export interface PeerTransport {
@@ -88,14 +89,8 @@ export interface PeerMediaStats {
   readonly mutedByMe: boolean;
 }
 
-export interface SelfMediaState {
-  readonly micLevel: number;
-  readonly speaking: boolean;
-  readonly muted: boolean;
-  readonly deafened: boolean;
-  readonly pushToTalk: boolean;
-  readonly talking: boolean;
-}
+/** What the engine knows of the local participant: the UI's SelfView without the name. */
+export type SelfMediaState = Omit<SelfView, 'name'>;
 
 /** Monotonic anchors (ns, `process.hrtime.bigint()`) for cross-process latency measurement. */
 export interface MediaAnchors {

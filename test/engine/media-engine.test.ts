@@ -1,41 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/engine/clock.js';
 import { samplesPerFrame, type FrameMs } from '../../src/engine/audio/format.js';
-import type { AudioSink, AudioSource, FrameHandler, FramePuller } from '../../src/engine/audio/types.js';
+import { ManualSink, ManualSource } from '../../src/engine/audio/manual.js';
 import { MediaEngine } from '../../src/engine/media-engine.js';
 import { peakLevel } from '../../src/engine/audio/pcm.js';
-
-/** A source the test pushes frames into. */
-class PushSource implements AudioSource {
-  onEnd?: () => void;
-  private handler: FrameHandler | undefined;
-  constructor(readonly frameMs: FrameMs, private readonly clock: ManualClock) {}
-  async start(onFrame: FrameHandler): Promise<void> {
-    this.handler = onFrame;
-  }
-  async stop(): Promise<void> {
-    this.handler = undefined;
-  }
-  push(pcm: Int16Array): void {
-    this.handler?.(pcm, this.clock.nowNs());
-  }
-}
-
-/** A sink the test pulls from. */
-class PullSink implements AudioSink {
-  readonly underflows = 0;
-  private puller: FramePuller | undefined;
-  constructor(readonly frameMs: FrameMs, private readonly clock: ManualClock) {}
-  async start(pull: FramePuller): Promise<void> {
-    this.puller = pull;
-  }
-  async stop(): Promise<void> {
-    this.puller = undefined;
-  }
-  pull(): Int16Array {
-    return Int16Array.from(this.puller!(this.clock.nowNs()));
-  }
-}
 
 function tone(frameMs: FrameMs, startSample: number, amp = 12000): Int16Array {
   return Int16Array.from({ length: samplesPerFrame(frameMs) }, (_, i) => Math.round(amp * Math.sin((2 * Math.PI * 440 * (startSample + i)) / 48000)));
@@ -45,8 +13,8 @@ function tone(frameMs: FrameMs, startSample: number, amp = 12000): Int16Array {
 async function pair(opts: { aOpen?: () => boolean } = {}) {
   const clock = new ManualClock(0);
   const mk = () => {
-    const source = new PushSource(20, clock);
-    const sink = new PullSink(10, clock);
+    const source = new ManualSource(20, clock);
+    const sink = new ManualSink(10, clock);
     const engine = new MediaEngine({ frameMs: 20, source, sink, clock, cues: { enabled: false } });
     return { source, sink, engine };
   };
@@ -70,9 +38,9 @@ async function pair(opts: { aOpen?: () => boolean } = {}) {
     await Promise.resolve(); // let send loops run
     await new Promise((r) => setImmediate(r));
     clock.advance(5);
-    const p1 = peakLevel(b.sink.pull());
+    const p1 = peakLevel(Int16Array.from(b.sink.pull()));
     clock.advance(10);
-    const p2 = peakLevel(b.sink.pull());
+    const p2 = peakLevel(Int16Array.from(b.sink.pull()));
     clock.advance(5);
     return Math.max(p1, p2);
   };
@@ -160,6 +128,6 @@ describe('MediaEngine', () => {
 
   it('rejects a sink whose frame size is not the playback frame', () => {
     const clock = new ManualClock();
-    expect(() => new MediaEngine({ frameMs: 20, source: new PushSource(20, clock), sink: new PullSink(20, clock), clock })).toThrow(/sink pulls 20 ms/);
+    expect(() => new MediaEngine({ frameMs: 20, source: new ManualSource(20, clock), sink: new ManualSink(20, clock), clock })).toThrow(/sink pulls 20 ms/);
   });
 });

@@ -8,37 +8,13 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/engine/clock.js';
 import { samplesPerFrame, type FrameMs } from '../../src/engine/audio/format.js';
-import type { AudioSink, AudioSource, FrameHandler, FramePuller } from '../../src/engine/audio/types.js';
+import { ManualSink, ManualSource } from '../../src/engine/audio/manual.js';
 import type { FrameEncoder } from '../../src/engine/codec/types.js';
 import { MediaEngine } from '../../src/engine/media-engine.js';
 import type { LinkState, PeerLinkOptions, PeerLinkStats } from '../../src/engine/mesh/peer-link.js';
 import { Session, type SessionLink, type SessionSignaling } from '../../src/engine/session.js';
 import type { SignalingEvents, SignalingState } from '../../src/engine/signaling/client.js';
 import { FakeDecoder } from './receive/fakes.js';
-
-class PushSource implements AudioSource {
-  private handler: FrameHandler | undefined;
-  constructor(readonly frameMs: FrameMs, private readonly clock: ManualClock) {}
-  async start(onFrame: FrameHandler): Promise<void> {
-    this.handler = onFrame;
-  }
-  async stop(): Promise<void> {
-    this.handler = undefined;
-  }
-  push(pcm: Int16Array): void {
-    this.handler?.(pcm, this.clock.nowNs());
-  }
-}
-
-class NullSink implements AudioSink {
-  readonly underflows = 0;
-  stopped = false;
-  constructor(readonly frameMs: FrameMs) {}
-  async start(_pull: FramePuller): Promise<void> {}
-  async stop(): Promise<void> {
-    this.stopped = true;
-  }
-}
 
 function fakeEncoder(): FrameEncoder {
   let n = 0;
@@ -156,8 +132,8 @@ class FakeLink implements SessionLink {
 
 async function setup() {
   const clock = new ManualClock(1000);
-  const source = new PushSource(20, clock);
-  const sink = new NullSink(10);
+  const source = new ManualSource(20, clock);
+  const sink = new ManualSink(10);
   const engine = new MediaEngine({
     frameMs: 20,
     source,
