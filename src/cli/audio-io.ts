@@ -12,6 +12,7 @@ import { AudioDeviceError, DeviceSink, DeviceSource } from '../engine/audio/devi
 import { WavSink } from '../engine/audio/wav-sink.js';
 import { WavSource } from '../engine/audio/wav-source.js';
 import { AudioFileError, readWavMono48k } from '../engine/audio/wav-file.js';
+import type { Logger } from '../log.js';
 import { RuntimeError, UsageError } from './errors.js';
 
 export interface AudioEndsOptions {
@@ -27,6 +28,7 @@ export interface AudioEndsOptions {
   loopInput?: boolean;
   /** Environment for the device process (e.g. PULSE_SERVER). */
   env?: NodeJS.ProcessEnv;
+  logger?: Logger;
 }
 
 export interface AudioEnds {
@@ -37,25 +39,32 @@ export interface AudioEnds {
   outputLabel: string;
 }
 
-/** Reads and converts the input file once up front, so a bad file fails before anything connects. */
-async function checkInputFile(file: string): Promise<void> {
-  try {
-    await readWavMono48k(file);
-  } catch (error) {
-    const reason = error instanceof AudioFileError ? error.message : `WAV file "${file}": ${(error as Error).message}`;
-    throw new UsageError(`cannot use --input: ${reason}`, { hint: 'give a readable .wav file (any rate, mono or stereo)', cause: error });
+/**
+ * Checks the files a command was given before anything connects: a bad
+ * --input (unreadable, not a WAV, no audio) and an --output/--stats in a
+ * directory that cannot be written are the user's arguments (exit 2).
+ */
+export async function validateFiles(files: { input?: string | undefined; output?: string | undefined; stats?: string | undefined }): Promise<void> {
+  if (files.input !== undefined) {
+    try {
+      const samples = await readWavMono48k(files.input);
+      if (samples.length === 0) throw new AudioFileError(files.input, 'contains no audio');
+    } catch (err) {
+      if (err instanceof AudioFileError) throw new UsageError(`--input: ${err.message}`, { hint: 'give a readable WAV file (any rate, mono or stereo)', cause: err });
+      throw err;
+    }
   }
-}
-
-async function checkOutputDir(file: string): Promise<void> {
-  const dir = path.dirname(path.resolve(file));
-  try {
-    await access(dir, constants.W_OK);
-  } catch (error) {
-    throw new UsageError(`cannot use --output "${file}": directory ${dir} is not writable or does not exist`, {
-      hint: 'choose an --output path in an existing, writable directory',
-      cause: error,
-    });
+  for (const [flag, file] of [['--output', files.output], ['--stats', files.stats]] as const) {
+    if (file === undefined) continue;
+    const dir = path.dirname(path.resolve(file));
+    try {
+      await access(dir, constants.W_OK);
+    } catch (err) {
+      throw new UsageError(`${flag}: cannot write "${file}": directory ${dir} does not exist or is not writable`, {
+        hint: `choose a ${flag} path in an existing, writable directory`,
+        cause: err,
+      });
+    }
   }
 }
 
@@ -64,20 +73,19 @@ export async function openAudioEnds(opts: AudioEndsOptions): Promise<AudioEnds> 
   let sink: AudioSink;
   let inputLabel: string;
   let outputLabel: string;
+  await validateFiles({ input: opts.input, output: opts.output });
   if (opts.input !== undefined) {
-    await checkInputFile(opts.input);
     source = new WavSource({ path: opts.input, frameMs: opts.frameMs, loop: opts.loopInput ?? false });
     inputLabel = `file ${opts.input}`;
   } else {
-    source = new DeviceSource({ frameMs: opts.frameMs, ...(opts.inputDevice !== undefined ? { device: opts.inputDevice } : {}), ...(opts.env ? { env: opts.env } : {}) });
+    source = new DeviceSource({ frameMs: opts.frameMs, ...(opts.logger ? { logger: opts.logger } : {}), ...(opts.inputDevice !== undefined ? { device: opts.inputDevice } : {}), ...(opts.env ? { env: opts.env } : {}) });
     inputLabel = opts.inputDevice !== undefined ? `microphone ${opts.inputDevice}` : 'default microphone';
   }
   if (opts.output !== undefined) {
-    await checkOutputDir(opts.output);
     sink = new WavSink({ path: opts.output, frameMs: opts.playbackFrameMs });
     outputLabel = `file ${opts.output}`;
   } else {
-    sink = new DeviceSink({ frameMs: opts.playbackFrameMs, ...(opts.outputDevice !== undefined ? { device: opts.outputDevice } : {}), ...(opts.env ? { env: opts.env } : {}) });
+    sink = new DeviceSink({ frameMs: opts.playbackFrameMs, ...(opts.logger ? { logger: opts.logger } : {}), ...(opts.outputDevice !== undefined ? { device: opts.outputDevice } : {}), ...(opts.env ? { env: opts.env } : {}) });
     outputLabel = opts.outputDevice !== undefined ? `speaker ${opts.outputDevice}` : 'default speaker';
   }
   return { source, sink, inputLabel, outputLabel };

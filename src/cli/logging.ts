@@ -2,7 +2,8 @@
  * The logger a command should use, from the effective config: level from
  * config (which --log-level already overrode), JSON lines with --json.
  * While the TUI owns the terminal, logs go to `config.logFile`; otherwise to
- * stderr, keeping stdout for the command's own output.
+ * `console` (stderr by default, keeping stdout for the command's own output;
+ * headless `join`/`demo` log to stdout, their log lines being their output).
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -10,8 +11,11 @@ import type { Config } from '../config/schema.js';
 import { createLogger, type Logger } from '../log.js';
 import { RuntimeError } from './errors.js';
 
-export function createCliLogger(config: Pick<Config, 'logLevel' | 'logFile'>, options: { json?: boolean; toFile: boolean }): Logger {
-  if (!options.toFile) return createLogger({ level: config.logLevel, json: options.json === true, destination: 'stderr' });
+export function createCliLogger(
+  config: Pick<Config, 'logLevel' | 'logFile'>,
+  options: { json?: boolean; toFile: boolean; console?: 'stdout' | 'stderr' },
+): Logger {
+  if (!options.toFile) return createLogger({ level: config.logLevel, json: options.json === true, destination: options.console ?? 'stderr' });
   try {
     mkdirSync(path.dirname(config.logFile), { recursive: true });
   } catch (error) {

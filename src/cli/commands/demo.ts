@@ -14,20 +14,22 @@
  * Exit codes as for join: 2 for a bad command line/config/--input, 1 for a
  * runtime failure.
  */
-import { access, mkdir, writeFile } from 'node:fs/promises';
-import { constants as fsConstants } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ArgumentsCamelCase, Argv, CommandModule, Options } from 'yargs';
-import { createLogger, type Logger } from '../../log.js';
+import type { Logger } from '../../log.js';
 import type { Config } from '../../config/schema.js';
 import type { AudioSink, AudioSource } from '../../engine/audio/types.js';
 import { WavSource } from '../../engine/audio/wav-source.js';
 import { WavSink } from '../../engine/audio/wav-sink.js';
-import { AudioFileError, readWavMono48k } from '../../engine/audio/wav-file.js';
+import { AudioFileError } from '../../engine/audio/wav-file.js';
 import { configureMeshLogging, PeerLink, shutdownMesh } from '../../engine/mesh/peer-link.js';
 import type { LinkFactory } from '../../engine/session.js';
+import { validateFiles } from '../audio-io.js';
 import { cliContext } from '../context.js';
-import { RuntimeError, UsageError } from '../errors.js';
+import { createCliLogger } from '../logging.js';
+import { mediaSettingsFromConfig } from '../media-options.js';
+import { RuntimeError } from '../errors.js';
 import { loadConfigFromArgv, sessionOptions, type ConfigFlags } from '../options.js';
 import { DemoRoom, PLAYBACK_FRAME_MS } from '../demo/demo-room.js';
 import { FallbackSink, FallbackSource } from '../demo/fallback-audio.js';
@@ -83,11 +85,11 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
 
 export async function runDemo(args: DemoArgs): Promise<void> {
   const { config, source: configSource } = await loadConfigFromArgv(args);
-  await validateFiles(args);
+  await validateFiles({ input: args.input, output: args.output, stats: args.stats });
   const { io, cwd, env } = cliContext();
   const stdoutIsTty = (process.stdout as { isTTY?: boolean }).isTTY === true && io.stdout === process.stdout;
   const tui = args.headless !== true && stdoutIsTty;
-  const logger = await openLogger(config, { tui, json: args.json === true });
+  const logger = createCliLogger(config, { toFile: tui, json: args.json === true, console: 'stdout' });
   configureMeshLogging(logger);
   logger.info('config', { source: configSource ?? 'defaults', name: config.name, frameMs: config.audio.frameMs });
 
@@ -115,14 +117,7 @@ export async function runDemo(args: DemoArgs): Promise<void> {
     }
     try {
       room = await DemoRoom.start({
-        media: {
-          frameMs,
-          bitrate: config.audio.bitrate,
-          complexity: config.audio.complexity,
-          dtx: config.audio.dtx,
-          jitter: { minDelayMs: config.jitterBuffer.minDelayMs, maxDelayMs: config.jitterBuffer.maxDelayMs },
-          cues: { enabled: config.cues.enabled, volumePercent: config.cues.volumePercent },
-        },
+        media: { ...mediaSettingsFromConfig(config), frameMs },
         user: { name: config.name, source, sink, ...(tui ? { logFile: config.logFile } : {}), ...(linkFactory ? { linkFactory } : {}) },
         logger,
       });
@@ -181,39 +176,6 @@ export async function runDemo(args: DemoArgs): Promise<void> {
 function firstSentence(message: string): string {
   const cut = message.search(/\.\s/);
   return cut >= 0 ? message.slice(0, cut) : message.replace(/\.$/, '');
-}
-
-async function validateFiles(args: DemoArgs): Promise<void> {
-  if (args.input !== undefined) {
-    try {
-      const samples = await readWavMono48k(args.input);
-      if (samples.length === 0) throw new AudioFileError(args.input, 'contains no audio');
-    } catch (err) {
-      if (err instanceof AudioFileError) throw new UsageError(`--input: ${err.message}`, { hint: 'give a readable WAV file (any rate, mono or stereo)' });
-      throw err;
-    }
-  }
-  for (const [flag, file] of [['--output', args.output], ['--stats', args.stats]] as const) {
-    if (file === undefined) continue;
-    const dir = path.dirname(path.resolve(file));
-    try {
-      await access(dir, fsConstants.W_OK);
-    } catch {
-      throw new UsageError(`${flag}: cannot write "${file}": directory ${dir} does not exist or is not writable`);
-    }
-  }
-}
-
-async function openLogger(config: Config, opts: { tui: boolean; json: boolean }): Promise<Logger> {
-  if (!opts.tui) return createLogger({ level: config.logLevel, json: opts.json, destination: 'stdout' });
-  try {
-    await mkdir(path.dirname(config.logFile), { recursive: true });
-  } catch (err) {
-    throw new RuntimeError(`cannot create the log directory for ${config.logFile}: ${(err as Error).message}`, {
-      hint: 'set logFile in the config file or pass --log-file FILE',
-    });
-  }
-  return createLogger({ level: config.logLevel, json: opts.json, destination: config.logFile });
 }
 
 /** --input (looped), else the microphone, else nothing (with a note). */

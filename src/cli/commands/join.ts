@@ -13,22 +13,20 @@
  * With --input and no --loop and no --duration, the session leaves one
  * second after the file has been played (scripted use ends by itself).
  */
-import { access, mkdir, writeFile } from 'node:fs/promises';
-import { constants as fsConstants } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ArgumentsCamelCase, Argv, CommandModule, Options } from 'yargs';
-import { createLogger, type Logger } from '../../log.js';
 import type { Config } from '../../config/schema.js';
 import { normalizeJoinCode, InvalidJoinCodeError } from '../../protocol/index.js';
-import { MediaEngine } from '../../engine/media-engine.js';
-import type { AudioSink, AudioSource } from '../../engine/audio/types.js';
-import { WavSource } from '../../engine/audio/wav-source.js';
-import { WavSink } from '../../engine/audio/wav-sink.js';
-import { AudioFileError, readWavMono48k } from '../../engine/audio/wav-file.js';
+import { DEFAULT_PLAYBACK_FRAME_MS, MediaEngine } from '../../engine/media-engine.js';
+import { AudioFileError } from '../../engine/audio/wav-file.js';
 import { SignalingClient, SignalingError } from '../../engine/signaling/index.js';
 import { Session } from '../../engine/session.js';
 import { configureMeshLogging, shutdownMesh } from '../../engine/mesh/peer-link.js';
+import { openAudioEnds, validateFiles } from '../audio-io.js';
 import { cliContext } from '../context.js';
+import { createCliLogger } from '../logging.js';
+import { mediaSettingsFromConfig } from '../media-options.js';
 import { RuntimeError, UsageError } from '../errors.js';
 import { loadConfigFromArgv, sessionOptions, type ConfigFlags } from '../options.js';
 
@@ -90,30 +88,30 @@ export async function runSessionCommand(args: SessionCommandArgs, rawCode: strin
     if (err instanceof InvalidJoinCodeError) throw new UsageError(err.message, { hint: 'codes look like purple-otter-lamp-river-42; `roundtable create` makes one' });
     throw err;
   }
-  await validateFiles(args);
+  await validateFiles({ input: args.input, output: args.output, stats: args.stats });
 
   const { io } = cliContext();
   const stdoutIsTty = (process.stdout as { isTTY?: boolean }).isTTY === true && io.stdout === process.stdout;
   const tui = args.headless !== true && stdoutIsTty;
-  const logger = await openLogger(config, { tui, json: args.json === true });
+  const logger = createCliLogger(config, { toFile: tui, json: args.json === true, console: 'stdout' });
   configureMeshLogging(logger);
   logger.info('config', { source: configSource ?? 'defaults', server: config.server, name: config.name, frameMs: config.audio.frameMs });
 
   let session: Session | undefined;
   const cleanups: Array<() => void> = [];
   try {
-    const { source, sink } = await openAudio(args, config, logger);
-    const engine = new MediaEngine({
+    const { source, sink } = await openAudioEnds({
+      input: args.input,
+      output: args.output,
+      inputDevice: config.audio.inputDevice,
+      outputDevice: config.audio.outputDevice,
       frameMs: config.audio.frameMs,
-      source,
-      sink,
-      bitrate: config.audio.bitrate,
-      complexity: config.audio.complexity,
-      dtx: config.audio.dtx,
-      jitter: { minDelayMs: config.jitterBuffer.minDelayMs, maxDelayMs: config.jitterBuffer.maxDelayMs },
-      cues: { enabled: config.cues.enabled, volumePercent: config.cues.volumePercent },
+      playbackFrameMs: DEFAULT_PLAYBACK_FRAME_MS,
+      loopInput: args.loop === true,
+      env: cliContext().env,
       logger,
     });
+    const engine = new MediaEngine({ ...mediaSettingsFromConfig(config), frameMs: config.audio.frameMs, source, sink, logger });
     const signaling = new SignalingClient({ url: config.server, code, name: config.name, logger });
     session = new Session({
       engine,
@@ -154,7 +152,7 @@ export async function runSessionCommand(args: SessionCommandArgs, rawCode: strin
     }
     if (tui) {
       const { runTui } = await import('../../ui/index.js');
-      await runTui(running);
+      await runTui(running, { bindings: config.keys });
       await running.leave();
     }
     await running.done;
@@ -167,57 +165,6 @@ export async function runSessionCommand(args: SessionCommandArgs, rawCode: strin
     shutdownMesh();
     await logger.close();
   }
-}
-
-/** Before connecting: a bad --input is the user's argument (exit 2), as is a missing --output/--stats directory. */
-async function validateFiles(args: SessionCommandArgs): Promise<void> {
-  if (args.input !== undefined) {
-    try {
-      const samples = await readWavMono48k(args.input);
-      if (samples.length === 0) throw new AudioFileError(args.input, 'contains no audio');
-    } catch (err) {
-      if (err instanceof AudioFileError) throw new UsageError(`--input: ${err.message}`, { hint: 'give a readable WAV file (any rate, mono or stereo)' });
-      throw err;
-    }
-  }
-  for (const [flag, file] of [['--output', args.output], ['--stats', args.stats]] as const) {
-    if (file === undefined) continue;
-    const dir = path.dirname(path.resolve(file));
-    try {
-      await access(dir, fsConstants.W_OK);
-    } catch {
-      throw new UsageError(`${flag}: cannot write "${file}": directory ${dir} does not exist or is not writable`);
-    }
-  }
-}
-
-async function openLogger(config: Config, opts: { tui: boolean; json: boolean }): Promise<Logger> {
-  if (!opts.tui) return createLogger({ level: config.logLevel, json: opts.json, destination: 'stdout' });
-  try {
-    await mkdir(path.dirname(config.logFile), { recursive: true });
-  } catch (err) {
-    throw new RuntimeError(`cannot create the log directory for ${config.logFile}: ${(err as Error).message}`, {
-      hint: 'set logFile in the config file or pass --log-file FILE',
-    });
-  }
-  return createLogger({ level: config.logLevel, json: opts.json, destination: config.logFile });
-}
-
-/** WAV files when given, else the default (or configured) devices, loaded lazily. */
-async function openAudio(args: SessionCommandArgs, config: Config, logger: Logger): Promise<{ source: AudioSource; sink: AudioSink }> {
-  const frameMs = config.audio.frameMs;
-  // The engine pulls playback in 10 ms steps whatever the capture frame (media-engine.ts).
-  const playbackFrameMs = 10;
-  let source: AudioSource;
-  let sink: AudioSink;
-  const needsDevice = args.input === undefined || args.output === undefined;
-  const device = needsDevice ? await import('../../engine/audio/device.js') : undefined;
-  const env = cliContext().env;
-  if (args.input !== undefined) source = new WavSource({ path: args.input, frameMs, loop: args.loop === true });
-  else source = new device!.DeviceSource({ frameMs, logger, env, ...(config.audio.inputDevice !== undefined ? { device: config.audio.inputDevice } : {}) });
-  if (args.output !== undefined) sink = new WavSink({ path: args.output, frameMs: playbackFrameMs });
-  else sink = new device!.DeviceSink({ frameMs: playbackFrameMs, logger, env, ...(config.audio.outputDevice !== undefined ? { device: config.audio.outputDevice } : {}) });
-  return { source, sink };
 }
 
 /** Errors from starting a session, as one clear line with a hint. */

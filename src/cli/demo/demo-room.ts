@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { FrameMs } from '../../engine/audio/format.js';
 import type { AudioSink, AudioSource } from '../../engine/audio/types.js';
 import { WavSource } from '../../engine/audio/wav-source.js';
-import { MediaEngine } from '../../engine/media-engine.js';
+import { DEFAULT_PLAYBACK_FRAME_MS, MediaEngine } from '../../engine/media-engine.js';
 import { PeerLink } from '../../engine/mesh/peer-link.js';
 import { Session, type LinkFactory } from '../../engine/session.js';
 import { SignalingClient } from '../../engine/signaling/index.js';
@@ -20,7 +20,7 @@ import { packageInfo } from '../package-info.js';
 import { NullSink } from './null-audio.js';
 
 /** Playback pull size the engine uses whatever the capture frame (media-engine.ts). */
-export const PLAYBACK_FRAME_MS: FrameMs = 10;
+export const PLAYBACK_FRAME_MS: FrameMs = DEFAULT_PLAYBACK_FRAME_MS;
 
 export interface DemoBot {
   readonly name: string;
