@@ -76,12 +76,15 @@ export function decodeWavMono48k(bytes: Uint8Array): Int16Array {
   // Every depth to one scale, [-1, 1]. 16-bit PCM (the common case, and our
   // own files) is scaled here directly: wavefile's generic toBitDepth costs
   // ~70 µs per ms of audio, which made loading a 5 s clip take 300 ms.
-  let scale = 1;
-  if (wav.bitDepth === '16') scale = 1 / 32768;
-  else if (wav.bitDepth !== '32f') wav.toBitDepth('32f');
+  // The scale is asymmetric (negative / 32768, positive / 32767), the inverse
+  // of floatSampleToInt16, so 16-bit samples round-trip exactly.
+  const direct16 = wav.bitDepth === '16';
+  if (!direct16 && wav.bitDepth !== '32f') wav.toBitDepth('32f');
   const raw = wav.getSamples(false, Float64Array) as unknown;
-  if (scale !== 1) {
-    for (const ch of channels === 1 ? [raw as Float64Array] : (raw as Float64Array[])) for (let i = 0; i < ch.length; i++) ch[i]! *= scale;
+  if (direct16) {
+    for (const ch of channels === 1 ? [raw as Float64Array] : (raw as Float64Array[])) {
+      for (let i = 0; i < ch.length; i++) ch[i]! /= ch[i]! < 0 ? 32768 : 32767;
+    }
   }
   const perChannel: ArrayLike<number>[] = channels === 1 ? [raw as Float64Array] : (raw as Float64Array[]);
   const length = perChannel[0]?.length ?? 0;
