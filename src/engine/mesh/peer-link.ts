@@ -83,6 +83,12 @@ export interface PeerLinkOptions {
   onRtp(packet: Uint8Array, arrivalMs: number): void;
   /** RTCP packets (second byte 192–223, RFC 5761 §4) from the remote peer. */
   onRtcp?(packet: Uint8Array): void;
+  /**
+   * RTP (or RTCP) arriving on a track the remote added after the call began
+   * (see addAudioTrack), with that track's mid. The main track's packets go
+   * to onRtp/onRtcp.
+   */
+  onTrackRtp?(mid: string, packet: Uint8Array, arrivalMs: number): void;
   onState(state: LinkState): void;
   logger?: Logger;
   clock?: Clock;
@@ -155,6 +161,8 @@ export class PeerLink {
   private srReporter: RtcpSrReporter | undefined;
   private readonly dataChannels: DataChannel[] = [];
   private readonly remoteTracks: Track[] = [];
+  /** Tracks we added to the live connection (addAudioTrack), with what keeps them alive. */
+  private readonly extraTracks: Array<{ mid: string; audio: Audio; track: Track; rtpConfig: RtpPacketizationConfig; srReporter: RtcpSrReporter }> = [];
 
   private payloadType = DEFAULT_OPUS_PAYLOAD_TYPE;
   private started = false;
@@ -237,9 +245,19 @@ export class PeerLink {
     pc.onTrack((track) =>
       this.guard('remote-track', () => {
         // A track the remote added by renegotiation. We never send on it (its
-        // SSRC would be missing from our SDP) but keep it referenced until close.
+        // SSRC would be missing from our SDP) but keep it referenced until
+        // close, and hand its packets on with its mid.
         this.remoteTracks.push(track);
-        this.log.info('remote-track-added', { mid: track.mid() });
+        const mid = track.mid();
+        track.onMessage((msg) =>
+          this.guard('remote-track-message', () => {
+            if (typeof msg === 'string') return;
+            const arrivalMs = this.clock.now();
+            this.lastReceivedMs = arrivalMs;
+            this.safeCall('onTrackRtp', () => this.opts.onTrackRtp?.(mid, msg, arrivalMs));
+          }),
+        );
+        this.log.info('remote-track-added', { mid });
       }),
     );
     pc.onDataChannel((dc) => this.guard('remote-datachannel', () => this.adoptDataChannel(dc)));
@@ -335,6 +353,53 @@ export class PeerLink {
     return this.callNative('renegotiate', (pc) => pc.setLocalDescription('offer'));
   }
 
+  /**
+   * Add a second SendRecv Opus track to the live connection, with its own
+   * mid and SSRC (pre-added on our side, so its SSRC is in our SDP), and
+   * renegotiate; the main track keeps flowing meanwhile. Returns a sender
+   * for the new track, or null if the link is not negotiated yet or closed.
+   */
+  addAudioTrack(opts: { mid: string; ssrc: number }): { readonly mid: string; isOpen(): boolean; sendRtp(packet: Uint8Array): boolean } | null {
+    const pc = this.pc;
+    if (pc === undefined || this.closed || !this.remoteDescriptionSet) return null;
+    if (opts.mid === this.audio?.mid() || this.extraTracks.some((t) => t.mid === opts.mid)) {
+      throw new RangeError(`a track with mid "${opts.mid}" exists already`);
+    }
+    let open = false;
+    const added = this.callNative('add-track', (native) => {
+      const audio = new Audio(opts.mid, 'SendRecv');
+      audio.addOpusCodec(this.payloadType, OPUS_FMTP);
+      audio.addSSRC(opts.ssrc, this.opts.cname, this.opts.cname, opts.mid);
+      const track = native.addTrack(audio);
+      const rtpConfig = new RtpPacketizationConfig(opts.ssrc, this.opts.cname, this.payloadType, SAMPLE_RATE);
+      const srReporter = new RtcpSrReporter(rtpConfig);
+      track.setMediaHandler(srReporter);
+      track.onOpen(() => this.guard('extra-track-open', () => (open = true)));
+      track.onClosed(() => this.guard('extra-track-closed', () => (open = false)));
+      track.onMessage((msg) =>
+        this.guard('extra-track-message', () => {
+          if (typeof msg === 'string') return;
+          this.safeCall('onTrackRtp', () => this.opts.onTrackRtp?.(opts.mid, msg, this.clock.now()));
+        }),
+      );
+      this.extraTracks.push({ mid: opts.mid, audio, track, rtpConfig, srReporter });
+    });
+    if (!added || !this.renegotiate()) return null;
+    const entry = this.extraTracks.find((t) => t.mid === opts.mid)!;
+    return {
+      mid: opts.mid,
+      isOpen: () => open && !this.closed,
+      sendRtp: (packet) => {
+        if (!open || this.closed) return false;
+        try {
+          return entry.track.sendMessageBinary(Buffer.from(packet.buffer, packet.byteOffset, packet.byteLength));
+        } catch {
+          return false;
+        }
+      },
+    };
+  }
+
   /** Types (host, srflx, relay, …) of the candidates we gathered and trickled. */
   localCandidateTypes(): string[] {
     return [...this.localTypes];
@@ -372,6 +437,8 @@ export class PeerLink {
     this.livenessTimer = undefined;
     for (const dc of this.dataChannels) ignoreErrors(() => dc.close());
     for (const t of this.remoteTracks) ignoreErrors(() => t.close());
+    for (const t of this.extraTracks) ignoreErrors(() => t.track.close());
+    this.extraTracks.length = 0;
     if (this.track !== undefined) ignoreErrors(() => this.track!.close());
     if (this.pc !== undefined) ignoreErrors(() => this.pc!.close());
     this.dataChannels.length = 0;

@@ -29,6 +29,11 @@ interface Parsed {
   marker: boolean;
   payload: Uint8Array;
 }
+/** RTCP shares the track (RFC 5761 §4): second byte 192–223. */
+function isRtcpPacket(p: Uint8Array): boolean {
+  return p.length >= 2 && p[1]! >= 192 && p[1]! <= 223;
+}
+
 function parseRtp(p: Uint8Array): Parsed {
   const v = new DataView(p.buffer, p.byteOffset, p.byteLength);
   return { seq: v.getUint16(2), ts: v.getUint32(4), ssrc: v.getUint32(8), pt: p[1]! & 0x7f, marker: (p[1]! & 0x80) !== 0, payload: p.slice(12) };
@@ -355,6 +360,47 @@ describe('PeerLink over loopback', () => {
       expect(seqs).toEqual(seqs.map((_, i) => i));
       expect(side.link.stats().badSignals).toBe(0);
     }
+  });
+
+  it.each(['offerer', 'answerer'] as const)('adds a second audio track to a live call (from the %s) with no gap on the first', async (who) => {
+    const extraRtp: Array<{ side: 'a' | 'b'; mid: string; packet: Uint8Array }> = [];
+    const { a, b } = makePair({
+      offerer: { onTrackRtp: (mid, packet) => extraRtp.push({ side: 'a', mid, packet }) },
+      answerer: { onTrackRtp: (mid, packet) => extraRtp.push({ side: 'b', mid, packet }) },
+    });
+    await connect(a, b);
+    let seq = 0;
+    const timer = setInterval(() => {
+      a.link.sendRtp(rtpPacket(seq, seq * 960, a.ssrc, new Uint8Array([seq & 0xff])));
+      b.link.sendRtp(rtpPacket(seq, seq * 960, b.ssrc, new Uint8Array([seq & 0xff])));
+      seq++;
+    }, 5);
+    const adder = who === 'offerer' ? a : b;
+    const other = who === 'offerer' ? 'b' : 'a';
+    const extraSsrc = 0x5eed0002;
+    try {
+      await waitFor(() => b.rtp.length >= 20 && a.rtp.length >= 20, 3000, 'audio before the new track');
+      const second = adder.link.addAudioTrack({ mid: 'music', ssrc: extraSsrc });
+      expect(second).not.toBeNull();
+      expect(() => adder.link.addAudioTrack({ mid: 'music', ssrc: 1 })).toThrow(/exists already/);
+      await waitFor(() => second!.isOpen(), 5000, 'the new track to open');
+      for (let i = 0; i < 10; i++) expect(second!.sendRtp(rtpPacket(i, i * 960, extraSsrc, new Uint8Array([0xee, i])))).toBe(true);
+      await waitFor(() => extraRtp.filter((x) => x.side === other && x.mid === 'music' && !isRtcpPacket(x.packet)).length === 10, 5000, 'packets on the new track');
+      const countAfter = Math.min(a.rtp.length, b.rtp.length);
+      await waitFor(() => b.rtp.length >= countAfter + 20 && a.rtp.length >= countAfter + 20, 3000, 'main-track audio after the new track');
+    } finally {
+      clearInterval(timer);
+    }
+    // The main track carried on without a gap: contiguous sequence numbers from 0, both ways.
+    for (const side of [a, b]) {
+      const seqs = side.rtp.map((r) => parseRtp(r.packet).seq);
+      expect(seqs).toEqual(seqs.map((_, i) => i));
+      expect(side.link.stats().badSignals).toBe(0);
+    }
+    // The new track's packets came through whole, with their own SSRC.
+    const got = extraRtp.filter((x) => x.side === other && !isRtcpPacket(x.packet)).map((x) => parseRtp(x.packet));
+    expect(got.map((p) => p.seq)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(new Set(got.map((p) => p.ssrc))).toEqual(new Set([extraSsrc]));
   });
 
   it('measures setLocalDescription → track open over 20 connects (printed, not asserted)', async () => {

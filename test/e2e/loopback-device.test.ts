@@ -1,0 +1,96 @@
+/**
+ * `roundtable loopback` with a real-time virtual sound card (a PulseAudio
+ * null sink started by the test, DESIGN.md §4), in both directions:
+ *  - --input file, output to the default device: what the device plays
+ *    (captured from the sink's monitor by the test) is the input speech;
+ *  - input from the default device, --output file: speech the test plays
+ *    into the sink comes out in the file.
+ * Skipped with a message only where PulseAudio cannot start.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { presenceOf } from '../../bench/lib/analysis.js';
+import { DeviceSink, DeviceSource } from '../../src/engine/audio/device.js';
+import { readWavMono48k } from '../../src/engine/audio/wav-file.js';
+import { startPulse, type PulseHandle } from '../helpers/pulse.js';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const BIN = path.join(ROOT, 'bin', 'roundtable');
+const SPEECH_A = path.join(ROOT, 'fixtures', 'speech-a.wav');
+const SPEECH_B = path.join(ROOT, 'fixtures', 'speech-b.wav');
+
+let pulse: PulseHandle | undefined;
+let skipReason = 'PulseAudio not started';
+const dir = mkdtempSync(path.join(tmpdir(), 'rt-loopback-device-'));
+
+beforeAll(async () => {
+  const started = await startPulse();
+  if ('skipped' in started) skipReason = started.skipped;
+  else pulse = started;
+}, 30_000);
+
+afterAll(async () => {
+  await pulse?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function runLoopback(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const proc = spawn(process.execPath, [BIN, 'loopback', ...args], { cwd: dir, env: { ...process.env, ...pulse!.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  proc.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+  proc.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+  return new Promise((resolve) => proc.once('exit', (code) => resolve({ code, stdout, stderr })));
+}
+
+describe('roundtable loopback on a virtual sound card', () => {
+  it('plays the input file on the default output device', async (ctx) => {
+    if (!pulse) return ctx.skip(skipReason);
+    // Capture what the device plays from the null sink's monitor (the default source).
+    const captured: Int16Array[] = [];
+    const monitor = new DeviceSource({ frameMs: 20, env: pulse.env });
+    await monitor.start((pcm) => captured.push(Int16Array.from(pcm)));
+    try {
+      const r = await runLoopback(['--input', SPEECH_A, '--duration', '6']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/receive\s+\d+ packets, lost 0/);
+    } finally {
+      await monitor.stop();
+    }
+    const heard = new Int16Array(captured.reduce((n, c) => n + c.length, 0));
+    let at = 0;
+    for (const c of captured) {
+      heard.set(c, at);
+      at += c.length;
+    }
+    expect(presenceOf(await readWavMono48k(SPEECH_A), heard).value).toBeGreaterThan(0.5);
+  }, 60_000);
+
+  it('captures from the default input device into the output file', async (ctx) => {
+    if (!pulse) return ctx.skip(skipReason);
+    const out = path.join(dir, 'from-device.wav');
+    const speech = await readWavMono48k(SPEECH_B);
+    // Play speech-b, looped, into the null sink while the loopback runs; its
+    // monitor is the default input. 12 s of capture holds at least one whole
+    // 5 s loop whatever the process's start-up time.
+    let pos = 0;
+    const player = new DeviceSink({ frameMs: 10, env: pulse.env });
+    await player.start(() => {
+      const frame = new Int16Array(480);
+      for (let i = 0; i < frame.length; i++) frame[i] = speech[(pos + i) % speech.length]!;
+      pos += 480;
+      return frame;
+    });
+    let r: Awaited<ReturnType<typeof runLoopback>>;
+    try {
+      r = await runLoopback(['--output', out, '--duration', '12']);
+    } finally {
+      await player.stop();
+    }
+    expect(r.code, r.stderr).toBe(0);
+    expect(presenceOf(speech, await readWavMono48k(out)).value).toBeGreaterThan(0.5);
+  }, 60_000);
+});
