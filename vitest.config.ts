@@ -1,8 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
-// Two projects: unit tests run in parallel; end-to-end tests start real
-// processes and real-time audio, so they run one file at a time to keep the
-// 2-core CI machine from distorting their pacing.
+// Two projects: unit tests run in parallel; end-to-end tests (real processes)
+// and real-time tests (*.realtime.test.ts: real sound devices, paced audio)
+// run one file at a time, so the 2-core CI machine does not distort pacing.
 export default defineConfig({
   test: {
     pool: 'forks',
@@ -12,7 +12,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/**/*.test.{ts,tsx}'],
-          exclude: ['test/e2e/**'],
+          exclude: ['test/e2e/**', 'test/**/*.realtime.test.{ts,tsx}'],
           testTimeout: 30_000,
         },
       },
@@ -20,7 +20,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'e2e',
-          include: ['test/e2e/**/*.test.{ts,tsx}'],
+          include: ['test/e2e/**/*.test.{ts,tsx}', 'test/**/*.realtime.test.{ts,tsx}'],
           fileParallelism: false,
           testTimeout: 180_000,
           hookTimeout: 60_000,

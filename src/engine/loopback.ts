@@ -40,6 +40,12 @@ export interface LoopbackOptions {
   logger?: Logger;
   /** Resolves the run early (Ctrl-C). */
   signal?: AbortSignal;
+  /**
+   * Called once capture and playback both run. A caller driving a manual
+   * clock holds time still until then, so that file I/O during start-up
+   * (real time) cannot shift the playback phase.
+   */
+  onStarted?: () => void;
 }
 
 export interface LoopbackResult {
@@ -125,6 +131,7 @@ export async function runLoopback(options: LoopbackOptions): Promise<LoopbackRes
       await sink.begin({ atMs });
     }
     log.info('loopback-started', { frameMs: options.frameMs, ...options.network });
+    options.onStarted?.();
     await finished;
   } finally {
     options.signal?.removeEventListener('abort', onAbort);

@@ -23,6 +23,7 @@ async function loopback(input: string, name: string, opts: Partial<LoopbackOptio
   const frameMs = opts.frameMs ?? 20;
   const output = join(dir, name);
   let done = false;
+  let started = false;
   const run = runLoopback({
     ...opts,
     frameMs,
@@ -30,7 +31,11 @@ async function loopback(input: string, name: string, opts: Partial<LoopbackOptio
     sink: new WavSink({ path: output, frameMs: 10, clock }),
     playoutPhaseMs: opts.playoutPhaseMs ?? 4,
     clock,
+    onStarted: () => (started = true),
   }).finally(() => (done = true));
+  // Time stands still while the files open (real I/O, however slow the
+  // machine), then moves in 1 ms steps with a turn of the event loop each.
+  while (!started && !done) await new Promise((r) => setImmediate(r));
   while (!done) {
     await new Promise((r) => setImmediate(r));
     clock.advance(1);
