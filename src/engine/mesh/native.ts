@@ -1,9 +1,14 @@
 /**
- * Process-wide node-datachannel concerns: the native logger (which needs a
- * JS callback, and must never throw back into native code) and the final
- * cleanup() without which the process does not exit (DESIGN.md §4).
+ * The one module that imports node-datachannel (DESIGN.md §2). It re-exports
+ * the classes PeerLink builds links from, and owns the process-wide
+ * concerns: the native logger (which needs a JS callback, and must never
+ * throw back into native code) and the final cleanup() without which the
+ * process does not exit (DESIGN.md §4).
  */
 import nodeDataChannel from 'node-datachannel';
+
+export { Audio, PeerConnection, RtcpSrReporter, RtpPacketizationConfig } from 'node-datachannel';
+export type { DataChannel, RtcConfig, Track } from 'node-datachannel';
 import { silentLogger, type Logger } from '../../log.js';
 
 type NativeLevel = 'Verbose' | 'Debug' | 'Info' | 'Warning' | 'Error' | 'Fatal';

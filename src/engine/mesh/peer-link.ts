@@ -33,20 +33,20 @@
  * - No ICE restart in libdatachannel: a broken path is repaired by closing
  *   this link and building a new one (the session's job).
  */
+import { monotonicClock, type Clock, type TimerHandle } from '../clock.js';
+import { SAMPLE_RATE } from '../audio/format.js';
+import { silentLogger, type Logger } from '../../log.js';
+import { toNativeIceServers, type IceServerConfig } from './ice-servers.js';
 import {
   Audio,
+  ensureNativeLogging,
   PeerConnection,
   RtcpSrReporter,
   RtpPacketizationConfig,
   type DataChannel,
   type RtcConfig,
   type Track,
-} from 'node-datachannel';
-import { monotonicClock, type Clock, type TimerHandle } from '../clock.js';
-import { SAMPLE_RATE } from '../audio/format.js';
-import { silentLogger, type Logger } from '../../log.js';
-import { toNativeIceServers, type IceServerConfig } from './ice-servers.js';
-import { ensureNativeLogging } from './native.js';
+} from './native.js';
 import { findOfferedAudio } from './sdp.js';
 import { candidateType, checkLinkSignal, stripAttributePrefix, type LinkSignal } from './signal.js';
 
