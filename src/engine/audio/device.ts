@@ -10,7 +10,8 @@ import { assertFrameMs, samplesPerFrame, type FrameMs } from './format.js';
 import type { AudioSink, AudioSource, FrameHandler, FramePuller } from './types.js';
 import type { DeviceInfo, HostConfig, HostEvent } from './device-protocol.js';
 import { DeviceProcess, describeExit, type DeviceProcessExit } from './device-process.js';
-import { FrameChunker, PcmRecordParser } from './frame-chunker.js';
+import { Framer } from './framer.js';
+import { PcmRecordParser } from './pcm-records.js';
 
 export type { DeviceInfo } from './device-protocol.js';
 
@@ -148,12 +149,13 @@ export class DeviceSource implements AudioSource {
     if (this.proc) throw new Error('DeviceSource already started');
     const config: HostConfig = { mode: 'input', frameMs: this.frameMs };
     if (this.options.device !== undefined) config.device = this.options.device;
-    const chunker = new FrameChunker(samplesPerFrame(this.frameMs), (pcm, t) => {
+    const framer = new Framer(this.frameMs, (pcm, t) => {
       if (!this.delivering) return;
       this.frames++;
-      onFrame(pcm, t);
+      // Records always carry their capture time, so every frame has one.
+      onFrame(pcm, t ?? 0n);
     });
-    const parser = new PcmRecordParser((pcm, t) => chunker.push(pcm, t));
+    const parser = new PcmRecordParser((pcm, t) => framer.push(pcm, t));
     this.delivering = true;
     const { proc, deviceName } = await openDevice(config, this.options, () => {});
     this.proc = proc;

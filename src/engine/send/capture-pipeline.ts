@@ -1,7 +1,7 @@
 /**
  * The send path from captured PCM to every peer's queue (DESIGN.md §2):
  *
- *   PCM chunks ─► Framer ─► VoiceGate ─► encode ─► RtpTimeline ─► buildRtp ─┬─► SendLoop (peer A)
+ *   frames ─► VoiceGate ─► encode ─► RtpTimeline ─► buildRtp ─┬─► SendLoop (peer A)
  *                                                                           └─► SendLoop (peer B) …
  *
  * Encode once, build the RTP packet once (one SSRC for our one source,
@@ -18,7 +18,6 @@ import type { FrameEncoder } from '../codec/types.js';
 import { buildRtp } from '../rtp/packet.js';
 import { isOpusDtxPacket } from '../rtp/opus-payload.js';
 import { silentLogger, type Logger } from '../../log.js';
-import { Framer } from './framer.js';
 import type { RtpTimeline } from './rtp-timeline.js';
 import type { SendLoop } from './send-loop.js';
 import type { VoiceGate } from './voice-gate.js';
@@ -68,7 +67,6 @@ export class CapturePipeline {
   private readonly skipDtx: boolean;
   private readonly onFrameInfo: ((info: FrameInfo) => void) | undefined;
   private readonly log: Logger;
-  private readonly framer: Framer;
   private readonly loops = new Map<string, SendLoop<Uint8Array>>();
   private readonly counters = {
     framesCaptured: 0,
@@ -96,7 +94,6 @@ export class CapturePipeline {
     this.skipDtx = opts.skipDtxPackets ?? true;
     this.onFrameInfo = opts.onFrame;
     this.log = opts.logger ?? silentLogger;
-    this.framer = new Framer(opts.timeline.frameMs, (frame, t) => this.pushFrame(frame, t));
   }
 
   /** Our SSRC: give it to every peer link so the SDP announces it. */
@@ -113,11 +110,6 @@ export class CapturePipeline {
   removePeer(peerId: string): void {
     this.loops.get(peerId)?.close();
     this.loops.delete(peerId);
-  }
-
-  /** Captured PCM of any chunk size (48 kHz mono). */
-  pushPcm(chunk: Int16Array, captureTimeNs?: bigint): void {
-    this.framer.push(chunk, captureTimeNs);
   }
 
   /** Exactly one frame (from an AudioSource that already frames). */

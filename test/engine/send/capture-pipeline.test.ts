@@ -51,12 +51,12 @@ describe('CapturePipeline', () => {
     const b = collector(clock);
     pipe.addPeer('a', a.loop);
     pipe.addPeer('b', b.loop);
-    // loud ×2, quiet (gated) ×2, loud ×1 — pushed in odd chunk sizes through the framer.
+    // loud ×2, quiet (gated) ×2, loud ×1.
     const pcm = new Int16Array(960 * 5);
     pcm.set(loud(), 0);
     pcm.set(loud(), 960);
     pcm.set(loud(), 960 * 4);
-    for (let off = 0; off < pcm.length; off += 700) pipe.pushPcm(pcm.subarray(off, Math.min(pcm.length, off + 700)));
+    for (let off = 0; off < pcm.length; off += 960) pipe.pushFrame(pcm.subarray(off, off + 960));
     await settle();
     expect(enc.calls).toBe(3); // gated frames are not encoded
     expect(a.raw).toEqual(b.raw);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Framer } from '../../../src/engine/send/framer.js';
+import { Framer } from '../../../src/engine/audio/framer.js';
 
 function ramp(start: number, length: number): Int16Array {
   return Int16Array.from({ length }, (_, i) => (start + i) % 30000);
@@ -8,7 +8,7 @@ function ramp(start: number, length: number): Int16Array {
 describe('Framer', () => {
   it('re-chunks arbitrary chunk sizes into exact frames with no sample lost or reordered', () => {
     const frames: Int16Array[] = [];
-    const framer = new Framer(20, (f) => frames.push(f));
+    const framer = new Framer(20, (f) => frames.push(Int16Array.from(f)));
     const sizes = [1, 959, 960, 961, 4096, 7, 0, 2000, 441, 1];
     let total = 0;
     for (const n of sizes) {
@@ -25,14 +25,19 @@ describe('Framer', () => {
     expect(Array.from(joined)).toEqual(Array.from(ramp(0, joined.length)));
   });
 
-  it('hands out frames the receiver may keep (not reused)', () => {
+  it('reuses one buffer (no allocation per frame): a receiver copies what it keeps', () => {
     const frames: Int16Array[] = [];
-    const framer = new Framer(10, (f) => frames.push(f));
+    const buffers = new Set<Int16Array>();
+    const framer = new Framer(10, (f) => {
+      buffers.add(f);
+      frames.push(Int16Array.from(f));
+    });
     framer.push(ramp(0, 480 * 3));
     expect(frames.length).toBe(3);
     expect(frames[0]![0]).toBe(0);
     expect(frames[1]![0]).toBe(480);
-    expect(frames[0]).not.toBe(frames[1]);
+    expect(frames[2]![479]).toBe(480 * 3 - 1);
+    expect(buffers.size).toBe(1);
   });
 
   it('derives each frame capture time from its first sample', () => {
@@ -46,7 +51,7 @@ describe('Framer', () => {
 
   it('flush pads a partial frame with silence; reset drops it', () => {
     const frames: Int16Array[] = [];
-    const framer = new Framer(20, (f) => frames.push(f));
+    const framer = new Framer(20, (f) => frames.push(Int16Array.from(f)));
     framer.push(Int16Array.from({ length: 100 }, () => 7));
     framer.flush();
     expect(frames.length).toBe(1);

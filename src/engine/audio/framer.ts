@@ -1,18 +1,23 @@
 /**
  * Re-chunks PCM of arbitrary sizes into exact frames of samplesPerFrame(frameMs)
- * samples. Devices and files deliver whatever chunk size suits them
- * (DESIGN.md §4: naudiodon follows highwaterMark, not framesPerBuffer), but
- * the encoder needs exact frames — a wrong size would abort libopus.
+ * samples, so that every AudioSource delivers exact frames. Devices deliver
+ * whatever chunk size suits them (DESIGN.md §4: naudiodon follows
+ * highwaterMark, not framesPerBuffer), but the encoder needs exact frames — a
+ * wrong size would abort libopus.
  */
-import { SAMPLE_RATE, assertFrameMs, samplesPerFrame, type FrameMs } from '../audio/format.js';
+import { SAMPLE_RATE, assertFrameMs, samplesPerFrame, type FrameMs } from './format.js';
 
-/** Receives a freshly allocated frame (safe to keep) and its first sample's capture time. */
+/**
+ * Receives a frame and its first sample's capture time. The frame buffer is
+ * reused for the next frame (no allocation per frame): copy what you keep,
+ * as for any AudioSource (types.ts).
+ */
 export type FramerOutput = (frame: Int16Array, captureTimeNs: bigint | undefined) => void;
 
 export class Framer {
   readonly frameMs: FrameMs;
   readonly frameSamples: number;
-  private pending: Int16Array;
+  private readonly pending: Int16Array;
   private filled = 0;
   /** Capture time of pending[0], when the input carried times. */
   private pendingStartNs: bigint | undefined;
@@ -46,15 +51,7 @@ export class Framer {
       this.pending.set(chunk.subarray(offset, offset + take), this.filled);
       this.filled += take;
       offset += take;
-      if (this.filled === this.frameSamples) {
-        const frame = this.pending;
-        const startNs = this.pendingStartNs;
-        // Hand over this buffer and start a new one, so the receiver may keep it.
-        this.pending = new Int16Array(this.frameSamples);
-        this.filled = 0;
-        this.pendingStartNs = undefined;
-        this.onFrame(frame, startNs);
-      }
+      if (this.filled === this.frameSamples) this.emit();
     }
   }
 
@@ -68,13 +65,14 @@ export class Framer {
   flush(): void {
     if (this.filled === 0) return;
     this.pending.fill(0, this.filled);
-    this.filled = this.frameSamples;
-    const frame = this.pending;
+    this.emit();
+  }
+
+  private emit(): void {
     const startNs = this.pendingStartNs;
-    this.pending = new Int16Array(this.frameSamples);
     this.filled = 0;
     this.pendingStartNs = undefined;
-    this.onFrame(frame, startNs);
+    this.onFrame(this.pending, startNs);
   }
 }
 
