@@ -11,34 +11,26 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { presenceOf } from '../../bench/lib/analysis.js';
 import { DeviceSink, DeviceSource } from '../../src/engine/audio/device.js';
 import { readWavMono48k } from '../../src/engine/audio/wav-file.js';
-import { startPulse, type PulseHandle } from '../helpers/pulse.js';
+import { usePulse, type PulseHandle } from '../helpers/pulse.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const BIN = path.join(ROOT, 'bin', 'roundtable');
 const SPEECH_A = path.join(ROOT, 'fixtures', 'speech-a.wav');
 const SPEECH_B = path.join(ROOT, 'fixtures', 'speech-b.wav');
 
-let pulse: PulseHandle | undefined;
-let skipReason = 'PulseAudio not started';
+const requirePulse = usePulse();
 const dir = mkdtempSync(path.join(tmpdir(), 'rt-loopback-device-'));
 
-beforeAll(async () => {
-  const started = await startPulse();
-  if ('skipped' in started) skipReason = started.skipped;
-  else pulse = started;
-}, 30_000);
-
 afterAll(async () => {
-  await pulse?.stop();
   rmSync(dir, { recursive: true, force: true });
 });
 
-function runLoopback(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const proc = spawn(process.execPath, [BIN, 'loopback', ...args], { cwd: dir, env: { ...process.env, ...pulse!.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+function runLoopback(pulse: PulseHandle, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const proc = spawn(process.execPath, [BIN, 'loopback', ...args], { cwd: dir, env: { ...process.env, ...pulse.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   proc.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
@@ -48,13 +40,13 @@ function runLoopback(args: string[]): Promise<{ code: number | null; stdout: str
 
 describe('roundtable loopback on a virtual sound card', () => {
   it('plays the input file on the default output device', async (ctx) => {
-    if (!pulse) return ctx.skip(skipReason);
+    const pulse = requirePulse(ctx);
     // Capture what the device plays from the null sink's monitor (the default source).
     const captured: Int16Array[] = [];
     const monitor = new DeviceSource({ frameMs: 20, env: pulse.env });
     await monitor.start((pcm) => captured.push(Int16Array.from(pcm)));
     try {
-      const r = await runLoopback(['--input', SPEECH_A, '--duration', '6']);
+      const r = await runLoopback(pulse, ['--input', SPEECH_A, '--duration', '6']);
       expect(r.code, r.stderr).toBe(0);
       expect(r.stdout).toMatch(/receive\s+\d+ packets, lost 0/);
     } finally {
@@ -70,7 +62,7 @@ describe('roundtable loopback on a virtual sound card', () => {
   }, 60_000);
 
   it('captures from the default input device into the output file', async (ctx) => {
-    if (!pulse) return ctx.skip(skipReason);
+    const pulse = requirePulse(ctx);
     const out = path.join(dir, 'from-device.wav');
     const speech = await readWavMono48k(SPEECH_B);
     // Play speech-b, looped, into the null sink while the loopback runs; its
@@ -86,7 +78,7 @@ describe('roundtable loopback on a virtual sound card', () => {
     });
     let r: Awaited<ReturnType<typeof runLoopback>>;
     try {
-      r = await runLoopback(['--output', out, '--duration', '12']);
+      r = await runLoopback(pulse, ['--output', out, '--duration', '12']);
     } finally {
       await player.stop();
     }

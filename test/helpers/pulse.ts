@@ -19,6 +19,7 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { afterAll, beforeAll, type TestContext } from 'vitest';
 
 const run = promisify(execFile);
 
@@ -131,4 +132,26 @@ export async function startPulse(): Promise<PulseHandle | { skipped: string }> {
 function lastErrors(log: string): string {
   const lines = log.split('\n').filter((l) => l.startsWith('E:'));
   return (lines.length ? lines : log.split('\n')).slice(-3).join(' | ') || '(empty)';
+}
+
+/**
+ * For a test file: start PulseAudio before its tests, stop it after, and
+ * return `require(ctx)`, which gives the handle or skips the calling test
+ * with the reason PulseAudio could not start.
+ */
+export function usePulse(): (ctx: TestContext) => PulseHandle {
+  let pulse: PulseHandle | undefined;
+  let skipReason = 'PulseAudio not started';
+  beforeAll(async () => {
+    const started = await startPulse();
+    if ('skipped' in started) skipReason = started.skipped;
+    else pulse = started;
+  }, 30_000);
+  afterAll(async () => {
+    await pulse?.stop();
+  });
+  return (ctx) => {
+    if (pulse === undefined) ctx.skip(skipReason);
+    return pulse!;
+  };
 }

@@ -9,23 +9,15 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { AudioDeviceError, DeviceSink, DeviceSource, listDevices } from '../../../src/engine/audio/device.js';
 import { rmsLevel } from '../../../src/engine/audio/pcm.js';
-import { startPulse, type PulseHandle } from '../../helpers/pulse.js';
+import { usePulse } from '../../helpers/pulse.js';
 
-let pulse: PulseHandle | undefined;
-let skipReason = 'PulseAudio not started';
+const requirePulse = usePulse();
 const scratch = mkdtempSync(join(tmpdir(), 'rt-device-test-'));
 
-beforeAll(async () => {
-  const started = await startPulse();
-  if ('skipped' in started) skipReason = started.skipped;
-  else pulse = started;
-}, 30_000);
-
 afterAll(async () => {
-  await pulse?.stop();
   rmSync(scratch, { recursive: true, force: true });
 });
 
@@ -63,7 +55,7 @@ function concat(frames: Int16Array[]): Int16Array {
 
 describe('audio devices under PulseAudio', () => {
   it('listDevices() shows the default (pulse) device for input and output', async (ctx) => {
-    if (!pulse) return ctx.skip(skipReason);
+    const pulse = requirePulse(ctx);
     const devices = await listDevices({ env: pulse.env });
     const def = devices.find((d) => d.isDefaultInput && d.isDefaultOutput);
     expect(def).toBeDefined();
@@ -73,7 +65,7 @@ describe('audio devices under PulseAudio', () => {
   });
 
   it('plays a 1 kHz tone and captures it back at real-time pace', async (ctx) => {
-    if (!pulse) return ctx.skip(skipReason);
+    const pulse = requirePulse(ctx);
     const frameMs = 20;
     let phase = 0;
     const sink = new DeviceSink({ frameMs, env: pulse.env });
@@ -140,7 +132,7 @@ describe('audio devices under PulseAudio', () => {
   });
 
   it('counts an underflow when the engine is late, plays silence instead and keeps going', async (ctx) => {
-    if (!pulse) return ctx.skip(skipReason);
+    const pulse = requirePulse(ctx);
     const sink = new DeviceSink({ frameMs: 20, env: pulse.env });
     let pulls = 0;
     await sink.start(() => {
@@ -167,7 +159,7 @@ describe('audio devices under PulseAudio', () => {
   });
 
   it('a device name that matches nothing fails with advice to use a WAV file', async (ctx) => {
-    if (!pulse) return ctx.skip(skipReason);
+    const pulse = requirePulse(ctx);
     const sink = new DeviceSink({ frameMs: 20, device: 'no-such-device-xyz', env: pulse.env });
     const err = await sink.start(() => new Int16Array(960)).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AudioDeviceError);
@@ -176,11 +168,11 @@ describe('audio devices under PulseAudio', () => {
   });
 
   it('nothing naudiodon prints reaches the parent process stdout', async (ctx) => {
-    if (!pulse) return ctx.skip(skipReason);
+    const pulse = requirePulse(ctx);
     const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
     const run = (args: string[]): Promise<string> =>
       new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, args, { cwd: scratch, env: { ...process.env, ...pulse!.env }, stdio: ['ignore', 'pipe', 'ignore'] });
+        const child = spawn(process.execPath, args, { cwd: scratch, env: { ...process.env, ...pulse.env }, stdio: ['ignore', 'pipe', 'ignore'] });
         let out = '';
         child.stdout.setEncoding('utf8').on('data', (s: string) => (out += s));
         child.on('error', reject);
