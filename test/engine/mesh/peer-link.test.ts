@@ -122,6 +122,26 @@ async function connect(a: Side, b: Side, timeoutMs = 10_000): Promise<void> {
   await waitFor(() => a.link.isOpen && b.link.isOpen, timeoutMs, 'both tracks open');
 }
 
+/** Main-track RTP both ways every 5 ms, sequence numbers from 0; returns stop(). */
+function streamBothWays(a: Side, b: Side): () => void {
+  let seq = 0;
+  const timer = setInterval(() => {
+    a.link.sendRtp(rtpPacket(seq, seq * 960, a.ssrc, new Uint8Array([seq & 0xff])));
+    b.link.sendRtp(rtpPacket(seq, seq * 960, b.ssrc, new Uint8Array([seq & 0xff])));
+    seq++;
+  }, 5);
+  return () => clearInterval(timer);
+}
+
+/** Contiguous sequence numbers from 0 on both sides: nothing lost or reordered, no signal refused. */
+function expectUnbrokenMainTrack(a: Side, b: Side): void {
+  for (const side of [a, b]) {
+    const seqs = side.rtp.map((r) => parseRtp(r.packet).seq);
+    expect(seqs).toEqual(seqs.map((_, i) => i));
+    expect(side.link.stats().badSignals).toBe(0);
+  }
+}
+
 afterEach(() => {
   for (const l of open.splice(0)) l.close();
 });
@@ -333,12 +353,7 @@ describe('PeerLink over loopback', () => {
   it.each(['offerer', 'answerer'] as const)('keeps audio flowing with no gap across an offer/answer renegotiation started by the %s', async (who) => {
     const { a, b } = makePair();
     await connect(a, b);
-    let seq = 0;
-    const timer = setInterval(() => {
-      a.link.sendRtp(rtpPacket(seq, seq * 960, a.ssrc, new Uint8Array([seq & 0xff])));
-      b.link.sendRtp(rtpPacket(seq, seq * 960, b.ssrc, new Uint8Array([seq & 0xff])));
-      seq++;
-    }, 5);
+    const stopStreaming = streamBothWays(a, b);
     try {
       await waitFor(() => b.rtp.length >= 20, 3000, 'audio before renegotiation');
       const initiator = who === 'offerer' ? a : b;
@@ -351,15 +366,10 @@ describe('PeerLink over loopback', () => {
       const countAfter = b.rtp.length;
       await waitFor(() => b.rtp.length >= countAfter + 20 && a.rtp.length >= countAfter + 20, 3000, 'audio after renegotiation');
     } finally {
-      clearInterval(timer);
+      stopStreaming();
     }
     expect(a.link.isOpen && b.link.isOpen).toBe(true);
-    for (const side of [a, b]) {
-      const seqs = side.rtp.map((r) => parseRtp(r.packet).seq);
-      // Contiguous from 0: nothing lost or reordered across the renegotiation.
-      expect(seqs).toEqual(seqs.map((_, i) => i));
-      expect(side.link.stats().badSignals).toBe(0);
-    }
+    expectUnbrokenMainTrack(a, b);
   });
 
   it.each(['offerer', 'answerer'] as const)('adds a second audio track to a live call (from the %s) with no gap on the first', async (who) => {
@@ -369,12 +379,7 @@ describe('PeerLink over loopback', () => {
       answerer: { onTrackRtp: (mid, packet) => extraRtp.push({ side: 'b', mid, packet }) },
     });
     await connect(a, b);
-    let seq = 0;
-    const timer = setInterval(() => {
-      a.link.sendRtp(rtpPacket(seq, seq * 960, a.ssrc, new Uint8Array([seq & 0xff])));
-      b.link.sendRtp(rtpPacket(seq, seq * 960, b.ssrc, new Uint8Array([seq & 0xff])));
-      seq++;
-    }, 5);
+    const stopStreaming = streamBothWays(a, b);
     const adder = who === 'offerer' ? a : b;
     const other = who === 'offerer' ? 'b' : 'a';
     const extraSsrc = 0x5eed0002;
@@ -389,14 +394,9 @@ describe('PeerLink over loopback', () => {
       const countAfter = Math.min(a.rtp.length, b.rtp.length);
       await waitFor(() => b.rtp.length >= countAfter + 20 && a.rtp.length >= countAfter + 20, 3000, 'main-track audio after the new track');
     } finally {
-      clearInterval(timer);
+      stopStreaming();
     }
-    // The main track carried on without a gap: contiguous sequence numbers from 0, both ways.
-    for (const side of [a, b]) {
-      const seqs = side.rtp.map((r) => parseRtp(r.packet).seq);
-      expect(seqs).toEqual(seqs.map((_, i) => i));
-      expect(side.link.stats().badSignals).toBe(0);
-    }
+    expectUnbrokenMainTrack(a, b);
     // The new track's packets came through whole, with their own SSRC.
     const got = extraRtp.filter((x) => x.side === other && !isRtcpPacket(x.packet)).map((x) => parseRtp(x.packet));
     expect(got.map((p) => p.seq)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
