@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createOpusDecoder, createOpusEncoder } from '../src/engine/codec/opus.js';
 import { readWavMono48k } from '../src/engine/audio/wav-file.js';
-import { SAMPLE_RATE, samplesPerFrame } from '../src/engine/audio/format.js';
+import { SAMPLE_RATE, samplesPerFrame } from '../src/core/media-format.js';
 import { fixture } from './lib/paths.js';
 
 const FRAME_MS = 20 as const;

@@ -9,11 +9,11 @@
  * Run: `npx tsx bench/pipeline.ts [frames]`, or `run()` from bench/run.ts.
  */
 import { pathToFileURL } from 'node:url';
-import { ManualClock } from '../src/engine/clock.js';
-import { samplesPerFrame, type FrameMs } from '../src/engine/audio/format.js';
+import { ManualClock } from '../src/core/clock.js';
+import { samplesPerFrame, type FrameMs } from '../src/core/media-format.js';
 import { ManualSink, ManualSource } from '../src/engine/audio/manual.js';
 import { readWavMono48k } from '../src/engine/audio/wav-file.js';
-import { MediaEngine } from '../src/engine/media-engine.js';
+import { MediaEngine } from '../src/engine/media/media-engine.js';
 import { median } from './lib/analysis.js';
 import { fixture } from './lib/paths.js';
 

@@ -6,14 +6,14 @@
  */
 import { access, constants } from 'node:fs/promises';
 import path from 'node:path';
-import type { FrameMs } from '../engine/audio/format.js';
+import type { FrameMs } from '../core/media-format.js';
 import type { AudioSink, AudioSource } from '../engine/audio/types.js';
 import { AudioDeviceError, DeviceSink, DeviceSource } from '../engine/audio/device.js';
 import { WavSink } from '../engine/audio/wav-sink.js';
 import { WavSource } from '../engine/audio/wav-source.js';
 import { AudioFileError, readWavMono48k } from '../engine/audio/wav-file.js';
-import type { Logger } from '../log.js';
-import { RuntimeError, UsageError } from './errors.js';
+import type { Logger } from '../core/log.js';
+import { RuntimeError, UsageError } from '../core/errors.js';
 
 export interface AudioEndsOptions {
   input?: string | undefined;

@@ -8,8 +8,8 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config/schema.js';
-import { createLogger, type Logger } from '../log.js';
-import { RuntimeError } from './errors.js';
+import { createLogger, type Logger } from '../core/log.js';
+import { RuntimeError } from '../core/errors.js';
 
 export function createCliLogger(
   config: Pick<Config, 'logLevel' | 'logFile'>,

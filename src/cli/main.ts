@@ -18,7 +18,7 @@ import { joinCommand } from './commands/join.js';
 import { loopbackCommand } from './commands/loopback.js';
 import { serveCommand } from './commands/serve.js';
 import { runWithContext, type CliContext, type CliIo } from './context.js';
-import { CliError, ConfigError, EXIT_OK, UsageError, exitCodeFor } from './errors.js';
+import { CliError, ConfigError, EXIT_OK, UsageError, exitCodeFor } from '../core/errors.js';
 import { globalOptions } from './options.js';
 import { packageInfo } from './package-info.js';
 

@@ -3,7 +3,7 @@
  * every command that runs the engine (join, create, loopback, demo).
  */
 import type { Config } from '../config/schema.js';
-import type { MediaEngineOptions } from '../engine/media-engine.js';
+import type { MediaEngineOptions } from '../engine/media/media-engine.js';
 
 export type MediaSettings = Pick<MediaEngineOptions, 'bitrate' | 'complexity' | 'dtx' | 'jitter' | 'cues'>;
 

@@ -6,8 +6,8 @@
  * `sessionOptions` into their builder and call `loadConfigFromArgv(argv)`.
  */
 import type { Options } from 'yargs';
-import { FRAME_MS_VALUES, type FrameMs } from '../engine/audio/format.js';
-import { LOG_LEVELS, type LogLevel } from '../log.js';
+import { FRAME_MS_VALUES, type FrameMs } from '../core/media-format.js';
+import { LOG_LEVELS, type LogLevel } from '../core/log.js';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
 import type { Config, DeepPartial } from '../config/schema.js';
 import { cliContext } from './context.js';

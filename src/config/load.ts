@@ -15,7 +15,7 @@
 import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { cosmiconfig, defaultLoaders, type Loader } from 'cosmiconfig';
-import { ConfigError, type ConfigProblem } from '../cli/errors.js';
+import { ConfigError, type ConfigProblem } from '../core/errors.js';
 import { problemsFromIssues, renderProblem } from './problems.js';
 import { buildConfigSchema, hostContext, type Config, type ConfigSchema, type DeepPartial } from './schema.js';
 

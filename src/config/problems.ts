@@ -5,7 +5,7 @@
  * and a "did you mean" when the key looks like a typo.
  */
 import type { z } from 'zod';
-import type { ConfigProblem } from '../cli/errors.js';
+import type { ConfigProblem } from '../core/errors.js';
 import { closestMatch } from './suggest.js';
 
 type Path = readonly PropertyKey[];

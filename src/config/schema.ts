@@ -10,8 +10,8 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
-import { DEFAULT_FRAME_MS, FRAME_MS_VALUES } from '../engine/audio/format.js';
-import { LOG_LEVELS } from '../log.js';
+import { DEFAULT_FRAME_MS, FRAME_MS_VALUES } from '../core/media-format.js';
+import { LOG_LEVELS } from '../core/log.js';
 
 /** What differs between machines/users and so cannot be a constant default. */
 export interface HostContext {

@@ -3,7 +3,7 @@
  * once joined, its place in a room (it is then the room member for its id).
  */
 import type { WebSocket } from 'ws';
-import type { Clock } from '../engine/clock.js';
+import type { Clock } from '../core/clock.js';
 import type { ErrorCode } from '../protocol/index.js';
 import type { RoomMember } from './room.js';
 import { TokenBucket } from './token-bucket.js';

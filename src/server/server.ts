@@ -7,8 +7,8 @@ import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
-import { monotonicClock, type Clock } from '../engine/clock.js';
-import { silentLogger, type Logger } from '../log.js';
+import { monotonicClock, type Clock } from '../core/clock.js';
+import { silentLogger, type Logger } from '../core/log.js';
 import {
   encodeMessage,
   parseClientMessage,

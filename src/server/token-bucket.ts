@@ -3,7 +3,7 @@
  * `ratePerSec`; each allowed event takes one. Time comes from an injected
  * clock so tests are deterministic.
  */
-import type { Clock } from '../engine/clock.js';
+import type { Clock } from '../core/clock.js';
 
 export class TokenBucket {
   private tokens: number;

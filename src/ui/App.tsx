@@ -5,8 +5,8 @@
  */
 import { Box, Text, useApp, useInput, type Key } from 'ink';
 import { useEffect, useRef, useState } from 'react';
-import type { Clock } from '../engine/clock.js';
-import type { SessionAction, SessionController, SessionSnapshot } from '../engine/session-api.js';
+import type { Clock } from '../core/clock.js';
+import type { SessionAction, SessionController, SessionSnapshot } from '../engine/api.js';
 import { Footer } from './components/Footer.js';
 import { Header } from './components/Header.js';
 import { HelpPanel } from './components/HelpPanel.js';

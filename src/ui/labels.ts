@@ -1,5 +1,5 @@
 /** Human words and colours for engine states, in one place. */
-import type { PeerConnectionState, SessionPhase } from '../engine/session-api.js';
+import type { PeerConnectionState, SessionPhase } from '../engine/api.js';
 
 export type Tone = 'green' | 'yellow' | 'red' | 'cyan' | 'gray';
 

@@ -3,7 +3,7 @@
  * Ink has restored the terminal.
  */
 import { render, type KittyFlagName, type RenderOptions } from 'ink';
-import type { SessionController } from '../engine/session-api.js';
+import type { SessionController } from '../engine/api.js';
 import { App } from './App.js';
 import { resolveKeyBindings, type KeyBindings } from './keymap.js';
 

@@ -9,7 +9,7 @@
  * held, and the newest one is emitted when the interval ends, so the final
  * state always shows.
  */
-import type { Clock, TimerHandle } from '../engine/clock.js';
+import type { Clock, TimerHandle } from '../core/clock.js';
 
 /** ~12.5 redraws per second. */
 export const DEFAULT_REDRAW_INTERVAL_MS = 80;

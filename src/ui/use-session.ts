@@ -4,8 +4,8 @@
  * update per `intervalMs` (see throttle.ts for why).
  */
 import { useEffect, useRef, useState } from 'react';
-import { monotonicClock, type Clock } from '../engine/clock.js';
-import type { SessionController, SessionSnapshot } from '../engine/session-api.js';
+import { monotonicClock, type Clock } from '../core/clock.js';
+import type { SessionController, SessionSnapshot } from '../engine/api.js';
 import { CoalescingThrottle, DEFAULT_REDRAW_INTERVAL_MS } from './throttle.js';
 
 export interface UseSessionOptions {

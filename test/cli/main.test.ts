@@ -5,7 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CommandModule } from 'yargs';
 import { COMMANDS } from '../../src/cli/main.js';
-import { ConfigError, RuntimeError, UsageError, exitCodeFor } from '../../src/cli/errors.js';
+import { ConfigError, RuntimeError, UsageError, exitCodeFor } from '../../src/core/errors.js';
 import { run, tempDirs } from './run-helper.js';
 
 const repoRoot = path.resolve(import.meta.dirname, '../..');

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ConfigError } from '../../src/cli/errors.js';
+import { ConfigError } from '../../src/core/errors.js';
 import { loadConfig, mergeLayers, userConfigDir } from '../../src/config/load.js';
 import { keysAt } from '../../src/config/problems.js';
 import { buildConfigSchema, defaultsFor, hostContext } from '../../src/config/schema.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../src/engine/clock.js';
+import { ManualClock } from '../../src/core/clock.js';
 import { TokenBucket } from '../../src/server/token-bucket.js';
 
 describe('TokenBucket', () => {

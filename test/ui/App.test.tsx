@@ -1,7 +1,7 @@
 import { render } from 'ink-testing-library';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanup } from 'ink-testing-library';
-import { ManualClock } from '../../src/engine/clock.js';
+import { ManualClock } from '../../src/core/clock.js';
 import { App } from '../../src/ui/App.js';
 import { resolveKeyBindings } from '../../src/ui/keymap.js';
 import { FakeController, makePeer, makeSelf, makeSnapshot } from './fake-controller.js';

@@ -9,7 +9,7 @@ import type {
   SessionAction,
   SessionController,
   SessionSnapshot,
-} from '../../src/engine/session-api.js';
+} from '../../src/engine/api.js';
 
 export function makePeer(id: string, overrides: Partial<PeerView> = {}): PeerView {
   return {

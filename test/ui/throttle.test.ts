@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../src/engine/clock.js';
+import { ManualClock } from '../../src/core/clock.js';
 import { CoalescingThrottle } from '../../src/ui/throttle.js';
 
 function setup(intervalMs = 80) {

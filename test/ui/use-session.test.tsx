@@ -1,8 +1,8 @@
 import { Text } from 'ink';
 import { cleanup, render } from 'ink-testing-library';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../src/engine/clock.js';
-import type { SessionController } from '../../src/engine/session-api.js';
+import { ManualClock } from '../../src/core/clock.js';
+import type { SessionController } from '../../src/engine/api.js';
 import { useSessionSnapshot } from '../../src/ui/use-session.js';
 import { FakeController, makeSelf, makeSnapshot } from './fake-controller.js';
 

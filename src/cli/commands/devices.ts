@@ -6,7 +6,7 @@
  */
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import type { DeviceInfo } from '../../engine/audio/device.js';
-import { RuntimeError } from '../errors.js';
+import { RuntimeError } from '../../core/errors.js';
 import { cliContext } from '../context.js';
 
 export type { DeviceInfo };

@@ -18,16 +18,16 @@ import path from 'node:path';
 import type { ArgumentsCamelCase, Argv, CommandModule, Options } from 'yargs';
 import type { Config } from '../../config/schema.js';
 import { normalizeJoinCode, InvalidJoinCodeError } from '../../protocol/index.js';
-import { DEFAULT_PLAYBACK_FRAME_MS, MediaEngine } from '../../engine/media-engine.js';
+import { DEFAULT_PLAYBACK_FRAME_MS, MediaEngine } from '../../engine/media/media-engine.js';
 import { AudioFileError } from '../../engine/audio/wav-file.js';
 import { SignalingClient, SignalingError } from '../../engine/signaling/index.js';
-import { Session } from '../../engine/session.js';
+import { Session } from '../../engine/room/session.js';
 import { configureMeshLogging, shutdownMesh } from '../../engine/mesh/peer-link.js';
 import { openAudioEnds, validateFiles } from '../audio-io.js';
 import { cliContext } from '../context.js';
 import { createCliLogger } from '../logging.js';
 import { mediaSettingsFromConfig } from '../media-options.js';
-import { RuntimeError, UsageError } from '../errors.js';
+import { RuntimeError, UsageError } from '../../core/errors.js';
 import { loadConfigFromArgv, sessionOptions, type ConfigFlags } from '../options.js';
 
 export interface SessionCommandArgs extends ConfigFlags {

@@ -6,12 +6,12 @@
  * devices it is a quick "can I hear myself" check.
  */
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
-import { DEFAULT_PLAYBACK_FRAME_MS } from '../../engine/media-engine.js';
-import { runLoopback, type LoopbackResult } from '../../engine/loopback.js';
-import { createLogger, type LogLevel } from '../../log.js';
+import { DEFAULT_PLAYBACK_FRAME_MS } from '../../engine/media/media-engine.js';
+import { runLoopback, type LoopbackResult } from '../../engine/media/loopback.js';
+import { createLogger, type LogLevel } from '../../core/log.js';
 import { asAudioStartError, openAudioEnds } from '../audio-io.js';
 import { cliContext } from '../context.js';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../../core/errors.js';
 import { mediaSettingsFromConfig } from '../media-options.js';
 import { loadConfigFromArgv, sessionOptions, type ConfigFlags } from '../options.js';
 

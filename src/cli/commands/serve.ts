@@ -4,8 +4,8 @@
  * shuts down gracefully (peers are told, sockets closed).
  */
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
-import { createLogger } from '../../log.js';
-import { RuntimeError } from '../errors.js';
+import { createLogger } from '../../core/log.js';
+import { RuntimeError } from '../../core/errors.js';
 import {
   DEFAULT_HEARTBEAT_MS,
   DEFAULT_HOST,

@@ -6,16 +6,16 @@
  * shutdownMesh(), as every command does last).
  */
 import path from 'node:path';
-import type { FrameMs } from '../../engine/audio/format.js';
+import type { FrameMs } from '../../core/media-format.js';
 import type { AudioSink, AudioSource } from '../../engine/audio/types.js';
 import { WavSource } from '../../engine/audio/wav-source.js';
-import { DEFAULT_PLAYBACK_FRAME_MS, MediaEngine } from '../../engine/media-engine.js';
+import { DEFAULT_PLAYBACK_FRAME_MS, MediaEngine } from '../../engine/media/media-engine.js';
 import { PeerLink } from '../../engine/mesh/peer-link.js';
-import { Session, type LinkFactory } from '../../engine/session.js';
+import { Session, type LinkFactory } from '../../engine/room/session.js';
 import { SignalingClient } from '../../engine/signaling/index.js';
 import { generateJoinCode } from '../../protocol/index.js';
 import { startSignalingServer, type SignalingServer } from '../../server/index.js';
-import { silentLogger, type LogFields, type Logger } from '../../log.js';
+import { silentLogger, type LogFields, type Logger } from '../../core/log.js';
 import { packageInfo } from '../package-info.js';
 import { NullSink } from './null-audio.js';
 

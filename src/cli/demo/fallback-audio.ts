@@ -4,7 +4,7 @@
  * replacement (a WAV file as speaker, no microphone) and says why. Any
  * other error is not ours to hide and propagates.
  */
-import type { FrameMs } from '../../engine/audio/format.js';
+import type { FrameMs } from '../../core/media-format.js';
 import type { AudioSink, AudioSource, FrameHandler, FramePuller, SinkStartOptions } from '../../engine/audio/types.js';
 
 function isAudioDeviceError(err: unknown): err is Error {

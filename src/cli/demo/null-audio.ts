@@ -2,7 +2,7 @@
  * Audio ends that do nothing, for the demo's bots (they speak a WAV and
  * need hear no one) and for a user without a microphone.
  */
-import { assertFrameMs, type FrameMs } from '../../engine/audio/format.js';
+import { assertFrameMs, type FrameMs } from '../../core/media-format.js';
 import type { AudioSink, AudioSource } from '../../engine/audio/types.js';
 
 /**

@@ -14,11 +14,11 @@
  *   For a WAV source the frame's time is its due time; a device source
  *   stamps its first sample, which adds one frame to every value.
  */
-import type { FrameMs } from '../../engine/audio/format.js';
-import { samplesPerFrame } from '../../engine/audio/format.js';
+import type { FrameMs } from '../../core/media-format.js';
+import { samplesPerFrame } from '../../core/media-format.js';
 import type { AudioSource, FrameHandler } from '../../engine/audio/types.js';
-import { monotonicClock, type Clock } from '../../engine/clock.js';
-import type { LinkFactory, SessionLink } from '../../engine/session.js';
+import { monotonicClock, type Clock } from '../../core/clock.js';
+import type { LinkFactory, SessionLink } from '../../engine/room/session.js';
 
 export interface HistogramSummary {
   readonly count: number;

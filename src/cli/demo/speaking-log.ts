@@ -3,8 +3,8 @@
  * stops speaking (what the TUI shows as the speaking mark), so a CI log
  * shows the bots talking without a terminal.
  */
-import type { SessionController } from '../../engine/session-api.js';
-import type { Logger } from '../../log.js';
+import type { SessionController } from '../../engine/api.js';
+import type { Logger } from '../../core/log.js';
 
 /** Subscribes to `controller`; returns the unsubscribe function. */
 export function logSpeakingChanges(controller: Pick<SessionController, 'subscribe'>, logger: Logger): () => void {

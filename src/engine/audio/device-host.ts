@@ -10,7 +10,7 @@
  */
 import { Socket } from 'node:net';
 import { createRequire } from 'node:module';
-import { bytesPerFrame, samplesPerFrame } from './format.js';
+import { bytesPerFrame, samplesPerFrame } from '../../core/media-format.js';
 import {
   JsonLineParser,
   PCM_RECORD_HEADER_BYTES,

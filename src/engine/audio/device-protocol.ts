@@ -12,7 +12,7 @@
  *         Output mode: parent → child, whole frames of raw PCM.
  *   fd 4  child → parent events, JSON lines (`HostEvent`).
  */
-import type { FrameMs } from './format.js';
+import type { FrameMs } from '../../core/media-format.js';
 
 /** A device as reported by PortAudio through naudiodon. */
 export interface DeviceInfo {

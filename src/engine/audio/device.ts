@@ -5,8 +5,8 @@
  * PCM and events over pipes, so it loads in plain Node without the native
  * binding and our own stdout stays clean.
  */
-import { silentLogger, type Logger } from '../../log.js';
-import { assertFrameMs, samplesPerFrame, type FrameMs } from './format.js';
+import { silentLogger, type Logger } from '../../core/log.js';
+import { assertFrameMs, samplesPerFrame, type FrameMs } from '../../core/media-format.js';
 import type { AudioSink, AudioSource, FrameHandler, FramePuller } from './types.js';
 import type { DeviceInfo, HostConfig, HostEvent } from './device-protocol.js';
 import { DeviceProcess, describeExit, type DeviceProcessExit } from './device-process.js';

@@ -5,7 +5,7 @@
  * highwaterMark, not framesPerBuffer), but the encoder needs exact frames — a
  * wrong size would abort libopus.
  */
-import { SAMPLE_RATE, assertFrameMs, samplesPerFrame, type FrameMs } from './format.js';
+import { SAMPLE_RATE, assertFrameMs, samplesPerFrame, type FrameMs } from '../../core/media-format.js';
 
 /**
  * Receives a frame and its first sample's capture time. The frame buffer is

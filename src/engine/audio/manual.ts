@@ -4,8 +4,8 @@
  * engine where something else owns time (tests on a ManualClock, CPU
  * benchmarks that run as fast as they can).
  */
-import { monotonicClock, type Clock } from '../clock.js';
-import { assertFrameMs, type FrameMs } from './format.js';
+import { monotonicClock, type Clock } from '../../core/clock.js';
+import { assertFrameMs, type FrameMs } from '../../core/media-format.js';
 import type { AudioSink, AudioSource, FrameHandler, FramePuller } from './types.js';
 
 export class ManualSource implements AudioSource {

@@ -1,4 +1,4 @@
-import type { FrameMs } from './format.js';
+import type { FrameMs } from '../../core/media-format.js';
 
 /**
  * Capture side: pushes one frame at a time (push to send). `pcm` is exactly

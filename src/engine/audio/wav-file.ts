@@ -9,7 +9,7 @@ import { open, readFile, writeFile, type FileHandle } from 'node:fs/promises';
 import { once } from 'node:events';
 import wavefile from 'wavefile';
 import { Writer as WavStreamWriter } from 'wav';
-import { SAMPLE_RATE } from './format.js';
+import { SAMPLE_RATE } from '../../core/media-format.js';
 import { floatToInt16 } from './pcm.js';
 
 const { WaveFile } = wavefile;

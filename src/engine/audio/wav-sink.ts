@@ -3,8 +3,8 @@
  * an injectable clock) and streams exactly what would have been played to
  * disk as 48 kHz mono 16-bit.
  */
-import { FramePacer, monotonicClock, type Clock } from '../clock.js';
-import { assertFrameMs, samplesPerFrame, type FrameMs } from './format.js';
+import { FramePacer, monotonicClock, type Clock } from '../../core/clock.js';
+import { assertFrameMs, samplesPerFrame, type FrameMs } from '../../core/media-format.js';
 import type { AudioSink, FramePuller, SinkStartOptions } from './types.js';
 import { WavFileWriter } from './wav-file.js';
 

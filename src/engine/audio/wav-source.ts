@@ -2,8 +2,8 @@
  * A WAV file as a microphone: delivers one frame per period in real time,
  * paced by a drift-free FramePacer on an injectable clock.
  */
-import { FramePacer, monotonicClock, type Clock } from '../clock.js';
-import { assertFrameMs, samplesPerFrame, type FrameMs } from './format.js';
+import { FramePacer, monotonicClock, type Clock } from '../../core/clock.js';
+import { assertFrameMs, samplesPerFrame, type FrameMs } from '../../core/media-format.js';
 import type { AudioSource, FrameHandler } from './types.js';
 import { AudioFileError, readWavMono48k } from './wav-file.js';
 

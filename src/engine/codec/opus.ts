@@ -13,7 +13,7 @@
  * - A corrupt packet throws a catchable error: counted, returned as null.
  */
 import { createRequire } from 'node:module';
-import { assertFrameMs, samplesPerFrame, type FrameMs } from '../audio/format.js';
+import { assertFrameMs, samplesPerFrame, type FrameMs } from '../../core/media-format.js';
 import type { FrameDecoder, FrameEncoder } from './types.js';
 
 // @discordjs/opus is CommonJS; createRequire keeps the import explicit under NodeNext ESM.

@@ -33,9 +33,9 @@
  * - No ICE restart in libdatachannel: a broken path is repaired by closing
  *   this link and building a new one (the session's job).
  */
-import { monotonicClock, type Clock, type TimerHandle } from '../clock.js';
-import { SAMPLE_RATE } from '../audio/format.js';
-import { silentLogger, type Logger } from '../../log.js';
+import { monotonicClock, type Clock, type TimerHandle } from '../../core/clock.js';
+import { SAMPLE_RATE } from '../../core/media-format.js';
+import { silentLogger, type Logger } from '../../core/log.js';
 import { toNativeIceServers, type IceServerConfig } from './ice-servers.js';
 import {
   Audio,

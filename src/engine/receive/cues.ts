@@ -4,7 +4,7 @@
  * generated once per process and cached; the player only keeps play
  * positions, so a cue costs nothing per frame when none is playing.
  */
-import { SAMPLE_RATE } from '../audio/format.js';
+import { SAMPLE_RATE } from '../../core/media-format.js';
 
 export type CueKind = 'peer-joined' | 'peer-left';
 export const CUE_KINDS: readonly CueKind[] = ['peer-joined', 'peer-left'];

@@ -50,8 +50,8 @@
  * the next pull (no allocation per pull on the hot path).
  */
 import type { MediaPacket } from '../codec/types.js';
-import { monotonicClock, type Clock } from '../clock.js';
-import { SAMPLE_RATE } from '../audio/format.js';
+import { monotonicClock, type Clock } from '../../core/clock.js';
+import { SAMPLE_RATE } from '../../core/media-format.js';
 import { DelayEstimator, type DelayEstimatorOptions } from './delay-estimator.js';
 import { opusPacketSamples } from '../rtp/opus-payload.js';
 import { Unwrapper } from './unwrap.js';

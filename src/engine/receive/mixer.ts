@@ -9,7 +9,7 @@
  * a backlog. Cues still sound while deafened by default (they are local
  * feedback, as in Mumble); `cuesWhileDeafened: false` silences them too.
  */
-import { assertFrameMs, samplesPerFrame, type FrameMs } from '../audio/format.js';
+import { assertFrameMs, samplesPerFrame, type FrameMs } from '../../core/media-format.js';
 import type { CueKind, CuePlayer } from './cues.js';
 import { DEFAULT_LIMITER_THRESHOLD, limitToInt16 } from './limiter.js';
 

@@ -24,8 +24,8 @@
  * that a peer muted-for-me is talking.
  */
 import type { FrameDecoder, MediaPacket } from '../codec/types.js';
-import { monotonicClock, type Clock } from '../clock.js';
-import { assertFrameMs, SAMPLE_RATE, samplesPerFrame, type FrameMs } from '../audio/format.js';
+import { monotonicClock, type Clock } from '../../core/clock.js';
+import { assertFrameMs, SAMPLE_RATE, samplesPerFrame, type FrameMs } from '../../core/media-format.js';
 import { JitterBuffer, MAX_OPUS_PACKET_SAMPLES, type JitterBufferOptions, type JitterBufferStats, type InsertOutcome } from './jitter-buffer.js';
 import { PeakMeter, peakLevel, rmsLevel } from './level.js';
 import { SpeakingDetector, type SpeakingOptions } from './speaking.js';

@@ -17,7 +17,7 @@
 import type { FrameEncoder } from '../codec/types.js';
 import { buildRtp } from '../rtp/packet.js';
 import { isOpusDtxPacket } from '../rtp/opus-payload.js';
-import { silentLogger, type Logger } from '../../log.js';
+import { silentLogger, type Logger } from '../../core/log.js';
 import type { RtpTimeline } from './rtp-timeline.js';
 import type { SendLoop } from './send-loop.js';
 import type { VoiceGate } from './voice-gate.js';

@@ -15,7 +15,7 @@
  *   re-sync their jitter buffer instead of counting a gap as loss.
  */
 import { randomInt } from 'node:crypto';
-import { assertFrameMs, samplesPerFrame, type FrameMs } from '../audio/format.js';
+import { assertFrameMs, samplesPerFrame, type FrameMs } from '../../core/media-format.js';
 
 export interface RtpStamp {
   sequenceNumber: number;

@@ -13,8 +13,8 @@
  * as timed out and the loop moves on, so one hung promise cannot wedge a peer
  * forever.
  */
-import { monotonicClock, type Clock, type TimerHandle } from '../clock.js';
-import { silentLogger, type Logger } from '../../log.js';
+import { monotonicClock, type Clock, type TimerHandle } from '../../core/clock.js';
+import { silentLogger, type Logger } from '../../core/log.js';
 
 export type SendFn<P> = (packet: P) => void | Promise<void>;
 

@@ -11,7 +11,7 @@
  *   measured (the UI shows a meter while muted). The RTP timestamp keeps
  *   advancing meanwhile — that is rtp-timeline's job.
  */
-import { assertFrameMs, type FrameMs } from '../audio/format.js';
+import { assertFrameMs, type FrameMs } from '../../core/media-format.js';
 import { rmsLevel } from '../audio/pcm.js';
 
 export interface VoiceGateOptions {

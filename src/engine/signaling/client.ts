@@ -24,8 +24,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { WebSocket } from 'ws';
-import { monotonicClock, type Clock, type TimerHandle } from '../clock.js';
-import { silentLogger, type Logger } from '../../log.js';
+import { monotonicClock, type Clock, type TimerHandle } from '../../core/clock.js';
+import { silentLogger, type Logger } from '../../core/log.js';
 import {
   deriveRoomSecrets,
   encodeMessage,
@@ -40,7 +40,7 @@ import {
   type RoomSecrets,
   type ServerMessage,
 } from '../../protocol/index.js';
-import { backoffDelayMs, resolveBackoff, type BackoffOptions } from './backoff.js';
+import { backoffDelayMs, resolveBackoff, type BackoffOptions } from '../../core/backoff.js';
 
 export type SignalingState = 'idle' | 'connecting' | 'joined' | 'reconnecting' | 'closed';
 

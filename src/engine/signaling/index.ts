@@ -9,4 +9,4 @@ export {
   type SignalingPeer,
   type SignalingState,
 } from './client.js';
-export { backoffDelayMs, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
+export { backoffDelayMs, DEFAULT_BACKOFF, type BackoffOptions } from '../../core/backoff.js';

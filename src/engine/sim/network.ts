@@ -5,7 +5,7 @@
  * Kernel netem is not available here (DESIGN.md §5), so impairment happens
  * in user space, before the jitter buffer.
  */
-import type { Clock } from '../clock.js';
+import type { Clock } from '../../core/clock.js';
 import { createRandom, type Random } from './prng.js';
 
 export interface NetworkImpairment {

@@ -1,5 +1,5 @@
 import { Box, Text } from 'ink';
-import type { SessionSnapshot } from '../../engine/session-api.js';
+import type { SessionSnapshot } from '../../engine/api.js';
 import { phaseLabel } from '../labels.js';
 
 export interface HeaderProps {

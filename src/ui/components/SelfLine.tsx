@@ -1,5 +1,5 @@
 import { Box, Text } from 'ink';
-import type { SelfView } from '../../engine/session-api.js';
+import type { SelfView } from '../../engine/api.js';
 import { fit, levelBar } from '../format.js';
 import type { Layout } from '../layout.js';
 

@@ -1,5 +1,5 @@
 import { Box, Text } from 'ink';
-import type { PeerView } from '../../engine/session-api.js';
+import type { PeerView } from '../../engine/api.js';
 import { fit, formatCount, formatLossPercent, formatMs } from '../format.js';
 import { peerStateLabel } from '../labels.js';
 

@@ -1,6 +1,6 @@
 import { Box, Text } from 'ink';
 import type { ReactElement } from 'react';
-import type { SessionSnapshot } from '../../engine/session-api.js';
+import type { SessionSnapshot } from '../../engine/api.js';
 
 export interface StatusProps {
   readonly snapshot: SessionSnapshot;

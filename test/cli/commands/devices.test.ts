@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { startPulse } from '../../helpers/pulse.js';
 import { formatDevices, splitDevices, type DeviceInfo } from '../../../src/cli/commands/devices.js';
-import { RuntimeError } from '../../../src/cli/errors.js';
+import { RuntimeError } from '../../../src/core/errors.js';
 import { run } from '../run-helper.js';
 
 const device = (d: Partial<DeviceInfo> & Pick<DeviceInfo, 'index' | 'name'>): DeviceInfo => ({

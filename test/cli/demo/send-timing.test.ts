@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../../src/engine/clock.js';
+import { ManualClock } from '../../../src/core/clock.js';
 import { buildRtp } from '../../../src/engine/rtp/packet.js';
 import type { AudioSource, FrameHandler } from '../../../src/engine/audio/types.js';
-import type { SessionLink } from '../../../src/engine/session.js';
+import type { SessionLink } from '../../../src/engine/room/session.js';
 import type { PeerLinkOptions } from '../../../src/engine/mesh/peer-link.js';
 import { MsHistogram, SendTiming } from '../../../src/cli/demo/send-timing.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { SessionSnapshot } from '../../../src/engine/session-api.js';
-import { createLogger, type LogFields, type Logger } from '../../../src/log.js';
+import type { SessionSnapshot } from '../../../src/engine/api.js';
+import { createLogger, type LogFields, type Logger } from '../../../src/core/log.js';
 import { logSpeakingChanges } from '../../../src/cli/demo/speaking-log.js';
 import { FakeController, makePeer, makeSnapshot } from '../../ui/fake-controller.js';
 

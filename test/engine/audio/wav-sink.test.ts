@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../../src/engine/clock.js';
+import { ManualClock } from '../../../src/core/clock.js';
 import { AudioFileError, readWavMono48k } from '../../../src/engine/audio/wav-file.js';
 import { WavSink } from '../../../src/engine/audio/wav-sink.js';
 

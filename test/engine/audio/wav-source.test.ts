@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../../src/engine/clock.js';
+import { ManualClock } from '../../../src/core/clock.js';
 import { AudioFileError, writeWav } from '../../../src/engine/audio/wav-file.js';
 import { WavSource } from '../../../src/engine/audio/wav-source.js';
 

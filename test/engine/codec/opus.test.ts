@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createOpusDecoder, createOpusEncoder } from '../../../src/engine/codec/opus.js';
 import { opusPacketSamples } from '../../../src/engine/rtp/opus-payload.js';
-import type { FrameMs } from '../../../src/engine/audio/format.js';
+import type { FrameMs } from '../../../src/core/media-format.js';
 
 function tone(samples: number, startSample: number, hz = 440, amplitude = 8000): Int16Array {
   const out = new Int16Array(samples);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../../src/engine/clock.js';
+import { ManualClock } from '../../../src/core/clock.js';
 import { JitterBuffer, type JitterBufferOptions, type PullResult } from '../../../src/engine/receive/jitter-buffer.js';
 import type { MediaPacket } from '../../../src/engine/codec/types.js';
 import { dtxPacket, packet } from './fakes.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Mixer, type MixerInput } from '../../../src/engine/receive/mixer.js';
 import { CuePlayer, cueSamples } from '../../../src/engine/receive/cues.js';
-import { ManualClock } from '../../../src/engine/clock.js';
+import { ManualClock } from '../../../src/core/clock.js';
 import { RemoteStream } from '../../../src/engine/receive/remote-stream.js';
 import { FakeDecoder, packet } from './fakes.js';
 

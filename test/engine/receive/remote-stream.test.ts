@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../../src/engine/clock.js';
+import { ManualClock } from '../../../src/core/clock.js';
 import { RemoteStream, type RemoteStreamOptions } from '../../../src/engine/receive/remote-stream.js';
 import type { MediaPacket } from '../../../src/engine/codec/types.js';
 import { CONCEAL_VALUE, dtxPacket, FakeDecoder, packet, seededRandom } from './fakes.js';

@@ -9,7 +9,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { buildRtp, parseRtp } from '../../../src/engine/rtp/packet.js';
-import { buildReceiverReport, buildSenderReport, isRtcp, parseRtcp } from '../../../src/engine/rtp/rtcp.js';
+import { buildReceiverReport, buildSenderReport, isRtcp, parseRtcp } from '../../../src/engine/rtcp/packets.js';
 import { opusPacketSamples } from '../../../src/engine/rtp/opus-payload.js';
 import { createRandom } from '../../../src/engine/sim/prng.js';
 

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { buildRtp, parseRtp, type RtpPacket } from '../../../src/engine/rtp/packet.js';
-import { parseRtcp } from '../../../src/engine/rtp/rtcp.js';
+import { parseRtcp } from '../../../src/engine/rtcp/packets.js';
 import { opusPacketSamples } from '../../../src/engine/rtp/opus-payload.js';
 
 const fixture = (name: string): Buffer => readFileSync(fileURLToPath(new URL(`../../../fixtures/rtp/${name}`, import.meta.url)));

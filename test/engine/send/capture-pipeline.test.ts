@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../../src/engine/clock.js';
+import { ManualClock } from '../../../src/core/clock.js';
 import type { FrameEncoder } from '../../../src/engine/codec/types.js';
 import { createOpusDecoder, createOpusEncoder } from '../../../src/engine/codec/opus.js';
 import { parseRtp, type RtpPacket } from '../../../src/engine/rtp/packet.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../../src/engine/clock.js';
+import { ManualClock } from '../../../src/core/clock.js';
 import { CLEAN_LINK, SimulatedNetwork } from '../../../src/engine/sim/network.js';
 import { createRandom } from '../../../src/engine/sim/prng.js';
 

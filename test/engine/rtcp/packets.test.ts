@@ -9,7 +9,7 @@ import {
   parseRtcp,
   rttFromReportBlock,
   type ReportBlock,
-} from '../../../src/engine/rtp/rtcp.js';
+} from '../../../src/engine/rtcp/packets.js';
 
 const block: ReportBlock = {
   ssrc: 0xaabbccdd,

@@ -10,12 +10,12 @@
  * playback clock pulls, which is what a real device's clock would leave to
  * chance (up to one frame). The result reports the phase actually achieved.
  */
-import { monotonicClock, type Clock } from './clock.js';
-import type { FrameMs } from './audio/format.js';
-import type { AudioSink, AudioSource, FramePuller, SinkStartOptions } from './audio/types.js';
+import { monotonicClock, type Clock } from '../../core/clock.js';
+import type { FrameMs } from '../../core/media-format.js';
+import type { AudioSink, AudioSource, FramePuller, SinkStartOptions } from '../audio/types.js';
 import { MediaEngine, type MediaAnchors, type MediaEngineOptions, type PeerMediaStats } from './media-engine.js';
-import { CLEAN_LINK, SimulatedNetwork, type NetworkImpairment, type NetworkStats } from './sim/network.js';
-import { silentLogger, type Logger } from '../log.js';
+import { CLEAN_LINK, SimulatedNetwork, type NetworkImpairment, type NetworkStats } from '../sim/network.js';
+import { silentLogger, type Logger } from '../../core/log.js';
 
 const SELF = 'loopback';
 /** Time a file sink may take to open before its first pull. */

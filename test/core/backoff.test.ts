@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelayMs, DEFAULT_BACKOFF, resolveBackoff } from '../../../src/engine/signaling/backoff.js';
+import { backoffDelayMs, DEFAULT_BACKOFF, resolveBackoff } from '../../src/core/backoff.js';
 
 describe('reconnect backoff', () => {
   const opts = { initialDelayMs: 100, maxDelayMs: 1000, factor: 2, jitter: 0.5 };

@@ -13,23 +13,23 @@
  * transport) and the P2P session (node-datachannel tracks as transport) use
  * this class, so the benchmarks measure the same code the product runs.
  */
-import { monotonicClock, type Clock, type TimerHandle } from './clock.js';
-import { assertFrameMs, type FrameMs } from './audio/format.js';
-import { peakLevel, rmsLevel } from './audio/pcm.js';
-import type { AudioSink, AudioSource } from './audio/types.js';
-import type { FrameDecoder, FrameEncoder } from './codec/types.js';
-import { createOpusDecoder, createOpusEncoder } from './codec/opus.js';
-import { CapturePipeline } from './send/capture-pipeline.js';
-import { RtpTimeline } from './send/rtp-timeline.js';
-import { SendLoop, type SendLoopStats } from './send/send-loop.js';
-import { VoiceGate } from './send/voice-gate.js';
-import { CuePlayer, Mixer, PeakMeter, RemoteStream, SpeakingDetector, type CueKind, type RemoteStreamStats } from './receive/index.js';
-import { parseRtp } from './rtp/packet.js';
-import { buildReceiverReport, isRtcp, ntpFromUnixMs, ntpMiddle32, parseRtcp, rttFromReportBlock } from './rtp/rtcp.js';
-import { ReceptionReporter } from './rtp/report.js';
-import { SequenceTracker } from './rtp/sequence.js';
-import { silentLogger, type Logger } from '../log.js';
-import type { SelfView } from './session-api.js';
+import { monotonicClock, type Clock, type TimerHandle } from '../../core/clock.js';
+import { assertFrameMs, type FrameMs } from '../../core/media-format.js';
+import { peakLevel, rmsLevel } from '../audio/pcm.js';
+import type { AudioSink, AudioSource } from '../audio/types.js';
+import type { FrameDecoder, FrameEncoder } from '../codec/types.js';
+import { createOpusDecoder, createOpusEncoder } from '../codec/opus.js';
+import { CapturePipeline } from '../send/capture-pipeline.js';
+import { RtpTimeline } from '../send/rtp-timeline.js';
+import { SendLoop, type SendLoopStats } from '../send/send-loop.js';
+import { VoiceGate } from '../send/voice-gate.js';
+import { CuePlayer, Mixer, PeakMeter, RemoteStream, SpeakingDetector, type CueKind, type RemoteStreamStats } from '../receive/index.js';
+import { parseRtp } from '../rtp/packet.js';
+import { buildReceiverReport, isRtcp, ntpFromUnixMs, ntpMiddle32, parseRtcp, rttFromReportBlock } from '../rtcp/packets.js';
+import { ReceptionReporter } from '../rtcp/reception-report.js';
+import { SequenceTracker } from '../rtp/sequence.js';
+import { silentLogger, type Logger } from '../../core/log.js';
+import type { SelfView } from '../api.js';
 
 /** How packets reach one remote peer. */
 export interface PeerTransport {

@@ -7,7 +7,7 @@ import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { run, tempDirs } from './run-helper.js';
+import { run, tempDirs } from '../run-helper.js';
 
 const FIXTURE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'fixtures', 'speech-a.wav');
 const CODE = 'purple-otter-lamp-river-42';

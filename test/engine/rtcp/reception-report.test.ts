@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ReceptionReporter } from '../../../src/engine/rtp/report.js';
-import { buildReceiverReport, buildSenderReport, ntpFromUnixMs, ntpMiddle32, parseRtcp, rttFromReportBlock } from '../../../src/engine/rtp/rtcp.js';
+import { ReceptionReporter } from '../../../src/engine/rtcp/reception-report.js';
+import { buildReceiverReport, buildSenderReport, ntpFromUnixMs, ntpMiddle32, parseRtcp, rttFromReportBlock } from '../../../src/engine/rtcp/packets.js';
 import { SequenceTracker } from '../../../src/engine/rtp/sequence.js';
 
 describe('ReceptionReporter', () => {

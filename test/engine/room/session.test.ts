@@ -6,15 +6,15 @@
  * leave / loss of a peer, signaling outages, stall isolation, actions.
  */
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../src/engine/clock.js';
-import { samplesPerFrame, type FrameMs } from '../../src/engine/audio/format.js';
-import { ManualSink, ManualSource } from '../../src/engine/audio/manual.js';
-import type { FrameEncoder } from '../../src/engine/codec/types.js';
-import { MediaEngine } from '../../src/engine/media-engine.js';
-import type { LinkState, PeerLinkOptions, PeerLinkStats } from '../../src/engine/mesh/peer-link.js';
-import { Session, type SessionLink, type SessionSignaling } from '../../src/engine/session.js';
-import type { SignalingEvents, SignalingState } from '../../src/engine/signaling/client.js';
-import { FakeDecoder } from './receive/fakes.js';
+import { ManualClock } from '../../../src/core/clock.js';
+import { samplesPerFrame, type FrameMs } from '../../../src/core/media-format.js';
+import { ManualSink, ManualSource } from '../../../src/engine/audio/manual.js';
+import type { FrameEncoder } from '../../../src/engine/codec/types.js';
+import { MediaEngine } from '../../../src/engine/media/media-engine.js';
+import type { LinkState, PeerLinkOptions, PeerLinkStats } from '../../../src/engine/mesh/peer-link.js';
+import { Session, type SessionLink, type SessionSignaling } from '../../../src/engine/room/session.js';
+import type { SignalingEvents, SignalingState } from '../../../src/engine/signaling/client.js';
+import { FakeDecoder } from '../receive/fakes.js';
 
 function fakeEncoder(): FrameEncoder {
   let n = 0;

@@ -6,8 +6,8 @@
  * - DLSR = time since it arrived, in 1/65536 s.
  * The remote side then computes RTT = A − LSR − DLSR (rttFromReportBlock).
  */
-import { ntpMiddle32, type ReportBlock, type SenderReport } from './rtcp.js';
-import type { SequenceTracker } from './sequence.js';
+import { ntpMiddle32, type ReportBlock, type SenderReport } from './packets.js';
+import type { SequenceTracker } from '../rtp/sequence.js';
 
 export class ReceptionReporter {
   private lastSrMiddle32 = 0;

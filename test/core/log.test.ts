@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createLogger, formatTextLine } from '../src/log.js';
+import { createLogger, formatTextLine } from '../../src/core/log.js';
 
 describe('log', () => {
   it('formats text lines as event then key=value fields', () => {

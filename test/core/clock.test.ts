@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FramePacer, ManualClock } from '../../src/engine/clock.js';
+import { FramePacer, ManualClock } from '../../src/core/clock.js';
 
 describe('ManualClock', () => {
   it('fires timers in due order with now() at each due time', () => {

@@ -26,11 +26,11 @@
  *   `aliveWindowMs`, and a live one whose signaling merely dropped keeps
  *   talking.
  */
-import { monotonicClock, type Clock, type TimerHandle } from './clock.js';
-import type { MediaEngine } from './media-engine.js';
-import { PeerLink, type CandidatePair, type LinkState, type PeerLinkOptions, type PeerLinkStats } from './mesh/peer-link.js';
-import type { IceServerConfig } from './mesh/ice-servers.js';
-import type { SignalingClient, SignalingEvents, SignalingState } from './signaling/client.js';
+import { monotonicClock, type Clock, type TimerHandle } from '../../core/clock.js';
+import type { MediaEngine } from '../media/media-engine.js';
+import { PeerLink, type CandidatePair, type LinkState, type PeerLinkOptions, type PeerLinkStats } from '../mesh/peer-link.js';
+import type { IceServerConfig } from '../mesh/ice-servers.js';
+import type { SignalingClient, SignalingEvents, SignalingState } from '../signaling/client.js';
 import type {
   PeerConnectionState,
   PeerView,
@@ -39,9 +39,9 @@ import type {
   SessionError,
   SessionPhase,
   SessionSnapshot,
-} from './session-api.js';
-import { parseEnvelope, type SessionEnvelope } from './session/envelope.js';
-import { silentLogger, type Logger } from '../log.js';
+} from '../api.js';
+import { parseEnvelope, type SessionEnvelope } from './envelope.js';
+import { silentLogger, type Logger } from '../../core/log.js';
 
 /** What the session needs of a link; PeerLink is the production one. */
 export interface SessionLink {
