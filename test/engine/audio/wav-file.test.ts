@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import wavefile from 'wavefile';
-import { AudioFileError, WavFileWriter, readWavMono48k, writeWav } from '../../../src/engine/audio/wav-file.js';
+import { AudioFileError, WAV_WRITE_CHUNK_SAMPLES, WavFileWriter, readWavMono48k, writeWav } from '../../../src/engine/audio/wav-file.js';
 
 const fixtures = fileURLToPath(new URL('../../../fixtures/', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'rt-wavfile-'));
@@ -94,6 +94,23 @@ describe('writeWav / WavFileWriter', () => {
     const back = await readWavMono48k(path);
     expect(back.length).toBe(9600);
     expect(back.subarray(960, 1920)).toEqual(chunk);
+  });
+
+  it('keeps every sample across chunk boundaries: odd-sized writes, a write larger than a chunk, a partial last chunk', async () => {
+    const path = join(dir, 'chunks.wav');
+    const writer = await WavFileWriter.create(path);
+    const total = 3 * WAV_WRITE_CHUNK_SAMPLES + 1234;
+    const expected = Int16Array.from({ length: total }, (_, i) => ((i * 7919) % 65536) - 32768);
+    const sizes = [1, 479, 480, WAV_WRITE_CHUNK_SAMPLES + 17, 960, 3];
+    let offset = 0;
+    for (let k = 0; offset < total; k++) {
+      const n = Math.min(sizes[k % sizes.length]!, total - offset);
+      writer.write(expected.subarray(offset, offset + n));
+      offset += n;
+    }
+    expect(writer.sampleCount).toBe(total);
+    await writer.close();
+    expect(await readWavMono48k(path)).toEqual(expected);
   });
 
   it('rejects with AudioFileError when the file cannot be created', async () => {
