@@ -112,6 +112,8 @@ class OpusFrameEncoder implements FrameEncoder {
 
 class OpusFrameDecoder implements FrameDecoder {
   private readonly native = new NativeOpus(SAMPLE_RATE_HZ, MONO);
+  /** Where unaligned output and concealment are copied; what decode/conceal return points into it or into the binding's own buffer. */
+  private readonly scratch = new Int16Array(MAX_OPUS_SAMPLES);
   private corrupt = 0;
 
   get corruptPackets(): number {
@@ -133,7 +135,7 @@ class OpusFrameDecoder implements FrameDecoder {
       this.corrupt++;
       return null;
     }
-    return toInt16(out, out.length >> 1);
+    return this.samplesOf(out, out.length >> 1);
   }
 
   conceal(samples: number): Int16Array {
@@ -143,28 +145,34 @@ class OpusFrameDecoder implements FrameDecoder {
     let out: Buffer;
     try {
       // The binding asks libopus for up to 120 ms of PLC; keep the first `samples`.
-      out = this.native.decode(Buffer.alloc(0));
+      out = this.native.decode(EMPTY_PACKET);
     } catch {
       // PLC before any packet was decoded still works in libopus; should it
       // ever fail, silence is the honest concealment.
-      return new Int16Array(samples);
+      return this.scratch.fill(0, 0, samples).subarray(0, samples);
     }
-    const result = new Int16Array(samples);
-    result.set(toInt16(out, Math.min(samples, out.length >> 1)));
+    const got = Math.min(samples, out.length >> 1);
+    if (got === samples) return this.samplesOf(out, samples);
+    const result = this.scratch.subarray(0, samples);
+    result.set(this.samplesOf(out, got));
+    result.fill(0, got);
+    return result;
+  }
+
+  /**
+   * `samples` little-endian 16-bit samples of a buffer the binding made for
+   * this call: a view when it is aligned (no copy), else a copy into scratch.
+   */
+  private samplesOf(buf: Buffer, samples: number): Int16Array {
+    if ((buf.byteOffset & 1) === 0) return new Int16Array(buf.buffer, buf.byteOffset, samples);
+    const result = this.scratch.subarray(0, samples);
+    for (let i = 0; i < samples; i++) result[i] = buf.readInt16LE(i * 2);
     return result;
   }
 }
 
-/** Copy `samples` little-endian 16-bit samples out of a native Buffer (it may be unaligned). */
-function toInt16(buf: Buffer, samples: number): Int16Array {
-  const result = new Int16Array(samples);
-  if ((buf.byteOffset & 1) === 0) {
-    result.set(new Int16Array(buf.buffer, buf.byteOffset, samples));
-  } else {
-    for (let i = 0; i < samples; i++) result[i] = buf.readInt16LE(i * 2);
-  }
-  return result;
-}
+/** libopus conceals a lost packet when handed an empty one. */
+const EMPTY_PACKET = Buffer.alloc(0);
 
 /** One encoder per local capture stream (encode once, send to all peers). */
 export function createOpusEncoder(opts: OpusEncoderOptions): FrameEncoder {

@@ -9,7 +9,11 @@ export interface FrameEncoder {
   encode(pcm: Int16Array): Buffer;
 }
 
-/** One decoder per remote stream: Opus keeps state between packets. */
+/**
+ * One decoder per remote stream: Opus keeps state between packets. The PCM
+ * that decode() and conceal() return may be reused by the decoder: it is
+ * valid until the next call on the same decoder (no copy per frame).
+ */
 export interface FrameDecoder {
   /**
    * Decode one Opus packet into 48 kHz mono PCM of the packet's own duration
