@@ -107,6 +107,7 @@ class FakeLink implements SessionLink {
       rtcpSent: 0,
       rtcpReceived: 0,
       sendFailures: 0,
+      payloadTypeRewrites: 0,
       malformedReceived: 0,
       badSignals: 0,
       droppedCandidates: 0,
