@@ -34,8 +34,8 @@
  *   (setLocalDescription('offer') on a negotiated connection, e.g. after
  *   pc.addTrack for a second track); the product does not use it, so this
  *   module has no such method. One would go next to `start()`, with an
- *   added track pre-registered like `addOwnTrack`; the tested version
- *   (renegotiate, addAudioTrack) is in git history before this comment.
+ *   added track pre-registered like `addOwnTrack`; a tested version
+ *   (renegotiate(), addAudioTrack()) is in git history, commit 7480eed.
  * - Every native callback body is wrapped: an exception escaping into
  *   node-datachannel aborts the process (SIGABRT), so errors are logged and
  *   counted instead. Native objects are held in fields for the link's whole
