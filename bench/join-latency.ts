@@ -10,7 +10,7 @@
  * Session whose sink records when it first pulls a non-zero frame.
  *
  * libdatachannel's DTLS handshake sometimes loses its first flight on
- * loopback and retransmits after 1 s (DESIGN.md §4); those joins show up as
+ * loopback and retransmits after 1 s (docs/architecture.md §6); those joins show up as
  * ~1 s outliers and are reported separately rather than hidden.
  *
  * Run: `npm run build && node dist/bench/join-latency.js [joins]`, or `run()`.
@@ -24,10 +24,7 @@ import { samplesPerFrame, type FrameMs } from '../src/core/media-format.js';
 import type { AudioSink, FramePuller } from '../src/engine/audio/types.js';
 import { writeWav } from '../src/engine/audio/wav-file.js';
 import { WavSource } from '../src/engine/audio/wav-source.js';
-import { MediaEngine } from '../src/engine/media/media-engine.js';
-import { shutdownMesh } from '../src/engine/mesh/peer-link.js';
-import { Session } from '../src/engine/room/session.js';
-import { SignalingClient } from '../src/engine/signaling/index.js';
+import { createParticipant, shutdownMesh, type Session } from '../src/engine/index.js';
 import { generateJoinCode } from '../src/protocol/index.js';
 import { startSignalingServer } from '../src/server/index.js';
 import { median, percentile } from './lib/analysis.js';
@@ -53,9 +50,8 @@ class FirstSoundSink implements AudioSink {
 function makeSession(code: string, serverUrl: string, name: string, input: string, sink: AudioSink): Session {
   // DTX off: Opus classifies a steady tone as background after a few seconds
   // and sends one packet per 400 ms, which would measure DTX, not the join.
-  const engine = new MediaEngine({ frameMs: 20, source: new WavSource({ path: input, frameMs: 20, loop: true }), sink, cues: { enabled: false }, dtx: false });
-  const signaling = new SignalingClient({ url: serverUrl, code, name });
-  return new Session({ engine, signaling, roomCode: code, serverUrl, name, iceServers: [], bindAddress: '127.0.0.1' });
+  const source = new WavSource({ path: input, frameMs: 20, loop: true });
+  return createParticipant({ code, serverUrl, name, source, sink, media: { frameMs: 20, cues: { enabled: false }, dtx: false }, bindAddress: '127.0.0.1' }).session;
 }
 
 export interface JoinLatencyResult {

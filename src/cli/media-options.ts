@@ -3,7 +3,7 @@
  * every command that runs the engine (join, create, loopback, demo).
  */
 import type { Config } from '../config/schema.js';
-import type { MediaEngineOptions } from '../engine/media/media-engine.js';
+import type { MediaEngineOptions } from '../engine/index.js';
 
 export type MediaSettings = Pick<MediaEngineOptions, 'bitrate' | 'complexity' | 'dtx' | 'jitter' | 'cues'>;
 

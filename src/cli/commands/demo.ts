@@ -14,7 +14,6 @@
  * Exit codes as for join: 2 for a bad command line/config/--input, 1 for a
  * runtime failure.
  */
-import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ArgumentsCamelCase, Argv, CommandModule, Options } from 'yargs';
 import type { Logger } from '../../core/log.js';
@@ -23,11 +22,9 @@ import type { AudioSink, AudioSource } from '../../engine/audio/types.js';
 import { WavSource } from '../../engine/audio/wav-source.js';
 import { WavSink } from '../../engine/audio/wav-sink.js';
 import { AudioFileError } from '../../engine/audio/wav-file.js';
-import { configureMeshLogging, PeerLink, shutdownMesh } from '../../engine/mesh/peer-link.js';
-import type { LinkFactory } from '../../engine/room/session.js';
+import { peerLinkFactory, type LinkFactory } from '../../engine/index.js';
 import { validateFiles } from '../audio-io.js';
 import { cliContext } from '../context.js';
-import { createCliLogger } from '../logging.js';
 import { mediaSettingsFromConfig } from '../media-options.js';
 import { RuntimeError } from '../../core/errors.js';
 import { loadConfigFromArgv, sessionOptions, type ConfigFlags } from '../options.js';
@@ -35,7 +32,8 @@ import { DemoRoom, PLAYBACK_FRAME_MS } from '../demo/demo-room.js';
 import { FallbackSink, FallbackSource } from '../demo/fallback-audio.js';
 import { NoInputSource } from '../demo/null-audio.js';
 import { SendTiming } from '../demo/send-timing.js';
-import { logSpeakingChanges } from '../demo/speaking-log.js';
+import { checkDuration, runSessionLifecycle } from '../session-command.js';
+import { processFigures } from '../stats-file.js';
 
 export interface DemoArgs extends ConfigFlags {
   input?: string;
@@ -71,11 +69,7 @@ export const demoCommand: CommandModule<object, DemoArgs> = {
   builder: (y: Argv<object>) =>
     y
       .options(demoOptions)
-      .check((a) => {
-        const d = a.duration as number | undefined;
-        if (d !== undefined && !(Number.isFinite(d) && d > 0)) throw new Error(`--duration must be a positive number of seconds, got ${String(d)}`);
-        return true;
-      })
+      .check(checkDuration)
       .example('$0 demo', 'Hear two bots talk; press m to mute yourself, q to quit')
       .example('$0 demo --output heard.wav --duration 10 --headless', 'Record 10 s of the demo without a sound card') as unknown as Argv<DemoArgs>,
   handler: async (args: ArgumentsCamelCase<DemoArgs>) => {
@@ -87,89 +81,67 @@ export async function runDemo(args: DemoArgs): Promise<void> {
   const { config, source: configSource } = await loadConfigFromArgv(args);
   await validateFiles({ input: args.input, output: args.output, stats: args.stats });
   const { io, cwd, env } = cliContext();
-  const stdoutIsTty = (process.stdout as { isTTY?: boolean }).isTTY === true && io.stdout === process.stdout;
-  const tui = args.headless !== true && stdoutIsTty;
-  const logger = createCliLogger(config, { toFile: tui, json: args.json === true, console: 'stdout' });
-  configureMeshLogging(logger);
-  logger.info('config', { source: configSource ?? 'defaults', name: config.name, frameMs: config.audio.frameMs });
-
-  const notes: string[] = [];
   const frameMs = config.audio.frameMs;
-  const timing = args.stats !== undefined ? new SendTiming(frameMs) : undefined;
-  let room: DemoRoom | undefined;
-  let outputFile = args.output;
-  const cleanups: Array<() => void> = [];
-  try {
-    const fallbackOutput = path.resolve(cwd, DEMO_FALLBACK_OUTPUT);
-    let source = await openSource(args, config, logger, env, (err) => {
-      notes.push(`No microphone (${firstSentence(err.message)}): you can listen but not talk.`);
-      logger.warn('no-input-device', { error: err.message });
-    });
-    const sink = await openSink(args, config, logger, env, fallbackOutput, (err) => {
-      outputFile = fallbackOutput;
-      notes.push(`No sound device (${firstSentence(err.message)}): writing what you would hear to ${fallbackOutput}`);
-      logger.warn('no-output-device', { error: err.message, output: fallbackOutput });
-    });
-    let linkFactory: LinkFactory | undefined;
-    if (timing !== undefined) {
-      source = timing.source(source);
-      linkFactory = timing.linkFactory((o) => new PeerLink(o));
-    }
-    try {
-      room = await DemoRoom.start({
-        media: { ...mediaSettingsFromConfig(config), frameMs },
-        user: { name: config.name, source, sink, ...(tui ? { logFile: config.logFile } : {}), ...(linkFactory ? { linkFactory } : {}) },
-        logger,
-      });
-    } catch (err) {
-      throw toCliError(err);
-    }
-    const running = room;
-    logger.info('demo-ready', { server: running.server.url, code: running.code, bots: running.bots.length, output: outputFile ?? 'speaker' });
 
-    const quit = (why: string): void => {
-      logger.info('leaving', { why });
-      void running.user.leave();
-    };
-    for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-      const handler = (): void => quit(sig);
-      process.on(sig, handler);
-      cleanups.push(() => process.off(sig, handler));
-    }
-    if (args.duration !== undefined) {
-      const timer = setTimeout(() => quit('duration'), args.duration * 1000);
-      cleanups.push(() => clearTimeout(timer));
-    }
-    const rss = { maxBytes: 0, lastBytes: 0 };
-    if (timing !== undefined) {
-      // RSS while the call runs (after leaving, the heap shrinks): once a second is enough and costs nothing.
-      const sampler = setInterval(() => {
-        rss.lastBytes = process.memoryUsage.rss();
-        rss.maxBytes = Math.max(rss.maxBytes, rss.lastBytes);
-      }, 1000);
-      cleanups.push(() => clearInterval(sampler));
-    }
-    if (tui) {
-      const { runTui } = await import('../../ui/index.js');
-      await runTui(running.user, { bindings: config.keys, banner: notes });
-    } else {
-      cleanups.push(logSpeakingChanges(running.user, logger));
-    }
-    await running.user.done;
-    await running.close();
-    if (args.stats !== undefined) await writeStats(args.stats, running, timing!, tui, rss);
-    if (outputFile !== undefined) {
-      if (tui) io.stdout.write(`What you heard is in ${outputFile}\n`);
-      else logger.info('output-written', { output: outputFile });
-    }
-    logger.info('bye', {});
-  } finally {
-    for (const c of cleanups) c();
-    if (room !== undefined) await room.close();
-    // Without cleanup() node-datachannel keeps the process alive (DESIGN.md §4).
-    shutdownMesh();
-    await logger.close();
-  }
+  await runSessionLifecycle({
+    flags: args,
+    config,
+    configFields: { source: configSource ?? 'defaults', name: config.name, frameMs },
+    start: async ({ logger, tui, atExit }) => {
+      const notes: string[] = [];
+      const timing = args.stats !== undefined ? new SendTiming(frameMs) : undefined;
+      let outputFile = args.output;
+      const fallbackOutput = path.resolve(cwd, DEMO_FALLBACK_OUTPUT);
+      let source = await openSource(args, config, logger, env, (err) => {
+        notes.push(`No microphone (${firstSentence(err.message)}): you can listen but not talk.`);
+        logger.warn('no-input-device', { error: err.message });
+      });
+      const sink = await openSink(args, config, logger, env, fallbackOutput, (err) => {
+        outputFile = fallbackOutput;
+        notes.push(`No sound device (${firstSentence(err.message)}): writing what you would hear to ${fallbackOutput}`);
+        logger.warn('no-output-device', { error: err.message, output: fallbackOutput });
+      });
+      let linkFactory: LinkFactory | undefined;
+      if (timing !== undefined) {
+        source = timing.source(source);
+        linkFactory = timing.linkFactory(peerLinkFactory);
+      }
+      let room: DemoRoom;
+      try {
+        room = await DemoRoom.start({
+          media: { ...mediaSettingsFromConfig(config), frameMs },
+          user: { name: config.name, source, sink, ...(tui ? { logFile: config.logFile } : {}), ...(linkFactory ? { linkFactory } : {}) },
+          logger,
+        });
+      } catch (err) {
+        throw toCliError(err);
+      }
+      atExit(() => room.close());
+      logger.info('demo-ready', { server: room.server.url, code: room.code, bots: room.bots.length, output: outputFile ?? 'speaker' });
+
+      const rss = { maxBytes: 0, lastBytes: 0 };
+      if (timing !== undefined) {
+        // RSS while the call runs (after leaving, the heap shrinks): once a second is enough and costs nothing.
+        const sampler = setInterval(() => {
+          rss.lastBytes = process.memoryUsage.rss();
+          rss.maxBytes = Math.max(rss.maxBytes, rss.lastBytes);
+        }, 1000);
+        atExit(() => clearInterval(sampler));
+      }
+      return {
+        session: room.user,
+        banner: notes,
+        logSpeaking: true,
+        afterLeft: () => room.close(),
+        statsReport: () => statsReport(room, timing!, tui, rss),
+        finish: () => {
+          if (outputFile === undefined) return;
+          if (tui) io.stdout.write(`What you heard is in ${outputFile}\n`);
+          else logger.info('output-written', { output: outputFile });
+        },
+      };
+    },
+  });
 }
 
 /** "No audio output device available (x). To run …" → "No audio output device available (x)". */
@@ -211,30 +183,26 @@ function toCliError(err: unknown): unknown {
   return err;
 }
 
-async function writeStats(file: string, room: DemoRoom, timing: SendTiming, tui: boolean, rss: { maxBytes: number; lastBytes: number }): Promise<void> {
-  const cpu = process.cpuUsage();
+/** The demo's --stats report: how evenly frames left (bench/tui-pacing.ts reads it), memory, per-peer figures. */
+function statsReport(room: DemoRoom, timing: SendTiming, tui: boolean, rss: { maxBytes: number; lastBytes: number }): object {
   const memory = process.memoryUsage();
-  const report = {
+  const { cpuUserMs, cpuSystemMs, maxRssBytes, uptimeMs } = processFigures();
+  return {
     version: 1,
     tui,
     ...timing.summary(),
     capture: room.userEngine.captureStats,
     peers: room.user.stats(),
     process: {
-      cpuUserMs: Math.round(cpu.user / 1000),
-      cpuSystemMs: Math.round(cpu.system / 1000),
+      cpuUserMs,
+      cpuSystemMs,
       /** Sampled once a second while in the call: the largest and the last sample. */
       inCallRssMaxBytes: rss.maxBytes,
       inCallRssLastBytes: rss.lastBytes,
       rssAtExitBytes: memory.rss,
       heapUsedBytes: memory.heapUsed,
-      maxRssBytes: process.resourceUsage().maxRSS * 1024,
-      uptimeMs: Math.round(process.uptime() * 1000),
+      maxRssBytes,
+      uptimeMs,
     },
   };
-  try {
-    await writeFile(file, JSON.stringify(report, null, 2) + '\n');
-  } catch (err) {
-    throw new RuntimeError(`cannot write --stats file "${file}": ${(err as Error).message}`);
-  }
 }

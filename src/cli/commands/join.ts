@@ -13,22 +13,18 @@
  * With --input and no --loop and no --duration, the session leaves one
  * second after the file has been played (scripted use ends by itself).
  */
-import { writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import type { ArgumentsCamelCase, Argv, CommandModule, Options } from 'yargs';
 import type { Config } from '../../config/schema.js';
 import { normalizeJoinCode, InvalidJoinCodeError } from '../../protocol/index.js';
-import { DEFAULT_PLAYBACK_FRAME_MS, MediaEngine } from '../../engine/media/media-engine.js';
+import { createParticipant, DEFAULT_PLAYBACK_FRAME_MS, SignalingError, type MediaEngine, type Session } from '../../engine/index.js';
 import { AudioFileError } from '../../engine/audio/wav-file.js';
-import { SignalingClient, SignalingError } from '../../engine/signaling/index.js';
-import { Session } from '../../engine/room/session.js';
-import { configureMeshLogging, shutdownMesh } from '../../engine/mesh/peer-link.js';
 import { openAudioEnds, validateFiles } from '../audio-io.js';
 import { cliContext } from '../context.js';
-import { createCliLogger } from '../logging.js';
 import { mediaSettingsFromConfig } from '../media-options.js';
 import { RuntimeError, UsageError } from '../../core/errors.js';
 import { loadConfigFromArgv, sessionOptions, type ConfigFlags } from '../options.js';
+import { checkDuration, runSessionLifecycle } from '../session-command.js';
+import { processFigures } from '../stats-file.js';
 
 export interface SessionCommandArgs extends ConfigFlags {
   input?: string;
@@ -57,11 +53,7 @@ export const sessionCommandOptions = {
 } as const satisfies Record<string, Options>;
 
 export function withSessionCommandOptions<T>(y: Argv<T>): Argv<T & SessionCommandArgs> {
-  return y.options(sessionCommandOptions).check((a) => {
-    const d = a.duration as number | undefined;
-    if (d !== undefined && !(Number.isFinite(d) && d > 0)) throw new Error(`--duration must be a positive number of seconds, got ${String(d)}`);
-    return true;
-  }) as unknown as Argv<T & SessionCommandArgs>;
+  return y.options(sessionCommandOptions).check(checkDuration) as unknown as Argv<T & SessionCommandArgs>;
 }
 
 export const joinCommand: CommandModule<object, JoinArgs> = {
@@ -90,81 +82,48 @@ export async function runSessionCommand(args: SessionCommandArgs, rawCode: strin
   }
   await validateFiles({ input: args.input, output: args.output, stats: args.stats });
 
-  const { io } = cliContext();
-  const stdoutIsTty = (process.stdout as { isTTY?: boolean }).isTTY === true && io.stdout === process.stdout;
-  const tui = args.headless !== true && stdoutIsTty;
-  const logger = createCliLogger(config, { toFile: tui, json: args.json === true, console: 'stdout' });
-  configureMeshLogging(logger);
-  logger.info('config', { source: configSource ?? 'defaults', server: config.server, name: config.name, frameMs: config.audio.frameMs });
-
-  let session: Session | undefined;
-  const cleanups: Array<() => void> = [];
-  try {
-    const { source, sink } = await openAudioEnds({
-      input: args.input,
-      output: args.output,
-      inputDevice: config.audio.inputDevice,
-      outputDevice: config.audio.outputDevice,
-      frameMs: config.audio.frameMs,
-      playbackFrameMs: DEFAULT_PLAYBACK_FRAME_MS,
-      loopInput: args.loop === true,
-      env: cliContext().env,
-      logger,
-    });
-    const engine = new MediaEngine({ ...mediaSettingsFromConfig(config), frameMs: config.audio.frameMs, source, sink, logger });
-    const signaling = new SignalingClient({ url: config.server, code, name: config.name, logger });
-    session = new Session({
-      engine,
-      signaling,
-      roomCode: code,
-      serverUrl: config.server,
-      name: config.name,
-      iceServers: config.ice.servers,
-      relayOnly: config.ice.relayOnly,
-      ...(args.bindAddress !== undefined ? { bindAddress: args.bindAddress } : {}),
-      ...(tui ? { logFile: config.logFile } : {}),
-      logger,
-    });
-    const running = session;
-    try {
-      await running.start();
-    } catch (err) {
-      throw toCliError(err, config.server);
-    }
-
-    const leave = (why: string) => {
-      logger.info('leaving', { why });
-      void running.leave();
-    };
-    for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-      const handler = () => leave(sig);
-      process.on(sig, handler);
-      cleanups.push(() => process.off(sig, handler));
-    }
-    if (args.duration !== undefined) {
-      const timer = setTimeout(() => leave('duration'), args.duration * 1000);
-      cleanups.push(() => clearTimeout(timer));
-    } else if (args.input !== undefined && args.loop !== true) {
-      engine.onSourceEnd = () => {
-        const timer = setTimeout(() => leave('input-ended'), 1000);
-        cleanups.push(() => clearTimeout(timer));
+  await runSessionLifecycle({
+    flags: args,
+    config,
+    configFields: { source: configSource ?? 'defaults', server: config.server, name: config.name, frameMs: config.audio.frameMs },
+    start: async ({ logger, tui, atExit }) => {
+      const { source, sink } = await openAudioEnds({
+        input: args.input,
+        output: args.output,
+        inputDevice: config.audio.inputDevice,
+        outputDevice: config.audio.outputDevice,
+        frameMs: config.audio.frameMs,
+        playbackFrameMs: DEFAULT_PLAYBACK_FRAME_MS,
+        loopInput: args.loop === true,
+        env: cliContext().env,
+        logger,
+      });
+      const { session, engine } = createParticipant({
+        code,
+        serverUrl: config.server,
+        name: config.name,
+        source,
+        sink,
+        media: { ...mediaSettingsFromConfig(config), frameMs: config.audio.frameMs },
+        iceServers: config.ice.servers,
+        relayOnly: config.ice.relayOnly,
+        ...(args.bindAddress !== undefined ? { bindAddress: args.bindAddress } : {}),
+        ...(tui ? { logFile: config.logFile } : {}),
+        logger,
+      });
+      atExit(() => session.leave());
+      try {
+        await session.start();
+      } catch (err) {
+        throw toCliError(err, config.server);
+      }
+      return {
+        session,
+        ...(args.input !== undefined && args.loop !== true ? { leaveWhenSourceEnds: engine } : {}),
+        statsReport: () => statsReport(session, engine, config),
       };
-    }
-    if (tui) {
-      const { runTui } = await import('../../ui/index.js');
-      await runTui(running, { bindings: config.keys });
-      await running.leave();
-    }
-    await running.done;
-    if (args.stats !== undefined) await writeStats(args.stats, running, engine, config);
-    logger.info('bye', {});
-  } finally {
-    for (const c of cleanups) c();
-    // Without cleanup() node-datachannel keeps the process alive (DESIGN.md §4).
-    if (session !== undefined) await session.leave().catch(() => undefined);
-    shutdownMesh();
-    await logger.close();
-  }
+    },
+  });
 }
 
 /** Errors from starting a session, as one clear line with a hint. */
@@ -180,10 +139,10 @@ function toCliError(err: unknown, serverUrl: string): unknown {
   return err;
 }
 
-async function writeStats(file: string, session: Session, engine: MediaEngine, config: Config): Promise<void> {
+/** The --stats report of join and create (test/e2e and bench/ read it). */
+function statsReport(session: Session, engine: MediaEngine, config: Config): object {
   const anchors = engine.anchors;
-  const cpu = process.cpuUsage();
-  const report = {
+  return {
     version: 1,
     selfId: session.selfId,
     name: config.name,
@@ -199,16 +158,6 @@ async function writeStats(file: string, session: Session, engine: MediaEngine, c
     capture: engine.captureStats,
     outputUnderflows: engine.outputUnderflows,
     peers: session.stats(),
-    process: {
-      cpuUserMs: Math.round(cpu.user / 1000),
-      cpuSystemMs: Math.round(cpu.system / 1000),
-      maxRssBytes: process.resourceUsage().maxRSS * 1024,
-      uptimeMs: Math.round(process.uptime() * 1000),
-    },
+    process: processFigures(),
   };
-  try {
-    await writeFile(file, JSON.stringify(report, null, 2) + '\n');
-  } catch (err) {
-    throw new RuntimeError(`cannot write --stats file "${file}": ${(err as Error).message}`);
-  }
 }

@@ -9,10 +9,7 @@ import path from 'node:path';
 import type { FrameMs } from '../../core/media-format.js';
 import type { AudioSink, AudioSource } from '../../engine/audio/types.js';
 import { WavSource } from '../../engine/audio/wav-source.js';
-import { DEFAULT_PLAYBACK_FRAME_MS, MediaEngine } from '../../engine/media/media-engine.js';
-import { PeerLink } from '../../engine/mesh/peer-link.js';
-import { Session, type LinkFactory } from '../../engine/room/session.js';
-import { SignalingClient } from '../../engine/signaling/index.js';
+import { createParticipant, DEFAULT_PLAYBACK_FRAME_MS, type LinkFactory, type MediaEngine, type ParticipantMedia, type Session } from '../../engine/index.js';
 import { generateJoinCode } from '../../protocol/index.js';
 import { startSignalingServer, type SignalingServer } from '../../server/index.js';
 import { silentLogger, type LogFields, type Logger } from '../../core/log.js';
@@ -36,18 +33,9 @@ export function defaultBots(root: string = packageInfo().root): DemoBot[] {
   ];
 }
 
-/** The engine settings the demo takes from the config. */
-export interface DemoMediaSettings {
-  frameMs: FrameMs;
-  bitrate?: number;
-  complexity?: number;
-  dtx?: boolean;
-  jitter?: { minDelayMs?: number; maxDelayMs?: number };
-  cues?: { enabled?: boolean; volumePercent?: number };
-}
-
 export interface DemoRoomOptions {
-  media: DemoMediaSettings;
+  /** Engine settings of the user and the bots alike. */
+  media: ParticipantMedia;
   user: {
     name: string;
     source: AudioSource;
@@ -96,42 +84,24 @@ export class DemoRoom {
     const server = await startSignalingServer({ host: '127.0.0.1', port: 0, logger: botLog.child({ component: 'demo-server' }) });
     const code = generateJoinCode();
     const started: Session[] = [];
-    const common = { roomCode: code, serverUrl: server.url, iceServers: [], bindAddress: '127.0.0.1' };
-    const engineFor = (source: AudioSource, sink: AudioSink, logger: Logger): MediaEngine =>
-      new MediaEngine({
-        frameMs: opts.media.frameMs,
-        source,
-        sink,
-        logger,
-        ...(opts.media.bitrate !== undefined ? { bitrate: opts.media.bitrate } : {}),
-        ...(opts.media.complexity !== undefined ? { complexity: opts.media.complexity } : {}),
-        ...(opts.media.dtx !== undefined ? { dtx: opts.media.dtx } : {}),
-        ...(opts.media.jitter !== undefined ? { jitter: opts.media.jitter } : {}),
-        ...(opts.media.cues !== undefined ? { cues: opts.media.cues } : {}),
-      });
+    // Everyone on loopback, no STUN: nothing leaves the machine.
+    const common = { code, serverUrl: server.url, media: opts.media, bindAddress: '127.0.0.1' };
     try {
       for (const bot of opts.bots ?? defaultBots()) {
         const logger = botLog.child({ bot: bot.name });
-        const engine = engineFor(new WavSource({ path: bot.input, frameMs: opts.media.frameMs, loop: true }), new NullSink(PLAYBACK_FRAME_MS), logger);
-        const session = new Session({
-          ...common,
-          engine,
-          signaling: new SignalingClient({ url: server.url, code, name: bot.name, logger }),
-          name: bot.name,
-          logger,
-        });
+        const source = new WavSource({ path: bot.input, frameMs: opts.media.frameMs, loop: true });
+        const { session } = createParticipant({ ...common, name: bot.name, source, sink: new NullSink(PLAYBACK_FRAME_MS), logger });
         started.push(session);
         await session.start();
       }
-      const engine = engineFor(opts.user.source, opts.user.sink, log);
-      const user = new Session({
+      const { session: user, engine } = createParticipant({
         ...common,
-        engine,
-        signaling: new SignalingClient({ url: server.url, code, name: opts.user.name, logger: log }),
         name: opts.user.name,
+        source: opts.user.source,
+        sink: opts.user.sink,
         logger: log,
         ...(opts.user.logFile !== undefined ? { logFile: opts.user.logFile } : {}),
-        linkFactory: opts.user.linkFactory ?? ((o) => new PeerLink(o)),
+        ...(opts.user.linkFactory !== undefined ? { linkFactory: opts.user.linkFactory } : {}),
       });
       started.push(user);
       await user.start();

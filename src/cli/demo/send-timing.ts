@@ -18,7 +18,7 @@ import type { FrameMs } from '../../core/media-format.js';
 import { samplesPerFrame } from '../../core/media-format.js';
 import type { AudioSource, FrameHandler } from '../../engine/audio/types.js';
 import { monotonicClock, type Clock } from '../../core/clock.js';
-import type { LinkFactory, SessionLink } from '../../engine/room/session.js';
+import type { LinkFactory, SessionLink } from '../../engine/index.js';
 
 export interface HistogramSummary {
   readonly count: number;

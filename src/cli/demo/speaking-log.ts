@@ -3,7 +3,7 @@
  * stops speaking (what the TUI shows as the speaking mark), so a CI log
  * shows the bots talking without a terminal.
  */
-import type { SessionController } from '../../engine/api.js';
+import type { SessionController } from '../../engine/index.js';
 import type { Logger } from '../../core/log.js';
 
 /** Subscribes to `controller`; returns the unsubscribe function. */

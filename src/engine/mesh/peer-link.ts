@@ -3,7 +3,7 @@
  * (libdatachannel): a single SendRecv Opus audio track carrying RTP packets
  * that WE build (RFC 3550 header, RFC 7587 Opus payload), plus ICE/DTLS-SRTP.
  *
- * Design choices (see DESIGN.md §4 and §7 for the measured facts behind them):
+ * Design choices (see docs/architecture.md §6 and §7 for the measured facts behind them):
  *
  * - Full RTP packets in, full RTP packets out. We do not use libdatachannel's
  *   RtpPacketizer: the send loop owns sequence numbers, timestamps (which
@@ -16,16 +16,26 @@
  *   with SDES CNAME) at most once per second. We deliberately do NOT chain
  *   RtcpReceivingSession: it swallows every incoming RTCP packet (so the
  *   engine would never see SR/RR) and reports false loss equal to the
- *   sender's first sequence number (DESIGN.md §7). Incoming RTCP therefore
+ *   sender's first sequence number (docs/architecture.md §6). Incoming RTCP therefore
  *   reaches `onRtcp`, and receiver reports are the engine's to build (from
  *   its own sequence tracking) and send with `sendRtcp`.
  * - Our own track is pre-added before negotiation on both sides: the
  *   offerer in the constructor, the answerer just before applying the first
  *   offer, with the offer's `a=mid` and Opus payload type. A track taken
  *   from onTrack would leave our SSRC out of the SDP.
- * - Auto-negotiation is off: every setLocalDescription is ours, so
- *   renegotiation (`renegotiate()`) is explicit and answers are created
- *   right after an offer is applied, from either side.
+ * - The payload type on the wire is the one this link negotiated: an
+ *   answerer uses the offer's Opus payload type (Firefox offers 109, not
+ *   111, docs/architecture.md §7), while the engine packetizes once for all
+ *   peers with its own. `sendRtp` rewrites the 7-bit PT field of a packet
+ *   whose PT differs, in a per-link scratch buffer (RFC 3550 §5.1).
+ * - Auto-negotiation is off: every setLocalDescription is ours, and an
+ *   answer is created right after a remote offer is applied (a first offer
+ *   or a later one). libdatachannel supports renegotiation from either side
+ *   (setLocalDescription('offer') on a negotiated connection, e.g. after
+ *   pc.addTrack for a second track); the product does not use it, so this
+ *   module has no such method. One would go next to `start()`, with an
+ *   added track pre-registered like `addOwnTrack`; a tested version
+ *   (renegotiate(), addAudioTrack()) is in git history, commit 7480eed.
  * - Every native callback body is wrapped: an exception escaping into
  *   node-datachannel aborts the process (SIGABRT), so errors are logged and
  *   counted instead. Native objects are held in fields for the link's whole
@@ -83,17 +93,9 @@ export interface PeerLinkOptions {
   onRtp(packet: Uint8Array, arrivalMs: number): void;
   /** RTCP packets (second byte 192–223, RFC 5761 §4) from the remote peer. */
   onRtcp?(packet: Uint8Array): void;
-  /**
-   * RTP (or RTCP) arriving on a track the remote added after the call began
-   * (see addAudioTrack), with that track's mid. The main track's packets go
-   * to onRtp/onRtcp.
-   */
-  onTrackRtp?(mid: string, packet: Uint8Array, arrivalMs: number): void;
   onState(state: LinkState): void;
   logger?: Logger;
   clock?: Clock;
-  /** Local UDP port range for ICE. */
-  portRange?: { begin: number; end: number };
   /** Bind ICE to this local address only (tests use 127.0.0.1 so no other interface is touched). */
   bindAddress?: string;
   /**
@@ -134,6 +136,8 @@ export interface PeerLinkStats {
   rtcpReceived: number;
   /** sendRtp/sendRtcp calls that did not hand a packet to the transport. */
   sendFailures: number;
+  /** RTP packets sent with their payload type rewritten to the negotiated one (0 when both sides use ours). */
+  payloadTypeRewrites: number;
   /** Incoming messages too short to be RTP or RTCP. */
   malformedReceived: number;
   /** Signals rejected: malformed, or refused by the native library. */
@@ -142,10 +146,31 @@ export interface PeerLinkStats {
   droppedCandidates: number;
   /** Exceptions caught in native callbacks or in our own callbacks. */
   callbackErrors: number;
-  /** Remote offers/answers applied (1 + renegotiations). */
+  /** Remote offers/answers applied (1, plus any later offer the remote makes). */
   descriptionsApplied: number;
   /** Empty receiver reports we sent because nothing else was sent for `keepaliveMs`. */
   keepalivesSent: number;
+}
+
+/** All counters zero: a new link's figures (and a test double's). */
+export function emptyLinkStats(): PeerLinkStats {
+  return {
+    connectMs: null,
+    packetsSent: 0,
+    bytesSent: 0,
+    packetsReceived: 0,
+    bytesReceived: 0,
+    rtcpSent: 0,
+    rtcpReceived: 0,
+    sendFailures: 0,
+    payloadTypeRewrites: 0,
+    malformedReceived: 0,
+    badSignals: 0,
+    droppedCandidates: 0,
+    callbackErrors: 0,
+    descriptionsApplied: 0,
+    keepalivesSent: 0,
+  };
 }
 
 export class PeerLink {
@@ -160,9 +185,10 @@ export class PeerLink {
   private rtpConfig: RtpPacketizationConfig | undefined;
   private srReporter: RtcpSrReporter | undefined;
   private readonly dataChannels: DataChannel[] = [];
+  /** Tracks the remote added (we never send on them): held so their native callbacks stay alive. */
   private readonly remoteTracks: Track[] = [];
-  /** Tracks we added to the live connection (addAudioTrack), with what keeps them alive. */
-  private readonly extraTracks: Array<{ mid: string; audio: Audio; track: Track; rtpConfig: RtpPacketizationConfig; srReporter: RtcpSrReporter }> = [];
+  /** Where sendRtp rewrites a packet's payload type; grows to the largest packet, reused for every send. */
+  private ptScratch: Buffer = Buffer.alloc(0);
 
   private payloadType = DEFAULT_OPUS_PAYLOAD_TYPE;
   private started = false;
@@ -170,7 +196,6 @@ export class PeerLink {
   private remoteDescriptionSet = false;
   private pendingCandidates: Array<{ candidate: string; mid: string }> = [];
   private readonly localTypes: string[] = [];
-  private readonly remoteTypes: string[] = [];
   private pcState = 'new';
   private trackOpen = false;
   private reportedState: LinkState | null = null;
@@ -181,22 +206,7 @@ export class PeerLink {
   private lastReceivedMs = 0;
   private remoteSilent = false;
   private livenessTimer: TimerHandle | undefined;
-  private readonly counters: PeerLinkStats = {
-    connectMs: null,
-    packetsSent: 0,
-    bytesSent: 0,
-    packetsReceived: 0,
-    bytesReceived: 0,
-    rtcpSent: 0,
-    rtcpReceived: 0,
-    sendFailures: 0,
-    malformedReceived: 0,
-    badSignals: 0,
-    droppedCandidates: 0,
-    callbackErrors: 0,
-    descriptionsApplied: 0,
-    keepalivesSent: 0,
-  };
+  private readonly counters: PeerLinkStats = emptyLinkStats();
 
   constructor(opts: PeerLinkOptions) {
     if (!Number.isInteger(opts.ssrc) || opts.ssrc < 0 || opts.ssrc > 0xffffffff) {
@@ -220,14 +230,6 @@ export class PeerLink {
       disableAutoNegotiation: true,
     };
     if (opts.bindAddress !== undefined) config.bindAddress = opts.bindAddress;
-    if (opts.portRange !== undefined) {
-      const { begin, end } = opts.portRange;
-      if (!(Number.isInteger(begin) && Number.isInteger(end) && begin >= 1024 && end <= 65535 && begin <= end)) {
-        throw new RangeError(`portRange must satisfy 1024 <= begin <= end <= 65535, got ${begin}-${end}`);
-      }
-      config.portRangeBegin = begin;
-      config.portRangeEnd = end;
-    }
 
     ensureNativeLogging();
     const pc = new PeerConnection(`roundtable-${opts.peerId}`, config);
@@ -244,20 +246,10 @@ export class PeerLink {
     pc.onGatheringStateChange((state) => this.guard('gathering-state', () => this.log.debug('gathering-state', { state })));
     pc.onTrack((track) =>
       this.guard('remote-track', () => {
-        // A track the remote added by renegotiation. We never send on it (its
-        // SSRC would be missing from our SDP) but keep it referenced until
-        // close, and hand its packets on with its mid.
+        // A track the remote added by renegotiation. Nothing uses it; it is
+        // held until close because a native object JS forgets loses its callbacks.
         this.remoteTracks.push(track);
-        const mid = track.mid();
-        track.onMessage((msg) =>
-          this.guard('remote-track-message', () => {
-            if (typeof msg === 'string') return;
-            const arrivalMs = this.clock.now();
-            this.lastReceivedMs = arrivalMs;
-            this.safeCall('onTrackRtp', () => this.opts.onTrackRtp?.(mid, msg, arrivalMs));
-          }),
-        );
-        this.log.info('remote-track-added', { mid });
+        this.log.info('remote-track-added', { mid: track.mid() });
       }),
     );
     pc.onDataChannel((dc) => this.guard('remote-datachannel', () => this.adoptDataChannel(dc)));
@@ -318,7 +310,9 @@ export class PeerLink {
       this.counters.sendFailures++;
       return false;
     }
-    if (!this.send(packet)) return false;
+    const rewrite = (packet[1]! & 0x7f) !== this.payloadType;
+    if (!this.send(rewrite ? this.withNegotiatedPayloadType(packet) : packet)) return false;
+    if (rewrite) this.counters.payloadTypeRewrites++;
     this.counters.packetsSent++;
     this.counters.bytesSent += packet.length;
     return true;
@@ -335,79 +329,9 @@ export class PeerLink {
     return true;
   }
 
-  /**
-   * Start a new offer/answer round (RFC 8829 §4.1.8 subsequent offer) from
-   * either side; audio keeps flowing meanwhile. Returns false if the link is
-   * closed, not yet negotiated, or the native call failed. Both sides
-   * renegotiating at the same instant (glare) is not resolved: the second
-   * offer is refused and counted in `badSignals`.
-   *
-   * Limitation measured on libdatachannel 0.24: a renegotiation that ADDS a
-   * data channel to an audio-only connection makes the answerer fail
-   * ("Starting SCTP transport without local application description"),
-   * because it starts SCTP while applying the offer, before its answer
-   * exists. So this module offers no late data channel.
-   */
-  renegotiate(): boolean {
-    if (this.closed || !this.remoteDescriptionSet) return false;
-    return this.callNative('renegotiate', (pc) => pc.setLocalDescription('offer'));
-  }
-
-  /**
-   * Add a second SendRecv Opus track to the live connection, with its own
-   * mid and SSRC (pre-added on our side, so its SSRC is in our SDP), and
-   * renegotiate; the main track keeps flowing meanwhile. Returns a sender
-   * for the new track, or null if the link is not negotiated yet or closed.
-   */
-  addAudioTrack(opts: { mid: string; ssrc: number }): { readonly mid: string; isOpen(): boolean; sendRtp(packet: Uint8Array): boolean } | null {
-    const pc = this.pc;
-    if (pc === undefined || this.closed || !this.remoteDescriptionSet) return null;
-    if (opts.mid === this.audio?.mid() || this.extraTracks.some((t) => t.mid === opts.mid)) {
-      throw new RangeError(`a track with mid "${opts.mid}" exists already`);
-    }
-    let open = false;
-    const added = this.callNative('add-track', (native) => {
-      const audio = new Audio(opts.mid, 'SendRecv');
-      audio.addOpusCodec(this.payloadType, OPUS_FMTP);
-      audio.addSSRC(opts.ssrc, this.opts.cname, this.opts.cname, opts.mid);
-      const track = native.addTrack(audio);
-      const rtpConfig = new RtpPacketizationConfig(opts.ssrc, this.opts.cname, this.payloadType, SAMPLE_RATE);
-      const srReporter = new RtcpSrReporter(rtpConfig);
-      track.setMediaHandler(srReporter);
-      track.onOpen(() => this.guard('extra-track-open', () => (open = true)));
-      track.onClosed(() => this.guard('extra-track-closed', () => (open = false)));
-      track.onMessage((msg) =>
-        this.guard('extra-track-message', () => {
-          if (typeof msg === 'string') return;
-          this.safeCall('onTrackRtp', () => this.opts.onTrackRtp?.(opts.mid, msg, this.clock.now()));
-        }),
-      );
-      this.extraTracks.push({ mid: opts.mid, audio, track, rtpConfig, srReporter });
-    });
-    if (!added || !this.renegotiate()) return null;
-    const entry = this.extraTracks.find((t) => t.mid === opts.mid)!;
-    return {
-      mid: opts.mid,
-      isOpen: () => open && !this.closed,
-      sendRtp: (packet) => {
-        if (!open || this.closed) return false;
-        try {
-          return entry.track.sendMessageBinary(Buffer.from(packet.buffer, packet.byteOffset, packet.byteLength));
-        } catch {
-          return false;
-        }
-      },
-    };
-  }
-
   /** Types (host, srflx, relay, …) of the candidates we gathered and trickled. */
   localCandidateTypes(): string[] {
     return [...this.localTypes];
-  }
-
-  /** Types of the remote candidates we applied. */
-  remoteCandidateTypes(): string[] {
-    return [...this.remoteTypes];
   }
 
   /** The candidate pair ICE selected, or null before connection / after close. */
@@ -437,8 +361,6 @@ export class PeerLink {
     this.livenessTimer = undefined;
     for (const dc of this.dataChannels) ignoreErrors(() => dc.close());
     for (const t of this.remoteTracks) ignoreErrors(() => t.close());
-    for (const t of this.extraTracks) ignoreErrors(() => t.track.close());
-    this.extraTracks.length = 0;
     if (this.track !== undefined) ignoreErrors(() => this.track!.close());
     if (this.pc !== undefined) ignoreErrors(() => this.pc!.close());
     this.dataChannels.length = 0;
@@ -614,10 +536,23 @@ export class PeerLink {
       this.pendingCandidates.push({ candidate, mid });
       return;
     }
-    if (this.callNative('add-remote-candidate', (pc) => pc.addRemoteCandidate(candidate, mid), true)) {
-      const type = candidateType(candidate);
-      if (type !== null) this.remoteTypes.push(type);
-    }
+    this.callNative('add-remote-candidate', (pc) => pc.addRemoteCandidate(candidate, mid), true);
+  }
+
+  /**
+   * The packet with its 7-bit payload type set to the negotiated one and the
+   * marker bit kept (RFC 3550 §5.1, second byte: M | PT). The engine's packet
+   * is shared by every peer's send loop, so it is copied, into a scratch
+   * buffer reused for every send: sendMessageBinary copies the bytes before
+   * it returns (node-datachannel TrackWrapper → rtc::Track::send builds a
+   * new binary), so the next send may overwrite them.
+   */
+  private withNegotiatedPayloadType(packet: Uint8Array): Uint8Array {
+    if (this.ptScratch.length < packet.length) this.ptScratch = Buffer.alloc(Math.max(packet.length, 1500));
+    const out = this.ptScratch.subarray(0, packet.length);
+    out.set(packet);
+    out[1] = (packet[1]! & 0x80) | this.payloadType;
+    return out;
   }
 
   private send(packet: Uint8Array): boolean {

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { run, tempDirs } from '../run-helper.js';
 
-const FIXTURE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'fixtures', 'speech-a.wav');
+const FIXTURE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'fixtures', 'speech-a.wav');
 const CODE = 'purple-otter-lamp-river-42';
 
 async function closedPortUrl(): Promise<string> {

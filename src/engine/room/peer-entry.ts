@@ -1,0 +1,86 @@
+/**
+ * What the session remembers about one remote peer, for the life of the peer
+ * in the room (not of one link): its fixed role, the current link and its
+ * generation, liveness, timers and the figures `--stats` reports. The room
+ * modules (roster, link lifecycle, liveness, views) share this record; the
+ * mesh rules it encodes are in docs/architecture.md §4.
+ */
+import type { TimerHandle } from '../../core/clock.js';
+import type { CandidatePair, LinkState, PeerLinkStats } from '../mesh/peer-link.js';
+import type { PeerConnectionState } from '../api.js';
+
+/** Who offers: fixed for the life of the entry, so rebuilds never glare (docs/architecture.md §4). */
+export type PeerRole = 'offerer' | 'answerer';
+
+/** What the session needs of a link; PeerLink is the production one. */
+export interface SessionLink {
+  start(): void;
+  handleSignal(signal: unknown): void;
+  sendRtp(packet: Uint8Array): boolean;
+  sendRtcp(packet: Uint8Array): boolean;
+  readonly isOpen: boolean;
+  stats(): PeerLinkStats;
+  selectedCandidatePair(): CandidatePair | null;
+  localCandidateTypes(): string[];
+  close(): void;
+}
+
+/** Link counters summed over the generations already closed. */
+export interface ClosedLinkTotals {
+  packetsSent: number;
+  bytesSent: number;
+  packetsReceived: number;
+  bytesReceived: number;
+}
+
+export interface PeerEntry {
+  readonly id: string;
+  name: string;
+  readonly role: PeerRole;
+  /** Generation of the current (or last) link; 0 before the first. */
+  gen: number;
+  link: SessionLink | undefined;
+  linkState: LinkState | 'none';
+  state: PeerConnectionState;
+  /** Still listed by the signaling server. */
+  inRoster: boolean;
+  /** Session clock time of the last packet (RTP or RTCP) on the current link. */
+  lastPacketMs: number;
+  knownAtMs: number;
+  connectedAtMs: number | null;
+  /** connectMs of the first link that connected. */
+  firstConnectMs: number | null;
+  /** Failed rebuilds since the last connection: the backoff exponent. */
+  rebuildAttempt: number;
+  rebuildTimer: TimerHandle | undefined;
+  connectTimer: TimerHandle | undefined;
+  /** The answerer asks for a rebuild once per generation: the last one it asked about. */
+  rebuildAskedGen: number;
+  closedLinks: ClosedLinkTotals;
+  lastPair: CandidatePair | null;
+  localTypes: string[];
+}
+
+export function createPeerEntry(id: string, name: string, role: PeerRole, nowMs: number): PeerEntry {
+  return {
+    id,
+    name,
+    role,
+    gen: 0,
+    link: undefined,
+    linkState: 'none',
+    state: 'connecting',
+    inRoster: true,
+    lastPacketMs: nowMs,
+    knownAtMs: nowMs,
+    connectedAtMs: null,
+    firstConnectMs: null,
+    rebuildAttempt: 0,
+    rebuildTimer: undefined,
+    connectTimer: undefined,
+    rebuildAskedGen: 0,
+    closedLinks: { packetsSent: 0, bytesSent: 0, packetsReceived: 0, bytesReceived: 0 },
+    lastPair: null,
+    localTypes: [],
+  };
+}

@@ -1,0 +1,174 @@
+/**
+ * Who is in the call, from the signaling server's events
+ * (docs/architecture.md §4, "mesh rules"):
+ *
+ * - `joined` lists the peers that were here first: we are the newcomer and
+ *   OFFER to each of them. `peer-joined` announces a newcomer, which offers
+ *   to us: its entry waits for that offer. The role is fixed for the life of
+ *   the entry, so rebuilds never glare. An offer that overtakes its sender's
+ *   announcement (events race) creates the answering entry itself; any other
+ *   signal from an unknown peer is stale.
+ * - A peer the server reports 'left' is torn down at once. For other reasons
+ *   it stays while its link is alive (room/liveness.ts), and is swept later.
+ * - A peer already known that the server lists again (our rejoin, or its
+ *   own) keeps its entry and link: signaling outages never touch links.
+ *
+ * Every entry is registered with the media engine through a transport that
+ * follows whatever link is current, so a rebuilt link keeps the peer's
+ * jitter buffer, decoder and stats.
+ */
+import type { Clock } from '../../core/clock.js';
+import type { Logger } from '../../core/log.js';
+import type { MediaEngine } from '../media/media-engine.js';
+import type { SignalingEvents, SignalingPeer } from '../signaling/client.js';
+import { parseEnvelope } from './envelope.js';
+import { isOffer, type LinkLifecycle } from './link-lifecycle.js';
+import { linkAlive, quietPeersOffServer } from './liveness.js';
+import { createPeerEntry, type PeerEntry, type PeerRole } from './peer-entry.js';
+import type { PeerSessionStats } from './views.js';
+
+export interface RosterOptions {
+  readonly engine: Pick<MediaEngine, 'addPeer' | 'removePeer'>;
+  readonly links: LinkLifecycle;
+  /** The server's current list, for the name of a peer whose offer overtook its announcement. */
+  readonly serverPeers: () => readonly SignalingPeer[];
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly aliveWindowMs: number;
+  /** The figures kept for a peer that leaves (views.ts). */
+  readonly finalStats: (entry: PeerEntry, goneReason: string) => PeerSessionStats;
+  /** Something a snapshot shows has changed. */
+  readonly changed: () => void;
+}
+
+export class Roster {
+  private readonly opts: RosterOptions;
+  private readonly entries = new Map<string, PeerEntry>();
+  private readonly gone: PeerSessionStats[] = [];
+
+  constructor(options: RosterOptions) {
+    this.opts = options;
+  }
+
+  /** Current peers, in the order they became known. */
+  get peers(): IterableIterator<PeerEntry> {
+    return this.entries.values();
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** Final figures of the peers that left, in the order they left. */
+  get departed(): readonly PeerSessionStats[] {
+    return this.gone;
+  }
+
+  /** True while `entry` is the one the roster holds for its peer. */
+  holds(entry: PeerEntry): boolean {
+    return this.entries.get(entry.id) === entry;
+  }
+
+  onJoined(e: SignalingEvents['joined']): void {
+    this.opts.log.info('joined', { selfId: e.selfId, peers: e.peers.length, rejoin: e.rejoin });
+    for (const p of e.peers) {
+      const entry = this.entries.get(p.id);
+      if (entry !== undefined) {
+        entry.inRoster = true;
+        entry.name = p.name;
+        continue;
+      }
+      // They were here first: we are the newcomer and offer.
+      this.add(p.id, p.name, 'offerer');
+    }
+    this.opts.changed();
+  }
+
+  onPeerJoined(e: SignalingEvents['peer-joined']): void {
+    const entry = this.entries.get(e.id);
+    if (entry !== undefined) {
+      entry.inRoster = true;
+      entry.name = e.name;
+      this.opts.log.info('peer-back-on-server', { peer: e.id, name: e.name });
+      return;
+    }
+    // The newcomer offers to us: wait for its offer.
+    this.add(e.id, e.name, 'answerer');
+    this.opts.changed();
+  }
+
+  onPeerLeft(e: SignalingEvents['peer-left']): void {
+    const entry = this.entries.get(e.id);
+    if (entry === undefined) return;
+    if (e.reason !== 'left' && linkAlive(entry, this.opts.clock.now(), this.opts.aliveWindowMs)) {
+      // Its signaling dropped but media still flows: keep the call, the liveness sweep checks again.
+      entry.inRoster = false;
+      this.opts.log.info('peer-off-server-link-alive', { peer: e.id, name: entry.name, reason: e.reason });
+      return;
+    }
+    this.teardown(entry, e.reason);
+  }
+
+  /** A relayed payload from `from`: a session envelope for its links. */
+  onSignal(from: string, data: unknown): void {
+    const env = parseEnvelope(data);
+    if (env === null) {
+      this.opts.log.warn('bad-envelope', { from });
+      return;
+    }
+    let entry = this.entries.get(from);
+    if (entry === undefined) {
+      // An offer from someone not announced yet (events raced); anything else is stale.
+      if (env.t !== 'link' || !isOffer(env.signal)) return;
+      entry = this.add(from, this.nameOf(from), 'answerer');
+    }
+    this.opts.links.onEnvelope(entry, env);
+  }
+
+  /** Tear down the peers that are off the server and whose link went quiet (liveness.ts). */
+  sweep(): void {
+    for (const entry of quietPeersOffServer([...this.entries.values()], this.opts.clock.now(), this.opts.aliveWindowMs)) {
+      this.teardown(entry, 'disconnected');
+    }
+  }
+
+  /** The peer is gone: close its link, drop it from the engine, keep its final figures. */
+  teardown(entry: PeerEntry, reason: string): void {
+    if (!this.holds(entry)) return;
+    const final = this.opts.finalStats(entry, reason);
+    this.opts.links.release(entry);
+    this.entries.delete(entry.id);
+    this.opts.engine.removePeer(entry.id);
+    entry.state = 'closed';
+    this.gone.push({ ...final, state: 'closed' });
+    this.opts.log.info('peer-left', { peer: entry.id, name: entry.name, reason });
+    this.opts.changed();
+  }
+
+  /** We leave: release every peer (the engine drops its peers when it stops). */
+  releaseAll(reason: string): void {
+    for (const entry of [...this.entries.values()]) {
+      const final = this.opts.finalStats(entry, reason);
+      this.opts.links.release(entry);
+      this.gone.push({ ...final, state: 'closed' });
+    }
+    this.entries.clear();
+  }
+
+  private add(id: string, name: string, role: PeerRole): PeerEntry {
+    const entry = createPeerEntry(id, name, role, this.opts.clock.now());
+    this.entries.set(id, entry);
+    this.opts.engine.addPeer(id, {
+      sendRtp: (packet) => entry.link?.sendRtp(packet) ?? false,
+      sendRtcp: (packet) => entry.link?.sendRtcp(packet) ?? false,
+      isOpen: () => entry.link?.isOpen === true,
+    });
+    this.opts.log.info('peer-joined', { peer: id, name, role });
+    if (role === 'offerer') this.opts.links.replaceLink(entry, 1);
+    return entry;
+  }
+
+  private nameOf(id: string): string {
+    return this.opts.serverPeers().find((p) => p.id === id)?.name ?? `peer-${id.slice(0, 6)}`;
+  }
+}
