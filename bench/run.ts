@@ -81,7 +81,7 @@ const SECTIONS: Section[] = [
       `${r.joins} joins on loopback into a room where a peer is already talking; time from starting the join to the first decoded frame of that peer. Goal ≤ 300 ms median.`,
       '',
       `median **${fmt(r.medianMs)} ms**, p10 ${fmt(r.p10Ms)}, p90 ${fmt(r.p90Ms)}, max ${fmt(r.maxMs)} ms; link negotiation → track open median ${fmt(r.medianLinkConnectMs)} ms.`,
-      `${r.dtlsRetransmitOutliers} of ${r.joins} joins took over 800 ms: libdatachannel's DTLS handshake retransmits after 1 s when its first flight is lost (DESIGN.md §4); they are counted, not removed (median without them ${fmt(r.medianWithoutOutliersMs)} ms).`,
+      `${r.dtlsRetransmitOutliers} of ${r.joins} joins took over 800 ms: a lost first DTLS flight waits for libdatachannel's 1 s retransmit (docs/architecture.md §6); they are counted, not removed (median without them ${fmt(r.medianWithoutOutliersMs)} ms).`,
       `All samples (ms): ${r.samplesMs.map((x: number) => Math.round(x)).join(', ')}.`,
     ],
   },

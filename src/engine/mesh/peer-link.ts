@@ -57,7 +57,7 @@ import {
   type RtcConfig,
   type Track,
 } from './native.js';
-import { findOfferedAudio } from './sdp.js';
+import { findOfferedAudio, offerForPassiveAnswer } from './sdp.js';
 import { candidateType, checkLinkSignal, stripAttributePrefix, type LinkSignal } from './signal.js';
 
 export type { LinkSignal } from './signal.js';
@@ -506,7 +506,8 @@ export class PeerLink {
       }
       this.addOwnTrack(offered.mid, offered.opusPayloadType);
     }
-    if (!this.callNative('set-remote-offer', (pc) => pc.setRemoteDescription(sdp, 'offer'), true)) return;
+    // We answer as the DTLS server: see offerForPassiveAnswer for the 1 s stall this avoids.
+    if (!this.callNative('set-remote-offer', (pc) => pc.setRemoteDescription(offerForPassiveAnswer(sdp), 'offer'), true)) return;
     this.onRemoteDescriptionApplied();
     if (this.negotiationStartMs === null) this.negotiationStartMs = this.clock.now();
     this.callNative('set-local-answer', (pc) => pc.setLocalDescription('answer'));

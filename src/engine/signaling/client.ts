@@ -148,6 +148,8 @@ export class SignalingClient {
   private inbound: Promise<void> = Promise.resolve();
   private outbound: Promise<void> = Promise.resolve();
   private pendingConnect: { resolve: () => void; reject: (e: Error) => void; attemptsLeft: number } | undefined;
+  /** The server refused the join for now (rate or room limit); the socket closing next is not a failure to reach it. */
+  private refusedForNow = false;
 
   readonly counters: SignalingCounters = {
     decryptFailures: 0,
@@ -353,7 +355,11 @@ export class SignalingClient {
   private onSocketGone(code: number, why: string): void {
     if (this.stateValue === 'closed') return;
     this.log.info('signaling-disconnected', { url: this.url, code, why });
-    if (!this.joinedOnce && this.pendingConnect !== undefined) {
+    const refusedForNow = this.refusedForNow;
+    this.refusedForNow = false;
+    if (!this.joinedOnce && this.pendingConnect !== undefined && !refusedForNow) {
+      // A server that said "not now" (join rate, room count) was reached: that
+      // costs no connect attempt, the backoff below simply asks again later.
       this.pendingConnect.attemptsLeft--;
       if (this.pendingConnect.attemptsLeft <= 0) {
         this.setState('closed');
@@ -608,6 +614,7 @@ export class SignalingClient {
     this.emit('error', err);
     if (this.stateValue !== 'joined' && this.ws !== undefined && (msg.code === 'join-rate-limited' || msg.code === 'too-many-rooms')) {
       // Refused for now: drop this socket and let the backoff try again.
+      this.refusedForNow = true;
       this.ws.close(1000, 'retrying join later');
     }
   }

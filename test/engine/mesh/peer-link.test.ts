@@ -128,6 +128,24 @@ afterAll(() => {
 });
 
 describe('PeerLink over loopback', () => {
+  it('answers as the DTLS server (a=setup:passive): the offerer, which connects only once it has the answer, sends the first DTLS flight', async () => {
+    const fromAnswerer: LinkSignal[] = [];
+    let offerer: PeerLink | undefined;
+    const { a, b } = makePair({
+      answerer: {
+        onSignal: (s) => {
+          fromAnswerer.push(s);
+          setImmediate(() => offerer!.handleSignal(s));
+        },
+      },
+    });
+    offerer = a.link;
+    await connect(a, b);
+    const answer = fromAnswerer.find((s) => s.type === 'description');
+    expect(answer?.type === 'description' ? answer.sdp : '').toMatch(/^a=setup:passive\r?$/m);
+    expect(answer?.type === 'description' ? answer.sdp : '').not.toMatch(/^a=setup:(active|actpass)/m);
+  });
+
   it('connects and carries 100 RTP packets each way intact; SR flows, our RR comes back', async () => {
     const { a, b } = makePair();
     await connect(a, b);

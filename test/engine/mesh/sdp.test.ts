@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { findOfferedAudio } from '../../../src/engine/mesh/sdp.js';
+import { findOfferedAudio, offerForPassiveAnswer } from '../../../src/engine/mesh/sdp.js';
 
 const HEAD = 'v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\na=group:BUNDLE 0 1\r\n';
 
@@ -23,5 +23,20 @@ describe('findOfferedAudio', () => {
     expect(findOfferedAudio(HEAD + 'm=audio 9 RTP/SAVPF 111\r\na=rtpmap:111 opus/48000/2\r\n')).toBeNull(); // no mid
     expect(findOfferedAudio(HEAD + 'm=audio 9 RTP/SAVPF 8\r\na=mid:0\r\na=rtpmap:8 opus/48000/2\r\n')).toBeNull(); // static PT
     expect(findOfferedAudio('garbage')).toBeNull();
+  });
+});
+
+describe('offerForPassiveAnswer', () => {
+  it('presents actpass as active in every section (CRLF and LF), so the answer says passive', () => {
+    const sdp = HEAD + 'm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:0\r\na=setup:actpass\r\nm=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\na=setup:actpass\r\n';
+    const out = offerForPassiveAnswer(sdp);
+    expect(out).not.toContain('a=setup:actpass');
+    expect(out.match(/a=setup:active\r\n/g)).toHaveLength(2);
+    expect(offerForPassiveAnswer('a=setup:actpass\nx=1\n')).toBe('a=setup:active\nx=1\n');
+  });
+
+  it('leaves an offer that already names a role, and other lines, untouched', () => {
+    const sdp = HEAD + 'm=audio 9 RTP/SAVPF 111\r\na=setup:passive\r\na=x-note:a=setup:actpass\r\n';
+    expect(offerForPassiveAnswer(sdp)).toBe(sdp);
   });
 });

@@ -129,6 +129,17 @@ describe('SignalingClient', () => {
     expect(c.state).toBe('closed');
   });
 
+  it('waits out a join rate limit instead of failing the first connect as unreachable', async () => {
+    const s = await startSignalingServer({ host: '127.0.0.1', port: 0, limits: { joinBurstPerIp: 1, joinsPerSecPerIp: 5 } });
+    servers.push(s);
+    await make(s.url, 'first').connect();
+    const second = make(s.url, 'second', { connectAttempts: 1 });
+    const rec = recorder(second);
+    await second.connect();
+    expect(second.state).toBe('joined');
+    expect(rec.of('error').map((e) => (e as { code: string }).code)).toContain('join-rate-limited');
+  });
+
   it('locks the room: a newcomer is refused with room-locked', async () => {
     const s = await start();
     const alice = make(s.url, 'alice');
