@@ -6,14 +6,18 @@
  * The talker's microphone is a click-train WAV; the listener writes what it
  * plays to a WAV. Both write --stats with the monotonic anchors of their
  * first input sample and first output sample (process.hrtime.bigint(),
- * machine-wide on Linux, DESIGN.md §6), so each click's latency is
+ * machine-wide on Linux, docs/architecture.md §8), so each click's latency is
  *   (listener.firstOutputNs + outputOnset/48 kHz) − (talker.firstInputNs + inputOnset/48 kHz).
  * Floor at 20 ms frames: 20 ms frame + 6.5 ms Opus lookahead = 26.5 ms.
  *
- * Run: `npm run build && node dist/bench/p2p-latency.js [runs]`, or `run()`.
+ * With --tui-busy the same number of calls has the talker in the terminal UI
+ * (tmux) while keys are pressed 40 times a second, interleaved with the
+ * headless calls: the UI must not delay the audio.
+ *
+ * Run: `npm run build && node dist/bench/p2p-latency.js [runs] [--tui-busy]`, or `run()`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -22,6 +26,7 @@ import { generateJoinCode } from '../src/protocol/index.js';
 import { startSignalingServer } from '../src/server/index.js';
 import { detectOnsets, makeClickTrain, matchOnsets, median, percentile } from './lib/analysis.js';
 import { repoRoot } from './lib/paths.js';
+import { startInTmux, tmuxAvailable } from './lib/tmux.js';
 
 /** One `roundtable` child process logging JSON lines. */
 export interface JoinProcess {
@@ -89,6 +94,7 @@ interface Stats {
 }
 
 export interface P2pLatencyResult {
+  talker: TalkerMode;
   frameMs: number;
   runs: number;
   clicks: number;
@@ -100,56 +106,116 @@ export interface P2pLatencyResult {
   floorMs: number;
 }
 
-export async function run(runs = 3, frameMs: 10 | 20 | 40 = 20): Promise<P2pLatencyResult> {
+/** How the talker runs: --headless, or with the terminal UI in tmux while a person presses keys 40 times a second. */
+export type TalkerMode = 'headless' | 'tui-busy';
+
+/** Keys a person presses during a call (none mutes, leaves or changes what is sent): 4 per send, every 100 ms. */
+const BUSY_KEYS: ReadonlyArray<readonly string[]> = [
+  ['s', 'Down', 'Right', '?'],
+  ['?', 'Up', 'Left', 's'],
+];
+
+interface Fixture {
+  dir: string;
+  serverUrl: string;
+  config: string;
+  clickFile: string;
+  silenceFile: string;
+  train: ReturnType<typeof makeClickTrain>;
+  frameMs: number;
+}
+
+/** One call: a listener (headless, records) and a talker (clicks); the clicks' delays in ms and how many were missed. */
+async function oneCall(f: Fixture, r: number, mode: TalkerMode): Promise<{ delays: number[]; missed: number }> {
+  const code = generateJoinCode();
+  const out = path.join(f.dir, `heard-${mode}-${r}.wav`);
+  const listenerStats = path.join(f.dir, `listener-${mode}-${r}.json`);
+  const talkerStats = path.join(f.dir, `talker-${mode}-${r}.json`);
+  const common = ['--frame-ms', String(f.frameMs)];
+  const listener = spawnJoin(code, f.serverUrl, f.config, [...common, '--name', 'listener', '--input', f.silenceFile, '--loop', '--output', out, '--stats', listenerStats, '--duration', '9']);
+  await listener.waitFor((l) => l.event === 'joined', 10_000);
+  const talkerArgs = [...common, '--name', 'talker', '--input', f.clickFile, '--output', path.join(f.dir, `talker-out-${mode}-${r}.wav`), '--stats', talkerStats, '--duration', '7'];
+  if (mode === 'headless') {
+    const talker = spawnJoin(code, f.serverUrl, f.config, talkerArgs);
+    await Promise.all([listener.exited, talker.exited]);
+  } else {
+    const tmuxDir = path.join(f.dir, `tmux-${r}`);
+    mkdirSync(tmuxDir);
+    const bin = path.join(repoRoot(), 'bin', 'roundtable');
+    const tmux = startInTmux(tmuxDir, [process.execPath, bin, 'join', code, '--server', f.serverUrl, '--config', f.config, '--bind-address', '127.0.0.1', ...talkerArgs]);
+    try {
+      for (let i = 0; !tmux.exited() && i < 120; i++) {
+        tmux.sendKeys(BUSY_KEYS[i % BUSY_KEYS.length]!);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      const exitCode = await tmux.waitForExit(20_000);
+      if (exitCode !== 0) throw new Error(`talker in tmux exited with ${exitCode}`);
+    } finally {
+      tmux.kill();
+    }
+    await listener.exited;
+  }
+  const ls = JSON.parse(readFileSync(listenerStats, 'utf8')) as Stats;
+  const ts = JSON.parse(readFileSync(talkerStats, 'utf8')) as Stats;
+  if (ls.anchors.firstOutputNs === null || ts.anchors.firstInputNs === null) throw new Error('missing anchors in --stats');
+  const offsetNs = BigInt(ls.anchors.firstOutputNs) - BigInt(ts.anchors.firstInputNs);
+  const offsetSamples = (Number(offsetNs) / 1e9) * 48_000;
+  const heard = await readWavMono48k(out);
+  const delays = matchOnsets(f.train.onsets, detectOnsets(heard, { threshold: 0.1 }), { offsetSamples, windowMs: 300 });
+  return { delays, missed: f.train.onsets.length - delays.length };
+}
+
+/**
+ * `runs` calls per talker mode, the modes interleaved (headless, busy,
+ * headless, ...) so that both meet the same machine load.
+ */
+export async function run(runs = 3, frameMs: 10 | 20 | 40 = 20, modes: readonly TalkerMode[] = ['headless']): Promise<P2pLatencyResult[]> {
   const dir = mkdtempSync(path.join(tmpdir(), 'rt-bench-p2p-'));
-  const config = loopbackConfig(dir);
   const server = await startSignalingServer({ host: '127.0.0.1', port: 0 });
-  const clickFile = path.join(dir, 'clicks.wav');
-  const silenceFile = path.join(dir, 'silence.wav');
   // Clicks start after 1.5 s so the link is up; 250 ms apart keeps the voice gate open.
   const train = makeClickTrain({ durationMs: 6500, intervalMs: 250, leadMs: 1500 });
-  await writeWav(clickFile, train.samples);
-  await writeWav(silenceFile, new Int16Array(48_000));
-  const all: number[] = [];
-  const perRun: number[] = [];
-  let missed = 0;
+  const f: Fixture = {
+    dir,
+    serverUrl: server.url,
+    config: loopbackConfig(dir),
+    clickFile: path.join(dir, 'clicks.wav'),
+    silenceFile: path.join(dir, 'silence.wav'),
+    train,
+    frameMs,
+  };
+  await writeWav(f.clickFile, train.samples);
+  await writeWav(f.silenceFile, new Int16Array(48_000));
+  const usable = modes.filter((m) => m === 'headless' || tmuxAvailable());
+  const acc = new Map(usable.map((m) => [m, { all: [] as number[], perRun: [] as number[], missed: 0 }]));
   try {
     for (let r = 0; r < runs; r++) {
-      const code = generateJoinCode();
-      const out = path.join(dir, `heard-${r}.wav`);
-      const listenerStats = path.join(dir, `listener-${r}.json`);
-      const talkerStats = path.join(dir, `talker-${r}.json`);
-      const common = ['--frame-ms', String(frameMs)];
-      const listener = spawnJoin(code, server.url, config, [...common, '--name', 'listener', '--input', silenceFile, '--loop', '--output', out, '--stats', listenerStats, '--duration', '9']);
-      await listener.waitFor((l) => l.event === 'joined', 10_000);
-      const talker = spawnJoin(code, server.url, config, [...common, '--name', 'talker', '--input', clickFile, '--output', path.join(dir, `talker-out-${r}.wav`), '--stats', talkerStats, '--duration', '7']);
-      await Promise.all([listener.exited, talker.exited]);
-      const ls = JSON.parse(readFileSync(listenerStats, 'utf8')) as Stats;
-      const ts = JSON.parse(readFileSync(talkerStats, 'utf8')) as Stats;
-      if (ls.anchors.firstOutputNs === null || ts.anchors.firstInputNs === null) throw new Error('missing anchors in --stats');
-      const offsetNs = BigInt(ls.anchors.firstOutputNs) - BigInt(ts.anchors.firstInputNs);
-      const offsetSamples = Number(offsetNs) / 1e9 * 48_000;
-      const heard = await readWavMono48k(out);
-      const delays = matchOnsets(train.onsets, detectOnsets(heard, { threshold: 0.1 }), { offsetSamples, windowMs: 300 });
-      missed += train.onsets.length - delays.length;
-      all.push(...delays);
-      perRun.push(round(median(delays)));
+      for (const mode of usable) {
+        const { delays, missed } = await oneCall(f, r, mode);
+        const a = acc.get(mode)!;
+        a.all.push(...delays);
+        a.perRun.push(round(median(delays)));
+        a.missed += missed;
+      }
     }
   } finally {
     await server.close();
     rmSync(dir, { recursive: true, force: true });
   }
-  return {
-    frameMs,
-    runs,
-    clicks: all.length,
-    missed,
-    medianMs: round(median(all)),
-    p10Ms: round(percentile(all, 10)),
-    p90Ms: round(percentile(all, 90)),
-    perRunMedianMs: perRun,
-    floorMs: frameMs + 6.5,
-  };
+  return usable.map((mode) => {
+    const a = acc.get(mode)!;
+    return {
+      talker: mode,
+      frameMs,
+      runs,
+      clicks: a.all.length,
+      missed: a.missed,
+      medianMs: round(median(a.all)),
+      p10Ms: round(percentile(a.all, 10)),
+      p90Ms: round(percentile(a.all, 90)),
+      perRunMedianMs: a.perRun,
+      floorMs: frameMs + 6.5,
+    };
+  });
 }
 
 function round(x: number): number {
@@ -159,10 +225,13 @@ function round(x: number): number {
 const isMain = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
 if (isMain) {
   const runs = Number(process.argv[2] ?? 3);
-  run(Number.isInteger(runs) && runs > 0 ? runs : 3)
-    .then((r) => {
-      console.log(`p2p mouth-to-ear latency, two processes on loopback, ${r.frameMs} ms frames (${r.runs} runs, ${r.clicks} clicks)`);
-      for (const [k, v] of Object.entries(r)) console.log(`  ${k.padEnd(16)} ${Array.isArray(v) ? v.join(', ') : v}`);
+  const modes: TalkerMode[] = process.argv.includes('--tui-busy') ? ['headless', 'tui-busy'] : ['headless'];
+  run(Number.isInteger(runs) && runs > 0 ? runs : 3, 20, modes)
+    .then((results) => {
+      for (const r of results) {
+        console.log(`p2p mouth-to-ear latency, talker ${r.talker}, two processes on loopback, ${r.frameMs} ms frames (${r.runs} runs, ${r.clicks} clicks)`);
+        for (const [k, v] of Object.entries(r)) console.log(`  ${k.padEnd(16)} ${Array.isArray(v) ? v.join(', ') : v}`);
+      }
     })
     .catch((err: unknown) => {
       console.error(err);

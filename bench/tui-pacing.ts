@@ -17,12 +17,13 @@
  * Run: `npm run build && node dist/bench/tui-pacing.js [durationS]`, or `run()`.
  * Needs tmux for the TUI half (skipped with a note without it).
  */
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { fixture, repoRoot } from './lib/paths.js';
+import { cleanEnv, startInTmux, tmuxAvailable } from './lib/tmux.js';
 
 interface Summary {
   count: number;
@@ -75,37 +76,17 @@ function demoArgs(dir: string, durationS: number): string[] {
   ];
 }
 
-function cleanEnv(home: string): NodeJS.ProcessEnv {
-  return { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: home, TERM: 'xterm-256color', LANG: 'C.UTF-8' };
-}
-
-async function waitForFile(file: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!existsSync(file)) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${file}`);
-    await sleep(200);
-  }
-}
-
 async function runTui(dir: string, durationS: number): Promise<StatsFile> {
-  const home = path.join(dir, 'home');
-  mkdirSync(home, { recursive: true });
-  const socket = path.join(dir, 'tmux.sock');
-  const exitFile = path.join(dir, 'exit');
-  const env = cleanEnv(home);
-  const quoted = [process.execPath, ...demoArgs(dir, durationS)].map((a) => JSON.stringify(a)).join(' ');
-  const command = `cd ${JSON.stringify(dir)} && ${quoted}; echo $? > ${JSON.stringify(exitFile)}`;
-  execFileSync('tmux', ['-S', socket, 'new-session', '-d', '-s', 'bench', '-x', '100', '-y', '30', 'sh', '-c', command], { env });
+  const tmux = startInTmux(dir, [process.execPath, ...demoArgs(dir, durationS)]);
   try {
     // Open the statistics panel once the call is up: the most the UI ever draws.
     await sleep(3000);
-    spawnSync('tmux', ['-S', socket, 'send-keys', '-t', 'bench', 's'], { env });
-    await waitForFile(exitFile, (durationS + 30) * 1000);
-    const code = readFileSync(exitFile, 'utf8').trim();
-    if (code !== '0') throw new Error(`demo in tmux exited with ${code}`);
+    tmux.sendKeys(['s']);
+    const code = await tmux.waitForExit((durationS + 30) * 1000);
+    if (code !== 0) throw new Error(`demo in tmux exited with ${code}`);
     return JSON.parse(readFileSync(path.join(dir, 'stats.json'), 'utf8')) as StatsFile;
   } finally {
-    spawnSync('tmux', ['-S', socket, 'kill-server'], { env });
+    tmux.kill();
   }
 }
 
@@ -138,7 +119,7 @@ export async function run(durationS = 15): Promise<TuiPacingResult> {
   let frameMs = 20;
   let note: string | undefined;
   try {
-    if (spawnSync('tmux', ['-V']).status === 0) {
+    if (tmuxAvailable()) {
       const dir = path.join(root, 'tui');
       mkdirSync(dir);
       const s = await runTui(dir, durationS);
