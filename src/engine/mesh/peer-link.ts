@@ -47,6 +47,7 @@ import {
   type RtcConfig,
   type Track,
 } from './native.js';
+import { DEFAULT_OPUS_PAYLOAD_TYPE } from '../rtp/opus-payload.js';
 import { findOfferedAudio } from './sdp.js';
 import { candidateType, checkLinkSignal, stripAttributePrefix, type LinkSignal } from './signal.js';
 
@@ -55,8 +56,6 @@ export { shutdownMesh, configureMeshLogging } from './native.js';
 
 export type LinkState = 'connecting' | 'connected' | 'disconnected' | 'failed' | 'closed';
 
-/** Opus dynamic payload type we offer (RFC 7587 §7; 111 is what browsers use). */
-export const DEFAULT_OPUS_PAYLOAD_TYPE = 111;
 /**
  * Our Opus fmtp (RFC 7587 §6.1): mono speech, 10 ms minimum packet time,
  * in-band FEC allowed. Without it libdatachannel asks for stereo 96 kb/s.
