@@ -15,7 +15,7 @@
  */
 import { monotonicClock, type Clock, type TimerHandle } from '../../core/clock.js';
 import { assertFrameMs, type FrameMs } from '../../core/media-format.js';
-import { peakLevel, rmsLevel } from '../audio/pcm.js';
+import { PeakMeter, peakLevel, rmsLevel } from '../audio/level.js';
 import type { AudioSink, AudioSource } from '../audio/types.js';
 import type { FrameDecoder, FrameEncoder } from '../codec/types.js';
 import { createOpusDecoder, createOpusEncoder } from '../codec/opus.js';
@@ -23,7 +23,7 @@ import { CapturePipeline } from '../send/capture-pipeline.js';
 import { RtpTimeline } from '../send/rtp-timeline.js';
 import { SendLoop, type SendLoopStats } from '../send/send-loop.js';
 import { VoiceGate } from '../send/voice-gate.js';
-import { CuePlayer, Mixer, PeakMeter, RemoteStream, SpeakingDetector, type CueKind, type RemoteStreamStats } from '../receive/index.js';
+import { CuePlayer, Mixer, RemoteStream, SpeakingDetector, type CueKind, type RemoteStreamStats } from '../receive/index.js';
 import { parseRtp } from '../rtp/packet.js';
 import { buildReceiverReport, isRtcp, ntpFromUnixMs, ntpMiddle32, parseRtcp, rttFromReportBlock } from '../rtcp/packets.js';
 import { ReceptionReporter } from '../rtcp/reception-report.js';

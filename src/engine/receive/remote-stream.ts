@@ -27,11 +27,10 @@ import type { FrameDecoder, MediaPacket } from '../codec/types.js';
 import { monotonicClock, type Clock } from '../../core/clock.js';
 import { assertFrameMs, SAMPLE_RATE, samplesPerFrame, type FrameMs } from '../../core/media-format.js';
 import { JitterBuffer, MAX_OPUS_PACKET_SAMPLES, type JitterBufferOptions, type JitterBufferStats, type InsertOutcome } from './jitter-buffer.js';
-import { PeakMeter, peakLevel, rmsLevel } from './level.js';
+import { FULL_SCALE, PeakMeter, peakLevel, rmsLevel } from '../audio/level.js';
 import { SpeakingDetector, type SpeakingOptions } from './speaking.js';
 
 const SAMPLES_PER_MS = SAMPLE_RATE / 1000;
-const FULL_SCALE = 32768;
 export const MAX_GAIN_PERCENT = 200;
 
 export interface RemoteStreamOptions {

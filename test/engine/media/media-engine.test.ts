@@ -3,7 +3,7 @@ import { ManualClock } from '../../../src/core/clock.js';
 import { samplesPerFrame, type FrameMs } from '../../../src/core/media-format.js';
 import { ManualSink, ManualSource } from '../../../src/engine/audio/manual.js';
 import { MediaEngine } from '../../../src/engine/media/media-engine.js';
-import { peakLevel } from '../../../src/engine/audio/pcm.js';
+import { peakLevel } from '../../../src/engine/audio/level.js';
 
 function tone(frameMs: FrameMs, startSample: number, amp = 12000): Int16Array {
   return Int16Array.from({ length: samplesPerFrame(frameMs) }, (_, i) => Math.round(amp * Math.sin((2 * Math.PI * 440 * (startSample + i)) / 48000)));
