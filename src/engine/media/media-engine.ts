@@ -27,7 +27,6 @@ import { CuePlayer, Mixer, RemoteStream, SpeakingDetector, type CueKind, type Re
 import { parseRtp } from '../rtp/packet.js';
 import { buildReceiverReport, isRtcp, ntpFromUnixMs, ntpMiddle32, parseRtcp, rttFromReportBlock } from '../rtcp/packets.js';
 import { ReceptionReporter } from '../rtcp/reception-report.js';
-import { SequenceTracker } from '../rtp/sequence.js';
 import { silentLogger, type Logger } from '../../core/log.js';
 import type { SelfView } from '../api.js';
 
@@ -111,9 +110,8 @@ interface PeerState {
   readonly transport: PeerTransport;
   readonly stream: RemoteStream;
   readonly loop: SendLoop<Uint8Array>;
-  tracker: SequenceTracker | undefined;
-  reporter: ReceptionReporter | undefined;
-  remoteSsrc: number | undefined;
+  /** Our report blocks about this peer's stream, from the stream's own ReceptionTracker. */
+  readonly reporter: ReceptionReporter;
   skippedNotOpen: number;
   bytesReceived: number;
   rtcpReceived: number;
@@ -257,9 +255,7 @@ export class MediaEngine {
       transport,
       stream,
       loop: undefined as unknown as SendLoop<Uint8Array>,
-      tracker: undefined,
-      reporter: undefined,
-      remoteSsrc: undefined,
+      reporter: new ReceptionReporter(stream.reception),
       skippedNotOpen: 0,
       bytesReceived: 0,
       rtcpReceived: 0,
@@ -314,14 +310,8 @@ export class MediaEngine {
         peer.malformed++;
         return;
       }
-      const packet = parsed.packet;
-      if (peer.remoteSsrc !== packet.ssrc) {
-        peer.remoteSsrc = packet.ssrc;
-        peer.tracker = new SequenceTracker();
-        peer.reporter = new ReceptionReporter(packet.ssrc, peer.tracker);
-      }
-      peer.tracker!.receive(packet.sequenceNumber, packet.timestamp, arrivalMs);
-      peer.stream.insert(packet, arrivalMs);
+      // The stream's tracker counts it: the UI's loss and our receiver reports are one number.
+      peer.stream.insert(parsed.packet, arrivalMs);
     } catch (err) {
       peer.malformed++;
       this.log.warn('receive-failed', { peer: id, err });
@@ -335,9 +325,7 @@ export class MediaEngine {
       return;
     }
     for (const p of parsed.packets) {
-      if (p.type === 'sr' && peer.reporter !== undefined && p.ssrc === peer.remoteSsrc) {
-        peer.reporter.onSenderReport(p, arrivalMs);
-      }
+      if (p.type === 'sr') peer.reporter.onSenderReport(p, arrivalMs);
       if (p.type === 'sr' || p.type === 'rr') {
         for (const block of p.reports) {
           if (block.ssrc !== this.ssrc || block.lastSr === 0) continue;
@@ -360,10 +348,12 @@ export class MediaEngine {
   private sendReceiverReports(): void {
     const now = this.clock.now();
     for (const peer of this.peers.values()) {
-      if (peer.reporter === undefined || peer.transport.sendRtcp === undefined) continue;
+      if (peer.transport.sendRtcp === undefined) continue;
       if (peer.transport.isOpen !== undefined && !peer.transport.isOpen()) continue;
+      const block = peer.reporter.build(now);
+      if (block === null) continue;
       try {
-        peer.transport.sendRtcp(buildReceiverReport({ ssrc: this.ssrc, reports: [peer.reporter.build(now)] }));
+        peer.transport.sendRtcp(buildReceiverReport({ ssrc: this.ssrc, reports: [block] }));
       } catch (err) {
         this.log.debug('rtcp-send-failed', { peer: peer.id, err });
       }

@@ -29,6 +29,7 @@ import { assertFrameMs, SAMPLE_RATE, samplesPerFrame, type FrameMs } from '../..
 import { JitterBuffer, MAX_OPUS_PACKET_SAMPLES, type JitterBufferOptions, type JitterBufferStats, type InsertOutcome } from './jitter-buffer.js';
 import { FULL_SCALE, PeakMeter, peakLevel, rmsLevel } from '../audio/level.js';
 import { SpeakingDetector, type SpeakingOptions } from './speaking.js';
+import type { ReceptionTracker } from '../rtp/reception.js';
 
 const SAMPLES_PER_MS = SAMPLE_RATE / 1000;
 export const MAX_GAIN_PERCENT = 200;
@@ -182,6 +183,11 @@ export class RemoteStream {
 
   get speaking(): boolean {
     return this.speakingDetector.speaking;
+  }
+
+  /** This stream's reception statistics, for our RTCP report blocks (rtcp/rtcp-session.ts). */
+  get reception(): ReceptionTracker {
+    return this.jitter.reception;
   }
 
   stats(): RemoteStreamStats {
