@@ -4,7 +4,7 @@ import { samplesPerFrame, type FrameMs } from '../../../src/core/media-format.js
 import { ManualSink, ManualSource } from '../../../src/engine/audio/manual.js';
 import { MediaEngine } from '../../../src/engine/media/media-engine.js';
 import { peakLevel } from '../../../src/engine/audio/level.js';
-import { parseRtcp } from '../../../src/engine/rtcp/packets.js';
+import { buildReceiverReport, ntpFromUnixMs, ntpMiddle32, parseRtcp } from '../../../src/engine/rtcp/packets.js';
 
 function tone(frameMs: FrameMs, startSample: number, amp = 12000): Int16Array {
   return Int16Array.from({ length: samplesPerFrame(frameMs) }, (_, i) => Math.round(amp * Math.sin((2 * Math.PI * 440 * (startSample + i)) / 48000)));
@@ -78,6 +78,19 @@ describe('MediaEngine', () => {
     expect(block.cumulativeLost).toBe(ui.lost);
     await a.engine.stop();
     await b.engine.stop();
+  });
+
+  it('hands RTCP to the peer\'s RTCP session: RTT from a report block about our SSRC', async () => {
+    const { b } = await pair();
+    expect(b.engine.peerStats('a')!.rttMs).toBeNull();
+    // A's report about B's stream echoes an SR B sent 80 ms ago (wallclock), held 30 ms at A.
+    const block = { ssrc: b.engine.ssrc, fractionLost: 0, cumulativeLost: 0, extendedHighestSeq: 0, jitter: 0, lastSr: ntpMiddle32(ntpFromUnixMs(Date.now() - 80)), delaySinceLastSr: Math.round(0.03 * 65536) };
+    b.engine.receive('a', buildReceiverReport({ ssrc: 0x5eed, reports: [block] }));
+    const stats = b.engine.peerStats('a')!;
+    expect(stats.rtcpReceived).toBe(1);
+    expect(stats.malformedReceived).toBe(0);
+    expect(stats.rttMs).toBeGreaterThan(45);
+    expect(stats.rttMs).toBeLessThan(1000);
   });
 
   it('mute and push-to-talk stop sending while capture goes on', async () => {
