@@ -1,33 +1,11 @@
 /**
- * Small helpers over 16-bit PCM: levels for meters and voice gating,
- * conversion to and from float samples in [-1, 1].
+ * Conversion of 16-bit PCM to and from float samples in [-1, 1] (levels for
+ * meters and gating are in ./level.ts).
  *
  * Scaling is asymmetric (negative values over 32768, positive over 32767)
  * so that both int16 extremes map exactly onto -1 and +1 and the round trip
  * int16 → float → int16 is lossless.
  */
-
-/** Peak absolute level, 0..1 (0 for an empty buffer). */
-export function peakLevel(pcm: Int16Array): number {
-  let peak = 0;
-  for (let i = 0; i < pcm.length; i++) {
-    const v = pcm[i]!;
-    const a = v < 0 ? -v / 32768 : v / 32767;
-    if (a > peak) peak = a;
-  }
-  return peak;
-}
-
-/** Root-mean-square level, 0..1 (0 for an empty buffer; a full-scale square wave is ~1). */
-export function rmsLevel(pcm: Int16Array): number {
-  if (pcm.length === 0) return 0;
-  let sumSquares = 0;
-  for (let i = 0; i < pcm.length; i++) {
-    const v = pcm[i]! / 32768;
-    sumSquares += v * v;
-  }
-  return Math.min(1, Math.sqrt(sumSquares / pcm.length));
-}
 
 /** One float sample in [-1, 1] (clamped; NaN becomes 0) to int16. */
 export function floatSampleToInt16(x: number): number {

@@ -1,12 +1,16 @@
 /**
  * The media path of one participant, independent of how packets travel
- * (DESIGN.md §2):
+ * (docs/architecture.md §2):
  *
  *   source ─► CapturePipeline (gate → encode once → RTP once) ─┬─► SendLoop ─► transport (peer A)
  *                                                              └─► SendLoop ─► transport (peer B)
- *   transport ─► receive(): RTP → RemoteStream (jitter buffer → decode/PLC → gain) ─┐
- *                           RTCP → RTT, receiver reports                         ├─► Mixer ─► sink
- *                                                             notification cues ─┘
+ *   transport ─► receive(): RTP → RemoteStream (reception tracker → jitter buffer → decode/PLC → gain) ─┐
+ *                           RTCP → RtcpSession (RTT; our receiver reports, on a ReportSchedule)      ├─► Mixer ─► sink
+ *                                                                                notification cues ─┘
+ *
+ * This class only wires: RTP and RTCP are told apart (RFC 5761 §4) and
+ * handed to the peer's RemoteStream and RtcpSession; the RTCP state itself
+ * lives in rtcp/ (docs/architecture.md §3).
  *
  * Push to send (the source's clock drives capture), pull to play (the sink's
  * clock pulls the mixer). Both `roundtable loopback` (a simulated network as
@@ -15,7 +19,7 @@
  */
 import { monotonicClock, type Clock, type TimerHandle } from '../../core/clock.js';
 import { assertFrameMs, type FrameMs } from '../../core/media-format.js';
-import { peakLevel, rmsLevel } from '../audio/pcm.js';
+import { PeakMeter, peakLevel, rmsLevel } from '../audio/level.js';
 import type { AudioSink, AudioSource } from '../audio/types.js';
 import type { FrameDecoder, FrameEncoder } from '../codec/types.js';
 import { createOpusDecoder, createOpusEncoder } from '../codec/opus.js';
@@ -23,11 +27,11 @@ import { CapturePipeline } from '../send/capture-pipeline.js';
 import { RtpTimeline } from '../send/rtp-timeline.js';
 import { SendLoop, type SendLoopStats } from '../send/send-loop.js';
 import { VoiceGate } from '../send/voice-gate.js';
-import { CuePlayer, Mixer, PeakMeter, RemoteStream, SpeakingDetector, type CueKind, type RemoteStreamStats } from '../receive/index.js';
+import { CuePlayer, Mixer, RemoteStream, SpeakingDetector, type CueKind, type RemoteStreamStats } from '../receive/index.js';
 import { parseRtp } from '../rtp/packet.js';
-import { buildReceiverReport, isRtcp, ntpFromUnixMs, ntpMiddle32, parseRtcp, rttFromReportBlock } from '../rtcp/packets.js';
-import { ReceptionReporter } from '../rtcp/reception-report.js';
-import { SequenceTracker } from '../rtp/sequence.js';
+import { isRtcp } from '../rtcp/packets.js';
+import { ReportSchedule } from '../rtcp/report-schedule.js';
+import { RtcpSession } from '../rtcp/rtcp-session.js';
 import { silentLogger, type Logger } from '../../core/log.js';
 import type { SelfView } from '../api.js';
 
@@ -111,14 +115,11 @@ interface PeerState {
   readonly transport: PeerTransport;
   readonly stream: RemoteStream;
   readonly loop: SendLoop<Uint8Array>;
-  tracker: SequenceTracker | undefined;
-  reporter: ReceptionReporter | undefined;
-  remoteSsrc: number | undefined;
+  readonly rtcp: RtcpSession;
   skippedNotOpen: number;
   bytesReceived: number;
   rtcpReceived: number;
   malformed: number;
-  rttMs: number | null;
 }
 
 export class MediaEngine {
@@ -145,6 +146,7 @@ export class MediaEngine {
   private firstInputNs: bigint | null = null;
   private firstOutputNs: bigint | null = null;
   private rtcpTimer: TimerHandle | undefined;
+  private reportSchedule: ReportSchedule | undefined;
   private state: 'idle' | 'running' | 'stopped' = 'idle';
   private stopping: Promise<void> | undefined;
   private sourceEnded = false;
@@ -257,14 +259,12 @@ export class MediaEngine {
       transport,
       stream,
       loop: undefined as unknown as SendLoop<Uint8Array>,
-      tracker: undefined,
-      reporter: undefined,
-      remoteSsrc: undefined,
+      // Our report blocks read the stream's own tracker: the UI's loss and our receiver reports are one number.
+      rtcp: new RtcpSession({ localSsrc: this.ssrc, reception: stream.reception }),
       skippedNotOpen: 0,
       bytesReceived: 0,
       rtcpReceived: 0,
       malformed: 0,
-      rttMs: null,
     };
     const loop = new SendLoop<Uint8Array>({
       clock: this.clock,
@@ -306,7 +306,8 @@ export class MediaEngine {
       peer.bytesReceived += bytes.length;
       if (isRtcp(bytes)) {
         peer.rtcpReceived++;
-        this.onRtcp(peer, bytes, arrivalMs);
+        // RTT needs the arrival on the wallclock our sender reports are stamped with (rtcp-session.ts).
+        if (!peer.rtcp.receive(bytes, arrivalMs, Date.now())) peer.malformed++;
         return;
       }
       const parsed = parseRtp(bytes);
@@ -314,56 +315,31 @@ export class MediaEngine {
         peer.malformed++;
         return;
       }
-      const packet = parsed.packet;
-      if (peer.remoteSsrc !== packet.ssrc) {
-        peer.remoteSsrc = packet.ssrc;
-        peer.tracker = new SequenceTracker();
-        peer.reporter = new ReceptionReporter(packet.ssrc, peer.tracker);
-      }
-      peer.tracker!.receive(packet.sequenceNumber, packet.timestamp, arrivalMs);
-      peer.stream.insert(packet, arrivalMs);
+      peer.stream.insert(parsed.packet, arrivalMs);
     } catch (err) {
       peer.malformed++;
       this.log.warn('receive-failed', { peer: id, err });
     }
   }
 
-  private onRtcp(peer: PeerState, bytes: Uint8Array, arrivalMs: number): void {
-    const parsed = parseRtcp(bytes);
-    if (!parsed.ok) {
-      peer.malformed++;
-      return;
-    }
-    for (const p of parsed.packets) {
-      if (p.type === 'sr' && peer.reporter !== undefined && p.ssrc === peer.remoteSsrc) {
-        peer.reporter.onSenderReport(p, arrivalMs);
-      }
-      if (p.type === 'sr' || p.type === 'rr') {
-        for (const block of p.reports) {
-          if (block.ssrc !== this.ssrc || block.lastSr === 0) continue;
-          // RFC 3550 §6.4.1: RTT = A − LSR − DLSR, with A our wall-clock NTP time.
-          const rtt = rttFromReportBlock(block, ntpMiddle32(ntpFromUnixMs(Date.now())));
-          if (rtt !== null && rtt >= 0 && rtt < 10_000) peer.rttMs = rtt;
-        }
-      }
-    }
-  }
-
   private scheduleRtcp(): void {
     if (this.state !== 'running') return;
+    const schedule = (this.reportSchedule ??= new ReportSchedule(this.rtcpIntervalMs, this.clock.now()));
     this.rtcpTimer = this.clock.setTimer(() => {
-      this.sendReceiverReports();
+      const now = this.clock.now();
+      if (schedule.takeDue(now)) this.sendReceiverReports(now);
       this.scheduleRtcp();
-    }, this.rtcpIntervalMs);
+    }, schedule.delayMs(this.clock.now()));
   }
 
-  private sendReceiverReports(): void {
-    const now = this.clock.now();
+  private sendReceiverReports(now: number): void {
     for (const peer of this.peers.values()) {
-      if (peer.reporter === undefined || peer.transport.sendRtcp === undefined) continue;
+      if (peer.transport.sendRtcp === undefined) continue;
       if (peer.transport.isOpen !== undefined && !peer.transport.isOpen()) continue;
+      const report = peer.rtcp.buildReport(now);
+      if (report === null) continue;
       try {
-        peer.transport.sendRtcp(buildReceiverReport({ ssrc: this.ssrc, reports: [peer.reporter.build(now)] }));
+        peer.transport.sendRtcp(report);
       } catch (err) {
         this.log.debug('rtcp-send-failed', { peer: peer.id, err });
       }
@@ -373,7 +349,7 @@ export class MediaEngine {
   private onCapturedFrame(pcm: Int16Array, captureTimeNs: bigint): void {
     if (this.firstInputNs === null) {
       // A frame is delivered when its last sample has been captured; its
-      // first sample entered one frame earlier (DESIGN.md §6 counts that frame).
+      // first sample entered one frame earlier (docs/architecture.md §8 counts that frame).
       this.firstInputNs = captureTimeNs - BigInt(this.frameMs) * 1_000_000n;
     }
     this.micMeter.update(peakLevel(pcm));
@@ -438,7 +414,7 @@ export class MediaEngine {
       bytesReceived: peer.bytesReceived,
       rtcpReceived: peer.rtcpReceived,
       malformedReceived: peer.malformed,
-      rttMs: peer.rttMs,
+      rttMs: peer.rtcp.rttMs,
       level: peer.stream.level,
       speaking: peer.stream.speaking,
       volumePercent: peer.stream.gainPercent,

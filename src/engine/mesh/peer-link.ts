@@ -57,6 +57,8 @@ import {
   type RtcConfig,
   type Track,
 } from './native.js';
+import { DEFAULT_OPUS_PAYLOAD_TYPE } from '../rtp/opus-payload.js';
+import { buildEmptyReceiverReport, isRtcpSecondByte } from '../rtcp/packets.js';
 import { findOfferedAudio, offerForPassiveAnswer } from './sdp.js';
 import { candidateType, checkLinkSignal, stripAttributePrefix, type LinkSignal } from './signal.js';
 
@@ -65,8 +67,6 @@ export { shutdownMesh, configureMeshLogging } from './native.js';
 
 export type LinkState = 'connecting' | 'connected' | 'disconnected' | 'failed' | 'closed';
 
-/** Opus dynamic payload type we offer (RFC 7587 §7; 111 is what browsers use). */
-export const DEFAULT_OPUS_PAYLOAD_TYPE = 111;
 /**
  * Our Opus fmtp (RFC 7587 §6.1): mono speech, 10 ms minimum packet time,
  * in-band FEC allowed. Without it libdatachannel asks for stereo 96 kb/s.
@@ -439,12 +439,7 @@ export class PeerLink {
     if (!this.trackOpen) return;
     const now = this.clock.now();
     if (now - this.lastSentMs >= this.keepaliveMs) {
-      const rr = new Uint8Array(8);
-      rr[0] = 0x80; // V=2, P=0, RC=0
-      rr[1] = 201; // RR
-      rr[3] = 1; // length in 32-bit words minus one
-      new DataView(rr.buffer).setUint32(4, this.opts.ssrc);
-      if (this.send(rr)) this.counters.keepalivesSent++;
+      if (this.send(buildEmptyReceiverReport(this.opts.ssrc))) this.counters.keepalivesSent++;
     }
     if (this.inactivityTimeoutMs > 0 && !this.remoteSilent && now - this.lastReceivedMs > this.inactivityTimeoutMs) {
       this.remoteSilent = true;
@@ -639,11 +634,6 @@ export class PeerLink {
       this.log.error('user-callback-threw', { callback: name, err });
     }
   }
-}
-
-/** RFC 5761 §4: RTCP packet types 192–223 (SR 200, RR 201, …) occupy this range of the second byte. */
-function isRtcpSecondByte(b: number): boolean {
-  return b >= 192 && b <= 223;
 }
 
 function ignoreErrors(fn: () => void): void {

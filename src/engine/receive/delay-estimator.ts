@@ -17,6 +17,10 @@
  * The window is kept as a ring (arrival order, for expiry) plus a sorted
  * array of the same offsets (for min and percentile): O(window) per packet,
  * no allocation after construction.
+ *
+ * The RFC 3550 A.8 interarrival jitter shown to the user is not this
+ * estimator's business: the stream's ReceptionTracker computes it
+ * (rtp/reception.ts, docs/architecture.md §3).
  */
 
 export interface DelayEstimatorOptions {
@@ -55,8 +59,6 @@ export class DelayEstimator {
 
   private target: number;
   private lastUpdateMs: number | undefined;
-  private lastTransitMs: number | undefined;
-  private jitter = 0;
 
   constructor(options: DelayEstimatorOptions = {}) {
     this.windowMs = positive(options.windowMs ?? 2000, 'windowMs');
@@ -81,14 +83,6 @@ export class DelayEstimator {
   update(arrivalMs: number, mediaMs: number): void {
     if (!Number.isFinite(arrivalMs) || !Number.isFinite(mediaMs)) return;
     const offset = arrivalMs - mediaMs;
-
-    // RFC 3550 §6.4.1 / A.8 interarrival jitter, in ms, in arrival order.
-    if (this.lastTransitMs !== undefined) {
-      const d = Math.abs(offset - this.lastTransitMs);
-      this.jitter += (d - this.jitter) / 16;
-    }
-    this.lastTransitMs = offset;
-
     while (this.count > 0 && this.ringArrival[this.ringStart]! < arrivalMs - this.windowMs) this.evictOldest();
     if (this.count === this.capacity) this.evictOldest();
     const slot = (this.ringStart + this.count) % this.capacity;
@@ -129,11 +123,6 @@ export class DelayEstimator {
     return this.target;
   }
 
-  /** RFC 3550 interarrival jitter estimate in ms. */
-  get jitterMs(): number {
-    return this.jitter;
-  }
-
   /** Packets currently in the window. */
   get size(): number {
     return this.count;
@@ -144,8 +133,6 @@ export class DelayEstimator {
     this.count = 0;
     this.target = this.clamp(this.marginMs);
     this.lastUpdateMs = undefined;
-    this.lastTransitMs = undefined;
-    this.jitter = 0;
   }
 
   private clamp(ms: number): number {

@@ -11,5 +11,4 @@ export { CuePlayer, cueSamples, CUE_KINDS } from './cues.js';
 export type { CueKind, CuePlayerOptions } from './cues.js';
 export { SpeakingDetector } from './speaking.js';
 export type { SpeakingOptions } from './speaking.js';
-export { PeakMeter, peakLevel, rmsLevel } from './level.js';
 export { softLimit, limitToInt16, DEFAULT_LIMITER_THRESHOLD } from './limiter.js';

@@ -4,8 +4,11 @@
  *
  * Model
  * - Everything is in RTP timestamp units (48 kHz, RFC 7587 §4.1), unwrapped
- *   to 53-bit numbers; sequence numbers order packets and detect duplicates
- *   and losses, timestamps place them in time.
+ *   to 53-bit numbers; sequence numbers order packets, timestamps place them
+ *   in time. Which packet is new, reordered, a duplicate, out of window or a
+ *   sender restart, and its extended sequence number, come from the stream's
+ *   ReceptionTracker (rtp/reception.ts, RFC 3550 A.1): the buffer keeps no
+ *   sequence state or reception counters of its own (docs/architecture.md §3).
  * - A playout cursor (`cursorTs`) is the media time of the next sample to be
  *   played. The caller (RemoteStream) pulls whenever it needs more samples:
  *   one pull yields one packet (any duration: 10, 20, 40 ms ... read from the
@@ -42,9 +45,9 @@
  *   `hardCatchUpMs` are packets dropped here regardless of content.
  *
  * Counting: late = arrived after its playout time had passed (dropped);
- * duplicates dropped; reordered = arrived after a later packet yet in time;
- * lost = expected − received (RFC 3550 §6.4.1), so a packet concealed and then
- * arriving late is late, not lost.
+ * duplicates and out-of-window packets dropped; received, expected, lost,
+ * reordered, duplicates and jitter are the tracker's (RFC 3550 A.1/A.3/A.8),
+ * so a packet concealed and then arriving late is late, not lost.
  *
  * Not thread-safe and not re-entrant; results are reused objects, valid until
  * the next pull (no allocation per pull on the hot path).
@@ -54,7 +57,8 @@ import { monotonicClock, type Clock } from '../../core/clock.js';
 import { SAMPLE_RATE } from '../../core/media-format.js';
 import { DelayEstimator, type DelayEstimatorOptions } from './delay-estimator.js';
 import { opusPacketSamples } from '../rtp/opus-payload.js';
-import { Unwrapper } from './unwrap.js';
+import { ReceptionTracker } from '../rtp/reception.js';
+import { Unwrapper } from '../rtp/unwrap.js';
 
 const SAMPLES_PER_MS = SAMPLE_RATE / 1000;
 /** RFC 6716 §3.2.5: an Opus packet lasts at most 120 ms. */
@@ -65,7 +69,7 @@ export type PullResult =
   | { readonly kind: 'missing'; readonly samples: number }
   | { readonly kind: 'empty' };
 
-export type InsertOutcome = 'inserted' | 'duplicate' | 'late' | 'invalid';
+export type InsertOutcome = 'inserted' | 'duplicate' | 'late' | 'out-of-window' | 'invalid';
 
 export interface JitterBufferOptions extends DelayEstimatorOptions {
   /** Clock for "now" at pull time; must be the clock `arrivalMs` comes from. */
@@ -84,8 +88,6 @@ export interface JitterBufferOptions extends DelayEstimatorOptions {
   talkspurtGapMs?: number;
   /** Most packets held; beyond it the oldest is discarded. Default 512. */
   maxPackets?: number;
-  /** A sequence jump larger than this means the sender restarted: reset. Default 1000. */
-  maxSequenceJump?: number;
 }
 
 export interface JitterBufferStats {
@@ -94,24 +96,27 @@ export interface JitterBufferStats {
   readonly targetDelayMs: number;
   /** Mean time played packets spent in the buffer (arrival → pull). */
   readonly meanDelayMs: number;
-  /** RFC 3550 A.8 interarrival jitter. */
+  /** RFC 3550 A.8 interarrival jitter (the tracker's). */
   readonly jitterMs: number;
   readonly bufferedPackets: number;
-  /** Unique packets received (duplicates excluded, late included). */
+  /** Unique packets received (duplicates excluded, late included); the tracker's. */
   readonly received: number;
-  /** Packets expected from the sequence numbers (RFC 3550 §6.4.1). */
+  /** Packets expected from the sequence numbers (RFC 3550 A.3), over every source; the tracker's. */
   readonly expected: number;
   readonly lost: number;
   readonly late: number;
   /** Pulls answered with "missing" (the caller concealed). */
   readonly concealed: number;
+  /** Packets that arrived after a later one (RFC 3550 A.1); the tracker's. */
   readonly reordered: number;
   readonly duplicates: number;
+  /** Packets ignored as far outside the sequence window (RFC 3550 A.1). */
+  readonly outOfWindow: number;
   /** Packets dropped here by hard catch-up or overflow. */
   readonly discarded: number;
   /** Invalid packets ignored. */
   readonly invalid: number;
-  /** Stream restarts (SSRC change or sequence jump). */
+  /** Stream restarts (SSRC change or sequence restart). */
   readonly resets: number;
   /** Times the buffer ran dry long enough to count as a pause. */
   readonly drains: number;
@@ -137,12 +142,10 @@ export class JitterBuffer {
   private readonly drainAfterSamples: number;
   private readonly talkspurtGapSamples: number;
   private readonly maxPackets: number;
-  private readonly maxSequenceJump: number;
   private readonly defaultPacketSamples: number;
 
-  private readonly seqUnwrap = new Unwrapper(16);
+  private readonly tracker = new ReceptionTracker(SAMPLE_RATE);
   private readonly tsUnwrap = new Unwrapper(32);
-  private ssrc: number | undefined;
   private baseTs = 0;
   private hasBase = false;
 
@@ -153,21 +156,15 @@ export class JitterBuffer {
   private playing = false;
   private hasCursor = false;
   private cursorTs = 0;
-  private lastPlayedSeq = -1;
+  /** Extended sequence numbers may be negative (rtp/unwrap.ts): "nothing played yet" is a flag. */
+  private hasPlayedSeq = false;
+  private lastPlayedSeq = 0;
   private waitedSamples = 0;
   private lastSamples: number;
-  private highestSeq = -1;
 
-  private readonly seenRing = new Float64Array(1024).fill(-1);
-
-  // Counters.
-  private received = 0;
-  private expectedBefore = 0; // expected packets of segments before the last reset
-  private firstSeq = -1;
+  // Playout counters (reception counters are the tracker's).
   private late = 0;
   private concealed = 0;
-  private reordered = 0;
-  private duplicates = 0;
   private discarded = 0;
   private invalid = 0;
   private resets = 0;
@@ -190,7 +187,6 @@ export class JitterBuffer {
     this.drainAfterSamples = (options.drainAfterMs ?? 200) * SAMPLES_PER_MS;
     this.talkspurtGapSamples = (options.talkspurtGapMs ?? 100) * SAMPLES_PER_MS;
     this.maxPackets = Math.max(2, options.maxPackets ?? 512);
-    this.maxSequenceJump = options.maxSequenceJump ?? 1000;
     this.defaultPacketSamples = validSamples(options.defaultPacketSamples ?? 960) ?? 960;
     this.lastSamples = this.defaultPacketSamples;
     this.packetResult = { kind: 'packet', packet: undefined as unknown as MediaPacket, samples: 0, overTarget: false };
@@ -202,25 +198,12 @@ export class JitterBuffer {
       this.invalid++;
       return 'invalid';
     }
-    if (this.ssrc !== undefined && packet.ssrc !== this.ssrc) this.reset();
-    this.ssrc = packet.ssrc;
-
-    let extSeq = this.seqUnwrap.unwrap(packet.sequenceNumber);
-    if (this.highestSeq >= 0 && Math.abs(extSeq - this.highestSeq) > this.maxSequenceJump) {
-      this.reset();
-      this.ssrc = packet.ssrc;
-      extSeq = this.seqUnwrap.unwrap(packet.sequenceNumber);
-    }
+    const cls = this.tracker.receive(packet, arrivalMs);
+    if (cls === 'duplicate' || cls === 'out-of-window') return cls;
+    // A new SSRC or a confirmed sequence restart: the old stream's packets and timing mean nothing now.
+    if (cls === 'restart') this.reset();
+    const extSeq = this.tracker.extendedSeq;
     const extTs = this.tsUnwrap.unwrap(packet.timestamp);
-
-    const slot = extSeq % this.seenRing.length;
-    if (this.seenRing[slot] === extSeq) {
-      this.duplicates++;
-      return 'duplicate';
-    }
-    this.seenRing[slot] = extSeq;
-    this.received++;
-    if (this.firstSeq < 0) this.firstSeq = extSeq;
     if (!this.hasBase) {
       this.baseTs = extTs;
       this.hasBase = true;
@@ -228,14 +211,10 @@ export class JitterBuffer {
     // Late packets feed the estimator too: they are exactly the evidence that more delay is needed.
     this.estimator.update(arrivalMs, this.mediaMs(extTs));
 
-    const outOfOrder = extSeq < this.highestSeq;
-    if (extSeq > this.highestSeq) this.highestSeq = extSeq;
-
-    if (extSeq <= this.lastPlayedSeq || (this.hasCursor && extTs < this.cursorTs)) {
+    if ((this.hasPlayedSeq && extSeq <= this.lastPlayedSeq) || (this.hasCursor && extTs < this.cursorTs)) {
       this.late++;
       return 'late';
     }
-    if (outOfOrder) this.reordered++;
 
     if (this.buffer.length >= this.maxPackets) {
       this.release(this.buffer.shift()!);
@@ -331,24 +310,9 @@ export class JitterBuffer {
     }
   }
 
-  /** Drop everything and start over (new SSRC / sender restart); counters are kept. */
-  reset(): void {
-    if (this.firstSeq >= 0) this.expectedBefore += this.highestSeq - this.firstSeq + 1;
-    this.firstSeq = -1;
-    this.highestSeq = -1;
-    for (const e of this.buffer) this.release(e);
-    this.buffer.length = 0;
-    this.seqUnwrap.reset();
-    this.tsUnwrap.reset();
-    this.estimator.reset();
-    this.seenRing.fill(-1);
-    this.ssrc = undefined;
-    this.hasBase = false;
-    this.playing = false;
-    this.hasCursor = false;
-    this.lastPlayedSeq = -1;
-    this.waitedSamples = 0;
-    this.resets++;
+  /** The stream's reception statistics (the RTCP report blocks read them too). */
+  get reception(): ReceptionTracker {
+    return this.tracker;
   }
 
   get targetDelayMs(): number {
@@ -374,20 +338,21 @@ export class JitterBuffer {
   }
 
   stats(): JitterBufferStats {
-    const expected = this.expectedBefore + (this.firstSeq >= 0 ? this.highestSeq - this.firstSeq + 1 : 0);
+    const r = this.tracker.stats;
     return {
       currentDelayMs: this.currentDelayMs,
       targetDelayMs: this.estimator.targetDelayMs,
       meanDelayMs: this.playedCount > 0 ? this.playedDelaySumMs / this.playedCount : 0,
-      jitterMs: this.estimator.jitterMs,
+      jitterMs: r.jitterMs,
       bufferedPackets: this.buffer.length,
-      received: this.received,
-      expected,
-      lost: Math.max(0, expected - this.received),
+      received: r.received,
+      expected: r.expected,
+      lost: r.lost,
       late: this.late,
       concealed: this.concealed,
-      reordered: this.reordered,
-      duplicates: this.duplicates,
+      reordered: r.reordered,
+      duplicates: r.duplicates,
+      outOfWindow: r.outOfWindow,
       discarded: this.discarded,
       invalid: this.invalid,
       resets: this.resets,
@@ -408,9 +373,24 @@ export class JitterBuffer {
     this.playing = true;
     this.hasCursor = true;
     this.cursorTs = head.extTs;
+    this.hasPlayedSeq = true;
     this.lastPlayedSeq = head.extSeq - 1;
     this.waitedSamples = 0;
     return true;
+  }
+
+  /** Drop everything and start over (new SSRC / sender restart); counters are kept. */
+  private reset(): void {
+    for (const e of this.buffer) this.release(e);
+    this.buffer.length = 0;
+    this.tsUnwrap.reset();
+    this.estimator.reset();
+    this.hasBase = false;
+    this.playing = false;
+    this.hasCursor = false;
+    this.hasPlayedSeq = false;
+    this.waitedSamples = 0;
+    this.resets++;
   }
 
   private conceal(samples: number, advance: boolean): PullResult {
@@ -424,6 +404,7 @@ export class JitterBuffer {
 
   private advanceTo(cursorTs: number, seq: number, samples: number): void {
     this.cursorTs = cursorTs;
+    this.hasPlayedSeq = true;
     this.lastPlayedSeq = seq;
     this.waitedSamples = 0;
     this.lastSamples = samples;

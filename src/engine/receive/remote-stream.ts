@@ -27,11 +27,11 @@ import type { FrameDecoder, MediaPacket } from '../codec/types.js';
 import { monotonicClock, type Clock } from '../../core/clock.js';
 import { assertFrameMs, SAMPLE_RATE, samplesPerFrame, type FrameMs } from '../../core/media-format.js';
 import { JitterBuffer, MAX_OPUS_PACKET_SAMPLES, type JitterBufferOptions, type JitterBufferStats, type InsertOutcome } from './jitter-buffer.js';
-import { PeakMeter, peakLevel, rmsLevel } from './level.js';
+import { FULL_SCALE, PeakMeter, peakLevel, rmsLevel } from '../audio/level.js';
 import { SpeakingDetector, type SpeakingOptions } from './speaking.js';
+import type { ReceptionTracker } from '../rtp/reception.js';
 
 const SAMPLES_PER_MS = SAMPLE_RATE / 1000;
-const FULL_SCALE = 32768;
 export const MAX_GAIN_PERCENT = 200;
 
 export interface RemoteStreamOptions {
@@ -183,6 +183,11 @@ export class RemoteStream {
 
   get speaking(): boolean {
     return this.speakingDetector.speaking;
+  }
+
+  /** This stream's reception statistics, for our RTCP report blocks (rtcp/rtcp-session.ts). */
+  get reception(): ReceptionTracker {
+    return this.jitter.reception;
   }
 
   stats(): RemoteStreamStats {

@@ -1,7 +1,8 @@
 /**
- * RTCP (RFC 3550 §6): demultiplexing from RTP on one port, compound packet
- * parsing for the stats we need (SR, RR report blocks), RTT from a report
- * block, and SR/RR builders. Parsing never throws on any input.
+ * RTCP (RFC 3550 §6) wire format: demultiplexing from RTP on one port,
+ * compound packet parsing for the stats we need (SR, RR report blocks), RTT
+ * from a report block, and SR/RR builders (including the empty RR a link
+ * sends as a keepalive). Parsing never throws on any input.
  *
  * Common header of every RTCP packet (§6.4.1):
  *  0                   1                   2                   3
@@ -19,14 +20,20 @@ const MAX_REPORT_BLOCKS = 31; // RC is 5 bits
 
 /**
  * RFC 5761 §4: with RTP and RTCP multiplexed on one port (node-datachannel
- * delivers both on one callback, DESIGN.md §4), a packet whose second octet
- * is 192–223 is RTCP; RTP payload types 64–95 are avoided for that reason.
+ * delivers both on one track callback, docs/architecture.md §6), a packet
+ * whose second octet is 192–223 is RTCP (SR 200, RR 201, …); RTP payload
+ * types 64–95 are avoided for that reason. The one definition of the rule:
+ * the mesh demultiplexes with it too.
  */
+export function isRtcpSecondByte(secondByte: number): boolean {
+  return secondByte >= 192 && secondByte <= 223;
+}
+
+/** A whole packet by the rule of RFC 5761 §4: version 2, at least a header, second octet 192–223. */
 export function isRtcp(buf: Uint8Array): boolean {
   if (!(buf instanceof Uint8Array) || buf.length < 4) return false;
   if (buf[0]! >> 6 !== 2) return false;
-  const pt = buf[1]!;
-  return pt >= 192 && pt <= 223;
+  return isRtcpSecondByte(buf[1]!);
 }
 
 /** One reception report block (§6.4.1). */
@@ -253,6 +260,15 @@ export function buildSenderReport(sr: Omit<SenderReport, 'type' | 'reports'> & {
   out.writeUInt32BE(sr.octetCount >>> 0, 24);
   writeReportBlocks(out, 28, reports);
   return out;
+}
+
+/**
+ * A receiver report with no report block (RC = 0, RFC 3550 §6.4.2): what a
+ * link sends as a keepalive while the voice gate sends no RTP, so the remote
+ * can tell we are alive (docs/architecture.md §3).
+ */
+export function buildEmptyReceiverReport(ssrc: number): Buffer {
+  return buildReceiverReport({ ssrc, reports: [] });
 }
 
 export function buildReceiverReport(rr: { ssrc: number; reports: readonly ReportBlock[] }): Buffer {

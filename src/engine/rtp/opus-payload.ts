@@ -1,6 +1,7 @@
 /**
- * What an Opus RTP payload (RFC 7587: one Opus packet per RTP packet) holds,
- * read from its TOC byte without decoding (RFC 6716 §3.1–3.2):
+ * The Opus RTP payload (RFC 7587: one Opus packet per RTP packet): the
+ * payload type we offer, and what a payload holds, read from its TOC byte
+ * without decoding (RFC 6716 §3.1–3.2):
  *
  *   TOC:  | config (5) | s (1) | c (2) |
  *
@@ -8,6 +9,14 @@
  * 0 = one frame, 1 = two equal frames, 2 = two frames of different size,
  * 3 = an arbitrary number of frames given in the next byte.
  */
+
+/**
+ * The Opus payload type we offer, and send with unless a link negotiated
+ * another. Opus has no static payload type: it is a dynamic one (96–127,
+ * RFC 3551 §6) bound to `opus/48000/2` in the SDP (RFC 7587 §7); 111 is what
+ * browsers offer (docs/architecture.md §7).
+ */
+export const DEFAULT_OPUS_PAYLOAD_TYPE = 111;
 
 /** Samples at 48 kHz per frame for each of the 32 configs (RFC 6716 Table 2). */
 const FRAME_SAMPLES_BY_CONFIG: readonly number[] = (() => {

@@ -1,5 +1,5 @@
 /**
- * The send path from captured PCM to every peer's queue (DESIGN.md §2):
+ * The send path from captured PCM to every peer's queue (docs/architecture.md §2):
  *
  *   frames ─► VoiceGate ─► encode ─► RtpTimeline ─► buildRtp ─┬─► SendLoop (peer A)
  *                                                                           └─► SendLoop (peer B) …
@@ -16,14 +16,11 @@
  */
 import type { FrameEncoder } from '../codec/types.js';
 import { buildRtp } from '../rtp/packet.js';
-import { isOpusDtxPacket } from '../rtp/opus-payload.js';
+import { DEFAULT_OPUS_PAYLOAD_TYPE, isOpusDtxPacket } from '../rtp/opus-payload.js';
 import { silentLogger, type Logger } from '../../core/log.js';
 import type { RtpTimeline } from './rtp-timeline.js';
 import type { SendLoop } from './send-loop.js';
 import type { VoiceGate } from './voice-gate.js';
-
-/** Dynamic payload type commonly negotiated for Opus (RFC 7587 §6.1 uses a dynamic PT). */
-export const DEFAULT_OPUS_PAYLOAD_TYPE = 111;
 
 export interface CapturePipelineOptions {
   encoder: FrameEncoder;

@@ -12,7 +12,7 @@
  *   advancing meanwhile — that is rtp-timeline's job.
  */
 import { assertFrameMs, type FrameMs } from '../../core/media-format.js';
-import { rmsLevel } from '../audio/pcm.js';
+import { rmsLevel } from '../audio/level.js';
 
 export interface VoiceGateOptions {
   frameMs: FrameMs;
@@ -34,7 +34,7 @@ export interface GateDecision {
   talkspurtStart: boolean;
 }
 
-/** RMS level in dBFS (full scale = 32768), from the shared PCM helper. */
+/** RMS level in dBFS (full scale = 32768), on the one level scale of audio/level.ts. */
 export function rmsDbfs(pcm: Int16Array): number {
   const rms = rmsLevel(pcm);
   return rms === 0 ? -Infinity : 20 * Math.log10(rms);

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AudioDeviceError, DeviceSink, DeviceSource, listDevices } from '../../../src/engine/audio/device.js';
-import { rmsLevel } from '../../../src/engine/audio/pcm.js';
+import { rmsLevel } from '../../../src/engine/audio/level.js';
 import { usePulse } from '../../helpers/pulse.js';
 
 const requirePulse = usePulse();

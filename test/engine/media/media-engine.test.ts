@@ -3,14 +3,15 @@ import { ManualClock } from '../../../src/core/clock.js';
 import { samplesPerFrame, type FrameMs } from '../../../src/core/media-format.js';
 import { ManualSink, ManualSource } from '../../../src/engine/audio/manual.js';
 import { MediaEngine } from '../../../src/engine/media/media-engine.js';
-import { peakLevel } from '../../../src/engine/audio/pcm.js';
+import { peakLevel } from '../../../src/engine/audio/level.js';
+import { buildReceiverReport, ntpFromUnixMs, ntpMiddle32, parseRtcp } from '../../../src/engine/rtcp/packets.js';
 
 function tone(frameMs: FrameMs, startSample: number, amp = 12000): Int16Array {
   return Int16Array.from({ length: samplesPerFrame(frameMs) }, (_, i) => Math.round(amp * Math.sin((2 * Math.PI * 440 * (startSample + i)) / 48000)));
 }
 
 /** Two engines, A → B and B → A, over direct in-memory transports. */
-async function pair(opts: { aOpen?: () => boolean } = {}) {
+async function pair(opts: { aOpen?: () => boolean; dropFromA?: (packetIndex: number) => boolean } = {}) {
   const clock = new ManualClock(0);
   const mk = () => {
     const source = new ManualSource(20, clock);
@@ -20,14 +21,15 @@ async function pair(opts: { aOpen?: () => boolean } = {}) {
   };
   const a = mk(), b = mk();
   const sentByA: number[] = [];
+  const rtcpFromB: Uint8Array[] = [];
   a.engine.addPeer('b', {
     sendRtp: (p) => {
       sentByA.push(p.length);
-      b.engine.receive('a', Uint8Array.from(p), clock.now());
+      if (opts.dropFromA?.(sentByA.length - 1) !== true) b.engine.receive('a', Uint8Array.from(p), clock.now());
     },
     isOpen: opts.aOpen ?? (() => true),
   });
-  b.engine.addPeer('a', { sendRtp: (p) => a.engine.receive('b', Uint8Array.from(p), clock.now()) });
+  b.engine.addPeer('a', { sendRtp: (p) => a.engine.receive('b', Uint8Array.from(p), clock.now()), sendRtcp: (p) => void rtcpFromB.push(Uint8Array.from(p)) });
   await a.engine.start();
   await b.engine.start();
   let sample = 0;
@@ -44,7 +46,7 @@ async function pair(opts: { aOpen?: () => boolean } = {}) {
     clock.advance(5);
     return Math.max(p1, p2);
   };
-  return { clock, a, b, sentByA, step };
+  return { clock, a, b, sentByA, rtcpFromB, step };
 }
 
 describe('MediaEngine', () => {
@@ -61,6 +63,34 @@ describe('MediaEngine', () => {
     expect(b.engine.peerStats('a')!.level).toBeGreaterThan(0.2);
     await a.engine.stop();
     await b.engine.stop();
+  });
+
+  it("reports in its receiver reports the same loss the UI shows (one reception tracker)", async () => {
+    const { a, b, rtcpFromB, step } = await pair({ dropFromA: (i) => i === 7 || i === 20 || i === 21 });
+    for (let i = 0; i < 60; i++) await step(); // 1.2 s: one receiver report from B
+    const ui = b.engine.peerStats('a')!.receive;
+    expect(ui).toMatchObject({ expected: 60, received: 57, lost: 3 });
+    expect(rtcpFromB).toHaveLength(1);
+    const rr = parseRtcp(rtcpFromB[0]!);
+    if (!rr.ok || rr.packets[0]!.type !== 'rr') throw new Error('not a receiver report');
+    const block = rr.packets[0]!.reports[0]!;
+    expect(block.ssrc).toBe(a.engine.ssrc);
+    expect(block.cumulativeLost).toBe(ui.lost);
+    await a.engine.stop();
+    await b.engine.stop();
+  });
+
+  it('hands RTCP to the peer\'s RTCP session: RTT from a report block about our SSRC', async () => {
+    const { b } = await pair();
+    expect(b.engine.peerStats('a')!.rttMs).toBeNull();
+    // A's report about B's stream echoes an SR B sent 80 ms ago (wallclock), held 30 ms at A.
+    const block = { ssrc: b.engine.ssrc, fractionLost: 0, cumulativeLost: 0, extendedHighestSeq: 0, jitter: 0, lastSr: ntpMiddle32(ntpFromUnixMs(Date.now() - 80)), delaySinceLastSr: Math.round(0.03 * 65536) };
+    b.engine.receive('a', buildReceiverReport({ ssrc: 0x5eed, reports: [block] }));
+    const stats = b.engine.peerStats('a')!;
+    expect(stats.rtcpReceived).toBe(1);
+    expect(stats.malformedReceived).toBe(0);
+    expect(stats.rttMs).toBeGreaterThan(45);
+    expect(stats.rttMs).toBeLessThan(1000);
   });
 
   it('mute and push-to-talk stop sending while capture goes on', async () => {
@@ -104,7 +134,7 @@ describe('MediaEngine', () => {
 
   it('skips a peer whose transport is not open, without counting send errors', async () => {
     let open = false;
-    const { a, sentByA, step } = await pair({ aOpen: () => open });
+    const { a, b, sentByA, step } = await pair({ aOpen: () => open });
     for (let i = 0; i < 3; i++) await step();
     expect(sentByA.length).toBe(0);
     expect(a.engine.peerStats('b')!.sendSkippedNotOpen).toBe(3);
@@ -112,6 +142,9 @@ describe('MediaEngine', () => {
     open = true;
     await step();
     expect(sentByA.length).toBe(1);
+    // The three packets numbered while the link was not open never went to B: they are not B's loss.
+    for (let i = 0; i < 20; i++) await step();
+    expect(b.engine.peerStats('a')!.receive).toMatchObject({ expected: 21, received: 21, lost: 0 });
   });
 
   it('counts malformed input and ignores unknown peers, never throws', async () => {

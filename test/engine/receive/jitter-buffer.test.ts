@@ -308,6 +308,45 @@ describe('JitterBuffer', () => {
     expect(s.expected).toBe(6);
   });
 
+  it('plays a link that starts at sequence number 0 with the packet before it reordered behind (extended −1)', () => {
+    const clock = new ManualClock(0);
+    // Sequence numbers 65535, 0, 1, ...: 0 arrives first, so 65535 is extended to −1, not "nothing played".
+    const arrivals = [
+      { t: 100, p: packet(0, 960, 2) },
+      { t: 101, p: packet(65535, 0, 1) },
+      ...range(5, (i) => ({ t: 120 + i * 20, p: packet(1 + i, (2 + i) * 960, 3 + i) })),
+    ];
+    const { jb, out } = drive({ clock, minDelayMs: 10 }, arrivals, range(9, (k) => 112 + k * 20));
+    expect(played(out)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(jb.stats()).toMatchObject({ late: 0, lost: 0, expected: 7, received: 7, reordered: 1 });
+  });
+
+  it('counts a perfect link whose first packets arrive out of order as no loss, and hides none', () => {
+    const clock = new ManualClock(0);
+    // The sender numbered packets before this link opened; the link's first two arrive swapped; 6 is lost.
+    const first = 31_000;
+    const arrivals = range(10, (i) => i)
+      .filter((i) => i !== 6)
+      .map((i) => ({ t: 100 + i * 20 + (i === 0 ? 21 : 0), p: packet(first + i, i * 960, i + 1) }));
+    const { jb } = drive({ clock, minDelayMs: 40 }, arrivals, range(14, (k) => 110 + k * 20));
+    expect(jb.stats()).toMatchObject({ expected: 10, received: 9, lost: 1, late: 0 });
+  });
+
+  it('drops one wild packet and resets on a confirmed sequence restart (RFC 3550 A.1)', () => {
+    const clock = new ManualClock(0);
+    const arrivals = [
+      ...range(3, (i) => ({ t: 100 + i * 20, p: packet(i, i * 960, i + 1) })),
+      { t: 161, p: packet(40_000, 9_000_000, 99) }, // wild: ignored
+      ...range(3, (i) => ({ t: 160 + i * 20 + 2, p: packet(3 + i, (3 + i) * 960, 4 + i) })),
+      // The sender restarted in the same SSRC: the first packet far away is out of window too,
+      // the second one in sequence confirms the restart.
+      ...range(4, (i) => ({ t: 240 + i * 20, p: packet(20_000 + i, 5_000_000 + i * 960, 100 + i) })),
+    ];
+    const { jb, out } = drive({ clock }, arrivals, range(11, (k) => 107 + k * 20));
+    expect(played(out)).toEqual([1, 2, 3, 4, 5, 6, 101, 102, 103]);
+    expect(jb.stats()).toMatchObject({ resets: 1, outOfWindow: 2, lost: 0, expected: 6 + 3, received: 6 + 3 });
+  });
+
   it('ignores invalid input without throwing', () => {
     const jb = new JitterBuffer({ clock: new ManualClock(0) });
     expect(jb.insert(null as unknown as MediaPacket, 0)).toBe('invalid');

@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { buildRtp } from '../../../src/engine/rtp/packet.js';
 import {
+  buildEmptyReceiverReport,
   buildReceiverReport,
   buildSenderReport,
   isRtcp,
+  isRtcpSecondByte,
   ntpFromUnixMs,
   ntpMiddle32,
   parseRtcp,
@@ -31,6 +33,23 @@ describe('isRtcp (RFC 5761 §4 demux)', () => {
     expect(isRtcp(new Uint8Array([0x40, 200, 0, 0]))).toBe(false); // version 1
     expect(isRtcp(new Uint8Array([0x80, 223, 0, 0]))).toBe(true);
     expect(isRtcp(new Uint8Array([0x80, 224, 0, 0]))).toBe(false);
+  });
+
+  it('decides by the second octet alone where the caller checked the rest', () => {
+    expect([191, 192, 200, 201, 223, 224].map(isRtcpSecondByte)).toEqual([false, true, true, true, true, false]);
+    expect(isRtcpSecondByte(0x80 | 111)).toBe(false); // Opus RTP with the marker bit
+    expect(isRtcpSecondByte(0x80 | 72)).toBe(true); // why RTP avoids payload types 64–95
+  });
+});
+
+describe('empty receiver report (keepalive)', () => {
+  it('is the 8-byte RR with RC = 0 the mesh sends while nothing else goes out', () => {
+    const rr = buildEmptyReceiverReport(0xa0b0c0d0);
+    // V=2, P=0, RC=0 | PT=201 | length 1 (words − 1) | SSRC
+    expect(Array.from(rr)).toEqual([0x80, 201, 0, 1, 0xa0, 0xb0, 0xc0, 0xd0]);
+    expect(isRtcp(rr)).toBe(true);
+    const parsed = parseRtcp(rr);
+    expect(parsed.ok && parsed.packets).toEqual([{ type: 'rr', ssrc: 0xa0b0c0d0, reports: [] }]);
   });
 });
 

@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { isOpusDtxPacket, opusFrameSamples, opusPacketSamples } from '../../../src/engine/rtp/opus-payload.js';
+import { DEFAULT_OPUS_PAYLOAD_TYPE, isOpusDtxPacket, opusFrameSamples, opusPacketSamples } from '../../../src/engine/rtp/opus-payload.js';
 
 const toc = (config: number, code: number): number => (config << 3) | code;
+
+describe('DEFAULT_OPUS_PAYLOAD_TYPE', () => {
+  it('is the dynamic payload type browsers offer for Opus', () => {
+    expect(DEFAULT_OPUS_PAYLOAD_TYPE).toBe(111);
+    expect(DEFAULT_OPUS_PAYLOAD_TYPE).toBeGreaterThanOrEqual(96); // dynamic range, RFC 3551 §6
+    expect(DEFAULT_OPUS_PAYLOAD_TYPE).toBeLessThanOrEqual(127);
+  });
+});
 
 describe('opusFrameSamples (RFC 6716 Table 2)', () => {
   it('maps configs to frame durations', () => {

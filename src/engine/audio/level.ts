@@ -1,9 +1,17 @@
 /**
- * Frame levels on a 0..1 full-scale axis (1.0 = 32768). Peak drives meters
- * (what the UI shows); RMS drives speaking detection (peaks of clicks and
- * plosives say little about whether someone is talking).
+ * Frame levels of 16-bit PCM on one 0..1 axis, full scale 32768, for every
+ * meter and level decision: the microphone meter and speaking indicator,
+ * each peer's meter and speaking indicator, the voice gate, and the jitter
+ * buffer's "quiet packet" catch-up test (docs/architecture.md §2). One scale
+ * means the mic meter and the peer meters agree for the same signal.
+ *
+ * Peak drives meters (what the UI shows); RMS drives speaking detection and
+ * the voice gate (peaks of clicks and plosives say little about whether
+ * someone is talking).
  */
-const FULL_SCALE = 32768;
+
+/** The level 1.0: |−32768|, the largest int16 magnitude. */
+export const FULL_SCALE = 32768;
 
 /** Largest |sample| / 32768 in `pcm` (0 for an empty frame). */
 export function peakLevel(pcm: Int16Array): number {
@@ -16,15 +24,15 @@ export function peakLevel(pcm: Int16Array): number {
   return Math.min(1, peak / FULL_SCALE);
 }
 
-/** Root-mean-square / 32768 of `pcm` (0 for an empty frame). */
+/** Root-mean-square / 32768 of `pcm` (0 for an empty frame; a full-scale square wave is 1). */
 export function rmsLevel(pcm: Int16Array): number {
   if (pcm.length === 0) return 0;
-  let sum = 0;
+  let sumSquares = 0;
   for (let i = 0; i < pcm.length; i++) {
-    const v = pcm[i]!;
-    sum += v * v;
+    const v = pcm[i]! / FULL_SCALE;
+    sumSquares += v * v;
   }
-  return Math.min(1, Math.sqrt(sum / pcm.length) / FULL_SCALE);
+  return Math.min(1, Math.sqrt(sumSquares / pcm.length));
 }
 
 /**
