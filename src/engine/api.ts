@@ -4,6 +4,8 @@
  * here knows about React or yargs, and the UI never reaches past it.
  */
 
+import type { SelfMediaState } from './media/media-port.js';
+
 /** Connection state of one peer-to-peer link. */
 export type PeerConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'failed' | 'closed';
 
@@ -40,16 +42,9 @@ export interface PeerView {
   readonly framesConcealed: number;
 }
 
-export interface SelfView {
+/** You, as the UI shows you: your name and what the media side reports (mic level, speaking, mute, deafen, push-to-talk). */
+export interface SelfView extends SelfMediaState {
   readonly name: string;
-  /** Microphone level, 0..1. */
-  readonly micLevel: number;
-  readonly speaking: boolean;
-  readonly muted: boolean;
-  readonly deafened: boolean;
-  readonly pushToTalk: boolean;
-  /** In push-to-talk mode: whether the talk key is currently held/toggled on. */
-  readonly talking: boolean;
 }
 
 export interface SessionError {

@@ -33,17 +33,9 @@ import { isRtcp } from '../rtcp/packets.js';
 import { ReportSchedule } from '../rtcp/report-schedule.js';
 import { RtcpSession } from '../rtcp/rtcp-session.js';
 import { silentLogger, type Logger } from '../../core/log.js';
-import type { SelfView } from '../api.js';
+import type { MediaAnchors, MediaPort, PeerMediaStats, PeerTransport, SelfMediaState } from './media-port.js';
 
-/** How packets reach one remote peer. */
-export interface PeerTransport {
-  /** Send one whole RTP packet; false (or a throw) means it was not sent. */
-  sendRtp(packet: Uint8Array): boolean | void;
-  /** Send one compound RTCP packet (receiver reports); optional. */
-  sendRtcp?(packet: Uint8Array): boolean | void;
-  /** While false, frames for this peer are skipped rather than counted as send errors. */
-  isOpen?(): boolean;
-}
+export type { MediaAnchors, PeerMediaStats, PeerTransport, SelfMediaState } from './media-port.js';
 
 export interface MediaEngineOptions {
   /** Capture and network frame: one Opus packet per `frameMs`. */
@@ -78,32 +70,6 @@ export interface MediaEngineOptions {
   logger?: Logger;
 }
 
-export interface PeerMediaStats {
-  readonly receive: RemoteStreamStats;
-  readonly send: SendLoopStats;
-  /** Frames skipped because the transport was not open yet. */
-  readonly sendSkippedNotOpen: number;
-  readonly bytesReceived: number;
-  readonly rtcpReceived: number;
-  readonly malformedReceived: number;
-  readonly rttMs: number | null;
-  readonly level: number;
-  readonly speaking: boolean;
-  readonly volumePercent: number;
-  readonly mutedByMe: boolean;
-}
-
-/** What the engine knows of the local participant: the UI's SelfView without the name. */
-export type SelfMediaState = Omit<SelfView, 'name'>;
-
-/** Monotonic anchors (ns, `process.hrtime.bigint()`) for cross-process latency measurement. */
-export interface MediaAnchors {
-  /** When the first input sample entered capture (one frame before the first frame was delivered). */
-  readonly firstInputNs: bigint | null;
-  /** When the first output sample left for playback. */
-  readonly firstOutputNs: bigint | null;
-}
-
 /** Jitter-buffer target margin above the delay percentile (see addPeer). */
 export const DEFAULT_JITTER_MARGIN_MS = 2;
 
@@ -122,7 +88,7 @@ interface PeerState {
   malformed: number;
 }
 
-export class MediaEngine {
+export class MediaEngine implements MediaPort {
   readonly frameMs: FrameMs;
   readonly playbackFrameMs: FrameMs;
   private readonly source: AudioSource;

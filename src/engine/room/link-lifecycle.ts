@@ -17,18 +17,15 @@
 import type { Clock } from '../../core/clock.js';
 import { backoffDelayMs, type BackoffOptions } from '../../core/backoff.js';
 import type { Logger } from '../../core/log.js';
-import type { MediaEngine } from '../media/media-engine.js';
 import type { IceServerConfig } from '../mesh/ice-servers.js';
-import { PeerLink, type LinkState, type PeerLinkOptions } from '../mesh/peer-link.js';
+import type { LinkState } from '../mesh/peer-link.js';
 import { checkLinkSignal } from '../mesh/signal.js';
+import type { MediaPort } from '../media/media-port.js';
 import type { SessionEnvelope } from './envelope.js';
 import { notePacket } from './liveness.js';
-import type { PeerEntry, SessionLink } from './peer-entry.js';
+import type { LinkFactory, PeerEntry, SessionLink, SessionLinkOptions } from './peer-entry.js';
 
-export type LinkFactory = (options: PeerLinkOptions) => SessionLink;
-
-/** Production links: node-datachannel. */
-export const peerLinkFactory: LinkFactory = (options) => new PeerLink(options);
+export type { LinkFactory } from './peer-entry.js';
 
 /** Rebuild delays: 250 ms, 500 ms, 1 s, … capped at 5 s; no jitter (one peer, not a thundering herd). */
 export const DEFAULT_REBUILD_BACKOFF: Readonly<BackoffOptions> = Object.freeze({ initialDelayMs: 250, maxDelayMs: 5000, factor: 2, jitter: 0 });
@@ -68,7 +65,7 @@ export interface LinkHooks {
 }
 
 export interface LinkLifecycleOptions {
-  readonly engine: Pick<MediaEngine, 'ssrc' | 'receive'>;
+  readonly engine: Pick<MediaPort, 'ssrc'>;
   readonly factory: LinkFactory;
   readonly settings: LinkSettings;
   readonly clock: Clock;
@@ -200,7 +197,7 @@ export class LinkLifecycle {
     entry.rebuildTimer = undefined;
   }
 
-  private linkOptions(entry: PeerEntry, gen: number, current: () => SessionLink | undefined): PeerLinkOptions {
+  private linkOptions(entry: PeerEntry, gen: number, current: () => SessionLink | undefined): SessionLinkOptions {
     const s = this.settings;
     // Every callback first checks that its link is still the current one.
     const isCurrent = (): boolean => entry.link !== undefined && entry.link === current();
@@ -219,16 +216,8 @@ export class LinkLifecycle {
       onSignal: (signal) => {
         if (isCurrent()) this.hooks.send(entry.id, { t: 'link', gen, signal });
       },
-      onRtp: (packet, arrivalMs) => {
-        if (!isCurrent()) return;
-        notePacket(entry, arrivalMs);
-        this.engine.receive(entry.id, packet, arrivalMs);
-      },
-      onRtcp: (packet) => {
-        if (!isCurrent()) return;
-        const now = this.clock.now();
-        notePacket(entry, now);
-        this.engine.receive(entry.id, packet, now);
+      onPacket: (arrivalMs) => {
+        if (isCurrent()) notePacket(entry, arrivalMs);
       },
       onState: (state) => {
         if (isCurrent()) this.onLinkState(entry, state);

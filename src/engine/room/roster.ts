@@ -19,7 +19,7 @@
  */
 import type { Clock } from '../../core/clock.js';
 import type { Logger } from '../../core/log.js';
-import type { MediaEngine } from '../media/media-engine.js';
+import type { MediaPort } from '../media/media-port.js';
 import type { SignalingEvents, SignalingPeer } from '../signaling/client.js';
 import { parseEnvelope } from './envelope.js';
 import { isOffer, type LinkLifecycle } from './link-lifecycle.js';
@@ -28,7 +28,7 @@ import { createPeerEntry, type PeerEntry, type PeerRole } from './peer-entry.js'
 import type { PeerSessionStats } from './views.js';
 
 export interface RosterOptions {
-  readonly engine: Pick<MediaEngine, 'addPeer' | 'removePeer'>;
+  readonly engine: Pick<MediaPort, 'addPeer' | 'removePeer'>;
   readonly links: LinkLifecycle;
   /** The server's current list, for the name of a peer whose offer overtook its announcement. */
   readonly serverPeers: () => readonly SignalingPeer[];

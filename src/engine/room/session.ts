@@ -4,7 +4,7 @@
  *
  *   SignalingClient (who is in the room; encrypted relay of link signals)
  *   PeerLink per remote peer (full mesh; ICE/DTLS-SRTP over node-datachannel)
- *   MediaEngine (encode once → per-peer send loops; receive → jitter buffer → mixer)
+ *   the media side (MediaPort: a MediaEngine here, or the media process)
  *
  * This module is the controller: start, leave, actions, snapshots, the
  * session phase and the periodic tick. The mesh rules live next to it
@@ -19,7 +19,7 @@ import { resolveBackoff, type BackoffOptions } from '../../core/backoff.js';
 import { monotonicClock, type Clock, type TimerHandle } from '../../core/clock.js';
 import { silentLogger, type Logger } from '../../core/log.js';
 import type { PeerView, SessionAction, SessionController, SessionError, SessionPhase, SessionSnapshot } from '../api.js';
-import type { MediaEngine } from '../media/media-engine.js';
+import type { MediaPort } from '../media/media-port.js';
 import type { IceServerConfig } from '../mesh/ice-servers.js';
 import type { SignalingClient, SignalingState } from '../signaling/client.js';
 import type { SessionEnvelope } from './envelope.js';
@@ -29,23 +29,21 @@ import {
   DEFAULT_LINK_CONNECT_TIMEOUT_MS,
   DEFAULT_REBUILD_BACKOFF,
   LinkLifecycle,
-  peerLinkFactory,
-  type LinkFactory,
 } from './link-lifecycle.js';
 import { DEFAULT_ALIVE_WINDOW_MS } from './liveness.js';
-import type { PeerEntry } from './peer-entry.js';
+import type { LinkFactory, PeerEntry } from './peer-entry.js';
 import { Roster } from './roster.js';
 import { peerSessionStats, peerView, type PeerSessionStats } from './views.js';
 
-export type { SessionLink } from './peer-entry.js';
-export type { LinkFactory } from './link-lifecycle.js';
+export type { LinkFactory, SessionLink, SessionLinkOptions } from './peer-entry.js';
 export type { PeerSessionStats } from './views.js';
 
 /** What the session needs of the signaling client (SignalingClient in production). */
 export type SessionSignaling = Pick<SignalingClient, 'peerId' | 'state' | 'peers' | 'connect' | 'send' | 'close' | 'on'>;
 
 export interface SessionOptions {
-  engine: MediaEngine;
+  /** The media side: a MediaEngine in this thread, or the media process's proxy (docs/architecture.md §1). */
+  engine: MediaPort;
   signaling: SessionSignaling;
   roomCode: string;
   serverUrl: string;
@@ -54,7 +52,8 @@ export interface SessionOptions {
   relayOnly?: boolean;
   /** Bind ICE to one local address (tests and benchmarks: 127.0.0.1). */
   bindAddress?: string;
-  linkFactory?: LinkFactory;
+  /** Builds each link beside the media engine: media/engine-links.ts in this thread, the media process's proxy otherwise. */
+  linkFactory: LinkFactory;
   clock?: Clock;
   logger?: Logger;
   /** Shown in the snapshot while a UI owns the terminal. */
@@ -79,7 +78,7 @@ const DEFAULT_TICK_MS = 100;
 
 export class Session implements SessionController {
   private readonly opts: SessionOptions;
-  private readonly engine: MediaEngine;
+  private readonly engine: MediaPort;
   private readonly signaling: SessionSignaling;
   private readonly clock: Clock;
   private readonly log: Logger;
@@ -111,7 +110,7 @@ export class Session implements SessionController {
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
     this.links = new LinkLifecycle({
       engine: this.engine,
-      factory: options.linkFactory ?? peerLinkFactory,
+      factory: options.linkFactory,
       settings: {
         iceServers: options.iceServers,
         ...(options.relayOnly !== undefined ? { relayOnly: options.relayOnly } : {}),

@@ -1,0 +1,97 @@
+/**
+ * Messages between the control side of a participant (the room, the UI)
+ * and its media process (docs/architecture.md §1). They travel over the
+ * Node IPC channel of a forked child with the "advanced" serialization
+ * (structured clone: bigint and typed arrays survive). No message carries
+ * audio or a packet: per peer, control sees states, signals, statistics and
+ * when the last packet arrived, ~10 times a second at most.
+ */
+import type { FrameMs } from '../../core/media-format.js';
+import type { LogFields } from '../../core/log.js';
+import type { CapturePipelineStats } from '../send/capture-pipeline.js';
+import type { IceServerConfig } from '../mesh/ice-servers.js';
+import type { CandidatePair, LinkState, PeerLinkStats } from '../mesh/peer-link.js';
+import type { AudioEndsSpec } from '../audio/open.js';
+import type { MediaEngineOptions } from './media-engine.js';
+import type { MediaAnchors, PeerMediaStats, SelfMediaState } from './media-port.js';
+import type { SendTimingReport } from './send-timing.js';
+
+/** Media settings that cross the boundary: everything of MediaEngineOptions that is plain data. */
+export type MediaSettings = Omit<MediaEngineOptions, 'source' | 'sink' | 'logger' | 'clock' | 'encoderFactory' | 'decoderFactory'>;
+
+export interface MediaHostConfig {
+  readonly media: MediaSettings;
+  readonly audio: AudioEndsSpec;
+  /** Record send intervals and capture lateness (`--stats` of the demo and benchmarks). */
+  readonly sendTiming?: boolean;
+  /** Lowest level forwarded to the control side's logger. */
+  readonly logLevel?: 'debug' | 'info' | 'warn' | 'error';
+}
+
+/** The plain-data part of a link's options (callbacks stay on each side). */
+export interface LinkSpec {
+  readonly peerId: string;
+  readonly role: 'offerer' | 'answerer';
+  readonly iceServers: IceServerConfig[];
+  readonly relayOnly?: boolean;
+  readonly bindAddress?: string;
+  readonly ssrc: number;
+  readonly cname: string;
+  readonly keepaliveMs?: number;
+  readonly inactivityTimeoutMs?: number;
+}
+
+/** What control keeps of a link in the media process, refreshed with every update. */
+export interface LinkStatus {
+  readonly isOpen: boolean;
+  readonly stats: PeerLinkStats;
+  readonly pair: CandidatePair | null;
+  readonly localTypes: string[];
+  /** Monotonic ms (machine-wide, core/clock.ts) of the last packet on this link, or null before any. */
+  readonly lastPacketMs: number | null;
+}
+
+export type ToMedia =
+  | { readonly op: 'init'; readonly config: MediaHostConfig }
+  | { readonly op: 'start' }
+  | { readonly op: 'stop' }
+  | { readonly op: 'add-peer'; readonly peerId: string }
+  | { readonly op: 'remove-peer'; readonly peerId: string }
+  | { readonly op: 'set-self'; readonly what: 'muted' | 'deafened' | 'pushToTalk' | 'talking'; readonly value: boolean }
+  | { readonly op: 'peer-volume'; readonly peerId: string; readonly percent: number }
+  | { readonly op: 'peer-muted'; readonly peerId: string; readonly muted: boolean }
+  | { readonly op: 'link-create'; readonly linkId: number; readonly spec: LinkSpec }
+  | { readonly op: 'link-start'; readonly linkId: number }
+  | { readonly op: 'link-signal'; readonly linkId: number; readonly signal: unknown }
+  | { readonly op: 'link-close'; readonly linkId: number };
+
+export interface FinalMediaReport {
+  readonly anchors: MediaAnchors;
+  readonly captureStats: CapturePipelineStats;
+  readonly outputUnderflows: number;
+  readonly sendTiming: SendTimingReport | null;
+}
+
+export interface MediaSnapshot {
+  readonly self: SelfMediaState;
+  readonly peers: ReadonlyArray<readonly [string, PeerMediaStats]>;
+  readonly links: ReadonlyArray<readonly [number, LinkStatus]>;
+  readonly anchors: MediaAnchors;
+  readonly captureStats: CapturePipelineStats;
+  readonly outputUnderflows: number;
+}
+
+export type FromMedia =
+  | { readonly ev: 'ready'; readonly ssrc: number; readonly frameMs: FrameMs; readonly playbackFrameMs: FrameMs }
+  | { readonly ev: 'started'; readonly snapshot: MediaSnapshot }
+  | { readonly ev: 'start-failed'; readonly name: string; readonly message: string }
+  | { readonly ev: 'snapshot'; readonly snapshot: MediaSnapshot }
+  | { readonly ev: 'link-signal'; readonly linkId: number; readonly signal: unknown }
+  | { readonly ev: 'link-state'; readonly linkId: number; readonly state: LinkState; readonly status: LinkStatus }
+  | { readonly ev: 'link-failed'; readonly linkId: number; readonly message: string }
+  | { readonly ev: 'source-ended' }
+  | { readonly ev: 'log'; readonly level: 'debug' | 'info' | 'warn' | 'error'; readonly event: string; readonly fields: LogFields }
+  | { readonly ev: 'stopped'; readonly report: FinalMediaReport; readonly snapshot: MediaSnapshot };
+
+/** How often the media process sends a snapshot (levels, statistics, link activity). */
+export const MEDIA_SNAPSHOT_INTERVAL_MS = 100;

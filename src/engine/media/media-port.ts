@@ -1,0 +1,93 @@
+/**
+ * What the room (control side) asks of the media side of one participant
+ * (docs/architecture.md §1). MediaEngine implements it in this thread; the
+ * media process's control-side proxy (media/remote-media.ts) implements it
+ * across a process boundary, so the room, the CLI and the UI work the same
+ * with either. Nothing here carries audio: packets and frames stay on the
+ * media side.
+ */
+import type { FrameMs } from '../../core/media-format.js';
+import type { CapturePipelineStats } from '../send/capture-pipeline.js';
+import type { RemoteStreamStats } from '../receive/remote-stream.js';
+import type { SendLoopStats } from '../send/send-loop.js';
+
+/** How packets reach one remote peer. */
+export interface PeerTransport {
+  /** Send one whole RTP packet; false (or a throw) means it was not sent. */
+  sendRtp(packet: Uint8Array): boolean | void;
+  /** Send one compound RTCP packet (receiver reports); optional. */
+  sendRtcp?(packet: Uint8Array): boolean | void;
+  /** While false, frames for this peer are skipped rather than counted as send errors. */
+  isOpen?(): boolean;
+}
+
+/** The local participant as the media side knows it (the UI adds the name). */
+export interface SelfMediaState {
+  /** Microphone level, 0..1. */
+  readonly micLevel: number;
+  readonly speaking: boolean;
+  readonly muted: boolean;
+  readonly deafened: boolean;
+  readonly pushToTalk: boolean;
+  /** In push-to-talk mode: whether the talk key is currently held/toggled on. */
+  readonly talking: boolean;
+}
+
+export interface PeerMediaStats {
+  readonly receive: RemoteStreamStats;
+  readonly send: SendLoopStats;
+  /** Frames skipped because the transport was not open yet. */
+  readonly sendSkippedNotOpen: number;
+  readonly bytesReceived: number;
+  readonly rtcpReceived: number;
+  readonly malformedReceived: number;
+  readonly rttMs: number | null;
+  readonly level: number;
+  readonly speaking: boolean;
+  readonly volumePercent: number;
+  readonly mutedByMe: boolean;
+}
+
+/** Monotonic anchors (ns, `process.hrtime.bigint()`) for cross-process latency measurement (docs/architecture.md §8). */
+export interface MediaAnchors {
+  /** When the first input sample entered capture (one frame before the first frame was delivered). */
+  readonly firstInputNs: bigint | null;
+  /** When the first output sample left for playback. */
+  readonly firstOutputNs: bigint | null;
+}
+
+export interface MediaPort {
+  readonly frameMs: FrameMs;
+  readonly playbackFrameMs: FrameMs;
+  /** Our RTP SSRC (RFC 3550 §8): known once start() has resolved; links announce it in their SDP. */
+  readonly ssrc: number;
+  /** Start playback and capture. Rejects with a clear error when an audio end cannot open. */
+  start(): Promise<void>;
+  /** Stop capture and playback; an output file is complete once this resolves. Idempotent. */
+  stop(): Promise<void>;
+  /**
+   * A remote peer's media: its stream in the mix, its send loop. The
+   * transport is for media in this thread; the media process binds the
+   * peer's current link itself and ignores it.
+   */
+  addPeer(id: string, transport: PeerTransport): void;
+  removePeer(id: string): void;
+  setMuted(muted: boolean): void;
+  setDeafened(deafened: boolean): void;
+  setPeerVolume(id: string, percent: number): void;
+  setPeerMuted(id: string, muted: boolean): void;
+  setPushToTalk(enabled: boolean): void;
+  setTalking(pressed: boolean): void;
+  readonly self: SelfMediaState;
+  peerStats(id: string): PeerMediaStats | undefined;
+  readonly anchors: MediaAnchors;
+  readonly captureStats: CapturePipelineStats;
+  readonly outputUnderflows: number;
+  /** Called once when a finite source (a WAV without loop) has delivered its last frame. */
+  onSourceEnd: (() => void) | undefined;
+  /**
+   * Called once if the media side fails for good after start (the media
+   * process died); the room then ends the session with that message.
+   */
+  onFailure?: ((message: string) => void) | undefined;
+}
