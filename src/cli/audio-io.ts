@@ -8,11 +8,9 @@ import { access, constants } from 'node:fs/promises';
 import path from 'node:path';
 import type { FrameMs } from '../core/media-format.js';
 import type { AudioSink, AudioSource } from '../engine/audio/types.js';
-import { AudioDeviceError, DeviceSink, DeviceSource } from '../engine/audio/device.js';
-import { WavSink } from '../engine/audio/wav-sink.js';
-import { WavSource } from '../engine/audio/wav-source.js';
+import { openAudio, type AudioEndsSpec, type InputSpec, type OutputSpec } from '../engine/audio/open.js';
 import { AudioFileError, readWavMono48k } from '../engine/audio/wav-file.js';
-import type { Logger } from '../core/log.js';
+import { silentLogger, type Logger } from '../core/log.js';
 import { RuntimeError, UsageError } from '../core/errors.js';
 
 export interface AudioEndsOptions {
@@ -68,27 +66,36 @@ export async function validateFiles(files: { input?: string | undefined; output?
   }
 }
 
+/** The audio ends the options name, as data (what the media process opens). */
+export function audioEndsSpec(opts: AudioEndsOptions): AudioEndsSpec {
+  const input: InputSpec =
+    opts.input !== undefined
+      ? { kind: 'wav', path: path.resolve(opts.input), loop: opts.loopInput ?? false }
+      : { kind: 'device', ...(opts.inputDevice !== undefined ? { device: opts.inputDevice } : {}) };
+  const output: OutputSpec =
+    opts.output !== undefined
+      ? { kind: 'wav', path: path.resolve(opts.output) }
+      : { kind: 'device', ...(opts.outputDevice !== undefined ? { device: opts.outputDevice } : {}) };
+  const env = opts.env === undefined ? undefined : Object.fromEntries(Object.entries(opts.env).filter((e): e is [string, string] => typeof e[1] === 'string'));
+  return { input, output, frameMs: opts.frameMs, playbackFrameMs: opts.playbackFrameMs, ...(env !== undefined ? { env } : {}) };
+}
+
+/** "file in.wav" or "default microphone", for logs. */
+function labels(spec: AudioEndsSpec): { inputLabel: string; outputLabel: string } {
+  const i = spec.input;
+  const o = spec.output;
+  return {
+    inputLabel: i.kind === 'wav' ? `file ${i.path}` : i.kind === 'device' ? (i.device !== undefined ? `microphone ${i.device}` : 'default microphone') : 'no input',
+    outputLabel: o.kind === 'wav' ? `file ${o.path}` : o.kind === 'device' ? (o.device !== undefined ? `speaker ${o.device}` : 'default speaker') : 'no output',
+  };
+}
+
+/** The audio ends in this process (`loopback` runs its media path here). */
 export async function openAudioEnds(opts: AudioEndsOptions): Promise<AudioEnds> {
-  let source: AudioSource;
-  let sink: AudioSink;
-  let inputLabel: string;
-  let outputLabel: string;
   await validateFiles({ input: opts.input, output: opts.output });
-  if (opts.input !== undefined) {
-    source = new WavSource({ path: opts.input, frameMs: opts.frameMs, loop: opts.loopInput ?? false });
-    inputLabel = `file ${opts.input}`;
-  } else {
-    source = new DeviceSource({ frameMs: opts.frameMs, ...(opts.logger ? { logger: opts.logger } : {}), ...(opts.inputDevice !== undefined ? { device: opts.inputDevice } : {}), ...(opts.env ? { env: opts.env } : {}) });
-    inputLabel = opts.inputDevice !== undefined ? `microphone ${opts.inputDevice}` : 'default microphone';
-  }
-  if (opts.output !== undefined) {
-    sink = new WavSink({ path: opts.output, frameMs: opts.playbackFrameMs });
-    outputLabel = `file ${opts.output}`;
-  } else {
-    sink = new DeviceSink({ frameMs: opts.playbackFrameMs, ...(opts.logger ? { logger: opts.logger } : {}), ...(opts.outputDevice !== undefined ? { device: opts.outputDevice } : {}), ...(opts.env ? { env: opts.env } : {}) });
-    outputLabel = opts.outputDevice !== undefined ? `speaker ${opts.outputDevice}` : 'default speaker';
-  }
-  return { source, sink, inputLabel, outputLabel };
+  const spec = audioEndsSpec(opts);
+  const { source, sink } = await openAudio(spec, opts.logger ?? silentLogger);
+  return { source, sink, ...labels(spec) };
 }
 
 /**
@@ -96,7 +103,7 @@ export async function openAudioEnds(opts: AudioEndsOptions): Promise<AudioEnds> 
  * carry their own advice (e.g. "use --output file.wav").
  */
 export function asAudioStartError(error: unknown): unknown {
-  if (error instanceof AudioDeviceError) return new RuntimeError(error.message, { cause: error });
-  if (error instanceof AudioFileError) return new RuntimeError(error.message, { cause: error });
+  // By name: the error may come from the media process, or from a lazily loaded module instance.
+  if (error instanceof Error && (error.name === 'AudioDeviceError' || error.name === 'AudioFileError')) return new RuntimeError(error.message, { cause: error });
   return error;
 }

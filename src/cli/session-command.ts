@@ -15,6 +15,7 @@
  *
  * The command supplies what differs: what it starts and what it reports.
  */
+import { RuntimeError } from '../core/errors.js';
 import type { LogFields, Logger } from '../core/log.js';
 import type { Config } from '../config/schema.js';
 import { configureMeshLogging, shutdownMesh, type MediaEngine, type SessionController } from '../engine/index.js';
@@ -115,6 +116,11 @@ export async function runSessionLifecycle(command: SessionCommand): Promise<void
     }
     await session.done;
     await started.afterLeft?.();
+    const ended = session.snapshot();
+    if (ended.phase === 'failed') {
+      // The call broke after it began (e.g. the media process died): say so and exit 1.
+      throw new RuntimeError(ended.error?.message ?? 'the call failed', ended.error?.hint !== undefined ? { hint: ended.error.hint } : {});
+    }
     if (flags.stats !== undefined) await writeStatsFile(flags.stats, started.statsReport());
     started.finish?.();
     logger.info('bye', {});

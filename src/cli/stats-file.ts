@@ -6,24 +6,7 @@
 import { writeFile } from 'node:fs/promises';
 import { RuntimeError } from '../core/errors.js';
 
-/** CPU time, peak RSS and uptime of this process so far. */
-export interface ProcessFigures {
-  cpuUserMs: number;
-  cpuSystemMs: number;
-  maxRssBytes: number;
-  uptimeMs: number;
-}
-
-export function processFigures(): ProcessFigures {
-  const cpu = process.cpuUsage();
-  return {
-    cpuUserMs: Math.round(cpu.user / 1000),
-    cpuSystemMs: Math.round(cpu.system / 1000),
-    // getrusage(2) reports ru_maxrss in KiB on Linux.
-    maxRssBytes: process.resourceUsage().maxRSS * 1024,
-    uptimeMs: Math.round(process.uptime() * 1000),
-  };
-}
+export { processFigures, type ProcessFigures } from '../core/process-figures.js';
 
 /** Write `report` as indented JSON; a failure is a runtime error naming the file. */
 export async function writeStatsFile(file: string, report: object): Promise<void> {

@@ -6,36 +6,40 @@
  * needs (process-wide mesh setup and cleanup, the UI contract, types).
  */
 import type { Logger } from '../core/log.js';
+import type { AudioFallback, AudioEndsSpec } from './audio/open.js';
 import type { AudioSink, AudioSource } from './audio/types.js';
+import { engineLinkFactory, makePeerLink, type MakeLink } from './media/engine-links.js';
+import type { MediaSettings } from './media/host-protocol.js';
 import { MediaEngine, type MediaEngineOptions } from './media/media-engine.js';
+import type { MediaPort } from './media/media-port.js';
+import { RemoteMedia } from './media/remote-media.js';
 import type { IceServerConfig } from './mesh/ice-servers.js';
 import { Session, type LinkFactory } from './room/session.js';
 import { SignalingClient } from './signaling/client.js';
 
 export type * from './api.js';
-export { DEFAULT_PLAYBACK_FRAME_MS, MediaEngine, type MediaAnchors, type MediaEngineOptions, type PeerMediaStats } from './media/media-engine.js';
+export { DEFAULT_PLAYBACK_FRAME_MS, MediaEngine, type MediaEngineOptions } from './media/media-engine.js';
+export type { MediaAnchors, MediaPort, PeerMediaStats } from './media/media-port.js';
+export { RemoteMedia } from './media/remote-media.js';
+export type { AudioEndsSpec, AudioFallback, InputSpec, OutputSpec } from './audio/open.js';
+export type { FinalMediaReport } from './media/host-protocol.js';
+export { engineLinkFactory, makePeerLink, type MakeLink } from './media/engine-links.js';
 export { configureMeshLogging, shutdownMesh } from './mesh/native.js';
 export type { IceServerConfig } from './mesh/ice-servers.js';
 export type { PeerLinkOptions, PeerLinkStats } from './mesh/peer-link.js';
-export { peerLinkFactory } from './room/link-lifecycle.js';
-export { Session, type LinkFactory, type PeerSessionStats, type SessionLink, type SessionOptions } from './room/session.js';
+export { Session, type LinkFactory, type PeerSessionStats, type SessionLink, type SessionLinkOptions, type SessionOptions } from './room/session.js';
 export { SignalingError } from './signaling/client.js';
 
-/** Media settings of a participant: everything but the audio ends and the logger (given beside them). */
-export type ParticipantMedia = Omit<MediaEngineOptions, 'source' | 'sink' | 'logger' | 'clock'>;
+/** Media settings of a participant (plain data: they cross into the media process). */
+export type ParticipantMedia = MediaSettings;
 
-export interface ParticipantOptions {
+interface CommonParticipantOptions {
   /** Join code, normalized (the room's name on the server and in the snapshot). */
   code: string;
   /** ws:// or wss:// URL of `roundtable serve`. */
   serverUrl: string;
   /** Display name shown to the others. */
   name: string;
-  /** Microphone (or a WAV file, or a test source). */
-  source: AudioSource;
-  /** Speaker (or a WAV file, or a test sink). */
-  sink: AudioSink;
-  media: ParticipantMedia;
   /** STUN/TURN servers (default none: host candidates only). */
   iceServers?: IceServerConfig[];
   /** Only TURN-relayed candidates. */
@@ -45,26 +49,63 @@ export interface ParticipantOptions {
   logger?: Logger;
   /** Shown in the snapshot while a UI owns the terminal. */
   logFile?: string;
-  /** Default: real PeerLinks (node-datachannel). */
-  linkFactory?: LinkFactory;
 }
+
+/** The product: the media path in a process of its own, which opens the audio ends it is told of. */
+export interface MediaProcessParticipantOptions extends CommonParticipantOptions {
+  media: ParticipantMedia;
+  mediaProcess: {
+    readonly audio: AudioEndsSpec;
+    /** Record send intervals and capture lateness for `--stats`. */
+    readonly sendTiming?: boolean;
+    readonly onAudioFallback?: (fallback: AudioFallback) => void;
+  };
+}
+
+/** Tests and benchmarks: the media path in this thread, with audio ends (and links) of the caller's. */
+export interface InThreadParticipantOptions extends CommonParticipantOptions {
+  mediaProcess?: undefined;
+  /** Settings, and codec factories if the test brings its own. */
+  media: Omit<MediaEngineOptions, 'source' | 'sink' | 'logger'>;
+  /** Microphone (or a WAV file, or a test source). */
+  source: AudioSource;
+  /** Speaker (or a WAV file, or a test sink). */
+  sink: AudioSink;
+  /** Default: real PeerLinks (node-datachannel). */
+  makeLink?: MakeLink;
+}
+
+export type ParticipantOptions = MediaProcessParticipantOptions | InThreadParticipantOptions;
 
 export interface Participant {
   /** The SessionController: start(), leave(), snapshot(), stats()… */
   readonly session: Session;
-  /** Its media engine, for latency anchors, capture stats and the end of a finite source. */
-  readonly engine: MediaEngine;
+  /** Its media side, for latency anchors, capture stats and the end of a finite source. */
+  readonly engine: MediaPort;
+  /** Set when the media runs in a process of its own (its final report: send timing, CPU, memory). */
+  readonly mediaProcess?: RemoteMedia;
 }
 
 /** One participant, wired and not started: call `session.start()`. */
 export function createParticipant(options: ParticipantOptions): Participant {
   const logger = options.logger;
-  const engine = new MediaEngine({
-    ...options.media,
-    source: options.source,
-    sink: options.sink,
-    ...(logger !== undefined ? { logger } : {}),
-  });
+  let engine: MediaPort;
+  let linkFactory: LinkFactory;
+  let mediaProcess: RemoteMedia | undefined;
+  if (options.mediaProcess !== undefined) {
+    const p = options.mediaProcess;
+    mediaProcess = new RemoteMedia({
+      config: { media: options.media, audio: p.audio, ...(p.sendTiming === true ? { sendTiming: true } : {}) },
+      ...(logger !== undefined ? { logger } : {}),
+      ...(p.onAudioFallback !== undefined ? { onAudioFallback: p.onAudioFallback } : {}),
+    });
+    engine = mediaProcess;
+    linkFactory = mediaProcess.linkFactory;
+  } else {
+    const local = new MediaEngine({ ...options.media, source: options.source, sink: options.sink, ...(logger !== undefined ? { logger } : {}) });
+    engine = local;
+    linkFactory = engineLinkFactory(local, options.makeLink ?? makePeerLink);
+  }
   const signaling = new SignalingClient({
     url: options.serverUrl,
     code: options.code,
@@ -73,6 +114,7 @@ export function createParticipant(options: ParticipantOptions): Participant {
   });
   const session = new Session({
     engine,
+    linkFactory,
     signaling,
     roomCode: options.code,
     serverUrl: options.serverUrl,
@@ -82,7 +124,6 @@ export function createParticipant(options: ParticipantOptions): Participant {
     ...(options.bindAddress !== undefined ? { bindAddress: options.bindAddress } : {}),
     ...(logger !== undefined ? { logger } : {}),
     ...(options.logFile !== undefined ? { logFile: options.logFile } : {}),
-    ...(options.linkFactory !== undefined ? { linkFactory: options.linkFactory } : {}),
   });
-  return { session, engine };
+  return { session, engine, ...(mediaProcess !== undefined ? { mediaProcess } : {}) };
 }

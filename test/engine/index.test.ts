@@ -42,7 +42,7 @@ describe('createParticipant', () => {
         relayOnly: true,
         bindAddress: '127.0.0.1',
         logFile: '/tmp/roundtable-test.log',
-        linkFactory: (o) => {
+        makeLink: (o) => {
           links.push(o);
           return new FakeLink(o, clock);
         },
@@ -86,7 +86,7 @@ describe('createParticipant', () => {
         source: new ManualSource(20, clock),
         sink: new ManualSink(10),
         media: { frameMs: 20, encoderFactory: fakeEncoder, decoderFactory: () => new FakeDecoder() },
-        linkFactory: (o) => {
+        makeLink: (o) => {
           links.push(o);
           return new FakeLink(o, clock);
         },

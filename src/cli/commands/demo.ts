@@ -18,20 +18,13 @@ import path from 'node:path';
 import type { ArgumentsCamelCase, Argv, CommandModule, Options } from 'yargs';
 import type { Logger } from '../../core/log.js';
 import type { Config } from '../../config/schema.js';
-import type { AudioSink, AudioSource } from '../../engine/audio/types.js';
-import { WavSource } from '../../engine/audio/wav-source.js';
-import { WavSink } from '../../engine/audio/wav-sink.js';
-import { AudioFileError } from '../../engine/audio/wav-file.js';
-import { peerLinkFactory, type LinkFactory } from '../../engine/index.js';
+import type { AudioEndsSpec, AudioFallback } from '../../engine/index.js';
 import { validateFiles } from '../audio-io.js';
 import { cliContext } from '../context.js';
 import { mediaSettingsFromConfig } from '../media-options.js';
 import { RuntimeError } from '../../core/errors.js';
 import { loadConfigFromArgv, sessionOptions, type ConfigFlags } from '../options.js';
 import { DemoRoom, PLAYBACK_FRAME_MS } from '../demo/demo-room.js';
-import { FallbackSink, FallbackSource } from '../demo/fallback-audio.js';
-import { NoInputSource } from '../demo/null-audio.js';
-import { SendTiming } from '../demo/send-timing.js';
 import { checkDuration, runSessionLifecycle } from '../session-command.js';
 import { processFigures } from '../stats-file.js';
 
@@ -89,28 +82,38 @@ export async function runDemo(args: DemoArgs): Promise<void> {
     configFields: { source: configSource ?? 'defaults', name: config.name, frameMs },
     start: async ({ logger, tui, atExit }) => {
       const notes: string[] = [];
-      const timing = args.stats !== undefined ? new SendTiming(frameMs) : undefined;
       let outputFile = args.output;
       const fallbackOutput = path.resolve(cwd, DEMO_FALLBACK_OUTPUT);
-      let source = await openSource(args, config, logger, env, (err) => {
-        notes.push(`No microphone (${firstSentence(err.message)}): you can listen but not talk.`);
-        logger.warn('no-input-device', { error: err.message });
-      });
-      const sink = await openSink(args, config, logger, env, fallbackOutput, (err) => {
-        outputFile = fallbackOutput;
-        notes.push(`No sound device (${firstSentence(err.message)}): writing what you would hear to ${fallbackOutput}`);
-        logger.warn('no-output-device', { error: err.message, output: fallbackOutput });
-      });
-      let linkFactory: LinkFactory | undefined;
-      if (timing !== undefined) {
-        source = timing.source(source);
-        linkFactory = timing.linkFactory(peerLinkFactory);
-      }
+      const devEnv = Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => typeof e[1] === 'string'));
+      // --input (looped), else the microphone; --output, else the speaker. A device that cannot open does not
+      // end the demo: no microphone means listening only, no speaker means the fallback WAV file.
+      const audio: AudioEndsSpec = {
+        input:
+          args.input !== undefined
+            ? { kind: 'wav', path: path.resolve(args.input), loop: true }
+            : { kind: 'device', ...(config.audio.inputDevice !== undefined ? { device: config.audio.inputDevice } : {}) },
+        output:
+          args.output !== undefined
+            ? { kind: 'wav', path: path.resolve(args.output) }
+            : { kind: 'device', ...(config.audio.outputDevice !== undefined ? { device: config.audio.outputDevice } : {}) },
+        frameMs,
+        playbackFrameMs: PLAYBACK_FRAME_MS,
+        env: devEnv,
+        fallbackOutputPath: fallbackOutput,
+      };
+      const onAudioFallback = (f: AudioFallback): void => {
+        if (f.end === 'input') {
+          notes.push(`No microphone (${firstSentence(f.message)}): you can listen but not talk.`);
+        } else {
+          outputFile = f.path;
+          notes.push(`No sound device (${firstSentence(f.message)}): writing what you would hear to ${f.path}`);
+        }
+      };
       let room: DemoRoom;
       try {
         room = await DemoRoom.start({
           media: { ...mediaSettingsFromConfig(config), frameMs },
-          user: { name: config.name, source, sink, ...(tui ? { logFile: config.logFile } : {}), ...(linkFactory ? { linkFactory } : {}) },
+          user: { name: config.name, audio, onAudioFallback, ...(args.stats !== undefined ? { sendTiming: true } : {}), ...(tui ? { logFile: config.logFile } : {}) },
           logger,
         });
       } catch (err) {
@@ -120,7 +123,7 @@ export async function runDemo(args: DemoArgs): Promise<void> {
       logger.info('demo-ready', { server: room.server.url, code: room.code, bots: room.bots.length, output: outputFile ?? 'speaker' });
 
       const rss = { maxBytes: 0, lastBytes: 0 };
-      if (timing !== undefined) {
+      if (args.stats !== undefined) {
         // RSS while the call runs (after leaving, the heap shrinks): once a second is enough and costs nothing.
         const sampler = setInterval(() => {
           rss.lastBytes = process.memoryUsage.rss();
@@ -133,7 +136,7 @@ export async function runDemo(args: DemoArgs): Promise<void> {
         banner: notes,
         logSpeaking: true,
         afterLeft: () => room.close(),
-        statsReport: () => statsReport(room, timing!, tui, rss),
+        statsReport: () => statsReport(room, tui, rss),
         finish: () => {
           if (outputFile === undefined) return;
           if (tui) io.stdout.write(`What you heard is in ${outputFile}\n`);
@@ -150,32 +153,9 @@ function firstSentence(message: string): string {
   return cut >= 0 ? message.slice(0, cut) : message.replace(/\.$/, '');
 }
 
-/** --input (looped), else the microphone, else nothing (with a note). */
-async function openSource(args: DemoArgs, config: Config, logger: Logger, env: NodeJS.ProcessEnv, onFallback: (err: Error) => void): Promise<AudioSource> {
-  const frameMs = config.audio.frameMs;
-  if (args.input !== undefined) return new WavSource({ path: args.input, frameMs, loop: true });
-  const { DeviceSource } = await import('../../engine/audio/device.js');
-  const device = new DeviceSource({ frameMs, logger, env, ...(config.audio.inputDevice !== undefined ? { device: config.audio.inputDevice } : {}) });
-  return new FallbackSource(device, () => new NoInputSource(frameMs), onFallback);
-}
-
-/** --output, else the speaker, else the fallback WAV file (with a note). */
-async function openSink(
-  args: DemoArgs,
-  config: Config,
-  logger: Logger,
-  env: NodeJS.ProcessEnv,
-  fallbackOutput: string,
-  onFallback: (err: Error) => void,
-): Promise<AudioSink> {
-  if (args.output !== undefined) return new WavSink({ path: args.output, frameMs: PLAYBACK_FRAME_MS });
-  const { DeviceSink } = await import('../../engine/audio/device.js');
-  const device = new DeviceSink({ frameMs: PLAYBACK_FRAME_MS, logger, env, ...(config.audio.outputDevice !== undefined ? { device: config.audio.outputDevice } : {}) });
-  return new FallbackSink(device, () => new WavSink({ path: fallbackOutput, frameMs: PLAYBACK_FRAME_MS }), onFallback);
-}
-
 function toCliError(err: unknown): unknown {
-  if (err instanceof AudioFileError) return new RuntimeError(err.message, { hint: 'check the --output path (or the current directory for roundtable-demo.wav)' });
+  // By name: these come from a media process.
+  if (err instanceof Error && err.name === 'AudioFileError') return new RuntimeError(err.message, { hint: 'check the --output path (or the current directory for roundtable-demo.wav)' });
   if (err instanceof Error && err.name === 'AudioDeviceError') {
     return new RuntimeError(err.message, { hint: 'use --input file.wav and --output file.wav' });
   }
@@ -184,13 +164,15 @@ function toCliError(err: unknown): unknown {
 }
 
 /** The demo's --stats report: how evenly frames left (bench/tui-pacing.ts reads it), memory, per-peer figures. */
-function statsReport(room: DemoRoom, timing: SendTiming, tui: boolean, rss: { maxBytes: number; lastBytes: number }): object {
+function statsReport(room: DemoRoom, tui: boolean, rss: { maxBytes: number; lastBytes: number }): object {
   const memory = process.memoryUsage();
   const { cpuUserMs, cpuSystemMs, maxRssBytes, uptimeMs } = processFigures();
   return {
     version: 1,
     tui,
-    ...timing.summary(),
+    // Measured in the user's media process, where capture and sending run.
+    frameMs: room.userEngine.frameMs,
+    ...(room.userMedia?.finalReport?.sendTiming ?? {}),
     capture: room.userEngine.captureStats,
     peers: room.user.stats(),
     process: {
@@ -204,5 +186,7 @@ function statsReport(room: DemoRoom, timing: SendTiming, tui: boolean, rss: { ma
       maxRssBytes,
       uptimeMs,
     },
+    // The user's media process: its own CPU and memory (the control process above runs UI, signaling and rooms).
+    ...(room.userMedia?.finalReport !== undefined ? { mediaProcess: room.userMedia.finalReport.process } : {}),
   };
 }

@@ -16,9 +16,8 @@
 import type { ArgumentsCamelCase, Argv, CommandModule, Options } from 'yargs';
 import type { Config } from '../../config/schema.js';
 import { normalizeJoinCode, InvalidJoinCodeError } from '../../protocol/index.js';
-import { createParticipant, DEFAULT_PLAYBACK_FRAME_MS, SignalingError, type MediaEngine, type Session } from '../../engine/index.js';
-import { AudioFileError } from '../../engine/audio/wav-file.js';
-import { openAudioEnds, validateFiles } from '../audio-io.js';
+import { createParticipant, DEFAULT_PLAYBACK_FRAME_MS, SignalingError, type FinalMediaReport, type MediaPort, type Session } from '../../engine/index.js';
+import { audioEndsSpec, validateFiles } from '../audio-io.js';
 import { cliContext } from '../context.js';
 import { mediaSettingsFromConfig } from '../media-options.js';
 import { RuntimeError, UsageError } from '../../core/errors.js';
@@ -87,7 +86,7 @@ export async function runSessionCommand(args: SessionCommandArgs, rawCode: strin
     config,
     configFields: { source: configSource ?? 'defaults', server: config.server, name: config.name, frameMs: config.audio.frameMs },
     start: async ({ logger, tui, atExit }) => {
-      const { source, sink } = await openAudioEnds({
+      const audio = audioEndsSpec({
         input: args.input,
         output: args.output,
         inputDevice: config.audio.inputDevice,
@@ -96,14 +95,13 @@ export async function runSessionCommand(args: SessionCommandArgs, rawCode: strin
         playbackFrameMs: DEFAULT_PLAYBACK_FRAME_MS,
         loopInput: args.loop === true,
         env: cliContext().env,
-        logger,
       });
-      const { session, engine } = createParticipant({
+      // The media path runs in a process of its own, away from the terminal UI (docs/architecture.md §1).
+      const participant = createParticipant({
         code,
         serverUrl: config.server,
         name: config.name,
-        source,
-        sink,
+        mediaProcess: { audio, sendTiming: args.stats !== undefined },
         media: { ...mediaSettingsFromConfig(config), frameMs: config.audio.frameMs },
         iceServers: config.ice.servers,
         relayOnly: config.ice.relayOnly,
@@ -111,6 +109,7 @@ export async function runSessionCommand(args: SessionCommandArgs, rawCode: strin
         ...(tui ? { logFile: config.logFile } : {}),
         logger,
       });
+      const { session, engine } = participant;
       atExit(() => session.leave());
       try {
         await session.start();
@@ -120,7 +119,7 @@ export async function runSessionCommand(args: SessionCommandArgs, rawCode: strin
       return {
         session,
         ...(args.input !== undefined && args.loop !== true ? { leaveWhenSourceEnds: engine } : {}),
-        statsReport: () => statsReport(session, engine, config),
+        statsReport: () => statsReport(session, engine, participant.mediaProcess?.finalReport, config),
       };
     },
   });
@@ -132,15 +131,17 @@ function toCliError(err: unknown, serverUrl: string): unknown {
     if (err.code === 'unreachable') return new RuntimeError(err.message, { hint: `is \`roundtable serve\` running at ${serverUrl}? set it with --server` });
     return new RuntimeError(err.message, { hint: err.code === 'room-full' ? 'the room has reached its peer limit' : undefined });
   }
-  if (err instanceof AudioFileError) return new RuntimeError(err.message, { hint: 'check the --output path' });
+  // By name: these come from the media process.
+  if (err instanceof Error && err.name === 'AudioFileError') return new RuntimeError(err.message, { hint: 'check the --output path' });
   if (err instanceof Error && err.name === 'AudioDeviceError') {
     return new RuntimeError(err.message, { hint: 'no usable sound device? use --input file.wav and --output file.wav' });
   }
+  if (err instanceof Error && err.message.startsWith('the media process')) return new RuntimeError(err.message);
   return err;
 }
 
 /** The --stats report of join and create (test/e2e and bench/ read it). */
-function statsReport(session: Session, engine: MediaEngine, config: Config): object {
+function statsReport(session: Session, engine: MediaPort, media: FinalMediaReport | undefined, config: Config): object {
   const anchors = engine.anchors;
   return {
     version: 1,
@@ -157,7 +158,10 @@ function statsReport(session: Session, engine: MediaEngine, config: Config): obj
     writtenAtNs: process.hrtime.bigint().toString(),
     capture: engine.captureStats,
     outputUnderflows: engine.outputUnderflows,
+    // How evenly frames left and how late capture ran, measured in the media process.
+    ...(media?.sendTiming ? { sendIntervalMs: media.sendTiming.sendIntervalMs, captureLatenessMs: media.sendTiming.captureLatenessMs } : {}),
     peers: session.stats(),
     process: processFigures(),
+    ...(media !== undefined ? { mediaProcess: media.process } : {}),
   };
 }

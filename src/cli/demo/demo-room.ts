@@ -1,20 +1,27 @@
 /**
- * Everything `roundtable demo` runs in one process: a signaling server on a
- * free loopback port, two bots that speak looping speech fixtures, and the
- * user's own session, all on 127.0.0.1 with no STUN server, so nothing
- * leaves the machine. `close()` undoes all of it (the caller then calls
+ * Everything `roundtable demo` runs: a signaling server on a free loopback
+ * port, two bots that speak looping speech fixtures, and the user's own
+ * session, all on 127.0.0.1 with no STUN server, so nothing leaves the
+ * machine. The rooms and the server run in this process; each
+ * participant's media path runs in a media process of its own. `close()` undoes all of it (the caller then calls
  * shutdownMesh(), as every command does last).
  */
 import path from 'node:path';
 import type { FrameMs } from '../../core/media-format.js';
-import type { AudioSink, AudioSource } from '../../engine/audio/types.js';
-import { WavSource } from '../../engine/audio/wav-source.js';
-import { createParticipant, DEFAULT_PLAYBACK_FRAME_MS, type LinkFactory, type MediaEngine, type ParticipantMedia, type Session } from '../../engine/index.js';
+import {
+  createParticipant,
+  DEFAULT_PLAYBACK_FRAME_MS,
+  type AudioEndsSpec,
+  type AudioFallback,
+  type MediaPort,
+  type ParticipantMedia,
+  type RemoteMedia,
+  type Session,
+} from '../../engine/index.js';
 import { generateJoinCode } from '../../protocol/index.js';
 import { startSignalingServer, type SignalingServer } from '../../server/index.js';
 import { silentLogger, type LogFields, type Logger } from '../../core/log.js';
 import { packageInfo } from '../package-info.js';
-import { NullSink } from './null-audio.js';
 
 /** Playback pull size the engine uses whatever the capture frame (media-engine.ts). */
 export const PLAYBACK_FRAME_MS: FrameMs = DEFAULT_PLAYBACK_FRAME_MS;
@@ -38,12 +45,13 @@ export interface DemoRoomOptions {
   media: ParticipantMedia;
   user: {
     name: string;
-    source: AudioSource;
-    sink: AudioSink;
+    /** The user's audio ends (device with a fallback, or WAV files), opened by the user's media process. */
+    audio: AudioEndsSpec;
+    /** Measure the user's send intervals and capture lateness (for --stats). */
+    sendTiming?: boolean;
+    onAudioFallback?: (fallback: AudioFallback) => void;
     /** Shown in the snapshot while the TUI owns the terminal. */
     logFile?: string;
-    /** E.g. SendTiming.linkFactory(...) to measure the user's sends. */
-    linkFactory?: LinkFactory;
   };
   bots?: readonly DemoBot[];
   logger?: Logger;
@@ -70,7 +78,9 @@ export class DemoRoom {
     readonly code: string,
     readonly bots: readonly Session[],
     readonly user: Session,
-    readonly userEngine: MediaEngine,
+    readonly userEngine: MediaPort,
+    /** The user's media process (its final report: send timing, CPU, memory). */
+    readonly userMedia: RemoteMedia | undefined,
     private readonly log: Logger,
   ) {}
 
@@ -87,25 +97,35 @@ export class DemoRoom {
     // Everyone on loopback, no STUN: nothing leaves the machine.
     const common = { code, serverUrl: server.url, media: opts.media, bindAddress: '127.0.0.1' };
     try {
+      // Each bot, and the user, has a media process of its own: the bots' encoding never shares
+      // an event loop with what the user hears (docs/architecture.md §1).
       for (const bot of opts.bots ?? defaultBots()) {
         const logger = botLog.child({ bot: bot.name });
-        const source = new WavSource({ path: bot.input, frameMs: opts.media.frameMs, loop: true });
-        const { session } = createParticipant({ ...common, name: bot.name, source, sink: new NullSink(PLAYBACK_FRAME_MS), logger });
+        const audio: AudioEndsSpec = {
+          input: { kind: 'wav', path: bot.input, loop: true },
+          output: { kind: 'none' },
+          frameMs: opts.media.frameMs,
+          playbackFrameMs: PLAYBACK_FRAME_MS,
+        };
+        const { session } = createParticipant({ ...common, name: bot.name, mediaProcess: { audio }, logger });
         started.push(session);
         await session.start();
       }
-      const { session: user, engine } = createParticipant({
+      const participant = createParticipant({
         ...common,
         name: opts.user.name,
-        source: opts.user.source,
-        sink: opts.user.sink,
+        mediaProcess: {
+          audio: opts.user.audio,
+          ...(opts.user.sendTiming === true ? { sendTiming: true } : {}),
+          ...(opts.user.onAudioFallback !== undefined ? { onAudioFallback: opts.user.onAudioFallback } : {}),
+        },
         logger: log,
         ...(opts.user.logFile !== undefined ? { logFile: opts.user.logFile } : {}),
-        ...(opts.user.linkFactory !== undefined ? { linkFactory: opts.user.linkFactory } : {}),
       });
+      const user = participant.session;
       started.push(user);
       await user.start();
-      return new DemoRoom(server, code, started.slice(0, -1), user, engine, log);
+      return new DemoRoom(server, code, started.slice(0, -1), user, participant.engine, participant.mediaProcess, log);
     } catch (err) {
       await Promise.allSettled(started.map((s) => s.leave()));
       await server.close().catch(() => undefined);

@@ -8,23 +8,13 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Readable, Writable } from 'node:stream';
+import { siblingEntry } from '../../core/child-entry.js';
 import { JsonLineParser, type HostConfig, type HostEvent } from './device-protocol.js';
 
 const STDERR_TAIL_CHARS = 4000;
-
-function hostEntry(): { script: string; execArgv: string[] } {
-  const here = fileURLToPath(import.meta.url);
-  if (here.endsWith('.ts')) {
-    const tsxLoader = createRequire(import.meta.url).resolve('tsx');
-    return { script: here.replace(/device-process\.ts$/, 'device-host.ts'), execArgv: ['--import', pathToFileURL(tsxLoader).href] };
-  }
-  return { script: here.replace(/device-process\.js$/, 'device-host.js'), execArgv: [] };
-}
 
 export interface DeviceProcessExit {
   code: number | null;
@@ -52,7 +42,7 @@ export class DeviceProcess {
   private stderrTail = '';
 
   constructor(config: HostConfig, options: DeviceProcessOptions = {}) {
-    const { script, execArgv } = hostEntry();
+    const { script, execArgv } = siblingEntry(import.meta.url, 'device-host');
     const cwd = mkdtempSync(join(tmpdir(), 'roundtable-audio-'));
     this.child = spawn(process.execPath, [...execArgv, script, JSON.stringify(config)], {
       cwd,

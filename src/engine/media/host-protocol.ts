@@ -7,11 +7,12 @@
  * when the last packet arrived, ~10 times a second at most.
  */
 import type { FrameMs } from '../../core/media-format.js';
+import type { ProcessFigures } from '../../core/process-figures.js';
 import type { LogFields } from '../../core/log.js';
 import type { CapturePipelineStats } from '../send/capture-pipeline.js';
 import type { IceServerConfig } from '../mesh/ice-servers.js';
 import type { CandidatePair, LinkState, PeerLinkStats } from '../mesh/peer-link.js';
-import type { AudioEndsSpec } from '../audio/open.js';
+import type { AudioEndsSpec, AudioFallback } from '../audio/open.js';
 import type { MediaEngineOptions } from './media-engine.js';
 import type { MediaAnchors, PeerMediaStats, SelfMediaState } from './media-port.js';
 import type { SendTimingReport } from './send-timing.js';
@@ -70,6 +71,8 @@ export interface FinalMediaReport {
   readonly captureStats: CapturePipelineStats;
   readonly outputUnderflows: number;
   readonly sendTiming: SendTimingReport | null;
+  /** The media process's own CPU and memory. */
+  readonly process: ProcessFigures;
 }
 
 export interface MediaSnapshot {
@@ -90,6 +93,7 @@ export type FromMedia =
   | { readonly ev: 'link-state'; readonly linkId: number; readonly state: LinkState; readonly status: LinkStatus }
   | { readonly ev: 'link-failed'; readonly linkId: number; readonly message: string }
   | { readonly ev: 'source-ended' }
+  | { readonly ev: 'audio-fallback'; readonly fallback: AudioFallback }
   | { readonly ev: 'log'; readonly level: 'debug' | 'info' | 'warn' | 'error'; readonly event: string; readonly fields: LogFields }
   | { readonly ev: 'stopped'; readonly report: FinalMediaReport; readonly snapshot: MediaSnapshot };
 

@@ -163,6 +163,12 @@ export class Session implements SessionController {
     this.started = true;
     this.startedMs = this.clock.now();
     this.wireSignaling();
+    this.engine.onFailure = (message) => {
+      if (this.closing) return;
+      this.error ??= { message, hint: 'the call ended because its audio stopped; the log file has the details' };
+      this.log.error('media-failed', { error: message });
+      void this.shutdown('failed');
+    };
     await this.engine.start();
     this.notify();
     try {

@@ -9,6 +9,7 @@ import { samplesPerFrame } from '../../../src/core/media-format.js';
 import { ManualSink, ManualSource } from '../../../src/engine/audio/manual.js';
 import type { FrameEncoder } from '../../../src/engine/codec/types.js';
 import { MediaEngine } from '../../../src/engine/media/media-engine.js';
+import { engineLinkFactory } from '../../../src/engine/media/engine-links.js';
 import { emptyLinkStats, type LinkState, type PeerLinkOptions, type PeerLinkStats } from '../../../src/engine/mesh/peer-link.js';
 import { Session, type SessionLink, type SessionOptions, type SessionSignaling } from '../../../src/engine/room/session.js';
 import type { SignalingEvents, SignalingPeer, SignalingState } from '../../../src/engine/signaling/client.js';
@@ -148,11 +149,11 @@ export async function setup(over: SessionTestOptions = {}) {
     name: 'me',
     iceServers: [],
     clock,
-    linkFactory: (opts) => {
+    linkFactory: engineLinkFactory(engine, (opts) => {
       const l = new FakeLink(opts, clock);
       links.push(l);
       return l;
-    },
+    }),
     ...over,
   });
   const flush = async (): Promise<void> => {

@@ -2,6 +2,7 @@
  * Link generations and rebuilds (room/link-lifecycle.ts): through a Session
  * with the fakes of ./fakes.ts, and directly for the backoff delays.
  */
+import { engineLinkFactory } from '../../../src/engine/media/engine-links.js';
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../src/core/clock.js';
 import { silentLogger } from '../../../src/core/log.js';
@@ -107,12 +108,12 @@ describe('LinkLifecycle rebuild delays (core/backoff.ts)', () => {
     const entry = createPeerEntry('p', 'P', 'offerer', 0);
     const hooks: LinkHooks = { isCurrent: () => true, send: () => undefined, lost: () => undefined, createFailed: () => undefined, changed: () => undefined };
     const lifecycle = new LinkLifecycle({
-      engine: { ssrc: 1, receive: () => undefined },
-      factory: (opts) => {
+      engine: { ssrc: 1 },
+      factory: engineLinkFactory({ receive: () => undefined }, (opts) => {
         const l = new FakeLink(opts, clock);
         links.push(l);
         return l;
-      },
+      }),
       settings: {
         iceServers: [],
         cname: 'c',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AudioSink, AudioSource } from '../../../src/engine/audio/types.js';
-import { NoInputSource, NullSink } from '../../../src/cli/demo/null-audio.js';
+import { NoInputSource, NullSink } from '../../../src/engine/audio/null-audio.js';
 
 describe('NullSink / NoInputSource', () => {
   it('never pull or deliver a frame', async () => {

@@ -4,7 +4,7 @@ import { buildRtp } from '../../../src/engine/rtp/packet.js';
 import type { AudioSource, FrameHandler } from '../../../src/engine/audio/types.js';
 import type { SessionLink } from '../../../src/engine/room/session.js';
 import type { PeerLinkOptions } from '../../../src/engine/mesh/peer-link.js';
-import { MsHistogram, SendTiming } from '../../../src/cli/demo/send-timing.js';
+import { MsHistogram, SendTiming } from '../../../src/engine/media/send-timing.js';
 
 describe('MsHistogram', () => {
   it('reports quantiles to the bucket, mean, max and overflow', () => {
@@ -72,12 +72,12 @@ class RecordingLink implements SessionLink {
 const rtp = (sequenceNumber: number, timestamp: number): Uint8Array =>
   buildRtp({ payloadType: 111, sequenceNumber, timestamp, ssrc: 1234, marker: false, payload: new Uint8Array([0x78, 1, 2]) });
 
-describe('SendTiming.linkFactory', () => {
+describe('SendTiming.makeLink', () => {
   it('records the interval between consecutive frames only (not across a voice-gate pause), and delegates', () => {
     const clock = new ManualClock(1000);
     const timing = new SendTiming(20, clock);
     const inner = new RecordingLink();
-    const link = timing.linkFactory(() => inner)({} as PeerLinkOptions);
+    const link = timing.makeLink(() => inner)({} as PeerLinkOptions);
     link.sendRtp(rtp(1, 0));
     clock.advance(20);
     link.sendRtp(rtp(2, 960));
@@ -102,7 +102,7 @@ describe('SendTiming.linkFactory', () => {
     const clock = new ManualClock(0);
     const timing = new SendTiming(20, clock);
     const inner = new RecordingLink();
-    const link = timing.linkFactory(() => inner)({} as PeerLinkOptions);
+    const link = timing.makeLink(() => inner)({} as PeerLinkOptions);
     link.sendRtp(rtp(1, 0xffffffff - 100));
     clock.advance(20);
     link.sendRtp(rtp(2, (0xffffffff - 100 + 960) >>> 0));

@@ -1,6 +1,7 @@
 /**
  * How evenly audio frames leave this process, to check that drawing the
- * terminal UI never stalls the audio (bench/tui-pacing.ts).
+ * terminal UI never stalls the audio (bench/tui-pacing.ts). It runs where
+ * the media path runs (the media process, docs/architecture.md §1).
  *
  * Two figures, both recorded in fixed-size histograms (no allocation or
  * logging per frame):
@@ -16,9 +17,10 @@
  */
 import type { FrameMs } from '../../core/media-format.js';
 import { samplesPerFrame } from '../../core/media-format.js';
-import type { AudioSource, FrameHandler } from '../../engine/audio/types.js';
+import type { AudioSource, FrameHandler } from '../audio/types.js';
 import { monotonicClock, type Clock } from '../../core/clock.js';
-import type { LinkFactory, SessionLink } from '../../engine/index.js';
+import type { SessionLink } from '../room/peer-entry.js';
+import type { MakeLink } from './engine-links.js';
 
 export interface HistogramSummary {
   readonly count: number;
@@ -91,6 +93,13 @@ export class MsHistogram {
   }
 }
 
+/** What a SendTiming recorded, as `--stats` reports it. */
+export interface SendTimingReport {
+  readonly frameMs: FrameMs;
+  readonly sendIntervalMs: HistogramSummary;
+  readonly captureLatenessMs: HistogramSummary;
+}
+
 export class SendTiming {
   readonly sendIntervals = new MsHistogram();
   readonly captureLateness = new MsHistogram();
@@ -103,8 +112,8 @@ export class SendTiming {
     this.frameSamples = samplesPerFrame(frameMs);
   }
 
-  /** Wrap a link factory so every link records its RTP send intervals here. */
-  linkFactory(inner: LinkFactory): LinkFactory {
+  /** Wrap a link maker so every link records its RTP send intervals here. */
+  makeLink(inner: MakeLink): MakeLink {
     return (options) => new TimedLink(inner(options), this);
   }
 
@@ -113,7 +122,7 @@ export class SendTiming {
     return new TimedSource(inner, this);
   }
 
-  summary(): { frameMs: FrameMs; sendIntervalMs: HistogramSummary; captureLatenessMs: HistogramSummary } {
+  summary(): SendTimingReport {
     return { frameMs: this.frameMs, sendIntervalMs: this.sendIntervals.summary(), captureLatenessMs: this.captureLateness.summary() };
   }
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AudioSink, AudioSource, FramePuller } from '../../../src/engine/audio/types.js';
-import { FallbackSink, FallbackSource } from '../../../src/cli/demo/fallback-audio.js';
-import { NoInputSource } from '../../../src/cli/demo/null-audio.js';
+import { FallbackSink, FallbackSource } from '../../../src/engine/audio/fallback-audio.js';
+import { NoInputSource } from '../../../src/engine/audio/null-audio.js';
 
 class DeviceError extends Error {
   constructor(message: string) {

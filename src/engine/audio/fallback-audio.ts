@@ -5,7 +5,7 @@
  * other error is not ours to hide and propagates.
  */
 import type { FrameMs } from '../../core/media-format.js';
-import type { AudioSink, AudioSource, FrameHandler, FramePuller, SinkStartOptions } from '../../engine/audio/types.js';
+import type { AudioSink, AudioSource, FrameHandler, FramePuller, SinkStartOptions } from './types.js';
 
 function isAudioDeviceError(err: unknown): err is Error {
   // By name: device.ts is loaded lazily (it spawns the device process), and

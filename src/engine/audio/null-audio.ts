@@ -3,7 +3,7 @@
  * need hear no one) and for a user without a microphone.
  */
 import { assertFrameMs, type FrameMs } from '../../core/media-format.js';
-import type { AudioSink, AudioSource } from '../../engine/audio/types.js';
+import type { AudioSink, AudioSource } from './types.js';
 
 /**
  * A speaker that never pulls. Nothing is decoded or mixed for it (saves a

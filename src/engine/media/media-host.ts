@@ -1,0 +1,306 @@
+/**
+ * The media side of one participant, answering the control side's messages
+ * (media/host-protocol.ts): it owns the MediaEngine, the audio ends and the
+ * peer links, so capture → encode → send and receive → decode → mix →
+ * playback never wait on the terminal UI's event loop, its renders or its
+ * garbage collection (docs/architecture.md §1). Packets go from each link
+ * straight into the engine here (media/engine-links.ts); control learns of
+ * them only as "last packet at" in the snapshot it gets every 100 ms.
+ *
+ * The class takes a `send` function, so it runs the same in the media
+ * process (media/media-process.ts) and in a unit test.
+ */
+import { monotonicClock, type Clock, type TimerHandle } from '../../core/clock.js';
+import type { LogFields, Logger } from '../../core/log.js';
+import { openAudio, type AudioFallback, type OpenedAudio, type AudioEndsSpec } from '../audio/open.js';
+import type { LinkState } from '../mesh/peer-link.js';
+import type { SessionLink } from '../room/peer-entry.js';
+import { engineLinkFactory, makePeerLink, type MakeLink } from './engine-links.js';
+import type { FromMedia, LinkSpec, LinkStatus, MediaHostConfig, MediaSnapshot, ToMedia } from './host-protocol.js';
+import { MEDIA_SNAPSHOT_INTERVAL_MS } from './host-protocol.js';
+import { MediaEngine } from './media-engine.js';
+import { SendTiming } from './send-timing.js';
+import { processFigures } from '../../core/process-figures.js';
+import type { CapturePipelineStats } from '../send/capture-pipeline.js';
+
+export interface MediaHostOptions {
+  send(message: FromMedia): void;
+  /** Default: node-datachannel PeerLinks. */
+  makeLink?: MakeLink;
+  /** Default: openAudio (WAV files, devices). */
+  openAudio?: (spec: AudioEndsSpec, logger: Logger, onFallback: (f: AudioFallback) => void) => Promise<OpenedAudio>;
+  clock?: Clock;
+  /** Called once everything is stopped and closed (the process then releases the native library and exits). */
+  onStopped?: () => void;
+}
+
+interface HostedLink {
+  readonly peerId: string;
+  readonly link: SessionLink;
+  lastPacketMs: number | null;
+  closed: boolean;
+}
+
+const LEVEL_RANK = { debug: 10, info: 20, warn: 30, error: 40 } as const;
+
+export class MediaHost {
+  private readonly opts: MediaHostOptions;
+  private readonly clock: Clock;
+  private readonly log: Logger;
+  private engine: MediaEngine | undefined;
+  private timing: SendTiming | undefined;
+  private readonly links = new Map<number, HostedLink>();
+  /** The link each peer's send loop uses: the newest one built for it. */
+  private readonly currentLink = new Map<string, HostedLink>();
+  private readonly peers = new Set<string>();
+  private snapshotTimer: TimerHandle | undefined;
+  private minLevel: number = LEVEL_RANK.info;
+  private stopping: Promise<void> | undefined;
+
+  constructor(options: MediaHostOptions) {
+    this.opts = options;
+    this.clock = options.clock ?? monotonicClock;
+    this.log = this.forwardingLogger({});
+  }
+
+  /** The host's logger: lines reach the control side's logger. */
+  get logger(): Logger {
+    return this.log;
+  }
+
+  /** One message from control. Never throws: a failure is reported back. */
+  handle(message: ToMedia): void {
+    void this.dispatch(message).catch((err: unknown) => {
+      this.log.error('media-host-failed', { op: message.op, error: err instanceof Error ? err.message : String(err) });
+    });
+  }
+
+  private async dispatch(m: ToMedia): Promise<void> {
+    switch (m.op) {
+      case 'init':
+        return this.init(m.config);
+      case 'start':
+        return this.start();
+      case 'stop':
+        return this.stop();
+      case 'add-peer':
+        return this.addPeer(m.peerId);
+      case 'remove-peer':
+        this.peers.delete(m.peerId);
+        this.engine?.removePeer(m.peerId);
+        return;
+      case 'set-self':
+        return this.setSelf(m.what, m.value);
+      case 'peer-volume':
+        this.engine?.setPeerVolume(m.peerId, m.percent);
+        return;
+      case 'peer-muted':
+        this.engine?.setPeerMuted(m.peerId, m.muted);
+        return;
+      case 'link-create':
+        return this.createLink(m.linkId, m.spec);
+      case 'link-start':
+        this.links.get(m.linkId)?.link.start();
+        return;
+      case 'link-signal':
+        this.links.get(m.linkId)?.link.handleSignal(m.signal);
+        return;
+      case 'link-close':
+        return this.closeLink(m.linkId);
+    }
+  }
+
+  private async init(config: MediaHostConfig): Promise<void> {
+    if (this.engine !== undefined) throw new Error('media host already initialised');
+    this.minLevel = LEVEL_RANK[config.logLevel ?? 'info'];
+    const opened = await (this.opts.openAudio ?? openAudio)(config.audio, this.log, (f) => {
+      this.log.warn(f.end === 'input' ? 'no-input-device' : 'no-output-device', { error: f.message, ...(f.path !== undefined ? { output: f.path } : {}) });
+      this.opts.send({ ev: 'audio-fallback', fallback: f });
+    });
+    let source = opened.source;
+    if (config.sendTiming === true) {
+      this.timing = new SendTiming(config.media.frameMs, this.clock);
+      source = this.timing.source(source);
+    }
+    const engine = new MediaEngine({ ...config.media, source, sink: opened.sink, clock: this.clock, logger: this.log });
+    engine.onSourceEnd = () => this.opts.send({ ev: 'source-ended' });
+    this.engine = engine;
+    this.opts.send({ ev: 'ready', ssrc: engine.ssrc, frameMs: engine.frameMs, playbackFrameMs: engine.playbackFrameMs });
+  }
+
+  private async start(): Promise<void> {
+    const engine = this.requireEngine();
+    try {
+      await engine.start();
+    } catch (err) {
+      const e = err instanceof Error ? err : new Error(String(err));
+      this.opts.send({ ev: 'start-failed', name: e.name, message: e.message });
+      return;
+    }
+    this.opts.send({ ev: 'started', snapshot: this.snapshot() });
+    this.scheduleSnapshot();
+  }
+
+  private stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      if (this.snapshotTimer !== undefined) this.clock.clearTimer(this.snapshotTimer);
+      this.snapshotTimer = undefined;
+      // Links first (no more packets into the engine), then the engine (the output file is complete after it).
+      for (const id of [...this.links.keys()]) this.closeLink(id);
+      const engine = this.engine;
+      if (engine !== undefined) await engine.stop();
+      this.opts.send({
+        ev: 'stopped',
+        snapshot: this.snapshot(),
+        report: {
+          anchors: engine?.anchors ?? { firstInputNs: null, firstOutputNs: null },
+          captureStats: engine?.captureStats ?? emptyCaptureStats(),
+          outputUnderflows: engine?.outputUnderflows ?? 0,
+          sendTiming: this.timing?.summary() ?? null,
+          process: processFigures(),
+        },
+      });
+      this.opts.onStopped?.();
+    })();
+    return this.stopping;
+  }
+
+  private addPeer(peerId: string): void {
+    const engine = this.requireEngine();
+    this.peers.add(peerId);
+    // The send loop follows whatever link is current, so a rebuilt link keeps the peer's stream and stats.
+    engine.addPeer(peerId, {
+      sendRtp: (packet) => this.currentLink.get(peerId)?.link.sendRtp(packet) ?? false,
+      sendRtcp: (packet) => this.currentLink.get(peerId)?.link.sendRtcp(packet) ?? false,
+      isOpen: () => this.currentLink.get(peerId)?.link.isOpen === true,
+    });
+  }
+
+  private setSelf(what: 'muted' | 'deafened' | 'pushToTalk' | 'talking', value: boolean): void {
+    const engine = this.requireEngine();
+    if (what === 'muted') engine.setMuted(value);
+    else if (what === 'deafened') engine.setDeafened(value);
+    else if (what === 'pushToTalk') engine.setPushToTalk(value);
+    else engine.setTalking(value);
+  }
+
+  private createLink(linkId: number, spec: LinkSpec): void {
+    const engine = this.requireEngine();
+    let hosted: HostedLink | undefined;
+    const factory = this.linkFactoryFor(engine);
+    try {
+      const link = factory({
+        ...spec,
+        clock: this.clock,
+        logger: this.log,
+        onSignal: (signal) => {
+          if (hosted !== undefined && !hosted.closed) this.opts.send({ ev: 'link-signal', linkId, signal });
+        },
+        onState: (state: LinkState) => {
+          if (hosted !== undefined && !hosted.closed) this.opts.send({ ev: 'link-state', linkId, state, status: this.status(hosted) });
+        },
+        onPacket: (arrivalMs) => {
+          if (hosted !== undefined) hosted.lastPacketMs = arrivalMs;
+        },
+      });
+      hosted = { peerId: spec.peerId, link, lastPacketMs: null, closed: false };
+    } catch (err) {
+      this.opts.send({ ev: 'link-failed', linkId, message: err instanceof Error ? err.message : String(err) });
+      return;
+    }
+    this.links.set(linkId, hosted);
+    this.currentLink.set(spec.peerId, hosted);
+  }
+
+  private linkFactoryFor(engine: MediaEngine): ReturnType<typeof engineLinkFactory> {
+    const make = this.opts.makeLink ?? makePeerLink;
+    return engineLinkFactory(engine, this.timing !== undefined ? this.timing.makeLink(make) : make);
+  }
+
+  private closeLink(linkId: number): void {
+    const hosted = this.links.get(linkId);
+    if (hosted === undefined) return;
+    this.links.delete(linkId);
+    hosted.closed = true;
+    if (this.currentLink.get(hosted.peerId) === hosted) this.currentLink.delete(hosted.peerId);
+    try {
+      hosted.link.close();
+    } catch (err) {
+      this.log.warn('link-close-failed', { peer: hosted.peerId, error: err instanceof Error ? err.message : String(err) });
+    }
+  }
+
+  private status(hosted: HostedLink): LinkStatus {
+    return {
+      isOpen: hosted.link.isOpen,
+      stats: hosted.link.stats(),
+      pair: hosted.link.selectedCandidatePair(),
+      localTypes: hosted.link.localCandidateTypes(),
+      lastPacketMs: hosted.lastPacketMs,
+    };
+  }
+
+  private snapshot(): MediaSnapshot {
+    const engine = this.engine;
+    const peers: Array<readonly [string, NonNullable<ReturnType<MediaEngine['peerStats']>>]> = [];
+    if (engine !== undefined) {
+      for (const id of this.peers) {
+        const s = engine.peerStats(id);
+        if (s !== undefined) peers.push([id, s]);
+      }
+    }
+    return {
+      self: engine?.self ?? { micLevel: 0, speaking: false, muted: false, deafened: false, pushToTalk: false, talking: false },
+      peers,
+      links: [...this.links].map(([id, hosted]) => [id, this.status(hosted)] as const),
+      anchors: engine?.anchors ?? { firstInputNs: null, firstOutputNs: null },
+      captureStats: engine?.captureStats ?? emptyCaptureStats(),
+      outputUnderflows: engine?.outputUnderflows ?? 0,
+    };
+  }
+
+  private scheduleSnapshot(): void {
+    this.snapshotTimer = this.clock.setTimer(() => {
+      this.snapshotTimer = undefined;
+      if (this.stopping !== undefined) return;
+      this.opts.send({ ev: 'snapshot', snapshot: this.snapshot() });
+      this.scheduleSnapshot();
+    }, MEDIA_SNAPSHOT_INTERVAL_MS);
+  }
+
+  private requireEngine(): MediaEngine {
+    if (this.engine === undefined) throw new Error('media host not initialised');
+    return this.engine;
+  }
+
+  /** Log lines go to control's logger (events, never per frame). */
+  private forwardingLogger(base: LogFields): Logger {
+    const emit = (level: 'debug' | 'info' | 'warn' | 'error', event: string, fields?: LogFields): void => {
+      if (LEVEL_RANK[level] < this.minLevel) return;
+      this.opts.send({ ev: 'log', level, event, fields: plainFields({ ...base, ...fields }) });
+    };
+    return {
+      debug: (e, f) => emit('debug', e, f),
+      info: (e, f) => emit('info', e, f),
+      warn: (e, f) => emit('warn', e, f),
+      error: (e, f) => emit('error', e, f),
+      child: (fields) => this.forwardingLogger({ ...base, ...fields }),
+      close: () => Promise.resolve(),
+    };
+  }
+}
+
+/** Errors and other class instances do not survive structured cloning intact: keep their words. */
+function plainFields(fields: LogFields): LogFields {
+  const out: LogFields = {};
+  for (const [k, v] of Object.entries(fields)) {
+    if (v instanceof Error) out[k] = v.message;
+    else if (typeof v === 'function' || typeof v === 'symbol') continue;
+    else out[k] = v;
+  }
+  return out;
+}
+
+function emptyCaptureStats(): CapturePipelineStats {
+  return { framesCaptured: 0, packetsSent: 0, framesGated: 0, framesMuted: 0, framesDtx: 0, encodeErrors: 0, payloadOctets: 0, lastLevelDbfs: -Infinity, peers: 0 };
+}

@@ -1,0 +1,34 @@
+/**
+ * Entry point of a participant's media process, forked by media/remote-media.ts
+ * with an IPC channel (docs/architecture.md §1). It runs a MediaHost and
+ * ends by itself: after `stop` it closes the links and the engine, releases
+ * node-datachannel (cleanup(), without which the process never exits,
+ * docs/architecture.md §6) and disconnects. If the control process goes
+ * away first (the IPC channel closes), it stops the same way, so no media
+ * process outlives its participant.
+ */
+import { shutdownMesh, configureMeshLogging } from '../mesh/native.js';
+import type { FromMedia, ToMedia } from './host-protocol.js';
+import { MediaHost } from './media-host.js';
+
+const send = process.send?.bind(process);
+if (send === undefined) {
+  process.stderr.write('roundtable media process: this module is started by roundtable itself (it needs an IPC channel)\n');
+  process.exitCode = 2;
+} else {
+  const host = new MediaHost({
+    send: (message: FromMedia) => {
+      if (!process.connected) return;
+      if (message.ev === 'stopped') {
+        // The last word: release the native library, then let the channel close once it is written.
+        shutdownMesh();
+        send(message, () => process.disconnect());
+        return;
+      }
+      send(message);
+    },
+  });
+  configureMeshLogging(host.logger);
+  process.on('message', (m) => host.handle(m as ToMedia));
+  process.once('disconnect', () => host.handle({ op: 'stop' }));
+}

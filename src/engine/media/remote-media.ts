@@ -1,0 +1,415 @@
+/**
+ * The control side's handle on a participant's media process
+ * (docs/architecture.md §1): a MediaPort and a LinkFactory whose work is
+ * done in a child process (media/media-process.ts running a MediaHost).
+ *
+ * Why a process and not a worker thread: node-datachannel's cleanup() is
+ * process-wide and its native threads call back into the JS thread that
+ * created each object, and a native fault (libdatachannel, PortAudio) in a
+ * worker ends the whole process, terminal UI included. In a child process
+ * the UI's event loop, renders and garbage collection cannot reach the
+ * audio, and a media crash is reported in words instead of killing the UI.
+ *
+ * What crosses the boundary is small and rare (host-protocol.ts): actions,
+ * link signals and states, and a snapshot every 100 ms. Control states the
+ * user sets (mute, deafen, push-to-talk, volumes) are kept here as well, so
+ * a snapshot taken right after an action already shows it.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { siblingEntry } from '../../core/child-entry.js';
+import { silentLogger, type Logger } from '../../core/log.js';
+import type { FrameMs } from '../../core/media-format.js';
+import type { AudioFallback } from '../audio/open.js';
+import { toNativeIceServers } from '../mesh/ice-servers.js';
+import { emptyLinkStats, type CandidatePair, type LinkState, type PeerLinkStats } from '../mesh/peer-link.js';
+import type { LinkFactory, SessionLink, SessionLinkOptions } from '../room/peer-entry.js';
+import type { CapturePipelineStats } from '../send/capture-pipeline.js';
+import type { FinalMediaReport, FromMedia, LinkStatus, MediaHostConfig, MediaSnapshot, ToMedia } from './host-protocol.js';
+import type { MediaAnchors, MediaPort, PeerMediaStats, PeerTransport, SelfMediaState } from './media-port.js';
+
+const STDERR_TAIL_CHARS = 4000;
+/** A media process that has not finished stopping after this long is ended (its output may be incomplete). */
+const STOP_TIMEOUT_MS = 15_000;
+
+export interface RemoteMediaOptions {
+  readonly config: MediaHostConfig;
+  /** Where the media process's log lines go (with component fields of their own). */
+  readonly logger?: Logger;
+  /** A device could not open and the call goes on without it (the demo's fallback). */
+  readonly onAudioFallback?: (fallback: AudioFallback) => void;
+}
+
+/** Error raised on the control side for an error the media process reported, keeping its name (e.g. AudioDeviceError). */
+class MediaProcessError extends Error {
+  constructor(name: string, message: string) {
+    super(message);
+    this.name = name;
+  }
+}
+
+export class RemoteMedia implements MediaPort {
+  readonly frameMs: FrameMs;
+  readonly playbackFrameMs: FrameMs;
+  onSourceEnd: (() => void) | undefined;
+  onFailure: ((message: string) => void) | undefined;
+
+  private readonly opts: RemoteMediaOptions;
+  private readonly log: Logger;
+  private child: ChildProcess | undefined;
+  private ssrcValue: number | undefined;
+  private snap: MediaSnapshot | undefined;
+  private peerMap = new Map<string, PeerMediaStats>();
+  private reportValue: FinalMediaReport | undefined;
+  private stderrTail = '';
+  private waiters: Array<{ match: (m: FromMedia) => boolean; resolve: (m: FromMedia) => void; reject: (e: Error) => void }> = [];
+  private readonly links = new Map<number, RemoteLink>();
+  private nextLinkId = 1;
+  private exited: Promise<void> | undefined;
+  private stopping: Promise<void> | undefined;
+  private stoppedCleanly = false;
+  private failed = false;
+  // What the user set, authoritative here (the media process applies it).
+  private muted = false;
+  private deafened = false;
+  private pushToTalk = false;
+  private talking = false;
+  private readonly volumes = new Map<string, number>();
+  private readonly mutedPeers = new Map<string, boolean>();
+
+  constructor(options: RemoteMediaOptions) {
+    this.opts = options;
+    this.log = (options.logger ?? silentLogger).child({ component: 'media-process' });
+    this.frameMs = options.config.media.frameMs;
+    this.playbackFrameMs = options.config.audio.playbackFrameMs;
+  }
+
+  get ssrc(): number {
+    if (this.ssrcValue === undefined) throw new Error('the media process has not started yet');
+    return this.ssrcValue;
+  }
+
+  /** Links built in the media process; the room sees them as SessionLinks. */
+  readonly linkFactory: LinkFactory = (options) => new RemoteLink(this, this.nextLinkId++, options);
+
+  /** Spawn the media process, open the audio ends, start capture and playback. */
+  async start(): Promise<void> {
+    if (this.child !== undefined) throw new Error('media process already started');
+    const { script, execArgv } = siblingEntry(import.meta.url, 'media-process');
+    const child = fork(script, [], { execArgv, serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+    this.child = child;
+    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+      this.stderrTail = (this.stderrTail + chunk).slice(-STDERR_TAIL_CHARS);
+    });
+    child.on('message', (m) => this.onMessage(m as FromMedia));
+    this.exited = new Promise((resolve) => {
+      child.once('exit', (code, signal) => {
+        this.onExit(code, signal);
+        resolve();
+      });
+    });
+    child.once('error', (err) => this.log.error('media-process-error', { error: err.message }));
+    const ready = this.next((m) => m.ev === 'ready');
+    this.send({ op: 'init', config: this.opts.config });
+    const r = await ready;
+    if (r.ev === 'ready') this.ssrcValue = r.ssrc;
+    const started = this.next((m) => m.ev === 'started' || m.ev === 'start-failed');
+    this.send({ op: 'start' });
+    const s = await started;
+    if (s.ev === 'start-failed') {
+      await this.stop().catch(() => undefined);
+      throw new MediaProcessError(s.name, s.message);
+    }
+    if (s.ev === 'started') this.applySnapshot(s.snapshot);
+  }
+
+  /** Stop the media (the output file is complete), close its links, and wait for the process to end. Idempotent. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      const child = this.child;
+      if (child === undefined || this.exited === undefined) return;
+      if (child.exitCode === null && child.signalCode === null && child.connected) {
+        const stopped = this.next((m) => m.ev === 'stopped').catch(() => undefined);
+        this.send({ op: 'stop' });
+        const timer = setTimeout(() => {
+          this.log.error('media-process-stop-timeout', { afterMs: STOP_TIMEOUT_MS });
+          child.kill('SIGKILL');
+        }, STOP_TIMEOUT_MS);
+        await stopped;
+        await this.exited;
+        clearTimeout(timer);
+      } else {
+        await this.exited;
+      }
+    })();
+    return this.stopping;
+  }
+
+  addPeer(id: string, _transport: PeerTransport): void {
+    // The media process binds the peer's send loop to its own current link.
+    this.send({ op: 'add-peer', peerId: id });
+  }
+
+  removePeer(id: string): void {
+    this.volumes.delete(id);
+    this.mutedPeers.delete(id);
+    this.peerMap.delete(id);
+    this.send({ op: 'remove-peer', peerId: id });
+  }
+
+  setMuted(muted: boolean): void {
+    this.muted = muted;
+    this.send({ op: 'set-self', what: 'muted', value: muted });
+  }
+
+  setDeafened(deafened: boolean): void {
+    this.deafened = deafened;
+    this.send({ op: 'set-self', what: 'deafened', value: deafened });
+  }
+
+  setPushToTalk(enabled: boolean): void {
+    this.pushToTalk = enabled;
+    this.talking = false;
+    this.send({ op: 'set-self', what: 'pushToTalk', value: enabled });
+  }
+
+  setTalking(pressed: boolean): void {
+    this.talking = pressed;
+    this.send({ op: 'set-self', what: 'talking', value: pressed });
+  }
+
+  setPeerVolume(id: string, percent: number): void {
+    if (!Number.isFinite(percent)) return;
+    this.volumes.set(id, Math.round(Math.max(0, Math.min(200, percent))));
+    this.send({ op: 'peer-volume', peerId: id, percent });
+  }
+
+  setPeerMuted(id: string, muted: boolean): void {
+    this.mutedPeers.set(id, muted);
+    this.send({ op: 'peer-muted', peerId: id, muted });
+  }
+
+  get self(): SelfMediaState {
+    const s = this.snap?.self;
+    const gateShut = this.muted || (this.pushToTalk && !this.talking);
+    return {
+      micLevel: s?.micLevel ?? 0,
+      speaking: (s?.speaking ?? false) && !gateShut,
+      muted: this.muted,
+      deafened: this.deafened,
+      pushToTalk: this.pushToTalk,
+      talking: this.talking,
+    };
+  }
+
+  peerStats(id: string): PeerMediaStats | undefined {
+    const s = this.peerMap.get(id);
+    if (s === undefined) return undefined;
+    const volume = this.volumes.get(id);
+    const mutedByMe = this.mutedPeers.get(id);
+    return volume === undefined && mutedByMe === undefined ? s : { ...s, volumePercent: volume ?? s.volumePercent, mutedByMe: mutedByMe ?? s.mutedByMe };
+  }
+
+  get anchors(): MediaAnchors {
+    return this.reportValue?.anchors ?? this.snap?.anchors ?? { firstInputNs: null, firstOutputNs: null };
+  }
+
+  get captureStats(): CapturePipelineStats {
+    return this.reportValue?.captureStats ?? this.snap?.captureStats ?? { framesCaptured: 0, packetsSent: 0, framesGated: 0, framesMuted: 0, framesDtx: 0, encodeErrors: 0, payloadOctets: 0, lastLevelDbfs: -Infinity, peers: 0 };
+  }
+
+  get outputUnderflows(): number {
+    return this.reportValue?.outputUnderflows ?? this.snap?.outputUnderflows ?? 0;
+  }
+
+  /** What the media process reported when it stopped (send timing, its CPU and memory); undefined before. */
+  get finalReport(): FinalMediaReport | undefined {
+    return this.reportValue;
+  }
+
+  /** @internal used by RemoteLink. */
+  send(message: ToMedia): void {
+    const child = this.child;
+    if (child === undefined || !child.connected) return;
+    try {
+      child.send(message);
+    } catch (err) {
+      this.log.warn('media-process-send-failed', { op: message.op, error: err instanceof Error ? err.message : String(err) });
+    }
+  }
+
+  /** @internal */
+  registerLink(linkId: number, link: RemoteLink): void {
+    this.links.set(linkId, link);
+  }
+
+  /** @internal */
+  unregisterLink(linkId: number): void {
+    this.links.delete(linkId);
+  }
+
+  private next(match: (m: FromMedia) => boolean): Promise<FromMedia> {
+    return new Promise((resolve, reject) => this.waiters.push({ match, resolve, reject }));
+  }
+
+  private onMessage(m: FromMedia): void {
+    for (const w of [...this.waiters]) {
+      if (w.match(m)) {
+        this.waiters.splice(this.waiters.indexOf(w), 1);
+        w.resolve(m);
+      }
+    }
+    switch (m.ev) {
+      case 'snapshot':
+        this.applySnapshot(m.snapshot);
+        break;
+      case 'stopped':
+        this.reportValue = m.report;
+        this.applySnapshot(m.snapshot);
+        this.stoppedCleanly = true;
+        break;
+      case 'link-signal':
+        this.links.get(m.linkId)?.fromHostSignal(m.signal);
+        break;
+      case 'link-state':
+        this.links.get(m.linkId)?.fromHostState(m.state, m.status);
+        break;
+      case 'link-failed':
+        this.links.get(m.linkId)?.fromHostFailure(m.message);
+        break;
+      case 'source-ended':
+        this.onSourceEnd?.();
+        break;
+      case 'audio-fallback':
+        this.opts.onAudioFallback?.(m.fallback);
+        break;
+      case 'log':
+        this.log[m.level](m.event, m.fields);
+        break;
+      default:
+        break;
+    }
+  }
+
+  private applySnapshot(s: MediaSnapshot): void {
+    this.snap = s;
+    this.peerMap = new Map(s.peers);
+    for (const [linkId, status] of s.links) this.links.get(linkId)?.fromHostStatus(status);
+  }
+
+  private onExit(code: number | null, signal: NodeJS.Signals | null): void {
+    const clean = this.stoppedCleanly && code === 0;
+    const how = signal !== null ? `signal ${signal}` : `exit code ${String(code)}`;
+    const err = new Error(`the media process ended unexpectedly (${how})${this.stderrTail.trim() ? `: ${lastLine(this.stderrTail)}` : ''}`);
+    for (const w of this.waiters.splice(0)) w.reject(err);
+    if (clean) return;
+    if (this.stoppedCleanly) {
+      this.log.error('media-process-exit', { code, signal });
+      return;
+    }
+    this.log.error('media-process-died', { code, signal, stderr: this.stderrTail.slice(-1000) });
+    if (!this.failed && this.stopping === undefined) {
+      this.failed = true;
+      this.onFailure?.(err.message);
+    }
+  }
+}
+
+function lastLine(text: string): string {
+  const lines = text.trim().split('\n');
+  return lines[lines.length - 1]!.slice(0, 300);
+}
+
+/** A link that lives in the media process; the room drives it through messages. */
+class RemoteLink implements SessionLink {
+  private status: LinkStatus = { isOpen: false, stats: emptyLinkStats(), pair: null, localTypes: [], lastPacketMs: null };
+  private lastReportedPacketMs: number | null = null;
+  private closed = false;
+
+  constructor(
+    private readonly media: RemoteMedia,
+    private readonly linkId: number,
+    private readonly options: SessionLinkOptions,
+  ) {
+    // A bad ICE configuration is refused here, synchronously, as PeerLink would refuse it.
+    toNativeIceServers(options.iceServers);
+    media.registerLink(linkId, this);
+    media.send({
+      op: 'link-create',
+      linkId,
+      spec: {
+        peerId: options.peerId,
+        role: options.role,
+        iceServers: options.iceServers,
+        ...(options.relayOnly !== undefined ? { relayOnly: options.relayOnly } : {}),
+        ...(options.bindAddress !== undefined ? { bindAddress: options.bindAddress } : {}),
+        ssrc: options.ssrc,
+        cname: options.cname,
+        ...(options.keepaliveMs !== undefined ? { keepaliveMs: options.keepaliveMs } : {}),
+        ...(options.inactivityTimeoutMs !== undefined ? { inactivityTimeoutMs: options.inactivityTimeoutMs } : {}),
+      },
+    });
+  }
+
+  start(): void {
+    this.media.send({ op: 'link-start', linkId: this.linkId });
+  }
+
+  handleSignal(signal: unknown): void {
+    if (!this.closed) this.media.send({ op: 'link-signal', linkId: this.linkId, signal });
+  }
+
+  /** Media never passes through the control side. */
+  sendRtp(): boolean {
+    return false;
+  }
+
+  sendRtcp(): boolean {
+    return false;
+  }
+
+  get isOpen(): boolean {
+    return !this.closed && this.status.isOpen;
+  }
+
+  stats(): PeerLinkStats {
+    return this.status.stats;
+  }
+
+  selectedCandidatePair(): CandidatePair | null {
+    return this.closed ? null : this.status.pair;
+  }
+
+  localCandidateTypes(): string[] {
+    return [...this.status.localTypes];
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.media.unregisterLink(this.linkId);
+    this.media.send({ op: 'link-close', linkId: this.linkId });
+  }
+
+  fromHostSignal(signal: unknown): void {
+    if (!this.closed) this.options.onSignal(signal as Parameters<SessionLinkOptions['onSignal']>[0]);
+  }
+
+  fromHostState(state: LinkState, status: LinkStatus): void {
+    this.fromHostStatus(status);
+    if (!this.closed) this.options.onState(state);
+  }
+
+  fromHostFailure(message: string): void {
+    this.options.logger?.warn('link-failed-in-media-process', { peer: this.options.peerId, error: message });
+    if (!this.closed) this.options.onState('failed');
+  }
+
+  fromHostStatus(status: LinkStatus): void {
+    this.status = status;
+    const last = status.lastPacketMs;
+    if (last !== null && (this.lastReportedPacketMs === null || last > this.lastReportedPacketMs)) {
+      this.lastReportedPacketMs = last;
+      if (!this.closed) this.options.onPacket(last);
+    }
+  }
+}
