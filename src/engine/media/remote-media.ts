@@ -88,6 +88,11 @@ export class RemoteMedia implements MediaPort {
     return this.ssrcValue;
   }
 
+  /** The media process's pid while it runs (diagnostics, tests). */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
   /** Links built in the media process; the room sees them as SessionLinks. */
   readonly linkFactory: LinkFactory = (options) => new RemoteLink(this, this.nextLinkId++, options);
 

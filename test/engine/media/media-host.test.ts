@@ -1,0 +1,182 @@
+import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../../../src/core/clock.js';
+import { samplesPerFrame } from '../../../src/core/media-format.js';
+import { ManualSink, ManualSource } from '../../../src/engine/audio/manual.js';
+import type { AudioEndsSpec } from '../../../src/engine/audio/open.js';
+import type { FromMedia, MediaHostConfig } from '../../../src/engine/media/host-protocol.js';
+import { MediaHost } from '../../../src/engine/media/media-host.js';
+import { buildRtp } from '../../../src/engine/rtp/packet.js';
+import { FakeLink } from '../room/fakes.js';
+
+const AUDIO: AudioEndsSpec = { input: { kind: 'none' }, output: { kind: 'none' }, frameMs: 20, playbackFrameMs: 10 };
+const CONFIG: MediaHostConfig = { media: { frameMs: 20, cues: { enabled: false }, voiceGate: { enabled: false } }, audio: AUDIO, sendTiming: true };
+const loud = (): Int16Array => Int16Array.from({ length: samplesPerFrame(20) }, (_, i) => Math.round(8000 * Math.sin(i / 3)));
+
+function setup() {
+  const clock = new ManualClock(1000);
+  const sent: FromMedia[] = [];
+  const links: FakeLink[] = [];
+  const source = new ManualSource(20, clock);
+  const sink = new ManualSink(10, clock);
+  let stopped = 0;
+  const host = new MediaHost({
+    send: (m) => sent.push(m),
+    clock,
+    openAudio: async () => ({ source, sink }),
+    makeLink: (o) => {
+      const l = new FakeLink(o, clock);
+      links.push(l);
+      return l;
+    },
+    onStopped: () => stopped++,
+  });
+  const flush = async (): Promise<void> => {
+    for (let i = 0; i < 10; i++) await Promise.resolve();
+  };
+  const of = <K extends FromMedia['ev']>(ev: K): Array<Extract<FromMedia, { ev: K }>> => sent.filter((m): m is Extract<FromMedia, { ev: K }> => m.ev === ev);
+  return { clock, sent, links, source, sink, host, flush, of, stopped: () => stopped };
+}
+
+describe('MediaHost', () => {
+  it('initialises (ready with its SSRC), starts, builds links from plain specs and relays their signals and states', async () => {
+    const t = setup();
+    t.host.handle({ op: 'init', config: CONFIG });
+    await t.flush();
+    const ready = t.of('ready')[0]!;
+    expect(ready).toMatchObject({ frameMs: 20, playbackFrameMs: 10 });
+    expect(Number.isInteger(ready.ssrc)).toBe(true);
+    t.host.handle({ op: 'start' });
+    await t.flush();
+    expect(t.of('started')).toHaveLength(1);
+
+    t.host.handle({ op: 'add-peer', peerId: 'p' });
+    t.host.handle({ op: 'link-create', linkId: 7, spec: { peerId: 'p', role: 'offerer', iceServers: [], bindAddress: '127.0.0.1', ssrc: ready.ssrc, cname: 'c' } });
+    await t.flush();
+    expect(t.links).toHaveLength(1);
+    expect(t.links[0]!.opts).toMatchObject({ peerId: 'p', role: 'offerer', bindAddress: '127.0.0.1', ssrc: ready.ssrc });
+    t.host.handle({ op: 'link-start', linkId: 7 });
+    await t.flush();
+    expect(t.links[0]!.started).toBe(true);
+    expect(t.of('link-signal')).toEqual([{ ev: 'link-signal', linkId: 7, signal: expect.objectContaining({ descType: 'offer' }) }]);
+    t.host.handle({ op: 'link-signal', linkId: 7, signal: { type: 'candidate', candidate: 'x', mid: '0' } });
+    await t.flush();
+    expect(t.links[0]!.handled).toHaveLength(1);
+
+    t.links[0]!.setState('connected');
+    const state = t.of('link-state')[0]!;
+    expect(state).toMatchObject({ linkId: 7, state: 'connected', status: { isOpen: true, localTypes: ['host'], lastPacketMs: null } });
+  });
+
+  it('sends captured audio on the peer\'s current link, takes its packets into the engine, and reports when the last one came', async () => {
+    const t = setup();
+    t.host.handle({ op: 'init', config: CONFIG });
+    await t.flush();
+    const ssrc = t.of('ready')[0]!.ssrc;
+    t.host.handle({ op: 'start' });
+    t.host.handle({ op: 'add-peer', peerId: 'p' });
+    t.host.handle({ op: 'link-create', linkId: 1, spec: { peerId: 'p', role: 'answerer', iceServers: [], ssrc, cname: 'c' } });
+    await t.flush();
+    const first = t.links[0]!;
+    first.setState('connected');
+    for (let i = 0; i < 5; i++) {
+      t.clock.advance(20);
+      t.source.push(loud());
+    }
+    await t.flush();
+    expect(first.sentRtp.length).toBeGreaterThanOrEqual(4);
+
+    // A rebuilt link (generation 2) takes over the peer's send loop; the old one gets nothing more.
+    t.host.handle({ op: 'link-create', linkId: 2, spec: { peerId: 'p', role: 'answerer', iceServers: [], ssrc, cname: 'c' } });
+    t.host.handle({ op: 'link-close', linkId: 1 });
+    await t.flush();
+    expect(first.closed).toBe(true);
+    const second = t.links[1]!;
+    second.setState('connected');
+    const before = first.sentRtp.length;
+    for (let i = 0; i < 3; i++) {
+      t.clock.advance(20);
+      t.source.push(loud());
+    }
+    await t.flush();
+    expect(first.sentRtp.length).toBe(before);
+    expect(second.sentRtp.length).toBeGreaterThanOrEqual(2);
+
+    // A packet from the peer reaches the engine (its stream counts it) and the snapshot says when.
+    const arrivalMs = t.clock.now();
+    second.opts.onRtp(buildRtp({ payloadType: 111, sequenceNumber: 1, timestamp: 960, ssrc: 4242, marker: true, payload: new Uint8Array([0x78, 1, 2]) }), arrivalMs);
+    t.clock.advance(100);
+    const snap = t.of('snapshot').at(-1)!.snapshot;
+    expect(new Map(snap.peers).get('p')!.receive.received).toBe(1);
+    expect(new Map(snap.links).get(2)!.lastPacketMs).toBe(arrivalMs);
+    expect(new Map(snap.links).has(1)).toBe(false);
+  });
+
+  it('applies actions, and on stop closes links, stops the engine and reports anchors, send timing and its process figures', async () => {
+    const t = setup();
+    t.host.handle({ op: 'init', config: CONFIG });
+    await t.flush();
+    t.host.handle({ op: 'start' });
+    await t.flush();
+    t.host.handle({ op: 'set-self', what: 'muted', value: true });
+    t.host.handle({ op: 'set-self', what: 'deafened', value: true });
+    t.host.handle({ op: 'add-peer', peerId: 'p' });
+    t.host.handle({ op: 'peer-volume', peerId: 'p', percent: 150 });
+    t.host.handle({ op: 'peer-muted', peerId: 'p', muted: true });
+    t.host.handle({ op: 'link-create', linkId: 3, spec: { peerId: 'p', role: 'offerer', iceServers: [], ssrc: 1, cname: 'c' } });
+    await t.flush();
+    t.clock.advance(20);
+    t.source.push(loud());
+    t.clock.advance(100);
+    const snap = t.of('snapshot').at(-1)!.snapshot;
+    expect(snap.self).toMatchObject({ muted: true, deafened: true });
+    expect(new Map(snap.peers).get('p')).toMatchObject({ volumePercent: 150, mutedByMe: true });
+
+    t.host.handle({ op: 'stop' });
+    await t.flush();
+    const stopped = t.of('stopped');
+    expect(stopped).toHaveLength(1);
+    expect(t.links[0]!.closed).toBe(true);
+    expect(t.stopped()).toBe(1);
+    const report = stopped[0]!.report;
+    expect(report.anchors.firstInputNs).not.toBeNull();
+    expect(report.sendTiming?.captureLatenessMs.count).toBe(1);
+    expect(report.process.uptimeMs).toBeGreaterThan(0);
+    // Stopping twice reports once.
+    t.host.handle({ op: 'stop' });
+    await t.flush();
+    expect(t.of('stopped')).toHaveLength(1);
+  });
+
+  it('reports an audio end that cannot start, a link that cannot be built, and logs through control at the chosen level', async () => {
+    const clock = new ManualClock(0);
+    const sent: FromMedia[] = [];
+    const host = new MediaHost({
+      send: (m) => sent.push(m),
+      clock,
+      openAudio: async () => ({
+        source: new ManualSource(20, clock),
+        sink: {
+          frameMs: 10,
+          underflows: 0,
+          start: () => Promise.reject(Object.assign(new Error('No default device'), { name: 'AudioDeviceError' })),
+          stop: () => Promise.resolve(),
+        },
+      }),
+      makeLink: () => {
+        throw new Error('bad ICE server');
+      },
+    });
+    host.handle({ op: 'init', config: { ...CONFIG, logLevel: 'warn' } });
+    for (let i = 0; i < 10; i++) await Promise.resolve();
+    host.handle({ op: 'start' });
+    for (let i = 0; i < 10; i++) await Promise.resolve();
+    expect(sent.find((m) => m.ev === 'start-failed')).toEqual({ ev: 'start-failed', name: 'AudioDeviceError', message: 'No default device' });
+    host.handle({ op: 'link-create', linkId: 9, spec: { peerId: 'p', role: 'offerer', iceServers: [], ssrc: 1, cname: 'c' } });
+    for (let i = 0; i < 10; i++) await Promise.resolve();
+    expect(sent.find((m) => m.ev === 'link-failed')).toEqual({ ev: 'link-failed', linkId: 9, message: 'bad ICE server' });
+    host.logger.info('quiet', {});
+    host.logger.warn('loud', { err: new Error('why') });
+    const logs = sent.filter((m) => m.ev === 'log');
+    expect(logs).toEqual([{ ev: 'log', level: 'warn', event: 'loud', fields: { err: 'why' } }]);
+  });
+});

@@ -1,0 +1,118 @@
+/**
+ * RemoteMedia with real media processes: two participants' media paths,
+ * each in a process of its own, linked directly (this test relays the link
+ * signals instead of a signaling server), real node-datachannel on 127.0.0.1
+ * and real Opus. Checks the audio that came out, and what happens when a
+ * media process dies.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { readWavMono48k } from '../../../src/engine/audio/wav-file.js';
+import type { AudioEndsSpec } from '../../../src/engine/audio/open.js';
+import { RemoteMedia } from '../../../src/engine/media/remote-media.js';
+import type { LinkState } from '../../../src/engine/mesh/peer-link.js';
+import type { SessionLink, SessionLinkOptions } from '../../../src/engine/room/peer-entry.js';
+import { bestPresence } from '../../e2e/harness.js';
+
+const SPEECH = fileURLToPath(new URL('../../../fixtures/speech-a.wav', import.meta.url));
+const dir = mkdtempSync(path.join(tmpdir(), 'rt-remote-media-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const media = { frameMs: 20 as const, cues: { enabled: false } };
+
+function audio(input: AudioEndsSpec['input'], outputPath: string): AudioEndsSpec {
+  return { input, output: { kind: 'wav', path: outputPath }, frameMs: 20, playbackFrameMs: 10 };
+}
+
+function linkOptions(peerId: string, role: 'offerer' | 'answerer', ssrc: number, to: () => SessionLink, states: LinkState[], packets: number[]): SessionLinkOptions {
+  return {
+    peerId,
+    role,
+    iceServers: [],
+    bindAddress: '127.0.0.1',
+    ssrc,
+    cname: `c-${peerId}`,
+    onSignal: (s) => to().handleSignal(s),
+    onState: (s) => states.push(s),
+    onPacket: (t) => packets.push(t),
+  };
+}
+
+describe('RemoteMedia (media in a process of its own)', () => {
+  it('two media processes linked directly: B hears what A says, states and link activity reach the control side, both end cleanly', async () => {
+    const a = new RemoteMedia({ config: { media, audio: audio({ kind: 'wav', path: SPEECH, loop: true }, path.join(dir, 'a-out.wav')) } });
+    const bOut = path.join(dir, 'b-out.wav');
+    const b = new RemoteMedia({ config: { media, audio: audio({ kind: 'none' }, bOut) } });
+    await Promise.all([a.start(), b.start()]);
+    expect(a.ssrc).not.toBe(b.ssrc);
+    a.addPeer('b', { sendRtp: () => false });
+    b.addPeer('a', { sendRtp: () => false });
+    const aStates: LinkState[] = [];
+    const bStates: LinkState[] = [];
+    const bPackets: number[] = [];
+    let linkA: SessionLink | undefined;
+    let linkB: SessionLink | undefined;
+    linkA = a.linkFactory(linkOptions('b', 'offerer', a.ssrc, () => linkB!, aStates, []));
+    linkB = b.linkFactory(linkOptions('a', 'answerer', b.ssrc, () => linkA!, bStates, bPackets));
+    linkA.start();
+    linkB.start();
+    for (let i = 0; i < 100 && !(aStates.includes('connected') && bStates.includes('connected')); i++) await sleep(50);
+    expect(aStates).toContain('connected');
+    expect(bStates).toContain('connected');
+    expect(linkA.isOpen).toBe(true);
+    expect(linkA.selectedCandidatePair()?.local.address).toBe('127.0.0.1');
+
+    // An action shows at once in the control side's view, before any snapshot returns.
+    b.setMuted(true);
+    expect(b.self.muted).toBe(true);
+    b.setPeerVolume('a', 250);
+    expect(b.peerStats('a')?.volumePercent ?? 200).toBe(200);
+
+    await sleep(3500);
+    expect(bPackets.length).toBeGreaterThan(0);
+    expect(b.peerStats('a')!.receive.received).toBeGreaterThan(100);
+    linkA.close();
+    linkB.close();
+    await Promise.all([a.stop(), b.stop()]);
+    expect(b.finalReport?.anchors.firstOutputNs).not.toBeNull();
+    expect(a.captureStats.packetsSent).toBeGreaterThan(100);
+
+    const heard = await readWavMono48k(bOut);
+    const said = await readWavMono48k(SPEECH);
+    expect(heard.length).toBeGreaterThan(48_000 * 3);
+    expect(bestPresence(said, heard)).toBeGreaterThan(0.5);
+  }, 30_000);
+
+  it('a media process that dies ends the call with a message saying so', async () => {
+    const m = new RemoteMedia({ config: { media, audio: audio({ kind: 'none' }, path.join(dir, 'dies.wav')) } });
+    const failures: string[] = [];
+    m.onFailure = (message) => failures.push(message);
+    await m.start();
+    process.kill(m.pid!, 'SIGKILL');
+    for (let i = 0; i < 100 && failures.length === 0; i++) await sleep(20);
+    expect(failures).toEqual([expect.stringMatching(/the media process ended unexpectedly \(signal SIGKILL\)/)]);
+    await m.stop();
+  }, 20_000);
+
+  it('an audio end that cannot open fails start() with its own error name and message, and leaves no process', async () => {
+    const m = new RemoteMedia({ config: { media, audio: audio({ kind: 'wav', path: path.join(dir, 'missing.wav'), loop: false }, path.join(dir, 'x.wav')) } });
+    const err = await m.start().catch((e: unknown) => e as Error);
+    expect(err).toBeInstanceOf(Error);
+    expect((err as Error).name).toBe('AudioFileError');
+    expect((err as Error).message).toContain('missing.wav');
+    expect(m.pid === undefined || !isAlive(m.pid)).toBe(true);
+  }, 20_000);
+});
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
