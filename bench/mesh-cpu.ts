@@ -6,14 +6,16 @@
  * silent microphone and writes what it hears to a WAV, so it decodes and
  * mixes seven streams and sends seven RTCP streams. Once it is connected to
  * all seven, its utime+stime are read from /proc/<pid>/stat at the start and
- * end of a window, and its RSS from /proc/<pid>/status.
+ * end of a window, and its RSS from /proc/<pid>/status, each summed over the
+ * client's process tree (control process + media process + audio device
+ * process, if any).
  *
  * On a 2-core machine the eight processes compete for CPU; the figure is
  * the client's own CPU time over wall time (percent of one core).
  *
  * Run: `npm run build && node dist/bench/mesh-cpu.js [windowSeconds]`, or `run()`.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -26,16 +28,44 @@ import { loopbackConfig, spawnJoin, type JoinProcess } from './p2p-latency.js';
 /** Clock ticks per second for /proc/<pid>/stat utime/stime (USER_HZ, 100 on Linux). */
 const USER_HZ = 100;
 
-function cpuTicks(pid: number): number {
+function cpuTicksOf(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   // Fields after the parenthesised command name; utime and stime are fields 14 and 15 (proc(5)).
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return Number(fields[11]) + Number(fields[12]);
 }
 
+/** `pid` and every process below it: a client is its control process plus its media process (docs/architecture.md §1). */
+function processTree(pid: number): number[] {
+  const out = [pid];
+  for (let i = 0; i < out.length; i++) {
+    try {
+      for (const tid of readdirSync(`/proc/${out[i]}/task`)) {
+        const children = readFileSync(`/proc/${out[i]}/task/${tid}/children`, 'utf8').trim();
+        if (children) out.push(...children.split(/\s+/).map(Number));
+      }
+    } catch {
+      /* the process ended meanwhile */
+    }
+  }
+  return out;
+}
+
+function cpuTicks(pid: number): number {
+  return processTree(pid).reduce((sum, p) => {
+    try {
+      return sum + cpuTicksOf(p);
+    } catch {
+      return sum;
+    }
+  }, 0);
+}
+
 function rssBytes(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) * 1024 : NaN;
+  return processTree(pid).reduce((sum, p) => {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${p}/status`, 'utf8'));
+    return sum + (m ? Number(m[1]) * 1024 : 0);
+  }, 0);
 }
 
 export interface MeshCpuResult {

@@ -90,6 +90,8 @@ export function loopbackConfig(dir: string): string {
 
 interface Stats {
   anchors: { firstInputNs: string | null; firstOutputNs: string | null };
+  /** How late each capture tick ran in the talker's media process. */
+  captureLatenessMs?: { p50Ms: number; p99Ms: number; maxMs: number };
   peers: Array<{ connectMs: number | null }>;
 }
 
@@ -104,6 +106,8 @@ export interface P2pLatencyResult {
   p90Ms: number;
   perRunMedianMs: number[];
   floorMs: number;
+  /** p99 of the talker's capture lateness, one per call. */
+  talkerCaptureLatenessP99Ms: number[];
 }
 
 /** How the talker runs: --headless, or with the terminal UI in tmux while a person presses keys 40 times a second. */
@@ -126,7 +130,7 @@ interface Fixture {
 }
 
 /** One call: a listener (headless, records) and a talker (clicks); the clicks' delays in ms and how many were missed. */
-async function oneCall(f: Fixture, r: number, mode: TalkerMode): Promise<{ delays: number[]; missed: number }> {
+async function oneCall(f: Fixture, r: number, mode: TalkerMode): Promise<{ delays: number[]; missed: number; captureP99Ms: number | null }> {
   const code = generateJoinCode();
   const out = path.join(f.dir, `heard-${mode}-${r}.wav`);
   const listenerStats = path.join(f.dir, `listener-${mode}-${r}.json`);
@@ -162,7 +166,7 @@ async function oneCall(f: Fixture, r: number, mode: TalkerMode): Promise<{ delay
   const offsetSamples = (Number(offsetNs) / 1e9) * 48_000;
   const heard = await readWavMono48k(out);
   const delays = matchOnsets(f.train.onsets, detectOnsets(heard, { threshold: 0.1 }), { offsetSamples, windowMs: 300 });
-  return { delays, missed: f.train.onsets.length - delays.length };
+  return { delays, missed: f.train.onsets.length - delays.length, captureP99Ms: ts.captureLatenessMs?.p99Ms ?? null };
 }
 
 /**
@@ -186,12 +190,13 @@ export async function run(runs = 3, frameMs: 10 | 20 | 40 = 20, modes: readonly 
   await writeWav(f.clickFile, train.samples);
   await writeWav(f.silenceFile, new Int16Array(48_000));
   const usable = modes.filter((m) => m === 'headless' || tmuxAvailable());
-  const acc = new Map(usable.map((m) => [m, { all: [] as number[], perRun: [] as number[], missed: 0 }]));
+  const acc = new Map(usable.map((m) => [m, { all: [] as number[], perRun: [] as number[], missed: 0, captureP99: [] as number[] }]));
   try {
     for (let r = 0; r < runs; r++) {
       for (const mode of usable) {
-        const { delays, missed } = await oneCall(f, r, mode);
+        const { delays, missed, captureP99Ms } = await oneCall(f, r, mode);
         const a = acc.get(mode)!;
+        if (captureP99Ms !== null) a.captureP99.push(captureP99Ms);
         a.all.push(...delays);
         a.perRun.push(round(median(delays)));
         a.missed += missed;
@@ -214,6 +219,7 @@ export async function run(runs = 3, frameMs: 10 | 20 | 40 = 20, modes: readonly 
       p90Ms: round(percentile(a.all, 90)),
       perRunMedianMs: a.perRun,
       floorMs: frameMs + 6.5,
+      talkerCaptureLatenessP99Ms: a.captureP99,
     };
   });
 }

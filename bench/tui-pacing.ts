@@ -40,7 +40,10 @@ export interface PacingRun {
   captureLatenessMs: Summary;
   rssMiB: number;
   maxRssMiB: number;
+  /** Control process: UI, signaling, the demo's rooms and server. */
   cpuPercentOfOneCore: number;
+  /** The user's media process. */
+  mediaCpuPercentOfOneCore: number | null;
 }
 
 export interface TuiPacingResult {
@@ -56,6 +59,8 @@ interface StatsFile {
   sendIntervalMs: Summary;
   captureLatenessMs: Summary;
   process: { inCallRssMaxBytes: number; maxRssBytes: number; cpuUserMs: number; cpuSystemMs: number; uptimeMs: number };
+  /** The user's media process (capture, encode, send, receive, mix, playback). */
+  mediaProcess?: { maxRssBytes: number; cpuUserMs: number; cpuSystemMs: number; uptimeMs: number };
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -110,6 +115,7 @@ function toRun(mode: PacingRun['mode'], s: StatsFile): PacingRun {
     rssMiB: Math.round((p.inCallRssMaxBytes / MiB) * 10) / 10,
     maxRssMiB: Math.round((p.maxRssBytes / MiB) * 10) / 10,
     cpuPercentOfOneCore: Math.round(((p.cpuUserMs + p.cpuSystemMs) / p.uptimeMs) * 1000) / 10,
+    mediaCpuPercentOfOneCore: s.mediaProcess ? Math.round(((s.mediaProcess.cpuUserMs + s.mediaProcess.cpuSystemMs) / s.mediaProcess.uptimeMs) * 1000) / 10 : null,
   };
 }
 
@@ -142,14 +148,14 @@ export async function run(durationS = 15): Promise<TuiPacingResult> {
 function print(r: TuiPacingResult): void {
   console.log(`TUI pacing: roundtable demo (2 bots + you sending speech), ${r.durationS} s per mode, ${r.frameMs} ms frames`);
   if (r.note) console.log(`note: ${r.note}`);
-  console.log('mode      | send interval ms: n    p50    p99    max | capture lateness ms: p50   p99   max | RSS MiB (in call, max) | CPU % of a core');
+  console.log('mode      | send interval ms: n    p50    p99    max | capture lateness ms: p50   p99   max | RSS MiB (in call, max) | CPU % of a core (control, media)');
   for (const x of r.runs) {
     const si = x.sendIntervalMs;
     const cl = x.captureLatenessMs;
     console.log(
       `${x.mode.padEnd(9)} | ${String(si.count).padStart(20)} ${si.p50Ms.toFixed(2).padStart(6)} ${si.p99Ms.toFixed(2).padStart(6)} ${si.maxMs.toFixed(2).padStart(6)}` +
         ` | ${cl.p50Ms.toFixed(2).padStart(25)} ${cl.p99Ms.toFixed(2).padStart(5)} ${cl.maxMs.toFixed(2).padStart(5)}` +
-        ` | ${`${x.rssMiB} (${x.maxRssMiB})`.padStart(22)} | ${x.cpuPercentOfOneCore}`,
+        ` | ${`${x.rssMiB} (${x.maxRssMiB})`.padStart(22)} | ${x.cpuPercentOfOneCore}, ${x.mediaCpuPercentOfOneCore ?? 'n/a'}`,
     );
   }
 }

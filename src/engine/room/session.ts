@@ -95,6 +95,8 @@ export class Session implements SessionController {
   /** Set synchronously when shutdown begins, before any await (events during it are ignored). */
   private closing = false;
   private wasReconnecting = false;
+  /** Roster events held until the media side has started (see wireSignaling); undefined once it has. */
+  private mediaWaiting: Array<() => void> | undefined = [];
   private resolveDone!: () => void;
   /** Resolves once the session has left (by leave(), an action, or a failure). */
   readonly done: Promise<void>;
@@ -169,10 +171,22 @@ export class Session implements SessionController {
       this.log.error('media-failed', { error: message });
       void this.shutdown('failed');
     };
-    await this.engine.start();
+    // The media side (possibly a process to start) and the signaling connection come up together.
+    const media = this.engine.start();
+    const connected = this.signaling.connect();
+    connected.catch(() => undefined); // handled below, after the media side
+    try {
+      await media;
+    } catch (err) {
+      await this.signaling.close().catch(() => undefined);
+      throw err;
+    }
+    const waiting = this.mediaWaiting ?? [];
+    this.mediaWaiting = undefined;
+    for (const run of waiting) run();
     this.notify();
     try {
-      await this.signaling.connect();
+      await connected;
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       this.error = { message, hint: 'check --server (is `roundtable serve` running there?)' };
@@ -254,11 +268,14 @@ export class Session implements SessionController {
 
   private wireSignaling(): void {
     const s = this.signaling;
-    // Roster events that arrive while we shut down are ignored.
+    // Roster events that arrive while we shut down are ignored; those that arrive before the
+    // media side is up (it starts while we connect) wait for it, in order: links need its SSRC.
     const unlessClosing =
       <T>(fn: (arg: T) => void) =>
       (arg: T): void => {
-        if (!this.closing) fn(arg);
+        if (this.closing) return;
+        if (this.mediaWaiting === undefined) fn(arg);
+        else this.mediaWaiting.push(() => fn(arg));
       };
     s.on('joined', unlessClosing((e) => this.roster.onJoined(e)));
     s.on('peer-joined', unlessClosing((e) => this.roster.onPeerJoined(e)));

@@ -8,6 +8,33 @@ import { describe, expect, it } from 'vitest';
 import { inRoomWith, loud, setup } from './fakes.js';
 
 describe('Session phases and media', () => {
+  it('connects while the media side starts, and holds roster events until it is up (links carry its SSRC)', async () => {
+    const t = await setup();
+    let mediaUp!: () => void;
+    const realStart = t.engine.start.bind(t.engine);
+    t.engine.start = () => new Promise<void>((resolve) => (mediaUp = () => void realStart().then(resolve)));
+    const started = t.session.start();
+    await t.flush();
+    // Signaling joined while the media side is still starting: nothing is built yet.
+    expect(t.signaling.state).toBe('joined');
+    t.signaling.emit('joined', { selfId: 's', peers: [{ id: 'p', name: 'P' }], locked: false, rejoin: false });
+    t.signaling.emit('peer-joined', { id: 'q', name: 'Q' });
+    expect(t.links).toHaveLength(0);
+    mediaUp();
+    await started;
+    expect(t.linksFor('p')).toHaveLength(1);
+    expect(t.linksFor('p')[0]!.opts.ssrc).toBe(t.engine.ssrc);
+    expect(t.session.snapshot().peers.map((x) => x.name)).toEqual(['P', 'Q']);
+    await t.session.leave();
+  });
+
+  it('a media side that cannot start fails start() and closes the signaling connection', async () => {
+    const t = await setup();
+    t.engine.start = () => Promise.reject(Object.assign(new Error('No default device'), { name: 'AudioDeviceError' }));
+    await expect(t.session.start()).rejects.toThrow('No default device');
+    expect(t.signaling.closed).toBe(true);
+  });
+
   it('a signaling outage leaves links alone and shows reconnecting-server until rejoined', async () => {
     const t = await inRoomWith([['p', 'P']]);
     const link = t.linksFor('p')[0]!;
