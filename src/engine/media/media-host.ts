@@ -21,7 +21,7 @@ import { MEDIA_SNAPSHOT_INTERVAL_MS } from './host-protocol.js';
 import { MediaEngine } from './media-engine.js';
 import { SendTiming } from './send-timing.js';
 import { processFigures } from '../../core/process-figures.js';
-import type { CapturePipelineStats } from '../send/capture-pipeline.js';
+import { emptyCaptureStats } from '../send/capture-pipeline.js';
 
 export interface MediaHostOptions {
   send(message: FromMedia): void;
@@ -301,6 +301,3 @@ function plainFields(fields: LogFields): LogFields {
   return out;
 }
 
-function emptyCaptureStats(): CapturePipelineStats {
-  return { framesCaptured: 0, packetsSent: 0, framesGated: 0, framesMuted: 0, framesDtx: 0, encodeErrors: 0, payloadOctets: 0, lastLevelDbfs: -Infinity, peers: 0 };
-}

@@ -23,7 +23,7 @@ import type { AudioFallback } from '../audio/open.js';
 import { toNativeIceServers } from '../mesh/ice-servers.js';
 import { emptyLinkStats, type CandidatePair, type LinkState, type PeerLinkStats } from '../mesh/peer-link.js';
 import type { LinkFactory, SessionLink, SessionLinkOptions } from '../room/peer-entry.js';
-import type { CapturePipelineStats } from '../send/capture-pipeline.js';
+import { emptyCaptureStats, type CapturePipelineStats } from '../send/capture-pipeline.js';
 import type { FinalMediaReport, FromMedia, LinkStatus, MediaHostConfig, MediaSnapshot, ToMedia } from './host-protocol.js';
 import type { MediaAnchors, MediaPort, PeerMediaStats, PeerTransport, SelfMediaState } from './media-port.js';
 
@@ -219,7 +219,7 @@ export class RemoteMedia implements MediaPort {
   }
 
   get captureStats(): CapturePipelineStats {
-    return this.reportValue?.captureStats ?? this.snap?.captureStats ?? { framesCaptured: 0, packetsSent: 0, framesGated: 0, framesMuted: 0, framesDtx: 0, encodeErrors: 0, payloadOctets: 0, lastLevelDbfs: -Infinity, peers: 0 };
+    return this.reportValue?.captureStats ?? this.snap?.captureStats ?? emptyCaptureStats();
   }
 
   get outputUnderflows(): number {

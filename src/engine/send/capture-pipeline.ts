@@ -56,6 +56,11 @@ export interface CapturePipelineStats {
   peers: number;
 }
 
+/** The figures before the first frame. */
+export function emptyCaptureStats(): CapturePipelineStats {
+  return { framesCaptured: 0, packetsSent: 0, framesGated: 0, framesMuted: 0, framesDtx: 0, encodeErrors: 0, payloadOctets: 0, lastLevelDbfs: -Infinity, peers: 0 };
+}
+
 export class CapturePipeline {
   private readonly encoder: FrameEncoder;
   private readonly gate: VoiceGate;

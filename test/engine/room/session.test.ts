@@ -18,7 +18,7 @@ describe('Session phases and media', () => {
     // Signaling joined while the media side is still starting: nothing is built yet.
     expect(t.signaling.state).toBe('joined');
     t.signaling.emit('joined', { selfId: 's', peers: [{ id: 'p', name: 'P' }], locked: false, rejoin: false });
-    t.signaling.emit('peer-joined', { id: 'q', name: 'Q' });
+    t.signaling.emit('peer-joined', { id: 'q', name: 'Q', rejoined: false });
     expect(t.links).toHaveLength(0);
     mediaUp();
     await started;
