@@ -119,6 +119,15 @@ const SECTIONS: Section[] = [
       ),
     ],
   },
+  {
+    title: 'Clean exit under stress (issue "clean native lifecycle")',
+    module: './exit-stress.js',
+    render: (r) => [
+      `${r.joins} headless \`roundtable join\` processes, ${r.rounds} rounds of 3 at once in a new room each (WAV in and out, --duration 3). Goal: every one exits by itself with code 0 and a complete WAV.`,
+      '',
+      `**${r.clean} of ${r.joins} clean**; crashes by signal ${JSON.stringify(r.crashesBySignal)}, other exit codes ${JSON.stringify(r.exitCodes)}, hung ${r.hung}, incomplete WAVs ${r.badOutputs} (${fmt(r.wallS, 0)} s).`,
+    ],
+  },
 ];
 
 function machine(): string[] {
