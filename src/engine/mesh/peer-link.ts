@@ -40,7 +40,9 @@ import { toNativeIceServers, type IceServerConfig } from './ice-servers.js';
 import {
   Audio,
   ensureNativeLogging,
+  holdNative,
   PeerConnection,
+  releaseNative,
   RtcpSrReporter,
   RtpPacketizationConfig,
   type DataChannel,
@@ -242,7 +244,9 @@ export class PeerLink {
       }),
     );
     pc.onGatheringStateChange((state) => this.guard('gathering-state', () => this.log.debug('gathering-state', { state })));
-    pc.onTrack((track) =>
+    pc.onTrack((track) => {
+      holdNative(track);
+      ignoreErrors(() => track.onClosed(() => releaseNative(track)));
       this.guard('remote-track', () => {
         // A track the remote added by renegotiation. We never send on it (its
         // SSRC would be missing from our SDP) but keep it referenced until
@@ -258,9 +262,13 @@ export class PeerLink {
           }),
         );
         this.log.info('remote-track-added', { mid });
-      }),
-    );
-    pc.onDataChannel((dc) => this.guard('remote-datachannel', () => this.adoptDataChannel(dc)));
+      });
+    });
+    pc.onDataChannel((dc) => {
+      holdNative(dc);
+      ignoreErrors(() => dc.onClosed(() => releaseNative(dc)));
+      this.guard('remote-datachannel', () => this.adoptDataChannel(dc));
+    });
 
     if (opts.role === 'offerer') this.addOwnTrack('audio', DEFAULT_OPUS_PAYLOAD_TYPE);
   }
@@ -370,12 +378,15 @@ export class PeerLink {
       const audio = new Audio(opts.mid, 'SendRecv');
       audio.addOpusCodec(this.payloadType, OPUS_FMTP);
       audio.addSSRC(opts.ssrc, this.opts.cname, this.opts.cname, opts.mid);
-      const track = native.addTrack(audio);
+      const track = holdNative(native.addTrack(audio));
       const rtpConfig = new RtpPacketizationConfig(opts.ssrc, this.opts.cname, this.payloadType, SAMPLE_RATE);
       const srReporter = new RtcpSrReporter(rtpConfig);
       track.setMediaHandler(srReporter);
       track.onOpen(() => this.guard('extra-track-open', () => (open = true)));
-      track.onClosed(() => this.guard('extra-track-closed', () => (open = false)));
+      track.onClosed(() => {
+        releaseNative(track);
+        this.guard('extra-track-closed', () => (open = false));
+      });
       track.onMessage((msg) =>
         this.guard('extra-track-message', () => {
           if (typeof msg === 'string') return;
@@ -462,18 +473,20 @@ export class PeerLink {
     audio.addOpusCodec(payloadType, OPUS_FMTP);
     // msid groups our track into one stream for browsers (RFC 8830).
     audio.addSSRC(this.opts.ssrc, this.opts.cname, this.opts.cname, 'audio');
-    const track = pc.addTrack(audio);
+    // Held past close() until its onClosed is delivered (native.ts, holdNative).
+    const track = holdNative(pc.addTrack(audio));
     const rtpConfig = new RtpPacketizationConfig(this.opts.ssrc, this.opts.cname, payloadType, SAMPLE_RATE);
     const srReporter = new RtcpSrReporter(rtpConfig);
     track.setMediaHandler(srReporter);
     track.onOpen(() => this.guard('track-open', () => this.onTrackOpen()));
-    track.onClosed(() =>
+    track.onClosed(() => {
+      releaseNative(track);
       this.guard('track-closed', () => {
         this.trackOpen = false;
         this.log.info('track-closed');
         this.updateState();
-      }),
-    );
+      });
+    });
     track.onError((err) => this.guard('track-error', () => this.log.warn('track-error', { err })));
     track.onMessage((msg) => this.guard('track-message', () => this.onMessage(msg)));
     this.audio = audio;
