@@ -7,6 +7,7 @@
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { shutdownMesh } from '../src/engine/mesh/native.js';
 import { repoRoot } from './lib/paths.js';
 
 interface Section {
@@ -164,6 +165,10 @@ async function main(): Promise<void> {
   const out = path.join(repoRoot(), 'bench', only.length > 0 ? 'results.partial.md' : 'results.md');
   writeFileSync(out, lines.join('\n'));
   console.log(`bench: wrote ${path.relative(process.cwd(), out)}`);
+  // Sections that ran the mesh in this process (join-latency) leave
+  // node-datachannel's thread-safe functions referenced, which keep the
+  // event loop alive; the process owns them, so it releases them last.
+  shutdownMesh();
 }
 
 await main();
