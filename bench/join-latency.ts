@@ -13,7 +13,9 @@
  * loopback and retransmits after 1 s (docs/architecture.md §6); those joins show up as
  * ~1 s outliers and are reported separately rather than hidden.
  *
- * Run: `npm run build && node dist/bench/join-latency.js [joins]`, or `run()`.
+ * Run: `npm run build && node dist/bench/join-latency.js [joins]`, or `run()`
+ * and then shutdownMesh() once the process is done with the mesh (bench/run.ts
+ * does): the native objects keep the process alive until then.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

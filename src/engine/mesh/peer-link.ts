@@ -50,7 +50,9 @@ import { toNativeIceServers, type IceServerConfig } from './ice-servers.js';
 import {
   Audio,
   ensureNativeLogging,
+  holdNative,
   PeerConnection,
+  releaseNative,
   RtcpSrReporter,
   RtpPacketizationConfig,
   type DataChannel,
@@ -244,15 +246,21 @@ export class PeerLink {
       }),
     );
     pc.onGatheringStateChange((state) => this.guard('gathering-state', () => this.log.debug('gathering-state', { state })));
-    pc.onTrack((track) =>
+    pc.onTrack((track) => {
+      holdNative(track);
+      ignoreErrors(() => track.onClosed(() => releaseNative(track)));
       this.guard('remote-track', () => {
         // A track the remote added by renegotiation. Nothing uses it; it is
         // held until close because a native object JS forgets loses its callbacks.
         this.remoteTracks.push(track);
         this.log.info('remote-track-added', { mid: track.mid() });
-      }),
-    );
-    pc.onDataChannel((dc) => this.guard('remote-datachannel', () => this.adoptDataChannel(dc)));
+      });
+    });
+    pc.onDataChannel((dc) => {
+      holdNative(dc);
+      ignoreErrors(() => dc.onClosed(() => releaseNative(dc)));
+      this.guard('remote-datachannel', () => this.adoptDataChannel(dc));
+    });
 
     if (opts.role === 'offerer') this.addOwnTrack('audio', DEFAULT_OPUS_PAYLOAD_TYPE);
   }
@@ -384,18 +392,20 @@ export class PeerLink {
     audio.addOpusCodec(payloadType, OPUS_FMTP);
     // msid groups our track into one stream for browsers (RFC 8830).
     audio.addSSRC(this.opts.ssrc, this.opts.cname, this.opts.cname, 'audio');
-    const track = pc.addTrack(audio);
+    // Held past close() until its onClosed is delivered (native.ts, holdNative).
+    const track = holdNative(pc.addTrack(audio));
     const rtpConfig = new RtpPacketizationConfig(this.opts.ssrc, this.opts.cname, payloadType, SAMPLE_RATE);
     const srReporter = new RtcpSrReporter(rtpConfig);
     track.setMediaHandler(srReporter);
     track.onOpen(() => this.guard('track-open', () => this.onTrackOpen()));
-    track.onClosed(() =>
+    track.onClosed(() => {
+      releaseNative(track);
       this.guard('track-closed', () => {
         this.trackOpen = false;
         this.log.info('track-closed');
         this.updateState();
-      }),
-    );
+      });
+    });
     track.onError((err) => this.guard('track-error', () => this.log.warn('track-error', { err })));
     track.onMessage((msg) => this.guard('track-message', () => this.onMessage(msg)));
     this.audio = audio;
