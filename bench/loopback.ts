@@ -4,7 +4,7 @@
  *
  * Latency: a click train goes in; clicks are found in the output; each
  * click's delay is (output time) − (input time), both on the monotonic clock
- * via the engine's anchors (DESIGN.md §6). Two playback phases:
+ * via the engine's anchors (docs/architecture.md §8). Two playback phases:
  *  - aligned: playback pulls 4 ms after each captured frame (what the
  *    loopback command does with files; a well-aligned device);
  *  - random: the playback clock starts at a random phase, as a sound card's
@@ -35,7 +35,7 @@ export interface LatencyFigures {
   medianMs: number;
   p10Ms: number;
   p90Ms: number;
-  /** The Opus floor: one frame + 6.5 ms lookahead (DESIGN.md §6). */
+  /** The Opus floor: one frame + 6.5 ms lookahead (docs/architecture.md §8). */
   floorMs: number;
   meanPhaseMs: number;
   meanBufferMs: number;

@@ -4,7 +4,7 @@
  * All times are milliseconds on a monotonic clock (fractional values allowed).
  * `monotonicClock` reads `process.hrtime.bigint()`, which on Linux is the
  * machine-wide CLOCK_MONOTONIC: separate processes can compare its readings,
- * which is what cross-process latency measurement relies on (DESIGN.md §6).
+ * which is what cross-process latency measurement relies on (docs/architecture.md §8).
  */
 export interface Clock {
   /** Monotonic time in milliseconds. */

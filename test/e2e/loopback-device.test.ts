@@ -1,6 +1,6 @@
 /**
  * `roundtable loopback` with a real-time virtual sound card (a PulseAudio
- * null sink started by the test, DESIGN.md §4), in both directions:
+ * null sink started by the test, docs/architecture.md §10), in both directions:
  *  - --input file, output to the default device: what the device plays
  *    (captured from the sink's monitor by the test) is the input speech;
  *  - input from the default device, --output file: speech the test plays

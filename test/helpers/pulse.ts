@@ -4,7 +4,7 @@
  * so what a test plays it can capture again. ALSA (and so PortAudio /
  * naudiodon) is routed to it through a generated ALSA config.
  *
- * Recipe and measurements: DESIGN.md §4. The loopback from a null source
+ * Recipe and measurements: docs/architecture.md §10. The loopback from a null source
  * into the null sink is a keep-alive: without it the idle sink runs with
  * ~2 s latency and capture starts 0.5–2 s late.
  *

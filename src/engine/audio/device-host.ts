@@ -102,7 +102,7 @@ function runInput(na: Naudiodon, config: Extract<HostConfig, { mode: 'input' }>,
         sampleRate: 48_000,
         deviceId,
         closeOnError: false,
-        // Chunk size follows highwaterMark: one frame, or reads come in ~170 ms chunks (DESIGN.md §4).
+        // Chunk size follows highwaterMark: one frame, or reads come in ~170 ms chunks (docs/architecture.md §6).
         highwaterMark: frameBytes,
       },
     });
@@ -157,7 +157,7 @@ function runOutput(na: Naudiodon, config: Extract<HostConfig, { mode: 'output' }
         sampleFormat: na.SampleFormat16Bit,
         sampleRate: 48_000,
         deviceId,
-        // true would destroy the stream on the first underflow (DESIGN.md §4).
+        // true would destroy the stream on the first underflow (docs/architecture.md §6).
         closeOnError: false,
         framesPerBuffer: samplesPerFrame(config.frameMs),
         highwaterMark: frameBytes,
@@ -269,7 +269,7 @@ function runOutput(na: Naudiodon, config: Extract<HostConfig, { mode: 'output' }
   onStop(() => {
     stopping = true;
     if (graceTimer) clearTimeout(graceTimer);
-    // quit() waits for queued frames to play; abort() always throws (DESIGN.md §4).
+    // quit() waits for queued frames to play; abort() always throws (docs/architecture.md §6).
     void io.quit(() => finish(0, { type: 'stopped' }));
   });
 }

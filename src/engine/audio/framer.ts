@@ -1,7 +1,7 @@
 /**
  * Re-chunks PCM of arbitrary sizes into exact frames of samplesPerFrame(frameMs)
  * samples, so that every AudioSource delivers exact frames. Devices deliver
- * whatever chunk size suits them (DESIGN.md §4: naudiodon follows
+ * whatever chunk size suits them (docs/architecture.md §6: naudiodon follows
  * highwaterMark, not framesPerBuffer), but the encoder needs exact frames — a
  * wrong size would abort libopus.
  */

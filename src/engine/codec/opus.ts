@@ -1,9 +1,9 @@
 /**
  * Opus encoder/decoder on libopus via @discordjs/opus. This is the ONLY module
- * that imports the native binding (DESIGN.md §2): everything else codes against
+ * that imports the native binding (docs/architecture.md §6): everything else codes against
  * FrameEncoder/FrameDecoder from ./types.ts and tests with fakes.
  *
- * Native pitfalls this module exists to contain (DESIGN.md §4):
+ * Native pitfalls this module exists to contain (docs/architecture.md §6):
  * - An invalid frame size makes opus_encode fail and the binding then aborts
  *   the whole process (not catchable), so every PCM length is validated in JS
  *   before any native call.
@@ -84,7 +84,7 @@ class OpusFrameEncoder implements FrameEncoder {
     if (typeof fec !== 'boolean') throw new TypeError(`fec must be a boolean; got ${String(fec)}`);
 
     this.native = new NativeOpus(SAMPLE_RATE_HZ, MONO);
-    // Must precede the first encode (DESIGN.md §4), so all CTLs happen here.
+    // Must precede the first encode (docs/architecture.md §6), so all CTLs happen here.
     this.native.applyEncoderCTL(OPUS_SET_APPLICATION, OPUS_APPLICATION_VOIP);
     this.native.applyEncoderCTL(OPUS_SET_SIGNAL, OPUS_SIGNAL_VOICE);
     this.native.applyEncoderCTL(OPUS_SET_VBR, 1);

@@ -1,9 +1,9 @@
 /**
- * The one module that imports node-datachannel (DESIGN.md §2). It re-exports
+ * The one module that imports node-datachannel (docs/architecture.md §6). It re-exports
  * the classes PeerLink builds links from, and owns the process-wide
  * concerns: the native logger (which needs a JS callback, and must never
  * throw back into native code) and the final cleanup() without which the
- * process does not exit (DESIGN.md §4).
+ * process does not exit (docs/architecture.md §6).
  */
 import nodeDataChannel from 'node-datachannel';
 

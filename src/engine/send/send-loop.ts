@@ -1,5 +1,5 @@
 /**
- * One SendLoop per peer (DESIGN.md §2, "encode once, send to all"): the
+ * One SendLoop per peer (docs/architecture.md §2, "encode once, send to all"): the
  * capture path encodes a frame once and enqueues the same packet to every
  * peer's loop. Each loop owns a small bounded queue and sends from it
  * asynchronously, so:
@@ -8,7 +8,7 @@
  *   are dropped first (for live voice a late frame is worth less than a
  *   fresh one), and never delays another peer's loop;
  * - a send function that throws or rejects (e.g. the track is not open yet,
- *   DESIGN.md §4) is caught and counted, never propagated.
+ *   docs/architecture.md §6) is caught and counted, never propagated.
  * A send that neither resolves nor rejects within `sendTimeoutMs` is counted
  * as timed out and the loop moves on, so one hung promise cannot wedge a peer
  * forever.

@@ -2,7 +2,7 @@
  * A simulated one-way network path for `roundtable loopback`, tests and
  * benchmarks: seeded random loss, delay jitter and (as a consequence of
  * jitter larger than the packet spacing, or explicitly) reordering.
- * Kernel netem is not available here (DESIGN.md §5), so impairment happens
+ * Kernel netem is not available here (docs/architecture.md §10), so impairment happens
  * in user space, before the jitter buffer.
  */
 import type { Clock } from '../../core/clock.js';
