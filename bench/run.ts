@@ -115,6 +115,21 @@ const SECTIONS: Section[] = [
     ],
   },
   {
+    title: 'The demo on a real-time sound device (issue 11)',
+    module: './demo-device.js',
+    render: (r) => [
+      `\`roundtable demo --headless\` for ${r.durationS} s with a private PulseAudio null sink as the speaker (you say speech-c.wav, two bots talk). ` +
+        'Goals: 0 output underflows after the first second, bot jitter buffers ≤ 30 ms, 0 % loss on this perfect link.',
+      ...(r.note ? ['', `Note: ${r.note}`] : []),
+      '',
+      `Output underflows: **${r.outputUnderflows ?? 'n/a'}** in ${r.durationS} s.`,
+      '',
+      '| bot | packets received | lost (%) | mean jitter-buffer delay | frames concealed |',
+      '|---|---|---|---|---|',
+      ...r.peers.map((p: any) => `| ${p.name} | ${p.packetsReceived} | ${p.packetsLost} (${fmt(p.lossPercent, 2)} %) | **${fmt(p.meanJitterBufferMs)} ms** | ${p.framesConcealed} |`),
+    ],
+  },
+  {
     title: 'Audio pacing with the TUI on and off (issue 5)',
     module: './tui-pacing.js',
     render: (r) => [

@@ -174,6 +174,7 @@ function statsReport(room: DemoRoom, tui: boolean, rss: { maxBytes: number; last
     frameMs: room.userEngine.frameMs,
     ...(room.userMedia?.finalReport?.sendTiming ?? {}),
     capture: room.userEngine.captureStats,
+    outputUnderflows: room.userEngine.outputUnderflows,
     peers: room.user.stats(),
     process: {
       cpuUserMs,
