@@ -310,6 +310,9 @@ function main(): void {
     if ((cmd as { type?: unknown }).type === 'stop') requestStop();
   });
   process.stdin.on('data', (d: Buffer) => control.push(d));
+  // Ctrl-C in a terminal signals the whole process group: our parent decides when we stop (it
+  // closes stdin), so that the output it is finishing is played out.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => undefined);
   // EOF on stdin: the parent is gone (or gave up on us).
   process.stdin.on('end', requestStop);
   process.stdin.on('error', requestStop);

@@ -29,6 +29,10 @@ if (send === undefined) {
     },
   });
   configureMeshLogging(host.logger);
+  // Ctrl-C in a terminal signals the whole foreground process group, this process included. The
+  // control process owns our life (it stops us in order, so an output file is finished); if it
+  // dies instead, the IPC channel closes and we stop ourselves below.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => undefined);
   process.on('message', (m) => host.handle(m as ToMedia));
   process.once('disconnect', () => host.handle({ op: 'stop' }));
 }

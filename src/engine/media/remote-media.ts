@@ -67,6 +67,7 @@ export class RemoteMedia implements MediaPort {
   private exited: Promise<void> | undefined;
   private stopping: Promise<void> | undefined;
   private stoppedCleanly = false;
+  private exitMessage: string | undefined;
   private failed = false;
   // What the user set, authoritative here (the media process applies it).
   private muted = false;
@@ -145,6 +146,7 @@ export class RemoteMedia implements MediaPort {
       } else {
         await this.exited;
       }
+      if (!this.stoppedCleanly && !this.failed) throw new Error(this.exitMessage ?? 'the media process ended before finishing the audio');
     })();
     return this.stopping;
   }
@@ -305,6 +307,7 @@ export class RemoteMedia implements MediaPort {
     const clean = this.stoppedCleanly && code === 0;
     const how = signal !== null ? `signal ${signal}` : `exit code ${String(code)}`;
     const err = new Error(`the media process ended unexpectedly (${how})${this.stderrTail.trim() ? `: ${lastLine(this.stderrTail)}` : ''}`);
+    this.exitMessage = err.message;
     for (const w of this.waiters.splice(0)) w.reject(err);
     if (clean) return;
     if (this.stoppedCleanly) {

@@ -365,15 +365,18 @@ export class Session implements SessionController {
       // Tell the room first (peers tear us down at once on 'left').
       await this.signaling.close().catch((err: unknown) => this.log.warn('signaling-close-failed', { error: String(err) }));
       this.roster.releaseAll('we-left');
+      let phase = finalPhase;
       try {
         await this.engine.stop();
       } catch (err) {
+        // An output that could not be finished (a WAV, the media process) is a failed call, not a clean leave.
         const message = err instanceof Error ? err.message : String(err);
         this.log.error('engine-stop-failed', { error: message });
         this.error ??= { message: `could not finish audio output: ${message}` };
+        phase = 'failed';
       }
-      this.phase = finalPhase;
-      this.log.info(finalPhase === 'left' ? 'left' : 'failed', {});
+      this.phase = phase;
+      this.log.info(phase === 'left' ? 'left' : 'failed', {});
       this.notify();
       this.resolveDone();
     })();

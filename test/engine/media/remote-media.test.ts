@@ -87,6 +87,25 @@ describe('RemoteMedia (media in a process of its own)', () => {
     expect(bestPresence(said, heard)).toBeGreaterThan(0.5);
   }, 30_000);
 
+  it('Ctrl-C in a terminal (SIGINT to the whole process group) leaves the media process to its control side: the output file is finished', async () => {
+    const out = path.join(dir, 'sigint.wav');
+    const m = new RemoteMedia({ config: { media, audio: audio({ kind: 'wav', path: SPEECH, loop: true }, out) } });
+    const failures: string[] = [];
+    m.onFailure = (message) => failures.push(message);
+    await m.start();
+    await sleep(300);
+    process.kill(m.pid!, 'SIGINT');
+    process.kill(m.pid!, 'SIGTERM');
+    await sleep(300);
+    expect(isAlive(m.pid!)).toBe(true);
+    await m.stop();
+    expect(failures).toEqual([]);
+    const heard = await readWavMono48k(out);
+    // A finished WAV: its header gives the true length (an unfinished one claims ~2^31 samples).
+    expect(heard.length).toBeGreaterThan(48_000 * 0.3);
+    expect(heard.length).toBeLessThan(48_000 * 5);
+  }, 20_000);
+
   it('a media process that dies ends the call with a message saying so', async () => {
     const m = new RemoteMedia({ config: { media, audio: audio({ kind: 'none' }, path.join(dir, 'dies.wav')) } });
     const failures: string[] = [];

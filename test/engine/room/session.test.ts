@@ -28,6 +28,13 @@ describe('Session phases and media', () => {
     await t.session.leave();
   });
 
+  it('audio output that cannot be finished on leaving ends the session as failed, with the reason', async () => {
+    const t = await inRoomWith([['p', 'P']]);
+    t.engine.stop = () => Promise.reject(new Error('the media process ended unexpectedly (signal SIGKILL)'));
+    await t.session.leave();
+    expect(t.session.snapshot()).toMatchObject({ phase: 'failed', error: { message: 'could not finish audio output: the media process ended unexpectedly (signal SIGKILL)' } });
+  });
+
   it('a media side that cannot start fails start() and closes the signaling connection', async () => {
     const t = await setup();
     t.engine.start = () => Promise.reject(Object.assign(new Error('No default device'), { name: 'AudioDeviceError' }));
