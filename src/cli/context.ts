@@ -5,7 +5,10 @@
  * in-process with captured output and a temporary home directory.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { ListDevices } from './commands/devices.js';
+import type { DeviceInfo } from '../engine/audio/device.js';
+
+/** Lists the sound devices (the engine's, or a test's). */
+export type ListDevices = () => Promise<DeviceInfo[]>;
 
 export interface OutputStream {
   write(chunk: string): unknown;

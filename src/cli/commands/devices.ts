@@ -10,7 +10,7 @@ import { RuntimeError } from '../../core/errors.js';
 import { cliContext } from '../context.js';
 
 export type { DeviceInfo };
-export type ListDevices = () => Promise<DeviceInfo[]>;
+export type { ListDevices } from '../context.js';
 
 /**
  * Loads the engine's device module only when the command runs, so other

@@ -8,7 +8,7 @@
  */
 import { monotonicClock } from '../../core/clock.js';
 import { PeerLink, type PeerLinkOptions } from '../mesh/peer-link.js';
-import type { LinkFactory, SessionLink } from '../room/peer-entry.js';
+import type { LinkFactory, SessionLink } from './media-port.js';
 import type { MediaEngine } from './media-engine.js';
 
 /** Builds the link itself from full PeerLink options (PeerLink in production, fakes in tests). */

@@ -14,7 +14,7 @@ import { monotonicClock, type Clock, type TimerHandle } from '../../core/clock.j
 import type { LogFields, Logger } from '../../core/log.js';
 import { openAudio, type AudioFallback, type OpenedAudio, type AudioEndsSpec } from '../audio/open.js';
 import type { LinkState } from '../mesh/peer-link.js';
-import type { SessionLink } from '../room/peer-entry.js';
+import type { SessionLink } from './media-port.js';
 import { engineLinkFactory, makePeerLink, type MakeLink } from './engine-links.js';
 import type { FromMedia, LinkSpec, LinkStatus, MediaHostConfig, MediaSnapshot, ToMedia } from './host-protocol.js';
 import { MEDIA_SNAPSHOT_INTERVAL_MS } from './host-protocol.js';

@@ -1,6 +1,7 @@
 /**
  * What the room (control side) asks of the media side of one participant
- * (docs/architecture.md §1). MediaEngine implements it in this thread; the
+ * (docs/architecture.md §1): a MediaPort, and a LinkFactory for the links
+ * that carry its packets. MediaEngine implements it in this thread; the
  * media process's control-side proxy (media/remote-media.ts) implements it
  * across a process boundary, so the room, the CLI and the UI work the same
  * with either. Nothing here carries audio: packets and frames stay on the
@@ -10,6 +11,7 @@ import type { FrameMs } from '../../core/media-format.js';
 import type { CapturePipelineStats } from '../send/capture-pipeline.js';
 import type { RemoteStreamStats } from '../receive/remote-stream.js';
 import type { SendLoopStats } from '../send/send-loop.js';
+import type { CandidatePair, PeerLinkOptions, PeerLinkStats } from '../mesh/peer-link.js';
 
 /** How packets reach one remote peer. */
 export interface PeerTransport {
@@ -90,4 +92,32 @@ export interface MediaPort {
    * process died); the room then ends the session with that message.
    */
   onFailure?: ((message: string) => void) | undefined;
+}
+
+/**
+ * What the room hands a link factory. The room never touches packets (they
+ * stay on the media side, docs/architecture.md §1): it only learns that one
+ * arrived (`onPacket`, for liveness). Delivering them to the media engine is
+ * the factory's job (media/engine-links.ts in this thread, the media process
+ * otherwise).
+ */
+export type SessionLinkOptions = Omit<PeerLinkOptions, 'onRtp' | 'onRtcp'> & {
+  /** A packet (RTP or RTCP) arrived on this link at `arrivalMs` (session clock). */
+  onPacket(arrivalMs: number): void;
+};
+
+/** Builds one link (one peer, one generation). */
+export type LinkFactory = (options: SessionLinkOptions) => SessionLink;
+
+/** What the session needs of a link; PeerLink is the production one. */
+export interface SessionLink {
+  start(): void;
+  handleSignal(signal: unknown): void;
+  sendRtp(packet: Uint8Array): boolean;
+  sendRtcp(packet: Uint8Array): boolean;
+  readonly isOpen: boolean;
+  stats(): PeerLinkStats;
+  selectedCandidatePair(): CandidatePair | null;
+  localCandidateTypes(): string[];
+  close(): void;
 }

@@ -22,7 +22,7 @@ import type { FrameMs } from '../../core/media-format.js';
 import type { AudioFallback } from '../audio/open.js';
 import { toNativeIceServers } from '../mesh/ice-servers.js';
 import { emptyLinkStats, type CandidatePair, type LinkState, type PeerLinkStats } from '../mesh/peer-link.js';
-import type { LinkFactory, SessionLink, SessionLinkOptions } from '../room/peer-entry.js';
+import type { LinkFactory, SessionLink, SessionLinkOptions } from './media-port.js';
 import { emptyCaptureStats, type CapturePipelineStats } from '../send/capture-pipeline.js';
 import type { FinalMediaReport, FromMedia, LinkStatus, MediaHostConfig, MediaSnapshot, ToMedia } from './host-protocol.js';
 import type { MediaAnchors, MediaPort, PeerMediaStats, PeerTransport, SelfMediaState } from './media-port.js';

@@ -19,7 +19,7 @@ import type { FrameMs } from '../../core/media-format.js';
 import { samplesPerFrame } from '../../core/media-format.js';
 import type { AudioSource, FrameHandler } from '../audio/types.js';
 import { monotonicClock, type Clock } from '../../core/clock.js';
-import type { SessionLink } from '../room/peer-entry.js';
+import type { SessionLink } from './media-port.js';
 import type { MakeLink } from './engine-links.js';
 
 export interface HistogramSummary {

@@ -6,39 +6,14 @@
  * mesh rules it encodes are in docs/architecture.md §4.
  */
 import type { TimerHandle } from '../../core/clock.js';
-import type { CandidatePair, LinkState, PeerLinkOptions, PeerLinkStats } from '../mesh/peer-link.js';
+import type { CandidatePair, LinkState } from '../mesh/peer-link.js';
+import type { SessionLink } from '../media/media-port.js';
+
+export type { LinkFactory, SessionLink, SessionLinkOptions } from '../media/media-port.js';
 import type { PeerConnectionState } from '../api.js';
 
 /** Who offers: fixed for the life of the entry, so rebuilds never glare (docs/architecture.md §4). */
 export type PeerRole = 'offerer' | 'answerer';
-
-/**
- * What the room hands a link factory. The room never touches packets (they
- * stay on the media side, docs/architecture.md §1): it only learns that one
- * arrived (`onPacket`, for liveness). Delivering them to the media engine is
- * the factory's job (media/engine-links.ts in this thread, the media process
- * otherwise).
- */
-export type SessionLinkOptions = Omit<PeerLinkOptions, 'onRtp' | 'onRtcp'> & {
-  /** A packet (RTP or RTCP) arrived on this link at `arrivalMs` (session clock). */
-  onPacket(arrivalMs: number): void;
-};
-
-/** Builds one link (one peer, one generation). */
-export type LinkFactory = (options: SessionLinkOptions) => SessionLink;
-
-/** What the session needs of a link; PeerLink is the production one. */
-export interface SessionLink {
-  start(): void;
-  handleSignal(signal: unknown): void;
-  sendRtp(packet: Uint8Array): boolean;
-  sendRtcp(packet: Uint8Array): boolean;
-  readonly isOpen: boolean;
-  stats(): PeerLinkStats;
-  selectedCandidatePair(): CandidatePair | null;
-  localCandidateTypes(): string[];
-  close(): void;
-}
 
 /** Link counters summed over the generations already closed. */
 export interface ClosedLinkTotals {
