@@ -18,14 +18,14 @@ if (send === undefined) {
 } else {
   const host = new MediaHost({
     send: (message: FromMedia) => {
-      if (!process.connected) return;
       if (message.ev === 'stopped') {
-        // The last word: release the native library, then let the channel close once it is written.
+        // The last word. Release the native library first, whoever asked for the stop (without
+        // cleanup() this process would never exit), then let the channel close once it is written.
         shutdownMesh();
-        send(message, () => process.disconnect());
+        if (process.connected) send(message, () => process.disconnect());
         return;
       }
-      send(message);
+      if (process.connected) send(message);
     },
   });
   configureMeshLogging(host.logger);

@@ -5,10 +5,12 @@
  * and real Opus. Checks the audio that came out, and what happens when a
  * media process dies.
  */
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readWavMono48k } from '../../../src/engine/audio/wav-file.js';
 import type { AudioEndsSpec } from '../../../src/engine/audio/open.js';
@@ -104,6 +106,23 @@ describe('RemoteMedia (media in a process of its own)', () => {
     // A finished WAV: its header gives the true length (an unfinished one claims ~2^31 samples).
     expect(heard.length).toBeGreaterThan(48_000 * 0.3);
     expect(heard.length).toBeLessThan(48_000 * 5);
+  }, 20_000);
+
+  it('a media process whose control process is SIGKILLed stops by itself, finishing its output file', async () => {
+    const out = path.join(dir, 'orphan.wav');
+    const tsx = createRequire(import.meta.url).resolve('tsx');
+    const control = spawn(process.execPath, ['--import', pathToFileURL(tsx).href, fileURLToPath(new URL('./orphan-control.child.ts', import.meta.url)), out], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const mediaPid = await new Promise<number>((resolve, reject) => {
+      control.stdout!.setEncoding('utf8').once('data', (d: string) => resolve(Number(d.trim())));
+      control.once('exit', (code) => reject(new Error(`control exited early (${code})`)));
+    });
+    expect(isAlive(mediaPid)).toBe(true);
+    await sleep(300);
+    control.kill('SIGKILL');
+    for (let i = 0; i < 100 && isAlive(mediaPid); i++) await sleep(50);
+    expect(isAlive(mediaPid)).toBe(false);
+    const heard = await readWavMono48k(out);
+    expect(heard.length).toBeLessThan(48_000 * 10);
   }, 20_000);
 
   it('a media process that dies ends the call with a message saying so', async () => {
