@@ -43,6 +43,9 @@ export interface ExitStressResult {
   badOutputs: number;
   failures: JoinFailure[];
   wallS: number;
+  /** Peer links seen in the clean joins' --stats, and how many needed more than one generation (a failed first link: DTLS, timeout). */
+  peerLinks: number;
+  rebuiltLinks: number;
 }
 
 /** Null when `file` is a complete WAV (RIFF size matches the file) of at least `minSeconds`. */
@@ -61,14 +64,15 @@ export async function run(rounds = 100, durationS = 3): Promise<ExitStressResult
   const dir = mkdtempSync(path.join(tmpdir(), 'rt-bench-exit-'));
   const config = loopbackConfig(dir);
   const server = await startSignalingServer({ host: '127.0.0.1', port: 0 });
-  const result: ExitStressResult = { rounds, joins: 0, clean: 0, crashesBySignal: {}, exitCodes: {}, hung: 0, badOutputs: 0, failures: [], wallS: 0 };
+  const result: ExitStressResult = { rounds, joins: 0, clean: 0, crashesBySignal: {}, exitCodes: {}, hung: 0, badOutputs: 0, failures: [], wallS: 0, peerLinks: 0, rebuiltLinks: 0 };
   const t0 = performance.now();
   try {
     for (let round = 1; round <= rounds; round++) {
       const code = generateJoinCode();
       const joins = (['a', 'b', 'c'] as const).map(async (name) => {
         const output = path.join(dir, `out-${round}-${name}.wav`);
-        const p = spawnJoin(code, server.url, config, ['--name', name, '--input', fixture(`speech-${name}.wav`), '--output', output, '--duration', String(durationS)]);
+        const statsFile = path.join(dir, `stats-${round}-${name}.json`);
+        const p = spawnJoin(code, server.url, config, ['--name', name, '--input', fixture(`speech-${name}.wav`), '--output', output, '--stats', statsFile, '--duration', String(durationS)]);
         let stderr = '';
         p.proc.stderr!.on('data', (c: string) => (stderr = (stderr + c).slice(-2000)));
         let hung = false;
@@ -84,9 +88,21 @@ export async function run(rounds = 100, durationS = 3): Promise<ExitStressResult
         else if (exit.signal !== null) result.crashesBySignal[exit.signal] = (result.crashesBySignal[exit.signal] ?? 0) + 1;
         else if (exit.code !== 0) result.exitCodes[String(exit.code)] = (result.exitCodes[String(exit.code)] ?? 0) + 1;
         if (bad !== null) result.badOutputs++;
-        if (!hung && exit.code === 0 && exit.signal === null && bad === null) result.clean++;
+        if (!hung && exit.code === 0 && exit.signal === null && bad === null) {
+          result.clean++;
+          try {
+            const stats = JSON.parse(readFileSync(statsFile, 'utf8')) as { peers: Array<{ linkGenerations: number }> };
+            for (const peer of stats.peers) {
+              result.peerLinks++;
+              if (peer.linkGenerations > 1) result.rebuiltLinks++;
+            }
+          } catch {
+            /* no stats: counted as clean, links unknown */
+          }
+        }
         else result.failures.push({ round, name, code: exit.code, signal: exit.signal, hung, output: bad, stderrTail: stderr.slice(-500) });
         rmSync(output, { force: true });
+        rmSync(statsFile, { force: true });
       });
       await Promise.all(joins);
     }
@@ -106,6 +122,7 @@ if (isMain) {
     .then((r) => {
       console.log(`${r.joins} joins in ${r.rounds} rounds of 3: ${r.clean} clean (${r.wallS} s)`);
       console.log(`  crashes by signal ${JSON.stringify(r.crashesBySignal)}, exit codes ${JSON.stringify(r.exitCodes)}, hung ${r.hung}, bad outputs ${r.badOutputs}`);
+      console.log(`  peer links ${r.peerLinks}, of which rebuilt (first generation failed) ${r.rebuiltLinks}`);
       for (const f of r.failures) console.log(`  round ${f.round} ${f.name}: code ${f.code} signal ${f.signal}${f.hung ? ' (hung)' : ''}${f.output ? ` output: ${f.output}` : ''}`);
       if (r.clean !== r.joins) process.exitCode = 1;
     })

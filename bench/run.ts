@@ -152,6 +152,8 @@ const SECTIONS: Section[] = [
       `${r.joins} headless \`roundtable join\` processes, ${r.rounds} rounds of 3 at once in a new room each (WAV in and out, --duration 3). Goal: every one exits by itself with code 0 and a complete WAV.`,
       '',
       `**${r.clean} of ${r.joins} clean**; crashes by signal ${JSON.stringify(r.crashesBySignal)}, other exit codes ${JSON.stringify(r.exitCodes)}, hung ${r.hung}, incomplete WAVs ${r.badOutputs} (${fmt(r.wallS, 0)} s).`,
+      '',
+      `Simultaneous joins: of ${r.peerLinks} peer links in the clean joins' --stats, **${r.rebuiltLinks}** needed a second generation (a first link that failed: DTLS certificate check, connect timeout).`,
     ],
   },
 ];
