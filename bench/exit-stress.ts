@@ -1,15 +1,18 @@
 /**
  * Exit stress: rounds of three simultaneous headless `roundtable join`
  * processes, each round in a new room (in-process signaling server, ICE on
- * 127.0.0.1, WAV in and WAV out, --duration). Every process must leave by
- * itself with exit code 0 and no signal, and leave a complete output WAV.
+ * 127.0.0.1, WAV in and WAV out, --duration). The config is the default but
+ * for STUN (none: nothing leaves the machine); join/leave cues stay on, as
+ * for a user: without them the exit crash did not show (0 in 300 before the
+ * fix, against 8 in 300 with them). Every process must leave by itself with
+ * exit code 0 and no signal, and leave a complete output WAV.
  * Crashes are counted by signal (SIGSEGV, SIGABRT, SIGBUS, …); a process
  * still running `durationS + 30` s after it started is killed and counted
  * as hung. Goal: 0 failures in 300 joins (issue "clean native lifecycle").
  *
  * Run: `npm run build && node dist/bench/exit-stress.js [rounds] [durationS]`, or `run()`.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -17,7 +20,7 @@ import { readWavMono48k } from '../src/engine/audio/wav-file.js';
 import { generateJoinCode } from '../src/protocol/index.js';
 import { startSignalingServer } from '../src/server/index.js';
 import { fixture } from './lib/paths.js';
-import { loopbackConfig, spawnJoin } from './p2p-latency.js';
+import { spawnJoin } from './p2p-latency.js';
 
 export interface JoinFailure {
   round: number;
@@ -62,7 +65,8 @@ async function checkOutput(file: string, minSeconds: number): Promise<string | n
 
 export async function run(rounds = 100, durationS = 3): Promise<ExitStressResult> {
   const dir = mkdtempSync(path.join(tmpdir(), 'rt-bench-exit-'));
-  const config = loopbackConfig(dir);
+  const config = path.join(dir, 'exit-stress.yaml');
+  writeFileSync(config, 'ice:\n  servers: []\n');
   const server = await startSignalingServer({ host: '127.0.0.1', port: 0 });
   const result: ExitStressResult = { rounds, joins: 0, clean: 0, crashesBySignal: {}, exitCodes: {}, hung: 0, badOutputs: 0, failures: [], wallS: 0, peerLinks: 0, rebuiltLinks: 0 };
   const t0 = performance.now();
