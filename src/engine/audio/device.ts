@@ -184,7 +184,7 @@ export class DeviceSource implements AudioSource {
 export interface DeviceSinkOptions extends DeviceCommonOptions {
   frameMs: FrameMs;
   device?: string | number;
-  /** Frames queued towards the device (2–3; default 2): lower is less latency, higher fewer underflows. */
+  /** Frames queued towards the device (2–10; default DEFAULT_OUTPUT_BUFFER_FRAMES): lower is less latency, higher fewer underflows. */
   bufferFrames?: number;
 }
 
@@ -194,6 +194,9 @@ export interface DeviceSinkOptions extends DeviceCommonOptions {
  * arrives too late is replaced by silence in the child and counted as an
  * underflow.
  */
+/** Frames queued at the output device ahead of the one playing (see DeviceSink). */
+export const DEFAULT_OUTPUT_BUFFER_FRAMES = 3;
+
 export class DeviceSink implements AudioSink {
   readonly frameMs: FrameMs;
   readonly bufferFrames: number;
@@ -211,7 +214,11 @@ export class DeviceSink implements AudioSink {
 
   constructor(options: DeviceSinkOptions) {
     this.frameMs = assertFrameMs(options.frameMs);
-    const bufferFrames = options.bufferFrames ?? 2;
+    // Three frames queued at the device: each refill is a credit round trip through the media
+    // process and the device process. In 30 s demos on PulseAudio on the 2-core machine, two
+    // frames (20 ms) ran dry 8-11 times (3 runs), three frames 2-9 times (3 runs), for 10 ms
+    // more output latency. Not yet zero: see the demo-device bench.
+    const bufferFrames = options.bufferFrames ?? DEFAULT_OUTPUT_BUFFER_FRAMES;
     if (!Number.isInteger(bufferFrames) || bufferFrames < 2 || bufferFrames > 10) {
       throw new RangeError(`bufferFrames must be an integer 2..10, got ${bufferFrames}`);
     }
