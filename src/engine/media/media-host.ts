@@ -14,7 +14,7 @@ import { monotonicClock, type Clock, type TimerHandle } from '../../core/clock.j
 import type { LogFields, Logger } from '../../core/log.js';
 import { openAudio, type AudioFallback, type OpenedAudio, type AudioEndsSpec } from '../audio/open.js';
 import type { LinkState } from '../mesh/peer-link.js';
-import type { SessionLink } from './media-port.js';
+import type { LinkFactory, SessionLink } from './media-port.js';
 import { engineLinkFactory, makePeerLink, type MakeLink } from './engine-links.js';
 import type { FromMedia, LinkSpec, LinkStatus, MediaHostConfig, MediaSnapshot, ToMedia } from './host-protocol.js';
 import { MEDIA_SNAPSHOT_INTERVAL_MS } from './host-protocol.js';
@@ -49,6 +49,8 @@ export class MediaHost {
   private readonly log: Logger;
   private engine: MediaEngine | undefined;
   private timing: SendTiming | undefined;
+  /** Builds links whose packets go into the engine (timed when send timing is on); made once with the engine. */
+  private linkFactory: LinkFactory | undefined;
   private readonly links = new Map<number, HostedLink>();
   /** The link each peer's send loop uses: the newest one built for it. */
   private readonly currentLink = new Map<string, HostedLink>();
@@ -125,6 +127,8 @@ export class MediaHost {
     const engine = new MediaEngine({ ...config.media, source, sink: opened.sink, clock: this.clock, logger: this.log });
     engine.onSourceEnd = () => this.opts.send({ ev: 'source-ended' });
     this.engine = engine;
+    const make = this.opts.makeLink ?? makePeerLink;
+    this.linkFactory = engineLinkFactory(engine, this.timing !== undefined ? this.timing.makeLink(make) : make);
     this.opts.send({ ev: 'ready', ssrc: engine.ssrc, frameMs: engine.frameMs, playbackFrameMs: engine.playbackFrameMs });
   }
 
@@ -185,9 +189,9 @@ export class MediaHost {
   }
 
   private createLink(linkId: number, spec: LinkSpec): void {
-    const engine = this.requireEngine();
+    this.requireEngine();
+    const factory = this.linkFactory!;
     let hosted: HostedLink | undefined;
-    const factory = this.linkFactoryFor(engine);
     try {
       const link = factory({
         ...spec,
@@ -210,11 +214,6 @@ export class MediaHost {
     }
     this.links.set(linkId, hosted);
     this.currentLink.set(spec.peerId, hosted);
-  }
-
-  private linkFactoryFor(engine: MediaEngine): ReturnType<typeof engineLinkFactory> {
-    const make = this.opts.makeLink ?? makePeerLink;
-    return engineLinkFactory(engine, this.timing !== undefined ? this.timing.makeLink(make) : make);
   }
 
   private closeLink(linkId: number): void {
