@@ -7,21 +7,9 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { pino } from 'pino';
 
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
-export const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error', 'silent'];
+import type { LogFields, Logger, LogLevel } from './logger.js';
 
-export type LogFields = Record<string, unknown>;
-
-export interface Logger {
-  debug(event: string, fields?: LogFields): void;
-  info(event: string, fields?: LogFields): void;
-  warn(event: string, fields?: LogFields): void;
-  error(event: string, fields?: LogFields): void;
-  /** A logger whose lines all carry `fields` (e.g. the component name). */
-  child(fields: LogFields): Logger;
-  /** Flush and release the destination (a file stream); a no-op for stdout. */
-  close(): Promise<void>;
-}
+export { LOG_LEVELS, silentLogger, type LogFields, type Logger, type LogLevel } from './logger.js';
 
 export interface LoggerOptions {
   level?: LogLevel;
@@ -94,5 +82,3 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   return make({});
 }
 
-/** A logger that drops everything (default for library code and tests). */
-export const silentLogger: Logger = createLogger({ level: 'silent' });

@@ -5,6 +5,7 @@
  * the product runs it; the re-exports are the rest of what outside code
  * needs (process-wide mesh setup and cleanup, the UI contract, types).
  */
+import { openNodeSocket } from './signaling/node-socket.js';
 import type { Logger } from '../core/log.js';
 import type { AudioFallback, AudioEndsSpec } from './audio/open.js';
 import type { AudioSink, AudioSource } from './audio/types.js';
@@ -107,6 +108,7 @@ export function createParticipant(options: ParticipantOptions): Participant {
     linkFactory = engineLinkFactory(local, options.makeLink ?? makePeerLink);
   }
   const signaling = new SignalingClient({
+    openSocket: openNodeSocket,
     url: options.serverUrl,
     code: options.code,
     name: options.name,

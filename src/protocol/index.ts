@@ -4,3 +4,4 @@ export * from './messages.js';
 export * from './join-code.js';
 export * from './room-crypto.js';
 export { JOIN_CODE_WORDS } from './wordlist.js';
+export { fromBase64Url, randomBytes, randomInt } from './portable.js';

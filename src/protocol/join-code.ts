@@ -11,7 +11,7 @@
  * ignored, and any run of spaces, dashes, underscores, dots, commas or
  * slashes separates words; leading zeros of the number are dropped.
  */
-import { randomInt } from 'node:crypto';
+import { randomInt } from './portable.js';
 import { JOIN_CODE_WORDS } from './wordlist.js';
 
 export const JOIN_CODE_WORD_COUNT = 4;

@@ -3,8 +3,8 @@
  * end-to-end encryption of every relayed payload.
  *
  * Only WebCrypto primitives are used (PBKDF2-SHA-256, HKDF-SHA-256,
- * AES-256-GCM), reached through node:crypto's `webcrypto`, so the planned
- * browser participant runs the same algorithm with `globalThis.crypto`.
+ * AES-256-GCM) through `globalThis.crypto` (portable.ts), so the web client
+ * runs this very module.
  *
  * Derivation (RFC 8018 PBKDF2, RFC 5869 HKDF):
  *   master  = PBKDF2-SHA-256(code, salt = "roundtable/join-code/v1", 200 000 iterations, 256 bits)
@@ -20,12 +20,13 @@
  * an SDP), nor re-address one peer's blob to another peer, without the
  * recipient's decryption failing.
  */
-import { webcrypto } from 'node:crypto';
 import { PROTOCOL_VERSION } from './version.js';
 import { normalizeJoinCode } from './join-code.js';
+import { fromBase64Url, toBase64Url, webCrypto, type RoomCryptoKey as CryptoKey } from './portable.js';
 
-type CryptoKey = webcrypto.CryptoKey;
-const subtle = webcrypto.subtle;
+export { toBase64Url } from './portable.js';
+
+const subtle = webCrypto.subtle;
 
 export const KDF_ITERATIONS = 200_000;
 const KDF_SALT = 'roundtable/join-code/v1';
@@ -63,10 +64,6 @@ export class PayloadDecryptError extends Error {
   }
 }
 
-export function toBase64Url(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64url');
-}
-
 /** Derive the room id and key from a join code (normalized first; throws on an invalid code). */
 export async function deriveRoomSecrets(code: string): Promise<RoomSecrets> {
   const normalized = normalizeJoinCode(code);
@@ -99,7 +96,7 @@ function associatedData(ctx: PayloadContext): Uint8Array {
 
 /** Encrypt and authenticate a JSON value for `ctx`. */
 export async function sealPayload(key: CryptoKey, ctx: PayloadContext, value: unknown): Promise<string> {
-  const iv = webcrypto.getRandomValues(new Uint8Array(IV_BYTES));
+  const iv = webCrypto.getRandomValues(new Uint8Array(IV_BYTES));
   const plaintext = utf8.encode(JSON.stringify(value ?? null));
   const ciphertext = new Uint8Array(
     await subtle.encrypt({ name: 'AES-GCM', iv, additionalData: associatedData(ctx), tagLength: TAG_BYTES * 8 }, key, plaintext),
@@ -114,7 +111,7 @@ export async function sealPayload(key: CryptoKey, ctx: PayloadContext, value: un
 /** Decrypt a blob sealed for `ctx`; throws PayloadDecryptError on any tampering, wrong key or wrong context. */
 export async function openPayload(key: CryptoKey, ctx: PayloadContext, blob: string): Promise<unknown> {
   if (typeof blob !== 'string' || !/^[A-Za-z0-9_-]*$/u.test(blob)) throw new PayloadDecryptError('payload is not base64url');
-  const bytes = new Uint8Array(Buffer.from(blob, 'base64url'));
+  const bytes = fromBase64Url(blob);
   if (bytes.length < 1 + IV_BYTES + TAG_BYTES) throw new PayloadDecryptError('payload too short');
   if (bytes[0] !== BLOB_FORMAT) throw new PayloadDecryptError(`unknown payload format ${bytes[0]}`);
   let plaintext: ArrayBuffer;

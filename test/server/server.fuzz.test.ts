@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { SignalingClient } from '../../src/engine/signaling/client.js';
+import { openNodeSocket } from '../../src/engine/signaling/node-socket.js';
 import { startSignalingServer, type SignalingServer } from '../../src/server/server.js';
 import { RawClient, randomId, randomRoom } from './raw-client.js';
 import { createRandom } from '../../src/engine/sim/prng.js';
@@ -133,8 +134,8 @@ describe('signaling server under fuzz', () => {
   });
 
   it('stays up, keeps relaying for a good room, and keeps memory bounded', { timeout: 120_000 }, async () => {
-    const alice = new SignalingClient({ url: server.url, code: 'amber-anchor-apple-atlas-7', name: 'alice' });
-    const bob = new SignalingClient({ url: server.url, code: 'amber-anchor-apple-atlas-7', name: 'bob' });
+    const alice = new SignalingClient({ openSocket: openNodeSocket, url: server.url, code: 'amber-anchor-apple-atlas-7', name: 'alice' });
+    const bob = new SignalingClient({ openSocket: openNodeSocket, url: server.url, code: 'amber-anchor-apple-atlas-7', name: 'bob' });
     await alice.connect();
     await bob.connect();
     const got: number[] = [];

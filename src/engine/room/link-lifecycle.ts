@@ -16,7 +16,7 @@
  */
 import type { Clock } from '../../core/clock.js';
 import { backoffDelayMs, type BackoffOptions } from '../../core/backoff.js';
-import type { Logger } from '../../core/log.js';
+import type { Logger } from '../../core/logger.js';
 import type { IceServerConfig } from '../mesh/ice-servers.js';
 import type { LinkState } from '../mesh/peer-link.js';
 import { checkLinkSignal } from '../mesh/signal.js';

@@ -18,7 +18,7 @@
  * jitter buffer, decoder and stats.
  */
 import type { Clock } from '../../core/clock.js';
-import type { Logger } from '../../core/log.js';
+import type { Logger } from '../../core/logger.js';
 import type { MediaPort } from '../media/media-port.js';
 import type { SignalingEvents, SignalingPeer } from '../signaling/client.js';
 import { parseEnvelope } from './envelope.js';

@@ -22,17 +22,17 @@
  * seq is not above the last one accepted from that sender is dropped, so the
  * server cannot replay old offers or candidates.
  */
-import { randomBytes } from 'node:crypto';
-import { WebSocket } from 'ws';
 import { monotonicClock, type Clock, type TimerHandle } from '../../core/clock.js';
-import { silentLogger, type Logger } from '../../core/log.js';
+import { silentLogger, type Logger } from '../../core/logger.js';
 import {
   deriveRoomSecrets,
   encodeMessage,
   MAX_PAYLOAD_CHARS,
   openPayload,
   parseServerMessage,
+  randomBytes,
   sealPayload,
+  toBase64Url,
   type ClientMessageBody,
   type ErrorCode,
   type LeaveReason,
@@ -40,6 +40,7 @@ import {
   type RoomSecrets,
   type ServerMessage,
 } from '../../protocol/index.js';
+import type { SignalSocket, SignalSocketOpener } from './socket.js';
 import { backoffDelayMs, resolveBackoff, type BackoffOptions } from '../../core/backoff.js';
 
 export type SignalingState = 'idle' | 'connecting' | 'joined' | 'reconnecting' | 'closed';
@@ -88,6 +89,8 @@ export interface ReconnectOptions extends Partial<BackoffOptions> {
 export interface SignalingClientOptions {
   /** ws://host:port of `roundtable serve`. */
   url: string;
+  /** Opens the WebSocket: signaling/node-socket.ts in Node, the web client's own in a browser. */
+  openSocket: SignalSocketOpener;
   /** Join code as typed by the user (normalized here). */
   code: string;
   /** Display name, sent only inside the encrypted hello. */
@@ -130,7 +133,8 @@ export class SignalingClient {
   private readonly listeners = new Map<keyof SignalingEvents, Set<Listener<never>>>();
   private secrets: RoomSecrets | undefined;
   private helloBlob: string | undefined;
-  private ws: WebSocket | undefined;
+  private ws: SignalSocket | undefined;
+  private readonly openSocketFn: SignalSocketOpener;
   private stateValue: SignalingState = 'idle';
   private joinedOnce = false;
   private attempt = 0;
@@ -175,8 +179,9 @@ export class SignalingClient {
     this.connectTimeoutMs = opts.connectTimeoutMs ?? 5000;
     this.peerGraceMs = opts.peerGraceMs ?? 15_000;
     this.maxQueuedSignals = opts.maxQueuedSignals ?? 512;
-    this.peerId = randomBytes(16).toString('base64url');
-    this.token = randomBytes(24).toString('base64url');
+    this.peerId = toBase64Url(randomBytes(16));
+    this.openSocketFn = opts.openSocket;
+    this.token = toBase64Url(randomBytes(24));
   }
 
   // ---- events ----
@@ -288,18 +293,20 @@ export class SignalingClient {
     this.failPendingConnect(new SignalingError('protocol', 'client closed before joining'));
     const ws = this.ws;
     this.ws = undefined;
-    if (ws !== undefined && ws.readyState !== WebSocket.CLOSED) {
-      await new Promise<void>((resolve) => {
-        ws.once('close', () => resolve());
-        if (ws.readyState === WebSocket.CONNECTING) ws.terminate();
-        else ws.close(1000, 'bye');
-        // A server that never answers the close handshake must not hang us.
-        const t = setTimeout(() => {
-          ws.terminate();
-          resolve();
-        }, 1000);
-        t.unref();
-      });
+    if (ws !== undefined && !ws.isClosed) {
+      ws.close('bye');
+      // A server that never answers the close handshake must not hang us.
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        ws.closed,
+        new Promise<void>((resolve) => {
+          timer = setTimeout(() => {
+            ws.terminate();
+            resolve();
+          }, 1000);
+        }),
+      ]);
+      clearTimeout(timer);
     }
   }
 
@@ -312,9 +319,41 @@ export class SignalingClient {
   }
 
   private openSocket(): void {
-    let ws: WebSocket;
+    let ws: SignalSocket | undefined;
+    let lastError = '';
     try {
-      ws = new WebSocket(this.url, { handshakeTimeout: this.connectTimeoutMs, maxPayload: 1024 * 1024 });
+      ws = this.openSocketFn(
+        this.url,
+        {
+          onOpen: () => {
+            if (this.ws !== ws || ws === undefined) return;
+            this.lastHeardMs = this.clock.now();
+            ws.send(encodeMessage({ type: 'join', roomId: this.secrets!.roomId, peerId: this.peerId, token: this.token, hello: this.helloBlob }));
+          },
+          onBinary: () => {
+            if (this.ws !== ws) return;
+            this.lastHeardMs = this.clock.now();
+            this.counters.invalidMessages++;
+          },
+          onText: (text) => {
+            if (this.ws !== ws) return;
+            this.lastHeardMs = this.clock.now();
+            this.inbound = this.inbound.then(() => this.handleFrame(text)).catch((err: unknown) => {
+              this.log.error('frame-handler-failed', { error: err instanceof Error ? err.message : String(err) });
+            });
+          },
+          onError: (message) => {
+            lastError = message;
+          },
+          onClose: (code, reason) => {
+            if (this.ws !== ws) return;
+            this.ws = undefined;
+            this.stopLiveness();
+            this.onSocketGone(code, lastError || reason || `close code ${code}`);
+          },
+        },
+        { handshakeTimeoutMs: this.connectTimeoutMs, maxPayloadBytes: 1024 * 1024 },
+      );
     } catch (err) {
       // Malformed URL: no retry can fix it.
       const e = new SignalingError('unreachable', `cannot reach signaling server ${this.url}: ${err instanceof Error ? err.message : String(err)}`);
@@ -323,33 +362,6 @@ export class SignalingClient {
       return;
     }
     this.ws = ws;
-    let lastError = '';
-    ws.on('open', () => {
-      if (this.ws !== ws) return;
-      this.lastHeardMs = this.clock.now();
-      ws.send(encodeMessage({ type: 'join', roomId: this.secrets!.roomId, peerId: this.peerId, token: this.token, hello: this.helloBlob }));
-    });
-    ws.on('message', (data, isBinary) => {
-      if (this.ws !== ws) return;
-      this.lastHeardMs = this.clock.now();
-      if (isBinary) {
-        this.counters.invalidMessages++;
-        return;
-      }
-      const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as Buffer).toString('utf8');
-      this.inbound = this.inbound.then(() => this.handleFrame(text)).catch((err: unknown) => {
-        this.log.error('frame-handler-failed', { error: err instanceof Error ? err.message : String(err) });
-      });
-    });
-    ws.on('error', (err) => {
-      lastError = err.message;
-    });
-    ws.on('close', (code, reasonBuf) => {
-      if (this.ws !== ws) return;
-      this.ws = undefined;
-      this.stopLiveness();
-      this.onSocketGone(code, lastError || reasonBuf.toString() || `close code ${code}`);
-    });
   }
 
   private onSocketGone(code: number, why: string): void {
@@ -394,7 +406,7 @@ export class SignalingClient {
    */
   private transmit(frame: string, to: string | null): void {
     const ws = this.ws;
-    if (ws !== undefined && ws.readyState === WebSocket.OPEN && this.stateValue === 'joined' && (to === null || !this.graceTimers.has(to))) {
+    if (ws !== undefined && ws.isOpen && this.stateValue === 'joined' && (to === null || !this.graceTimers.has(to))) {
       ws.send(frame);
       return;
     }
@@ -424,7 +436,7 @@ export class SignalingClient {
         ws.terminate();
         return;
       }
-      if (silentMs >= this.heartbeatMs && ws.readyState === WebSocket.OPEN) ws.send(encodeMessage({ type: 'ping', ts: Math.round(this.clock.now()) }));
+      if (silentMs >= this.heartbeatMs && ws.isOpen) ws.send(encodeMessage({ type: 'ping', ts: Math.round(this.clock.now()) }));
       this.livenessTimer = this.clock.setTimer(tick, this.heartbeatMs / 2);
     };
     this.livenessTimer = this.clock.setTimer(tick, this.heartbeatMs / 2);
@@ -480,7 +492,7 @@ export class SignalingClient {
 
   private sendRaw(body: ClientMessageBody): void {
     const ws = this.ws;
-    if (ws !== undefined && ws.readyState === WebSocket.OPEN) ws.send(encodeMessage(body));
+    if (ws !== undefined && ws.isOpen) ws.send(encodeMessage(body));
   }
 
   private async peerName(id: string, hello: string | undefined): Promise<string> {
@@ -606,7 +618,7 @@ export class SignalingClient {
       this.ws = undefined;
       this.setState('closed');
       this.clearTimers();
-      ws?.close(1000, 'join refused');
+      ws?.close('join refused');
       if (this.pendingConnect !== undefined) this.failPendingConnect(err);
       else this.emit('error', err);
       return;
@@ -615,7 +627,7 @@ export class SignalingClient {
     if (this.stateValue !== 'joined' && this.ws !== undefined && (msg.code === 'join-rate-limited' || msg.code === 'too-many-rooms')) {
       // Refused for now: drop this socket and let the backoff try again.
       this.refusedForNow = true;
-      this.ws.close(1000, 'retrying join later');
+      this.ws.close('retrying join later');
     }
   }
 }

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { SignalingClient, type SignalingClientOptions, type SignalingEvents } from '../../../src/engine/signaling/client.js';
+import { openNodeSocket } from '../../../src/engine/signaling/node-socket.js';
 import { deriveRoomSecrets, sealPayload } from '../../../src/protocol/room-crypto.js';
 import { startSignalingServer, type SignalingServer } from '../../../src/server/server.js';
 import { RawClient } from '../../server/raw-client.js';
@@ -16,7 +17,7 @@ async function start(port = 0, heartbeatMs?: number): Promise<SignalingServer> {
 }
 
 function make(url: string, name: string, over: Partial<SignalingClientOptions> = {}): SignalingClient {
-  const c = new SignalingClient({ url, code: CODE, name, reconnect: { initialDelayMs: 50, maxDelayMs: 200 }, ...over });
+  const c = new SignalingClient({ openSocket: openNodeSocket, url, code: CODE, name, reconnect: { initialDelayMs: 50, maxDelayMs: 200 }, ...over });
   clients.push(c);
   return c;
 }
