@@ -5,3 +5,4 @@ export * from './join-code.js';
 export * from './room-crypto.js';
 export { JOIN_CODE_WORDS } from './wordlist.js';
 export { fromBase64Url, randomBytes, randomInt } from './portable.js';
+export { codeFromFragment, signalingUrlForPage, webLink } from './web-link.js';
