@@ -12,6 +12,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_FRAME_MS, FRAME_MS_VALUES } from '../core/media-format.js';
 import { LOG_LEVELS } from '../core/log.js';
+import { DEFAULT_ICE_SERVERS } from '../engine/mesh/ice-servers.js';
 
 /** What differs between machines/users and so cannot be a constant default. */
 export interface HostContext {
@@ -129,7 +130,7 @@ export function buildConfigSchema(host: HostContext) {
             {
               servers: z
                 .array(iceServerSchema, want('a list of ICE servers (each with urls)'))
-                .default([{ urls: 'stun:stun.l.google.com:19302' }]),
+                .default(DEFAULT_ICE_SERVERS.map((server) => ({ ...server }))),
               relayOnly: bool('use only TURN relays, never direct paths').default(false),
             },
             want('a mapping with servers and relayOnly'),

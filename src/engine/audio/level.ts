@@ -61,3 +61,22 @@ export class PeakMeter {
     this.value = 0;
   }
 }
+
+/** Largest |sample| of float PCM (−1..1, as Web Audio gives it) on the same 0..1 axis. */
+export function peakLevelOfFloats(pcm: Float32Array): number {
+  let peak = 0;
+  for (let i = 0; i < pcm.length; i++) {
+    const v = pcm[i]!;
+    const a = v < 0 ? -v : v;
+    if (a > peak) peak = a;
+  }
+  return Math.min(1, peak);
+}
+
+/** Root-mean-square of float PCM (−1..1) on the same 0..1 axis as rmsLevel. */
+export function rmsLevelOfFloats(pcm: Float32Array): number {
+  if (pcm.length === 0) return 0;
+  let sumSquares = 0;
+  for (let i = 0; i < pcm.length; i++) sumSquares += pcm[i]! * pcm[i]!;
+  return Math.min(1, Math.sqrt(sumSquares / pcm.length));
+}

@@ -15,6 +15,13 @@ export interface IceServerConfig {
   credential?: string;
 }
 
+/**
+ * Where a participant with no ice.servers configured finds its public
+ * address (RFC 8489 STUN): the terminal's config default and the web
+ * client's default are this one list.
+ */
+export const DEFAULT_ICE_SERVERS: readonly IceServerConfig[] = [{ urls: 'stun:stun.l.google.com:19302' }];
+
 /** Mirrors node-datachannel's `IceServer` (kept local so this module stays pure and testable). */
 export interface NativeIceServer {
   hostname: string;

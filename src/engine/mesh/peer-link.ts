@@ -65,9 +65,10 @@ import { findOfferedAudio, offerForPassiveAnswer } from './sdp.js';
 import { candidateType, checkLinkSignal, stripAttributePrefix, type LinkSignal } from './signal.js';
 
 export type { LinkSignal } from './signal.js';
+export { emptyLinkStats, type CandidateInfo, type CandidatePair, type LinkState, type PeerLinkStats } from './link-types.js';
+import { emptyLinkStats, type CandidateInfo, type CandidatePair, type LinkState, type PeerLinkStats } from './link-types.js';
 export { shutdownMesh, configureMeshLogging } from './native.js';
 
-export type LinkState = 'connecting' | 'connected' | 'disconnected' | 'failed' | 'closed';
 
 /**
  * Our Opus fmtp (RFC 7587 §6.1): mono speech, 10 ms minimum packet time,
@@ -113,66 +114,6 @@ export interface PeerLinkOptions {
    * 6000 ms (three keepalives); 0 disables.
    */
   inactivityTimeoutMs?: number;
-}
-
-export interface CandidateInfo {
-  address: string;
-  port: number;
-  type: string;
-  transportType: string;
-}
-
-export interface CandidatePair {
-  local: CandidateInfo;
-  remote: CandidateInfo;
-}
-
-export interface PeerLinkStats {
-  /** setLocalDescription (offer, or answer) → audio track open, ms; null until open. */
-  connectMs: number | null;
-  packetsSent: number;
-  bytesSent: number;
-  packetsReceived: number;
-  bytesReceived: number;
-  rtcpSent: number;
-  rtcpReceived: number;
-  /** sendRtp/sendRtcp calls that did not hand a packet to the transport. */
-  sendFailures: number;
-  /** RTP packets sent with their payload type rewritten to the negotiated one (0 when both sides use ours). */
-  payloadTypeRewrites: number;
-  /** Incoming messages too short to be RTP or RTCP. */
-  malformedReceived: number;
-  /** Signals rejected: malformed, or refused by the native library. */
-  badSignals: number;
-  /** Candidates dropped because the pre-description queue was full. */
-  droppedCandidates: number;
-  /** Exceptions caught in native callbacks or in our own callbacks. */
-  callbackErrors: number;
-  /** Remote offers/answers applied (1, plus any later offer the remote makes). */
-  descriptionsApplied: number;
-  /** Empty receiver reports we sent because nothing else was sent for `keepaliveMs`. */
-  keepalivesSent: number;
-}
-
-/** All counters zero: a new link's figures (and a test double's). */
-export function emptyLinkStats(): PeerLinkStats {
-  return {
-    connectMs: null,
-    packetsSent: 0,
-    bytesSent: 0,
-    packetsReceived: 0,
-    bytesReceived: 0,
-    rtcpSent: 0,
-    rtcpReceived: 0,
-    sendFailures: 0,
-    payloadTypeRewrites: 0,
-    malformedReceived: 0,
-    badSignals: 0,
-    droppedCandidates: 0,
-    callbackErrors: 0,
-    descriptionsApplied: 0,
-    keepalivesSent: 0,
-  };
 }
 
 export class PeerLink {

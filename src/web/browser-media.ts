@@ -1,0 +1,318 @@
+/**
+ * The media side of a browser participant: the room's MediaPort
+ * (engine/media/media-port.ts) over getUserMedia and Web Audio, plus the
+ * link factory whose links (browser-link.ts) send the microphone track and
+ * hand back each peer's stream.
+ *
+ * libwebrtc does the real-time work on its own threads (capture, Opus,
+ * NetEQ, playback), so nothing here runs per audio frame: a timer of
+ * `meterMs` reads analysers for meters and speaking indicators, the same
+ * level scale (engine/audio/level.ts) and speaking detector
+ * (engine/receive/speaking.ts) the terminal uses.
+ *
+ * Playback: each remote stream is attached to a muted <audio> element
+ * (Chromium decodes a remote stream only while an element plays it,
+ * docs/architecture.md §7) and played through Web Audio: source → per-peer
+ * gain (0–200 %, mute-for-me) → analyser → master gain (deafen) → speakers.
+ */
+import type { Clock } from '../core/clock.js';
+import type { Logger } from '../core/logger.js';
+import { PeakMeter, peakLevelOfFloats, rmsLevelOfFloats } from '../engine/audio/level.js';
+import type { CapturePipelineStats } from '../engine/send/capture-pipeline.js';
+import type { LinkFactory, MediaAnchors, MediaPort, PeerMediaStats, PeerTransport, SelfMediaState } from '../engine/media/media-port.js';
+import { SpeakingDetector } from '../engine/receive/speaking.js';
+import { BrowserLink, type BrowserLinkMedia } from './browser-link.js';
+import { EMPTY_FIGURES, receiveStats, sendStats, type LinkFigures } from './link-figures.js';
+
+const FRAME_MS = 20;
+const FRAME_SAMPLES = 960;
+
+export interface BrowserMediaOptions {
+  clock: Clock;
+  logger: Logger;
+  /**
+   * The browser's own echo cancellation, noise suppression and gain control
+   * on the microphone. On by default (a laptop's speakers otherwise echo
+   * into the room); measurements turn it off, since gain control changes
+   * levels over seconds.
+   */
+  processing?: boolean;
+  /** How often meters and speaking indicators update (default one Opus frame, 20 ms). */
+  meterMs?: number;
+  mediaDevices?: Pick<MediaDevices, 'getUserMedia'>;
+  /** Makes the AudioContext; called synchronously by the constructor so a click's user activation still counts. */
+  makeAudioContext?: () => AudioContext;
+}
+
+interface PeerAudio {
+  readonly id: string;
+  volumePercent: number;
+  mutedByMe: boolean;
+  element: HTMLAudioElement | null;
+  source: MediaStreamAudioSourceNode | null;
+  readonly gain: GainNode;
+  readonly analyser: AnalyserNode;
+  readonly meter: PeakMeter;
+  readonly speaking: SpeakingDetector;
+  figures: LinkFigures;
+  previous: LinkFigures;
+}
+
+export class BrowserMedia implements MediaPort, BrowserLinkMedia {
+  readonly frameMs = FRAME_MS;
+  readonly playbackFrameMs = FRAME_MS;
+  /** libwebrtc picks the SSRC it sends with; this one only names us in the room's links (unused on the wire). */
+  readonly ssrc: number;
+  readonly anchors: MediaAnchors = { firstInputNs: null, firstOutputNs: null };
+  readonly outputUnderflows = 0;
+  onSourceEnd: (() => void) | undefined;
+  onFailure?: ((message: string) => void) | undefined;
+  readonly linkFactory: LinkFactory;
+  readonly audioContext: AudioContext;
+  /** Every peer's audio passes here before the speakers: deafen, and where a test taps what was heard. */
+  readonly output: GainNode;
+
+  private readonly opts: BrowserMediaOptions;
+  private stream: MediaStream | null = null;
+  private track: MediaStreamTrack | null = null;
+  private micAnalyser: AnalyserNode | null = null;
+  private readonly micMeter = new PeakMeter();
+  private readonly micSpeaking = new SpeakingDetector({ frameMs: FRAME_MS });
+  private readonly scratch = new Float32Array(2048);
+  private readonly peers = new Map<string, PeerAudio>();
+  private meterTimer: ReturnType<typeof setInterval> | undefined;
+  private muted = false;
+  private deafened = false;
+  private pushToTalk = false;
+  private talking = false;
+  private framesCaptured = 0;
+  private stopped = false;
+
+  constructor(opts: BrowserMediaOptions) {
+    this.opts = opts;
+    this.ssrc = crypto.getRandomValues(new Uint32Array(1))[0]!;
+    this.audioContext = (opts.makeAudioContext ?? (() => new AudioContext({ latencyHint: 'interactive', sampleRate: 48_000 })))();
+    this.output = this.audioContext.createGain();
+    this.output.connect(this.audioContext.destination);
+    this.linkFactory = (options) => new BrowserLink(options, { media: this, clock: opts.clock, logger: opts.logger });
+  }
+
+  get micTrack(): MediaStreamTrack {
+    if (this.track === null) throw new Error('the microphone is not open yet');
+    return this.track;
+  }
+
+  get micStream(): MediaStream {
+    if (this.stream === null) throw new Error('the microphone is not open yet');
+    return this.stream;
+  }
+
+  /** Opens the microphone; rejects with the browser's DOMException (NotAllowedError, NotFoundError, …) for the page to explain. */
+  async start(): Promise<void> {
+    const processing = this.opts.processing ?? true;
+    const devices = this.opts.mediaDevices ?? navigator.mediaDevices;
+    if (devices === undefined) throw new DOMException('this page is not a secure context (use https or localhost)', 'NotSupportedError');
+    const stream = await devices.getUserMedia({
+      audio: { channelCount: 1, echoCancellation: processing, noiseSuppression: processing, autoGainControl: processing },
+      video: false,
+    });
+    const track = stream.getAudioTracks()[0];
+    if (track === undefined) throw new DOMException('the browser gave no audio track', 'NotFoundError');
+    if (this.stopped) {
+      for (const t of stream.getTracks()) t.stop();
+      return;
+    }
+    this.stream = stream;
+    this.track = track;
+    track.onended = () => {
+      // The device was pulled or the permission revoked mid-call.
+      if (!this.stopped) this.onFailure?.('the microphone stopped (unplugged, or permission withdrawn)');
+    };
+    const ctx = this.audioContext;
+    if (ctx.state === 'suspended') await ctx.resume().catch(() => undefined);
+    this.micAnalyser = ctx.createAnalyser();
+    this.micAnalyser.fftSize = 1024;
+    ctx.createMediaStreamSource(stream).connect(this.micAnalyser);
+    this.applyTransmitState();
+    this.meterTimer = setInterval(() => this.updateMeters(), this.opts.meterMs ?? FRAME_MS);
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.meterTimer !== undefined) clearInterval(this.meterTimer);
+    for (const id of [...this.peers.keys()]) this.removePeer(id);
+    for (const t of this.stream?.getTracks() ?? []) t.stop();
+    await this.audioContext.close().catch(() => undefined);
+  }
+
+  addPeer(id: string, _transport: PeerTransport): void {
+    if (this.peers.has(id)) return;
+    const ctx = this.audioContext;
+    const gain = ctx.createGain();
+    const analyser = ctx.createAnalyser();
+    analyser.fftSize = 1024;
+    gain.connect(analyser);
+    analyser.connect(this.output);
+    this.peers.set(id, {
+      id,
+      volumePercent: 100,
+      mutedByMe: false,
+      element: null,
+      source: null,
+      gain,
+      analyser,
+      meter: new PeakMeter(),
+      speaking: new SpeakingDetector({ frameMs: this.opts.meterMs ?? FRAME_MS }),
+      figures: EMPTY_FIGURES,
+      previous: EMPTY_FIGURES,
+    });
+  }
+
+  attachRemote(peerId: string, stream: MediaStream): void {
+    const peer = this.peers.get(peerId);
+    if (peer === undefined || this.stopped) return;
+    this.detach(peer);
+    const element = new Audio();
+    element.muted = true;
+    element.srcObject = stream;
+    element.play().catch((err: unknown) => this.opts.logger.warn('remote-audio-play-refused', { peer: peerId, error: String(err) }));
+    peer.element = element;
+    peer.source = this.audioContext.createMediaStreamSource(stream);
+    peer.source.connect(peer.gain);
+  }
+
+  noteFigures(peerId: string, figures: LinkFigures): void {
+    const peer = this.peers.get(peerId);
+    if (peer === undefined) return;
+    peer.previous = peer.figures;
+    peer.figures = figures;
+  }
+
+  removePeer(id: string): void {
+    const peer = this.peers.get(id);
+    if (peer === undefined) return;
+    this.detach(peer);
+    peer.gain.disconnect();
+    peer.analyser.disconnect();
+    this.peers.delete(id);
+  }
+
+  setMuted(muted: boolean): void {
+    this.muted = muted;
+    this.applyTransmitState();
+  }
+
+  setDeafened(deafened: boolean): void {
+    this.deafened = deafened;
+    this.output.gain.value = deafened ? 0 : 1;
+  }
+
+  setPeerVolume(id: string, percent: number): void {
+    const peer = this.peers.get(id);
+    if (peer === undefined) return;
+    peer.volumePercent = Math.max(0, Math.min(200, percent));
+    this.applyPeerGain(peer);
+  }
+
+  setPeerMuted(id: string, muted: boolean): void {
+    const peer = this.peers.get(id);
+    if (peer === undefined) return;
+    peer.mutedByMe = muted;
+    this.applyPeerGain(peer);
+  }
+
+  setPushToTalk(enabled: boolean): void {
+    this.pushToTalk = enabled;
+    this.talking = false;
+    this.applyTransmitState();
+  }
+
+  setTalking(pressed: boolean): void {
+    this.talking = pressed;
+    this.applyTransmitState();
+  }
+
+  get self(): SelfMediaState {
+    return {
+      micLevel: this.micMeter.level,
+      speaking: this.transmitting() && this.micSpeaking.speaking,
+      muted: this.muted,
+      deafened: this.deafened,
+      pushToTalk: this.pushToTalk,
+      talking: this.talking,
+    };
+  }
+
+  peerStats(id: string): PeerMediaStats | undefined {
+    const peer = this.peers.get(id);
+    if (peer === undefined) return undefined;
+    return {
+      receive: receiveStats(peer.figures, peer.previous, FRAME_SAMPLES),
+      send: sendStats(peer.figures),
+      sendSkippedNotOpen: 0,
+      bytesReceived: peer.figures.transportBytesReceived,
+      rtcpReceived: 0,
+      malformedReceived: 0,
+      rttMs: peer.figures.rttMs,
+      level: peer.meter.level,
+      speaking: peer.speaking.speaking,
+      volumePercent: peer.volumePercent,
+      mutedByMe: peer.mutedByMe,
+    };
+  }
+
+  get captureStats(): CapturePipelineStats {
+    return {
+      framesCaptured: this.framesCaptured,
+      packetsSent: 0,
+      framesGated: 0,
+      framesMuted: 0,
+      framesDtx: 0,
+      encodeErrors: 0,
+      payloadOctets: 0,
+      lastLevelDbfs: this.micMeter.level > 0 ? 20 * Math.log10(this.micMeter.level) : -Infinity,
+      peers: this.peers.size,
+    };
+  }
+
+  // ---- internals ----
+
+  private transmitting(): boolean {
+    return !this.muted && (!this.pushToTalk || this.talking);
+  }
+
+  /** A disabled track sends silence (W3C mediacapture-main §4.3.1): mute without renegotiating. */
+  private applyTransmitState(): void {
+    if (this.track !== null) this.track.enabled = this.transmitting();
+  }
+
+  private applyPeerGain(peer: PeerAudio): void {
+    peer.gain.gain.value = peer.mutedByMe ? 0 : peer.volumePercent / 100;
+  }
+
+  private detach(peer: PeerAudio): void {
+    peer.source?.disconnect();
+    peer.source = null;
+    if (peer.element !== null) {
+      peer.element.pause();
+      peer.element.srcObject = null;
+      peer.element = null;
+    }
+  }
+
+  private updateMeters(): void {
+    const buf = this.scratch.subarray(0, 1024);
+    if (this.micAnalyser !== null) {
+      this.micAnalyser.getFloatTimeDomainData(buf);
+      this.framesCaptured++;
+      this.micMeter.update(peakLevelOfFloats(buf));
+      this.micSpeaking.update(rmsLevelOfFloats(buf));
+    }
+    for (const peer of this.peers.values()) {
+      peer.analyser.getFloatTimeDomainData(buf);
+      peer.meter.update(peakLevelOfFloats(buf));
+      peer.speaking.update(rmsLevelOfFloats(buf));
+    }
+  }
+}
