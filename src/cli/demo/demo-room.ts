@@ -21,7 +21,7 @@ import {
 import { generateJoinCode } from '../../protocol/index.js';
 import { startSignalingServer, type SignalingServer } from '../../server/index.js';
 import { silentLogger, type LogFields, type Logger } from '../../core/log.js';
-import { packageInfo } from '../package-info.js';
+import { packageInfo } from '../../core/package-info.js';
 
 /** Playback pull size the engine uses whatever the capture frame (media-engine.ts). */
 export const PLAYBACK_FRAME_MS: FrameMs = DEFAULT_PLAYBACK_FRAME_MS;
