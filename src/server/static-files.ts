@@ -17,15 +17,19 @@ import { packageInfo } from '../core/package-info.js';
 export const WEB_NOT_BUILT_MESSAGE = 'web client not built: run npm run build';
 
 /**
- * Only what the page needs from where it needs it. 'self' in connect-src
- * also matches ws:/wss: to the same host and port (CSP Level 3 §6.7.2.8;
- * Chromium since 71, Firefox since 2018, Safari since 16), so the page's
- * WebSocket needs no host-derived source. Remote audio plays from a
- * MediaStream set as an <audio> element's srcObject, which is not a fetch and
- * so needs no media-src; 'self' there is for sounds shipped with the page.
- * No 'unsafe-inline' or 'unsafe-eval' anywhere: scripts and styles come only
- * from our own files. Sent on every response, not only HTML: an SVG opened
- * directly is a document too.
+ * Only what the page needs, and only from its own origin:
+ * - no 'unsafe-inline' or 'unsafe-eval': scripts and styles come only from
+ *   our own files (the page must set no inline handlers or style attributes);
+ * - 'self' in connect-src also matches ws:/wss: to the same host and port
+ *   (CSP Level 3 §6.7.2.8; Chromium since 71, Firefox since 2018, Safari
+ *   since 16, older than the page's build targets), so the WebSocket needs no
+ *   source derived from the Host header;
+ * - remote audio plays from a MediaStream set as an <audio> element's
+ *   srcObject, which is not a fetch and needs no media-src (no blob: or
+ *   mediastream:); 'self' there is for sounds shipped with the page;
+ * - data: images only, for small inline icons.
+ * test/e2e/web-csp.test.ts checks this in Chromium. Sent on every response,
+ * not only HTML: an SVG opened directly is a document too.
  */
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'none'",
@@ -42,7 +46,7 @@ export const CONTENT_SECURITY_POLICY = [
 const SECURITY_HEADERS = {
   'content-security-policy': CONTENT_SECURITY_POLICY,
   'x-content-type-options': 'nosniff',
-  // The page URL carries the join code in its fragment; never pass the page URL on.
+  // Nothing the page fetches needs to know where it came from.
   'referrer-policy': 'no-referrer',
   // The page holds a room key: no window opened from elsewhere keeps a handle on it.
   'cross-origin-opener-policy': 'same-origin',
