@@ -20,7 +20,7 @@ import { serveCommand } from './commands/serve.js';
 import { runWithContext, type CliContext, type CliIo } from './context.js';
 import { CliError, ConfigError, EXIT_OK, UsageError, exitCodeFor } from '../core/errors.js';
 import { globalOptions } from './options.js';
-import { packageInfo } from './package-info.js';
+import { packageInfo } from '../core/package-info.js';
 
 // Commands declare their own argv shapes; the list only needs them to be commands.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -8,6 +8,7 @@ export {
   type SignalingServer,
   type SignalingServerOptions,
 } from './server.js';
+export { CONTENT_SECURITY_POLICY, defaultWebRoot, WEB_NOT_BUILT_MESSAGE, WebRootError } from './static-files.js';
 export { DEFAULT_LIMITS, resolveLimits, type ServerLimits } from './limits.js';
 export type { MetricsSnapshot } from './metrics.js';
 export { RoomManager } from './room-manager.js';

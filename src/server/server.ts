@@ -1,7 +1,9 @@
 /**
- * The signaling server: HTTP (GET /healthz, GET /metrics) and a WebSocket
- * endpoint on the same port. It routes sealed blobs between peers of the same
- * room id; it never sees a join code, a room key, an SDP or a name.
+ * The signaling server: HTTP (GET /healthz, GET /metrics, the web client's
+ * static files) and a WebSocket endpoint on the same port. It routes sealed
+ * blobs between peers of the same room id; it never sees a join code, a room
+ * key, an SDP or a name (the page's link carries the code in its fragment,
+ * which browsers never send).
  */
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -21,6 +23,7 @@ import { resolveLimits, type ServerLimits } from './limits.js';
 import { ServerCounters, type MetricsSnapshot } from './metrics.js';
 import { PeerSession } from './peer-session.js';
 import { RoomManager } from './room-manager.js';
+import { defaultWebRoot, loadWebClient, requestPath, serveWebClient, WEB_NOT_BUILT_MESSAGE } from './static-files.js';
 import { TokenBucket } from './token-bucket.js';
 
 export const DEFAULT_PORT = 8787;
@@ -44,6 +47,11 @@ export interface SignalingServerOptions {
   logger?: Logger;
   heartbeatMs?: number;
   clock?: Clock;
+  /**
+   * Directory of the built web client to serve on the same port (default:
+   * dist/web of the package), or false to serve no page.
+   */
+  webRoot?: string | false;
 }
 
 export interface SignalingServer {
@@ -51,6 +59,8 @@ export interface SignalingServer {
   readonly host: string;
   /** ws://host:port */
   readonly url: string;
+  /** http://host:port/ when the web client is served, else undefined (turned off or not built). */
+  readonly webUrl: string | undefined;
   metrics(): MetricsSnapshot;
   /** Tell every peer, close every socket, stop listening. Idempotent. */
   close(): Promise<void>;
@@ -87,6 +97,13 @@ export async function startSignalingServer(opts: SignalingServerOptions = {}): P
   if (!(heartbeatMs > 0)) throw new RangeError(`heartbeatMs must be > 0, got ${heartbeatMs}`);
   if (!Number.isInteger(maxPeersPerRoom) || maxPeersPerRoom < 2) throw new RangeError(`maxPeersPerRoom must be an integer >= 2, got ${maxPeersPerRoom}`);
 
+  // Read before listening: a bad web root fails the start, and the first request finds the files in memory.
+  const web = opts.webRoot === false ? undefined : await loadWebClient(opts.webRoot ?? defaultWebRoot());
+  if (web !== undefined && !web.built) log.warn('web-client-not-built', { dir: web.dir, detail: WEB_NOT_BUILT_MESSAGE });
+  if (web !== undefined && web.skipped.length > 0) {
+    log.warn('web-files-not-served', { dir: web.dir, files: web.skipped, detail: 'unknown type, unusual name or not a regular file' });
+  }
+
   const startedMs = clock.now();
   const rooms = new RoomManager(maxPeersPerRoom, limits.maxRooms);
   const counters = new ServerCounters();
@@ -111,13 +128,15 @@ export async function startSignalingServer(opts: SignalingServerOptions = {}): P
   };
 
   const http = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const path = (req.url ?? '/').split('?')[0];
+    const path = requestPath(req);
     if (req.method === 'GET' && path === '/healthz') {
       res.writeHead(closing ? 503 : 200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ status: closing ? 'shutting-down' : 'ok' }));
     } else if (req.method === 'GET' && path === '/metrics') {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify(metrics()));
+    } else if (web !== undefined) {
+      serveWebClient(web, req, res);
     } else {
       res.writeHead(404, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ error: 'not found; WebSocket clients connect to /' }));
@@ -302,7 +321,8 @@ export async function startSignalingServer(opts: SignalingServerOptions = {}): P
   const port = (http.address() as AddressInfo).port;
   const urlHost = host.includes(':') ? `[${host}]` : host;
   const url = `ws://${urlHost}:${port}`;
-  log.info('server-listening', { url, maxPeersPerRoom, heartbeatMs });
+  const webUrl = web?.built === true ? `http://${urlHost}:${port}/` : undefined;
+  log.info('server-listening', { url, web: webUrl ?? (web === undefined ? 'off' : 'not-built'), maxPeersPerRoom, heartbeatMs });
 
   const close = (): Promise<void> => {
     if (closing) return closing;
@@ -334,5 +354,5 @@ export async function startSignalingServer(opts: SignalingServerOptions = {}): P
     return closing;
   };
 
-  return { port, host, url, metrics, close };
+  return { port, host, url, webUrl, metrics, close };
 }

@@ -1,7 +1,7 @@
 /**
  * `roundtable create`: make a fresh join code, print it on its own line
- * (first line of stdout, so scripts can read it), then join that room.
- * Takes every option `join` takes.
+ * (first line of stdout, so scripts can read it), then join that room (join
+ * prints the browser link on the next line). Takes every option `join` takes.
  */
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { generateJoinCode } from '../../protocol/index.js';

@@ -12,10 +12,14 @@
  *
  * With --input and no --loop and no --duration, the session leaves one
  * second after the file has been played (scripted use ends by itself).
+ *
+ * Before the call starts it prints the room's page link, for inviting
+ * someone with only a browser (`roundtable serve` serves the page), and the
+ * terminal UI shows it too.
  */
 import type { ArgumentsCamelCase, Argv, CommandModule, Options } from 'yargs';
 import type { Config } from '../../config/schema.js';
-import { normalizeJoinCode, InvalidJoinCodeError } from '../../protocol/index.js';
+import { normalizeJoinCode, InvalidJoinCodeError, webLink } from '../../protocol/index.js';
 import { createParticipant, DEFAULT_PLAYBACK_FRAME_MS, SignalingError, type FinalMediaReport, type MediaPort, type Session } from '../../engine/index.js';
 import { audioEndsSpec, validateFiles } from '../audio-io.js';
 import { cliContext } from '../context.js';
@@ -80,6 +84,9 @@ export async function runSessionCommand(args: SessionCommandArgs, rawCode: strin
     throw err;
   }
   await validateFiles({ input: args.input, output: args.output, stats: args.stats });
+  // A plain line like create's code: JSON-line readers skip it, people and scripts can copy it.
+  const invite = `Invite a browser: ${webLink(config.server, code)}`;
+  cliContext().io.stdout.write(`${invite}\n`);
 
   await runSessionLifecycle({
     flags: args,
@@ -118,6 +125,7 @@ export async function runSessionCommand(args: SessionCommandArgs, rawCode: strin
       }
       return {
         session,
+        banner: [invite],
         ...(args.input !== undefined && args.loop !== true ? { leaveWhenSourceEnds: engine } : {}),
         statsReport: () => statsReport(session, engine, participant.mediaProcess?.finalReport, config),
       };

@@ -1,8 +1,10 @@
 /**
- * `roundtable serve [--host 127.0.0.1] [--port 8787] [--max-peers 8] [--json]`
- * Runs the signaling server in the foreground until SIGTERM/SIGINT, then
- * shuts down gracefully (peers are told, sockets closed).
+ * `roundtable serve [--host 127.0.0.1] [--port 8787] [--max-peers 8] [--web-root DIR | --no-web] [--json]`
+ * Runs the signaling server, and the web client's page on the same port, in
+ * the foreground until SIGTERM/SIGINT, then shuts down gracefully (peers are
+ * told, sockets closed).
  */
+import { statSync } from 'node:fs';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { createLogger } from '../../core/log.js';
 import { RuntimeError } from '../../core/errors.js';
@@ -13,6 +15,7 @@ import {
   DEFAULT_MAX_PEERS_PER_ROOM,
   DEFAULT_PORT,
   startSignalingServer,
+  WebRootError,
 } from '../../server/index.js';
 
 export interface ServeArgs {
@@ -21,6 +24,8 @@ export interface ServeArgs {
   'max-peers': number;
   'max-connections-per-ip': number;
   'heartbeat-ms': number;
+  web: boolean;
+  'web-root'?: string;
   json: boolean;
 }
 
@@ -34,14 +39,18 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
       .option('max-peers', { type: 'number', default: DEFAULT_MAX_PEERS_PER_ROOM, describe: 'Peers allowed per room' })
       .option('max-connections-per-ip', { type: 'number', default: DEFAULT_LIMITS.maxConnectionsPerIp, describe: 'Concurrent connections per client IP' })
       .option('heartbeat-ms', { type: 'number', default: DEFAULT_HEARTBEAT_MS, describe: 'Heartbeat period; silent peers are dropped after two' })
+      .option('web', { type: 'boolean', default: true, describe: 'Serve the browser client on the same port (--no-web: signaling only)' })
+      .option('web-root', { type: 'string', normalize: true, requiresArg: true, describe: 'Directory of the built web client (default: dist/web of the package)' })
       .option('json', { type: 'boolean', default: false, describe: 'Log JSON lines instead of text' })
       .example('$0 serve', 'Listen on 127.0.0.1:8787 (peers on this machine)')
       .example('$0 serve --host 0.0.0.0 --port 9000 --json', 'Listen on all interfaces, JSON log lines')
+      .example('$0 serve --no-web', 'Signaling only: no page for browsers')
       .check((a) => {
         if (!Number.isInteger(a.port) || a.port < 0 || a.port > 65535) throw new Error(`--port must be 0..65535, got ${a.port}`);
         if (!Number.isInteger(a['max-peers']) || a['max-peers'] < 2) throw new Error(`--max-peers must be an integer >= 2, got ${a['max-peers']}`);
         if (!(a['max-connections-per-ip'] >= 1)) throw new Error('--max-connections-per-ip must be >= 1');
         if (!(a['heartbeat-ms'] >= 100)) throw new Error('--heartbeat-ms must be >= 100');
+        checkWebRoot(a.web, a['web-root']);
         return true;
       }) as unknown as Argv<ServeArgs>,
   handler: async (args: ArgumentsCamelCase<ServeArgs>) => {
@@ -54,10 +63,12 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
         maxPeersPerRoom: args['max-peers'],
         heartbeatMs: args['heartbeat-ms'],
         limits: { maxConnectionsPerIp: args['max-connections-per-ip'] },
+        webRoot: args.web ? args['web-root'] : false, // undefined: the package's dist/web
         logger,
       });
     } catch (err) {
       await logger.close();
+      if (err instanceof WebRootError) throw new RuntimeError(`cannot serve the web client: ${err.message}`, { hint: 'point --web-root at the built client (npm run build makes dist/web), or pass --no-web', cause: err });
       const message = err instanceof Error ? err.message : String(err);
       const inUse = ((err as Error | undefined)?.cause as NodeJS.ErrnoException | undefined)?.code === 'EADDRINUSE';
       throw new RuntimeError(`cannot start the signaling server on ${args.host}:${args.port}: ${message}`, {
@@ -83,3 +94,20 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
     await logger.close();
   },
 };
+
+/**
+ * An explicit --web-root must exist: a typo should stop the command, not
+ * serve a "not built" page (that lenience is for the default, when someone
+ * runs from the sources without building).
+ */
+function checkWebRoot(web: boolean, webRoot: string | undefined): void {
+  if (webRoot === undefined) return;
+  if (!web) throw new Error('--web-root and --no-web contradict each other: choose one');
+  let isDir = false;
+  try {
+    isDir = statSync(webRoot).isDirectory();
+  } catch {
+    // missing or unreadable: reported below
+  }
+  if (!isDir) throw new Error(`--web-root ${webRoot} is not a directory (npm run build makes dist/web)`);
+}

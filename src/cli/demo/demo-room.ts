@@ -21,7 +21,7 @@ import {
 import { generateJoinCode } from '../../protocol/index.js';
 import { startSignalingServer, type SignalingServer } from '../../server/index.js';
 import { silentLogger, type LogFields, type Logger } from '../../core/log.js';
-import { packageInfo } from '../package-info.js';
+import { packageInfo } from '../../core/package-info.js';
 
 /** Playback pull size the engine uses whatever the capture frame (media-engine.ts). */
 export const PLAYBACK_FRAME_MS: FrameMs = DEFAULT_PLAYBACK_FRAME_MS;
@@ -91,7 +91,8 @@ export class DemoRoom {
   static async start(opts: DemoRoomOptions): Promise<DemoRoom> {
     const log = opts.logger ?? silentLogger;
     const botLog = warningsOnly(log);
-    const server = await startSignalingServer({ host: '127.0.0.1', port: 0, logger: botLog.child({ component: 'demo-server' }) });
+    // No page: the demo invites no browser, and an unbuilt web client would only add a warning to its output.
+    const server = await startSignalingServer({ host: '127.0.0.1', port: 0, webRoot: false, logger: botLog.child({ component: 'demo-server' }) });
     const code = generateJoinCode();
     const started: Session[] = [];
     // Everyone on loopback, no STUN: nothing leaves the machine.

@@ -6,7 +6,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { run, tempDirs } from '../run-helper.js';
-import { packageInfo } from '../../../src/cli/package-info.js';
+import { packageInfo } from '../../../src/core/package-info.js';
 
 let dirs: ReturnType<typeof tempDirs>;
 beforeEach(() => {

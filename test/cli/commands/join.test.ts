@@ -53,7 +53,7 @@ describe('roundtable join / create command line', () => {
     expect(out.stderr).toContain('no-such-dir');
   });
 
-  it('an unreachable server is a runtime error (exit 1) naming the URL; create prints its code first', async () => {
+  it('an unreachable server is a runtime error (exit 1) naming the URL; create prints its code first, then the browser link', async () => {
     const { cwd, home, root } = tempDirs();
     const url = await closedPortUrl();
     const common = ['--server', url, '--input', FIXTURE, '--output', path.join(root, 'o.wav'), '--headless', '--log-level', 'silent'];
@@ -61,8 +61,12 @@ describe('roundtable join / create command line', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(url);
     expect(r.stderr).toMatch(/^hint: .*--server/m);
+    const page = url.replace(/^ws:/, 'http:');
+    expect(r.stdout.split('\n')[0]).toBe(`Invite a browser: ${page}/#${CODE}`);
     const c = await run(['create', ...common], { cwd, homeDir: home });
     expect(c.code).toBe(1);
-    expect(c.stdout.split('\n')[0]).toMatch(/^[a-z]+-[a-z]+-[a-z]+-[a-z]+-\d{1,3}$/);
+    const [code, invite] = c.stdout.split('\n');
+    expect(code).toMatch(/^[a-z]+-[a-z]+-[a-z]+-[a-z]+-\d{1,3}$/);
+    expect(invite).toBe(`Invite a browser: ${page}/#${code}`);
   });
 });
