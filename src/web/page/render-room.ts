@@ -70,7 +70,7 @@ export class RoomView {
 
     this.muteButton = button('Mute', 'toggle', () => handlers.toggleMute(), true);
     this.deafenButton = button('Deafen', 'toggle', () => handlers.toggleDeafen(), true);
-    this.pttButton = button('Push-to-talk', 'toggle', () => handlers.togglePushToTalk(), true);
+    this.pttButton = button('Push-to-talk', 'toggle ptt', () => handlers.togglePushToTalk(), true);
     this.talkButton = this.buildTalkButton();
     this.leaveButton = button('Leave', 'leave', () => handlers.leave());
 
