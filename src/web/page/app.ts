@@ -184,8 +184,11 @@ export function mountApp(root: HTMLElement, deps: AppDeps): { destroy(): void } 
     render(after);
   }
 
-  /** A fresh view for a screen, with focus where the user goes next. */
-  function render(after: Screen): void {
+  /**
+   * A fresh view for a screen, with focus where the user goes next; not on
+   * page load, where a screen reader should start at the top.
+   */
+  function render(after: Screen, moveFocus = true): void {
     landing = null;
     switch (after.kind) {
       case 'landing':
@@ -196,7 +199,7 @@ export function mountApp(root: HTMLElement, deps: AppDeps): { destroy(): void } 
           join: (name) => apply({ type: 'join', name }),
         });
         stage.replaceChildren(landing.element);
-        landing.focus();
+        if (moveFocus) landing.focus();
         return;
       }
       case 'room': {
@@ -338,7 +341,7 @@ export function mountApp(root: HTMLElement, deps: AppDeps): { destroy(): void } 
   // Closing the tab tells peers at once instead of after the server's heartbeat timeout.
   win?.addEventListener('pagehide', onPageHide);
 
-  render(screen);
+  render(screen, false);
 
   return {
     destroy(): void {

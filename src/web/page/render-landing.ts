@@ -83,7 +83,7 @@ export class LandingView {
       this.progress = progress;
     } else {
       const codeField = el(doc, 'input', {
-        attrs: { id: 'join-code', type: 'text', name: 'code', autocomplete: 'off', autocapitalize: 'none', spellcheck: 'false', placeholder: 'purple-otter-lamp-river-42' },
+        attrs: { id: 'join-code', type: 'text', name: 'code', autocomplete: 'off', autocapitalize: 'none', spellcheck: 'false', placeholder: 'like purple-otter-lamp-river-42' },
       });
       body = el(doc, 'div', { className: 'start' }, [
         el(doc, 'button', { className: 'primary', text: 'Create a room', attrs: { type: 'button' }, on: { click: () => handlers.create() } }),

@@ -30,6 +30,7 @@ export class PeerRow {
   private readonly mute: HTMLButtonElement;
   private readonly link: HTMLElement;
   private readonly counts: HTMLElement;
+  private readonly countsSummary: HTMLElement;
   /** While the slider is held, snapshots (which lag the drag) must not move it back. */
   private dragging = false;
   private shownName: string | undefined;
@@ -72,6 +73,7 @@ export class PeerRow {
     });
     this.link = el(doc, 'p', { className: 'figures' });
     this.counts = el(doc, 'p', { className: 'figures' });
+    this.countsSummary = el(doc, 'summary', { text: 'Packets' });
 
     this.element = el(doc, 'li', { className: 'peer' }, [
       el(doc, 'div', { className: 'peer-head' }, [
@@ -86,7 +88,7 @@ export class PeerRow {
         this.mute,
       ]),
       this.link,
-      el(doc, 'details', { className: 'counts' }, [el(doc, 'summary', { text: 'Packets' }), this.counts]),
+      el(doc, 'details', { className: 'counts' }, [this.countsSummary, this.counts]),
     ]);
   }
 
@@ -98,6 +100,7 @@ export class PeerRow {
       setAttr(this.volume, 'aria-label', `Volume of ${view.name}`);
       setAttr(this.mute, 'aria-label', `Mute for me: ${view.name}`);
       setAttr(this.level.element, 'aria-label', `Level of ${view.name}`);
+      setAttr(this.countsSummary, 'aria-label', `Packets from ${view.name}`);
     }
     setClass(this.element, 'is-speaking', view.speaking);
     setClass(this.element, 'is-muted', view.mutedByMe);
