@@ -111,7 +111,7 @@ export class BrowserMedia implements MediaPort, BrowserLinkMedia {
   async start(): Promise<void> {
     const processing = this.opts.processing ?? true;
     const devices = this.opts.mediaDevices ?? navigator.mediaDevices;
-    if (devices === undefined) throw new DOMException('this page is not a secure context (use https or localhost)', 'NotSupportedError');
+    if (devices === undefined) throw new DOMException('the microphone is only available on https or localhost pages', 'SecurityError');
     const stream = await devices.getUserMedia({
       audio: { channelCount: 1, echoCancellation: processing, noiseSuppression: processing, autoGainControl: processing },
       video: false,

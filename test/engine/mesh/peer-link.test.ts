@@ -2,6 +2,7 @@
  * Real node-datachannel, two PeerLinks in one process, on 127.0.0.1 only
  * (ICE bound to loopback), signals wired directly between them.
  */
+import { readFileSync } from 'node:fs';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { PeerLink, shutdownMesh, type LinkSignal, type LinkState, type PeerLinkOptions } from '../../../src/engine/mesh/peer-link.js';
 import { coturnMissingReason, startCoturn, type Coturn } from '../../helpers/coturn.js';
@@ -406,6 +407,41 @@ describe('PeerLink over loopback', () => {
     );
     expect(times.every((t) => t > 0)).toBe(true);
   }, 120_000);
+});
+
+describe('PeerLink answering a browser', () => {
+  it("answers Chromium 156's own offer with its mid and Opus payload type, mono speech fmtp, and nothing but Opus", async () => {
+    // Recorded from Debian's Chromium 156 (fixtures/sdp): Opus 111, RED 63, G.722, PCMU/A, CN, telephone-event.
+    const offer = readFileSync(new URL('../../../fixtures/sdp/chromium-156-offer.sdp', import.meta.url), 'utf8');
+    const signals: LinkSignal[] = [];
+    const link = new PeerLink({
+      peerId: 'chromium',
+      role: 'answerer',
+      iceServers: [],
+      bindAddress: LOOPBACK,
+      ssrc: 0x0badcafe,
+      cname: 'cname-answerer',
+      onSignal: (s) => signals.push(s),
+      onRtp: () => {},
+      onState: () => {},
+    });
+    open.push(link);
+    link.start();
+    link.handleSignal({ type: 'description', sdp: offer, descType: 'offer' });
+    await waitFor(() => signals.some((s) => s.type === 'description'), 5000, 'the answer');
+    const answer = signals.find((s) => s.type === 'description');
+    const sdp = answer?.type === 'description' ? answer.sdp : '';
+    expect(answer?.type === 'description' ? answer.descType : '').toBe('answer');
+    // RFC 8829 §5.3.1: the answer's m-line lists only what we accept of the offer; we accept Opus (RFC 7587) alone.
+    expect(sdp).toMatch(/^m=audio \d+ UDP\/TLS\/RTP\/SAVPF 111\r?$/m);
+    expect(sdp).toMatch(/^a=mid:0\r?$/m);
+    expect(sdp).toMatch(/^a=fmtp:111 minptime=10;useinbandfec=1\r?$/m);
+    expect(sdp).not.toMatch(/red\/48000|G722|PCMU|PCMA|telephone-event|CN\/8000/);
+    expect(sdp).toMatch(/^a=setup:passive\r?$/m);
+    expect(sdp).toMatch(new RegExp(`^a=ssrc:${0x0badcafe} `, 'm'));
+    expect(link.opusPayloadType).toBe(111);
+    expect(link.stats().badSignals).toBe(0);
+  });
 });
 
 describe('PeerLink relay-only through a real coturn', () => {
