@@ -115,6 +115,33 @@ const SECTIONS: Section[] = [
     ],
   },
   {
+    title: 'Browser ↔ terminal: mouth-to-ear, and Chromium\'s receive figures beside ours (issue 9)',
+    module: './browser-latency.js',
+    render: (r) =>
+      r.skipped
+        ? [`Skipped: ${r.skipped}.`]
+        : [
+            `Debian's Chromium (playwright-core) on the page \`roundtable serve\` serves, and one \`roundtable join\`, in a loopback-only network namespace; the same click train is both microphones (${r.runs} calls). ` +
+              'Terminal → browser ends where the page hands audio to its output device (getOutputTimestamp); browser → terminal starts where the page\'s microphone reaches Web Audio, after Chromium\'s capture buffering, so it is a lower bound.',
+            '',
+            '| direction | median | p10 | p90 | floor | clicks (missed) | per-run medians |',
+            '|---|---|---|---|---|---|---|',
+            ...[
+              ['terminal → browser', r.terminalToBrowser],
+              ['browser → terminal (lower bound)', r.browserToTerminal],
+            ].map(([name, d]: any) => `| ${name} | **${fmt(d.medianMs)} ms** | ${fmt(d.p10Ms)} | ${fmt(d.p90Ms)} | ${r.floorMs} ms | ${d.clicks} (${d.missed}) | ${d.perRunMedianMs.map((x: number) => fmt(x)).join(', ')} ms |`),
+            '',
+            `The page's AudioContext reports base + output latency of ${r.pageOutputLatencyMs.map((x: number) => fmt(x)).join(', ')} ms (part of terminal → browser).`,
+            '',
+            'Receive side, same calls: Chromium (libwebrtc NetEQ, getStats jitterBufferDelay / jitterBufferEmittedCount and concealedSamples / totalSamplesReceived) receiving the terminal, and the terminal (our jitter buffer, --stats) receiving Chromium:',
+            '',
+            '| receiver | mean jitter-buffer delay per call | concealed per call | of which during the sender\'s silence |',
+            '|---|---|---|---|',
+            `| Chromium ← terminal | ${r.chromiumReceive.map((x: any) => fmt(x.jitterBufferMs) + ' ms').join(', ')} | ${r.chromiumReceive.map((x: any) => fmt(x.concealedPercent, 2) + ' %').join(', ')} | ${r.chromiumReceive.map((x: any) => fmt(x.silentConcealedPercent ?? NaN, 2) + ' %').join(', ')} |`,
+            `| terminal ← Chromium | ${r.terminalReceive.map((x: any) => fmt(x.jitterBufferMs) + ' ms').join(', ')} | ${r.terminalReceive.map((x: any) => fmt(x.concealedPercent, 2) + ' %').join(', ')} | n/a |`,
+          ],
+  },
+  {
     title: 'The demo on a real-time sound device (issue 11)',
     module: './demo-device.js',
     render: (r) => [

@@ -189,6 +189,11 @@ export class BrowserMedia implements MediaPort, BrowserLinkMedia {
     peer.figures = figures;
   }
 
+  /** The latest getStats figures of this peer's link, cumulative (benchmarks compare them with the terminal's). */
+  figures(peerId: string): LinkFigures | undefined {
+    return this.peers.get(peerId)?.figures;
+  }
+
   removePeer(id: string): void {
     const peer = this.peers.get(id);
     if (peer === undefined) return;

@@ -27,6 +27,8 @@ export interface LinkFigures {
   readonly jitterBufferDelayS: number;
   readonly jitterBufferEmittedCount: number;
   readonly concealedSamples: number;
+  /** Of those, samples concealed during silence (the sender sent nothing: DTX or a voice gate). */
+  readonly silentConcealedSamples: number;
   readonly totalSamplesReceived: number;
   readonly audioLevel: number;
   /** From RTCP (remote-inbound-rtp) or, before the first report, from ICE consent checks. */
@@ -44,6 +46,7 @@ export const EMPTY_FIGURES: LinkFigures = {
   jitterBufferDelayS: 0,
   jitterBufferEmittedCount: 0,
   concealedSamples: 0,
+  silentConcealedSamples: 0,
   totalSamplesReceived: 0,
   audioLevel: 0,
   rttMs: null,
@@ -86,6 +89,7 @@ export function readLinkFigures(entries: Iterable<StatsEntry>): LinkFigures {
     jitterBufferDelayS: num(inbound?.jitterBufferDelay),
     jitterBufferEmittedCount: num(inbound?.jitterBufferEmittedCount),
     concealedSamples: num(inbound?.concealedSamples),
+    silentConcealedSamples: num(inbound?.silentConcealedSamples),
     totalSamplesReceived: num(inbound?.totalSamplesReceived),
     audioLevel: num(inbound?.audioLevel),
     rttMs: rttS === null ? null : rttS * 1000,

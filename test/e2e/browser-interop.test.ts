@@ -86,7 +86,7 @@ describe.skipIf(skipReason !== null)('browser participant: Chromium and terminal
     await a.waitFor((l) => l.event === 'peer-connected', 15_000, 'the terminal to connect to the browser');
     await waitUntil(async () => (await tab.snapshot())?.peers.some((p) => p.name === 'a' && p.state === 'connected') ?? false, 10_000, 'the tab to show a connected');
     expect(await a.exited).toEqual({ code: 0, signal: null });
-    const heardByTab = await tab.stopRecording();
+    const heardByTab = (await tab.stopRecording()).pcm;
     // The terminal left: the tab shows nobody within 5 s.
     await waitUntil(async () => (await tab.snapshot())?.peers.length === 0, 5000, 'the tab to drop the terminal that left');
 
@@ -119,8 +119,8 @@ describe.skipIf(skipReason !== null)('browser participant: Chromium and terminal
     await tabB.startRecording();
     await tabC.startRecording();
     await sleep(7000);
-    const heardByB = await tabB.stopRecording();
-    const heardByC = await tabC.stopRecording();
+    const heardByB = (await tabB.stopRecording()).pcm;
+    const heardByC = (await tabC.stopRecording()).pcm;
 
     // web-c closes its tab: the terminal and web-b drop it within 5 s.
     const closedAt = Date.now();

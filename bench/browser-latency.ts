@@ -1,0 +1,243 @@
+/**
+ * Browser ↔ terminal: mouth-to-ear latency both ways, and libwebrtc's own
+ * receive figures beside ours on the same link (issue 9).
+ *
+ * Debian's Chromium (playwright-core) loads the page `roundtable serve`
+ * serves, inside a network namespace with only `lo` up (with the server and
+ * the terminal). Both microphones are the same click-train WAV: the
+ * terminal's through --input, Chromium's through its fake capture device.
+ *
+ * Times share one axis, ms since the epoch:
+ *   terminal   --stats anchors (process.hrtime, CLOCK_MONOTONIC), moved to
+ *              the epoch by an offset this process measures between
+ *              process.hrtime and performance.timeOrigin + now();
+ *   browser    performance.timeOrigin + performance.now() (CLOCK_MONOTONIC
+ *              since a wall-clock origin, like Node's).
+ * terminal → browser: a click's input time at the terminal, to when the page's
+ *   output bus hands it to the audio device (AudioContext.getOutputTimestamp).
+ * browser → terminal: when the page's microphone delivered the click to Web
+ *   Audio (Chromium's capture buffering before that is not seen, so this
+ *   direction is a lower bound), to when the terminal wrote it for playback.
+ * Each stamp is good to one 256-sample chunk (5.3 ms) at worst.
+ *
+ * Receive figures, browser → terminal direction compared with Chromium's for
+ * terminal → browser: mean jitter-buffer delay (libwebrtc NetEQ
+ * jitterBufferDelay / jitterBufferEmittedCount; ours meanJitterBufferMs) and
+ * concealment (concealedSamples / totalSamplesReceived; ours concealed frames
+ * / frames received).
+ *
+ * Run: `npm run build && node dist/bench/browser-latency.js [runs]` (root, chromium installed).
+ */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
+import { readWavMono48k, writeWav } from '../src/engine/audio/wav-file.js';
+import { generateJoinCode } from '../src/protocol/index.js';
+import { detectOnsets, makeClickTrain, median, percentile } from './lib/analysis.js';
+import { chromiumMissingReason, launchChromium, type Recording } from './lib/chromium.js';
+import { createNetNs, netnsMissingReason } from './lib/netns.js';
+import { loopbackConfig, spawnJoin, spawnRoundtable } from './p2p-latency.js';
+
+export interface DirectionResult {
+  clicks: number;
+  missed: number;
+  medianMs: number;
+  p10Ms: number;
+  p90Ms: number;
+  perRunMedianMs: number[];
+}
+
+export interface ReceiveFigures {
+  /** Mean jitter-buffer delay over the call, ms. */
+  jitterBufferMs: number;
+  /** Concealed audio as a percentage of audio received. */
+  concealedPercent: number;
+  /** Of that, the part concealed during silence (nothing was sent: our voice gate), when the receiver tells. */
+  silentConcealedPercent?: number;
+}
+
+export type BrowserLatencyResult =
+  | { skipped: string }
+  | {
+      runs: number;
+      terminalToBrowser: DirectionResult;
+      browserToTerminal: DirectionResult;
+      /** Chromium (libwebrtc NetEQ) receiving the terminal, per run. */
+      chromiumReceive: ReceiveFigures[];
+      /** The terminal (our jitter buffer) receiving Chromium, per run. */
+      terminalReceive: ReceiveFigures[];
+      /** The page's AudioContext baseLatency + outputLatency, per run (part of terminal → browser). */
+      pageOutputLatencyMs: number[];
+      floorMs: number;
+    };
+
+/** Offset (ms) to add to process.hrtime in ms to get ms since the epoch on the performance clock; median of 21 readings. */
+function hrtimeToEpochOffsetMs(): number {
+  const offsets: number[] = [];
+  for (let i = 0; i < 21; i++) {
+    const hr = Number(process.hrtime.bigint()) / 1e6;
+    const epoch = performance.timeOrigin + performance.now();
+    offsets.push(epoch - hr);
+  }
+  return median(offsets);
+}
+
+/** Click onsets of a stamped browser recording, ms since the epoch. */
+function onsetTimes(rec: Recording): number[] {
+  return detectOnsets(rec.pcm, { threshold: 0.1 }).flatMap((sample) => {
+    const chunk = Math.floor(sample / rec.chunkSamples);
+    const stamp = rec.chunkEpochMs[chunk];
+    return stamp === undefined ? [] : [stamp + ((sample - chunk * rec.chunkSamples) / 48_000) * 1000];
+  });
+}
+
+/** For each sent click, the delay to the first heard onset within 300 ms after it. */
+function delays(sentMs: readonly number[], heardMs: readonly number[]): number[] {
+  const out: number[] = [];
+  let j = 0;
+  for (const t of sentMs) {
+    while (j < heardMs.length && heardMs[j]! < t) j++;
+    const h = heardMs[j];
+    if (h !== undefined && h - t <= 300) {
+      out.push(h - t);
+      j++;
+    }
+  }
+  return out;
+}
+
+interface TerminalStats {
+  anchors: { firstInputNs: string | null; firstOutputNs: string | null };
+  peers: Array<{ packetsReceived: number; framesConcealed: number; meanJitterBufferMs: number }>;
+}
+
+interface ChromiumFigures {
+  jitterBufferDelayS: number;
+  jitterBufferEmittedCount: number;
+  concealedSamples: number;
+  silentConcealedSamples: number;
+  totalSamplesReceived: number;
+}
+
+function summarize(all: number[], perRun: number[], sent: number): DirectionResult {
+  return { clicks: all.length, missed: sent - all.length, medianMs: round(median(all)), p10Ms: round(percentile(all, 10)), p90Ms: round(percentile(all, 90)), perRunMedianMs: perRun };
+}
+
+export async function run(runs = 3): Promise<BrowserLatencyResult> {
+  const skipped = netnsMissingReason() ?? chromiumMissingReason();
+  if (skipped !== null) return { skipped };
+  const dir = mkdtempSync(path.join(tmpdir(), 'rt-bench-browser-'));
+  const ns = createNetNs('rt-bench-web');
+  const server = spawnRoundtable(['serve', '--host', '127.0.0.1', '--port', '0', '--json'], ns.exec);
+  const t2b = { all: [] as number[], perRun: [] as number[], sent: 0 };
+  const b2t = { all: [] as number[], perRun: [] as number[], sent: 0 };
+  const chromiumReceive: ReceiveFigures[] = [];
+  const terminalReceive: ReceiveFigures[] = [];
+  const outputLatencyMs: number[] = [];
+  try {
+    const listening = await server.waitFor((l) => l.event === 'server-listening', 20_000);
+    const serverUrl = String(listening.url);
+    const webUrl = String(listening.web);
+    const config = loopbackConfig(dir);
+    // Clicks 250 ms apart after 1.5 s of silence, for 7 s; Chromium loops the file (clicks every 250 ms, with a 1.5 s gap each 7 s).
+    const train = makeClickTrain({ durationMs: 7000, intervalMs: 250, leadMs: 1500 });
+    const clicks = path.join(dir, 'clicks.wav');
+    await writeWav(clicks, train.samples);
+    for (let r = 0; r < runs; r++) {
+      const home = path.join(dir, `chromium-${r}`);
+      mkdirSync(home);
+      const browser = await launchChromium({ netns: ns, dir: home, microphoneWav: clicks });
+      try {
+        const code = generateJoinCode();
+        const tab = await browser.newTab(`${webUrl}?ice=none&processing=off&debug=1#${code}`);
+        await tab.join('browser');
+        await tab.startRecording('output');
+        await tab.startRecording('microphone');
+        const heardFile = path.join(dir, `heard-${r}.wav`);
+        const statsFile = path.join(dir, `stats-${r}.json`);
+        const terminal = spawnJoin(code, serverUrl, config, ['--name', 'terminal', '--input', clicks, '--output', heardFile, '--stats', statsFile, '--duration', '8'], ns.exec);
+        await terminal.waitFor((l) => l.event === 'peer-connected', 15_000);
+        // Chromium's figures for this link, read until the terminal leaves (then the link is gone).
+        let chromium: ChromiumFigures | null = null;
+        let exited = false;
+        const exitCode = terminal.exited.then((c) => ((exited = true), c));
+        while (!exited) {
+          chromium = (await tab.page.evaluate(() => {
+            const p = (globalThis as any).roundtable; // eslint-disable-line @typescript-eslint/no-explicit-any
+            const id = p.session.snapshot().peers[0]?.id;
+            return id === undefined ? null : (p.media.figures(id) ?? null);
+          })) ?? chromium;
+          await new Promise((resolve) => setTimeout(resolve, 250));
+        }
+        if ((await exitCode) !== 0) throw new Error(`terminal exited with ${await exitCode}`);
+        const heardByBrowser = await tab.stopRecording('output');
+        outputLatencyMs.push(
+          round(await tab.page.evaluate(() => {
+            const ctx = (globalThis as any).roundtable.media.audioContext; // eslint-disable-line @typescript-eslint/no-explicit-any
+            return ((ctx.baseLatency ?? 0) + (ctx.outputLatency ?? 0)) * 1000;
+          })),
+        );
+        const browserMic = await tab.stopRecording('microphone');
+        const stats = JSON.parse(readFileSync(statsFile, 'utf8')) as TerminalStats;
+        if (stats.anchors.firstInputNs === null || stats.anchors.firstOutputNs === null) throw new Error('terminal --stats has no anchors');
+        const offsetMs = hrtimeToEpochOffsetMs();
+        const terminalInputMs = Number(BigInt(stats.anchors.firstInputNs)) / 1e6 + offsetMs;
+        const terminalOutputMs = Number(BigInt(stats.anchors.firstOutputNs)) / 1e6 + offsetMs;
+        const heardByTerminal = await readWavMono48k(heardFile);
+
+        // terminal → browser: every click of the terminal's file, while the page recorded.
+        const outStart = heardByBrowser.chunkEpochMs[0] ?? Infinity;
+        const sent = train.onsets.map((o) => terminalInputMs + (o / 48_000) * 1000).filter((t) => t > outStart);
+        const d1 = delays(sent, onsetTimes(heardByBrowser));
+        t2b.all.push(...d1);
+        t2b.perRun.push(round(median(d1)));
+        t2b.sent += sent.length;
+
+        // browser → terminal: the page's clicks while the terminal played (after its first second, before its last half second).
+        const playedUntil = terminalOutputMs + (heardByTerminal.length / 48_000) * 1000;
+        const micClicks = onsetTimes(browserMic).filter((t) => t > terminalOutputMs + 1000 && t < playedUntil - 500);
+        const heardMs = detectOnsets(heardByTerminal, { threshold: 0.1 }).map((o) => terminalOutputMs + (o / 48_000) * 1000);
+        const d2 = delays(micClicks, heardMs);
+        b2t.all.push(...d2);
+        b2t.perRun.push(round(median(d2)));
+        b2t.sent += micClicks.length;
+
+        if (chromium !== null && chromium.jitterBufferEmittedCount > 0) {
+          chromiumReceive.push({
+            jitterBufferMs: round((chromium.jitterBufferDelayS / chromium.jitterBufferEmittedCount) * 1000),
+            concealedPercent: round2(chromium.totalSamplesReceived > 0 ? (100 * chromium.concealedSamples) / chromium.totalSamplesReceived : 0),
+            silentConcealedPercent: round2(chromium.totalSamplesReceived > 0 ? (100 * chromium.silentConcealedSamples) / chromium.totalSamplesReceived : 0),
+          });
+        }
+        const ours = stats.peers[0];
+        if (ours !== undefined && ours.packetsReceived > 0) {
+          terminalReceive.push({ jitterBufferMs: round(ours.meanJitterBufferMs), concealedPercent: round2((100 * ours.framesConcealed) / ours.packetsReceived) });
+        }
+      } finally {
+        await browser.close();
+      }
+    }
+  } finally {
+    server.proc.kill('SIGTERM');
+    await server.exited;
+    ns.remove();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return { runs, terminalToBrowser: summarize(t2b.all, t2b.perRun, t2b.sent), browserToTerminal: summarize(b2t.all, b2t.perRun, b2t.sent), chromiumReceive, terminalReceive, pageOutputLatencyMs: outputLatencyMs, floorMs: 26.5 };
+}
+
+function round(x: number): number {
+  return Math.round(x * 10) / 10;
+}
+
+function round2(x: number): number {
+  return Math.round(x * 100) / 100;
+}
+
+const isMain = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
+if (isMain) {
+  const runs = Number(process.argv[2] ?? 3);
+  console.log(JSON.stringify(await run(runs), null, 2));
+}

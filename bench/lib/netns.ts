@@ -1,0 +1,45 @@
+/**
+ * A network namespace with only `lo` up, for tests whose participants
+ * (Chromium above all, which gathers candidates on every interface) must not
+ * be able to send a packet anywhere but loopback (docs/architecture.md §10).
+ * The test (or benchmark) creates it, runs its servers and clients inside with `ip netns
+ * exec`, and deletes it after.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+
+export interface NetNs {
+  readonly name: string;
+  /** The command prefix that runs a program inside the namespace. */
+  readonly exec: readonly string[];
+  remove(): void;
+}
+
+/** Why namespaces cannot be made here (not root, no `ip`), or null. */
+export function netnsMissingReason(): string | null {
+  if (process.getuid?.() !== 0) return 'network namespaces need root';
+  const probe = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' });
+  if (probe.error !== undefined || probe.status !== 0) return `ip netns unavailable: ${probe.error?.message ?? probe.stderr.trim()}`;
+  return null;
+}
+
+export function createNetNs(prefix = 'rt-test'): NetNs {
+  const name = `${prefix}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  execFileSync('ip', ['netns', 'add', name]);
+  try {
+    execFileSync('ip', ['netns', 'exec', name, 'ip', 'link', 'set', 'lo', 'up']);
+  } catch (err) {
+    spawnSync('ip', ['netns', 'delete', name]);
+    throw err;
+  }
+  let removed = false;
+  return {
+    name,
+    exec: ['ip', 'netns', 'exec', name],
+    remove() {
+      if (removed) return;
+      removed = true;
+      spawnSync('ip', ['netns', 'delete', name]);
+    },
+  };
+}
