@@ -9,7 +9,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumMissingReason, launchChromium, type Browser } from '../helpers/chromium.js';
+import { chromiumMissingReason, launchChromium, type Browser, type Tab } from '../helpers/chromium.js';
 import { createNetNs, netnsMissingReason, type NetNs } from '../helpers/netns.js';
 import { bestPresence, joinArgs, killAll, newCode, readWav, runClient, sleep, speech, TempDir, writeLoopbackConfig, type Client } from './harness.js';
 
@@ -40,6 +40,12 @@ function terminal(name: 'a' | 'b' | 'c', code: string, durationS: number): Clien
 
 /** The page URL: no STUN (loopback only), no browser voice processing (levels stay put), the participant exposed for the test. */
 const pageUrl = (code: string): string => `${webUrl}?ice=none&processing=off&debug=1#${code}`;
+
+/** Whether the tab shows each of `names` with a connected link. */
+async function connected(tab: Tab, names: readonly string[]): Promise<boolean> {
+  const s = await tab.snapshot();
+  return names.every((n) => s?.peers.some((p) => p.name === n && p.state === 'connected') ?? false);
+}
 
 async function waitUntil(cond: () => Promise<boolean>, timeoutMs: number, what: string): Promise<number> {
   const start = Date.now();
@@ -74,75 +80,79 @@ describe.skipIf(skipReason !== null)('browser participant: Chromium and terminal
     dir?.remove();
   });
 
-  it('a tab and a terminal hear each other; the terminal joins a room where the browser waits (terminal offers)', async () => {
+  it('a terminal joins a room of two browsers (it offers to both): all three hear each other, and the tabs see it leave', async () => {
     const code = newCode();
-    const b = await browser('chromium-b', 'b');
-    const tab = await b.newTab(pageUrl(code));
-    await tab.join('web-b');
-    expect((await tab.snapshot())?.phase).toBe('waiting-for-peers');
-    await tab.startRecording();
-
-    const a = terminal('a', code, 8);
-    await a.waitFor((l) => l.event === 'peer-connected', 15_000, 'the terminal to connect to the browser');
-    await waitUntil(async () => (await tab.snapshot())?.peers.some((p) => p.name === 'a' && p.state === 'connected') ?? false, 10_000, 'the tab to show a connected');
-    expect(await a.exited).toEqual({ code: 0, signal: null });
-    const heardByTab = (await tab.stopRecording()).pcm;
-    // The terminal left: the tab shows nobody within 5 s.
-    await waitUntil(async () => (await tab.snapshot())?.peers.length === 0, 5000, 'the tab to drop the terminal that left');
-
-    const inputs = { a: await readWav(speech('a')), b: await readWav(speech('b')) };
-    expect(heardByTab.length).toBeGreaterThan(48_000 * 5);
-    expect(bestPresence(inputs.a, heardByTab), 'the tab hears the terminal').toBeGreaterThan(0.3);
-    expect(bestPresence(inputs.b, heardByTab), 'the tab does not hear itself').toBeLessThan(0.2);
-    const heardByTerminal = await readWav(dir.file('out-a.wav'));
-    expect(bestPresence(inputs.b, heardByTerminal), 'the terminal hears the tab').toBeGreaterThan(0.3);
-    expect(bestPresence(inputs.a, heardByTerminal), 'the terminal does not hear itself').toBeLessThan(0.2);
-    expect(b.errors).toEqual([]);
-  });
-
-  it('two tabs join a terminal (browsers offer), all hear each other, and a closed tab is dropped by the others within 5 s', async () => {
-    const code = newCode();
-    const a = terminal('a', code, 30);
-    await a.waitFor((l) => l.event === 'joined', 15_000, 'the terminal to join');
     const b1 = await browser('chromium-b', 'b');
     const tabB = await b1.newTab(pageUrl(code));
     await tabB.join('web-b');
+    expect((await tabB.snapshot())?.phase).toBe('waiting-for-peers');
     const b2 = await browser('chromium-c', 'c');
     const tabC = await b2.newTab(pageUrl(code));
     await tabC.join('web-c');
-    const connected = (names: string[]) => async (snap = tabB) => {
-      const s = await snap.snapshot();
-      return names.every((n) => s?.peers.some((p) => p.name === n && p.state === 'connected'));
-    };
-    await waitUntil(() => connected(['a', 'web-c'])(tabB), 15_000, 'web-b to connect to a and web-c');
-    await waitUntil(() => connected(['a', 'web-b'])(tabC), 15_000, 'web-c to connect to a and web-b');
+    await waitUntil(() => connected(tabB, ['web-c']), 15_000, 'web-b and web-c to connect (browser to browser)');
     await tabB.startRecording();
     await tabC.startRecording();
-    await sleep(7000);
+
+    const a = terminal('a', code, 9);
+    await waitUntil(() => connected(tabB, ['a', 'web-c']), 15_000, 'web-b to show a and web-c connected');
+    await waitUntil(() => connected(tabC, ['a', 'web-b']), 15_000, 'web-c to show a and web-b connected');
+    expect(await a.exited).toEqual({ code: 0, signal: null });
     const heardByB = (await tabB.stopRecording()).pcm;
     const heardByC = (await tabC.stopRecording()).pcm;
+    // The terminal left: both tabs drop it within 5 s, and keep each other.
+    await waitUntil(async () => !(await tabB.snapshot())?.peers.some((p) => p.name === 'a'), 5000, 'web-b to drop the terminal that left');
+    await waitUntil(async () => !(await tabC.snapshot())?.peers.some((p) => p.name === 'a'), 5000, 'web-c to drop the terminal that left');
+    expect((await tabB.snapshot())?.peers.map((p) => [p.name, p.state])).toEqual([['web-c', 'connected']]);
 
-    // web-c closes its tab: the terminal and web-b drop it within 5 s.
-    const closedAt = Date.now();
-    await tabC.page.close({ runBeforeUnload: true });
-    const left = await a.waitFor((l) => l.event === 'peer-left' && l.name === 'web-c', 5000, 'the terminal to drop web-c');
-    expect(left.seenAtMs - closedAt).toBeLessThan(5000);
-    const tabBDropMs = await waitUntil(async () => !((await tabB.snapshot())?.peers.some((p) => p.name === 'web-c') ?? true), 5000, 'web-b to drop web-c');
-    expect(tabBDropMs).toBeLessThan(5000);
-    // The rest of the room is unharmed.
-    expect((await tabB.snapshot())?.peers.find((p) => p.name === 'a')?.state).toBe('connected');
-
-    a.proc.kill('SIGINT');
-    expect(await a.exited).toEqual({ code: 0, signal: null });
     const inputs = { a: await readWav(speech('a')), b: await readWav(speech('b')), c: await readWav(speech('c')) };
-    expect(bestPresence(inputs.a, heardByB), 'web-b hears a').toBeGreaterThan(0.3);
+    expect(heardByB.length).toBeGreaterThan(48_000 * 5);
+    expect(bestPresence(inputs.a, heardByB), 'web-b hears the terminal').toBeGreaterThan(0.3);
     expect(bestPresence(inputs.c, heardByB), 'web-b hears web-c').toBeGreaterThan(0.3);
-    expect(bestPresence(inputs.a, heardByC), 'web-c hears a').toBeGreaterThan(0.3);
+    expect(bestPresence(inputs.b, heardByB), 'web-b does not hear itself').toBeLessThan(0.2);
+    expect(bestPresence(inputs.a, heardByC), 'web-c hears the terminal').toBeGreaterThan(0.3);
     expect(bestPresence(inputs.b, heardByC), 'web-c hears web-b').toBeGreaterThan(0.3);
     const heardByA = await readWav(dir.file('out-a.wav'));
-    expect(bestPresence(inputs.b, heardByA), 'a hears web-b').toBeGreaterThan(0.3);
-    expect(bestPresence(inputs.c, heardByA), 'a hears web-c').toBeGreaterThan(0.3);
-    expect(bestPresence(inputs.a, heardByA), 'a does not hear itself').toBeLessThan(0.2);
+    expect(bestPresence(inputs.b, heardByA), 'the terminal hears web-b').toBeGreaterThan(0.3);
+    expect(bestPresence(inputs.c, heardByA), 'the terminal hears web-c').toBeGreaterThan(0.3);
+    expect(bestPresence(inputs.a, heardByA), 'the terminal does not hear itself').toBeLessThan(0.2);
     expect([...b1.errors, ...b2.errors]).toEqual([]);
+  });
+
+  it('a browser joins two terminals already talking (it offers to both), all hear each other, and its closed tab is dropped within 5 s', async () => {
+    const code = newCode();
+    const a = terminal('a', code, 30);
+    const c = terminal('c', code, 30);
+    await a.waitFor((l) => l.event === 'peer-connected', 15_000, 'the terminals to connect to each other');
+    const b1 = await browser('chromium-b', 'b');
+    const tabB = await b1.newTab(pageUrl(code));
+    await tabB.join('web-b');
+    await waitUntil(() => connected(tabB, ['a', 'c']), 15_000, 'web-b to connect to both terminals');
+    await tabB.startRecording();
+    await sleep(7000);
+    const heardByB = (await tabB.stopRecording()).pcm;
+
+    // The tab closes: both terminals drop it within 5 s and keep their own link.
+    const closedAt = Date.now();
+    await tabB.page.close({ runBeforeUnload: true });
+    for (const t of [a, c]) {
+      const left = await t.waitFor((l) => l.event === 'peer-left' && l.name === 'web-b', 5000, `${t.name} to drop web-b`);
+      expect(left.seenAtMs - closedAt).toBeLessThan(5000);
+    }
+    a.proc.kill('SIGINT');
+    c.proc.kill('SIGINT');
+    expect(await a.exited).toEqual({ code: 0, signal: null });
+    expect(await c.exited).toEqual({ code: 0, signal: null });
+    for (const t of [a, c]) expect(t.lines.some((l) => l.event === 'peer-left' && l.name !== 'web-b' && l.reason !== 'left')).toBe(false);
+
+    const inputs = { a: await readWav(speech('a')), b: await readWav(speech('b')), c: await readWav(speech('c')) };
+    expect(bestPresence(inputs.a, heardByB), 'web-b hears a').toBeGreaterThan(0.3);
+    expect(bestPresence(inputs.c, heardByB), 'web-b hears c').toBeGreaterThan(0.3);
+    const heardByA = await readWav(dir.file('out-a.wav'));
+    const heardByC = await readWav(dir.file('out-c.wav'));
+    expect(bestPresence(inputs.b, heardByA), 'a hears web-b').toBeGreaterThan(0.3);
+    expect(bestPresence(inputs.c, heardByA), 'a hears c').toBeGreaterThan(0.3);
+    expect(bestPresence(inputs.b, heardByC), 'c hears web-b').toBeGreaterThan(0.3);
+    expect(bestPresence(inputs.a, heardByC), 'c hears a').toBeGreaterThan(0.3);
+    expect(b1.errors).toEqual([]);
   });
 });
