@@ -24,24 +24,31 @@ export const openBrowserSocket: SignalSocketOpener = (url, handlers, options): S
     ws.close();
     finish(1006, 'handshake timeout');
   }, options.handshakeTimeoutMs);
+  // Once finished (timeout, terminate), a late browser event must not follow
+  // onClose: closing a CONNECTING socket fails it, which fires error then close.
   ws.onopen = () => {
+    if (finished) return;
     clearTimeout(handshakeTimer);
     handlers.onOpen();
   };
   ws.onmessage = (event: MessageEvent) => {
+    if (finished) return;
     if (typeof event.data !== 'string') {
       handlers.onBinary();
       return;
     }
     if (event.data.length > options.maxPayloadBytes) {
       handlers.onError('frame larger than allowed');
-      ws.close(1009, 'too large');
+      // Browsers accept only 1000 or 3000–4999 here (1009 throws InvalidAccessError): 4009 mirrors 1009.
+      ws.close(4009, 'too large');
       return;
     }
     handlers.onText(event.data);
   };
   // The browser hides the cause of a failed connection; the close event follows.
-  ws.onerror = () => handlers.onError('the connection failed (server down, wrong address, or blocked)');
+  ws.onerror = () => {
+    if (!finished) handlers.onError('the connection failed (server down, wrong address, or blocked)');
+  };
   ws.onclose = (event: CloseEvent) => finish(event.code, event.reason);
   return {
     get isOpen() {

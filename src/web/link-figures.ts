@@ -55,6 +55,8 @@ export const EMPTY_FIGURES: LinkFigures = {
 
 const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+/** A round-trip time in seconds, or null when absent or not a finite number (never NaN on screen). */
+const finiteOrNull = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
 function candidate(entry: StatsEntry | undefined): CandidateInfo | null {
   if (entry === undefined) return null;
@@ -76,8 +78,8 @@ export function readLinkFigures(entries: Iterable<StatsEntry>): LinkFigures {
   const pair = byId.get(pairId) ?? all.find((e) => e.type === 'candidate-pair' && e.nominated === true && e.state === 'succeeded');
   const local = pair !== undefined ? candidate(byId.get(str(pair.localCandidateId))) : null;
   const remote = pair !== undefined ? candidate(byId.get(str(pair.remoteCandidateId))) : null;
-  const rtcpRtt = remoteInbound !== undefined && typeof remoteInbound.roundTripTime === 'number' ? remoteInbound.roundTripTime : null;
-  const iceRtt = pair !== undefined && typeof pair.currentRoundTripTime === 'number' ? pair.currentRoundTripTime : null;
+  const rtcpRtt = finiteOrNull(remoteInbound?.roundTripTime);
+  const iceRtt = finiteOrNull(pair?.currentRoundTripTime);
   const rttS = rtcpRtt ?? iceRtt;
   return {
     packetsReceived: num(inbound?.packetsReceived),
