@@ -10,7 +10,7 @@ import type { FrameMs } from '../core/media-format.js';
 import type { AudioSink, AudioSource } from '../engine/audio/types.js';
 import { openAudio, type AudioEndsSpec, type InputSpec, type OutputSpec } from '../engine/audio/open.js';
 import { AudioFileError, readWavMono48k } from '../engine/audio/wav-file.js';
-import { silentLogger, type Logger } from '../core/log.js';
+import { silentLogger, type Logger } from '../core/logger.js';
 import { RuntimeError, UsageError } from '../core/errors.js';
 
 export interface AudioEndsOptions {

@@ -7,7 +7,7 @@
  */
 import type { Options } from 'yargs';
 import { FRAME_MS_VALUES, type FrameMs } from '../core/media-format.js';
-import { LOG_LEVELS, type LogLevel } from '../core/log.js';
+import { LOG_LEVELS, type LogLevel } from '../core/logger.js';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
 import type { Config, DeepPartial } from '../config/schema.js';
 import { cliContext } from './context.js';

@@ -16,7 +16,7 @@
  * The command supplies what differs: what it starts and what it reports.
  */
 import { RuntimeError } from '../core/errors.js';
-import type { LogFields, Logger } from '../core/log.js';
+import type { LogFields, Logger } from '../core/logger.js';
 import type { Config } from '../config/schema.js';
 import { configureMeshLogging, shutdownMesh, type MediaEngine, type SessionController } from '../engine/index.js';
 import { cliContext } from './context.js';

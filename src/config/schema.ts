@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_FRAME_MS, FRAME_MS_VALUES } from '../core/media-format.js';
-import { LOG_LEVELS } from '../core/log.js';
+import { LOG_LEVELS } from '../core/logger.js';
 import { DEFAULT_ICE_SERVERS } from '../engine/mesh/ice-servers.js';
 
 /** What differs between machines/users and so cannot be a constant default. */

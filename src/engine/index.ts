@@ -6,7 +6,7 @@
  * needs (process-wide mesh setup and cleanup, the UI contract, types).
  */
 import { openNodeSocket } from './signaling/node-socket.js';
-import type { Logger } from '../core/log.js';
+import type { Logger } from '../core/logger.js';
 import type { AudioFallback, AudioEndsSpec } from './audio/open.js';
 import type { AudioSink, AudioSource } from './audio/types.js';
 import { engineLinkFactory, makePeerLink, type MakeLink } from './media/engine-links.js';

@@ -10,7 +10,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { monotonicClock, type Clock } from '../core/clock.js';
-import { silentLogger, type Logger } from '../core/log.js';
+import { silentLogger, type Logger } from '../core/logger.js';
 import {
   encodeMessage,
   parseClientMessage,

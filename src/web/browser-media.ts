@@ -18,9 +18,10 @@
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import { PeakMeter, peakLevelOfFloats, rmsLevelOfFloats } from '../engine/audio/level.js';
-import type { CapturePipelineStats } from '../engine/send/capture-pipeline.js';
+import { emptyCaptureStats, type CapturePipelineStats } from '../engine/send/capture-stats.js';
 import type { LinkFactory, MediaAnchors, MediaPort, PeerMediaStats, PeerTransport, SelfMediaState } from '../engine/media/media-port.js';
 import { SpeakingDetector } from '../engine/receive/speaking.js';
+import { TalkState } from '../engine/send/talk-state.js';
 import { BrowserLink, type BrowserLinkMedia } from './browser-link.js';
 import { EMPTY_FIGURES, receiveStats, sendStats, type LinkFigures } from './link-figures.js';
 
@@ -81,10 +82,9 @@ export class BrowserMedia implements MediaPort, BrowserLinkMedia {
   private readonly scratch = new Float32Array(2048);
   private readonly peers = new Map<string, PeerAudio>();
   private meterTimer: ReturnType<typeof setInterval> | undefined;
-  private muted = false;
   private deafened = false;
-  private pushToTalk = false;
-  private talking = false;
+  /** Mute / push-to-talk / talk key → the microphone track (engine/send/talk-state.ts). */
+  private readonly talk = new TalkState(() => this.applyTransmitState());
   private framesCaptured = 0;
   private stopped = false;
 
@@ -204,8 +204,7 @@ export class BrowserMedia implements MediaPort, BrowserLinkMedia {
   }
 
   setMuted(muted: boolean): void {
-    this.muted = muted;
-    this.applyTransmitState();
+    this.talk.setMuted(muted);
   }
 
   setDeafened(deafened: boolean): void {
@@ -228,24 +227,21 @@ export class BrowserMedia implements MediaPort, BrowserLinkMedia {
   }
 
   setPushToTalk(enabled: boolean): void {
-    this.pushToTalk = enabled;
-    this.talking = false;
-    this.applyTransmitState();
+    this.talk.setPushToTalk(enabled);
   }
 
   setTalking(pressed: boolean): void {
-    this.talking = pressed;
-    this.applyTransmitState();
+    this.talk.setTalking(pressed);
   }
 
   get self(): SelfMediaState {
     return {
       micLevel: this.micMeter.level,
-      speaking: this.transmitting() && this.micSpeaking.speaking,
-      muted: this.muted,
+      speaking: this.talk.transmitting && this.micSpeaking.speaking,
+      muted: this.talk.muted,
       deafened: this.deafened,
-      pushToTalk: this.pushToTalk,
-      talking: this.talking,
+      pushToTalk: this.talk.pushToTalk,
+      talking: this.talk.talking,
     };
   }
 
@@ -268,14 +264,10 @@ export class BrowserMedia implements MediaPort, BrowserLinkMedia {
   }
 
   get captureStats(): CapturePipelineStats {
+    // libwebrtc encodes and sends: only what the page itself measures is filled in.
     return {
+      ...emptyCaptureStats(),
       framesCaptured: this.framesCaptured,
-      packetsSent: 0,
-      framesGated: 0,
-      framesMuted: 0,
-      framesDtx: 0,
-      encodeErrors: 0,
-      payloadOctets: 0,
       lastLevelDbfs: this.micMeter.level > 0 ? 20 * Math.log10(this.micMeter.level) : -Infinity,
       peers: this.peers.size,
     };
@@ -283,13 +275,9 @@ export class BrowserMedia implements MediaPort, BrowserLinkMedia {
 
   // ---- internals ----
 
-  private transmitting(): boolean {
-    return !this.muted && (!this.pushToTalk || this.talking);
-  }
-
   /** A disabled track sends silence (W3C mediacapture-main §4.3.1): mute without renegotiating. */
   private applyTransmitState(): void {
-    if (this.track !== null) this.track.enabled = this.transmitting();
+    if (this.track !== null) this.track.enabled = this.talk.transmitting;
   }
 
   private applyPeerGain(peer: PeerAudio): void {

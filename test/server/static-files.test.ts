@@ -11,7 +11,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { LogFields, Logger, LogLevel } from '../../src/core/log.js';
+import type { LogFields, Logger, LogLevel } from '../../src/core/logger.js';
 import { startSignalingServer, type SignalingServer, type SignalingServerOptions } from '../../src/server/server.js';
 import { CONTENT_SECURITY_POLICY, loadWebClient, WebRootError } from '../../src/server/static-files.js';
 import { RawClient, randomRoom } from './raw-client.js';

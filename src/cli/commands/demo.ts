@@ -16,7 +16,7 @@
  */
 import path from 'node:path';
 import type { ArgumentsCamelCase, Argv, CommandModule, Options } from 'yargs';
-import type { Logger } from '../../core/log.js';
+import type { Logger } from '../../core/logger.js';
 import type { Config } from '../../config/schema.js';
 import type { AudioEndsSpec, AudioFallback } from '../../engine/index.js';
 import { validateFiles } from '../audio-io.js';

@@ -20,7 +20,7 @@ import {
 } from '../../engine/index.js';
 import { generateJoinCode } from '../../protocol/index.js';
 import { startSignalingServer, type SignalingServer } from '../../server/index.js';
-import { silentLogger, type LogFields, type Logger } from '../../core/log.js';
+import { silentLogger, type LogFields, type Logger } from '../../core/logger.js';
 import { packageInfo } from '../../core/package-info.js';
 
 /** Playback pull size the engine uses whatever the capture frame (media-engine.ts). */

@@ -4,7 +4,7 @@
  * shows the bots talking without a terminal.
  */
 import type { SessionController } from '../../engine/index.js';
-import type { Logger } from '../../core/log.js';
+import type { Logger } from '../../core/logger.js';
 
 /** Subscribes to `controller`; returns the unsubscribe function. */
 export function logSpeakingChanges(controller: Pick<SessionController, 'subscribe'>, logger: Logger): () => void {

@@ -5,7 +5,7 @@
  * PCM and events over pipes, so it loads in plain Node without the native
  * binding and our own stdout stays clean.
  */
-import { silentLogger, type Logger } from '../../core/log.js';
+import { silentLogger, type Logger } from '../../core/logger.js';
 import { assertFrameMs, samplesPerFrame, type FrameMs } from '../../core/media-format.js';
 import type { AudioSink, AudioSource, FrameHandler, FramePuller } from './types.js';
 import type { DeviceInfo, HostConfig, HostEvent } from './device-protocol.js';

@@ -7,7 +7,7 @@
  * `onFallback` says so.
  */
 import type { FrameMs } from '../../core/media-format.js';
-import type { Logger } from '../../core/log.js';
+import type { Logger } from '../../core/logger.js';
 import { FallbackSink, FallbackSource } from './fallback-audio.js';
 import { NoInputSource, NullSink } from './null-audio.js';
 import type { AudioSink, AudioSource } from './types.js';

@@ -8,7 +8,7 @@
  */
 import type { FrameMs } from '../../core/media-format.js';
 import type { ProcessFigures } from '../../core/process-figures.js';
-import type { LogFields } from '../../core/log.js';
+import type { LogFields } from '../../core/logger.js';
 import type { CapturePipelineStats } from '../send/capture-pipeline.js';
 import type { IceServerConfig } from '../mesh/ice-servers.js';
 import type { CandidatePair, LinkState, PeerLinkStats } from '../mesh/peer-link.js';

@@ -15,7 +15,7 @@ import type { FrameMs } from '../../core/media-format.js';
 import type { AudioSink, AudioSource, FramePuller, SinkStartOptions } from '../audio/types.js';
 import { MediaEngine, type MediaAnchors, type MediaEngineOptions, type PeerMediaStats } from './media-engine.js';
 import { CLEAN_LINK, SimulatedNetwork, type NetworkImpairment, type NetworkStats } from '../sim/network.js';
-import { silentLogger, type Logger } from '../../core/log.js';
+import { silentLogger, type Logger } from '../../core/logger.js';
 
 const SELF = 'loopback';
 /** Time a file sink may take to open before its first pull. */

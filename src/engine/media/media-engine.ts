@@ -26,13 +26,14 @@ import { createOpusDecoder, createOpusEncoder } from '../codec/opus.js';
 import { CapturePipeline } from '../send/capture-pipeline.js';
 import { RtpTimeline } from '../send/rtp-timeline.js';
 import { SendLoop, type SendLoopStats } from '../send/send-loop.js';
+import { TalkState } from '../send/talk-state.js';
 import { VoiceGate } from '../send/voice-gate.js';
 import { CuePlayer, Mixer, RemoteStream, SpeakingDetector, type CueKind, type RemoteStreamStats } from '../receive/index.js';
 import { parseRtp } from '../rtp/packet.js';
 import { isRtcp } from '../rtcp/packets.js';
 import { ReportSchedule } from '../rtcp/report-schedule.js';
 import { RtcpSession } from '../rtcp/rtcp-session.js';
-import { silentLogger, type Logger } from '../../core/log.js';
+import { silentLogger, type Logger } from '../../core/logger.js';
 import type { MediaAnchors, MediaPort, PeerMediaStats, PeerTransport, SelfMediaState } from './media-port.js';
 
 export type { MediaAnchors, PeerMediaStats, PeerTransport, SelfMediaState } from './media-port.js';
@@ -106,9 +107,10 @@ export class MediaEngine implements MediaPort {
   private readonly peers = new Map<string, PeerState>();
   private readonly micMeter = new PeakMeter(0.8);
   private readonly micSpeaking: SpeakingDetector;
-  private muted = false;
-  private pushToTalk = false;
-  private talking = false;
+  /** Mute / push-to-talk / talk key → the voice gate's mute (send/talk-state.ts). */
+  private readonly talk = new TalkState((transmitting) => {
+    this.gate.muted = !transmitting;
+  });
   private firstInputNs: bigint | null = null;
   private firstOutputNs: bigint | null = null;
   private rtcpTimer: TimerHandle | undefined;
@@ -323,13 +325,8 @@ export class MediaEngine implements MediaPort {
     this.capture.pushFrame(pcm, captureTimeNs);
   }
 
-  private applyTransmitState(): void {
-    this.gate.muted = this.muted || (this.pushToTalk && !this.talking);
-  }
-
   setMuted(muted: boolean): void {
-    this.muted = muted;
-    this.applyTransmitState();
+    this.talk.setMuted(muted);
   }
 
   setDeafened(deafened: boolean): void {
@@ -337,14 +334,11 @@ export class MediaEngine implements MediaPort {
   }
 
   setPushToTalk(enabled: boolean): void {
-    this.pushToTalk = enabled;
-    this.talking = false;
-    this.applyTransmitState();
+    this.talk.setPushToTalk(enabled);
   }
 
   setTalking(pressed: boolean): void {
-    this.talking = pressed;
-    this.applyTransmitState();
+    this.talk.setTalking(pressed);
   }
 
   setPeerVolume(id: string, percent: number): void {
@@ -363,10 +357,10 @@ export class MediaEngine implements MediaPort {
     return {
       micLevel: this.micMeter.level,
       speaking: this.micSpeaking.speaking && !this.gate.muted,
-      muted: this.muted,
+      muted: this.talk.muted,
       deafened: this.mixer.deafened,
-      pushToTalk: this.pushToTalk,
-      talking: this.talking,
+      pushToTalk: this.talk.pushToTalk,
+      talking: this.talk.talking,
     };
   }
 

@@ -11,7 +11,7 @@
  * process (media/media-process.ts) and in a unit test.
  */
 import { monotonicClock, type Clock, type TimerHandle } from '../../core/clock.js';
-import type { LogFields, Logger } from '../../core/log.js';
+import type { LogFields, Logger } from '../../core/logger.js';
 import { openAudio, type AudioFallback, type OpenedAudio, type AudioEndsSpec } from '../audio/open.js';
 import type { LinkState } from '../mesh/peer-link.js';
 import type { LinkFactory, SessionLink } from './media-port.js';

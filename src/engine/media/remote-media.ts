@@ -17,7 +17,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { siblingEntry } from '../../core/child-entry.js';
-import { silentLogger, type Logger } from '../../core/log.js';
+import { silentLogger, type Logger } from '../../core/logger.js';
 import type { FrameMs } from '../../core/media-format.js';
 import type { AudioFallback } from '../audio/open.js';
 import { toNativeIceServers } from '../mesh/ice-servers.js';

@@ -9,7 +9,7 @@ import nodeDataChannel from 'node-datachannel';
 
 export { Audio, PeerConnection, RtcpSrReporter, RtpPacketizationConfig } from 'node-datachannel';
 export type { DataChannel, RtcConfig, Track } from 'node-datachannel';
-import { silentLogger, type Logger } from '../../core/log.js';
+import { silentLogger, type Logger } from '../../core/logger.js';
 
 type NativeLevel = 'Verbose' | 'Debug' | 'Info' | 'Warning' | 'Error' | 'Fatal';
 

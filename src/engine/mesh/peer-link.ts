@@ -45,7 +45,7 @@
  */
 import { monotonicClock, type Clock, type TimerHandle } from '../../core/clock.js';
 import { SAMPLE_RATE } from '../../core/media-format.js';
-import { silentLogger, type Logger } from '../../core/log.js';
+import { silentLogger, type Logger } from '../../core/logger.js';
 import { toNativeIceServers, type IceServerConfig } from './ice-servers.js';
 import {
   Audio,

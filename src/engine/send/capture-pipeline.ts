@@ -14,10 +14,11 @@
  * transmitted). Either way the RTP timestamp still advances, and the next
  * sent packet carries the marker bit (RFC 7587 §4.2).
  */
+import { emptyCaptureStats, type CapturePipelineStats } from './capture-stats.js';
 import type { FrameEncoder } from '../codec/types.js';
 import { buildRtp } from '../rtp/packet.js';
 import { DEFAULT_OPUS_PAYLOAD_TYPE, isOpusDtxPacket } from '../rtp/opus-payload.js';
-import { silentLogger, type Logger } from '../../core/log.js';
+import { silentLogger, type Logger } from '../../core/logger.js';
 import type { RtpTimeline } from './rtp-timeline.js';
 import type { SendLoop } from './send-loop.js';
 import type { VoiceGate } from './voice-gate.js';
@@ -41,25 +42,7 @@ export interface FrameInfo {
   captureTimeNs: bigint | undefined;
 }
 
-export interface CapturePipelineStats {
-  framesCaptured: number;
-  packetsSent: number;
-  /** Held back by the level gate (not muted). */
-  framesGated: number;
-  framesMuted: number;
-  /** Encoded but not sent because DTX made them silence packets. */
-  framesDtx: number;
-  encodeErrors: number;
-  /** Opus payload bytes sent (RTCP SR octet count counts payload only, RFC 3550 §6.4.1). */
-  payloadOctets: number;
-  lastLevelDbfs: number;
-  peers: number;
-}
-
-/** The figures before the first frame. */
-export function emptyCaptureStats(): CapturePipelineStats {
-  return { framesCaptured: 0, packetsSent: 0, framesGated: 0, framesMuted: 0, framesDtx: 0, encodeErrors: 0, payloadOctets: 0, lastLevelDbfs: -Infinity, peers: 0 };
-}
+export { emptyCaptureStats, type CapturePipelineStats } from './capture-stats.js';
 
 export class CapturePipeline {
   private readonly encoder: FrameEncoder;

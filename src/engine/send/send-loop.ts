@@ -14,7 +14,7 @@
  * forever.
  */
 import { monotonicClock, type Clock, type TimerHandle } from '../../core/clock.js';
-import { silentLogger, type Logger } from '../../core/log.js';
+import { silentLogger, type Logger } from '../../core/logger.js';
 
 export type SendFn<P> = (packet: P) => void | Promise<void>;
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../../src/core/log.js';
+import { silentLogger } from '../../../src/core/logger.js';
 import { FallbackSink, FallbackSource } from '../../../src/engine/audio/fallback-audio.js';
 import { NoInputSource, NullSink } from '../../../src/engine/audio/null-audio.js';
 import { openAudio, type AudioFallback } from '../../../src/engine/audio/open.js';

@@ -1,5 +1,5 @@
 import { afterAll, expect, it } from 'vitest';
-import type { LogFields, Logger } from '../../../src/core/log.js';
+import type { LogFields, Logger } from '../../../src/core/logger.js';
 import { configureMeshLogging, shutdownMesh } from '../../../src/engine/mesh/native.js';
 import { PeerLink } from '../../../src/engine/mesh/peer-link.js';
 

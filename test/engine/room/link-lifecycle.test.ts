@@ -5,7 +5,7 @@
 import { engineLinkFactory } from '../../../src/engine/media/engine-links.js';
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../src/core/clock.js';
-import { silentLogger } from '../../../src/core/log.js';
+import { silentLogger } from '../../../src/core/logger.js';
 import { DEFAULT_REBUILD_BACKOFF, LinkLifecycle, type LinkHooks } from '../../../src/engine/room/link-lifecycle.js';
 import { createPeerEntry } from '../../../src/engine/room/peer-entry.js';
 import { createRandom } from '../../../src/engine/sim/prng.js';
