@@ -546,8 +546,14 @@ export class PeerLink {
         break;
       case 'disconnected':
       case 'failed':
-      case 'closed':
         this.emitState(this.pcState);
+        break;
+      case 'closed':
+        // The native connection closed though we did not close this link: the
+        // remote went away (its DTLS close reached us; in 1 of 15 loopback
+        // runs this comes before our inactivity timer). 'closed' is what
+        // this link reports after its own close(), so this is 'disconnected'.
+        this.emitState('disconnected');
         break;
       default:
         break;
