@@ -32,6 +32,8 @@ export interface Browser {
   readonly context: BrowserContext;
   /** Console errors and uncaught page errors of every tab (a test fails on any). */
   readonly errors: string[];
+  /** Uncaught exceptions only (where the browser's own console errors are expected, e.g. a refused WebSocket). */
+  readonly pageErrors: string[];
   newTab(url: string): Promise<Tab>;
   close(): Promise<void>;
 }
@@ -47,8 +49,12 @@ export interface Tab {
   stopRecording(source?: 'output' | 'microphone'): Promise<Recording>;
 }
 
-/** `dir` holds the profile and the wrapper; `microphoneWav` loops as the microphone. */
-export async function launchChromium(opts: { netns: NetNs; dir: string; microphoneWav: string }): Promise<Browser> {
+/**
+ * `dir` holds the profile and the wrapper; `microphoneWav` loops as the
+ * microphone. `microphone: 'deny'` answers the page's permission request
+ * with a refusal, as a person pressing Block would.
+ */
+export async function launchChromium(opts: { netns: NetNs; dir: string; microphoneWav: string; microphone?: 'allow' | 'deny' }): Promise<Browser> {
   const wrapper = path.join(opts.dir, 'chromium-in-netns.sh');
   const quoted = opts.netns.exec.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
   writeFileSync(wrapper, `#!/bin/sh\nexec ${quoted} ${CHROMIUM_PATH} "$@"\n`);
@@ -66,22 +72,27 @@ export async function launchChromium(opts: { netns: NetNs; dir: string; micropho
       // In a lo-only namespace Chromium gathers nothing without this.
       '--allow-loopback-in-peer-connection',
       '--use-fake-device-for-media-stream',
-      '--use-fake-ui-for-media-stream',
+      opts.microphone === 'deny' ? '--deny-permission-prompts' : '--use-fake-ui-for-media-stream',
       `--use-file-for-fake-audio-capture=${opts.microphoneWav}`,
       '--autoplay-policy=no-user-gesture-required',
     ],
   });
   const errors: string[] = [];
+  const pageErrors: string[] = [];
   const watch = (page: Page): void => {
     page.on('console', (m) => {
       if (m.type() === 'error') errors.push(`console: ${m.text()}`);
     });
-    page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+    page.on('pageerror', (e) => {
+      errors.push(`pageerror: ${e.message}`);
+      pageErrors.push(e.message);
+    });
   };
   context.on('page', watch);
   return {
     context,
     errors,
+    pageErrors,
     async newTab(url) {
       const page = await context.newPage();
       await page.goto(url);
