@@ -104,6 +104,16 @@ export function presenceOf(
   return { value: peak.value, lagMs: (peak.lag * factor) / 48 - (opts.fromMs ?? 500) };
 }
 
+/**
+ * Best presence of `input` in `output` over a few 2 s segments of the input
+ * (inputs loop, and a speaker's pauses make any single segment a weak probe).
+ */
+export function bestPresence(input: Int16Array, output: Int16Array): number {
+  let best = 0;
+  for (const fromMs of [300, 1500, 2700]) best = Math.max(best, presenceOf(input, output, { fromMs, segmentMs: 2000 }).value);
+  return best;
+}
+
 export interface ClickTrain {
   samples: Int16Array;
   /** Sample index where each click starts. */
