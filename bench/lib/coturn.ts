@@ -195,8 +195,8 @@ export async function startImpairedTurn(relay: Omit<UdpRelayOptions, 'target'> =
   };
 }
 
-/** A client config file (YAML) that uses only this TURN server, relay-only, without cues (clean output WAVs). */
-export function relayOnlyConfigYaml(server: { url: string; username: string; credential: string }): string {
+/** A client config file (YAML) that uses only this TURN server, relay-only, without cues (clean output WAVs); `extraYaml` is appended. */
+export function relayOnlyConfigYaml(server: { url: string; username: string; credential: string }, extraYaml = ''): string {
   return [
     'ice:',
     '  relayOnly: true',
@@ -207,5 +207,5 @@ export function relayOnlyConfigYaml(server: { url: string; username: string; cre
     'cues:',
     '  enabled: false',
     '',
-  ].join('\n');
+  ].join('\n') + extraYaml;
 }
