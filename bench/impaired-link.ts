@@ -22,8 +22,9 @@
  *   the link is up;
  * - the talker's join → peer-connected (its own log's times) and link
  *   generations (a rebuilt link counts 2 or more);
- * - the listener's frames concealed (10 ms playback frames with Opus PLC, as a
- *   share of the 10 ms frames the packets sent to it cover) and mean
+ * - the listener's loss (its own RTP accounting, RFC 3550 A.3) and frames
+ *   concealed (playback frames into which Opus PLC was pushed: one per lost
+ *   20 ms packet, so given as a share of the packets expected), and mean
  *   jitter-buffer delay (arrival → playout of played packets). Opus DTX is
  *   off and the click train loops seamlessly (clicks closer than the voice
  *   gate's 300 ms hangover), so every frame is sent and concealment counts
@@ -82,6 +83,7 @@ interface CallResult {
   missed: number;
   connectMs: number | null;
   linkGenerations: number;
+  lossPercent: number;
   concealedPercent: number;
   meanJitterBufferMs: number;
   correlation: number;
@@ -100,6 +102,7 @@ export interface ConditionResult {
   mouthToEarAfterOutageMedianMs: number;
   connectMs: number[];
   linkGenerations: number[];
+  lossPercent: number[];
   concealedPercent: number[];
   meanJitterBufferMs: number[];
   correlation: number[];
@@ -182,7 +185,7 @@ async function oneCall(f: Fixture, config: string, c: Condition, r: number, outa
     const delaysMs = matchOnsets(onsets, heardOnsets, { offsetSamples, windowMs: train.periodMs - 10 });
     const delaysAfterMs = matchOnsets(onsetsAfter, heardOnsets, { offsetSamples, windowMs: train.periodMs - 10 });
     const peer = ls.peers[0];
-    const expectedTenMs = peer === undefined ? 0 : (peer.packetsReceived + peer.packetsLost) * 2;
+    const expectedPackets = peer === undefined ? 0 : peer.packetsReceived + peer.packetsLost;
     let audioBackMs: number | null = null;
     if (pathBackMs !== null) {
       const back = firstAudible(heard, ((pathBackMs - outputStartMs) * 48_000) / 1000);
@@ -194,7 +197,8 @@ async function oneCall(f: Fixture, config: string, c: Condition, r: number, outa
       missed: onsets.length - delaysMs.length + onsetsAfter.length - delaysAfterMs.length,
       connectMs: timeOf(connected) - timeOf(joined),
       linkGenerations: Math.max(ls.peers[0]?.linkGenerations ?? 0, ts.peers[0]?.linkGenerations ?? 0),
-      concealedPercent: expectedTenMs > 0 ? (100 * (peer?.framesConcealed ?? 0)) / expectedTenMs : NaN,
+      lossPercent: expectedPackets > 0 ? (100 * peer!.packetsLost) / expectedPackets : NaN,
+      concealedPercent: expectedPackets > 0 ? (100 * peer!.framesConcealed) / expectedPackets : NaN,
       meanJitterBufferMs: peer?.meanJitterBufferMs ?? NaN,
       correlation: bestPresence(await readWavMono48k(f.speech), await readWavMono48k(file('talker-heard.wav'))),
       audioBackMs,
@@ -267,6 +271,7 @@ export async function run(runs = 3, conditions: readonly Condition[] = CONDITION
         mouthToEarAfterOutageMedianMs: round(median(after)),
         connectMs: calls.map((x) => round(x.connectMs ?? NaN, 0)),
         linkGenerations: calls.map((x) => x.linkGenerations),
+        lossPercent: calls.map((x) => round(x.lossPercent, 2)),
         concealedPercent: calls.map((x) => round(x.concealedPercent, 2)),
         meanJitterBufferMs: calls.map((x) => round(x.meanJitterBufferMs)),
         correlation: calls.map((x) => round(x.correlation, 2)),

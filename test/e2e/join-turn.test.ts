@@ -17,7 +17,7 @@ const clients: Client[] = [];
 beforeAll(async () => {
   server = await startServer();
   dir = new TempDir();
-  // The helper relays from 127.0.0.2, so only relay↔relay paths exist (see test/helpers/coturn.ts).
+  // The helper relays from 127.0.0.2, so only relay↔relay paths exist (see bench/lib/coturn.ts).
   if (missing === null) turn = await startCoturn();
 });
 afterAll(async () => {
