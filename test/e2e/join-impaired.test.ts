@@ -72,8 +72,10 @@ describe.skipIf(missing !== null)('roundtable join through coturn behind the imp
     }
   });
 
-  // Today the old link recovers by itself: libjuice reports it disconnected as the path returns, it is
-  // connected again ~60 ms later (before the 250 ms rebuild backoff ends), audio back ~70 ms after the return.
+  // Measured 2026-12-05: a 3 s outage equals the link's 3 s inactivity timeout, so the link reports
+  // 'disconnected' about when the path returns and a rebuild is scheduled 250 ms later. Mostly the old link
+  // hears packets first and stays (voice back 30–80 ms after the return); in 2 of 8 benchmark calls the link was
+  // rebuilt (generation 2) and the voice came back after 1.3–1.5 s: within this test's 2 s, not the issue's 1 s goal.
   it(`3 s outage: the other's voice is back within ${AUDIO_BACK_WITHIN_MS} ms of the path's return`, async () => {
     const o = outage!;
     for (const [x, other] of [['a', 'b'], ['b', 'a']] as const) {
