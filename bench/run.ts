@@ -183,6 +183,28 @@ const SECTIONS: Section[] = [
       `Simultaneous joins: of ${r.peerLinks} peer links in the clean joins' --stats, **${r.rebuiltLinks}** needed a second generation (a first link that failed: DTLS certificate check, connect timeout).`,
     ],
   },
+  {
+    title: 'Impaired paths: two joins relay-only through coturn behind the impairment relay (issue "real networks", part 1 baseline)',
+    module: './impaired-link.js',
+    args: [3],
+    render: (r) =>
+      r.skipped
+        ? [`Skipped: ${r.skipped}.`]
+        : [
+            'Two `roundtable join` processes, relay-only through a real coturn; the impairment relay (src/engine/sim/udp-relay.ts) sits in front of coturn and impairs what clients send, so each end-to-end packet crosses it once (TURN control traffic too). ' +
+              'Talker → listener: a looping click train (mouth-to-ear from --stats anchors, from 0.5 s after the link is up); listener → talker: speech (correlation). Opus DTX off, so concealment counts only what the network took (one concealed frame per lost 20 ms packet). ' +
+              'Connect: the talker\'s (newcomer\'s) `joined` → `peer-connected`. Outage: forwarding stopped for 3 s, 3 s after the link is up; audio back = first audible output after the path returns (clicks every 100 ms).',
+            'Goals (later parts of the issue): clean relay within 3 ms of coturn direct; 5 % + 30 ms jitter: connect p90 ≤ 2 s over 20 joins with no rebuild, mouth-to-ear median ≤ 75 ms, concealed ≤ 0.5 %, mean jitter-buffer delay ≤ 40 ms; ' +
+              '15 % bursts + 60 ms jitter: correlation within 0.1 of clean; 3 s outage: audio back ≤ 1 s after the path returns.',
+            '',
+            '| condition | calls | mouth-to-ear median / p90 | clicks (missed) | connect per call | link generations | loss seen | concealed (per packet expected) | mean jitter buffer | correlation | audio back after outage | bad exits |',
+            '|---|---|---|---|---|---|---|---|---|---|---|---|',
+            ...r.conditions.map(
+              (c: any) =>
+                `| ${c.name} | ${c.runs} | **${fmt(c.mouthToEarMedianMs)}** / ${fmt(c.mouthToEarP90Ms)} ms${Number.isFinite(c.mouthToEarAfterOutageMedianMs) ? ` (after the outage: ${fmt(c.mouthToEarAfterOutageMedianMs)})` : ''} | ${c.clicks} (${c.missed}) | ${c.connectMs.join(', ')} ms | ${c.linkGenerations.join(', ')} | ${c.lossPercent.map((x: number) => fmt(x, 1)).join(', ')} % | ${c.concealedPercent.map((x: number) => fmt(x, 2)).join(', ')} % | ${c.meanJitterBufferMs.map((x: number) => fmt(x)).join(', ')} ms | ${c.correlation.map((x: number) => fmt(x, 2)).join(', ')} | ${c.audioBackMs.some((x: number | null) => x !== null) ? `${c.audioBackMs.map((x: number | null) => (x === null ? 'never' : `${x}`)).join(', ')} ms` : '–'} | ${c.badExits} |`,
+            ),
+          ],
+  },
 ];
 
 function machine(): string[] {

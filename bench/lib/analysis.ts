@@ -104,6 +104,16 @@ export function presenceOf(
   return { value: peak.value, lagMs: (peak.lag * factor) / 48 - (opts.fromMs ?? 500) };
 }
 
+/**
+ * Best presence of `input` in `output` over a few 2 s segments of the input
+ * (inputs loop, and a speaker's pauses make any single segment a weak probe).
+ */
+export function bestPresence(input: Int16Array, output: Int16Array): number {
+  let best = 0;
+  for (const fromMs of [300, 1500, 2700]) best = Math.max(best, presenceOf(input, output, { fromMs, segmentMs: 2000 }).value);
+  return best;
+}
+
 export interface ClickTrain {
   samples: Int16Array;
   /** Sample index where each click starts. */
@@ -185,4 +195,26 @@ export function percentile(values: readonly number[], p: number): number {
   const s = [...values].sort((a, b) => a - b);
   const idx = Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1));
   return s[idx]!;
+}
+
+/** RMS of `x[from, to)` as a share of full scale (0 for an empty range). */
+export function rmsOf(x: Int16Array, from: number, to: number): number {
+  const a = Math.max(0, Math.floor(from)), b = Math.min(x.length, Math.floor(to));
+  if (b <= a) return 0;
+  let s = 0;
+  for (let i = a; i < b; i++) s += (x[i]! / 32768) ** 2;
+  return Math.sqrt(s / (b - a));
+}
+
+/**
+ * The first sample index at or after `from` that starts a frame (`frameMs`)
+ * with an RMS of at least `threshold` (share of full scale), or null: where
+ * sound comes back after a silent stretch (an outage: concealment fades out
+ * to digital silence, docs/architecture.md §2).
+ */
+export function firstAudible(x: Int16Array, from: number, opts: { threshold?: number; frameMs?: number; sampleRate?: number } = {}): number | null {
+  const frame = Math.round(((opts.frameMs ?? 10) * (opts.sampleRate ?? 48_000)) / 1000);
+  const threshold = opts.threshold ?? 0.01;
+  for (let i = Math.max(0, Math.floor(from)); i + frame <= x.length; i += frame) if (rmsOf(x, i, i + frame) >= threshold) return i;
+  return null;
 }

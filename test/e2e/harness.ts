@@ -12,9 +12,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startSignalingServer, type SignalingServer } from '../../src/server/index.js';
-import { presenceOf } from '../../bench/lib/analysis.js';
 import { readWavMono48k } from '../../src/engine/audio/wav-file.js';
 import { generateJoinCode } from '../../src/protocol/index.js';
+
+/** Best presence of an input in an output: one home with the benchmarks (bench/lib/analysis.ts). */
+export { bestPresence } from '../../bench/lib/analysis.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const BIN = path.join(ROOT, 'bin', 'roundtable');
@@ -164,16 +166,6 @@ export function killAll(clients: readonly Client[]): void {
 
 export async function readWav(file: string): Promise<Int16Array> {
   return readWavMono48k(file);
-}
-
-/**
- * Best presence of `input` in `output` over a few 2 s segments of the input
- * (inputs loop, and a speaker's pauses make any single segment a weak probe).
- */
-export function bestPresence(input: Int16Array, output: Int16Array): number {
-  let best = 0;
-  for (const fromMs of [300, 1500, 2700]) best = Math.max(best, presenceOf(input, output, { fromMs, segmentMs: 2000 }).value);
-  return best;
 }
 
 export function readJson<T = Record<string, unknown>>(file: string): T {

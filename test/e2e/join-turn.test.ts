@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SignalingServer } from '../../src/server/index.js';
-import { coturnMissingReason, startCoturn, type Coturn } from '../helpers/coturn.js';
+import { coturnMissingReason, relayOnlyConfigYaml, startCoturn, type Coturn } from '../helpers/coturn.js';
 import { bestPresence, joinArgs, killAll, newCode, readJson, readWav, runClient, speech, startServer, TempDir, type Client, type StatsFile } from './harness.js';
 
 const missing = coturnMissingReason();
@@ -17,7 +17,7 @@ const clients: Client[] = [];
 beforeAll(async () => {
   server = await startServer();
   dir = new TempDir();
-  // The helper relays from 127.0.0.2, so only relay↔relay paths exist (see test/helpers/coturn.ts).
+  // The helper relays from 127.0.0.2, so only relay↔relay paths exist (see bench/lib/coturn.ts).
   if (missing === null) turn = await startCoturn();
 });
 afterAll(async () => {
@@ -30,20 +30,7 @@ afterAll(async () => {
 describe.skipIf(missing !== null)('roundtable join through TURN', () => {
   it('relay-only from the config file: audio flows and the selected candidates are relay', async () => {
     const t = turn!;
-    const config = dir.write(
-      'turn.yaml',
-      [
-        'ice:',
-        '  relayOnly: true',
-        '  servers:',
-        `    - urls: ${t.url}`,
-        `      username: ${t.username}`,
-        `      credential: ${t.credential}`,
-        'cues:',
-        '  enabled: false',
-        '',
-      ].join('\n'),
-    );
+    const config = dir.write('turn.yaml', relayOnlyConfigYaml(t));
     const code = newCode();
     for (const x of ['a', 'b'] as const) {
       clients.push(runClient(x, joinArgs(x, { code, server: server.url, config, input: speech(x), output: dir.file(`turn-${x}.wav`), stats: dir.file(`turn-${x}.json`), durationS: 7 })));

@@ -1,0 +1,211 @@
+/**
+ * A real TURN server (coturn's `turnserver`) for tests, listening on
+ * 127.0.0.1 only, with a random high port and one static long-term-credential
+ * user (RFC 8656 §9.2). Started and stopped by the test that needs it.
+ *
+ * It relays from 127.0.0.2 by default, not from the clients' own 127.0.0.1.
+ * TURN permissions are per IP address only (RFC 8656 §9). With the relay on
+ * the clients' address, a client's direct (host) connectivity check to the
+ * other's relayed address matches the permission installed for the relay and
+ * is forwarded, so ICE can select a host/prflx pair although only relay
+ * candidates were signalled. With a distinct relay address only relay↔relay
+ * paths exist, which is what a relay-only test must prove.
+ *
+ * Readiness is checked with a STUN Binding request (RFC 8489 §6) rather than
+ * by reading the log, so a slow start cannot race the test.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createSocket } from 'node:dgram';
+import { randomBytes, randomInt } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startUdpRelay, type UdpRelay, type UdpRelayOptions } from '../../src/engine/sim/udp-relay.js';
+
+export interface Coturn {
+  /** e.g. turn:127.0.0.1:49321 */
+  url: string;
+  username: string;
+  credential: string;
+  port: number;
+  /** Path of coturn's log (kept until stop()). */
+  logFile: string;
+  /** The address coturn relays from (relayed candidates carry it). */
+  relayIp: string;
+  /** coturn allocates relayed addresses only from this UDP port range. */
+  relayPorts: { min: number; max: number };
+  /** Contents of the log so far (for failure messages). */
+  readLog(): string;
+  stop(): Promise<void>;
+}
+
+/** Null when the Debian `coturn` package is not installed; tests skip with this message. */
+export function coturnMissingReason(): string | null {
+  const r = spawnSync('turnserver', ['--help'], { stdio: 'ignore' });
+  if (r.error !== undefined) return 'turnserver not found: install the Debian package "coturn" to run the TURN tests';
+  return null;
+}
+
+export async function startCoturn(opts: { username?: string; credential?: string; realm?: string; relayIp?: string } = {}): Promise<Coturn> {
+  const relayIp = opts.relayIp ?? '127.0.0.2';
+  const username = opts.username ?? 'test';
+  const credential = opts.credential ?? 'secret';
+  const realm = opts.realm ?? 'roundtable.test';
+  const dir = mkdtempSync(join(tmpdir(), 'roundtable-coturn-'));
+  const logFile = join(dir, 'turn.log');
+  const readLog = (): string => {
+    try {
+      return readFileSync(logFile, 'utf8');
+    } catch {
+      return '';
+    }
+  };
+
+  // A random high port; if something already holds it, coturn fails to bind
+  // and we try another one.
+  let lastError = '';
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const port = randomInt(20000, 40000);
+    const relayMin = randomInt(40000, 60000);
+    const child = spawn(
+      'turnserver',
+      [
+        '-n', // no config file: everything is on this command line
+        '--listening-ip=127.0.0.1',
+        `--listening-port=${port}`,
+        `--relay-ip=${relayIp}`,
+        `--min-port=${relayMin}`,
+        `--max-port=${relayMin + 200}`,
+        '--lt-cred-mech',
+        `--user=${username}:${credential}`,
+        `--realm=${realm}`,
+        '--fingerprint',
+        '--no-cli',
+        '--no-tls',
+        '--no-dtls',
+        // coturn refuses relaying to 127.x peers unless told otherwise.
+        '--allow-loopback-peers',
+        `--userdb=${join(dir, 'turndb')}`,
+        `--pidfile=${join(dir, 'turn.pid')}`,
+        `--log-file=${logFile}`,
+        '--simple-log',
+        '--no-stdout-log',
+      ],
+      { stdio: 'ignore' },
+    );
+    let exited = false;
+    child.once('exit', () => (exited = true));
+    child.once('error', () => (exited = true));
+    const ready = await waitForStun(port, () => exited, 5000);
+    if (ready) {
+      return {
+        url: `turn:127.0.0.1:${port}`,
+        username,
+        credential,
+        port,
+        relayIp,
+        logFile,
+        relayPorts: { min: relayMin, max: relayMin + 200 },
+        readLog,
+        stop: () => stopChild(child).then(() => rmSync(dir, { recursive: true, force: true })),
+      };
+    }
+    lastError = readLog().split('\n').slice(-15).join('\n');
+    await stopChild(child);
+  }
+  rmSync(dir, { recursive: true, force: true });
+  throw new Error(`coturn did not become ready on 127.0.0.1; last log lines:\n${lastError}`);
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+/** Send STUN Binding requests until one is answered, the process exits, or time runs out. */
+function waitForStun(port: number, hasExited: () => boolean, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = createSocket('udp4');
+    const txId = randomBytes(12);
+    const req = Buffer.alloc(20);
+    req.writeUInt16BE(0x0001, 0); // Binding request
+    req.writeUInt16BE(0, 2); // no attributes
+    req.writeUInt32BE(0x2112a442, 4); // magic cookie (RFC 8489 §5)
+    txId.copy(req, 8);
+    const deadline = Date.now() + timeoutMs;
+    let done = false;
+    const finish = (ok: boolean): void => {
+      if (done) return;
+      done = true;
+      clearInterval(timer);
+      sock.close();
+      resolve(ok);
+    };
+    sock.on('message', (msg) => {
+      if (msg.length >= 20 && msg.readUInt16BE(0) === 0x0101 && msg.subarray(8, 20).equals(txId)) finish(true);
+    });
+    sock.on('error', () => undefined); // ICMP port unreachable while coturn starts
+    const timer = setInterval(() => {
+      if (hasExited() || Date.now() > deadline) return finish(false);
+      sock.send(req, port, '127.0.0.1');
+    }, 50);
+  });
+}
+
+/** coturn with the impairment relay (src/engine/sim/udp-relay.ts) in front of its listening port. */
+export interface ImpairedTurn {
+  turn: Coturn;
+  relay: UdpRelay;
+  /** The TURN URL clients use: the relay's port, not coturn's. */
+  url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Start coturn, then a relay on 127.0.0.1 forwarding to its listening port:
+ * clients whose TURN URL is `url` reach coturn only through the relay, so
+ * their TURN control traffic and, relay-only, all their media cross the
+ * impairment (docs/architecture.md §10). coturn still relays from 127.0.0.2,
+ * so only relay↔relay paths exist.
+ */
+export async function startImpairedTurn(relay: Omit<UdpRelayOptions, 'target'> = {}): Promise<ImpairedTurn> {
+  const turn = await startCoturn();
+  let front: UdpRelay;
+  try {
+    front = await startUdpRelay({ ...relay, target: { address: '127.0.0.1', port: turn.port } });
+  } catch (error) {
+    await turn.stop();
+    throw error;
+  }
+  return {
+    turn,
+    relay: front,
+    url: `turn:127.0.0.1:${front.port}`,
+    stop: async () => {
+      await front.close();
+      await turn.stop();
+    },
+  };
+}
+
+/** A client config file (YAML) that uses only this TURN server, relay-only, without cues (clean output WAVs); `extraYaml` is appended. */
+export function relayOnlyConfigYaml(server: { url: string; username: string; credential: string }, extraYaml = ''): string {
+  return [
+    'ice:',
+    '  relayOnly: true',
+    '  servers:',
+    `    - urls: ${server.url}`,
+    `      username: ${server.username}`,
+    `      credential: ${server.credential}`,
+    'cues:',
+    '  enabled: false',
+    '',
+  ].join('\n') + extraYaml;
+}
