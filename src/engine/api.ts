@@ -30,6 +30,12 @@ export interface PeerView {
   readonly volumePercent: number;
   /** Muted for me only (the peer still hears everyone). */
   readonly mutedByMe: boolean;
+  /**
+   * Our own noise suppression runs on this peer's audio, for a peer who
+   * sends noise (no suppression of their own). Always false in the web
+   * client, which cannot run it.
+   */
+  readonly noiseSuppression: boolean;
   /** Packets lost as a percentage of packets expected (own sequence tracking). */
   readonly lossPercent: number;
   /** Current jitter-buffer delay in ms. */
@@ -42,7 +48,7 @@ export interface PeerView {
   readonly framesConcealed: number;
 }
 
-/** You, as the UI shows you: your name and what the media side reports (mic level, speaking, mute, deafen, push-to-talk). */
+/** You, as the UI shows you: your name and what the media side reports (mic level, speaking, mute, deafen, push-to-talk, noise suppression). */
 export interface SelfView extends SelfMediaState {
   readonly name: string;
 }
@@ -69,6 +75,9 @@ export type SessionAction =
   | { readonly type: 'toggle-deafen' }
   | { readonly type: 'set-peer-volume'; readonly peerId: string; readonly volumePercent: number }
   | { readonly type: 'toggle-peer-mute'; readonly peerId: string }
+  /** Our microphone's noise suppression; nothing happens where it is unavailable. */
+  | { readonly type: 'toggle-noise-suppression' }
+  | { readonly type: 'toggle-peer-noise-suppression'; readonly peerId: string }
   | { readonly type: 'set-push-to-talk'; readonly enabled: boolean }
   | { readonly type: 'talk'; readonly pressed: boolean }
   | { readonly type: 'leave' };

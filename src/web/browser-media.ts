@@ -14,12 +14,20 @@
  * (Chromium decodes a remote stream only while an element plays it,
  * docs/architecture.md §7) and played through Web Audio: source → per-peer
  * gain (0–200 %, mute-for-me) → analyser → master gain (deafen) → speakers.
+ *
+ * Noise suppression is the browser's own (the `noiseSuppression` constraint,
+ * changed on the live track with applyConstraints); what the page shows is
+ * what the track reports it does (getSettings), so a browser that refuses
+ * to change it on a live track is seen to refuse. Our per-peer suppression
+ * (RNNoise in the terminal's media process) has no counterpart here: the
+ * remote audio never passes through our code, so peers always report it off.
  */
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import { PeakMeter, peakLevelOfFloats, rmsLevelOfFloats } from '../engine/audio/level.js';
 import { emptyCaptureStats, type CapturePipelineStats } from '../engine/send/capture-stats.js';
 import type { LinkFactory, MediaAnchors, MediaPort, PeerMediaStats, PeerTransport, SelfMediaState } from '../engine/media/media-port.js';
+import type { FilterState } from '../engine/dsp/filter-chain.js';
 import { SpeakingDetector } from '../engine/receive/speaking.js';
 import { TalkState } from '../engine/send/talk-state.js';
 import { BrowserLink, type BrowserLinkMedia } from './browser-link.js';
@@ -87,6 +95,8 @@ export class BrowserMedia implements MediaPort, BrowserLinkMedia {
   private readonly talk = new TalkState(() => this.applyTransmitState());
   private framesCaptured = 0;
   private stopped = false;
+  /** What was last asked for, shown until the track's settings say otherwise. */
+  private noiseSuppressionWanted: boolean | undefined;
 
   constructor(opts: BrowserMediaOptions) {
     this.opts = opts;
@@ -230,6 +240,25 @@ export class BrowserMedia implements MediaPort, BrowserLinkMedia {
     this.talk.setPushToTalk(enabled);
   }
 
+  /** The browser's own noise suppression on the live microphone track. */
+  setNoiseSuppression(enabled: boolean): void {
+    const track = this.track;
+    if (track === null || this.noiseSuppressionState() === 'unavailable') return;
+    this.noiseSuppressionWanted = enabled;
+    const processing = this.opts.processing ?? true;
+    // applyConstraints replaces the whole set: restate the others, or they fall back to the browser's defaults.
+    track
+      .applyConstraints({ channelCount: 1, echoCancellation: processing, noiseSuppression: enabled, autoGainControl: processing })
+      .then(() => {
+        if (track.getSettings().noiseSuppression !== enabled) this.opts.logger.warn('noise-suppression-not-changed', { wanted: enabled });
+      })
+      .catch((err: unknown) => this.opts.logger.warn('noise-suppression-failed', { error: err instanceof Error ? err.message : String(err) }))
+      .finally(() => (this.noiseSuppressionWanted = undefined));
+  }
+
+  /** Not available in the browser: the remote audio is played by libwebrtc and Web Audio, never by our code. */
+  setPeerNoiseSuppression(_id: string, _enabled: boolean): void {}
+
   setTalking(pressed: boolean): void {
     this.talk.setTalking(pressed);
   }
@@ -242,6 +271,7 @@ export class BrowserMedia implements MediaPort, BrowserLinkMedia {
       deafened: this.deafened,
       pushToTalk: this.talk.pushToTalk,
       talking: this.talk.talking,
+      noiseSuppression: this.noiseSuppressionState(),
     };
   }
 
@@ -260,6 +290,7 @@ export class BrowserMedia implements MediaPort, BrowserLinkMedia {
       speaking: peer.speaking.speaking,
       volumePercent: peer.volumePercent,
       mutedByMe: peer.mutedByMe,
+      noiseSuppression: false,
     };
   }
 
@@ -274,6 +305,13 @@ export class BrowserMedia implements MediaPort, BrowserLinkMedia {
   }
 
   // ---- internals ----
+
+  private noiseSuppressionState(): FilterState {
+    const actual = this.track?.getSettings?.().noiseSuppression;
+    if (this.track !== null && actual === undefined) return 'unavailable';
+    const on = this.noiseSuppressionWanted ?? actual ?? this.opts.processing ?? true;
+    return on ? 'on' : 'off';
+  }
 
   /** A disabled track sends silence (W3C mediacapture-main §4.3.1): mute without renegotiating. */
   private applyTransmitState(): void {

@@ -20,6 +20,7 @@ export function makePeer(id: string, overrides: Partial<PeerView> = {}): PeerVie
     level: 0,
     volumePercent: 100,
     mutedByMe: false,
+    noiseSuppression: false,
     lossPercent: 0,
     jitterBufferMs: 40,
     rttMs: null,
@@ -40,6 +41,7 @@ export function makeSelf(overrides: Partial<SelfView> = {}): SelfView {
     deafened: false,
     pushToTalk: false,
     talking: false,
+    noiseSuppression: 'on',
     ...overrides,
   };
 }
@@ -122,6 +124,14 @@ export class FakeController implements SessionController {
       case 'toggle-peer-mute': {
         const peer = this.current.peers.find((p) => p.id === action.peerId);
         if (peer) this.setPeer(action.peerId, { mutedByMe: !peer.mutedByMe });
+        break;
+      }
+      case 'toggle-noise-suppression':
+        if (self.noiseSuppression !== 'unavailable') this.setSelf({ noiseSuppression: self.noiseSuppression === 'on' ? 'off' : 'on' });
+        break;
+      case 'toggle-peer-noise-suppression': {
+        const peer = this.current.peers.find((p) => p.id === action.peerId);
+        if (peer) this.setPeer(action.peerId, { noiseSuppression: !peer.noiseSuppression });
         break;
       }
       case 'leave':

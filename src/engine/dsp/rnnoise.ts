@@ -16,6 +16,7 @@
  *   cross-correlation (test/engine/dsp/rnnoise.test.ts).
  * - ~0.36 ms median, ~0.5 ms p99 per 10 ms block.
  */
+/// <reference path="./rnnoise-module.d.ts" />
 import type { RnnoiseWasmModule } from '@jitsi/rnnoise-wasm/dist/rnnoise-sync.js';
 import type { FrameFilter } from './frame-filter.js';
 

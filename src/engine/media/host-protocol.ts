@@ -18,7 +18,7 @@ import type { MediaAnchors, PeerMediaStats, SelfMediaState } from './media-port.
 import type { SendTimingReport } from './send-timing.js';
 
 /** Media settings that cross the boundary: everything of MediaEngineOptions that is plain data. */
-export type MediaSettings = Omit<MediaEngineOptions, 'source' | 'sink' | 'logger' | 'clock' | 'encoderFactory' | 'decoderFactory'>;
+export type MediaSettings = Omit<MediaEngineOptions, 'source' | 'sink' | 'logger' | 'clock' | 'encoderFactory' | 'decoderFactory' | 'suppressorFactory'>;
 
 export interface MediaHostConfig {
   readonly media: MediaSettings;
@@ -58,9 +58,10 @@ export type ToMedia =
   | { readonly op: 'stop' }
   | { readonly op: 'add-peer'; readonly peerId: string }
   | { readonly op: 'remove-peer'; readonly peerId: string }
-  | { readonly op: 'set-self'; readonly what: 'muted' | 'deafened' | 'pushToTalk' | 'talking'; readonly value: boolean }
+  | { readonly op: 'set-self'; readonly what: 'muted' | 'deafened' | 'pushToTalk' | 'talking' | 'noiseSuppression'; readonly value: boolean }
   | { readonly op: 'peer-volume'; readonly peerId: string; readonly percent: number }
   | { readonly op: 'peer-muted'; readonly peerId: string; readonly muted: boolean }
+  | { readonly op: 'peer-noise-suppression'; readonly peerId: string; readonly enabled: boolean }
   | { readonly op: 'link-create'; readonly linkId: number; readonly spec: LinkSpec }
   | { readonly op: 'link-start'; readonly linkId: number }
   | { readonly op: 'link-signal'; readonly linkId: number; readonly signal: unknown }

@@ -2,9 +2,9 @@
  * The media path of one participant, independent of how packets travel
  * (docs/architecture.md §2):
  *
- *   source ─► CapturePipeline (gate → encode once → RTP once) ─┬─► SendLoop ─► transport (peer A)
- *                                                              └─► SendLoop ─► transport (peer B)
- *   transport ─► receive(): RTP → RemoteStream (reception tracker → jitter buffer → decode/PLC → gain) ─┐
+ *   source ─► CapturePipeline (filters → gate → encode once → RTP once) ─┬─► SendLoop ─► transport (peer A)
+ *                                                                        └─► SendLoop ─► transport (peer B)
+ *   transport ─► receive(): RTP → RemoteStream (reception tracker → jitter buffer → decode/PLC → [NS] → gain) ─┐
  *                           RTCP → RtcpSession (RTT; our receiver reports, on a ReportSchedule)      ├─► Mixer ─► sink
  *                                                                                notification cues ─┘
  *
@@ -16,6 +16,11 @@
  * clock pulls the mixer). Both `roundtable loopback` (a simulated network as
  * transport) and the P2P session (node-datachannel tracks as transport) use
  * this class, so the benchmarks measure the same code the product runs.
+ *
+ * Noise suppression (dsp/, RNNoise): ours before the gate, and per peer on
+ * request. The wasm loads on first need (at start when ours is on), so an
+ * engine that never suppresses never loads it; if it cannot load, the
+ * engine says "unavailable" and the call goes on without it.
  */
 import { monotonicClock, type Clock, type TimerHandle } from '../../core/clock.js';
 import { assertFrameMs, type FrameMs } from '../../core/media-format.js';
@@ -34,6 +39,9 @@ import { isRtcp } from '../rtcp/packets.js';
 import { ReportSchedule } from '../rtcp/report-schedule.js';
 import { RtcpSession } from '../rtcp/rtcp-session.js';
 import { silentLogger, type Logger } from '../../core/logger.js';
+import { FilterChain, type FilterState } from '../dsp/filter-chain.js';
+import type { FilterCost } from '../dsp/frame-filter.js';
+import { loadRnnoiseFactory, type SuppressorFactory } from '../dsp/rnnoise.js';
 import type { MediaAnchors, MediaPort, PeerMediaStats, PeerTransport, SelfMediaState } from './media-port.js';
 
 export type { MediaAnchors, PeerMediaStats, PeerTransport, SelfMediaState } from './media-port.js';
@@ -65,9 +73,16 @@ export interface MediaEngineOptions {
   sendQueueFrames?: number;
   /** Interval of our RTCP receiver reports (default 1000 ms; RFC 3550 §6.2 allows small sessions to go below 5 s). */
   rtcpIntervalMs?: number;
+  /**
+   * Suppress noise in our microphone before the gate (RNNoise, adds 20 ms of
+   * delay). Default false here; the configuration's default is on.
+   */
+  noiseSuppression?: boolean;
   /** Factories for tests; default native libopus. */
   encoderFactory?: () => FrameEncoder;
   decoderFactory?: () => FrameDecoder;
+  /** Noise suppressors for tests; default RNNoise (dsp/rnnoise.ts), loaded on first need. */
+  suppressorFactory?: SuppressorFactory;
   logger?: Logger;
 }
 
@@ -87,6 +102,8 @@ interface PeerState {
   bytesReceived: number;
   rtcpReceived: number;
   malformed: number;
+  /** The user asked for our noise suppression on this peer's audio. */
+  noiseSuppression: boolean;
 }
 
 export class MediaEngine implements MediaPort {
@@ -107,6 +124,13 @@ export class MediaEngine implements MediaPort {
   private readonly peers = new Map<string, PeerState>();
   private readonly micMeter = new PeakMeter(0.8);
   private readonly micSpeaking: SpeakingDetector;
+  /** Send-path processing before the gate (AEC → NS → AGC; only NS exists today). */
+  private readonly filters = new FilterChain();
+  private noiseSuppressionWanted: boolean;
+  private suppressorFactory: SuppressorFactory | undefined;
+  private suppressorLoad: Promise<SuppressorFactory | undefined> | undefined;
+  /** Why noise suppression cannot run here, once a load failed. */
+  private suppressionUnavailable: string | undefined;
   /** Mute / push-to-talk / talk key → the voice gate's mute (send/talk-state.ts). */
   private readonly talk = new TalkState((transmitting) => {
     this.gate.muted = !transmitting;
@@ -151,8 +175,11 @@ export class MediaEngine implements MediaPort {
       encoder,
       gate: this.gate,
       timeline: new RtpTimeline({ frameMs: this.frameMs }),
+      filters: this.filters,
       logger: this.log,
     });
+    this.noiseSuppressionWanted = options.noiseSuppression ?? false;
+    this.suppressorFactory = options.suppressorFactory;
     this.cuePlayer = new CuePlayer({ enabled: options.cues?.enabled ?? true, volume: (options.cues?.volumePercent ?? 50) / 100 });
     this.mixer = new Mixer({ frameMs: this.playbackFrameMs, cues: this.cuePlayer, cuesWhileDeafened: false });
     this.micSpeaking = new SpeakingDetector({ frameMs: this.frameMs });
@@ -170,6 +197,8 @@ export class MediaEngine implements MediaPort {
   async start(opts: { playbackAtMs?: number } = {}): Promise<void> {
     if (this.state !== 'idle') throw new Error('MediaEngine already started');
     this.state = 'running';
+    // Load the suppressor before the clocks run, so its load never stalls a frame.
+    if (this.noiseSuppressionWanted) await this.ensureOwnSuppressor();
     await this.sink.start(
       (playTimeNs) => {
         if (this.firstOutputNs === null) this.firstOutputNs = playTimeNs;
@@ -203,6 +232,7 @@ export class MediaEngine implements MediaPort {
       await this.source.stop().catch((err) => this.log.warn('source-stop-failed', { err }));
       for (const id of [...this.peers.keys()]) this.removePeer(id, { cue: false });
       await this.sink.stop();
+      this.filters.close();
     })();
     return this.stopping;
   }
@@ -233,6 +263,7 @@ export class MediaEngine implements MediaPort {
       bytesReceived: 0,
       rtcpReceived: 0,
       malformed: 0,
+      noiseSuppression: false,
     };
     const loop = new SendLoop<Uint8Array>({
       clock: this.clock,
@@ -259,6 +290,7 @@ export class MediaEngine implements MediaPort {
     this.capture.removePeer(id);
     this.mixer.remove(id);
     this.peers.delete(id);
+    peer.stream.closeSuppressor();
     if (opts.cue !== false) this.mixer.playCue('peer-left');
   }
 
@@ -320,9 +352,89 @@ export class MediaEngine implements MediaPort {
       // first sample entered one frame earlier (docs/architecture.md §8 counts that frame).
       this.firstInputNs = captureTimeNs - BigInt(this.frameMs) * 1_000_000n;
     }
-    this.micMeter.update(peakLevel(pcm));
-    this.micSpeaking.update(rmsLevel(pcm));
-    this.capture.pushFrame(pcm, captureTimeNs);
+    // Meters read what is sent (after noise suppression), so a fan does not light our speaking dot.
+    const sent = this.capture.pushFrame(pcm, captureTimeNs);
+    this.micMeter.update(peakLevel(sent));
+    this.micSpeaking.update(rmsLevel(sent));
+  }
+
+  /** Our noise suppression on or off (loads RNNoise the first time it is switched on). */
+  setNoiseSuppression(enabled: boolean): void {
+    this.noiseSuppressionWanted = enabled;
+    if (this.filters.setEnabled('noise-suppression', enabled)) {
+      this.log.info('noise-suppression', { enabled });
+      return;
+    }
+    if (enabled) void this.ensureOwnSuppressor();
+  }
+
+  /** Our noise suppression on one peer's audio, before the mix. */
+  setPeerNoiseSuppression(id: string, enabled: boolean): void {
+    const peer = this.peers.get(id);
+    if (peer === undefined) return;
+    peer.noiseSuppression = enabled;
+    if (peer.stream.setSuppression(enabled) || !enabled) {
+      this.log.info('peer-noise-suppression', { peer: id, enabled });
+      return;
+    }
+    void this.loadSuppressorFactory().then((factory) => {
+      // The peer may have left, or the user changed their mind, while RNNoise loaded.
+      if (factory === undefined || this.peers.get(id) !== peer || !peer.noiseSuppression || peer.stream.hasSuppressor) return;
+      try {
+        peer.stream.attachSuppressor(factory(), true);
+        this.log.info('peer-noise-suppression', { peer: id, enabled: true });
+      } catch (err) {
+        this.markSuppressionUnavailable(err);
+      }
+    });
+  }
+
+  /** Time per stage of the send path's filters (for statistics and the benchmark). */
+  get filterCosts(): FilterCost[] {
+    return this.filters.costs();
+  }
+
+  /** Time spent suppressing a peer's noise, or undefined if never switched on. */
+  peerSuppressionCost(id: string): FilterCost | undefined {
+    return this.peers.get(id)?.stream.suppressionCost;
+  }
+
+  private get ownSuppressionState(): FilterState {
+    if (this.suppressionUnavailable !== undefined) return 'unavailable';
+    const registered = this.filters.state('noise-suppression');
+    if (registered !== 'unavailable') return registered;
+    // Not registered yet: loading (reported as what was asked) or never asked for.
+    return this.noiseSuppressionWanted ? 'on' : 'off';
+  }
+
+  private async ensureOwnSuppressor(): Promise<void> {
+    const factory = await this.loadSuppressorFactory();
+    if (factory === undefined || this.filters.has('noise-suppression') || this.state === 'stopped') return;
+    try {
+      this.filters.register(factory(), this.noiseSuppressionWanted);
+      this.log.info('noise-suppression', { enabled: this.noiseSuppressionWanted });
+    } catch (err) {
+      this.markSuppressionUnavailable(err);
+    }
+  }
+
+  /** RNNoise, loaded once; undefined (and "unavailable" from then on) if it cannot load. */
+  private loadSuppressorFactory(): Promise<SuppressorFactory | undefined> {
+    if (this.suppressorFactory !== undefined) return Promise.resolve(this.suppressorFactory);
+    if (this.suppressionUnavailable !== undefined) return Promise.resolve(undefined);
+    this.suppressorLoad ??= loadRnnoiseFactory().then(
+      (factory) => (this.suppressorFactory = factory),
+      (err: unknown) => {
+        this.markSuppressionUnavailable(err);
+        return undefined;
+      },
+    );
+    return this.suppressorLoad;
+  }
+
+  private markSuppressionUnavailable(err: unknown): void {
+    this.suppressionUnavailable = err instanceof Error ? err.message : String(err);
+    this.log.warn('noise-suppression-unavailable', { error: this.suppressionUnavailable });
   }
 
   setMuted(muted: boolean): void {
@@ -361,6 +473,7 @@ export class MediaEngine implements MediaPort {
       deafened: this.mixer.deafened,
       pushToTalk: this.talk.pushToTalk,
       talking: this.talk.talking,
+      noiseSuppression: this.ownSuppressionState,
     };
   }
 
@@ -379,6 +492,7 @@ export class MediaEngine implements MediaPort {
       speaking: peer.stream.speaking,
       volumePercent: peer.stream.gainPercent,
       mutedByMe: peer.stream.mutedForMe,
+      noiseSuppression: peer.noiseSuppression && this.suppressionUnavailable === undefined,
     };
   }
 

@@ -99,6 +99,9 @@ export class MediaHost {
       case 'peer-muted':
         this.engine?.setPeerMuted(m.peerId, m.muted);
         return;
+      case 'peer-noise-suppression':
+        this.engine?.setPeerNoiseSuppression(m.peerId, m.enabled);
+        return;
       case 'link-create':
         return this.createLink(m.linkId, m.spec);
       case 'link-start':
@@ -180,9 +183,10 @@ export class MediaHost {
     });
   }
 
-  private setSelf(what: 'muted' | 'deafened' | 'pushToTalk' | 'talking', value: boolean): void {
+  private setSelf(what: 'muted' | 'deafened' | 'pushToTalk' | 'talking' | 'noiseSuppression', value: boolean): void {
     const engine = this.requireEngine();
-    if (what === 'muted') engine.setMuted(value);
+    if (what === 'noiseSuppression') engine.setNoiseSuppression(value);
+    else if (what === 'muted') engine.setMuted(value);
     else if (what === 'deafened') engine.setDeafened(value);
     else if (what === 'pushToTalk') engine.setPushToTalk(value);
     else engine.setTalking(value);
@@ -249,7 +253,7 @@ export class MediaHost {
       }
     }
     return {
-      self: engine?.self ?? { micLevel: 0, speaking: false, muted: false, deafened: false, pushToTalk: false, talking: false },
+      self: engine?.self ?? { micLevel: 0, speaking: false, muted: false, deafened: false, pushToTalk: false, talking: false, noiseSuppression: 'off' },
       peers,
       links: [...this.links].map(([id, hosted]) => [id, this.status(hosted)] as const),
       anchors: engine?.anchors ?? { firstInputNs: null, firstOutputNs: null },

@@ -8,6 +8,7 @@
  * media side.
  */
 import type { FrameMs } from '../../core/media-format.js';
+import type { FilterState } from '../dsp/filter-chain.js';
 import type { CapturePipelineStats } from '../send/capture-pipeline.js';
 import type { RemoteStreamStats } from '../receive/remote-stream.js';
 import type { SendLoopStats } from '../send/send-loop.js';
@@ -33,6 +34,8 @@ export interface SelfMediaState {
   readonly pushToTalk: boolean;
   /** In push-to-talk mode: whether the talk key is currently held/toggled on. */
   readonly talking: boolean;
+  /** Noise suppression of our microphone: 'unavailable' where it cannot run. */
+  readonly noiseSuppression: FilterState;
 }
 
 export interface PeerMediaStats {
@@ -48,6 +51,8 @@ export interface PeerMediaStats {
   readonly speaking: boolean;
   readonly volumePercent: number;
   readonly mutedByMe: boolean;
+  /** Our own noise suppression runs on this peer's audio (before the mix). */
+  readonly noiseSuppression: boolean;
 }
 
 /** Monotonic anchors (ns, `process.hrtime.bigint()`) for cross-process latency measurement (docs/architecture.md §8). */
@@ -80,6 +85,10 @@ export interface MediaPort {
   setPeerMuted(id: string, muted: boolean): void;
   setPushToTalk(enabled: boolean): void;
   setTalking(pressed: boolean): void;
+  /** Noise suppression of our microphone, before the voice gate. */
+  setNoiseSuppression(enabled: boolean): void;
+  /** Our noise suppression on one peer's audio, for a peer who sends noise (no suppression of their own). */
+  setPeerNoiseSuppression(id: string, enabled: boolean): void;
   readonly self: SelfMediaState;
   peerStats(id: string): PeerMediaStats | undefined;
   readonly anchors: MediaAnchors;

@@ -12,8 +12,10 @@
  *
  * What crosses the boundary is small and rare (host-protocol.ts): actions,
  * link signals and states, and a snapshot every 100 ms. Control states the
- * user sets (mute, deafen, push-to-talk, volumes) are kept here as well, so
- * a snapshot taken right after an action already shows it.
+ * user sets (mute, deafen, push-to-talk, volumes, noise suppression) are
+ * kept here as well, so a snapshot taken right after an action already
+ * shows it; only the media process can tell that noise suppression is
+ * unavailable, and its snapshot says so.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { siblingEntry } from '../../core/child-entry.js';
@@ -74,14 +76,17 @@ export class RemoteMedia implements MediaPort {
   private deafened = false;
   private pushToTalk = false;
   private talking = false;
+  private noiseSuppression: boolean;
   private readonly volumes = new Map<string, number>();
   private readonly mutedPeers = new Map<string, boolean>();
+  private readonly suppressedPeers = new Map<string, boolean>();
 
   constructor(options: RemoteMediaOptions) {
     this.opts = options;
     this.log = (options.logger ?? silentLogger).child({ component: 'media-process' });
     this.frameMs = options.config.media.frameMs;
     this.playbackFrameMs = options.config.audio.playbackFrameMs;
+    this.noiseSuppression = options.config.media.noiseSuppression ?? false;
   }
 
   get ssrc(): number {
@@ -159,6 +164,7 @@ export class RemoteMedia implements MediaPort {
   removePeer(id: string): void {
     this.volumes.delete(id);
     this.mutedPeers.delete(id);
+    this.suppressedPeers.delete(id);
     this.peerMap.delete(id);
     this.send({ op: 'remove-peer', peerId: id });
   }
@@ -195,6 +201,16 @@ export class RemoteMedia implements MediaPort {
     this.send({ op: 'peer-muted', peerId: id, muted });
   }
 
+  setNoiseSuppression(enabled: boolean): void {
+    this.noiseSuppression = enabled;
+    this.send({ op: 'set-self', what: 'noiseSuppression', value: enabled });
+  }
+
+  setPeerNoiseSuppression(id: string, enabled: boolean): void {
+    this.suppressedPeers.set(id, enabled);
+    this.send({ op: 'peer-noise-suppression', peerId: id, enabled });
+  }
+
   get self(): SelfMediaState {
     const s = this.snap?.self;
     const gateShut = this.muted || (this.pushToTalk && !this.talking);
@@ -205,6 +221,7 @@ export class RemoteMedia implements MediaPort {
       deafened: this.deafened,
       pushToTalk: this.pushToTalk,
       talking: this.talking,
+      noiseSuppression: !this.noiseSuppression ? 'off' : s?.noiseSuppression === 'unavailable' ? 'unavailable' : 'on',
     };
   }
 
@@ -213,7 +230,16 @@ export class RemoteMedia implements MediaPort {
     if (s === undefined) return undefined;
     const volume = this.volumes.get(id);
     const mutedByMe = this.mutedPeers.get(id);
-    return volume === undefined && mutedByMe === undefined ? s : { ...s, volumePercent: volume ?? s.volumePercent, mutedByMe: mutedByMe ?? s.mutedByMe };
+    const suppressed = this.suppressedPeers.get(id);
+    if (volume === undefined && mutedByMe === undefined && suppressed === undefined) return s;
+    // Unavailable in the media process wins over what was asked (its snapshot reports false then).
+    const unavailable = this.snap?.self.noiseSuppression === 'unavailable';
+    return {
+      ...s,
+      volumePercent: volume ?? s.volumePercent,
+      mutedByMe: mutedByMe ?? s.mutedByMe,
+      noiseSuppression: suppressed === undefined || unavailable ? s.noiseSuppression : suppressed,
+    };
   }
 
   get anchors(): MediaAnchors {

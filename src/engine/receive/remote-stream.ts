@@ -22,6 +22,12 @@
  * Gain (0–200 %) and "muted for me" apply on output only: levels and the
  * speaking indicator reflect what the peer sends, so the UI still shows
  * that a peer muted-for-me is talking.
+ *
+ * Noise suppression of our own for this peer (for a peer who sends noise:
+ * a browser with its suppression off, an older client) runs on each frame
+ * after decoding and before the meters, gain and the mixer, so the
+ * speaking indicator no longer follows their fan. It is attached on first
+ * use; while switched off it costs one boolean test per frame.
  */
 import type { FrameDecoder, MediaPacket } from '../codec/types.js';
 import { monotonicClock, type Clock } from '../../core/clock.js';
@@ -30,6 +36,7 @@ import { JitterBuffer, MAX_OPUS_PACKET_SAMPLES, type JitterBufferOptions, type J
 import { FULL_SCALE, PeakMeter, peakLevel, rmsLevel } from '../audio/level.js';
 import { SpeakingDetector, type SpeakingOptions } from './speaking.js';
 import type { ReceptionTracker } from '../rtp/reception.js';
+import { FilterSlot, type FilterCost, type FrameFilter } from '../dsp/frame-filter.js';
 
 const SAMPLES_PER_MS = SAMPLE_RATE / 1000;
 export const MAX_GAIN_PERCENT = 200;
@@ -97,6 +104,7 @@ export class RemoteStream {
 
   private concealedFrames = 0;
   private catchUpDrops = 0;
+  private suppressor: FilterSlot | undefined;
 
   constructor(options: RemoteStreamOptions) {
     this.frameMs = assertFrameMs(options.frameMs);
@@ -176,7 +184,43 @@ export class RemoteStream {
     return this.muted;
   }
 
-  /** Peak meter of the peer's audio (before gain), 0..1. */
+  /** Give this stream its noise suppressor (closing any previous one); it runs while enabled. */
+  attachSuppressor(filter: FrameFilter, enabled: boolean): void {
+    if (this.frameSamples % filter.blockSamples !== 0) {
+      filter.close();
+      throw new RangeError(`a ${filter.name} stage works in blocks of ${filter.blockSamples} samples; playback frames have ${this.frameSamples}`);
+    }
+    this.suppressor?.filter.close();
+    this.suppressor = new FilterSlot(filter, enabled);
+  }
+
+  get hasSuppressor(): boolean {
+    return this.suppressor !== undefined;
+  }
+
+  /** Switch the attached suppressor; false if none is attached. */
+  setSuppression(enabled: boolean): boolean {
+    if (this.suppressor === undefined) return false;
+    this.suppressor.setEnabled(enabled);
+    return true;
+  }
+
+  get suppressing(): boolean {
+    return this.suppressor?.enabled ?? false;
+  }
+
+  /** Time spent suppressing this stream's noise, or undefined without a suppressor. */
+  get suppressionCost(): FilterCost | undefined {
+    return this.suppressor?.figures();
+  }
+
+  /** Release the suppressor (the peer left). */
+  closeSuppressor(): void {
+    this.suppressor?.filter.close();
+    this.suppressor = undefined;
+  }
+
+  /** Peak meter of the peer's audio (before gain; after our noise suppression when on), 0..1. */
   get level(): number {
     return this.meter.level;
   }
@@ -232,6 +276,7 @@ export class RemoteStream {
     this.fifoLen -= n;
 
     if (this.concealedThisFrame) this.concealedFrames++;
+    this.suppressor?.run(this.frame);
     this.meter.update(peakLevel(this.frame));
     this.speakingDetector.update(rmsLevel(this.frame));
     return this.frame;

@@ -238,6 +238,17 @@ export class Session implements SessionController {
         this.engine.setPeerMuted(action.peerId, !stats.mutedByMe);
         break;
       }
+      case 'toggle-noise-suppression':
+        // Unavailable stays unavailable: switching it "on" would claim what cannot run.
+        if (self.noiseSuppression === 'unavailable') return;
+        this.engine.setNoiseSuppression(self.noiseSuppression === 'off');
+        break;
+      case 'toggle-peer-noise-suppression': {
+        const stats = this.engine.peerStats(action.peerId);
+        if (stats === undefined || self.noiseSuppression === 'unavailable') return;
+        this.engine.setPeerNoiseSuppression(action.peerId, !stats.noiseSuppression);
+        break;
+      }
       case 'set-push-to-talk':
         this.engine.setPushToTalk(action.enabled);
         break;

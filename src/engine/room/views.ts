@@ -49,6 +49,7 @@ export function peerView(entry: PeerEntry, media: PeerMediaStats | undefined): P
     level: media?.level ?? 0,
     volumePercent: media?.volumePercent ?? 100,
     mutedByMe: media?.mutedByMe ?? false,
+    noiseSuppression: media?.noiseSuppression ?? false,
     lossPercent: r !== undefined && r.expected > 0 ? (100 * Math.max(0, r.lost)) / r.expected : 0,
     jitterBufferMs: r?.currentDelayMs ?? 0,
     rttMs: media?.rttMs ?? null,

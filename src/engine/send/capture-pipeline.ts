@@ -1,7 +1,7 @@
 /**
  * The send path from captured PCM to every peer's queue (docs/architecture.md §2):
  *
- *   frames ─► VoiceGate ─► encode ─► RtpTimeline ─► buildRtp ─┬─► SendLoop (peer A)
+ *   frames ─► FilterChain (AEC → NS → AGC) ─► VoiceGate ─► encode ─► RtpTimeline ─► buildRtp ─┬─► SendLoop (peer A)
  *                                                                           └─► SendLoop (peer B) …
  *
  * Encode once, build the RTP packet once (one SSRC for our one source,
@@ -13,12 +13,19 @@
  * with DTX, packets of ≤ 2 bytes are not sent (libopus: need not be
  * transmitted). Either way the RTP timestamp still advances, and the next
  * sent packet carries the marker bit (RFC 7587 §4.2).
+ *
+ * The filter chain works on a copy in a buffer of our own (sources may hand
+ * out frames they still use, audio/types.ts), so the gate, the encoder and
+ * the engine's meters all see the processed audio; with every stage off the
+ * frame is not copied at all.
  */
 import { emptyCaptureStats, type CapturePipelineStats } from './capture-stats.js';
 import type { FrameEncoder } from '../codec/types.js';
 import { buildRtp } from '../rtp/packet.js';
 import { DEFAULT_OPUS_PAYLOAD_TYPE, isOpusDtxPacket } from '../rtp/opus-payload.js';
 import { silentLogger, type Logger } from '../../core/logger.js';
+import { samplesPerFrame } from '../../core/media-format.js';
+import type { FilterChain } from '../dsp/filter-chain.js';
 import type { RtpTimeline } from './rtp-timeline.js';
 import type { SendLoop } from './send-loop.js';
 import type { VoiceGate } from './voice-gate.js';
@@ -31,6 +38,8 @@ export interface CapturePipelineOptions {
   payloadType?: number;
   /** Do not send DTX packets of ≤ 2 bytes (default true). */
   skipDtxPackets?: boolean;
+  /** Processing before the gate (echo cancellation, noise suppression, gain control); none by default. */
+  filters?: FilterChain;
   /** Called once per captured frame (UI level meter, speaking indicator). */
   onFrame?: (info: FrameInfo) => void;
   logger?: Logger;
@@ -52,6 +61,9 @@ export class CapturePipeline {
   private readonly skipDtx: boolean;
   private readonly onFrameInfo: ((info: FrameInfo) => void) | undefined;
   private readonly log: Logger;
+  private readonly filters: FilterChain | undefined;
+  /** The processed frame (filters work in place here, never in the source's buffer). */
+  private readonly work: Int16Array;
   private readonly loops = new Map<string, SendLoop<Uint8Array>>();
   private readonly counters = {
     framesCaptured: 0,
@@ -79,6 +91,8 @@ export class CapturePipeline {
     this.skipDtx = opts.skipDtxPackets ?? true;
     this.onFrameInfo = opts.onFrame;
     this.log = opts.logger ?? silentLogger;
+    this.filters = opts.filters;
+    this.work = new Int16Array(opts.filters !== undefined ? samplesPerFrame(opts.timeline.frameMs) : 0);
   }
 
   /** Our SSRC: give it to every peer link so the SDP announces it. */
@@ -97,9 +111,18 @@ export class CapturePipeline {
     this.loops.delete(peerId);
   }
 
-  /** Exactly one frame (from an AudioSource that already frames). */
-  pushFrame(frame: Int16Array, captureTimeNs?: bigint): void {
+  /**
+   * Exactly one frame (from an AudioSource that already frames). Returns the
+   * frame as the gate saw it (after the filters): valid until the next call.
+   */
+  pushFrame(input: Int16Array, captureTimeNs?: bigint): Int16Array {
     this.counters.framesCaptured++;
+    let frame = input;
+    if (this.filters !== undefined && this.filters.active && input.length === this.work.length) {
+      this.work.set(input);
+      this.filters.process(this.work);
+      frame = this.work;
+    }
     const decision = this.gate.process(frame);
     this.counters.lastLevelDbfs = decision.levelDbfs;
     let packet: Buffer | null = null;
@@ -133,6 +156,7 @@ export class CapturePipeline {
         this.log.warn('frame-callback-failed', { err });
       }
     }
+    return frame;
   }
 
   get stats(): CapturePipelineStats {

@@ -32,6 +32,7 @@ describe('views', () => {
       level: 0,
       volumePercent: 100,
       mutedByMe: false,
+      noiseSuppression: false,
       lossPercent: 0,
       jitterBufferMs: 0,
       rttMs: null,

@@ -7,6 +7,9 @@ import { CapturePipeline } from '../../../src/engine/send/capture-pipeline.js';
 import { RtpTimeline } from '../../../src/engine/send/rtp-timeline.js';
 import { SendLoop } from '../../../src/engine/send/send-loop.js';
 import { VoiceGate } from '../../../src/engine/send/voice-gate.js';
+import { FilterChain } from '../../../src/engine/dsp/filter-chain.js';
+import type { FrameFilter } from '../../../src/engine/dsp/frame-filter.js';
+import { FakeFilter } from '../dsp/fakes.js';
 
 const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 const loud = (): Int16Array => Int16Array.from({ length: 960 }, (_, i) => (i % 2 ? 3000 : -3000));
@@ -151,5 +154,55 @@ describe('CapturePipeline', () => {
     for (const p of a.packets) expect(dec.decode(p.payload)?.length).toBe(960);
     expect(a.packets.filter((p) => p.marker).length).toBe(2);
     expect(dec.corruptPackets).toBe(0);
+  });
+
+  describe('filters before the gate', () => {
+    /** A "suppressor" that silences everything: what the gate and encoder see must be its output. */
+    const silencer = (): FrameFilter & { frames: number } => ({
+      name: 'noise-suppression',
+      blockSamples: 480,
+      delayMs: 0,
+      frames: 0,
+      process(frame: Int16Array) {
+        this.frames++;
+        frame.fill(0);
+      },
+      reset() {},
+      close() {},
+    });
+
+    it('gates and encodes the filtered frame, and leaves the source frame untouched', async () => {
+      const clock = new ManualClock();
+      const enc = fakeEncoder();
+      const filters = new FilterChain();
+      const ns = silencer();
+      filters.register(ns, true);
+      const pipe = new CapturePipeline({ encoder: enc, gate: new VoiceGate({ frameMs: 20, hangoverMs: 0 }), timeline: new RtpTimeline({ frameMs: 20 }), filters });
+      const a = collector(clock);
+      pipe.addPeer('a', a.loop);
+      const input = loud();
+      const seen = pipe.pushFrame(input);
+      await settle();
+      expect(ns.frames).toBe(1);
+      expect(input[0]).toBe(-3000);
+      expect(seen.every((v) => v === 0)).toBe(true);
+      expect(pipe.stats.framesGated).toBe(1);
+      expect(a.packets).toHaveLength(0);
+    });
+
+    it('with every stage off, passes the source frame itself and never calls a stage', async () => {
+      const filters = new FilterChain();
+      const ns = new FakeFilter('noise-suppression', 7);
+      filters.register(ns, false);
+      const pipe = new CapturePipeline({ encoder: fakeEncoder(), gate: new VoiceGate({ frameMs: 20, hangoverMs: 0 }), timeline: new RtpTimeline({ frameMs: 20 }), filters });
+      const input = loud();
+      expect(pipe.pushFrame(input)).toBe(input);
+      expect(ns.frames).toBe(0);
+      filters.setEnabled('noise-suppression', true);
+      const out = pipe.pushFrame(input);
+      expect(out).not.toBe(input);
+      expect(out[0]).toBe(-3000 + 7);
+      expect(input[0]).toBe(-3000);
+    });
   });
 });

@@ -1,0 +1,162 @@
+/**
+ * Noise suppression in the media engine, with a fake suppressor (silences
+ * every frame) so the test is about wiring, not RNNoise: ours before the
+ * gate, per peer before the mixer, and "unavailable" when it cannot load.
+ */
+import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../../../src/core/clock.js';
+import { samplesPerFrame } from '../../../src/core/media-format.js';
+import { ManualSink, ManualSource } from '../../../src/engine/audio/manual.js';
+import { peakLevel } from '../../../src/engine/audio/level.js';
+import { MediaEngine } from '../../../src/engine/media/media-engine.js';
+import type { FrameFilter } from '../../../src/engine/dsp/frame-filter.js';
+import type { SuppressorFactory } from '../../../src/engine/dsp/rnnoise.js';
+
+class Silencer implements FrameFilter {
+  readonly name = 'noise-suppression' as const;
+  readonly blockSamples = 480;
+  readonly delayMs = 0;
+  frames = 0;
+  closed = false;
+  process(frame: Int16Array): void {
+    this.frames++;
+    frame.fill(0);
+  }
+  reset(): void {}
+  close(): void {
+    this.closed = true;
+  }
+}
+
+function fakeFactory(): SuppressorFactory & { made: Silencer[] } {
+  const made: Silencer[] = [];
+  const factory = Object.assign(() => {
+    const s = new Silencer();
+    made.push(s);
+    return s;
+  }, { made });
+  return factory;
+}
+
+const tone = (start: number): Int16Array =>
+  Int16Array.from({ length: samplesPerFrame(20) }, (_, i) => Math.round(12000 * Math.sin((2 * Math.PI * 440 * (start + i)) / 48000)));
+
+async function pair(opts: { aNoiseSuppression?: boolean; factory?: SuppressorFactory } = {}) {
+  const clock = new ManualClock(0);
+  const factory = opts.factory ?? fakeFactory();
+  const mk = (noiseSuppression: boolean) => {
+    const source = new ManualSource(20, clock);
+    const sink = new ManualSink(10, clock);
+    const engine = new MediaEngine({ frameMs: 20, source, sink, clock, cues: { enabled: false }, noiseSuppression, suppressorFactory: factory });
+    return { source, sink, engine };
+  };
+  const a = mk(opts.aNoiseSuppression ?? false);
+  const b = mk(false);
+  a.engine.addPeer('b', { sendRtp: (p) => b.engine.receive('a', Uint8Array.from(p), clock.now()) });
+  b.engine.addPeer('a', { sendRtp: (p) => a.engine.receive('b', Uint8Array.from(p), clock.now()) });
+  await a.engine.start();
+  await b.engine.start();
+  let sample = 0;
+  /** 20 ms captured on A, two 10 ms pulls on B: B's output peak. */
+  const step = async (): Promise<number> => {
+    a.source.push(tone(sample));
+    sample += 960;
+    await new Promise((r) => setImmediate(r));
+    clock.advance(5);
+    const p1 = peakLevel(Int16Array.from(b.sink.pull()));
+    clock.advance(10);
+    const p2 = peakLevel(Int16Array.from(b.sink.pull()));
+    clock.advance(5);
+    return Math.max(p1, p2);
+  };
+  const run = async (frames: number): Promise<number> => {
+    let peak = 0;
+    for (let i = 0; i < frames; i++) peak = Math.max(peak, await step());
+    return peak;
+  };
+  return { a, b, run, factory };
+}
+
+/** Lets a lazy load (a resolved promise here) finish. */
+const settle = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+describe('MediaEngine noise suppression', () => {
+  it('runs ours before the gate: suppressed frames are not sent, and the meters read what is sent', async () => {
+    const { a, b, run } = await pair({ aNoiseSuppression: true });
+    expect(a.engine.self.noiseSuppression).toBe('on');
+    expect(await run(20)).toBe(0);
+    expect(a.engine.captureStats.packetsSent).toBe(0);
+    expect(a.engine.self.micLevel).toBe(0);
+    expect(a.engine.filterCosts).toEqual([expect.objectContaining({ name: 'noise-suppression', enabled: true, frames: 20 })]);
+
+    a.engine.setNoiseSuppression(false);
+    expect(a.engine.self.noiseSuppression).toBe('off');
+    await run(10); // the jitter buffer anchors on the first packets
+    expect(await run(10)).toBeGreaterThan(0.2);
+    await a.engine.stop();
+    await b.engine.stop();
+  });
+
+  it('loads the suppressor only when first switched on', async () => {
+    const factory = fakeFactory();
+    const { a, b, run } = await pair({ factory });
+    expect(factory.made).toHaveLength(0);
+    expect(a.engine.self.noiseSuppression).toBe('off');
+    await run(15);
+    a.engine.setNoiseSuppression(true);
+    await settle();
+    expect(factory.made).toHaveLength(1);
+    await run(20); // the gate's hangover: frames already on their way
+    // What the gate still sends after the hangover is digital silence through Opus: a stray LSB at most.
+    expect(await run(10)).toBeLessThan(0.001);
+    await a.engine.stop();
+    expect(factory.made[0]!.closed).toBe(true);
+    await b.engine.stop();
+  });
+
+  it("suppresses one peer's audio before the mix on request, and costs nothing when off", async () => {
+    const factory = fakeFactory();
+    const { a, b, run } = await pair({ factory });
+    await run(15);
+    expect(await run(5)).toBeGreaterThan(0.2);
+    expect(b.engine.peerStats('a')!.noiseSuppression).toBe(false);
+
+    b.engine.setPeerNoiseSuppression('a', true);
+    await settle();
+    expect(b.engine.peerStats('a')!.noiseSuppression).toBe(true);
+    expect(await run(15)).toBe(0);
+    // The speaking indicator and meter follow what we hear of them.
+    expect(b.engine.peerStats('a')!.level).toBeLessThan(0.01);
+    expect(b.engine.peerStats('a')!.speaking).toBe(false);
+    const silencer = factory.made[0]!;
+    const framesWhileOn = silencer.frames;
+    expect(b.engine.peerSuppressionCost('a')).toMatchObject({ enabled: true, frames: framesWhileOn });
+
+    b.engine.setPeerNoiseSuppression('a', false);
+    expect(await run(5)).toBeGreaterThan(0.2);
+    expect(silencer.frames).toBe(framesWhileOn);
+    expect(factory.made).toHaveLength(1);
+
+    b.engine.removePeer('a');
+    expect(silencer.closed).toBe(true);
+    await a.engine.stop();
+    await b.engine.stop();
+  });
+
+  it('says unavailable when the suppressor cannot be made, and the call goes on', async () => {
+    const failing: SuppressorFactory = () => {
+      throw new Error('no wasm here');
+    };
+    const { a, b, run } = await pair({ aNoiseSuppression: true, factory: failing });
+    expect(a.engine.self.noiseSuppression).toBe('unavailable');
+    await run(10);
+    expect(await run(10)).toBeGreaterThan(0.2);
+    b.engine.setPeerNoiseSuppression('a', true);
+    await settle();
+    // b's own factory fails too: the peer flag stays honest.
+    expect(b.engine.peerStats('a')!.noiseSuppression).toBe(false);
+    expect(b.engine.self.noiseSuppression).toBe('unavailable');
+    await a.engine.stop();
+    await b.engine.stop();
+  });
+});
