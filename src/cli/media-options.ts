@@ -5,13 +5,14 @@
 import type { Config } from '../config/schema.js';
 import type { MediaEngineOptions } from '../engine/index.js';
 
-export type MediaSettings = Pick<MediaEngineOptions, 'bitrate' | 'complexity' | 'dtx' | 'jitter' | 'cues'>;
+export type MediaSettings = Pick<MediaEngineOptions, 'bitrate' | 'complexity' | 'dtx' | 'jitter' | 'cues' | 'noiseSuppression'>;
 
 export function mediaSettingsFromConfig(config: Config): MediaSettings {
   return {
     bitrate: config.audio.bitrate,
     complexity: config.audio.complexity,
     dtx: config.audio.dtx,
+    noiseSuppression: config.audio.noiseSuppression,
     jitter: { minDelayMs: config.jitterBuffer.minDelayMs, maxDelayMs: config.jitterBuffer.maxDelayMs },
     cues: { enabled: config.cues.enabled, volumePercent: config.cues.volumePercent },
   };

@@ -40,6 +40,10 @@ export const sessionOptions = {
   'output-device': { type: 'string', describe: 'Speaker: index or part of a name (see `devices`)', requiresArg: true },
   'frame-ms': { type: 'number', choices: FRAME_MS_VALUES, describe: 'Audio frame length in ms', requiresArg: true },
   bitrate: { type: 'number', describe: 'Opus bitrate in bits per second (6000-510000)', requiresArg: true },
+  'noise-suppression': {
+    type: 'boolean',
+    describe: 'Suppress background noise in your microphone (RNNoise, adds 20 ms); --no-noise-suppression to turn off [default: on]',
+  },
   'relay-only': { type: 'boolean', describe: 'Use only TURN relays (hides your address from peers)' },
   'log-file': { type: 'string', describe: 'Write logs to FILE', requiresArg: true, normalize: true },
 } as const satisfies Record<string, Options>;
@@ -55,6 +59,7 @@ export interface ConfigFlags {
   outputDevice?: string | number;
   frameMs?: number;
   bitrate?: number;
+  noiseSuppression?: boolean;
   relayOnly?: boolean;
   logFile?: string;
 }
@@ -84,6 +89,7 @@ export function overridesFromFlags(flags: ConfigFlags): DeepPartial<Config> {
     outputDevice: deviceFlag(flags.outputDevice),
     frameMs: flags.frameMs as FrameMs | undefined,
     bitrate: flags.bitrate,
+    noiseSuppression: flags.noiseSuppression,
   });
   if (audio) overrides.audio = audio;
   return overrides;

@@ -153,6 +153,7 @@ export function buildConfigSchema(host: HostContext) {
               bitrate: intIn(BITRATE_MIN, BITRATE_MAX, 'bits per second').default(32_000),
               dtx: bool('Opus discontinuous transmission in silence').default(true),
               complexity: intIn(0, 10, 'Opus encoder complexity').default(5),
+              noiseSuppression: bool('suppress background noise in your microphone (RNNoise)').default(true),
             },
             want('a mapping of audio settings'),
           )

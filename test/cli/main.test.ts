@@ -36,6 +36,21 @@ describe('runCli: help and version', () => {
     expect(stdout).toContain('--config');
   });
 
+  it.each(['join', 'create', 'demo', 'loopback'])('%s offers --noise-suppression (and its --no- form)', async (command) => {
+    const { code, stdout } = await run([command, '--help']);
+    expect(code).toBe(0);
+    expect(stdout).toContain('--noise-suppression');
+  });
+
+  it('--no-noise-suppression reaches the effective configuration', async () => {
+    const on = await run(['config', '--json']);
+    const off = await run(['config', '--no-noise-suppression', '--json']);
+    expect(on.code).toBe(0);
+    expect(off.code).toBe(0);
+    expect(on.stdout).toMatch(/"noiseSuppression":\s*true/);
+    expect(off.stdout).toMatch(/"noiseSuppression":\s*false/);
+  });
+
   it('--version prints the package.json version', async () => {
     const { code, stdout } = await run(['--version']);
     expect(code).toBe(0);

@@ -34,6 +34,11 @@ describe('overridesFromFlags', () => {
   it('--relay-only=false is an override too (it can switch off a file setting)', () => {
     expect(overridesFromFlags({ relayOnly: false })).toEqual({ ice: { relayOnly: false } });
   });
+
+  it('--noise-suppression / --no-noise-suppression set audio.noiseSuppression', () => {
+    expect(overridesFromFlags({ noiseSuppression: false })).toEqual({ audio: { noiseSuppression: false } });
+    expect(overridesFromFlags({ noiseSuppression: true })).toEqual({ audio: { noiseSuppression: true } });
+  });
 });
 
 describe('loadConfigFromArgv', () => {

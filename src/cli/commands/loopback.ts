@@ -27,7 +27,7 @@ interface LoopbackFlags extends ConfigFlags {
   loop?: boolean;
 }
 
-const { 'input-device': inputDevice, 'output-device': outputDevice, 'frame-ms': frameMs, bitrate } = sessionOptions;
+const { 'input-device': inputDevice, 'output-device': outputDevice, 'frame-ms': frameMs, bitrate, 'noise-suppression': noiseSuppression } = sessionOptions;
 
 function checkRange(name: string, value: number | undefined, lo: number, hi: number): void {
   if (value === undefined) return;
@@ -68,10 +68,12 @@ export const loopbackCommand: CommandModule<object, LoopbackFlags> = {
         'output-device': outputDevice,
         'frame-ms': frameMs,
         bitrate,
+        'noise-suppression': noiseSuppression,
       })
       .example('$0 loopback --input fixtures/speech-a.wav --output out.wav', 'Clean link, files on both ends')
       .example('$0 loopback --input in.wav --output out.wav --loss 5 --jitter 40 --seed 7', 'Impaired link, reproducible')
-      .example('$0 loopback --duration 10', 'Microphone to speaker for 10 s'),
+      .example('$0 loopback --duration 10', 'Microphone to speaker for 10 s')
+      .example('$0 loopback --input noisy.wav --output a.wav --no-noise-suppression', 'Hear the input without noise suppression'),
   handler: async (argv: ArgumentsCamelCase<LoopbackFlags>) => {
     const context = cliContext();
     checkRange('loss', argv.loss, 0, 100);
