@@ -196,6 +196,7 @@ export function buildConfigSchema(host: HostContext) {
               deafen: keySchema.default('d'),
               pushToTalk: keySchema.default('p'),
               talk: keySchema.default('space'),
+              noiseSuppression: keySchema.default('n'),
               stats: keySchema.default('s'),
               help: keySchema.default('?'),
               quit: keySchema.default('q'),

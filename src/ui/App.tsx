@@ -148,6 +148,20 @@ export function App({ controller, clock, redrawIntervalMs, bindings = DEFAULT_KE
         if (id !== undefined) send({ type: 'toggle-peer-mute', peerId: id });
         return;
       }
+      case 'toggle-noise-suppression':
+      case 'toggle-peer-noise-suppression': {
+        if (current.self.noiseSuppression === 'unavailable') {
+          setNotice('noise suppression is not available here (the log says why)');
+          return;
+        }
+        if (command.kind === 'toggle-noise-suppression') {
+          send({ type: 'toggle-noise-suppression' });
+          return;
+        }
+        const id = selectedPeerId();
+        if (id !== undefined) send({ type: 'toggle-peer-noise-suppression', peerId: id });
+        return;
+      }
       case 'toggle-push-to-talk':
         send({ type: 'set-push-to-talk', enabled: !current.self.pushToTalk });
         return;

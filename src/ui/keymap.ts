@@ -1,10 +1,11 @@
 /**
  * Keyboard → command mapping, pure so it tests without a terminal.
  *
- * The keys of the main actions (mute, deafen, push-to-talk, talk, stats,
- * help, quit) come from the config (`keys:` in config/schema.ts, defaults
- * m d p space s ? q). Navigation keys are fixed: ↑/↓ select, ←/→ and -/+
- * volume, x mutes the selected peer, esc closes panels, Ctrl-C leaves. A
+ * The keys of the main actions (mute, deafen, push-to-talk, talk, noise
+ * suppression, stats, help, quit) come from the config (`keys:` in
+ * config/schema.ts, defaults m d p space n s ? q). Navigation keys are
+ * fixed: ↑/↓ select, ←/→ and -/+ volume, x mutes the selected peer, N
+ * suppresses the selected peer's noise, esc closes panels, Ctrl-C leaves. A
  * configured key wins over a fixed one (bind mute to x and x mutes you).
  *
  * Ink 6 reports `key.eventType` ('press' | 'repeat' | 'release') only when
@@ -36,6 +37,8 @@ export type KeyCommand =
   | { readonly kind: 'select'; readonly delta: -1 | 1 }
   | { readonly kind: 'volume'; readonly steps: -1 | 1 }
   | { readonly kind: 'toggle-peer-mute' }
+  | { readonly kind: 'toggle-noise-suppression' }
+  | { readonly kind: 'toggle-peer-noise-suppression' }
   | { readonly kind: 'toggle-push-to-talk' }
   /** `press`/`release` from a kitty terminal; `toggle` from a legacy one. */
   | { readonly kind: 'talk'; readonly edge: 'press' | 'release' | 'toggle' }
@@ -50,6 +53,7 @@ export interface KeyBindings {
   readonly deafen: string;
   readonly pushToTalk: string;
   readonly talk: string;
+  readonly noiseSuppression: string;
   readonly stats: string;
   readonly help: string;
   readonly quit: string;
@@ -63,6 +67,7 @@ export const DEFAULT_KEY_BINDINGS: KeyBindings = Object.freeze({
   deafen: 'd',
   pushToTalk: 'p',
   talk: 'space',
+  noiseSuppression: 'n',
   stats: 's',
   help: '?',
   quit: 'q',
@@ -86,6 +91,7 @@ const ACTION_COMMANDS: Readonly<Record<Exclude<BindableAction, 'talk'>, KeyComma
   mute: { kind: 'toggle-mute' },
   deafen: { kind: 'toggle-deafen' },
   pushToTalk: { kind: 'toggle-push-to-talk' },
+  noiseSuppression: { kind: 'toggle-noise-suppression' },
   stats: { kind: 'toggle-stats' },
   help: { kind: 'toggle-help' },
   quit: { kind: 'leave' },
@@ -193,5 +199,6 @@ export function keyToCommand(input: string, key: KeyInfo, bindings: KeyBindings 
   if (key.escape === true) return { kind: 'close-panels' };
   if (key.ctrl === true || key.meta === true) return null;
   if (input === 'x') return { kind: 'toggle-peer-mute' };
+  if (input === 'N') return { kind: 'toggle-peer-noise-suppression' };
   return null;
 }

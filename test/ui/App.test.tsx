@@ -199,6 +199,27 @@ describe('App: peer rows and own line', () => {
     expect(own()).toContain('PTT: talking');
   });
 
+  it('noise suppression: NS on the own line (off, unavailable in words) and on the line of a peer we suppress', async () => {
+    const c = twoPeers();
+    const { frame } = await mount(c);
+    const own = () => frame().split('\n').find((l) => l.includes('carol (you)')) ?? '';
+    expect(own()).toMatch(/\bNS\b/);
+    expect(own()).not.toContain('NS off');
+    c.setSelf({ noiseSuppression: 'off' });
+    await settle();
+    expect(own()).toContain('NS off');
+    c.setSelf({ noiseSuppression: 'unavailable' });
+    await settle();
+    expect(own()).toContain('NS unavailable');
+    c.setPeer('p2', { noiseSuppression: true });
+    await settle();
+    expect(rowOf(frame(), 'bob')).toMatch(/\bNS\b/);
+    expect(rowOf(frame(), 'alice')).not.toMatch(/\bNS\b/);
+    c.setPeer('p2', { noiseSuppression: true, mutedByMe: true });
+    await settle();
+    expect(rowOf(frame(), 'bob')).toContain('M NS');
+  });
+
   it('degrades on a narrow terminal: no link figures, short states, still every peer', async () => {
     const r = await mount(twoPeers());
     Object.defineProperty(r.stdout, 'columns', { value: 40, configurable: true });
@@ -253,6 +274,19 @@ describe('App: keys', () => {
     ]);
     expect(rowOf(frame(), 'bob')).toContain(' 90%');
     expect(rowOf(frame(), 'bob')).toContain('muted');
+  });
+
+  it('n toggles our noise suppression, N the selected peer\'s; unavailable says so instead', async () => {
+    const c = twoPeers();
+    const { press, frame } = await mount(c);
+    await press('n', KEY_DOWN, 'N');
+    expect(c.actions).toEqual([{ type: 'toggle-noise-suppression' }, { type: 'toggle-peer-noise-suppression', peerId: 'p2' }]);
+    expect(rowOf(frame(), 'bob')).toMatch(/\bNS\b/);
+    c.setSelf({ noiseSuppression: 'unavailable' });
+    await settle();
+    await press('n', 'N');
+    expect(c.actions).toHaveLength(2);
+    expect(frame()).toContain('noise suppression is not available here');
   });
 
   it('keys typed faster than redraws act on the newest selection', async () => {

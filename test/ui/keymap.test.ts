@@ -7,6 +7,8 @@ describe('keyToCommand (legacy terminal)', () => {
     expect(keyToCommand('d', {})).toEqual({ kind: 'toggle-deafen' });
     expect(keyToCommand('x', {})).toEqual({ kind: 'toggle-peer-mute' });
     expect(keyToCommand('p', {})).toEqual({ kind: 'toggle-push-to-talk' });
+    expect(keyToCommand('n', {})).toEqual({ kind: 'toggle-noise-suppression' });
+    expect(keyToCommand('N', {})).toEqual({ kind: 'toggle-peer-noise-suppression' });
     expect(keyToCommand('s', {})).toEqual({ kind: 'toggle-stats' });
     expect(keyToCommand('?', {})).toEqual({ kind: 'toggle-help' });
     expect(keyToCommand('q', {})).toEqual({ kind: 'leave' });

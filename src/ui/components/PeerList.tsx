@@ -13,7 +13,8 @@ export interface PeerListProps {
 
 /**
  * One row per peer. Columns (wide): selection, speaking dot, name, level
- * meter, volume, muted mark, loss, jitter buffer, round trip, state.
+ * meter, volume, marks (muted for me, NS: our noise suppression on their
+ * audio), loss, jitter buffer, round trip, state.
  */
 export function PeerList({ peers, selected, layout }: PeerListProps) {
   if (peers.length === 0) {
@@ -61,7 +62,11 @@ export function PeerRow({ peer, selected, layout }: { peer: PeerView; selected: 
         <Text color={peer.mutedByMe ? 'gray' : peer.speaking ? 'green' : undefined}>{' ' + levelBar(peer.level, layout.meterCells)}</Text>
       )}
       {'  ' + formatVolume(peer.volumePercent) + ' '}
-      <Text color="red">{fit(peer.mutedByMe ? (narrow ? 'M' : 'muted') : '', muteCells(layout))}</Text>
+      {peer.mutedByMe ? (
+        <Text color="red">{fit(narrow ? 'M' : peer.noiseSuppression ? 'M NS' : 'muted', muteCells(layout))}</Text>
+      ) : (
+        <Text color="cyan">{fit(peer.noiseSuppression ? (narrow ? 'N' : 'NS') : '', muteCells(layout))}</Text>
+      )}
       {layout.mode === 'wide' ? (
         <Text>
           {'  '}

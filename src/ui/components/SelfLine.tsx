@@ -10,7 +10,7 @@ export interface SelfLineProps {
   readonly holdToTalk: boolean;
 }
 
-/** The local participant: mic meter and what is (not) going out or coming in. */
+/** The local participant: mic meter, what is (not) going out or coming in, and noise suppression (NS). */
 export function SelfLine({ self, layout, holdToTalk }: SelfLineProps) {
   // In push-to-talk mode the mic is live only while talking.
   const live = !self.muted && (!self.pushToTalk || self.talking);
@@ -43,6 +43,13 @@ export function SelfLine({ self, layout, holdToTalk }: SelfLineProps) {
         )
       ) : null}
       {!self.muted && !self.deafened && !self.pushToTalk ? <Text dimColor>mic open</Text> : null}
+      {self.noiseSuppression === 'on' ? (
+        <Text color="cyan">NS</Text>
+      ) : self.noiseSuppression === 'off' ? (
+        <Text dimColor>NS off</Text>
+      ) : (
+        <Text color="yellow">NS unavailable</Text>
+      )}
     </Box>
   );
 }
