@@ -147,6 +147,26 @@ describe('MediaHost', () => {
     expect(t.of('stopped')).toHaveLength(1);
   });
 
+  it('noise suppression: on from the config (RNNoise loaded before capture starts), switched by set-self and per peer', async () => {
+    const t = setup();
+    t.host.handle({ op: 'init', config: { ...CONFIG, media: { ...CONFIG.media, noiseSuppression: true } } });
+    await t.flush();
+    t.host.handle({ op: 'start' });
+    // start() waits for the wasm to load (real time, not the manual clock).
+    for (let i = 0; i < 200 && t.of('started').length === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(t.of('started')[0]!.snapshot.self.noiseSuppression).toBe('on');
+    t.host.handle({ op: 'add-peer', peerId: 'p' });
+    t.host.handle({ op: 'peer-noise-suppression', peerId: 'p', enabled: true });
+    t.host.handle({ op: 'set-self', what: 'noiseSuppression', value: false });
+    await new Promise((r) => setTimeout(r, 5));
+    t.clock.advance(100);
+    const snap = t.of('snapshot').at(-1)!.snapshot;
+    expect(snap.self.noiseSuppression).toBe('off');
+    expect(new Map(snap.peers).get('p')).toMatchObject({ noiseSuppression: true });
+    t.host.handle({ op: 'stop' });
+    await t.flush();
+  });
+
   it('reports an audio end that cannot start, a link that cannot be built, and logs through control at the chosen level', async () => {
     const clock = new ManualClock(0);
     const sent: FromMedia[] = [];

@@ -9,6 +9,7 @@ import { samplesPerFrame } from '../../../src/core/media-format.js';
 import { ManualSink, ManualSource } from '../../../src/engine/audio/manual.js';
 import type { FrameEncoder } from '../../../src/engine/codec/types.js';
 import { MediaEngine } from '../../../src/engine/media/media-engine.js';
+import { FakeFilter } from '../dsp/fakes.js';
 import { engineLinkFactory } from '../../../src/engine/media/engine-links.js';
 import { emptyLinkStats, type LinkState, type PeerLinkOptions, type PeerLinkStats } from '../../../src/engine/mesh/peer-link.js';
 import { Session, type SessionLink, type SessionOptions, type SessionSignaling } from '../../../src/engine/room/session.js';
@@ -138,6 +139,7 @@ export async function setup(over: SessionTestOptions = {}) {
     decoderFactory: () => new FakeDecoder(),
     voiceGate: { enabled: false },
     cues: { enabled: false },
+    suppressorFactory: () => new FakeFilter('noise-suppression', 0),
   });
   const signaling = new FakeSignaling();
   const links: FakeLink[] = [];
