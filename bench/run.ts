@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { shutdownMesh } from '../src/engine/mesh/native.js';
 import { repoRoot } from './lib/paths.js';
+import { render as renderNoiseSuppression } from './noise-suppression.js';
 
 interface Section {
   title: string;
@@ -40,6 +41,11 @@ const SECTIONS: Section[] = [
         `mean buffer delay **${fmt(r.impaired.meanBufferDelayMs)} ms** (worst run ${fmt(r.impaired.maxMeanBufferDelayMs)} ms), ` +
         `median output/input correlation ${fmt(r.impaired.medianCorrelation, 2)}.`,
     ],
+  },
+  {
+    title: 'Noise suppression: RNNoise on fan and keyboard noise, alone and through loopback (issue "Voice processing")',
+    module: './noise-suppression.js',
+    render: renderNoiseSuppression,
   },
   {
     title: 'Codec CPU (issue 2)',

@@ -36,6 +36,8 @@ export interface LoopbackOptions {
    */
   playoutPhaseMs?: number;
   engine?: Omit<MediaEngineOptions, 'frameMs' | 'source' | 'sink' | 'clock' | 'logger'>;
+  /** Our noise suppression on the received stream, before the mix (the per-peer suppression). Default off. */
+  receiveNoiseSuppression?: boolean;
   clock?: Clock;
   logger?: Logger;
   /** Resolves the run early (Ctrl-C). */
@@ -103,6 +105,7 @@ export async function runLoopback(options: LoopbackOptions): Promise<LoopbackRes
     engine.receive(SELF, packet, arrivalMs),
   );
   engine.addPeer(SELF, { sendRtp: (p) => network.send(p), sendRtcp: () => true }, { cue: false });
+  if (options.receiveNoiseSuppression === true) await engine.setPeerNoiseSuppression(SELF, true);
 
   const startedMs = clock.now();
   let finish!: () => void;

@@ -368,16 +368,19 @@ export class MediaEngine implements MediaPort {
     if (enabled) void this.ensureOwnSuppressor();
   }
 
-  /** Our noise suppression on one peer's audio, before the mix. */
-  setPeerNoiseSuppression(id: string, enabled: boolean): void {
+  /**
+   * Our noise suppression on one peer's audio, before the mix. Resolves once
+   * it is applied (the first time, RNNoise may have to load).
+   */
+  setPeerNoiseSuppression(id: string, enabled: boolean): Promise<void> {
     const peer = this.peers.get(id);
-    if (peer === undefined) return;
+    if (peer === undefined) return Promise.resolve();
     peer.noiseSuppression = enabled;
     if (peer.stream.setSuppression(enabled) || !enabled) {
       this.log.info('peer-noise-suppression', { peer: id, enabled });
-      return;
+      return Promise.resolve();
     }
-    void this.loadSuppressorFactory().then((factory) => {
+    return this.loadSuppressorFactory().then((factory) => {
       // The peer may have left, or the user changed their mind, while RNNoise loaded.
       if (factory === undefined || this.peers.get(id) !== peer || !peer.noiseSuppression || peer.stream.hasSuppressor) return;
       try {
