@@ -117,7 +117,8 @@ export interface ImpairedLinkResult {
   conditions: ConditionResult[];
 }
 
-const NO_DTX = 'audio:\n  dtx: false\n';
+// No noise suppression either: the talker sends click trains, which RNNoise would remove (bench/p2p-latency.ts loopbackConfig).
+const NO_DTX = 'audio:\n  dtx: false\n  noiseSuppression: false\n';
 const CLICK_PERIOD_MS = 250;
 const OUTAGE_CLICK_PERIOD_MS = 100;
 /** How long the talker clicks once the link is up (outage runs: 3 s before it, 4 s after the return). */

@@ -97,7 +97,8 @@ export async function run(windowS = 10, bots = 7): Promise<MeshCpuResult> {
       await p.waitFor((l) => l.event === 'joined', 15_000);
     }
     const statsFile = path.join(dir, 'client.json');
-    const client = spawnJoin(code, server.url, config, ['--name', 'client', '--input', silence, '--loop', '--output', path.join(dir, 'client.wav'), '--stats', statsFile, '--duration', String(totalS)]);
+    // The measured client runs noise suppression as the product does by default (the bots, a load, do not).
+    const client = spawnJoin(code, server.url, config, ['--name', 'client', '--noise-suppression', '--input', silence, '--loop', '--output', path.join(dir, 'client.wav'), '--stats', statsFile, '--duration', String(totalS)]);
     procs.push(client);
     const connected = new Set<unknown>();
     await client.waitFor((l) => {

@@ -82,10 +82,17 @@ export function spawnRoundtable(args: readonly string[], prefix: readonly string
   };
 }
 
-/** A config without STUN or cues, so nothing leaves the machine and outputs are clean. */
+/**
+ * A config without STUN or cues, so nothing leaves the machine and outputs
+ * are clean, and without noise suppression: click trains are not speech
+ * (RNNoise and its voice hold would remove them), and these benchmarks
+ * measure the path, not the suppressor (its 20 ms and its CPU are in
+ * bench/noise-suppression.ts). `--noise-suppression` on a command line
+ * turns it back on for one process.
+ */
 export function loopbackConfig(dir: string): string {
   const file = path.join(dir, 'bench.yaml');
-  writeFileSync(file, 'ice:\n  servers: []\ncues:\n  enabled: false\n');
+  writeFileSync(file, 'ice:\n  servers: []\ncues:\n  enabled: false\naudio:\n  noiseSuppression: false\n');
   return file;
 }
 
