@@ -22,15 +22,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ManualClock } from '../src/core/clock.js';
 import { readWavMono48k, writeWav } from '../src/engine/audio/wav-file.js';
-import { WavSink } from '../src/engine/audio/wav-sink.js';
-import { WavSource } from '../src/engine/audio/wav-source.js';
 import { FilterChain } from '../src/engine/dsp/filter-chain.js';
 import { loadRnnoiseFactory, RNNOISE_DELAY_MS } from '../src/engine/dsp/rnnoise.js';
-import { runLoopback } from '../src/engine/media/loopback.js';
-import { median, percentile } from './lib/analysis.js';
-import { addNoises, advance, concat, mixAtSnr, pauseReductionDb, speechWindowsFound, type WindowsFound } from './lib/noisy-speech.js';
+import { loopbackOnManualClock } from './lib/manual-loopback.js';
+import { concat, median, percentile } from './lib/analysis.js';
+import { addNoises, advance, mixAtSnr, pauseReductionDb, speechWindowsFound, type WindowsFound } from './lib/noisy-speech.js';
 import { fixture } from './lib/paths.js';
 
 export const SNR_DB = 5;
@@ -63,34 +60,17 @@ export function judge(clean: Int16Array, noisy: Int16Array, output: Int16Array):
   return { reductionDb: pauseReductionDb(clean, noisy, aligned), windows: first };
 }
 
-/**
- * `roundtable loopback` on a ManualClock (1 ms steps, a turn of the event
- * loop each, as test/engine/media/loopback.test.ts): real gate, Opus, jitter
- * buffer and mixer, faster than real time and deterministic.
- */
+/** `roundtable loopback` on a manual clock (bench/lib/manual-loopback.ts) with noise suppression off, ours, or per peer. */
 export async function noisyLoopback(noisy: Int16Array, mode: LoopbackMode, dir: string): Promise<Int16Array> {
-  const clock = new ManualClock(1000);
   const input = path.join(dir, `noisy-${mode}.wav`);
   const output = path.join(dir, `out-${mode}.wav`);
   await writeWav(input, noisy);
-  let done = false;
-  let started = false;
-  const run = runLoopback({
-    frameMs: 20,
-    source: new WavSource({ path: input, frameMs: 20, clock }),
-    sink: new WavSink({ path: output, frameMs: 10, clock }),
-    playoutPhaseMs: 4,
-    clock,
+  await loopbackOnManualClock({
+    input,
+    output,
     engine: { cues: { enabled: false }, noiseSuppression: mode === 'send' },
     receiveNoiseSuppression: mode === 'receive',
-    onStarted: () => (started = true),
-  }).finally(() => (done = true));
-  while (!started && !done) await new Promise((r) => setImmediate(r));
-  while (!done) {
-    await new Promise((r) => setImmediate(r));
-    clock.advance(1);
-  }
-  await run;
+  });
   return readWavMono48k(output);
 }
 

@@ -218,3 +218,14 @@ export function firstAudible(x: Int16Array, from: number, opts: { threshold?: nu
   for (let i = Math.max(0, Math.floor(from)); i + frame <= x.length; i += frame) if (rmsOf(x, i, i + frame) >= threshold) return i;
   return null;
 }
+
+/** Several clips one after the other (e.g. frames into a signal, clips into a longer one). */
+export function concat(clips: readonly Int16Array[]): Int16Array {
+  const out = new Int16Array(clips.reduce((n, c) => n + c.length, 0));
+  let at = 0;
+  for (const c of clips) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}

@@ -138,13 +138,3 @@ export function addNoises(a: Int16Array, b: Int16Array): Int16Array {
   return out;
 }
 
-/** Several clips one after the other (the three speech fixtures make 15 s of three voices). */
-export function concat(clips: readonly Int16Array[]): Int16Array {
-  const out = new Int16Array(clips.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const c of clips) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
-}

@@ -13,6 +13,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { AudioDeviceError, DeviceSink, DeviceSource, listDevices } from '../../../src/engine/audio/device.js';
 import { rmsLevel } from '../../../src/engine/audio/level.js';
 import { usePulse } from '../../helpers/pulse.js';
+import { concat } from '../../../bench/lib/analysis.js';
 
 const requirePulse = usePulse();
 const scratch = mkdtempSync(join(tmpdir(), 'rt-device-test-'));
@@ -41,16 +42,6 @@ function toneEnergyFraction(pcm: Int16Array, freqHz: number): number {
   if (energy === 0) return 0;
   // For a sinusoid, |X(f)|² = (A·n/2)² and the energy is A²·n/2, so 2·|X|²/(n·E) = 1.
   return (2 * goertzelPower(pcm, freqHz)) / (pcm.length * energy);
-}
-
-function concat(frames: Int16Array[]): Int16Array {
-  const out = new Int16Array(frames.reduce((n, f) => n + f.length, 0));
-  let o = 0;
-  for (const f of frames) {
-    out.set(f, o);
-    o += f.length;
-  }
-  return out;
 }
 
 describe('audio devices under PulseAudio', () => {

@@ -12,8 +12,8 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readWavMono48k } from '../../../src/engine/audio/wav-file.js';
 import { loadRnnoiseFactory, RNNOISE_BLOCK_SAMPLES, RNNOISE_DELAY_MS, type SuppressorFactory } from '../../../src/engine/dsp/rnnoise.js';
-import { findInSignal, toFloat } from '../../../bench/lib/analysis.js';
-import { addNoises, advance, concat, mixAtSnr, pauseReductionDb, speechWindowsFound } from '../../../bench/lib/noisy-speech.js';
+import { concat, findInSignal, toFloat } from '../../../bench/lib/analysis.js';
+import { addNoises, advance, mixAtSnr, pauseReductionDb, speechWindowsFound } from '../../../bench/lib/noisy-speech.js';
 
 const FIXTURES = path.join(import.meta.dirname, '../../../fixtures');
 let factory: SuppressorFactory;

@@ -3,44 +3,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { detectOnsets, makeClickTrain, matchOnsets, median, presenceOf } from '../../../bench/lib/analysis.js';
-import { ManualClock } from '../../../src/core/clock.js';
 import type { FrameMs } from '../../../src/core/media-format.js';
 import { readWavMono48k, writeWav } from '../../../src/engine/audio/wav-file.js';
-import { WavSink } from '../../../src/engine/audio/wav-sink.js';
-import { WavSource } from '../../../src/engine/audio/wav-source.js';
-import { runLoopback, type LoopbackOptions, type LoopbackResult } from '../../../src/engine/media/loopback.js';
+import type { LoopbackOptions, LoopbackResult } from '../../../src/engine/media/loopback.js';
+import { loopbackOnManualClock } from '../../../bench/lib/manual-loopback.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rt-loopback-'));
 const SPEECH = 'fixtures/speech-a.wav';
 
-/**
- * Runs the real pipeline (real Opus, real WAV files) on a ManualClock: time
- * advances in 1 ms steps, with a turn of the event loop between steps so
- * that file I/O completes. Deterministic, and faster than real time.
- */
+/** The real pipeline (real Opus, real WAV files) on a ManualClock (bench/lib/manual-loopback.ts). */
 async function loopback(input: string, name: string, opts: Partial<LoopbackOptions> & { frameMs?: FrameMs } = {}): Promise<{ result: LoopbackResult; output: Int16Array }> {
-  const clock = new ManualClock(1000);
-  const frameMs = opts.frameMs ?? 20;
   const output = join(dir, name);
-  let done = false;
-  let started = false;
-  const run = runLoopback({
-    ...opts,
-    frameMs,
-    source: new WavSource({ path: input, frameMs, clock }),
-    sink: new WavSink({ path: output, frameMs: 10, clock }),
-    playoutPhaseMs: opts.playoutPhaseMs ?? 4,
-    clock,
-    onStarted: () => (started = true),
-  }).finally(() => (done = true));
-  // Time stands still while the files open (real I/O, however slow the
-  // machine), then moves in 1 ms steps with a turn of the event loop each.
-  while (!started && !done) await new Promise((r) => setImmediate(r));
-  while (!done) {
-    await new Promise((r) => setImmediate(r));
-    clock.advance(1);
-  }
-  return { result: await run, output: await readWavMono48k(output) };
+  const result = await loopbackOnManualClock({ ...opts, input, output });
+  return { result, output: await readWavMono48k(output) };
 }
 
 describe('loopback (real Opus, simulated network, manual clock)', () => {

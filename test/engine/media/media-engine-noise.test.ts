@@ -4,13 +4,9 @@
  * gate, per peer before the mixer, and "unavailable" when it cannot load.
  */
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../../src/core/clock.js';
-import { samplesPerFrame } from '../../../src/core/media-format.js';
-import { ManualSink, ManualSource } from '../../../src/engine/audio/manual.js';
-import { peakLevel } from '../../../src/engine/audio/level.js';
-import { MediaEngine } from '../../../src/engine/media/media-engine.js';
 import type { FrameFilter } from '../../../src/engine/dsp/frame-filter.js';
 import type { SuppressorFactory } from '../../../src/engine/dsp/rnnoise.js';
+import { pair } from './engine-pair.js';
 
 class Silencer implements FrameFilter {
   readonly name = 'noise-suppression' as const;
@@ -38,43 +34,16 @@ function fakeFactory(): SuppressorFactory & { made: Silencer[] } {
   return factory;
 }
 
-const tone = (start: number): Int16Array =>
-  Int16Array.from({ length: samplesPerFrame(20) }, (_, i) => Math.round(12000 * Math.sin((2 * Math.PI * 440 * (start + i)) / 48000)));
-
-async function pair(opts: { aNoiseSuppression?: boolean; factory?: SuppressorFactory } = {}) {
-  const clock = new ManualClock(0);
+async function suppressedPair(opts: { aNoiseSuppression?: boolean; factory?: SuppressorFactory } = {}) {
   const factory = opts.factory ?? fakeFactory();
-  const mk = (noiseSuppression: boolean) => {
-    const source = new ManualSource(20, clock);
-    const sink = new ManualSink(10, clock);
-    const engine = new MediaEngine({ frameMs: 20, source, sink, clock, cues: { enabled: false }, noiseSuppression, suppressorFactory: factory });
-    return { source, sink, engine };
-  };
-  const a = mk(opts.aNoiseSuppression ?? false);
-  const b = mk(false);
-  a.engine.addPeer('b', { sendRtp: (p) => b.engine.receive('a', Uint8Array.from(p), clock.now()) });
-  b.engine.addPeer('a', { sendRtp: (p) => a.engine.receive('b', Uint8Array.from(p), clock.now()) });
-  await a.engine.start();
-  await b.engine.start();
-  let sample = 0;
-  /** 20 ms captured on A, two 10 ms pulls on B: B's output peak. */
-  const step = async (): Promise<number> => {
-    a.source.push(tone(sample));
-    sample += 960;
-    await new Promise((r) => setImmediate(r));
-    clock.advance(5);
-    const p1 = peakLevel(Int16Array.from(b.sink.pull()));
-    clock.advance(10);
-    const p2 = peakLevel(Int16Array.from(b.sink.pull()));
-    clock.advance(5);
-    return Math.max(p1, p2);
-  };
+  const p = await pair({ engine: (side) => ({ noiseSuppression: side === 'a' && opts.aNoiseSuppression === true, suppressorFactory: factory }) });
+  /** The loudest of B's output over `frames` steps. */
   const run = async (frames: number): Promise<number> => {
     let peak = 0;
-    for (let i = 0; i < frames; i++) peak = Math.max(peak, await step());
+    for (let i = 0; i < frames; i++) peak = Math.max(peak, await p.step());
     return peak;
   };
-  return { a, b, run, factory };
+  return { ...p, run, factory };
 }
 
 /** Lets a lazy load (a resolved promise here) finish. */
@@ -82,7 +51,7 @@ const settle = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 describe('MediaEngine noise suppression', () => {
   it('runs ours before the gate: suppressed frames are not sent, and the meters read what is sent', async () => {
-    const { a, b, run } = await pair({ aNoiseSuppression: true });
+    const { a, b, run } = await suppressedPair({ aNoiseSuppression: true });
     expect(a.engine.self.noiseSuppression).toBe('on');
     expect(await run(20)).toBe(0);
     expect(a.engine.captureStats.packetsSent).toBe(0);
@@ -99,7 +68,7 @@ describe('MediaEngine noise suppression', () => {
 
   it('loads the suppressor only when first switched on', async () => {
     const factory = fakeFactory();
-    const { a, b, run } = await pair({ factory });
+    const { a, b, run } = await suppressedPair({ factory });
     expect(factory.made).toHaveLength(0);
     expect(a.engine.self.noiseSuppression).toBe('off');
     await run(15);
@@ -116,7 +85,7 @@ describe('MediaEngine noise suppression', () => {
 
   it("suppresses one peer's audio before the mix on request, and costs nothing when off", async () => {
     const factory = fakeFactory();
-    const { a, b, run } = await pair({ factory });
+    const { a, b, run } = await suppressedPair({ factory });
     await run(15);
     expect(await run(5)).toBeGreaterThan(0.2);
     expect(b.engine.peerStats('a')!.noiseSuppression).toBe(false);
@@ -147,7 +116,7 @@ describe('MediaEngine noise suppression', () => {
     const failing: SuppressorFactory = () => {
       throw new Error('no wasm here');
     };
-    const { a, b, run } = await pair({ aNoiseSuppression: true, factory: failing });
+    const { a, b, run } = await suppressedPair({ aNoiseSuppression: true, factory: failing });
     expect(a.engine.self.noiseSuppression).toBe('unavailable');
     await run(10);
     expect(await run(10)).toBeGreaterThan(0.2);

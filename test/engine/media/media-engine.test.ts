@@ -5,49 +5,7 @@ import { ManualSink, ManualSource } from '../../../src/engine/audio/manual.js';
 import { MediaEngine } from '../../../src/engine/media/media-engine.js';
 import { peakLevel } from '../../../src/engine/audio/level.js';
 import { buildReceiverReport, ntpFromUnixMs, ntpMiddle32, parseRtcp } from '../../../src/engine/rtcp/packets.js';
-
-function tone(frameMs: FrameMs, startSample: number, amp = 12000): Int16Array {
-  return Int16Array.from({ length: samplesPerFrame(frameMs) }, (_, i) => Math.round(amp * Math.sin((2 * Math.PI * 440 * (startSample + i)) / 48000)));
-}
-
-/** Two engines, A → B and B → A, over direct in-memory transports. */
-async function pair(opts: { aOpen?: () => boolean; dropFromA?: (packetIndex: number) => boolean } = {}) {
-  const clock = new ManualClock(0);
-  const mk = () => {
-    const source = new ManualSource(20, clock);
-    const sink = new ManualSink(10, clock);
-    const engine = new MediaEngine({ frameMs: 20, source, sink, clock, cues: { enabled: false } });
-    return { source, sink, engine };
-  };
-  const a = mk(), b = mk();
-  const sentByA: number[] = [];
-  const rtcpFromB: Uint8Array[] = [];
-  a.engine.addPeer('b', {
-    sendRtp: (p) => {
-      sentByA.push(p.length);
-      if (opts.dropFromA?.(sentByA.length - 1) !== true) b.engine.receive('a', Uint8Array.from(p), clock.now());
-    },
-    isOpen: opts.aOpen ?? (() => true),
-  });
-  b.engine.addPeer('a', { sendRtp: (p) => a.engine.receive('b', Uint8Array.from(p), clock.now()), sendRtcp: (p) => void rtcpFromB.push(Uint8Array.from(p)) });
-  await a.engine.start();
-  await b.engine.start();
-  let sample = 0;
-  /** One 20 ms capture on A, then two 10 ms pulls on B; returns B's output peak. */
-  const step = async (): Promise<number> => {
-    a.source.push(tone(20, sample));
-    sample += 960;
-    await Promise.resolve(); // let send loops run
-    await new Promise((r) => setImmediate(r));
-    clock.advance(5);
-    const p1 = peakLevel(Int16Array.from(b.sink.pull()));
-    clock.advance(10);
-    const p2 = peakLevel(Int16Array.from(b.sink.pull()));
-    clock.advance(5);
-    return Math.max(p1, p2);
-  };
-  return { clock, a, b, sentByA, rtcpFromB, step };
-}
+import { pair, tone } from './engine-pair.js';
 
 describe('MediaEngine', () => {
   it('carries audio from A to B through encode, RTP, jitter buffer and decode', async () => {
