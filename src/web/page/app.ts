@@ -261,6 +261,7 @@ export function mountApp(root: HTMLElement, deps: AppDeps): { destroy(): void } 
       toggleMute: () => send({ type: 'toggle-mute' }),
       toggleDeafen: () => send({ type: 'toggle-deafen' }),
       togglePushToTalk,
+      toggleNoiseSuppression: () => send({ type: 'toggle-noise-suppression' }),
       talk: (pressed: boolean) => (pressed ? pressTalk('pointer') : releaseTalk('pointer')),
       leave: () => apply({ type: 'leave' }),
       setPeerVolume: (peerId: string, volumePercent: number) => send({ type: 'set-peer-volume', peerId, volumePercent }),

@@ -13,6 +13,8 @@ export interface RoomHandlers {
   toggleMute(): void;
   toggleDeafen(): void;
   togglePushToTalk(): void;
+  /** The browser's own noise suppression of the microphone. */
+  toggleNoiseSuppression(): void;
   /** Talk button held (true) or let go (false). */
   talk(pressed: boolean): void;
   leave(): void;
@@ -37,6 +39,7 @@ export class RoomView {
   private readonly muteButton: HTMLButtonElement;
   private readonly deafenButton: HTMLButtonElement;
   private readonly pttButton: HTMLButtonElement;
+  private readonly noiseButton: HTMLButtonElement;
   private readonly leaveButton: HTMLButtonElement;
   private readonly peerList: HTMLUListElement;
   private readonly emptyNote: HTMLElement;
@@ -71,6 +74,7 @@ export class RoomView {
     this.muteButton = button('Mute', 'toggle', () => handlers.toggleMute(), true);
     this.deafenButton = button('Deafen', 'toggle', () => handlers.toggleDeafen(), true);
     this.pttButton = button('Push-to-talk', 'toggle ptt', () => handlers.togglePushToTalk(), true);
+    this.noiseButton = button('Noise suppression', 'toggle noise', () => handlers.toggleNoiseSuppression(), true);
     this.talkButton = this.buildTalkButton();
     this.leaveButton = button('Leave', 'leave', () => handlers.leave());
 
@@ -92,6 +96,7 @@ export class RoomView {
         this.deafenButton,
         this.pttButton,
         this.talkButton,
+        this.noiseButton,
         this.leaveButton,
       ]),
       el(doc, 'section', { className: 'people', attrs: { 'aria-labelledby': 'people-heading' } }, [
@@ -164,6 +169,12 @@ export class RoomView {
     for (const b of [this.muteButton, this.deafenButton, this.pttButton, this.talkButton, this.leaveButton]) {
       if (b.disabled !== leaving) b.disabled = leaving;
     }
+    // The browser decides whether it can suppress noise; where it cannot, the button says so and stays off.
+    const noise = snapshot.self.noiseSuppression;
+    setAttr(this.noiseButton, 'aria-pressed', String(noise === 'on'));
+    setText(this.noiseButton, noise === 'unavailable' ? 'Noise suppression unavailable' : 'Noise suppression');
+    const noiseDisabled = leaving || noise === 'unavailable';
+    if (this.noiseButton.disabled !== noiseDisabled) this.noiseButton.disabled = noiseDisabled;
 
     this.showPeers(snapshot);
   }
