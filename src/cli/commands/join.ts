@@ -168,6 +168,8 @@ function statsReport(session: Session, engine: MediaPort, media: FinalMediaRepor
     outputUnderflows: engine.outputUnderflows,
     // How evenly frames left and how late capture ran, measured in the media process.
     ...(media?.sendTiming ? { sendIntervalMs: media.sendTiming.sendIntervalMs, captureLatenessMs: media.sendTiming.captureLatenessMs } : {}),
+    // Noise suppression (and later echo cancellation, gain control): ms per 10 ms of audio, mean and worst.
+    ...(media !== undefined ? { filters: media.filterCosts } : {}),
     peers: session.stats(),
     process: processFigures(),
     ...(media !== undefined ? { mediaProcess: media.process } : {}),

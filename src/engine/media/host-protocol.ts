@@ -16,6 +16,7 @@ import type { AudioEndsSpec, AudioFallback } from '../audio/open.js';
 import type { MediaEngineOptions } from './media-engine.js';
 import type { MediaAnchors, PeerMediaStats, SelfMediaState } from './media-port.js';
 import type { SendTimingReport } from './send-timing.js';
+import type { FilterCost } from '../dsp/frame-filter.js';
 
 /** Media settings that cross the boundary: everything of MediaEngineOptions that is plain data. */
 export type MediaSettings = Omit<MediaEngineOptions, 'source' | 'sink' | 'logger' | 'clock' | 'encoderFactory' | 'decoderFactory' | 'suppressorFactory'>;
@@ -72,6 +73,8 @@ export interface FinalMediaReport {
   readonly captureStats: CapturePipelineStats;
   readonly outputUnderflows: number;
   readonly sendTiming: SendTimingReport | null;
+  /** Time per stage of the send path's filters (noise suppression), per 10 ms of audio. */
+  readonly filterCosts: readonly FilterCost[];
   /** The media process's own CPU and memory. */
   readonly process: ProcessFigures;
 }

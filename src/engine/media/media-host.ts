@@ -164,6 +164,7 @@ export class MediaHost {
           captureStats: engine?.captureStats ?? emptyCaptureStats(),
           outputUnderflows: engine?.outputUnderflows ?? 0,
           sendTiming: this.timing?.summary() ?? null,
+          filterCosts: engine?.filterCosts ?? [],
           process: processFigures(),
         },
       });

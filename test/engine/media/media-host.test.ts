@@ -165,6 +165,8 @@ describe('MediaHost', () => {
     expect(new Map(snap.peers).get('p')).toMatchObject({ noiseSuppression: true });
     t.host.handle({ op: 'stop' });
     await t.flush();
+    // Its cost goes into the final report (join's --stats).
+    expect(t.of('stopped')[0]!.report.filterCosts).toEqual([expect.objectContaining({ name: 'noise-suppression', enabled: false })]);
   });
 
   it('reports an audio end that cannot start, a link that cannot be built, and logs through control at the chosen level', async () => {
