@@ -18,9 +18,14 @@ export type FilterState = 'on' | 'off' | 'unavailable';
 export class FilterChain {
   /** Registered stages in SEND_ORDER. */
   private slots: FilterSlot[] = [];
+  private closed = false;
 
   /** Add a stage (replacing one of the same name, which is closed). */
   register(filter: FrameFilter, enabled: boolean): void {
+    if (this.closed) {
+      filter.close();
+      return;
+    }
     const old = this.slots.find((s) => s.filter.name === filter.name);
     old?.filter.close();
     const slots = this.slots.filter((s) => s !== old);
@@ -62,6 +67,7 @@ export class FilterChain {
 
   /** Run every enabled stage on `frame`, in place, in send order. */
   process(frame: Int16Array): void {
+    if (this.closed) return;
     // Index loop: no iterator object per frame.
     const slots = this.slots;
     for (let i = 0; i < slots.length; i++) slots[i]!.run(frame);
@@ -71,9 +77,9 @@ export class FilterChain {
     return this.slots.map((s) => s.figures());
   }
 
-  /** Release every stage (the engine stopped). */
+  /** Release every stage (the engine stopped); their cost figures stay readable for the final report. */
   close(): void {
+    this.closed = true;
     for (const slot of this.slots) slot.filter.close();
-    this.slots = [];
   }
 }

@@ -74,7 +74,13 @@ describe('FilterChain', () => {
     expect(chain.costs()).toHaveLength(1);
     chain.close();
     expect(b.closed).toBe(true);
-    expect(chain.state('noise-suppression')).toBe('unavailable');
+    // Closed: nothing runs, a late registration is closed at once, the figures stay for the final report.
+    chain.process(new Int16Array(480));
+    expect(b.frames).toBe(0);
+    const late = new FakeFilter('auto-gain', 0);
+    chain.register(late, true);
+    expect(late.closed).toBe(true);
+    expect(chain.costs()).toEqual([expect.objectContaining({ name: 'noise-suppression', frames: 0 })]);
   });
 });
 
