@@ -20,6 +20,9 @@ export class FilterChain {
   private slots: FilterSlot[] = [];
   private closed = false;
 
+  /** `timed`: time each stage per frame for the cost figures (allocates; `--stats` and benchmarks only). */
+  constructor(private readonly options: { timed?: boolean } = {}) {}
+
   /** Add a stage (replacing one of the same name, which is closed). */
   register(filter: FrameFilter, enabled: boolean): void {
     if (this.closed) {
@@ -29,7 +32,7 @@ export class FilterChain {
     const old = this.slots.find((s) => s.filter.name === filter.name);
     old?.filter.close();
     const slots = this.slots.filter((s) => s !== old);
-    slots.push(new FilterSlot(filter, enabled));
+    slots.push(new FilterSlot(filter, enabled, this.options.timed === true));
     slots.sort((a, b) => SEND_ORDER.indexOf(a.filter.name) - SEND_ORDER.indexOf(b.filter.name));
     this.slots = slots;
   }

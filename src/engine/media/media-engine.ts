@@ -83,6 +83,8 @@ export interface MediaEngineOptions {
   decoderFactory?: () => FrameDecoder;
   /** Noise suppressors for tests; default RNNoise (dsp/rnnoise.ts), loaded on first need. */
   suppressorFactory?: SuppressorFactory;
+  /** Time every filter stage per frame for the cost figures (allocates a little per frame: `--stats`, benchmarks). Default false. */
+  timeFilters?: boolean;
   logger?: Logger;
 }
 
@@ -125,7 +127,8 @@ export class MediaEngine implements MediaPort {
   private readonly micMeter = new PeakMeter(0.8);
   private readonly micSpeaking: SpeakingDetector;
   /** Send-path processing before the gate (AEC → NS → AGC; only NS exists today). */
-  private readonly filters = new FilterChain();
+  private readonly filters: FilterChain;
+  private readonly timeFilters: boolean;
   private noiseSuppressionWanted: boolean;
   private suppressorFactory: SuppressorFactory | undefined;
   private suppressorLoad: Promise<SuppressorFactory | undefined> | undefined;
@@ -171,6 +174,8 @@ export class MediaEngine implements MediaPort {
       openThresholdDbfs: options.voiceGate?.thresholdDbfs ?? -45,
       hangoverMs: options.voiceGate?.hangoverMs ?? 300,
     });
+    this.timeFilters = options.timeFilters ?? false;
+    this.filters = new FilterChain({ timed: this.timeFilters });
     this.capture = new CapturePipeline({
       encoder,
       gate: this.gate,
@@ -384,7 +389,7 @@ export class MediaEngine implements MediaPort {
       // The peer may have left, or the user changed their mind, while RNNoise loaded.
       if (factory === undefined || this.peers.get(id) !== peer || !peer.noiseSuppression || peer.stream.hasSuppressor) return;
       try {
-        peer.stream.attachSuppressor(factory(), true);
+        peer.stream.attachSuppressor(factory(), true, this.timeFilters);
         this.log.info('peer-noise-suppression', { peer: id, enabled: true });
       } catch (err) {
         this.markSuppressionUnavailable(err);

@@ -127,7 +127,8 @@ export class MediaHost {
       this.timing = new SendTiming(config.media.frameMs, this.clock);
       source = this.timing.source(source);
     }
-    const engine = new MediaEngine({ ...config.media, source, sink: opened.sink, clock: this.clock, logger: this.log });
+    // With send timing (--stats), the filter stages are timed too.
+    const engine = new MediaEngine({ ...config.media, timeFilters: config.sendTiming === true, source, sink: opened.sink, clock: this.clock, logger: this.log });
     engine.onSourceEnd = () => this.opts.send({ ev: 'source-ended' });
     this.engine = engine;
     const make = this.opts.makeLink ?? makePeerLink;

@@ -184,14 +184,14 @@ export class RemoteStream {
     return this.muted;
   }
 
-  /** Give this stream its noise suppressor (closing any previous one); it runs while enabled. */
-  attachSuppressor(filter: FrameFilter, enabled: boolean): void {
+  /** Give this stream its noise suppressor (closing any previous one); it runs while enabled. `timed`: see FilterSlot. */
+  attachSuppressor(filter: FrameFilter, enabled: boolean, timed = false): void {
     if (this.frameSamples % filter.blockSamples !== 0) {
       filter.close();
       throw new RangeError(`a ${filter.name} stage works in blocks of ${filter.blockSamples} samples; playback frames have ${this.frameSamples}`);
     }
     this.suppressor?.filter.close();
-    this.suppressor = new FilterSlot(filter, enabled);
+    this.suppressor = new FilterSlot(filter, enabled, timed);
   }
 
   get hasSuppressor(): boolean {

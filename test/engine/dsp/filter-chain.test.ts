@@ -53,15 +53,20 @@ describe('FilterChain', () => {
     expect(ns.resets).toBe(1);
   });
 
-  it('keeps per-stage cost figures per 10 ms of audio', () => {
-    const chain = new FilterChain();
-    chain.register(new FakeFilter('noise-suppression', 0), true);
+  it('keeps per-stage cost figures per 10 ms of audio when timed, and only counts frames otherwise', () => {
+    const timed = new FilterChain({ timed: true });
+    timed.register(new FakeFilter('noise-suppression', 0), true);
     const frame = new Int16Array(1920); // 40 ms
-    for (let i = 0; i < 5; i++) chain.process(frame);
-    const [cost] = chain.costs();
+    for (let i = 0; i < 5; i++) timed.process(frame);
+    const [cost] = timed.costs();
     expect(cost).toMatchObject({ name: 'noise-suppression', enabled: true, frames: 5 });
     expect(cost!.meanMsPer10Ms).toBeGreaterThanOrEqual(0);
-    expect(cost!.maxMsPer10Ms).toBeGreaterThanOrEqual(cost!.meanMsPer10Ms);
+    expect(cost!.maxMsPer10Ms!).toBeGreaterThanOrEqual(cost!.meanMsPer10Ms!);
+
+    const counted = new FilterChain();
+    counted.register(new FakeFilter('noise-suppression', 0), true);
+    counted.process(frame);
+    expect(counted.costs()).toEqual([{ name: 'noise-suppression', enabled: true, frames: 1, meanMsPer10Ms: null, maxMsPer10Ms: null }]);
   });
 
   it('closes a replaced stage and every stage on close', () => {
