@@ -23,7 +23,7 @@
  * engine says "unavailable" and the call goes on without it.
  */
 import { monotonicClock, type Clock, type TimerHandle } from '../../core/clock.js';
-import { assertFrameMs, type FrameMs } from '../../core/media-format.js';
+import { assertFrameMs, samplesPerFrame, type FrameMs } from '../../core/media-format.js';
 import { PeakMeter, peakLevel, rmsLevel } from '../audio/level.js';
 import type { AudioSink, AudioSource } from '../audio/types.js';
 import type { FrameDecoder, FrameEncoder } from '../codec/types.js';
@@ -419,7 +419,13 @@ export class MediaEngine implements MediaPort {
     const factory = await this.loadSuppressorFactory();
     if (factory === undefined || this.filters.has('noise-suppression') || this.state === 'stopped') return;
     try {
-      this.filters.register(factory(), this.noiseSuppressionWanted);
+      const filter = factory();
+      // Every frame size (10/20/40 ms) is whole 10 ms blocks; a stage with another block would skip samples.
+      if (samplesPerFrame(this.frameMs) % filter.blockSamples !== 0) {
+        filter.close();
+        throw new Error(`${filter.name} works in blocks of ${filter.blockSamples} samples; ${this.frameMs} ms frames are not whole blocks`);
+      }
+      this.filters.register(filter, this.noiseSuppressionWanted);
       this.log.info('noise-suppression', { enabled: this.noiseSuppressionWanted });
     } catch (err) {
       this.markSuppressionUnavailable(err);
