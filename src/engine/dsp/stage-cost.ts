@@ -1,0 +1,30 @@
+/**
+ * What a DSP stage cost, counted per 10 ms block, for the statistics a chain
+ * reports and for the CPU goal (the whole send chain ≤ 1.5 ms per 10 ms).
+ * One object per stage, updated in place: nothing is allocated per block.
+ */
+export class StageCost {
+  /** Blocks processed since construction or the last clear(). */
+  blocks = 0;
+  totalMs = 0;
+  lastMs = 0;
+  maxMs = 0;
+
+  record(ms: number): void {
+    this.blocks++;
+    this.totalMs += ms;
+    this.lastMs = ms;
+    if (ms > this.maxMs) this.maxMs = ms;
+  }
+
+  get meanMs(): number {
+    return this.blocks === 0 ? 0 : this.totalMs / this.blocks;
+  }
+
+  clear(): void {
+    this.blocks = 0;
+    this.totalMs = 0;
+    this.lastMs = 0;
+    this.maxMs = 0;
+  }
+}
