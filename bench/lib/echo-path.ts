@@ -150,3 +150,20 @@ export function energyRatioDb(a: ArrayLike<number>, b: ArrayLike<number>, from: 
   }
   return 10 * Math.log10((ea + 1e-9) / (eb + 1e-9));
 }
+
+/**
+ * How an AGC settled, from its gain per 10 ms block: when the gain first came
+ * within `toleranceDb` of its steady value (the median over the second half),
+ * and how far it wandered after that (max − min, dB), which is it following
+ * the talker's loudness from sentence to sentence. The gain rather than the
+ * output level, because speech itself varies by several dB second to second.
+ */
+export function agcSettling(gainsDb: readonly number[], opts: { toleranceDb?: number; blockMs?: number } = {}): { settledMs: number; wanderDb: number } {
+  const tol = opts.toleranceDb ?? 3;
+  const half = [...gainsDb.slice(gainsDb.length >> 1)].sort((a, b) => a - b);
+  const steady = half[half.length >> 1] ?? 0;
+  const first = gainsDb.findIndex((g) => Math.abs(g - steady) <= tol);
+  if (first < 0) return { settledMs: Infinity, wanderDb: NaN };
+  const after = gainsDb.slice(first);
+  return { settledMs: first * (opts.blockMs ?? 10), wanderDb: Math.max(...after) - Math.min(...after) };
+}

@@ -2,4 +2,4 @@
  * The simulated speaker → microphone path for echo-cancellation tests
  * (bench/lib/echo-path.ts, shared with bench/echo-gain.ts).
  */
-export { EchoPath, placeAt, mixTracks, scaleToDbfs, activeRms, energyRatioDb, type EchoPathOptions, type EchoTap } from '../../bench/lib/echo-path.js';
+export { EchoPath, placeAt, mixTracks, scaleToDbfs, activeRms, agcSettling, energyRatioDb, type EchoPathOptions, type EchoTap } from '../../bench/lib/echo-path.js';

@@ -24,11 +24,7 @@
  */
 import { SAMPLE_RATE } from '../../core/media-format.js';
 import { SpeexEcho, SpeexPreprocessor } from './speexdsp.js';
-import { StageCost } from './stage-cost.js';
-
-/** 10 ms at 48 kHz: the block every DSP stage works in. */
-export const DSP_BLOCK_SAMPLES = 480;
-export const DSP_BLOCK_MS = 10;
+import { DSP_BLOCK_MS, DSP_BLOCK_SAMPLES, StageCost } from './stage.js';
 
 export interface EchoCancellerOptions {
   /** Longest echo the adaptive filter models, in ms (default 200). */

@@ -9,7 +9,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readWavMono48k } from '../../../src/engine/audio/wav-file.js';
 import { ManualClock } from '../../../src/core/clock.js';
-import { DSP_BLOCK_SAMPLES, EchoCanceller, type EchoCancellerOptions } from '../../../src/engine/dsp/echo-canceller.js';
+import { EchoCanceller, type EchoCancellerOptions } from '../../../src/engine/dsp/echo-canceller.js';
+import { DSP_BLOCK_SAMPLES } from '../../../src/engine/dsp/stage.js';
 import { FarEndReference } from '../../../src/engine/dsp/far-end-reference.js';
 import { speexDspAvailability } from '../../../src/engine/dsp/speexdsp.js';
 import { decimate, findInSignal, rmsOf, toFloat } from '../../../bench/lib/analysis.js';
