@@ -10,7 +10,15 @@
  * end of it: for FarEndReference that is a round trip of 0 ms, and the
  * acoustic 80 ms (plus reverb) sits inside the canceller's 200 ms tail.
  */
+import { ManualClock } from '../../src/core/clock.js';
+import { readWavMono48k } from '../../src/engine/audio/wav-file.js';
+import { AutoGain, type AutoGainOptions } from '../../src/engine/dsp/auto-gain.js';
+import { EchoCanceller, type EchoCancellerOptions } from '../../src/engine/dsp/echo-canceller.js';
+import { FarEndReference } from '../../src/engine/dsp/far-end-reference.js';
+import { DSP_BLOCK_SAMPLES } from '../../src/engine/dsp/stage.js';
 import { createRandom } from '../../src/engine/sim/prng.js';
+import { decimate, findInSignal, rmsOf, toFloat } from './analysis.js';
+import { fixture } from './paths.js';
 
 const RATE = 48_000;
 
@@ -166,4 +174,111 @@ export function agcSettling(gainsDb: readonly number[], opts: { toleranceDb?: nu
   if (first < 0) return { settledMs: Infinity, wanderDb: NaN };
   const after = gainsDb.slice(first);
   return { settledMs: first * (opts.blockMs ?? 10), wanderDb: Math.max(...after) - Math.min(...after) };
+}
+
+/** Sample index of a time in ms at 48 kHz. */
+export const atMs = (ms: number): number => Math.round((ms * RATE) / 1000);
+
+/** Who talks when, as B's microphone hears it, through the simulated room. */
+export interface TalkScript {
+  /** What B's speaker plays: A's voice. */
+  played: Int16Array;
+  /** B talking (the near end). */
+  near: Int16Array;
+  /** B's microphone: near + echo of played + noise floor. */
+  mic: Int16Array;
+}
+
+/**
+ * 0–5 s A talks alone (speech-a), 5–10 s A (speech-c) and B (speech-b) at
+ * once, 10–15 s B alone, 15–20 s A alone again (speech-a).
+ */
+export async function turnsAndDoubleTalk(path = new EchoPath()): Promise<TalkScript> {
+  const [a, b, c] = await Promise.all(['speech-a.wav', 'speech-b.wav', 'speech-c.wav'].map((f) => readWavMono48k(fixture(f))));
+  const total = 20_000;
+  const played = mixTracks(mixTracks(placeAt(a!, 0, total), placeAt(c!, 5000, total)), placeAt(a!, 15_000, total));
+  const near = mixTracks(placeAt(b!, 5000, total), placeAt(b!, 10_000, total));
+  return { played, near, mic: path.microphone(played, near) };
+}
+
+/**
+ * B's send side on a script, block by block as a send chain would run it:
+ * each tick the played block is handed over, 10 ms pass, the microphone
+ * block arrives and is paired by FarEndReference (round trip 0 for this
+ * simulated device, see the header). Returns what B would send, and the
+ * time each block took in the canceller (ms).
+ */
+export function cancelEcho(script: TalkScript, opts: EchoCancellerOptions & { roundTripMs?: number } = {}): { out: Int16Array; blockMs: number[] } {
+  const aec = new EchoCanceller(opts);
+  const clock = new ManualClock(0);
+  const ref = new FarEndReference({ clock, roundTripMs: opts.roundTripMs ?? 0 });
+  const far = new Int16Array(DSP_BLOCK_SAMPLES);
+  const block = new Int16Array(DSP_BLOCK_SAMPLES);
+  const out = new Int16Array(script.mic.length);
+  const blockMs: number[] = [];
+  try {
+    for (let k = 0; k + DSP_BLOCK_SAMPLES <= script.mic.length; k += DSP_BLOCK_SAMPLES) {
+      ref.pushPlayed(script.played.subarray(k, k + DSP_BLOCK_SAMPLES));
+      clock.advance(10);
+      ref.readFor(far);
+      aec.processBlock(script.mic.subarray(k, k + DSP_BLOCK_SAMPLES), far, block);
+      blockMs.push(aec.cost.lastMs);
+      out.set(block, k);
+    }
+  } finally {
+    aec.close();
+  }
+  return { out, blockMs };
+}
+
+/**
+ * 500 ms windows of the near end's speech in [fromMs, toMs) found in `out`:
+ * normalized correlation ≥ `threshold` (default 0.5) within ±50 ms, at 8 kHz
+ * (bench/lib/analysis.ts findInSignal). Windows where the near end pauses
+ * are not counted.
+ */
+export function nearWindowsFound(near: Int16Array, out: Int16Array, fromMs: number, toMs: number, threshold = 0.5): { found: number; total: number } {
+  let found = 0;
+  let total = 0;
+  for (let w = fromMs; w + 500 <= toMs; w += 500) {
+    if (rmsOf(near, atMs(w), atMs(w + 500)) < 0.01) continue;
+    total++;
+    const ref = decimate(toFloat(near.subarray(atMs(w), atMs(w + 500))), 6);
+    const sig = decimate(toFloat(out.subarray(atMs(Math.max(0, w - 50)), atMs(w + 550))), 6);
+    if (findInSignal(ref, sig).value >= threshold) found++;
+  }
+  return { found, total };
+}
+
+/** 20 s of one talker: speech-b, -a, -c, -b back to back (for the AGC). */
+export async function twentySecondsOfTalk(): Promise<Int16Array> {
+  const [a, b, c] = await Promise.all(['speech-a.wav', 'speech-b.wav', 'speech-c.wav'].map((f) => readWavMono48k(fixture(f))));
+  const parts = [b!, a!, c!, b!];
+  const talk = new Int16Array(parts.reduce((n, x) => n + x.length, 0));
+  let o = 0;
+  for (const x of parts) {
+    talk.set(x, o);
+    o += x.length;
+  }
+  return talk;
+}
+
+/** The AGC over `input` block by block: output, gain (dB) and time (ms) per block. */
+export function controlGain(input: Int16Array, opts: AutoGainOptions = {}): { out: Int16Array; gainsDb: number[]; blockMs: number[] } {
+  const agc = new AutoGain(opts);
+  const out = new Int16Array(input.length);
+  const block = new Int16Array(DSP_BLOCK_SAMPLES);
+  const gainsDb: number[] = [];
+  const blockMs: number[] = [];
+  try {
+    for (let k = 0; k + DSP_BLOCK_SAMPLES <= input.length; k += DSP_BLOCK_SAMPLES) {
+      agc.processBlock(input.subarray(k, k + DSP_BLOCK_SAMPLES), block);
+      out.set(block, k);
+      gainsDb.push(agc.gainDb());
+      blockMs.push(agc.cost.lastMs);
+    }
+  } finally {
+    agc.close();
+  }
+  return { out, gainsDb, blockMs };
 }
