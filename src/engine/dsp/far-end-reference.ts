@@ -27,9 +27,14 @@
  *   since its first sample is taken to be one block before delivery).
  *   `readFor` copies those 480 samples out of a ring; what the ring no longer
  *   (or not yet) holds is silence.
+ * - **Given times.** When the sink says when a block will be heard and the
+ *   source when a block's first sample was captured (the playTimeNs and
+ *   captureTimeNs of src/engine/audio/types.ts), those are used instead of
+ *   the hand-over and delivery times, and `roundTripMs` is only what they
+ *   leave out.
  * - **Round trip.** For a sound card it is the device's reported output +
- *   input latency (PortAudio's figures) and better slightly under than over,
- *   for the reason above. For WAV files and the in-process test harness
+ *   input latency (PortAudio's figures) less what the given times already
+ *   include, and better slightly under than over, for the reason above. For WAV files and the in-process test harness
  *   (test/helpers/echo-path.ts) it is what the harness defines: there the
  *   "device" plays a block during the 10 ms after it is handed over and
  *   delivers the microphone block captured meanwhile at their end, so 0; the
@@ -64,7 +69,7 @@ class Timeline {
 
   constructor(private readonly relaxMsPerMs: number) {}
 
-  /** A block of `samples` starting at sample `count` was seen at `nowMs`, whose first sample is at `nowMs − leadMs`. */
+  /** The block starting at sample `count` was seen at `nowMs`; its first sample is at `startMs`. */
   observe(nowMs: number, startMs: number): void {
     const offsetMs = startMs - this.count / SAMPLES_PER_MS;
     if (Number.isNaN(this.anchorMs)) {
@@ -116,10 +121,14 @@ export class FarEndReference {
     this.roundTrip = checkRoundTrip(ms);
   }
 
-  /** The mixer handed `block` to playback now. */
-  pushPlayed(block: Int16Array): void {
+  /**
+   * The mixer handed `block` to playback. `heardAtMs` is when its first
+   * sample is due at the speaker when the sink says so (the FramePuller's
+   * playTimeNs, src/engine/audio/types.ts); by default, now.
+   */
+  pushPlayed(block: Int16Array, heardAtMs?: number): void {
     const now = this.clock.now();
-    this.played.observe(now, now);
+    this.played.observe(now, heardAtMs ?? now);
     const cap = this.ring.length;
     let pos = this.played.count % cap;
     let i = 0;
@@ -133,13 +142,14 @@ export class FarEndReference {
   }
 
   /**
-   * A capture block of `out.length` samples was delivered now: fill `out` with
+   * A capture block of `out.length` samples was delivered: fill `out` with
    * the far-end samples that were playing while it was captured.
+   * `capturedAtMs` is the time of its first sample when the source says so
+   * (the FrameHandler's captureTimeNs); by default one block before now.
    */
-  readFor(out: Int16Array): void {
+  readFor(out: Int16Array, capturedAtMs?: number): void {
     const now = this.clock.now();
-    // Delivered now, so its first sample was captured one block ago.
-    this.captured.observe(now, now - out.length / SAMPLES_PER_MS);
+    this.captured.observe(now, capturedAtMs ?? now - out.length / SAMPLES_PER_MS);
     const captureStartMs = this.captured.anchorMs + this.captured.count / SAMPLES_PER_MS;
     this.captured.count += out.length;
     this.fill(captureStartMs, out);

@@ -98,6 +98,23 @@ describe('FarEndReference: pairing a capture block with what was played', () => 
     expect(Math.abs(out[0]! - expected)).toBeLessThanOrEqual(48);
   });
 
+  it('uses the sink\'s heard-at and the source\'s captured-at times when given, whatever the hand-over times', () => {
+    const clock = new ManualClock(0);
+    const ref = new FarEndReference({ clock, roundTripMs: 0 });
+    const out = new Int16Array(BLOCK);
+    for (let k = 0; k < 50; k++) {
+      // Handed over 30 ms before being heard (a device queue of three blocks);
+      // the capture block that began when block k − 3 was heard arrives now,
+      // 10 ms after it began. Only the given times decide the pairing.
+      ref.pushPlayed(ramp(k), k * 10 + 30);
+      clock.advance(10);
+      if (k >= 3) {
+        ref.readFor(out, (k - 3) * 10 + 30);
+        expect(Array.from(out)).toEqual(Array.from(ramp(k - 3)));
+      }
+    }
+  });
+
   it('audio older than the ring is silence, and so is audio not yet played', () => {
     const clock = new ManualClock(0);
     const ref = new FarEndReference({ clock, roundTripMs: 0, capacityMs: 50 });
