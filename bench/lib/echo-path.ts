@@ -22,6 +22,9 @@ import { fixture } from './paths.js';
 
 const RATE = 48_000;
 
+/** Rounded and clipped to 16 bits (a microphone or a mix saturates, it does not wrap). */
+const clip16 = (v: number): number => (v > 32767 ? 32767 : v < -32768 ? -32768 : Math.round(v));
+
 export interface EchoPathOptions {
   /** Speaker → microphone delay of the direct sound, ms (default 80). */
   delayMs?: number;
@@ -94,7 +97,7 @@ export class EchoPath {
       // Sum of two uniforms, scaled to the RMS wanted: cheap, near enough to Gaussian for a noise floor.
       const noise = this.noiseRms * (rnd.next() + rnd.next() - 1) * Math.sqrt(6);
       const v = echo[n]! + (n < nearEnd.length ? nearEnd[n]! : 0) + noise;
-      out[n] = v > 32767 ? 32767 : v < -32768 ? -32768 : Math.round(v);
+      out[n] = clip16(v);
     }
     return out;
   }
@@ -113,7 +116,7 @@ export function mixTracks(a: Int16Array, b: Int16Array): Int16Array {
   const out = new Int16Array(Math.max(a.length, b.length));
   for (let n = 0; n < out.length; n++) {
     const v = (a[n] ?? 0) + (b[n] ?? 0);
-    out[n] = v > 32767 ? 32767 : v < -32768 ? -32768 : v;
+    out[n] = clip16(v);
   }
   return out;
 }
@@ -125,7 +128,7 @@ export function scaleToDbfs(x: Int16Array, dbfs: number): Int16Array {
   const out = new Int16Array(x.length);
   for (let n = 0; n < x.length; n++) {
     const v = Math.round(x[n]! * gain);
-    out[n] = v > 32767 ? 32767 : v < -32768 ? -32768 : v;
+    out[n] = clip16(v);
   }
   return out;
 }
