@@ -143,11 +143,11 @@ async function oneCall(f: Fixture, config: string, c: Condition, r: number, outa
   const listener = spawnJoin(code, f.serverUrl, config, ['--name', 'listener', '--input', f.speech, '--loop', '--output', file('heard.wav'), '--stats', file('listener.json'), '--duration', '60']);
   const procs: JoinProcess[] = [listener];
   try {
-    await listener.waitFor((l) => l.event === 'joined', 15_000);
+    await listener.waitFor((l) => l.event === 'joined', 15_000, 'the listener to join');
     const talker = spawnJoin(code, f.serverUrl, config, ['--name', 'talker', '--input', train.file, '--loop', '--output', file('talker-heard.wav'), '--stats', file('talker.json'), '--duration', '60']);
     procs.push(talker);
-    const joined = await talker.waitFor((l) => l.event === 'joined', 15_000);
-    const connected = await talker.waitFor((l) => l.event === 'peer-connected', 30_000);
+    const joined = await talker.waitFor((l) => l.event === 'joined', 15_000, 'the talker to join');
+    const connected = await talker.waitFor((l) => l.event === 'peer-connected', 30_000, 'the talker to connect');
     const upMs = monotonicClock.now();
     let pathBackMs: number | null = null;
     if (c.outageMs !== undefined) {

@@ -33,7 +33,7 @@ export interface JoinProcess {
   readonly proc: ChildProcess;
   readonly lines: Array<Record<string, unknown>>;
   readonly exited: Promise<number | null>;
-  waitFor(pred: (l: Record<string, unknown>) => boolean, timeoutMs: number): Promise<Record<string, unknown>>;
+  waitFor(pred: (l: Record<string, unknown>) => boolean, timeoutMs: number, what?: string): Promise<Record<string, unknown>>;
 }
 
 /** Spawn `roundtable join CODE ... --headless --json --bind-address 127.0.0.1` (compiled CLI in dist/). */
@@ -71,11 +71,11 @@ export function spawnRoundtable(args: readonly string[], prefix: readonly string
     proc,
     lines,
     exited,
-    waitFor(pred, timeoutMs) {
+    waitFor(pred, timeoutMs, what = 'a log line') {
       const hit = lines.find(pred);
       if (hit) return Promise.resolve(hit);
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`timed out; stderr: ${stderr.slice(-500)}`)), timeoutMs);
+        const timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last lines: ${JSON.stringify(lines.slice(-4))}; stderr: ${stderr.slice(-500)}`)), timeoutMs);
         waiters.push({ pred, resolve: (l) => (clearTimeout(timer), resolve(l)) });
       });
     },

@@ -68,6 +68,34 @@ const SECTIONS: Section[] = [
     ],
   },
   {
+    title: 'Echo cancellation and gain control, in-process (issue "Voice processing")',
+    module: './echo-gain.js',
+    render: (r) =>
+      r.skipped
+        ? [`Skipped: ${r.skipped}.`]
+        : [
+            'speexdsp (libspeexdsp1 through koffi) on a simulated room: B\'s speaker back into B\'s microphone 80 ms later, −6 dB, a 60 ms seeded reverb, −70 dBFS noise floor (bench/lib/echo-path.ts). ' +
+              'Script: 0–5 s A talks, 5–10 s A and B at once, 10–15 s B alone, 15–20 s A alone. Goals: A\'s voice ≥ 25 dB down, B found in ≥ 0.8 of double-talk windows, −30 and −6 dBFS talkers within 6 dB, chain ≤ 1.5 ms per 10 ms.',
+            '',
+            '| echo return loss enhancement (mic echo / sent) | canceller alone | + residual-echo suppressor |',
+            '|---|---|---|',
+            `| single talk 2–5 s | ${fmt(r.erleEarlyDb.cancellerOnly)} dB | **${fmt(r.erleEarlyDb.withSuppressor)} dB** |`,
+            `| single talk 16–20 s (after double talk) | ${fmt(r.erleAfterDoubleTalkDb.cancellerOnly)} dB | **${fmt(r.erleAfterDoubleTalkDb.withSuppressor)} dB** |`,
+            '',
+            `A as played over A in what B sends (2–5 s): ${fmt(r.playedOverSentDb)} dB. Double talk: B found in **${r.doubleTalk.found} of ${r.doubleTalk.total}** 500 ms windows (correlation ≥ 0.5); B alone passes with ${fmt(r.nearAloneLevelChangeDb, 2)} dB level change. ` +
+              `A reference lagging the echo by 40 ms: ${fmt(r.laggingReferenceErleDb)} dB (canceller alone) — alignment matters.`,
+            '',
+            `AGC (target ${r.agc.targetDbfs} dBFS active-speech RMS): a −30 dBFS talker leaves at ${fmt(r.agc.quietOutDbfs)} dBFS, a −6 dBFS (clipping) one at ${fmt(r.agc.loudOutDbfs)} dBFS: **spread ${fmt(r.agc.spreadDb)} dB** (input ${fmt(r.agc.inputSpreadDb)} dB), ` +
+              `gain within 3 dB of steady after ${r.agc.settledMs.quiet} / ${r.agc.settledMs.loud} ms, then wandering ${r.agc.wanderDb.quiet} / ${r.agc.wanderDb.loud} dB with the talker.`,
+            '',
+            '| ms per 10 ms block | median | p99 |',
+            '|---|---|---|',
+            `| canceller + suppressor | ${fmt(r.cost.aec.medianMs, 3)} | ${fmt(r.cost.aec.p99Ms, 3)} |`,
+            `| AGC | ${fmt(r.cost.agc.medianMs, 3)} | ${fmt(r.cost.agc.p99Ms, 3)} |`,
+            `| both | **${fmt(r.cost.both.medianMs, 3)}** | ${fmt(r.cost.both.p99Ms, 3)} |`,
+          ],
+  },
+  {
     title: 'Signaling server load (issue 3)',
     module: './signaling-load.js',
     render: (r) => [

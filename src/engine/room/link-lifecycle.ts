@@ -35,6 +35,16 @@ export const DEFAULT_LINK_CONNECT_TIMEOUT_MS = 10_000;
 export const DEFAULT_KEEPALIVE_MS = 1000;
 /** PeerLink reports 'disconnected' after this long without packets. */
 export const DEFAULT_INACTIVITY_TIMEOUT_MS = 3000;
+/**
+ * A link that went silent ('disconnected', its transport not failed) is
+ * given this long to bring a packet before it is rebuilt. Measured through
+ * the impairment relay (src/engine/sim/udp-relay.ts): after a 3 s outage
+ * the old link carried audio again 30–80 ms after the path returned, while
+ * a rebuild started at the first sign of silence took 1.3–1.5 s; 2 of 8
+ * such calls were rebuilt. A path that stays down is still rebuilt, this
+ * much later.
+ */
+export const DEFAULT_SILENCE_GRACE_MS = 1500;
 
 export interface LinkSettings {
   readonly iceServers: IceServerConfig[];
@@ -45,6 +55,8 @@ export interface LinkSettings {
   readonly keepaliveMs: number;
   readonly inactivityTimeoutMs: number;
   readonly linkConnectTimeoutMs: number;
+  /** How long a silent link may recover by itself before it is rebuilt (DEFAULT_SILENCE_GRACE_MS). */
+  readonly silenceGraceMs: number;
   readonly rebuildBackoff: BackoffOptions;
   /** [0, 1) for the backoff jitter (Math.random, or a seeded one in tests). */
   readonly random: () => number;
@@ -148,6 +160,7 @@ export class LinkLifecycle {
     const link = entry.link;
     if (entry.connectTimer !== undefined) this.clock.clearTimer(entry.connectTimer);
     entry.connectTimer = undefined;
+    this.cancelSilenceGrace(entry);
     if (link === undefined) return;
     entry.link = undefined;
     const s = link.stats();
@@ -165,6 +178,7 @@ export class LinkLifecycle {
   /** Stop any pending rebuild and close the link: the peer is leaving the session. */
   release(entry: PeerEntry): void {
     this.cancelRebuild(entry);
+    this.cancelSilenceGrace(entry);
     this.closeLink(entry);
   }
 
@@ -247,6 +261,13 @@ export class LinkLifecycle {
         this.onConnected(entry);
         break;
       case 'disconnected':
+        if (!entry.inRoster) {
+          this.hooks.lost(entry);
+          return;
+        }
+        entry.state = 'reconnecting';
+        this.startSilenceGrace(entry);
+        break;
       case 'failed':
       case 'closed':
         if (!entry.inRoster) {
@@ -254,13 +275,32 @@ export class LinkLifecycle {
           return;
         }
         entry.state = 'reconnecting';
+        this.cancelSilenceGrace(entry);
         this.scheduleRebuild(entry);
         break;
     }
     this.hooks.changed();
   }
 
+  /** Silent, not failed: the path may come back by itself (an outage shorter than the grace). */
+  private startSilenceGrace(entry: PeerEntry): void {
+    if (entry.silenceTimer !== undefined) return;
+    const link = entry.link;
+    entry.silenceTimer = this.clock.setTimer(() => {
+      entry.silenceTimer = undefined;
+      if (!this.hooks.isCurrent(entry) || entry.link !== link || entry.linkState === 'connected') return;
+      this.log.info('link-silent-too-long', { peer: entry.id, gen: entry.gen });
+      this.scheduleRebuild(entry);
+    }, this.settings.silenceGraceMs);
+  }
+
+  private cancelSilenceGrace(entry: PeerEntry): void {
+    if (entry.silenceTimer !== undefined) this.clock.clearTimer(entry.silenceTimer);
+    entry.silenceTimer = undefined;
+  }
+
   private onConnected(entry: PeerEntry): void {
+    this.cancelSilenceGrace(entry);
     entry.state = 'connected';
     entry.rebuildAttempt = 0;
     entry.lastPacketMs = this.clock.now();

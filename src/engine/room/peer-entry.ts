@@ -44,6 +44,8 @@ export interface PeerEntry {
   rebuildAttempt: number;
   rebuildTimer: TimerHandle | undefined;
   connectTimer: TimerHandle | undefined;
+  /** Running while the current link is silent: its end rebuilds the link (link-lifecycle.ts). */
+  silenceTimer: TimerHandle | undefined;
   /** The answerer asks for a rebuild once per generation: the last one it asked about. */
   rebuildAskedGen: number;
   closedLinks: ClosedLinkTotals;
@@ -68,6 +70,7 @@ export function createPeerEntry(id: string, name: string, role: PeerRole, nowMs:
     rebuildAttempt: 0,
     rebuildTimer: undefined,
     connectTimer: undefined,
+    silenceTimer: undefined,
     rebuildAskedGen: 0,
     closedLinks: { packetsSent: 0, bytesSent: 0, packetsReceived: 0, bytesReceived: 0 },
     lastPair: null,

@@ -28,6 +28,7 @@ import {
   DEFAULT_KEEPALIVE_MS,
   DEFAULT_LINK_CONNECT_TIMEOUT_MS,
   DEFAULT_REBUILD_BACKOFF,
+  DEFAULT_SILENCE_GRACE_MS,
   LinkLifecycle,
 } from './link-lifecycle.js';
 import { DEFAULT_ALIVE_WINDOW_MS } from './liveness.js';
@@ -70,6 +71,8 @@ export interface SessionOptions {
   random?: () => number;
   /** Offerer rebuilds a link that is not connected after this long (default 10000 ms). */
   linkConnectTimeoutMs?: number;
+  /** A silent link may recover by itself this long before it is rebuilt (default 1500 ms). */
+  silenceGraceMs?: number;
   /** Snapshot notifications while in a call, for levels, and the liveness sweep (default 100 ms). */
   tickMs?: number;
 }
@@ -121,6 +124,7 @@ export class Session implements SessionController {
         keepaliveMs: options.keepaliveMs ?? DEFAULT_KEEPALIVE_MS,
         inactivityTimeoutMs: options.inactivityTimeoutMs ?? DEFAULT_INACTIVITY_TIMEOUT_MS,
         linkConnectTimeoutMs: options.linkConnectTimeoutMs ?? DEFAULT_LINK_CONNECT_TIMEOUT_MS,
+        silenceGraceMs: options.silenceGraceMs ?? DEFAULT_SILENCE_GRACE_MS,
         rebuildBackoff: resolveBackoff({ ...DEFAULT_REBUILD_BACKOFF, ...options.rebuildBackoff }),
         random: options.random ?? Math.random,
       },

@@ -6,7 +6,7 @@ import { engineLinkFactory } from '../../../src/engine/media/engine-links.js';
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../src/core/clock.js';
 import { silentLogger } from '../../../src/core/logger.js';
-import { DEFAULT_REBUILD_BACKOFF, LinkLifecycle, type LinkHooks } from '../../../src/engine/room/link-lifecycle.js';
+import { DEFAULT_REBUILD_BACKOFF, DEFAULT_SILENCE_GRACE_MS, LinkLifecycle, type LinkHooks } from '../../../src/engine/room/link-lifecycle.js';
 import { createPeerEntry } from '../../../src/engine/room/peer-entry.js';
 import { createRandom } from '../../../src/engine/sim/prng.js';
 import { FakeLink, inRoomWith, OFFER, setup } from './fakes.js';
@@ -49,6 +49,10 @@ describe('LinkLifecycle in a session', () => {
     const first = t.linksFor('n')[0]!;
     first.setState('connected');
     first.setState('disconnected');
+    // Silence alone is given DEFAULT_SILENCE_GRACE_MS to end by itself before the rebuild is asked for.
+    t.clock.advance(DEFAULT_SILENCE_GRACE_MS - 1);
+    expect(t.signaling.to('n').filter((e) => e.t === 'rebuild')).toHaveLength(0);
+    t.clock.advance(1);
     expect(t.signaling.to('n')).toContainEqual({ t: 'rebuild', gen: 1 });
     // Asked once per generation.
     first.setState('failed');
@@ -56,6 +60,42 @@ describe('LinkLifecycle in a session', () => {
     t.signaling.emit('signal', { from: 'n', data: { t: 'link', gen: 2, signal: OFFER } });
     expect(first.closed).toBe(true);
     expect(t.linksFor('n')[1]!.handled).toEqual([OFFER]);
+    await t.session.leave();
+  });
+
+  it('a silent link that brings packets again within the grace is kept (an outage of a few seconds), a silent one is rebuilt after it', async () => {
+    const t = await inRoomWith([['p', 'P']]);
+    const first = t.linksFor('p')[0]!;
+    first.setState('connected');
+    first.setState('disconnected');
+    expect(t.session.snapshot().peers[0]!.state).toBe('reconnecting');
+    t.clock.advance(DEFAULT_SILENCE_GRACE_MS - 100);
+    first.setState('connected'); // the path came back
+    t.clock.advance(60_000);
+    expect(t.linksFor('p')).toHaveLength(1);
+    expect(t.session.snapshot().peers[0]!.state).toBe('connected');
+    // Silent again, and for good: rebuilt after the grace and the first backoff step.
+    first.setState('disconnected');
+    t.clock.advance(DEFAULT_SILENCE_GRACE_MS + DEFAULT_REBUILD_BACKOFF.initialDelayMs - 1);
+    expect(t.linksFor('p')).toHaveLength(1);
+    t.clock.advance(1);
+    expect(t.linksFor('p')).toHaveLength(2);
+    expect(first.closed).toBe(true);
+    await t.session.leave();
+  });
+
+  it('a failed link is rebuilt without waiting for the silence grace', async () => {
+    const t = await inRoomWith([['p', 'P']]);
+    const first = t.linksFor('p')[0]!;
+    first.setState('connected');
+    first.setState('disconnected');
+    first.setState('failed');
+    t.clock.advance(DEFAULT_REBUILD_BACKOFF.initialDelayMs);
+    expect(t.linksFor('p')).toHaveLength(2);
+    // The grace timer of the silent first link does nothing later.
+    t.linksFor('p')[1]!.setState('connected');
+    t.clock.advance(DEFAULT_SILENCE_GRACE_MS * 2);
+    expect(t.linksFor('p')).toHaveLength(2);
     await t.session.leave();
   });
 
@@ -120,6 +160,7 @@ describe('LinkLifecycle rebuild delays (core/backoff.ts)', () => {
         keepaliveMs: 1000,
         inactivityTimeoutMs: 3000,
         linkConnectTimeoutMs: 1e9,
+        silenceGraceMs: DEFAULT_SILENCE_GRACE_MS,
         rebuildBackoff: { ...DEFAULT_REBUILD_BACKOFF, jitter },
         random,
       },

@@ -1,0 +1,98 @@
+/**
+ * Automatic gain control: speexdsp's preprocessor with AGC on and its
+ * denoiser off (RNNoise suppresses noise earlier in the send chain), so that
+ * a quiet and a loud talker arrive at about the same level
+ * (docs/architecture.md §2, §6).
+ *
+ * Why it does not pump: speexdsp raises the gain only on frames its own
+ * speech-probability estimate calls speech (> 0.5), at most
+ * `incrementDbPerS`, and lowers it at most `decrementDbPerS`; in pauses and
+ * in steady noise the gain holds, so the noise floor does not swell between
+ * words. Its level measure is a loudness-weighted spectrum smoothed over
+ * seconds of speech, not a sample peak, so single syllables do not move it.
+ *
+ * Level scale: speexdsp's target is a loudness figure, not an RMS. Measured
+ * on the speech fixtures, its output's active-speech RMS (10 ms blocks within
+ * 30 dB of the loudest) sits 18 dB below the target taken as a sample
+ * amplitude (target 8000 → −30 dBFS). `targetDbfs` is in active-speech RMS
+ * dBFS and converted with that offset; speexdsp caps its target at 32768,
+ * hence at most −18 dBFS.
+ *
+ * Cost: ~0.03 ms per 10 ms block. Latency: the preprocessor works by
+ * windowed overlap-add and hands out each block 10 ms (one block) late.
+ */
+import { SAMPLE_RATE } from '../../core/media-format.js';
+import { SpeexPreprocessor, type PreprocessorSettings } from './speexdsp.js';
+import { DSP_BLOCK_SAMPLES, StageCost } from './stage.js';
+
+/** speexdsp's AGC target (as a sample amplitude) is this many dB above the active-speech RMS it produces. */
+export const SPEEX_AGC_TARGET_OVER_RMS_DB = 18;
+export const MAX_AGC_TARGET_DBFS = -SPEEX_AGC_TARGET_OVER_RMS_DB;
+
+export interface AutoGainOptions {
+  /** Active-speech RMS to bring talkers to, dBFS (default −24, at most −18). */
+  targetDbfs?: number;
+  /** Most gain, dB (default 30: a −54 dBFS talker still reaches −24). */
+  maxGainDb?: number;
+  /** Fastest gain rise, dB per second (default 12, speexdsp's). */
+  incrementDbPerS?: number;
+  /** Fastest gain fall, dB per second (default 40, speexdsp's). */
+  decrementDbPerS?: number;
+}
+
+export class AutoGain {
+  readonly targetDbfs: number;
+  /** Time spent per block. */
+  readonly cost = new StageCost();
+  private readonly settings: PreprocessorSettings;
+  private pre: SpeexPreprocessor;
+
+  constructor(opts: AutoGainOptions = {}) {
+    this.targetDbfs = opts.targetDbfs ?? -24;
+    if (!(this.targetDbfs >= -60 && this.targetDbfs <= MAX_AGC_TARGET_DBFS)) {
+      throw new RangeError(`targetDbfs must be in -60..${MAX_AGC_TARGET_DBFS}; got ${this.targetDbfs}`);
+    }
+    const maxGainDb = opts.maxGainDb ?? 30;
+    if (!(maxGainDb >= 0 && maxGainDb <= 60)) throw new RangeError(`maxGainDb must be in 0..60; got ${maxGainDb}`);
+    this.settings = {
+      denoise: false,
+      agc: true,
+      agcTarget: Math.min(32768, Math.round(32768 * 10 ** ((this.targetDbfs + SPEEX_AGC_TARGET_OVER_RMS_DB) / 20))),
+      agcMaxGainDb: maxGainDb,
+      agcIncrementDbPerS: opts.incrementDbPerS ?? 12,
+      agcDecrementDbPerS: opts.decrementDbPerS ?? 40,
+    };
+    this.pre = this.create();
+  }
+
+  /** out = mic at the controlled level (480 samples each; out may be mic). */
+  processBlock(mic: Int16Array, out: Int16Array): void {
+    if (mic.length !== DSP_BLOCK_SAMPLES || out.length !== DSP_BLOCK_SAMPLES) {
+      throw new RangeError(`blocks must hold ${DSP_BLOCK_SAMPLES} samples; got ${mic.length} and ${out.length}`);
+    }
+    const t0 = performance.now();
+    if (out !== mic) out.set(mic);
+    this.pre.run(out);
+    this.cost.record(performance.now() - t0);
+  }
+
+  /** The gain applied now, dB (whole dB, as speexdsp reports it). */
+  gainDb(): number {
+    return this.pre.agcGainDb();
+  }
+
+  /** Start over at 0 dB (a new talker or device). speexdsp has no reset: a new state. */
+  reset(): void {
+    this.pre.close();
+    this.pre = this.create();
+  }
+
+  /** Idempotent. */
+  close(): void {
+    this.pre.close();
+  }
+
+  private create(): SpeexPreprocessor {
+    return new SpeexPreprocessor({ frameSamples: DSP_BLOCK_SAMPLES, sampleRateHz: SAMPLE_RATE, settings: this.settings });
+  }
+}
