@@ -17,7 +17,7 @@ import { EchoCanceller, type EchoCancellerOptions } from '../../src/engine/dsp/e
 import { FarEndReference } from '../../src/engine/dsp/far-end-reference.js';
 import { DSP_BLOCK_SAMPLES } from '../../src/engine/dsp/stage.js';
 import { createRandom } from '../../src/engine/sim/prng.js';
-import { decimate, findInSignal, rmsOf, toFloat } from './analysis.js';
+import { concat, decimate, findInSignal, rmsOf, toFloat } from './analysis.js';
 import { fixture } from './paths.js';
 
 const RATE = 48_000;
@@ -256,14 +256,7 @@ export function nearWindowsFound(near: Int16Array, out: Int16Array, fromMs: numb
 /** 20 s of one talker: speech-b, -a, -c, -b back to back (for the AGC). */
 export async function twentySecondsOfTalk(): Promise<Int16Array> {
   const [a, b, c] = await Promise.all(['speech-a.wav', 'speech-b.wav', 'speech-c.wav'].map((f) => readWavMono48k(fixture(f))));
-  const parts = [b!, a!, c!, b!];
-  const talk = new Int16Array(parts.reduce((n, x) => n + x.length, 0));
-  let o = 0;
-  for (const x of parts) {
-    talk.set(x, o);
-    o += x.length;
-  }
-  return talk;
+  return concat([b!, a!, c!, b!]);
 }
 
 /** The AGC over `input` block by block: output, gain (dB) and time (ms) per block. */
