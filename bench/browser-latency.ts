@@ -36,7 +36,7 @@ import { pathToFileURL } from 'node:url';
 import { readWavMono48k, writeWav } from '../src/engine/audio/wav-file.js';
 import { generateJoinCode } from '../src/protocol/index.js';
 import { detectOnsets, makeClickTrain, median, percentile } from './lib/analysis.js';
-import { chromiumMissingReason, launchChromium, type Recording } from './lib/chromium.js';
+import { chromiumMissingReason, launchChromium, TIMING_CHUNK_SAMPLES, type Recording } from './lib/chromium.js';
 import { createNetNs, netnsMissingReason } from './lib/netns.js';
 import { loopbackConfig, spawnJoin, spawnRoundtable } from './p2p-latency.js';
 
@@ -153,8 +153,8 @@ export async function run(runs = 3): Promise<BrowserLatencyResult> {
         const code = generateJoinCode();
         const tab = await browser.newTab(`${webUrl}?ice=none&processing=off&debug=1#${code}`);
         await tab.join('browser');
-        await tab.startRecording('output');
-        await tab.startRecording('microphone');
+        await tab.startRecording('output', TIMING_CHUNK_SAMPLES);
+        await tab.startRecording('microphone', TIMING_CHUNK_SAMPLES);
         const heardFile = path.join(dir, `heard-${r}.wav`);
         const statsFile = path.join(dir, `stats-${r}.json`);
         const terminal = spawnJoin(code, serverUrl, config, ['--name', 'terminal', '--input', clicks, '--output', heardFile, '--stats', statsFile, '--duration', '8'], ns.exec);

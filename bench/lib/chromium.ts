@@ -18,8 +18,15 @@ export function chromiumMissingReason(): string | null {
   return existsSync(CHROMIUM_PATH) ? null : `${CHROMIUM_PATH} is not installed (apt-get install chromium)`;
 }
 
-/** Recording chunk: 256 samples (5.3 ms) bounds the timing error of each stamp. */
-export const RECORD_CHUNK_SAMPLES = 256;
+/**
+ * Recording chunk sizes. The tap runs on the page's main thread, so a small
+ * chunk under CPU load loses audio (a ScriptProcessor underrun): tests that
+ * check what was heard record 4096 samples at a time (two CI runs with 256
+ * heard the other side at correlation 0.25-0.28 instead of > 0.3); the
+ * latency benchmark needs 256 (5.3 ms) to bound each stamp's error.
+ */
+export const RECORD_CHUNK_SAMPLES = 4096;
+export const TIMING_CHUNK_SAMPLES = 256;
 
 export interface Recording {
   readonly pcm: Int16Array;
@@ -44,7 +51,7 @@ export interface Tab {
   join(name: string): Promise<void>;
   snapshot(): Promise<SessionSnapshot | null>;
   /** Start recording, at 48 kHz, what the page plays (its output bus, default) or its microphone. */
-  startRecording(source?: 'output' | 'microphone'): Promise<void>;
+  startRecording(source?: 'output' | 'microphone', chunkSamples?: number): Promise<void>;
   /** Stop recording: the samples as 16-bit PCM, and each chunk's wall-clock time (ms since the epoch) at the device. */
   stopRecording(source?: 'output' | 'microphone'): Promise<Recording>;
 }
@@ -126,7 +133,7 @@ function tab(page: Page): Tab {
     snapshot() {
       return page.evaluate(() => (globalThis as PageHandle).roundtable?.session.snapshot() ?? null);
     },
-    async startRecording(source = 'output') {
+    async startRecording(source = 'output', chunkSamples = RECORD_CHUNK_SAMPLES) {
       await page.evaluate(
         ({ source, chunkSamples }) => {
           const w = globalThis as PageHandle;
@@ -157,9 +164,9 @@ function tab(page: Page): Tab {
           node.connect(sink);
           sink.connect(ctx.destination);
           w.rtRecordings ??= {};
-          w.rtRecordings[source] = { chunks, stamps, node, sink, input, source };
+          w.rtRecordings[source] = { chunks, stamps, node, sink, input, source, chunkSamples };
         },
-        { source, chunkSamples: RECORD_CHUNK_SAMPLES },
+        { source, chunkSamples },
       );
     },
     async stopRecording(source = 'output') {
@@ -178,10 +185,10 @@ function tab(page: Page): Tab {
         const bytes = new Uint8Array(pcm.buffer);
         let bin = '';
         for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-        return { base64: btoa(bin), stamps: rec.stamps as number[] };
+        return { base64: btoa(bin), stamps: rec.stamps as number[], chunkSamples: rec.chunkSamples as number };
       }, source);
       const buf = Buffer.from(got.base64, 'base64');
-      return { pcm: new Int16Array(buf.buffer, buf.byteOffset, buf.byteLength / 2), chunkEpochMs: got.stamps, chunkSamples: RECORD_CHUNK_SAMPLES };
+      return { pcm: new Int16Array(buf.buffer, buf.byteOffset, buf.byteLength / 2), chunkEpochMs: got.stamps, chunkSamples: got.chunkSamples };
     },
   };
 }
