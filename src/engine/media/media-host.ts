@@ -58,6 +58,15 @@ export class MediaHost {
   private snapshotTimer: TimerHandle | undefined;
   private minLevel: number = LEVEL_RANK.info;
   private stopping: Promise<void> | undefined;
+  /**
+   * init, start and stop run one after another. A stop that arrived while
+   * init was still opening the audio ends (the control process died during
+   * start-up, closing the IPC channel) used to find no engine, report
+   * 'stopped', and leave init to build an engine afterwards that nothing
+   * would ever stop: the media process outlived its participant (found as
+   * orphans after a `create` whose output pipe closed early).
+   */
+  private lifecycle: Promise<void> = Promise.resolve();
 
   constructor(options: MediaHostOptions) {
     this.opts = options;
@@ -80,11 +89,11 @@ export class MediaHost {
   private async dispatch(m: ToMedia): Promise<void> {
     switch (m.op) {
       case 'init':
-        return this.init(m.config);
+        return this.inOrder(() => this.init(m.config));
       case 'start':
-        return this.start();
+        return this.inOrder(() => this.start());
       case 'stop':
-        return this.stop();
+        return this.inOrder(() => this.stop());
       case 'add-peer':
         return this.addPeer(m.peerId);
       case 'remove-peer':
@@ -115,7 +124,14 @@ export class MediaHost {
     }
   }
 
+  private inOrder(op: () => Promise<void>): Promise<void> {
+    const next = this.lifecycle.then(op);
+    this.lifecycle = next.catch(() => undefined);
+    return next;
+  }
+
   private async init(config: MediaHostConfig): Promise<void> {
+    if (this.stopping !== undefined) return;
     if (this.engine !== undefined) throw new Error('media host already initialised');
     this.minLevel = LEVEL_RANK[config.logLevel ?? 'info'];
     const opened = await (this.opts.openAudio ?? openAudio)(config.audio, this.log, (f) => {
@@ -137,6 +153,7 @@ export class MediaHost {
   }
 
   private async start(): Promise<void> {
+    if (this.stopping !== undefined) return;
     const engine = this.requireEngine();
     try {
       await engine.start();

@@ -38,6 +38,30 @@ function setup() {
 }
 
 describe('MediaHost', () => {
+  it('a stop that arrives while init is still opening the audio ends stops what init then builds (no orphan media process)', async () => {
+    const clock = new ManualClock(1000);
+    const sent: FromMedia[] = [];
+    const source = new ManualSource(20, clock);
+    const sink = new ManualSink(10, clock);
+    let openAudio!: () => void;
+    const host = new MediaHost({
+      send: (m) => sent.push(m),
+      clock,
+      openAudio: () => new Promise((resolve) => (openAudio = () => resolve({ source, sink }))),
+    });
+    host.handle({ op: 'init', config: CONFIG });
+    host.handle({ op: 'start' });
+    host.handle({ op: 'stop' }); // the control process went away during start-up
+    for (let i = 0; i < 10; i++) await Promise.resolve();
+    expect(sent.map((m) => m.ev)).toEqual([]);
+    openAudio();
+    for (let i = 0; i < 20; i++) await Promise.resolve();
+    // In order: init finishes, start runs, then the stop stops the engine they built (before, 'stopped'
+    // came first and the engine built afterwards ran forever).
+    expect(sent.map((m) => m.ev)).toEqual(['ready', 'started', 'stopped']);
+    expect(sink.stopped).toBe(true);
+  });
+
   it('initialises (ready with its SSRC), starts, builds links from plain specs and relays their signals and states', async () => {
     const t = setup();
     t.host.handle({ op: 'init', config: CONFIG });
