@@ -185,7 +185,22 @@ function isEntryPoint(): boolean {
   }
 }
 
+/**
+ * A reader that goes away (`roundtable create | head -1`) makes every later
+ * write to stdout fail with EPIPE, which Node raises as an 'error' event:
+ * unhandled, it crashed the process mid-call and left its media process
+ * behind. The output is simply no longer wanted; the call goes on and ends
+ * as it would have (exit code included). Any other stream error still throws.
+ */
+function ignoreClosedReader(stream: NodeJS.WriteStream): void {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+  });
+}
+
 if (isEntryPoint()) {
+  ignoreClosedReader(process.stdout);
+  ignoreClosedReader(process.stderr);
   const code = await runCli(hideBin(process.argv));
   // A handler may already have set a failure code (and returned normally).
   if (code !== EXIT_OK || process.exitCode === undefined) process.exitCode = code;

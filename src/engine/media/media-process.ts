@@ -35,4 +35,8 @@ if (send === undefined) {
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => undefined);
   process.on('message', (m) => host.handle(m as ToMedia));
   process.once('disconnect', () => host.handle({ op: 'stop' }));
+  // A control process that died while this one was still loading (e.g. on EPIPE when its stdout
+  // closed) closed the channel before the listener above existed: its 'disconnect' is gone, and
+  // node-datachannel, loaded by now, keeps this process alive until cleanup(). Stop now instead.
+  if (!process.connected) host.handle({ op: 'stop' });
 }
