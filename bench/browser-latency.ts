@@ -35,7 +35,7 @@ import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { readWavMono48k, writeWav } from '../src/engine/audio/wav-file.js';
 import { generateJoinCode } from '../src/protocol/index.js';
-import { detectOnsets, makeClickTrain, median, percentile } from './lib/analysis.js';
+import { detectOnsets, makeClickTrain, matchOnsets, median, percentile } from './lib/analysis.js';
 import { chromiumMissingReason, launchChromium, TIMING_CHUNK_SAMPLES, type Recording } from './lib/chromium.js';
 import { createNetNs, netnsMissingReason } from './lib/netns.js';
 import { loopbackConfig, spawnJoin, spawnRoundtable } from './p2p-latency.js';
@@ -93,19 +93,13 @@ function onsetTimes(rec: Recording): number[] {
   });
 }
 
-/** For each sent click, the delay to the first heard onset within 300 ms after it. */
+/**
+ * For each sent click, the delay to the first heard onset within 300 ms
+ * after it: analysis.ts's matchOnsets, with times in ms read as samples at
+ * 1 kHz.
+ */
 function delays(sentMs: readonly number[], heardMs: readonly number[]): number[] {
-  const out: number[] = [];
-  let j = 0;
-  for (const t of sentMs) {
-    while (j < heardMs.length && heardMs[j]! < t) j++;
-    const h = heardMs[j];
-    if (h !== undefined && h - t <= 300) {
-      out.push(h - t);
-      j++;
-    }
-  }
-  return out;
+  return matchOnsets([...sentMs], [...heardMs], { sampleRate: 1000, windowMs: 300 });
 }
 
 interface TerminalStats {
