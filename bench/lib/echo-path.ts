@@ -212,7 +212,7 @@ export async function turnsAndDoubleTalk(path = new EchoPath()): Promise<TalkScr
  * time each block took in the canceller (ms).
  */
 export function cancelEcho(script: TalkScript, opts: EchoCancellerOptions & { roundTripMs?: number } = {}): { out: Int16Array; blockMs: number[] } {
-  const aec = new EchoCanceller(opts);
+  const aec = new EchoCanceller({ timed: true, ...opts });
   const clock = new ManualClock(0);
   const ref = new FarEndReference({ clock, roundTripMs: opts.roundTripMs ?? 0 });
   const far = new Int16Array(DSP_BLOCK_SAMPLES);
@@ -261,7 +261,7 @@ export async function twentySecondsOfTalk(): Promise<Int16Array> {
 
 /** The AGC over `input` block by block: output, gain (dB) and time (ms) per block. */
 export function controlGain(input: Int16Array, opts: AutoGainOptions = {}): { out: Int16Array; gainsDb: number[]; blockMs: number[] } {
-  const agc = new AutoGain(opts);
+  const agc = new AutoGain({ timed: true, ...opts });
   const out = new Int16Array(input.length);
   const block = new Int16Array(DSP_BLOCK_SAMPLES);
   const gainsDb: number[] = [];

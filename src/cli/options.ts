@@ -40,9 +40,17 @@ export const sessionOptions = {
   'output-device': { type: 'string', describe: 'Speaker: index or part of a name (see `devices`)', requiresArg: true },
   'frame-ms': { type: 'number', choices: FRAME_MS_VALUES, describe: 'Audio frame length in ms', requiresArg: true },
   bitrate: { type: 'number', describe: 'Opus bitrate in bits per second (6000-510000)', requiresArg: true },
+  'echo-cancellation': {
+    type: 'boolean',
+    describe: 'Cancel the echo of your speaker from your microphone (speexdsp, adds 10 ms); --no-echo-cancellation to turn off [default: on when both are sound devices]',
+  },
   'noise-suppression': {
     type: 'boolean',
     describe: 'Suppress background noise in your microphone (RNNoise, adds 20 ms); --no-noise-suppression to turn off [default: on]',
+  },
+  'auto-gain': {
+    type: 'boolean',
+    describe: 'Bring your microphone to a steady level (automatic gain control, no delay); --no-auto-gain to turn off [default: on]',
   },
   'relay-only': { type: 'boolean', describe: 'Use only TURN relays (hides your address from peers)' },
   'log-file': { type: 'string', describe: 'Write logs to FILE', requiresArg: true, normalize: true },
@@ -59,7 +67,9 @@ export interface ConfigFlags {
   outputDevice?: string | number;
   frameMs?: number;
   bitrate?: number;
+  echoCancellation?: boolean;
   noiseSuppression?: boolean;
+  autoGain?: boolean;
   relayOnly?: boolean;
   logFile?: string;
 }
@@ -89,7 +99,9 @@ export function overridesFromFlags(flags: ConfigFlags): DeepPartial<Config> {
     outputDevice: deviceFlag(flags.outputDevice),
     frameMs: flags.frameMs as FrameMs | undefined,
     bitrate: flags.bitrate,
+    echoCancellation: flags.echoCancellation,
     noiseSuppression: flags.noiseSuppression,
+    autoGain: flags.autoGain,
   });
   if (audio) overrides.audio = audio;
   return overrides;

@@ -13,6 +13,7 @@ import { z } from 'zod';
 import { DEFAULT_FRAME_MS, FRAME_MS_VALUES } from '../core/media-format.js';
 import { LOG_LEVELS } from '../core/logger.js';
 import { DEFAULT_ICE_SERVERS } from '../engine/mesh/ice-servers.js';
+import { DEFAULT_ECHO_TAIL_MS, ECHO_TAIL_MAX_MS, ECHO_TAIL_MIN_MS } from '../engine/dsp/stage.js';
 
 /** What differs between machines/users and so cannot be a constant default. */
 export interface HostContext {
@@ -153,7 +154,13 @@ export function buildConfigSchema(host: HostContext) {
               bitrate: intIn(BITRATE_MIN, BITRATE_MAX, 'bits per second').default(32_000),
               dtx: bool('Opus discontinuous transmission in silence').default(true),
               complexity: intIn(0, 10, 'Opus encoder complexity').default(5),
+              echoCancellation: z
+                .union([z.literal('auto'), z.boolean()], want("true, false or 'auto' (on when both microphone and speaker are sound devices)"))
+                .default('auto'),
               noiseSuppression: bool('suppress background noise in your microphone (RNNoise)').default(true),
+              autoGain: bool('bring your microphone to a steady level (automatic gain control)').default(true),
+              echoTailMs: intIn(ECHO_TAIL_MIN_MS, ECHO_TAIL_MAX_MS, 'milliseconds of echo the canceller models').default(DEFAULT_ECHO_TAIL_MS),
+              echoDelayMs: intIn(0, 500, 'milliseconds the speaker-to-microphone round trip adds beyond what the device reports').default(0),
             },
             want('a mapping of audio settings'),
           )
@@ -196,7 +203,9 @@ export function buildConfigSchema(host: HostContext) {
               deafen: keySchema.default('d'),
               pushToTalk: keySchema.default('p'),
               talk: keySchema.default('space'),
+              echoCancellation: keySchema.default('e'),
               noiseSuppression: keySchema.default('n'),
+              autoGain: keySchema.default('g'),
               stats: keySchema.default('s'),
               help: keySchema.default('?'),
               quit: keySchema.default('q'),

@@ -5,6 +5,12 @@
  */
 
 import type { SelfMediaState } from './media/media-port.js';
+import { SEND_ORDER, type FilterStageName } from './dsp/frame-filter.js';
+
+/** A stage of our microphone's processing: echo cancellation, noise suppression, gain control. */
+export type ProcessingStage = FilterStageName;
+/** The stages in the order they run (and are shown). */
+export const PROCESSING_STAGES: readonly ProcessingStage[] = SEND_ORDER;
 
 /** Connection state of one peer-to-peer link. */
 export type PeerConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'failed' | 'closed';
@@ -48,7 +54,7 @@ export interface PeerView {
   readonly framesConcealed: number;
 }
 
-/** You, as the UI shows you: your name and what the media side reports (mic level, speaking, mute, deafen, push-to-talk, noise suppression). */
+/** You, as the UI shows you: your name and what the media side reports (mic level, speaking, mute, deafen, push-to-talk, processing). */
 export interface SelfView extends SelfMediaState {
   readonly name: string;
 }
@@ -75,8 +81,8 @@ export type SessionAction =
   | { readonly type: 'toggle-deafen' }
   | { readonly type: 'set-peer-volume'; readonly peerId: string; readonly volumePercent: number }
   | { readonly type: 'toggle-peer-mute'; readonly peerId: string }
-  /** Our microphone's noise suppression; nothing happens where it is unavailable. */
-  | { readonly type: 'toggle-noise-suppression' }
+  /** One stage of our microphone's processing on/off; nothing happens where it is unavailable. */
+  | { readonly type: 'toggle-processing'; readonly stage: ProcessingStage }
   | { readonly type: 'toggle-peer-noise-suppression'; readonly peerId: string }
   | { readonly type: 'set-push-to-talk'; readonly enabled: boolean }
   | { readonly type: 'talk'; readonly pressed: boolean }

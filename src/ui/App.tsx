@@ -16,6 +16,7 @@ import { StatsPanel } from './components/StatsPanel.js';
 import { Status } from './components/Status.js';
 import { stepVolume } from './format.js';
 import { DEFAULT_KEY_BINDINGS, isKittyEvent, keyLabel, keyToCommand, type KeyBindings, type KeyCommand } from './keymap.js';
+import { PROCESSING_LABELS } from './labels.js';
 import { layoutFor } from './layout.js';
 import { moveSelection, NO_SELECTION, selectedIndex, type Selection } from './selection.js';
 import { useColumns } from './use-columns.js';
@@ -148,14 +149,15 @@ export function App({ controller, clock, redrawIntervalMs, bindings = DEFAULT_KE
         if (id !== undefined) send({ type: 'toggle-peer-mute', peerId: id });
         return;
       }
-      case 'toggle-noise-suppression':
+      case 'toggle-processing':
       case 'toggle-peer-noise-suppression': {
-        if (current.self.noiseSuppression === 'unavailable') {
-          setNotice('noise suppression is not available here (the log says why)');
+        const stage = command.kind === 'toggle-processing' ? command.stage : 'noise-suppression';
+        if (current.self.processing[stage] === 'unavailable') {
+          setNotice(`${PROCESSING_LABELS[stage].long} is not available here (the log says why)`);
           return;
         }
-        if (command.kind === 'toggle-noise-suppression') {
-          send({ type: 'toggle-noise-suppression' });
+        if (command.kind === 'toggle-processing') {
+          send({ type: 'toggle-processing', stage });
           return;
         }
         const id = selectedPeerId();

@@ -1,9 +1,10 @@
 /**
  * Keyboard → command mapping, pure so it tests without a terminal.
  *
- * The keys of the main actions (mute, deafen, push-to-talk, talk, noise
- * suppression, stats, help, quit) come from the config (`keys:` in
- * config/schema.ts, defaults m d p space n s ? q). Navigation keys are
+ * The keys of the main actions (mute, deafen, push-to-talk, talk, echo
+ * cancellation, noise suppression, gain control, stats, help, quit) come
+ * from the config (`keys:` in config/schema.ts, defaults m d p space e n g
+ * s ? q). Navigation keys are
  * fixed: ↑/↓ select, ←/→ and -/+ volume, x mutes the selected peer, N
  * suppresses the selected peer's noise, esc closes panels, Ctrl-C leaves. A
  * configured key wins over a fixed one (bind mute to x and x mutes you).
@@ -14,6 +15,8 @@
  * event is a press. That is what makes push-to-talk a true hold-to-talk on
  * kitty-capable terminals and a toggle elsewhere.
  */
+
+import type { ProcessingStage } from '../engine/api.js';
 
 /** The part of Ink's `Key` this module reads (so tests can pass plain objects). */
 export interface KeyInfo {
@@ -37,7 +40,7 @@ export type KeyCommand =
   | { readonly kind: 'select'; readonly delta: -1 | 1 }
   | { readonly kind: 'volume'; readonly steps: -1 | 1 }
   | { readonly kind: 'toggle-peer-mute' }
-  | { readonly kind: 'toggle-noise-suppression' }
+  | { readonly kind: 'toggle-processing'; readonly stage: ProcessingStage }
   | { readonly kind: 'toggle-peer-noise-suppression' }
   | { readonly kind: 'toggle-push-to-talk' }
   /** `press`/`release` from a kitty terminal; `toggle` from a legacy one. */
@@ -53,7 +56,9 @@ export interface KeyBindings {
   readonly deafen: string;
   readonly pushToTalk: string;
   readonly talk: string;
+  readonly echoCancellation: string;
   readonly noiseSuppression: string;
+  readonly autoGain: string;
   readonly stats: string;
   readonly help: string;
   readonly quit: string;
@@ -67,7 +72,9 @@ export const DEFAULT_KEY_BINDINGS: KeyBindings = Object.freeze({
   deafen: 'd',
   pushToTalk: 'p',
   talk: 'space',
+  echoCancellation: 'e',
   noiseSuppression: 'n',
+  autoGain: 'g',
   stats: 's',
   help: '?',
   quit: 'q',
@@ -91,7 +98,9 @@ const ACTION_COMMANDS: Readonly<Record<Exclude<BindableAction, 'talk'>, KeyComma
   mute: { kind: 'toggle-mute' },
   deafen: { kind: 'toggle-deafen' },
   pushToTalk: { kind: 'toggle-push-to-talk' },
-  noiseSuppression: { kind: 'toggle-noise-suppression' },
+  echoCancellation: { kind: 'toggle-processing', stage: 'echo-cancellation' },
+  noiseSuppression: { kind: 'toggle-processing', stage: 'noise-suppression' },
+  autoGain: { kind: 'toggle-processing', stage: 'auto-gain' },
   stats: { kind: 'toggle-stats' },
   help: { kind: 'toggle-help' },
   quit: { kind: 'leave' },

@@ -1,5 +1,14 @@
 /** Human words and colours for engine states, in one place. */
-import type { PeerConnectionState, SessionPhase } from '../engine/api.js';
+import type { PeerConnectionState, ProcessingStage, SessionPhase } from '../engine/api.js';
+
+export { PROCESSING_STAGES } from '../engine/api.js';
+
+/** Words for the processing stages: `short` on the TUI's own line, `long` in notices, `title` on the page's buttons. */
+export const PROCESSING_LABELS: Record<ProcessingStage, { readonly short: string; readonly long: string; readonly title: string }> = {
+  'echo-cancellation': { short: 'AEC', long: 'echo cancellation', title: 'Echo cancellation' },
+  'noise-suppression': { short: 'NS', long: 'noise suppression', title: 'Noise suppression' },
+  'auto-gain': { short: 'AGC', long: 'gain control', title: 'Gain control' },
+};
 
 export type Tone = 'green' | 'yellow' | 'red' | 'cyan' | 'gray';
 

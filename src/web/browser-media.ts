@@ -15,10 +15,11 @@
  * docs/architecture.md §7) and played through Web Audio: source → per-peer
  * gain (0–200 %, mute-for-me) → analyser → master gain (deafen) → speakers.
  *
- * Noise suppression is the browser's own (the `noiseSuppression` constraint,
- * changed on the live track with applyConstraints); what the page shows is
- * what the track reports it does (getSettings), so a browser that refuses
- * to change it on a live track is seen to refuse. Our per-peer suppression
+ * Echo cancellation, noise suppression and gain control are the browser's
+ * own (the `echoCancellation`, `noiseSuppression` and `autoGainControl`
+ * constraints, changed on the live track with applyConstraints); what the
+ * page shows is what the track reports it does (getSettings), so a browser
+ * that refuses to change one on a live track is seen to refuse. Our per-peer suppression
  * (RNNoise in the terminal's media process) has no counterpart here: the
  * remote audio never passes through our code, so peers always report it off.
  */
@@ -26,8 +27,16 @@ import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import { PeakMeter, peakLevelOfFloats, rmsLevelOfFloats } from '../engine/audio/level.js';
 import { emptyCaptureStats, type CapturePipelineStats } from '../engine/send/capture-stats.js';
-import type { LinkFactory, MediaAnchors, MediaPort, PeerMediaStats, PeerTransport, SelfMediaState } from '../engine/media/media-port.js';
+import type { LinkFactory, MediaAnchors, MediaPort, PeerMediaStats, PeerTransport, ProcessingStates, SelfMediaState } from '../engine/media/media-port.js';
 import type { FilterState } from '../engine/dsp/filter-chain.js';
+import type { FilterStageName } from '../engine/dsp/frame-filter.js';
+
+/** The W3C constraint (mediacapture-main) that is each processing stage. */
+const STAGE_CONSTRAINT = {
+  'echo-cancellation': 'echoCancellation',
+  'noise-suppression': 'noiseSuppression',
+  'auto-gain': 'autoGainControl',
+} as const satisfies Record<FilterStageName, keyof MediaTrackSettings>;
 import { SpeakingDetector } from '../engine/receive/speaking.js';
 import { TalkState } from '../engine/send/talk-state.js';
 import { BrowserLink, type BrowserLinkMedia } from './browser-link.js';
@@ -95,8 +104,8 @@ export class BrowserMedia implements MediaPort, BrowserLinkMedia {
   private readonly talk = new TalkState(() => this.applyTransmitState());
   private framesCaptured = 0;
   private stopped = false;
-  /** What was last asked for, shown until the track's settings say otherwise. */
-  private noiseSuppressionWanted: boolean | undefined;
+  /** What was last asked for, per stage, shown until the track's settings say otherwise. */
+  private readonly wanted = new Map<FilterStageName, boolean>();
 
   constructor(opts: BrowserMediaOptions) {
     this.opts = opts;
@@ -240,20 +249,26 @@ export class BrowserMedia implements MediaPort, BrowserLinkMedia {
     this.talk.setPushToTalk(enabled);
   }
 
-  /** The browser's own noise suppression on the live microphone track. */
-  setNoiseSuppression(enabled: boolean): void {
+  /** The browser's own processing stage on the live microphone track. */
+  setProcessing(stage: FilterStageName, enabled: boolean): void {
     const track = this.track;
-    if (track === null || this.noiseSuppressionState() === 'unavailable') return;
-    this.noiseSuppressionWanted = enabled;
-    const processing = this.opts.processing ?? true;
-    // applyConstraints replaces the whole set: restate the others, or they fall back to the browser's defaults.
+    if (track === null || this.stageState(stage) === 'unavailable') return;
+    this.wanted.set(stage, enabled);
+    // applyConstraints replaces the whole set: restate the others as they are now, or they fall back to the browser's defaults.
+    const current = this.processingStates();
+    const constraint = (s: FilterStageName): boolean => (s === stage ? enabled : current[s] === 'on');
     track
-      .applyConstraints({ channelCount: 1, echoCancellation: processing, noiseSuppression: enabled, autoGainControl: processing })
-      .then(() => {
-        if (track.getSettings().noiseSuppression !== enabled) this.opts.logger.warn('noise-suppression-not-changed', { wanted: enabled });
+      .applyConstraints({
+        channelCount: 1,
+        echoCancellation: constraint('echo-cancellation'),
+        noiseSuppression: constraint('noise-suppression'),
+        autoGainControl: constraint('auto-gain'),
       })
-      .catch((err: unknown) => this.opts.logger.warn('noise-suppression-failed', { error: err instanceof Error ? err.message : String(err) }))
-      .finally(() => (this.noiseSuppressionWanted = undefined));
+      .then(() => {
+        if (track.getSettings()[STAGE_CONSTRAINT[stage]] !== enabled) this.opts.logger.warn('processing-not-changed', { stage, wanted: enabled });
+      })
+      .catch((err: unknown) => this.opts.logger.warn('processing-failed', { stage, error: err instanceof Error ? err.message : String(err) }))
+      .finally(() => this.wanted.delete(stage));
   }
 
   /** Not available in the browser: the remote audio is played by libwebrtc and Web Audio, never by our code. */
@@ -271,7 +286,7 @@ export class BrowserMedia implements MediaPort, BrowserLinkMedia {
       deafened: this.deafened,
       pushToTalk: this.talk.pushToTalk,
       talking: this.talk.talking,
-      noiseSuppression: this.noiseSuppressionState(),
+      processing: this.processingStates(),
     };
   }
 
@@ -306,11 +321,19 @@ export class BrowserMedia implements MediaPort, BrowserLinkMedia {
 
   // ---- internals ----
 
-  private noiseSuppressionState(): FilterState {
-    const actual = this.track?.getSettings?.().noiseSuppression;
-    if (this.track !== null && actual === undefined) return 'unavailable';
-    const on = this.noiseSuppressionWanted ?? actual ?? this.opts.processing ?? true;
+  private stageState(stage: FilterStageName): FilterState {
+    const actual = this.track?.getSettings?.()[STAGE_CONSTRAINT[stage]];
+    if (this.track !== null && typeof actual !== 'boolean') return 'unavailable';
+    const on = this.wanted.get(stage) ?? actual ?? this.opts.processing ?? true;
     return on ? 'on' : 'off';
+  }
+
+  private processingStates(): ProcessingStates {
+    return {
+      'echo-cancellation': this.stageState('echo-cancellation'),
+      'noise-suppression': this.stageState('noise-suppression'),
+      'auto-gain': this.stageState('auto-gain'),
+    };
   }
 
   /** A disabled track sends silence (W3C mediacapture-main §4.3.1): mute without renegotiating. */

@@ -13,6 +13,7 @@ import { DEFAULTS, type Config } from '../../src/config/schema.js';
 import { runWithContext } from '../../src/cli/context.js';
 import { checkDuration, runSessionLifecycle, type SessionCommand, type StartedSession } from '../../src/cli/session-command.js';
 import type { SessionSnapshot } from '../../src/engine/index.js';
+import { PROCESSING_OFF } from '../../src/engine/media/media-port.js';
 
 class FakeSession {
   leaves = 0;
@@ -20,7 +21,7 @@ class FakeSession {
   private resolveDone!: () => void;
   readonly done = new Promise<void>((resolve) => (this.resolveDone = resolve));
   snapshot(): SessionSnapshot {
-    return { roomCode: 'c', serverUrl: 'ws://x', phase: 'in-call', self: { name: 'me', micLevel: 0, speaking: false, muted: false, deafened: false, pushToTalk: false, talking: false, noiseSuppression: 'off' }, peers: [] };
+    return { roomCode: 'c', serverUrl: 'ws://x', phase: 'in-call', self: { name: 'me', micLevel: 0, speaking: false, muted: false, deafened: false, pushToTalk: false, talking: false, processing: PROCESSING_OFF }, peers: [] };
   }
   subscribe(fn: (s: SessionSnapshot) => void): () => void {
     this.listeners.add(fn);

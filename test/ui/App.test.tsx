@@ -205,10 +205,10 @@ describe('App: peer rows and own line', () => {
     const own = () => frame().split('\n').find((l) => l.includes('carol (you)')) ?? '';
     expect(own()).toMatch(/\bNS\b/);
     expect(own()).not.toContain('NS off');
-    c.setSelf({ noiseSuppression: 'off' });
+    c.setSelf({ processing: { ...c.snapshot().self.processing, 'noise-suppression': 'off' } });
     await settle();
     expect(own()).toContain('NS off');
-    c.setSelf({ noiseSuppression: 'unavailable' });
+    c.setSelf({ processing: { ...c.snapshot().self.processing, 'noise-suppression': 'unavailable' } });
     await settle();
     expect(own()).toContain('NS unavailable');
     c.setPeer('p2', { noiseSuppression: true });
@@ -280,9 +280,9 @@ describe('App: keys', () => {
     const c = twoPeers();
     const { press, frame } = await mount(c);
     await press('n', KEY_DOWN, 'N');
-    expect(c.actions).toEqual([{ type: 'toggle-noise-suppression' }, { type: 'toggle-peer-noise-suppression', peerId: 'p2' }]);
+    expect(c.actions).toEqual([{ type: 'toggle-processing', stage: 'noise-suppression' }, { type: 'toggle-peer-noise-suppression', peerId: 'p2' }]);
     expect(rowOf(frame(), 'bob')).toMatch(/\bNS\b/);
-    c.setSelf({ noiseSuppression: 'unavailable' });
+    c.setSelf({ processing: { ...c.snapshot().self.processing, 'noise-suppression': 'unavailable' } });
     await settle();
     await press('n', 'N');
     expect(c.actions).toHaveLength(2);

@@ -41,7 +41,7 @@ export function makeSelf(overrides: Partial<SelfView> = {}): SelfView {
     deafened: false,
     pushToTalk: false,
     talking: false,
-    noiseSuppression: 'on',
+    processing: { 'echo-cancellation': 'on', 'noise-suppression': 'on', 'auto-gain': 'on' },
     ...overrides,
   };
 }
@@ -126,9 +126,11 @@ export class FakeController implements SessionController {
         if (peer) this.setPeer(action.peerId, { mutedByMe: !peer.mutedByMe });
         break;
       }
-      case 'toggle-noise-suppression':
-        if (self.noiseSuppression !== 'unavailable') this.setSelf({ noiseSuppression: self.noiseSuppression === 'on' ? 'off' : 'on' });
+      case 'toggle-processing': {
+        const state = self.processing[action.stage];
+        if (state !== 'unavailable') this.setSelf({ processing: { ...self.processing, [action.stage]: state === 'on' ? 'off' : 'on' } });
         break;
+      }
       case 'toggle-peer-noise-suppression': {
         const peer = this.current.peers.find((p) => p.id === action.peerId);
         if (peer) this.setPeer(action.peerId, { noiseSuppression: !peer.noiseSuppression });

@@ -7,7 +7,9 @@ describe('keyToCommand (legacy terminal)', () => {
     expect(keyToCommand('d', {})).toEqual({ kind: 'toggle-deafen' });
     expect(keyToCommand('x', {})).toEqual({ kind: 'toggle-peer-mute' });
     expect(keyToCommand('p', {})).toEqual({ kind: 'toggle-push-to-talk' });
-    expect(keyToCommand('n', {})).toEqual({ kind: 'toggle-noise-suppression' });
+    expect(keyToCommand('e', {})).toEqual({ kind: 'toggle-processing', stage: 'echo-cancellation' });
+    expect(keyToCommand('n', {})).toEqual({ kind: 'toggle-processing', stage: 'noise-suppression' });
+    expect(keyToCommand('g', {})).toEqual({ kind: 'toggle-processing', stage: 'auto-gain' });
     expect(keyToCommand('N', {})).toEqual({ kind: 'toggle-peer-noise-suppression' });
     expect(keyToCommand('s', {})).toEqual({ kind: 'toggle-stats' });
     expect(keyToCommand('?', {})).toEqual({ kind: 'toggle-help' });

@@ -112,7 +112,7 @@ export async function runDemo(args: DemoArgs): Promise<void> {
       let room: DemoRoom;
       try {
         room = await DemoRoom.start({
-          media: { ...mediaSettingsFromConfig(config), frameMs },
+          media: { ...mediaSettingsFromConfig(config, { input: audio.input.kind, output: audio.output.kind }), frameMs },
           user: { name: config.name, audio, onAudioFallback, ...(args.stats !== undefined ? { sendTiming: true } : {}), ...(tui ? { logFile: config.logFile } : {}) },
           logger,
         });

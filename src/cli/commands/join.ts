@@ -109,7 +109,7 @@ export async function runSessionCommand(args: SessionCommandArgs, rawCode: strin
         serverUrl: config.server,
         name: config.name,
         mediaProcess: { audio, sendTiming: args.stats !== undefined },
-        media: { ...mediaSettingsFromConfig(config), frameMs: config.audio.frameMs },
+        media: { ...mediaSettingsFromConfig(config, { input: audio.input.kind, output: audio.output.kind }), frameMs: config.audio.frameMs },
         iceServers: config.ice.servers,
         relayOnly: config.ice.relayOnly,
         ...(args.bindAddress !== undefined ? { bindAddress: args.bindAddress } : {}),

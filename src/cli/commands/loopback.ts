@@ -27,7 +27,15 @@ interface LoopbackFlags extends ConfigFlags {
   loop?: boolean;
 }
 
-const { 'input-device': inputDevice, 'output-device': outputDevice, 'frame-ms': frameMs, bitrate, 'noise-suppression': noiseSuppression } = sessionOptions;
+const {
+  'input-device': inputDevice,
+  'output-device': outputDevice,
+  'frame-ms': frameMs,
+  bitrate,
+  'echo-cancellation': echoCancellation,
+  'noise-suppression': noiseSuppression,
+  'auto-gain': autoGain,
+} = sessionOptions;
 
 function checkRange(name: string, value: number | undefined, lo: number, hi: number): void {
   if (value === undefined) return;
@@ -68,7 +76,9 @@ export const loopbackCommand: CommandModule<object, LoopbackFlags> = {
         'output-device': outputDevice,
         'frame-ms': frameMs,
         bitrate,
+        'echo-cancellation': echoCancellation,
         'noise-suppression': noiseSuppression,
+        'auto-gain': autoGain,
       })
       .example('$0 loopback --input fixtures/speech-a.wav --output out.wav', 'Clean link, files on both ends')
       .example('$0 loopback --input in.wav --output out.wav --loss 5 --jitter 40 --seed 7', 'Impaired link, reproducible')
@@ -113,7 +123,7 @@ export const loopbackCommand: CommandModule<object, LoopbackFlags> = {
         // Files: playback pulls 4 ms after each captured frame, like a well-aligned
         // device; devices keep their own clocks (README, "Latency").
         ...(filesOnly ? { playoutPhaseMs: 4 } : {}),
-        engine: mediaSettingsFromConfig(config),
+        engine: mediaSettingsFromConfig(config, { input: argv.input !== undefined ? 'wav' : 'device', output: argv.output !== undefined ? 'wav' : 'device' }),
         logger: log,
         signal: abort.signal,
       });

@@ -109,7 +109,7 @@ export class DemoRoom {
           playbackFrameMs: PLAYBACK_FRAME_MS,
         };
         // A bot's microphone is a clean clip: suppressing noise would only cost CPU and 20 ms.
-        const media = { ...opts.media, noiseSuppression: false };
+        const media = { ...opts.media, echoCancellation: false, noiseSuppression: false, autoGain: false };
         const { session } = createParticipant({ ...common, media, name: bot.name, mediaProcess: { audio }, logger });
         started.push(session);
         await session.start();

@@ -24,7 +24,7 @@
  */
 import { SAMPLE_RATE } from '../../core/media-format.js';
 import { SpeexEcho, SpeexPreprocessor } from './speexdsp.js';
-import { DSP_BLOCK_MS, DSP_BLOCK_SAMPLES, StageCost } from './stage.js';
+import { DEFAULT_ECHO_TAIL_MS, DSP_BLOCK_SAMPLES, ECHO_TAIL_MAX_MS, ECHO_TAIL_MIN_MS, StageCost } from './stage.js';
 
 export interface EchoCancellerOptions {
   /** Longest echo the adaptive filter models, in ms (default 200). */
@@ -35,19 +35,25 @@ export interface EchoCancellerOptions {
   echoSuppressActiveDb?: number;
   /** Run the residual-echo suppressor after the canceller (default true). */
   residualSuppression?: boolean;
+  /** Time every block into `cost` (performance.now() allocates a little: benchmarks and tests only). Default false. */
+  timed?: boolean;
 }
 
 export class EchoCanceller {
   readonly tailMs: number;
-  /** Time spent per block (canceller + suppressor). */
+  /** Time spent per block, canceller + suppressor (when timed). */
   readonly cost = new StageCost();
   private readonly echo: SpeexEcho;
   private readonly residual: SpeexPreprocessor | null;
   private closedFlag = false;
+  private readonly timed: boolean;
 
   constructor(opts: EchoCancellerOptions = {}) {
-    this.tailMs = opts.tailMs ?? 200;
-    if (!(this.tailMs >= DSP_BLOCK_MS && this.tailMs <= 2000)) throw new RangeError(`tailMs must be in ${DSP_BLOCK_MS}..2000; got ${this.tailMs}`);
+    this.tailMs = opts.tailMs ?? DEFAULT_ECHO_TAIL_MS;
+    this.timed = opts.timed ?? false;
+    if (!(this.tailMs >= ECHO_TAIL_MIN_MS && this.tailMs <= ECHO_TAIL_MAX_MS)) {
+      throw new RangeError(`tailMs must be in ${ECHO_TAIL_MIN_MS}..${ECHO_TAIL_MAX_MS}; got ${this.tailMs}`);
+    }
     const filterSamples = Math.round((this.tailMs * SAMPLE_RATE) / 1000);
     this.echo = new SpeexEcho({ frameSamples: DSP_BLOCK_SAMPLES, filterSamples, sampleRateHz: SAMPLE_RATE });
     if (opts.residualSuppression === false) {
@@ -80,10 +86,10 @@ export class EchoCanceller {
    */
   processBlock(mic: Int16Array, farEnd: Int16Array, out: Int16Array): void {
     if (out === mic) throw new RangeError('out must be a different array from mic');
-    const t0 = performance.now();
+    const t0 = this.timed ? performance.now() : 0;
     this.echo.cancel(mic, farEnd, out);
     this.residual?.run(out);
-    this.cost.record(performance.now() - t0);
+    if (this.timed) this.cost.record(performance.now() - t0);
   }
 
   /** Forget the learned echo path (a different output or input device). */

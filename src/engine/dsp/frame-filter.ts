@@ -29,8 +29,12 @@ export interface FrameFilter {
   readonly blockSamples: number;
   /** Algorithmic delay the stage adds to the audio, ms (RNNoise: 20 ms). */
   readonly delayMs: number;
-  /** Process one frame in place: 48 kHz mono 16-bit, length a multiple of blockSamples. */
-  process(frame: Int16Array): void;
+  /**
+   * Process one frame in place: 48 kHz mono 16-bit, length a multiple of
+   * blockSamples. `frameStartMs` is the capture time of its first sample on
+   * the engine's clock (NaN when unknown); only echo cancellation needs it.
+   */
+  process(frame: Int16Array, frameStartMs?: number): void;
   /** Forget the audio history (called when a stage is switched back on, so stale state does not leak into new audio). */
   reset(): void;
   /** Release what the stage holds outside the JS heap (wasm memory). Idempotent. */
@@ -121,15 +125,15 @@ export class FilterSlot {
   }
 
   /** Runs the stage on `frame` when enabled; true if it ran. */
-  run(frame: Int16Array): boolean {
+  run(frame: Int16Array, frameStartMs = Number.NaN): boolean {
     if (!this.on) return false;
     this.cost.count();
     if (!this.timed) {
-      this.filter.process(frame);
+      this.filter.process(frame, frameStartMs);
       return true;
     }
     const t0 = performance.now();
-    this.filter.process(frame);
+    this.filter.process(frame, frameStartMs);
     this.cost.record(performance.now() - t0, frame.length);
     return true;
   }

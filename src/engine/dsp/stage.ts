@@ -9,6 +9,16 @@ export const DSP_BLOCK_MS = 10;
 export const DSP_BLOCK_SAMPLES = samplesPerFrame(DSP_BLOCK_MS);
 
 /**
+ * The echo canceller's tail (the longest echo it models, ms): the default
+ * covers a device round trip left after alignment plus a room's reverb;
+ * cost grows with it (echo-canceller.ts). Here rather than there so the
+ * configuration can check it without loading the FFI.
+ */
+export const DEFAULT_ECHO_TAIL_MS = 200;
+export const ECHO_TAIL_MIN_MS = DSP_BLOCK_MS;
+export const ECHO_TAIL_MAX_MS = 2000;
+
+/**
  * What a DSP stage cost, counted per 10 ms block, for the statistics a chain
  * reports and for the CPU goal (the whole send chain ≤ 1.5 ms per 10 ms).
  * One object per stage, updated in place: nothing is allocated per block.

@@ -16,7 +16,7 @@ import type { AudioEndsSpec, AudioFallback } from '../audio/open.js';
 import type { MediaEngineOptions } from './media-engine.js';
 import type { MediaAnchors, PeerMediaStats, SelfMediaState } from './media-port.js';
 import type { SendTimingReport } from './send-timing.js';
-import type { FilterCost } from '../dsp/frame-filter.js';
+import type { FilterCost, FilterStageName } from '../dsp/frame-filter.js';
 
 /** Media settings that cross the boundary: everything of MediaEngineOptions that is plain data. */
 export type MediaSettings = Omit<MediaEngineOptions, 'source' | 'sink' | 'logger' | 'clock' | 'encoderFactory' | 'decoderFactory' | 'suppressorFactory'>;
@@ -59,7 +59,8 @@ export type ToMedia =
   | { readonly op: 'stop' }
   | { readonly op: 'add-peer'; readonly peerId: string }
   | { readonly op: 'remove-peer'; readonly peerId: string }
-  | { readonly op: 'set-self'; readonly what: 'muted' | 'deafened' | 'pushToTalk' | 'talking' | 'noiseSuppression'; readonly value: boolean }
+  | { readonly op: 'set-self'; readonly what: 'muted' | 'deafened' | 'pushToTalk' | 'talking'; readonly value: boolean }
+  | { readonly op: 'set-processing'; readonly stage: FilterStageName; readonly enabled: boolean }
   | { readonly op: 'peer-volume'; readonly peerId: string; readonly percent: number }
   | { readonly op: 'peer-muted'; readonly peerId: string; readonly muted: boolean }
   | { readonly op: 'peer-noise-suppression'; readonly peerId: string; readonly enabled: boolean }

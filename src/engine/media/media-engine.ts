@@ -17,10 +17,14 @@
  * transport) and the P2P session (node-datachannel tracks as transport) use
  * this class, so the benchmarks measure the same code the product runs.
  *
- * Noise suppression (dsp/, RNNoise): ours before the gate, and per peer on
- * request. The wasm loads on first need (at start when ours is on), so an
- * engine that never suppresses never loads it; if it cannot load, the
- * engine says "unavailable" and the call goes on without it.
+ * Voice processing (dsp/): echo cancellation → noise suppression → gain
+ * control before the gate, and noise suppression per peer on request. Each
+ * stage is built on first need (at start when it is on): RNNoise's wasm
+ * loads asynchronously, speexdsp (echo, gain) synchronously through koffi.
+ * A stage that cannot be built is "unavailable" and the call goes on
+ * without it. The echo canceller's far-end reference is tapped where the
+ * sink pulls the mix: exactly what is played, stamped with when the sink
+ * says it is heard (dsp/far-end-reference.ts explains the alignment).
  */
 import { monotonicClock, type Clock, type TimerHandle } from '../../core/clock.js';
 import { assertFrameMs, samplesPerFrame, type FrameMs } from '../../core/media-format.js';
@@ -40,9 +44,11 @@ import { ReportSchedule } from '../rtcp/report-schedule.js';
 import { RtcpSession } from '../rtcp/rtcp-session.js';
 import { silentLogger, type Logger } from '../../core/logger.js';
 import { FilterChain, type FilterState } from '../dsp/filter-chain.js';
-import type { FilterCost } from '../dsp/frame-filter.js';
+import { SEND_ORDER, type FilterCost, type FilterStageName, type FrameFilter } from '../dsp/frame-filter.js';
 import { loadRnnoiseFactory, type SuppressorFactory } from '../dsp/rnnoise.js';
-import type { MediaAnchors, MediaPort, PeerMediaStats, PeerTransport, SelfMediaState } from './media-port.js';
+import { createSpeexStage, type SpeexStageFactory, type SpeexStageName } from '../dsp/speex-stages.js';
+import type { EchoStage } from '../dsp/echo-stage.js';
+import type { MediaAnchors, MediaPort, PeerMediaStats, PeerTransport, ProcessingStates, SelfMediaState } from './media-port.js';
 
 export type { MediaAnchors, PeerMediaStats, PeerTransport, SelfMediaState } from './media-port.js';
 
@@ -78,11 +84,19 @@ export interface MediaEngineOptions {
    * delay). Default false here; the configuration's default is on.
    */
   noiseSuppression?: boolean;
+  /** Cancel the echo of what we play from our microphone (speexdsp, adds 10 ms). Default false. */
+  echoCancellation?: boolean;
+  /** Bring our microphone to a steady level (speexdsp's AGC as a side chain, no delay). Default false. */
+  autoGain?: boolean;
+  /** Echo canceller alignment and length (dsp/far-end-reference.ts, dsp/echo-canceller.ts). */
+  echo?: { roundTripMs?: number; tailMs?: number };
   /** Factories for tests; default native libopus. */
   encoderFactory?: () => FrameEncoder;
   decoderFactory?: () => FrameDecoder;
   /** Noise suppressors for tests; default RNNoise (dsp/rnnoise.ts), loaded on first need. */
   suppressorFactory?: SuppressorFactory;
+  /** Echo and gain stages for tests; default speexdsp (dsp/speex-stages.ts). */
+  speexStageFactory?: SpeexStageFactory;
   /** Time every filter stage per frame for the cost figures (allocates a little per frame: `--stats`, benchmarks). Default false. */
   timeFilters?: boolean;
   logger?: Logger;
@@ -126,14 +140,19 @@ export class MediaEngine implements MediaPort {
   private readonly peers = new Map<string, PeerState>();
   private readonly micMeter = new PeakMeter(0.8);
   private readonly micSpeaking: SpeakingDetector;
-  /** Send-path processing before the gate (AEC → NS → AGC; only NS exists today). */
+  /** Send-path processing before the gate: AEC → NS → AGC. */
   private readonly filters: FilterChain;
   private readonly timeFilters: boolean;
-  private noiseSuppressionWanted: boolean;
+  /** What the user asked for, per stage (a stage may still be loading, or unavailable). */
+  private readonly wanted: Record<FilterStageName, boolean>;
+  /** Why a stage cannot run here, once building it failed. */
+  private readonly unavailable = new Map<FilterStageName, string>();
   private suppressorFactory: SuppressorFactory | undefined;
   private suppressorLoad: Promise<SuppressorFactory | undefined> | undefined;
-  /** Why noise suppression cannot run here, once a load failed. */
-  private suppressionUnavailable: string | undefined;
+  private readonly speexStageFactory: SpeexStageFactory;
+  private readonly echoSettings: { roundTripMs?: number; tailMs?: number };
+  /** The echo stage once built: the playback side feeds it what is played. */
+  private echoStage: EchoStage | undefined;
   /** Mute / push-to-talk / talk key → the voice gate's mute (send/talk-state.ts). */
   private readonly talk = new TalkState((transmitting) => {
     this.gate.muted = !transmitting;
@@ -183,8 +202,14 @@ export class MediaEngine implements MediaPort {
       filters: this.filters,
       logger: this.log,
     });
-    this.noiseSuppressionWanted = options.noiseSuppression ?? false;
+    this.wanted = {
+      'echo-cancellation': options.echoCancellation ?? false,
+      'noise-suppression': options.noiseSuppression ?? false,
+      'auto-gain': options.autoGain ?? false,
+    };
     this.suppressorFactory = options.suppressorFactory;
+    this.speexStageFactory = options.speexStageFactory ?? createSpeexStage;
+    this.echoSettings = options.echo ?? {};
     this.cuePlayer = new CuePlayer({ enabled: options.cues?.enabled ?? true, volume: (options.cues?.volumePercent ?? 50) / 100 });
     this.mixer = new Mixer({ frameMs: this.playbackFrameMs, cues: this.cuePlayer, cuesWhileDeafened: false });
     this.micSpeaking = new SpeakingDetector({ frameMs: this.frameMs });
@@ -202,12 +227,15 @@ export class MediaEngine implements MediaPort {
   async start(opts: { playbackAtMs?: number } = {}): Promise<void> {
     if (this.state !== 'idle') throw new Error('MediaEngine already started');
     this.state = 'running';
-    // Load the suppressor before the clocks run, so its load never stalls a frame.
-    if (this.noiseSuppressionWanted) await this.ensureOwnSuppressor();
+    // Build the stages before the clocks run, so loading one never stalls a frame.
+    for (const stage of SEND_ORDER) if (this.wanted[stage]) await this.ensureStage(stage);
     await this.sink.start(
       (playTimeNs) => {
         if (this.firstOutputNs === null) this.firstOutputNs = playTimeNs;
-        return this.mixer.mix();
+        const block = this.mixer.mix();
+        // The far-end reference: exactly what the sink plays, and when it says it is heard.
+        this.echoStage?.played(block, Number(playTimeNs) / 1e6);
+        return block;
       },
       opts.playbackAtMs !== undefined ? { atMs: opts.playbackAtMs } : {},
     );
@@ -363,14 +391,14 @@ export class MediaEngine implements MediaPort {
     this.micSpeaking.update(rmsLevel(sent));
   }
 
-  /** Our noise suppression on or off (loads RNNoise the first time it is switched on). */
-  setNoiseSuppression(enabled: boolean): void {
-    this.noiseSuppressionWanted = enabled;
-    if (this.filters.setEnabled('noise-suppression', enabled)) {
-      this.log.info('noise-suppression', { enabled });
+  /** One stage of our send-path processing on or off (built the first time it is switched on). */
+  setProcessing(stage: FilterStageName, enabled: boolean): void {
+    this.wanted[stage] = enabled;
+    if (this.filters.setEnabled(stage, enabled)) {
+      this.log.info('processing', { stage, enabled });
       return;
     }
-    if (enabled) void this.ensureOwnSuppressor();
+    if (enabled && this.state !== 'stopped') void this.ensureStage(stage);
   }
 
   /**
@@ -392,7 +420,7 @@ export class MediaEngine implements MediaPort {
         peer.stream.attachSuppressor(factory(), true, this.timeFilters);
         this.log.info('peer-noise-suppression', { peer: id, enabled: true });
       } catch (err) {
-        this.markSuppressionUnavailable(err);
+        this.markUnavailable('noise-suppression', err);
       }
     });
   }
@@ -407,48 +435,77 @@ export class MediaEngine implements MediaPort {
     return this.peers.get(id)?.stream.suppressionCost;
   }
 
-  private get ownSuppressionState(): FilterState {
-    if (this.suppressionUnavailable !== undefined) return 'unavailable';
-    const registered = this.filters.state('noise-suppression');
+  private stageState(stage: FilterStageName): FilterState {
+    if (this.unavailable.has(stage)) return 'unavailable';
+    const registered = this.filters.state(stage);
     if (registered !== 'unavailable') return registered;
     // Not registered yet: loading (reported as what was asked) or never asked for.
-    return this.noiseSuppressionWanted ? 'on' : 'off';
+    return this.wanted[stage] ? 'on' : 'off';
   }
 
-  private async ensureOwnSuppressor(): Promise<void> {
-    const factory = await this.loadSuppressorFactory();
-    if (factory === undefined || this.filters.has('noise-suppression') || this.state === 'stopped') return;
+  private get processingStates(): ProcessingStates {
+    return {
+      'echo-cancellation': this.stageState('echo-cancellation'),
+      'noise-suppression': this.stageState('noise-suppression'),
+      'auto-gain': this.stageState('auto-gain'),
+    };
+  }
+
+  /** Build and register a send-path stage once; "unavailable" (with the reason logged) if it cannot be built. */
+  private async ensureStage(stage: FilterStageName): Promise<void> {
+    if (this.filters.has(stage) || this.unavailable.has(stage)) return;
+    let filter: FrameFilter;
     try {
-      const filter = factory();
-      // Every frame size (10/20/40 ms) is whole 10 ms blocks; a stage with another block would skip samples.
-      if (samplesPerFrame(this.frameMs) % filter.blockSamples !== 0) {
-        filter.close();
-        throw new Error(`${filter.name} works in blocks of ${filter.blockSamples} samples; ${this.frameMs} ms frames are not whole blocks`);
+      if (stage === 'noise-suppression') {
+        const factory = await this.loadSuppressorFactory();
+        if (factory === undefined) return;
+        filter = factory();
+      } else {
+        filter = this.buildSpeexStage(stage);
       }
-      this.filters.register(filter, this.noiseSuppressionWanted);
-      this.log.info('noise-suppression', { enabled: this.noiseSuppressionWanted });
     } catch (err) {
-      this.markSuppressionUnavailable(err);
+      this.markUnavailable(stage, err);
+      return;
     }
+    // Stopped, or built meanwhile by another toggle, while loading.
+    if (this.state === 'stopped' || this.filters.has(stage)) {
+      filter.close();
+      return;
+    }
+    // Every frame size (10/20/40 ms) is whole 10 ms blocks; a stage with another block would skip samples.
+    if (samplesPerFrame(this.frameMs) % filter.blockSamples !== 0) {
+      filter.close();
+      this.markUnavailable(stage, new Error(`${filter.name} works in blocks of ${filter.blockSamples} samples; ${this.frameMs} ms frames are not whole blocks`));
+      return;
+    }
+    this.filters.register(filter, this.wanted[stage]);
+    this.log.info('processing', { stage, enabled: this.wanted[stage], delayMs: filter.delayMs });
+  }
+
+  private buildSpeexStage(stage: SpeexStageName): FrameFilter {
+    const built = this.speexStageFactory(stage, { clock: this.clock, timed: this.timeFilters, ...this.echoSettings });
+    if (built.name === 'echo-cancellation') this.echoStage = built;
+    return built;
   }
 
   /** RNNoise, loaded once; undefined (and "unavailable" from then on) if it cannot load. */
   private loadSuppressorFactory(): Promise<SuppressorFactory | undefined> {
     if (this.suppressorFactory !== undefined) return Promise.resolve(this.suppressorFactory);
-    if (this.suppressionUnavailable !== undefined) return Promise.resolve(undefined);
+    if (this.unavailable.has('noise-suppression')) return Promise.resolve(undefined);
     this.suppressorLoad ??= loadRnnoiseFactory().then(
       (factory) => (this.suppressorFactory = factory),
       (err: unknown) => {
-        this.markSuppressionUnavailable(err);
+        this.markUnavailable('noise-suppression', err);
         return undefined;
       },
     );
     return this.suppressorLoad;
   }
 
-  private markSuppressionUnavailable(err: unknown): void {
-    this.suppressionUnavailable = err instanceof Error ? err.message : String(err);
-    this.log.warn('noise-suppression-unavailable', { error: this.suppressionUnavailable });
+  private markUnavailable(stage: FilterStageName, err: unknown): void {
+    const reason = err instanceof Error ? err.message : String(err);
+    this.unavailable.set(stage, reason);
+    this.log.warn('processing-unavailable', { stage, error: reason });
   }
 
   setMuted(muted: boolean): void {
@@ -487,7 +544,7 @@ export class MediaEngine implements MediaPort {
       deafened: this.mixer.deafened,
       pushToTalk: this.talk.pushToTalk,
       talking: this.talk.talking,
-      noiseSuppression: this.ownSuppressionState,
+      processing: this.processingStates,
     };
   }
 
@@ -506,7 +563,7 @@ export class MediaEngine implements MediaPort {
       speaking: peer.stream.speaking,
       volumePercent: peer.stream.gainPercent,
       mutedByMe: peer.stream.mutedForMe,
-      noiseSuppression: peer.noiseSuppression && this.suppressionUnavailable === undefined,
+      noiseSuppression: peer.noiseSuppression && !this.unavailable.has('noise-suppression'),
     };
   }
 

@@ -14,7 +14,7 @@ import { monotonicClock, type Clock, type TimerHandle } from '../../core/clock.j
 import type { LogFields, Logger } from '../../core/logger.js';
 import { openAudio, type AudioFallback, type OpenedAudio, type AudioEndsSpec } from '../audio/open.js';
 import type { LinkState } from '../mesh/peer-link.js';
-import type { LinkFactory, SessionLink } from './media-port.js';
+import { PROCESSING_OFF, type LinkFactory, type SessionLink } from './media-port.js';
 import { engineLinkFactory, makePeerLink, type MakeLink } from './engine-links.js';
 import type { FromMedia, LinkSpec, LinkStatus, MediaHostConfig, MediaSnapshot, ToMedia } from './host-protocol.js';
 import { MEDIA_SNAPSHOT_INTERVAL_MS } from './host-protocol.js';
@@ -102,6 +102,9 @@ export class MediaHost {
         return;
       case 'set-self':
         return this.setSelf(m.what, m.value);
+      case 'set-processing':
+        this.requireEngine().setProcessing(m.stage, m.enabled);
+        return;
       case 'peer-volume':
         this.engine?.setPeerVolume(m.peerId, m.percent);
         return;
@@ -202,10 +205,9 @@ export class MediaHost {
     });
   }
 
-  private setSelf(what: 'muted' | 'deafened' | 'pushToTalk' | 'talking' | 'noiseSuppression', value: boolean): void {
+  private setSelf(what: 'muted' | 'deafened' | 'pushToTalk' | 'talking', value: boolean): void {
     const engine = this.requireEngine();
-    if (what === 'noiseSuppression') engine.setNoiseSuppression(value);
-    else if (what === 'muted') engine.setMuted(value);
+    if (what === 'muted') engine.setMuted(value);
     else if (what === 'deafened') engine.setDeafened(value);
     else if (what === 'pushToTalk') engine.setPushToTalk(value);
     else engine.setTalking(value);
@@ -272,7 +274,7 @@ export class MediaHost {
       }
     }
     return {
-      self: engine?.self ?? { micLevel: 0, speaking: false, muted: false, deafened: false, pushToTalk: false, talking: false, noiseSuppression: 'off' },
+      self: engine?.self ?? { micLevel: 0, speaking: false, muted: false, deafened: false, pushToTalk: false, talking: false, processing: PROCESSING_OFF },
       peers,
       links: [...this.links].map(([id, hosted]) => [id, this.status(hosted)] as const),
       anchors: engine?.anchors ?? { firstInputNs: null, firstOutputNs: null },

@@ -9,6 +9,7 @@
  */
 import type { FrameMs } from '../../core/media-format.js';
 import type { FilterState } from '../dsp/filter-chain.js';
+import type { FilterStageName } from '../dsp/frame-filter.js';
 import type { CapturePipelineStats } from '../send/capture-pipeline.js';
 import type { RemoteStreamStats } from '../receive/remote-stream.js';
 import type { SendLoopStats } from '../send/send-loop.js';
@@ -34,9 +35,15 @@ export interface SelfMediaState {
   readonly pushToTalk: boolean;
   /** In push-to-talk mode: whether the talk key is currently held/toggled on. */
   readonly talking: boolean;
-  /** Noise suppression of our microphone: 'unavailable' where it cannot run. */
-  readonly noiseSuppression: FilterState;
+  /** Our microphone's processing, per stage: 'unavailable' where a stage cannot run. */
+  readonly processing: ProcessingStates;
 }
+
+/** Echo cancellation, noise suppression and gain control of our microphone (dsp/frame-filter.ts names them). */
+export type ProcessingStates = Readonly<Record<FilterStageName, FilterState>>;
+
+/** Every stage off: before the media side has reported anything. */
+export const PROCESSING_OFF: ProcessingStates = { 'echo-cancellation': 'off', 'noise-suppression': 'off', 'auto-gain': 'off' };
 
 export interface PeerMediaStats {
   readonly receive: RemoteStreamStats;
@@ -85,8 +92,8 @@ export interface MediaPort {
   setPeerMuted(id: string, muted: boolean): void;
   setPushToTalk(enabled: boolean): void;
   setTalking(pressed: boolean): void;
-  /** Noise suppression of our microphone, before the voice gate. */
-  setNoiseSuppression(enabled: boolean): void;
+  /** One stage of our microphone's processing (echo cancellation, noise suppression, gain control), before the voice gate. */
+  setProcessing(stage: FilterStageName, enabled: boolean): void;
   /** Our noise suppression on one peer's audio, for a peer who sends noise (no suppression of their own). */
   setPeerNoiseSuppression(id: string, enabled: boolean): void;
   readonly self: SelfMediaState;

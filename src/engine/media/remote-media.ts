@@ -27,7 +27,9 @@ import { emptyLinkStats, type CandidatePair, type LinkState, type PeerLinkStats 
 import type { LinkFactory, SessionLink, SessionLinkOptions } from './media-port.js';
 import { emptyCaptureStats, type CapturePipelineStats } from '../send/capture-pipeline.js';
 import type { FinalMediaReport, FromMedia, LinkStatus, MediaHostConfig, MediaSnapshot, ToMedia } from './host-protocol.js';
-import type { MediaAnchors, MediaPort, PeerMediaStats, PeerTransport, SelfMediaState } from './media-port.js';
+import type { MediaAnchors, MediaPort, PeerMediaStats, PeerTransport, ProcessingStates, SelfMediaState } from './media-port.js';
+import type { FilterState } from '../dsp/filter-chain.js';
+import type { FilterStageName } from '../dsp/frame-filter.js';
 
 const STDERR_TAIL_CHARS = 4000;
 /** A media process that has not finished stopping after this long is ended (its output may be incomplete). */
@@ -76,7 +78,7 @@ export class RemoteMedia implements MediaPort {
   private deafened = false;
   private pushToTalk = false;
   private talking = false;
-  private noiseSuppression: boolean;
+  private readonly processing: Record<FilterStageName, boolean>;
   private readonly volumes = new Map<string, number>();
   private readonly mutedPeers = new Map<string, boolean>();
   private readonly suppressedPeers = new Map<string, boolean>();
@@ -86,7 +88,12 @@ export class RemoteMedia implements MediaPort {
     this.log = (options.logger ?? silentLogger).child({ component: 'media-process' });
     this.frameMs = options.config.media.frameMs;
     this.playbackFrameMs = options.config.audio.playbackFrameMs;
-    this.noiseSuppression = options.config.media.noiseSuppression ?? false;
+    const media = options.config.media;
+    this.processing = {
+      'echo-cancellation': media.echoCancellation ?? false,
+      'noise-suppression': media.noiseSuppression ?? false,
+      'auto-gain': media.autoGain ?? false,
+    };
   }
 
   get ssrc(): number {
@@ -201,9 +208,9 @@ export class RemoteMedia implements MediaPort {
     this.send({ op: 'peer-muted', peerId: id, muted });
   }
 
-  setNoiseSuppression(enabled: boolean): void {
-    this.noiseSuppression = enabled;
-    this.send({ op: 'set-self', what: 'noiseSuppression', value: enabled });
+  setProcessing(stage: FilterStageName, enabled: boolean): void {
+    this.processing[stage] = enabled;
+    this.send({ op: 'set-processing', stage, enabled });
   }
 
   setPeerNoiseSuppression(id: string, enabled: boolean): void {
@@ -221,8 +228,14 @@ export class RemoteMedia implements MediaPort {
       deafened: this.deafened,
       pushToTalk: this.pushToTalk,
       talking: this.talking,
-      noiseSuppression: !this.noiseSuppression ? 'off' : s?.noiseSuppression === 'unavailable' ? 'unavailable' : 'on',
+      processing: this.processingStates(s?.processing),
     };
+  }
+
+  /** What was asked here (authoritative: the media process applies it a moment later), unless the media process cannot run it. */
+  private processingStates(reported: ProcessingStates | undefined): ProcessingStates {
+    const state = (stage: FilterStageName): FilterState => (reported?.[stage] === 'unavailable' ? 'unavailable' : this.processing[stage] ? 'on' : 'off');
+    return { 'echo-cancellation': state('echo-cancellation'), 'noise-suppression': state('noise-suppression'), 'auto-gain': state('auto-gain') };
   }
 
   peerStats(id: string): PeerMediaStats | undefined {
@@ -233,7 +246,7 @@ export class RemoteMedia implements MediaPort {
     const suppressed = this.suppressedPeers.get(id);
     if (volume === undefined && mutedByMe === undefined && suppressed === undefined) return s;
     // Unavailable in the media process wins over what was asked (its snapshot reports false then).
-    const unavailable = this.snap?.self.noiseSuppression === 'unavailable';
+    const unavailable = this.snap?.self.processing['noise-suppression'] === 'unavailable';
     return {
       ...s,
       volumePercent: volume ?? s.volumePercent,

@@ -242,14 +242,16 @@ export class Session implements SessionController {
         this.engine.setPeerMuted(action.peerId, !stats.mutedByMe);
         break;
       }
-      case 'toggle-noise-suppression':
+      case 'toggle-processing': {
         // Unavailable stays unavailable: switching it "on" would claim what cannot run.
-        if (self.noiseSuppression === 'unavailable') return;
-        this.engine.setNoiseSuppression(self.noiseSuppression === 'off');
+        const state = self.processing[action.stage];
+        if (state === undefined || state === 'unavailable') return;
+        this.engine.setProcessing(action.stage, state === 'off');
         break;
+      }
       case 'toggle-peer-noise-suppression': {
         const stats = this.engine.peerStats(action.peerId);
-        if (stats === undefined || self.noiseSuppression === 'unavailable') return;
+        if (stats === undefined || self.processing['noise-suppression'] === 'unavailable') return;
         this.engine.setPeerNoiseSuppression(action.peerId, !stats.noiseSuppression);
         break;
       }

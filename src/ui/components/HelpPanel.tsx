@@ -4,7 +4,7 @@ import { DEFAULT_KEY_BINDINGS, keyLabel, type KeyBindings } from '../keymap.js';
 export interface HelpPanelProps {
   readonly holdToTalk: boolean;
   readonly logFile: string | undefined;
-  /** The configured keys (default m d p space n s ? q). */
+  /** The configured keys (default m d p space e n g s ? q). */
   readonly bindings?: KeyBindings;
 }
 
@@ -15,7 +15,9 @@ function keyRows(b: KeyBindings): ReadonlyArray<readonly [string, string]> {
     ['↑ ↓', 'select a peer'],
     ['← → or - +', "selected peer's volume, 0–200 % in steps of 10"],
     ['x', 'mute / unmute the selected peer for you only'],
+    [keyLabel(b.echoCancellation), 'echo cancellation on / off (AEC on your line; on by default with a speaker)'],
     [keyLabel(b.noiseSuppression), 'noise suppression of your microphone on / off (NS on your line)'],
+    [keyLabel(b.autoGain), 'automatic gain control of your microphone on / off (AGC on your line)'],
     ['N', "suppress the selected peer's noise, for you only (NS on their line; for a peer without suppression of their own)"],
     [keyLabel(b.pushToTalk), 'push-to-talk mode on / off'],
     [keyLabel(b.talk), 'talk key in push-to-talk mode'],

@@ -2,6 +2,7 @@ import { Box, Text } from 'ink';
 import type { SelfView } from '../../engine/api.js';
 import { fit, levelBar } from '../format.js';
 import type { Layout } from '../layout.js';
+import { PROCESSING_LABELS, PROCESSING_STAGES } from '../labels.js';
 
 export interface SelfLineProps {
   readonly self: SelfView;
@@ -43,13 +44,23 @@ export function SelfLine({ self, layout, holdToTalk }: SelfLineProps) {
         )
       ) : null}
       {!self.muted && !self.deafened && !self.pushToTalk ? <Text dimColor>mic open</Text> : null}
-      {self.noiseSuppression === 'on' ? (
-        <Text color="cyan">NS</Text>
-      ) : self.noiseSuppression === 'off' ? (
-        <Text dimColor>NS off</Text>
-      ) : (
-        <Text color="yellow">NS unavailable</Text>
-      )}
+      {PROCESSING_STAGES.map((stage) => {
+        const state = self.processing[stage];
+        const short = PROCESSING_LABELS[stage].short;
+        return state === 'on' ? (
+          <Text key={stage} color="cyan">
+            {short}
+          </Text>
+        ) : state === 'off' ? (
+          <Text key={stage} dimColor>
+            {short} off
+          </Text>
+        ) : (
+          <Text key={stage} color="yellow">
+            {short} unavailable
+          </Text>
+        );
+      })}
     </Box>
   );
 }

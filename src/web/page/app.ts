@@ -4,7 +4,7 @@
  * transition asks for, owns the joined SessionController, and turns clicks
  * and keys into session actions.
  */
-import type { SessionAction, SessionController, SessionSnapshot } from '../../engine/api.js';
+import type { ProcessingStage, SessionAction, SessionController, SessionSnapshot } from '../../engine/api.js';
 import { webLink } from '../../protocol/web-link.js';
 import { LiveRegion, el } from './dom.js';
 import { FrameCoalescer } from './frame.js';
@@ -261,7 +261,7 @@ export function mountApp(root: HTMLElement, deps: AppDeps): { destroy(): void } 
       toggleMute: () => send({ type: 'toggle-mute' }),
       toggleDeafen: () => send({ type: 'toggle-deafen' }),
       togglePushToTalk,
-      toggleNoiseSuppression: () => send({ type: 'toggle-noise-suppression' }),
+      toggleProcessing: (stage: ProcessingStage) => send({ type: 'toggle-processing', stage }),
       talk: (pressed: boolean) => (pressed ? pressTalk('pointer') : releaseTalk('pointer')),
       leave: () => apply({ type: 'leave' }),
       setPeerVolume: (peerId: string, volumePercent: number) => send({ type: 'set-peer-volume', peerId, volumePercent }),

@@ -3,8 +3,8 @@
  * drawn snapshot. Peer rows are kept by id, so a peer's slider keeps focus
  * and position while others join and leave.
  */
-import type { SessionSnapshot } from '../../engine/api.js';
-import { phaseLabel } from '../../ui/labels.js';
+import type { ProcessingStage, SessionSnapshot } from '../../engine/api.js';
+import { phaseLabel, PROCESSING_LABELS, PROCESSING_STAGES } from '../../ui/labels.js';
 import { el, meter, setAttr, setClass, setHidden, setText, setTone, type Meter } from './dom.js';
 import { PeerRow } from './render-peer.js';
 import { peerRow, selfRow, statusLines, type StatusLine } from './view-model.js';
@@ -14,7 +14,7 @@ export interface RoomHandlers {
   toggleDeafen(): void;
   togglePushToTalk(): void;
   /** The browser's own noise suppression of the microphone. */
-  toggleNoiseSuppression(): void;
+  toggleProcessing(stage: ProcessingStage): void;
   /** Talk button held (true) or let go (false). */
   talk(pressed: boolean): void;
   leave(): void;
@@ -39,7 +39,8 @@ export class RoomView {
   private readonly muteButton: HTMLButtonElement;
   private readonly deafenButton: HTMLButtonElement;
   private readonly pttButton: HTMLButtonElement;
-  private readonly noiseButton: HTMLButtonElement;
+  /** One switch per processing stage (echo cancellation, noise suppression, gain control). */
+  private readonly processingButtons: ReadonlyArray<readonly [ProcessingStage, HTMLButtonElement]>;
   private readonly leaveButton: HTMLButtonElement;
   private readonly peerList: HTMLUListElement;
   private readonly emptyNote: HTMLElement;
@@ -74,7 +75,9 @@ export class RoomView {
     this.muteButton = button('Mute', 'toggle', () => handlers.toggleMute(), true);
     this.deafenButton = button('Deafen', 'toggle', () => handlers.toggleDeafen(), true);
     this.pttButton = button('Push-to-talk', 'toggle ptt', () => handlers.togglePushToTalk(), true);
-    this.noiseButton = button('Noise suppression', 'toggle noise', () => handlers.toggleNoiseSuppression(), true);
+    this.processingButtons = PROCESSING_STAGES.map(
+      (stage) => [stage, button(PROCESSING_LABELS[stage].title, `toggle ${stage}`, () => handlers.toggleProcessing(stage), true)] as const,
+    );
     this.talkButton = this.buildTalkButton();
     this.leaveButton = button('Leave', 'leave', () => handlers.leave());
 
@@ -96,7 +99,7 @@ export class RoomView {
         this.deafenButton,
         this.pttButton,
         this.talkButton,
-        this.noiseButton,
+        ...this.processingButtons.map(([, b]) => b),
         this.leaveButton,
       ]),
       el(doc, 'section', { className: 'people', attrs: { 'aria-labelledby': 'people-heading' } }, [
@@ -169,12 +172,15 @@ export class RoomView {
     for (const b of [this.muteButton, this.deafenButton, this.pttButton, this.talkButton, this.leaveButton]) {
       if (b.disabled !== leaving) b.disabled = leaving;
     }
-    // The browser decides whether it can suppress noise; where it cannot, the button says so and stays off.
-    const noise = snapshot.self.noiseSuppression;
-    setAttr(this.noiseButton, 'aria-pressed', String(noise === 'on'));
-    setText(this.noiseButton, noise === 'unavailable' ? 'Noise suppression unavailable' : 'Noise suppression');
-    const noiseDisabled = leaving || noise === 'unavailable';
-    if (this.noiseButton.disabled !== noiseDisabled) this.noiseButton.disabled = noiseDisabled;
+    // The browser decides which stages it can change; where it cannot, the button says so and stays off.
+    for (const [stage, b] of this.processingButtons) {
+      const state = snapshot.self.processing[stage];
+      const label = PROCESSING_LABELS[stage].title;
+      setAttr(b, 'aria-pressed', String(state === 'on'));
+      setText(b, state === 'unavailable' ? `${label} unavailable` : label);
+      const disabled = leaving || state === 'unavailable';
+      if (b.disabled !== disabled) b.disabled = disabled;
+    }
 
     this.showPeers(snapshot);
   }

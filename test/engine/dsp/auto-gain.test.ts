@@ -62,21 +62,22 @@ describe.skipIf(!speex.available)('AutoGain (speexdsp preprocessor AGC)', () => 
     expect(dbfs(noiseOut) - dbfs(noiseIn)).toBeLessThanOrEqual(before + 1);
   });
 
-  it('delays by exactly one 10 ms block (the preprocessor overlap-adds), and counts its cost', () => {
+  it('adds no delay (speexdsp as a side chain: its gain on the block itself), and counts its cost', () => {
     const input = scaleToDbfs(talk.subarray(0, at(5000)), -24);
     const { out, blockMs } = runAgc(input, { maxGainDb: 0 });
     const ref = decimate(toFloat(input.subarray(at(1000), at(3000))), 6);
     const sig = decimate(toFloat(out.subarray(at(900), at(3200))), 6);
     const peak = findInSignal(ref, sig);
-    expect((peak.lag * 6) / 48 - 100).toBe(10);
-    expect(peak.value).toBeGreaterThan(0.95);
+    expect((peak.lag * 6) / 48 - 100).toBe(0);
+    // Only a slowly varying gain between them (it may still turn a loud syllable down a dB or two).
+    expect(peak.value).toBeGreaterThan(0.99);
     expect(blockMs.length).toBe(500);
     expect(blockMs.reduce((a, b) => a + b, 0) / blockMs.length).toBeLessThan(0.5);
   });
 
   it('rejects a target speexdsp cannot reach and odd block sizes; reset and close are safe', () => {
     expect(() => new AutoGain({ targetDbfs: -10 })).toThrow(RangeError);
-    const agc = new AutoGain();
+    const agc = new AutoGain({ timed: true });
     expect(() => agc.processBlock(new Int16Array(960), new Int16Array(960))).toThrow(RangeError);
     agc.processBlock(new Int16Array(480), new Int16Array(480));
     expect(agc.cost.blocks).toBe(1);

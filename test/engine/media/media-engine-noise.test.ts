@@ -52,14 +52,14 @@ const settle = (): Promise<void> => new Promise((r) => setImmediate(r));
 describe('MediaEngine noise suppression', () => {
   it('runs ours before the gate: suppressed frames are not sent, and the meters read what is sent', async () => {
     const { a, b, run } = await suppressedPair({ aNoiseSuppression: true });
-    expect(a.engine.self.noiseSuppression).toBe('on');
+    expect(a.engine.self.processing['noise-suppression']).toBe('on');
     expect(await run(20)).toBe(0);
     expect(a.engine.captureStats.packetsSent).toBe(0);
     expect(a.engine.self.micLevel).toBe(0);
     expect(a.engine.filterCosts).toEqual([expect.objectContaining({ name: 'noise-suppression', enabled: true, frames: 20 })]);
 
-    a.engine.setNoiseSuppression(false);
-    expect(a.engine.self.noiseSuppression).toBe('off');
+    a.engine.setProcessing('noise-suppression', false);
+    expect(a.engine.self.processing['noise-suppression']).toBe('off');
     await run(10); // the jitter buffer anchors on the first packets
     expect(await run(10)).toBeGreaterThan(0.2);
     await a.engine.stop();
@@ -70,9 +70,9 @@ describe('MediaEngine noise suppression', () => {
     const factory = fakeFactory();
     const { a, b, run } = await suppressedPair({ factory });
     expect(factory.made).toHaveLength(0);
-    expect(a.engine.self.noiseSuppression).toBe('off');
+    expect(a.engine.self.processing['noise-suppression']).toBe('off');
     await run(15);
-    a.engine.setNoiseSuppression(true);
+    a.engine.setProcessing('noise-suppression', true);
     await settle();
     expect(factory.made).toHaveLength(1);
     await run(20); // the gate's hangover: frames already on their way
@@ -117,14 +117,14 @@ describe('MediaEngine noise suppression', () => {
       throw new Error('no wasm here');
     };
     const { a, b, run } = await suppressedPair({ aNoiseSuppression: true, factory: failing });
-    expect(a.engine.self.noiseSuppression).toBe('unavailable');
+    expect(a.engine.self.processing['noise-suppression']).toBe('unavailable');
     await run(10);
     expect(await run(10)).toBeGreaterThan(0.2);
     b.engine.setPeerNoiseSuppression('a', true);
     await settle();
     // b's own factory fails too: the peer flag stays honest.
     expect(b.engine.peerStats('a')!.noiseSuppression).toBe(false);
-    expect(b.engine.self.noiseSuppression).toBe('unavailable');
+    expect(b.engine.self.processing['noise-suppression']).toBe('unavailable');
     await a.engine.stop();
     await b.engine.stop();
   });

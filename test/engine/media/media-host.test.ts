@@ -178,14 +178,14 @@ describe('MediaHost', () => {
     t.host.handle({ op: 'start' });
     // start() waits for the wasm to load (real time, not the manual clock).
     for (let i = 0; i < 200 && t.of('started').length === 0; i++) await new Promise((r) => setTimeout(r, 5));
-    expect(t.of('started')[0]!.snapshot.self.noiseSuppression).toBe('on');
+    expect(t.of('started')[0]!.snapshot.self.processing['noise-suppression']).toBe('on');
     t.host.handle({ op: 'add-peer', peerId: 'p' });
     t.host.handle({ op: 'peer-noise-suppression', peerId: 'p', enabled: true });
-    t.host.handle({ op: 'set-self', what: 'noiseSuppression', value: false });
+    t.host.handle({ op: 'set-processing', stage: 'noise-suppression', enabled: false });
     await new Promise((r) => setTimeout(r, 5));
     t.clock.advance(100);
     const snap = t.of('snapshot').at(-1)!.snapshot;
-    expect(snap.self.noiseSuppression).toBe('off');
+    expect(snap.self.processing['noise-suppression']).toBe('off');
     expect(new Map(snap.peers).get('p')).toMatchObject({ noiseSuppression: true });
     t.host.handle({ op: 'stop' });
     await t.flush();

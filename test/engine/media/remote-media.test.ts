@@ -74,16 +74,16 @@ describe('RemoteMedia (media in a process of its own)', () => {
     b.setPeerVolume('a', 250);
     expect(b.peerStats('a')?.volumePercent ?? 200).toBe(200);
     // Noise suppression on both ends (RNNoise loads in each media process): speech still gets through.
-    expect(a.self.noiseSuppression).toBe('off');
-    a.setNoiseSuppression(true);
-    expect(a.self.noiseSuppression).toBe('on');
+    expect(a.self.processing['noise-suppression']).toBe('off');
+    a.setProcessing('noise-suppression', true);
+    expect(a.self.processing['noise-suppression']).toBe('on');
     b.setPeerNoiseSuppression('a', true);
 
     await sleep(3500);
     expect(bPackets.length).toBeGreaterThan(0);
     expect(b.peerStats('a')!.receive.received).toBeGreaterThan(100);
     expect(b.peerStats('a')!.noiseSuppression).toBe(true);
-    expect(a.self.noiseSuppression).toBe('on');
+    expect(a.self.processing['noise-suppression']).toBe('on');
     linkA.close();
     linkB.close();
     await Promise.all([a.stop(), b.stop()]);

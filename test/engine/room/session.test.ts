@@ -97,15 +97,15 @@ describe('Session lifecycle and actions', () => {
     expect(snap.peers[0]).toMatchObject({ volumePercent: 150, mutedByMe: true });
     t.session.dispatch({ type: 'set-peer-volume', peerId: 'nobody', volumePercent: 10 }); // unknown peer: no throw
 
-    expect(snap.self.noiseSuppression).toBe('off');
-    t.session.dispatch({ type: 'toggle-noise-suppression' });
+    expect(snap.self.processing['noise-suppression']).toBe('off');
+    t.session.dispatch({ type: 'toggle-processing', stage: 'noise-suppression' });
     t.session.dispatch({ type: 'toggle-peer-noise-suppression', peerId: 'p' });
     await new Promise((r) => setImmediate(r)); // the suppressor is made on first use
-    expect(t.session.snapshot().self.noiseSuppression).toBe('on');
+    expect(t.session.snapshot().self.processing['noise-suppression']).toBe('on');
     expect(t.session.snapshot().peers[0]!.noiseSuppression).toBe(true);
-    t.session.dispatch({ type: 'toggle-noise-suppression' });
+    t.session.dispatch({ type: 'toggle-processing', stage: 'noise-suppression' });
     t.session.dispatch({ type: 'toggle-peer-noise-suppression', peerId: 'p' });
-    expect(t.session.snapshot().self.noiseSuppression).toBe('off');
+    expect(t.session.snapshot().self.processing['noise-suppression']).toBe('off');
     expect(t.session.snapshot().peers[0]!.noiseSuppression).toBe(false);
     t.session.dispatch({ type: 'toggle-peer-noise-suppression', peerId: 'nobody' }); // unknown peer: no throw
 
