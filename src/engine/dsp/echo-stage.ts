@@ -7,8 +7,21 @@
  * The two sides of one engine meet here: the mixer hands each playback
  * block to `played()` as the sink pulls it (what the speaker gets, after
  * gains, cues and the limiter), and each captured frame comes through
- * `process()` with the time of its first sample. Both run on the media
- * thread, so the ring in FarEndReference needs no locking.
+ * `process()` as it is delivered. Both run on the media thread, so the ring
+ * in FarEndReference needs no locking.
+ *
+ * Capture is timed by delivery, not by the source's timestamp: sources
+ * differ in what theirs means (a WAV source stamps delivery, the device
+ * source the first sample), while a delivery time means the same
+ * everywhere, and FarEndReference's anchors take the earliest a block could
+ * have been captured, so late deliveries (IPC, a busy loop) do not move the
+ * pairing. A 20 ms frame's two blocks are both "delivered now"; the anchor
+ * puts the first one 10 ms earlier after the first frame.
+ *
+ * Alignment the device does not report (a sound server's buffers) is found
+ * from the audio itself (./echo-delay.ts): when the echo is confidently
+ * found later (or earlier) than `leadMs` behind the reference, the
+ * reference is moved by the difference and the canceller starts over.
  *
  * The stage keeps receiving played audio while it is switched off, so the
  * reference timelines are settled when it is switched on; switching on
@@ -17,8 +30,18 @@
  */
 import type { FrameFilter } from './frame-filter.js';
 import type { EchoCanceller } from './echo-canceller.js';
+import { EchoDelayEstimator } from './echo-delay.js';
 import type { FarEndReference } from './far-end-reference.js';
 import { DSP_BLOCK_MS, DSP_BLOCK_SAMPLES } from './stage.js';
+
+/**
+ * Where the echo should sit behind the reference once found: a little
+ * later than the reference, never before it (a reference that lags the echo
+ * cannot cancel it), leaving the rest of the tail for the room.
+ */
+export const ECHO_LEAD_MS = 30;
+/** Moves smaller than this are left alone (each move makes the canceller re-learn). */
+const MOVE_TOLERANCE_MS = 20;
 
 /** The residual-echo suppressor (speexdsp's preprocessor) overlap-adds and hands each block out one block late. */
 export const ECHO_STAGE_DELAY_MS = DSP_BLOCK_MS;
@@ -31,11 +54,22 @@ export class EchoStage implements FrameFilter {
   private readonly far = new Int16Array(DSP_BLOCK_SAMPLES);
   private readonly out = new Int16Array(DSP_BLOCK_SAMPLES);
   private closed = false;
+  private readonly delay: EchoDelayEstimator | null;
+  private moves = 0;
 
   constructor(
     private readonly canceller: EchoCanceller,
     readonly reference: FarEndReference,
-  ) {}
+    /** estimateDelay: find the echo's delay from the audio and align to it (default true); onMove: told each time it does (rare: for the log). */
+    private readonly options: { estimateDelay?: boolean; onMove?: (roundTripMs: number, correlation: number) => void } = {},
+  ) {
+    this.delay = options.estimateDelay === false ? null : new EchoDelayEstimator();
+  }
+
+  /** Round trip now used to pair reference and microphone, ms, and how often the estimator moved it. */
+  get alignment(): { roundTripMs: number; moves: number; correlation: number } {
+    return { roundTripMs: this.reference.roundTripMs, moves: this.moves, correlation: this.delay?.correlation ?? 0 };
+  }
 
   /** The mixer handed `block` to playback; `heardAtMs` when the sink says when it is heard (NaN: unknown). */
   played(block: Int16Array, heardAtMs: number): void {
@@ -44,17 +78,37 @@ export class EchoStage implements FrameFilter {
     else this.reference.pushPlayed(block, heardAtMs);
   }
 
-  /** Every 10 ms block of `frame`, in place; `frameStartMs` is its first sample's capture time (NaN: unknown, taken from delivery). */
-  process(frame: Int16Array, frameStartMs = Number.NaN): void {
+  /** Every 10 ms block of `frame`, in place. */
+  process(frame: Int16Array): void {
     if (this.closed) return;
     for (let at = 0; at + DSP_BLOCK_SAMPLES <= frame.length; at += DSP_BLOCK_SAMPLES) {
       // Copies by index, not subarray(): nothing is allocated per block.
       for (let i = 0; i < DSP_BLOCK_SAMPLES; i++) this.mic[i] = frame[at + i]!;
-      if (Number.isNaN(frameStartMs)) this.reference.readFor(this.far);
-      else this.reference.readFor(this.far, frameStartMs + (at / DSP_BLOCK_SAMPLES) * DSP_BLOCK_MS);
+      this.reference.readFor(this.far);
       this.canceller.processBlock(this.mic, this.far, this.out);
       for (let i = 0; i < DSP_BLOCK_SAMPLES; i++) frame[at + i] = this.out[i]!;
+      if (this.delay !== null) this.track(this.delay);
     }
+  }
+
+  private track(delay: EchoDelayEstimator): void {
+    let far = 0;
+    let mic = 0;
+    for (let i = 0; i < DSP_BLOCK_SAMPLES; i++) {
+      far += this.far[i]! * this.far[i]!;
+      mic += this.mic[i]! * this.mic[i]!;
+    }
+    const lagBlocks = delay.push(far / DSP_BLOCK_SAMPLES, mic / DSP_BLOCK_SAMPLES);
+    if (lagBlocks === null) return;
+    const moveMs = lagBlocks * DSP_BLOCK_MS - ECHO_LEAD_MS;
+    if (Math.abs(moveMs) < MOVE_TOLERANCE_MS) return;
+    const roundTripMs = Math.max(0, Math.min(1000, this.reference.roundTripMs + moveMs));
+    if (roundTripMs === this.reference.roundTripMs) return;
+    this.reference.setRoundTripMs(roundTripMs);
+    this.moves++;
+    delay.restart();
+    this.canceller.reset();
+    this.options.onMove?.(roundTripMs, delay.correlation);
   }
 
   reset(): void {

@@ -68,12 +68,12 @@ export class FilterChain {
     return ms;
   }
 
-  /** Run every enabled stage on `frame`, in place, in send order; `frameStartMs` as in FrameFilter.process. */
-  process(frame: Int16Array, frameStartMs = Number.NaN): void {
+  /** Run every enabled stage on `frame`, in place, in send order. */
+  process(frame: Int16Array): void {
     if (this.closed) return;
     // Index loop: no iterator object per frame.
     const slots = this.slots;
-    for (let i = 0; i < slots.length; i++) slots[i]!.run(frame, frameStartMs);
+    for (let i = 0; i < slots.length; i++) slots[i]!.run(frame);
   }
 
   costs(): FilterCost[] {

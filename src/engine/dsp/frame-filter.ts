@@ -31,10 +31,10 @@ export interface FrameFilter {
   readonly delayMs: number;
   /**
    * Process one frame in place: 48 kHz mono 16-bit, length a multiple of
-   * blockSamples. `frameStartMs` is the capture time of its first sample on
-   * the engine's clock (NaN when unknown); only echo cancellation needs it.
+   * blockSamples. Called as the frame is delivered (echo cancellation reads
+   * the time then, see dsp/far-end-reference.ts).
    */
-  process(frame: Int16Array, frameStartMs?: number): void;
+  process(frame: Int16Array): void;
   /** Forget the audio history (called when a stage is switched back on, so stale state does not leak into new audio). */
   reset(): void;
   /** Release what the stage holds outside the JS heap (wasm memory). Idempotent. */
@@ -125,15 +125,15 @@ export class FilterSlot {
   }
 
   /** Runs the stage on `frame` when enabled; true if it ran. */
-  run(frame: Int16Array, frameStartMs = Number.NaN): boolean {
+  run(frame: Int16Array): boolean {
     if (!this.on) return false;
     this.cost.count();
     if (!this.timed) {
-      this.filter.process(frame, frameStartMs);
+      this.filter.process(frame);
       return true;
     }
     const t0 = performance.now();
-    this.filter.process(frame, frameStartMs);
+    this.filter.process(frame);
     this.cost.record(performance.now() - t0, frame.length);
     return true;
   }

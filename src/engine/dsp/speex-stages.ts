@@ -21,6 +21,8 @@ export interface SpeexStageSettings {
   roundTripMs?: number;
   /** Longest echo modelled, ms (default 200). */
   tailMs?: number;
+  /** The echo stage re-aligned its reference to the echo it found (./echo-stage.ts). */
+  onEchoAligned?: (roundTripMs: number, correlation: number) => void;
 }
 
 /**
@@ -39,7 +41,7 @@ export const createSpeexStage: SpeexStageFactory = (stage, settings) => {
   const canceller = new EchoCanceller({ timed, ...(settings.tailMs !== undefined ? { tailMs: settings.tailMs } : {}) });
   try {
     const reference = new FarEndReference({ clock: settings.clock, roundTripMs: settings.roundTripMs ?? DEFAULT_ECHO_ROUND_TRIP_MS });
-    return new EchoStage(canceller, reference);
+    return new EchoStage(canceller, reference, settings.onEchoAligned !== undefined ? { onMove: settings.onEchoAligned } : {});
   } catch (err) {
     canceller.close();
     throw err;

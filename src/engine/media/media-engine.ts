@@ -483,7 +483,12 @@ export class MediaEngine implements MediaPort {
   }
 
   private buildSpeexStage(stage: SpeexStageName): FrameFilter {
-    const built = this.speexStageFactory(stage, { clock: this.clock, timed: this.timeFilters, ...this.echoSettings });
+    const built = this.speexStageFactory(stage, {
+      clock: this.clock,
+      timed: this.timeFilters,
+      ...this.echoSettings,
+      onEchoAligned: (roundTripMs, correlation) => this.log.info('echo-aligned', { roundTripMs, correlation: Math.round(correlation * 100) / 100 }),
+    });
     if (built.name === 'echo-cancellation') this.echoStage = built;
     return built;
   }

@@ -120,7 +120,7 @@ export class CapturePipeline {
     let frame = input;
     if (this.filters !== undefined && this.filters.active && input.length === this.work.length) {
       this.work.set(input);
-      this.filters.process(this.work, captureTimeNs === undefined ? Number.NaN : Number(captureTimeNs) / 1e6);
+      this.filters.process(this.work);
       frame = this.work;
     }
     const decision = this.gate.process(frame);
