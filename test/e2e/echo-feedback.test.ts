@@ -95,8 +95,8 @@ function echoReturnDb(heard: Heard, fromMs: number, toMs: number): number {
 describe.skipIf(!speex.available)('echo cancellation between two processes, a speaker leaking into a microphone', () => {
   it("A hears B, also while both talk, and A's own voice comes back ≥ 25 dB down; without cancellation it comes back", async (ctx) => {
     const pulse = requirePulse(ctx);
-    const off = await callThroughRoom(pulse, 'off', ['--no-echo-cancellation']);
-    const on = await callThroughRoom(pulse, 'on', []);
+    const off = await callThroughRoom(pulse, 'off', ['--no-echo-cancellation', '--no-auto-gain']);
+    const on = await callThroughRoom(pulse, 'on', ['--no-auto-gain']);
 
     for (const h of [off, on]) for (const [from, to] of [[h.bStartMs - 4000, h.bStartMs - 300],[h.bStartMs + 10_500, h.bStartMs + 13_000]]) console.log('DBG echo', echoReturnDb(h, from!, to!));
     for (const heard of [off, on]) {

@@ -42,6 +42,16 @@ import { DSP_BLOCK_MS, DSP_BLOCK_SAMPLES } from './stage.js';
 export const ECHO_LEAD_MS = 30;
 /** Moves smaller than this are left alone (each move makes the canceller re-learn). */
 const MOVE_TOLERANCE_MS = 20;
+/** A reference block at least this loud (mean square; −50 dBFS) counts as the far end playing. */
+const FAR_ACTIVE_MEAN_SQUARE = (32768 * 10 ** (-50 / 20)) ** 2;
+
+export interface EchoFigures {
+  readonly roundTripMs: number;
+  readonly moves: number;
+  readonly correlation: number;
+  readonly pairingChanges: number;
+  readonly reductionDb: number | null;
+}
 
 /** The residual-echo suppressor (speexdsp's preprocessor) overlap-adds and hands each block out one block late. */
 export const ECHO_STAGE_DELAY_MS = DSP_BLOCK_MS;
@@ -56,6 +66,9 @@ export class EchoStage implements FrameFilter {
   private closed = false;
   private readonly delay: EchoDelayEstimator | null;
   private moves = 0;
+  /** Microphone and output energy over blocks where the far end played (for the echo reduction figure). */
+  private micEnergy = 0;
+  private outEnergy = 0;
 
   constructor(
     private readonly canceller: EchoCanceller,
@@ -66,9 +79,20 @@ export class EchoStage implements FrameFilter {
     this.delay = options.estimateDelay === false ? null : new EchoDelayEstimator();
   }
 
-  /** Round trip now used to pair reference and microphone, ms, and how often the estimator moved it. */
-  get alignment(): { roundTripMs: number; moves: number; correlation: number } {
-    return { roundTripMs: this.reference.roundTripMs, moves: this.moves, correlation: this.delay?.correlation ?? 0 };
+  /**
+   * How the stage is doing: the round trip it pairs with (ms), how often the
+   * estimator moved it, the pairing's small moves (drift, underflows), and
+   * the energy removed while the far end played (dB; includes double talk,
+   * so it is a lower bound of the echo removed).
+   */
+  get figures(): EchoFigures {
+    return {
+      roundTripMs: this.reference.roundTripMs,
+      moves: this.moves,
+      correlation: this.delay?.correlation ?? 0,
+      pairingChanges: this.reference.counts.lagChanges,
+      reductionDb: this.outEnergy > 0 && this.micEnergy > 0 ? 10 * Math.log10(this.micEnergy / this.outEnergy) : null,
+    };
   }
 
   /** The mixer handed `block` to playback; `heardAtMs` when the sink says when it is heard (NaN: unknown). */
@@ -87,17 +111,27 @@ export class EchoStage implements FrameFilter {
       this.reference.readFor(this.far);
       this.canceller.processBlock(this.mic, this.far, this.out);
       for (let i = 0; i < DSP_BLOCK_SAMPLES; i++) frame[at + i] = this.out[i]!;
-      if (this.delay !== null) this.track(this.delay);
+      this.account();
     }
   }
 
-  private track(delay: EchoDelayEstimator): void {
+  private account(): void {
     let far = 0;
     let mic = 0;
+    let out = 0;
     for (let i = 0; i < DSP_BLOCK_SAMPLES; i++) {
       far += this.far[i]! * this.far[i]!;
       mic += this.mic[i]! * this.mic[i]!;
+      out += this.out[i]! * this.out[i]!;
     }
+    if (far / DSP_BLOCK_SAMPLES >= FAR_ACTIVE_MEAN_SQUARE) {
+      this.micEnergy += mic;
+      this.outEnergy += out;
+    }
+    if (this.delay !== null) this.track(this.delay, far, mic);
+  }
+
+  private track(delay: EchoDelayEstimator, far: number, mic: number): void {
     const lagBlocks = delay.push(far / DSP_BLOCK_SAMPLES, mic / DSP_BLOCK_SAMPLES);
     if (lagBlocks === null) return;
     const moveMs = lagBlocks * DSP_BLOCK_MS - ECHO_LEAD_MS;

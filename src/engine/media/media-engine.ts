@@ -265,6 +265,7 @@ export class MediaEngine implements MediaPort {
       await this.source.stop().catch((err) => this.log.warn('source-stop-failed', { err }));
       for (const id of [...this.peers.keys()]) this.removePeer(id, { cue: false });
       await this.sink.stop();
+      if (this.echoStage !== undefined) this.log.info('echo-report', { ...this.echoStage.figures });
       this.filters.close();
     })();
     return this.stopping;
