@@ -197,6 +197,7 @@ export function buildConfigSchema(host: HostContext) {
               pushToTalk: keySchema.default('p'),
               talk: keySchema.default('space'),
               noiseSuppression: keySchema.default('n'),
+              lock: keySchema.default('L'),
               stats: keySchema.default('s'),
               help: keySchema.default('?'),
               quit: keySchema.default('q'),

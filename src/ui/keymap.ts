@@ -2,8 +2,8 @@
  * Keyboard → command mapping, pure so it tests without a terminal.
  *
  * The keys of the main actions (mute, deafen, push-to-talk, talk, noise
- * suppression, stats, help, quit) come from the config (`keys:` in
- * config/schema.ts, defaults m d p space n s ? q). Navigation keys are
+ * suppression, room lock, stats, help, quit) come from the config (`keys:` in
+ * config/schema.ts, defaults m d p space n L s ? q). Navigation keys are
  * fixed: ↑/↓ select, ←/→ and -/+ volume, x mutes the selected peer, N
  * suppresses the selected peer's noise, esc closes panels, Ctrl-C leaves. A
  * configured key wins over a fixed one (bind mute to x and x mutes you).
@@ -40,6 +40,8 @@ export type KeyCommand =
   | { readonly kind: 'toggle-noise-suppression' }
   | { readonly kind: 'toggle-peer-noise-suppression' }
   | { readonly kind: 'toggle-push-to-talk' }
+  /** Lock the room if it is open, unlock it if locked. */
+  | { readonly kind: 'toggle-lock' }
   /** `press`/`release` from a kitty terminal; `toggle` from a legacy one. */
   | { readonly kind: 'talk'; readonly edge: 'press' | 'release' | 'toggle' }
   | { readonly kind: 'toggle-stats' }
@@ -54,6 +56,7 @@ export interface KeyBindings {
   readonly pushToTalk: string;
   readonly talk: string;
   readonly noiseSuppression: string;
+  readonly lock: string;
   readonly stats: string;
   readonly help: string;
   readonly quit: string;
@@ -68,6 +71,7 @@ export const DEFAULT_KEY_BINDINGS: KeyBindings = Object.freeze({
   pushToTalk: 'p',
   talk: 'space',
   noiseSuppression: 'n',
+  lock: 'L',
   stats: 's',
   help: '?',
   quit: 'q',
@@ -92,6 +96,7 @@ const ACTION_COMMANDS: Readonly<Record<Exclude<BindableAction, 'talk'>, KeyComma
   deafen: { kind: 'toggle-deafen' },
   pushToTalk: { kind: 'toggle-push-to-talk' },
   noiseSuppression: { kind: 'toggle-noise-suppression' },
+  lock: { kind: 'toggle-lock' },
   stats: { kind: 'toggle-stats' },
   help: { kind: 'toggle-help' },
   quit: { kind: 'leave' },

@@ -20,7 +20,7 @@ class FakeSession {
   private resolveDone!: () => void;
   readonly done = new Promise<void>((resolve) => (this.resolveDone = resolve));
   snapshot(): SessionSnapshot {
-    return { roomCode: 'c', serverUrl: 'ws://x', phase: 'in-call', self: { name: 'me', micLevel: 0, speaking: false, muted: false, deafened: false, pushToTalk: false, talking: false, noiseSuppression: 'off' }, peers: [] };
+    return { roomCode: 'c', serverUrl: 'ws://x', phase: 'in-call', self: { name: 'me', micLevel: 0, speaking: false, muted: false, deafened: false, pushToTalk: false, talking: false, noiseSuppression: 'off' }, peers: [], locked: false };
   }
   subscribe(fn: (s: SessionSnapshot) => void): () => void {
     this.listeners.add(fn);

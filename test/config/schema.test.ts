@@ -13,7 +13,7 @@ describe('config schema defaults', () => {
       audio: { frameMs: 20, bitrate: 32000, dtx: true, complexity: 5, noiseSuppression: true },
       jitterBuffer: { minDelayMs: 0, maxDelayMs: 400 },
       cues: { enabled: true, volumePercent: 50 },
-      keys: { mute: 'm', deafen: 'd', pushToTalk: 'p', talk: 'space', noiseSuppression: 'n', stats: 's', help: '?', quit: 'q' },
+      keys: { mute: 'm', deafen: 'd', pushToTalk: 'p', talk: 'space', noiseSuppression: 'n', lock: 'L', stats: 's', help: '?', quit: 'q' },
       logFile: '/home/ada/.local/state/roundtable/roundtable.log',
       logLevel: 'info',
     });

@@ -17,6 +17,8 @@ export interface RoomHandlers {
   toggleNoiseSuppression(): void;
   /** Talk button held (true) or let go (false). */
   talk(pressed: boolean): void;
+  /** Lock the room if it is open, unlock it if locked (for everyone). */
+  toggleLock(): void;
   leave(): void;
   copyLink(): void;
   setPeerVolume(peerId: string, volumePercent: number): void;
@@ -29,6 +31,7 @@ export class RoomView {
   readonly talkButton: HTMLButtonElement;
   private readonly doc: Document;
   private readonly phase: HTMLElement;
+  private readonly lockState: HTMLElement;
   private readonly copyNote: HTMLElement;
   private readonly status: HTMLElement;
   private readonly notice: HTMLElement;
@@ -40,6 +43,7 @@ export class RoomView {
   private readonly deafenButton: HTMLButtonElement;
   private readonly pttButton: HTMLButtonElement;
   private readonly noiseButton: HTMLButtonElement;
+  private readonly lockButton: HTMLButtonElement;
   private readonly leaveButton: HTMLButtonElement;
   private readonly peerList: HTMLUListElement;
   private readonly emptyNote: HTMLElement;
@@ -54,6 +58,7 @@ export class RoomView {
       el(doc, 'button', { className, text, attrs: { type: 'button', 'aria-pressed': toggle ? 'false' : undefined }, on: { click: onClick } });
 
     this.phase = el(doc, 'span', { className: 'phase' });
+    this.lockState = el(doc, 'span', { className: 'lock-state tone-yellow', text: 'Locked: nobody new may join', attrs: { hidden: true } });
     this.copyNote = el(doc, 'span', { className: 'copy-note', text: 'Copied', attrs: { hidden: true } });
     this.status = el(doc, 'div', { className: 'status' });
     this.notice = el(doc, 'p', { className: 'notice tone-red', attrs: { hidden: true } });
@@ -76,6 +81,7 @@ export class RoomView {
     this.pttButton = button('Push-to-talk', 'toggle ptt', () => handlers.togglePushToTalk(), true);
     this.noiseButton = button('Noise suppression', 'toggle noise', () => handlers.toggleNoiseSuppression(), true);
     this.talkButton = this.buildTalkButton();
+    this.lockButton = button('Lock room', 'toggle lock', () => handlers.toggleLock(), true);
     this.leaveButton = button('Leave', 'leave', () => handlers.leave());
 
     this.peerList = el(doc, 'ul', { className: 'peers' });
@@ -87,6 +93,7 @@ export class RoomView {
         el(doc, 'p', { className: 'room-code' }, ['Room ', el(doc, 'strong', { className: 'code', text: code })]),
         el(doc, 'div', { className: 'copy' }, [button('Copy link', 'copy-link', () => handlers.copyLink()), this.copyNote]),
         this.phase,
+        this.lockState,
       ]),
       this.status,
       this.notice,
@@ -97,6 +104,7 @@ export class RoomView {
         this.pttButton,
         this.talkButton,
         this.noiseButton,
+        this.lockButton,
         this.leaveButton,
       ]),
       el(doc, 'section', { className: 'people', attrs: { 'aria-labelledby': 'people-heading' } }, [
@@ -169,6 +177,12 @@ export class RoomView {
     for (const b of [this.muteButton, this.deafenButton, this.pttButton, this.talkButton, this.leaveButton]) {
       if (b.disabled !== leaving) b.disabled = leaving;
     }
+    // The lock is the server's: it can change only while we are in touch with it.
+    setHidden(this.lockState, !snapshot.locked);
+    setAttr(this.lockButton, 'aria-pressed', String(snapshot.locked));
+    setText(this.lockButton, snapshot.locked ? 'Unlock room' : 'Lock room');
+    const lockDisabled = leaving || (snapshot.phase !== 'in-call' && snapshot.phase !== 'waiting-for-peers');
+    if (this.lockButton.disabled !== lockDisabled) this.lockButton.disabled = lockDisabled;
     // The browser decides whether it can suppress noise; where it cannot, the button says so and stays off.
     const noise = snapshot.self.noiseSuppression;
     setAttr(this.noiseButton, 'aria-pressed', String(noise === 'on'));
