@@ -12,6 +12,7 @@ import { hideBin } from 'yargs/helpers';
 import { closestMatch } from '../config/suggest.js';
 import { configCommand } from './commands/config.js';
 import { createCommand } from './commands/create.js';
+import { ctlCommand } from './commands/ctl.js';
 import { demoCommand } from './commands/demo.js';
 import { devicesCommand, type ListDevices } from './commands/devices.js';
 import { joinCommand } from './commands/join.js';
@@ -31,6 +32,7 @@ export const COMMANDS: readonly AnyCommand[] = [
   joinCommand,
   createCommand,
   demoCommand,
+  ctlCommand,
   serveCommand,
   loopbackCommand,
   devicesCommand,

@@ -5,6 +5,7 @@
  * Commands that start a session (join, create, loopback, demo) spread
  * `sessionOptions` into their builder and call `loadConfigFromArgv(argv)`.
  */
+import path from 'node:path';
 import type { Options } from 'yargs';
 import { FRAME_MS_VALUES, type FrameMs } from '../core/media-format.js';
 import { LOG_LEVELS, type LogLevel } from '../core/logger.js';
@@ -46,6 +47,11 @@ export const sessionOptions = {
   },
   'relay-only': { type: 'boolean', describe: 'Use only TURN relays (hides your address from peers)' },
   'log-file': { type: 'string', describe: 'Write logs to FILE', requiresArg: true, normalize: true },
+  control: {
+    type: 'string',
+    describe: 'Listen for `roundtable ctl` on this Unix socket (default: one per session in $XDG_RUNTIME_DIR/roundtable); --no-control for none',
+    requiresArg: true,
+  },
 } as const satisfies Record<string, Options>;
 
 /** The parsed flags this module reads (yargs camel-cases dashed names). */
@@ -62,6 +68,8 @@ export interface ConfigFlags {
   noiseSuppression?: boolean;
   relayOnly?: boolean;
   logFile?: string;
+  /** A socket path, or false for --no-control. */
+  control?: string | false;
 }
 
 /** "3" selects device index 3; anything else is matched against device names. */
@@ -84,6 +92,7 @@ export function overridesFromFlags(flags: ConfigFlags): DeepPartial<Config> {
   if (flags.logLevel !== undefined) overrides.logLevel = flags.logLevel as LogLevel;
   if (flags.logFile !== undefined) overrides.logFile = flags.logFile;
   if (flags.relayOnly !== undefined) overrides.ice = { relayOnly: flags.relayOnly };
+  if (flags.control !== undefined) overrides.controlSocket = flags.control === false ? false : path.resolve(cliContext().cwd, flags.control);
   const audio = dropUndefined({
     inputDevice: deviceFlag(flags.inputDevice),
     outputDevice: deviceFlag(flags.outputDevice),
