@@ -1,6 +1,8 @@
 /**
  * Command-line options shared by several commands, and the one mapping from
  * parsed flags to config overrides (flags win over file and environment).
+ * The global options (--config, --log-level, --json) are run.ts's, which
+ * loads no configuration code.
  *
  * Commands that start a session (join, create, loopback, demo) spread
  * `sessionOptions` into their builder and call `loadConfigFromArgv(argv)`.
@@ -8,30 +10,10 @@
 import path from 'node:path';
 import type { Options } from 'yargs';
 import { FRAME_MS_VALUES, type FrameMs } from '../core/media-format.js';
-import { LOG_LEVELS, type LogLevel } from '../core/logger.js';
+import type { LogLevel } from '../core/logger.js';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
 import type { Config, DeepPartial } from '../config/schema.js';
 import { cliContext } from './context.js';
-
-/** On every command (declared global on the root parser). */
-export const globalOptions = {
-  config: {
-    type: 'string',
-    describe: 'Read settings from FILE instead of searching .roundtablerc etc.',
-    requiresArg: true,
-    normalize: true,
-  },
-  'log-level': {
-    type: 'string',
-    choices: LOG_LEVELS,
-    describe: 'Log detail; debug also prints stack traces of errors',
-    requiresArg: true,
-  },
-  json: {
-    type: 'boolean',
-    describe: 'Machine-readable output (JSON) and JSON errors on stderr',
-  },
-} as const satisfies Record<string, Options>;
 
 /** Settings a session can take from flags; each maps to one config field. */
 export const sessionOptions = {

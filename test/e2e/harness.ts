@@ -6,7 +6,7 @@
  * bound to 127.0.0.1 and no STUN server is configured, so nothing leaves
  * the machine.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -158,6 +158,33 @@ export function joinArgs(name: string, p: JoinParams): string[] {
   if (p.stats !== undefined) args.push('--stats', p.stats);
   if (p.durationS !== undefined) args.push('--duration', String(p.durationS));
   return [...args, ...(p.extra ?? [])];
+}
+
+/** `roundtable serve` as a process of its own on 127.0.0.1 (port 0: any free one), once it listens. */
+export async function serveProcess(port = 0, extra: string[] = []): Promise<{ client: Client; url: string; port: number }> {
+  const client = runClient('serve', ['serve', '--host', '127.0.0.1', '--port', String(port), '--json', '--no-web', ...extra]);
+  const listening = await client.waitFor((l) => l.event === 'server-listening', 20_000, 'the server to listen');
+  const url = String(listening.url);
+  return { client, url, port: Number(new URL(url).port) };
+}
+
+export interface CtlResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+  /** From spawning `roundtable ctl` to its exit. */
+  ms: number;
+}
+
+/** Run `roundtable ctl ARGS` to its end (the environment is this process's: set XDG_RUNTIME_DIR first). */
+export function runCtl(args: string[]): Promise<CtlResult> {
+  const t0 = performance.now();
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, 'ctl', ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' }, timeout: 30_000 }, (err, stdout, stderr) => {
+      const code = err === null ? 0 : typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : -1;
+      resolve({ code, stdout, stderr, ms: performance.now() - t0 });
+    });
+  });
 }
 
 export function killAll(clients: readonly Client[]): void {

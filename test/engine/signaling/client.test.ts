@@ -42,6 +42,18 @@ function recorder(c: SignalingClient) {
   return { events, next, of };
 }
 
+/** Alice and Bob joined on a server (300 ms heartbeat) that the test may restart on `port`. */
+async function pairOnServer() {
+  const s1 = await start(0, 300);
+  const alice = make(s1.url, 'alice');
+  const bob = make(s1.url, 'bob');
+  const ra = recorder(alice);
+  const rb = recorder(bob);
+  await alice.connect();
+  await bob.connect();
+  return { s1, port: s1.port, alice, bob, ra, rb };
+}
+
 afterEach(async () => {
   await Promise.all(clients.splice(0).map((c) => c.close()));
   await Promise.all(raws.splice(0).map((r) => r.close()));
@@ -172,14 +184,7 @@ describe('SignalingClient', () => {
   });
 
   it('reconnects after a server restart with the same ids; peers are not announced again', async () => {
-    const s1 = await start(0, 300);
-    const port = s1.port;
-    const alice = make(s1.url, 'alice');
-    const bob = make(s1.url, 'bob');
-    const ra = recorder(alice);
-    const rb = recorder(bob);
-    await alice.connect();
-    await bob.connect();
+    const { s1, port, alice, bob, ra, rb } = await pairOnServer();
     await ra.next('peer-joined');
 
     const aliceBack = ra.next('joined', 8000, (j) => j.rejoin);
@@ -208,14 +213,7 @@ describe('SignalingClient', () => {
   });
 
   it('keeps the lock across a server restart: both members rejoin the relocked room, a newcomer is refused', async () => {
-    const s1 = await start(0, 300);
-    const port = s1.port;
-    const alice = make(s1.url, 'alice');
-    const bob = make(s1.url, 'bob');
-    const ra = recorder(alice);
-    const rb = recorder(bob);
-    await alice.connect();
-    await bob.connect();
+    const { s1, port, alice, bob, ra, rb } = await pairOnServer();
     const locked = rb.next('lock');
     alice.lock();
     await locked;
