@@ -100,14 +100,14 @@ const MIN_ID_PREFIX = 4;
  * else the start of an id. Several matches, or none, is a Refusal naming
  * the peers there are.
  */
-export function resolvePeer(peers: readonly PeerView[], name: string): PeerView {
+export function resolvePeer<P extends Pick<PeerView, 'id' | 'name'>>(peers: readonly P[], name: string): P {
   const byId = peers.find((p) => p.id === name);
   if (byId !== undefined) return byId;
   const lower = name.toLowerCase();
   let matches = peers.filter((p) => p.name.toLowerCase() === lower);
   if (matches.length === 0 && name.length >= MIN_ID_PREFIX) matches = peers.filter((p) => p.id.startsWith(name));
   if (matches.length === 1) return matches[0]!;
-  const list = (ps: readonly PeerView[]): string => ps.map((p) => `${p.name} (${p.id})`).join(', ');
+  const list = (ps: readonly P[]): string => ps.map((p) => `${p.name} (${p.id})`).join(', ');
   if (matches.length > 1) {
     throw new Refusal('ambiguous-peer', `"${name}" could be any of ${matches.length} peers: ${list(matches)}`, 'name the peer by its id (or the start of it)');
   }

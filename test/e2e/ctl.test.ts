@@ -11,12 +11,13 @@
  * - `ctl leave` ends the process with exit 0 and no socket left; SIGTERM
  *   removes the socket too; a join with a control socket still exits by itself.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { lastAudibleEnd, rmsOf } from '../../bench/lib/analysis.js';
 import {
   bestPresence,
+  isolateControlSockets,
   joinArgs,
   killAll,
   newCode,
@@ -39,15 +40,9 @@ const clients: Client[] = [];
 
 beforeAll(() => {
   dir = new TempDir();
-  // Sessions and ctl find each other here, apart from any other session on the machine.
-  runtimeDir = dir.file('run');
-  mkdirSync(runtimeDir, { mode: 0o700 });
-  process.env.XDG_RUNTIME_DIR = runtimeDir;
+  runtimeDir = isolateControlSockets(dir);
 });
-afterEach(() => {
-  killAll(clients);
-  clients.length = 0;
-});
+afterEach(() => killAll(clients.splice(0)));
 afterAll(() => dir.remove());
 
 const socketOf = (c: Client): string => path.join(runtimeDir, 'roundtable', `${c.proc.pid}.sock`);

@@ -7,7 +7,7 @@
  * the machine.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -158,6 +158,18 @@ export function joinArgs(name: string, p: JoinParams): string[] {
   if (p.stats !== undefined) args.push('--stats', p.stats);
   if (p.durationS !== undefined) args.push('--duration', String(p.durationS));
   return [...args, ...(p.extra ?? [])];
+}
+
+/**
+ * Control sockets of the sessions this test starts go to `<dir>/run/roundtable/`
+ * (XDG_RUNTIME_DIR, inherited by every process spawned afterwards, ctl
+ * included), apart from any other session on the machine. Returns that runtime directory.
+ */
+export function isolateControlSockets(dir: TempDir): string {
+  const runtimeDir = dir.file('run');
+  mkdirSync(runtimeDir, { mode: 0o700 });
+  process.env.XDG_RUNTIME_DIR = runtimeDir;
+  return runtimeDir;
 }
 
 /** `roundtable serve` as a process of its own on 127.0.0.1 (port 0: any free one), once it listens. */

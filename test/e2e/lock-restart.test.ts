@@ -7,23 +7,17 @@
  * their call goes on over the same links, and a newcomer is refused with
  * exit 1 and the locked message. Unlocking still works afterwards.
  */
-import { mkdirSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { joinArgs, killAll, newCode, readJson, runClient, runCtl, serveProcess, sleep, speech, TempDir, writeLoopbackConfig, type Client, type StatsFile } from './harness.js';
+import { isolateControlSockets, joinArgs, killAll, newCode, readJson, runClient, runCtl, serveProcess, sleep, speech, TempDir, writeLoopbackConfig, type Client, type StatsFile } from './harness.js';
 
 let dir: TempDir;
 const clients: Client[] = [];
 
 beforeAll(() => {
   dir = new TempDir();
-  const runtimeDir = dir.file('run');
-  mkdirSync(runtimeDir, { mode: 0o700 });
-  process.env.XDG_RUNTIME_DIR = runtimeDir;
+  isolateControlSockets(dir);
 });
-afterEach(() => {
-  killAll(clients);
-  clients.length = 0;
-});
+afterEach(() => killAll(clients.splice(0)));
 afterAll(() => dir.remove());
 
 interface Status {

@@ -19,6 +19,7 @@
 import os from 'node:os';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { requestControl } from '../../control/client.js';
+import { resolvePeer } from '../../control/server.js';
 import { PTT_ACTIONS, VOLUME_MAX_PERCENT, VOLUME_MIN_PERCENT, type ControlRequestBody, type ControlStatus } from '../../control/protocol.js';
 import { controlDir, ControlSocketError, findControlSocket } from '../../control/socket-path.js';
 import { RuntimeError, UsageError } from '../../core/errors.js';
@@ -99,8 +100,13 @@ const SUBCOMMANDS: ReadonlyArray<CommandModule<CtlArgs, CtlArgs>> = [
       const peer = String(args.peer);
       const percent = parsePercent(args.percent);
       return runCtl(args, { cmd: 'volume', peer, percent }, (s) => {
-        const p = s.peers.find((x) => x.id === peer || x.name.toLowerCase() === peer.toLowerCase() || x.id.startsWith(peer));
-        return p === undefined ? `volume ${percent}%` : `${p.name}: volume ${p.volumePercent}%`;
+        // The peer the session chose, found the same way in the status that followed (unless it left in between).
+        try {
+          const p = resolvePeer(s.peers, peer);
+          return `${p.name}: volume ${p.volumePercent}%`;
+        } catch {
+          return `volume ${Math.round(percent)}%`;
+        }
       });
     },
   },
