@@ -95,7 +95,7 @@ describe.skipIf(skipReason !== null)('browser participant: errors in words', () 
   it('the Lock button locks the room for everyone (the terminal hears of it), a newcomer is told in words, Unlock opens it', async () => {
     const code = newCode();
     const config = writeLoopbackConfig(dir);
-    const a = runClient('a', joinArgs('a', { code, server: serverUrl, config, input: speech('a'), output: dir.file('lock-a.wav'), durationS: 40, extra: ['--no-control'] }), ns.exec);
+    const a = runClient('a', joinArgs('a', { code, server: serverUrl, config, input: speech('a'), output: dir.file('lock-a.wav'), durationS: 40 }), ns.exec);
     clients.push(a);
     const b = await browser();
     const page = (await b.newTab(`${webUrl}?ice=none#${code}`)).page;

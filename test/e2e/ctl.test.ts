@@ -54,8 +54,8 @@ describe('roundtable ctl with real sessions', () => {
     clients.push(serve.client);
     const code = newCode();
     const config = writeLoopbackConfig(dir);
-    const ada = runClient('ada', joinArgs('ada', { code, server: serve.url, config, input: speech('a'), output: dir.file('ada.wav'), stats: dir.file('ada.json') }));
-    const bob = runClient('bob', joinArgs('bob', { code, server: serve.url, config, input: speech('b'), output: dir.file('bob.wav'), stats: dir.file('bob.json') }));
+    const ada = runClient('ada', joinArgs('ada', { code, server: serve.url, config, input: speech('a'), output: dir.file('ada.wav'), stats: dir.file('ada.json'), control: true }));
+    const bob = runClient('bob', joinArgs('bob', { code, server: serve.url, config, input: speech('b'), output: dir.file('bob.wav'), stats: dir.file('bob.json'), control: true }));
     clients.push(ada, bob);
     await Promise.all([ada, bob].map((c) => c.waitFor((l) => l.event === 'peer-connected', 20_000, 'the other connected')));
     for (const c of [ada, bob]) await c.waitFor((l) => l.event === 'control-socket', 5000, 'its control socket');
@@ -89,7 +89,7 @@ describe('roundtable ctl with real sessions', () => {
     expect(lock).toMatchObject({ code: 0, stdout: 'room locked\n' });
     const seen = await runCtl(['status', '--json', '--pid', String(bob.proc.pid)]);
     expect(JSON.parse(seen.stdout)).toMatchObject({ locked: true, self: { name: 'bob' } });
-    const refused = runClient('carl', joinArgs('carl', { code, server: serve.url, config, input: speech('c'), output: dir.file('carl.wav'), extra: ['--no-control'] }));
+    const refused = runClient('carl', joinArgs('carl', { code, server: serve.url, config, input: speech('c'), output: dir.file('carl.wav') }));
     clients.push(refused);
     expect((await refused.exited).code).toBe(1);
     // --json (joinArgs): the error as a JSON line on stderr.
@@ -98,7 +98,7 @@ describe('roundtable ctl with real sessions', () => {
 
     // Unlock (from the other member): a newcomer gets in and, with a control socket of its own, ends by itself.
     expect(await runCtl(['unlock', '--pid', String(bob.proc.pid)])).toMatchObject({ code: 0, stdout: 'room unlocked\n' });
-    const dora = runClient('dora', joinArgs('dora', { code, server: serve.url, config, input: speech('c'), output: dir.file('dora.wav'), durationS: 5 }));
+    const dora = runClient('dora', joinArgs('dora', { code, server: serve.url, config, input: speech('c'), output: dir.file('dora.wav'), durationS: 5, control: true }));
     clients.push(dora);
     await dora.waitFor((l) => l.event === 'peer-connected', 20_000, 'dora connected');
     await dora.waitFor((l) => l.event === 'control-socket', 5000, "dora's control socket");

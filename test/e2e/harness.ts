@@ -147,6 +147,8 @@ export interface JoinParams {
   output?: string;
   stats?: string;
   durationS?: number;
+  /** Listen on a control socket for `roundtable ctl` (default off: a SIGKILLed test client would leave its socket file behind). */
+  control?: boolean;
   extra?: string[];
 }
 
@@ -157,6 +159,7 @@ export function joinArgs(name: string, p: JoinParams): string[] {
   if (p.output !== undefined) args.push('--output', p.output);
   if (p.stats !== undefined) args.push('--stats', p.stats);
   if (p.durationS !== undefined) args.push('--duration', String(p.durationS));
+  if (p.control !== true) args.push('--no-control');
   return [...args, ...(p.extra ?? [])];
 }
 

@@ -39,7 +39,7 @@ describe('room lock across a signaling-server restart', () => {
     const code = newCode();
     const config = writeLoopbackConfig(dir);
     const member = (name: 'ada' | 'bob', x: 'a' | 'b'): Client =>
-      runClient(name, joinArgs(name, { code, server: first.url, config, input: speech(x), output: dir.file(`${name}.wav`), stats: dir.file(`${name}.json`) }));
+      runClient(name, joinArgs(name, { code, server: first.url, config, input: speech(x), output: dir.file(`${name}.wav`), stats: dir.file(`${name}.json`), control: true }));
     const ada = member('ada', 'a');
     const bob = member('bob', 'b');
     clients.push(ada, bob);
@@ -70,7 +70,7 @@ describe('room lock across a signaling-server restart', () => {
       expect(s.peers).toHaveLength(1);
       expect(s.peers[0]!.state).toBe('connected');
     }
-    const carl = runClient('carl', joinArgs('carl', { code, server: second.url, config, input: speech('c'), output: dir.file('carl.wav'), extra: ['--no-control'] }));
+    const carl = runClient('carl', joinArgs('carl', { code, server: second.url, config, input: speech('c'), output: dir.file('carl.wav') }));
     clients.push(carl);
     expect((await carl.exited).code).toBe(1);
     const refusal = JSON.parse(carl.stderr().trim().split('\n').at(-1)!) as { error: { message: string } };
@@ -78,7 +78,7 @@ describe('room lock across a signaling-server restart', () => {
 
     // The lock is an ordinary lock again: unlocked, a newcomer gets in.
     expect(await runCtl(['unlock', '--pid', String(bob.proc.pid)])).toMatchObject({ code: 0, stdout: 'room unlocked\n' });
-    const dora = runClient('dora', joinArgs('dora', { code, server: second.url, config, input: speech('c'), output: dir.file('dora.wav'), durationS: 4, extra: ['--no-control'] }));
+    const dora = runClient('dora', joinArgs('dora', { code, server: second.url, config, input: speech('c'), output: dir.file('dora.wav'), durationS: 4 }));
     clients.push(dora);
     await dora.waitFor((l) => l.event === 'peer-connected', 20_000, 'dora connected');
     expect((await dora.exited).code).toBe(0);
