@@ -219,6 +219,20 @@ export function firstAudible(x: Int16Array, from: number, opts: { threshold?: nu
   return null;
 }
 
+/**
+ * The sample index just past the last frame in `x[from, to)` whose RMS
+ * reaches `threshold`, or null when every frame there is quieter: where
+ * sound stops for good (after a mute, concealment fades out to silence).
+ */
+export function lastAudibleEnd(x: Int16Array, from: number, to: number, opts: { threshold?: number; frameMs?: number; sampleRate?: number } = {}): number | null {
+  const frame = Math.round(((opts.frameMs ?? 10) * (opts.sampleRate ?? 48_000)) / 1000);
+  const threshold = opts.threshold ?? 0.01;
+  const start = Math.max(0, Math.floor(from));
+  let last: number | null = null;
+  for (let i = start; i + frame <= Math.min(x.length, Math.floor(to)); i += frame) if (rmsOf(x, i, i + frame) >= threshold) last = i + frame;
+  return last;
+}
+
 /** Several clips one after the other (e.g. frames into a signal, clips into a longer one). */
 export function concat(clips: readonly Int16Array[]): Int16Array {
   const out = new Int16Array(clips.reduce((n, c) => n + c.length, 0));

@@ -1,36 +1,19 @@
 /**
  * Command-line options shared by several commands, and the one mapping from
  * parsed flags to config overrides (flags win over file and environment).
+ * The global options (--config, --log-level, --json) are run.ts's, which
+ * loads no configuration code.
  *
  * Commands that start a session (join, create, loopback, demo) spread
  * `sessionOptions` into their builder and call `loadConfigFromArgv(argv)`.
  */
+import path from 'node:path';
 import type { Options } from 'yargs';
 import { FRAME_MS_VALUES, type FrameMs } from '../core/media-format.js';
-import { LOG_LEVELS, type LogLevel } from '../core/logger.js';
+import type { LogLevel } from '../core/logger.js';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
 import type { Config, DeepPartial } from '../config/schema.js';
 import { cliContext } from './context.js';
-
-/** On every command (declared global on the root parser). */
-export const globalOptions = {
-  config: {
-    type: 'string',
-    describe: 'Read settings from FILE instead of searching .roundtablerc etc.',
-    requiresArg: true,
-    normalize: true,
-  },
-  'log-level': {
-    type: 'string',
-    choices: LOG_LEVELS,
-    describe: 'Log detail; debug also prints stack traces of errors',
-    requiresArg: true,
-  },
-  json: {
-    type: 'boolean',
-    describe: 'Machine-readable output (JSON) and JSON errors on stderr',
-  },
-} as const satisfies Record<string, Options>;
 
 /** Settings a session can take from flags; each maps to one config field. */
 export const sessionOptions = {
@@ -54,6 +37,11 @@ export const sessionOptions = {
   },
   'relay-only': { type: 'boolean', describe: 'Use only TURN relays (hides your address from peers)' },
   'log-file': { type: 'string', describe: 'Write logs to FILE', requiresArg: true, normalize: true },
+  control: {
+    type: 'string',
+    describe: 'Listen for `roundtable ctl` on this Unix socket (default: one per session in $XDG_RUNTIME_DIR/roundtable); --no-control for none',
+    requiresArg: true,
+  },
 } as const satisfies Record<string, Options>;
 
 /** The parsed flags this module reads (yargs camel-cases dashed names). */
@@ -72,6 +60,8 @@ export interface ConfigFlags {
   autoGain?: boolean;
   relayOnly?: boolean;
   logFile?: string;
+  /** A socket path, or false for --no-control. */
+  control?: string | false;
 }
 
 /** "3" selects device index 3; anything else is matched against device names. */
@@ -94,6 +84,7 @@ export function overridesFromFlags(flags: ConfigFlags): DeepPartial<Config> {
   if (flags.logLevel !== undefined) overrides.logLevel = flags.logLevel as LogLevel;
   if (flags.logFile !== undefined) overrides.logFile = flags.logFile;
   if (flags.relayOnly !== undefined) overrides.ice = { relayOnly: flags.relayOnly };
+  if (flags.control !== undefined) overrides.controlSocket = flags.control === false ? false : path.resolve(cliContext().cwd, flags.control);
   const audio = dropUndefined({
     inputDevice: deviceFlag(flags.inputDevice),
     outputDevice: deviceFlag(flags.outputDevice),

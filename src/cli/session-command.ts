@@ -7,6 +7,9 @@
  *   else one log line per event (logs then go to the log file, not the TUI);
  * - leaving on SIGINT, SIGTERM, --duration, the TUI's quit key, and (for a
  *   command that asks) one second after a non-looping --input has played;
+ * - the control socket for `roundtable ctl` while the session runs
+ *   (src/control; config `controlSocket`, --control PATH, --no-control),
+ *   removed however the command ends;
  * - the --stats report once the session is over;
  * - always, even after a failure: signal handlers and timers removed, what
  *   the command started closed, node-datachannel released (without
@@ -15,7 +18,10 @@
  *
  * The command supplies what differs: what it starts and what it reports.
  */
+import os from 'node:os';
 import { RuntimeError } from '../core/errors.js';
+import { startControlServer } from '../control/server.js';
+import { controlDir, ControlSocketError, ensurePrivateDir, socketPathFor } from '../control/socket-path.js';
 import type { LogFields, Logger } from '../core/logger.js';
 import type { Config } from '../config/schema.js';
 import { configureMeshLogging, shutdownMesh, type MediaEngine, type SessionController } from '../engine/index.js';
@@ -73,6 +79,16 @@ export interface SessionCommand {
   start(context: StartContext): Promise<StartedSession>;
 }
 
+/** Where this session's control socket goes (config `controlSocket`: true = the per-user directory), or undefined for none. */
+function controlSocketPath(setting: boolean | string): string | undefined {
+  if (setting === false) return undefined;
+  if (typeof setting === 'string') return setting;
+  const uid = process.getuid?.() ?? 0;
+  const dir = controlDir({ env: cliContext().env, uid, tmpdir: os.tmpdir() });
+  ensurePrivateDir(dir, uid);
+  return socketPathFor(dir, process.pid);
+}
+
 /** Run a session command to its end; rejects with the command's error after cleaning up. */
 export async function runSessionLifecycle(command: SessionCommand): Promise<void> {
   const { flags, config } = command;
@@ -88,6 +104,16 @@ export async function runSessionLifecycle(command: SessionCommand): Promise<void
   try {
     const started = await command.start({ logger, tui, atExit: (close) => closers.push(close) });
     const session = started.session;
+    try {
+      const controlPath = controlSocketPath(config.controlSocket);
+      if (controlPath !== undefined) {
+        const control = await startControlServer({ path: controlPath, controller: session, logger });
+        closers.push(() => control.close());
+      }
+    } catch (err) {
+      if (err instanceof ControlSocketError) throw new RuntimeError(err.message, { hint: err.hint ?? 'use --control PATH, or --no-control to go without' });
+      throw err;
+    }
     const leave = (why: string): void => {
       logger.info('leaving', { why });
       void session.leave();

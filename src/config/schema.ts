@@ -91,6 +91,9 @@ const intIn = (min: number, max: number, unit: string) => {
 
 const bool = (what: string) => z.boolean(want(`true or false (${what})`));
 
+const CONTROL_EXPECTED =
+  'true (a control socket for `roundtable ctl` in the per-user runtime directory), false (none), or an absolute path for the socket';
+
 /** Largest jitter-buffer delay we accept: beyond 2 s a conversation stops working. */
 export const JITTER_MAX_DELAY_LIMIT_MS = 2_000;
 
@@ -206,6 +209,7 @@ export function buildConfigSchema(host: HostContext) {
               echoCancellation: keySchema.default('e'),
               noiseSuppression: keySchema.default('n'),
               autoGain: keySchema.default('g'),
+              lock: keySchema.default('L'),
               stats: keySchema.default('s'),
               help: keySchema.default('?'),
               quit: keySchema.default('q'),
@@ -226,6 +230,13 @@ export function buildConfigSchema(host: HostContext) {
             }
           })
           .prefault({}),
+        controlSocket: z
+          .union(
+            [z.boolean(), z.string().min(1).refine((p) => path.isAbsolute(p) || p.startsWith('~/'), want(CONTROL_EXPECTED))],
+            want(CONTROL_EXPECTED),
+          )
+          .transform((p) => (typeof p === 'string' && p.startsWith('~/') ? path.join(host.homeDir, p.slice(1)) : p))
+          .default(true),
         logFile: z
           .string(want('a file path'))
           .min(1, want('a non-empty file path'))

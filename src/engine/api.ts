@@ -71,6 +71,12 @@ export interface SessionSnapshot {
   readonly phase: SessionPhase;
   readonly self: SelfView;
   readonly peers: readonly PeerView[];
+  /**
+   * The room is locked: the server lets nobody new in (members who drop may
+   * come back). Any member may lock or unlock it; the last state the server
+   * told us, kept across a server restart (docs/architecture.md §4).
+   */
+  readonly locked: boolean;
   readonly error?: SessionError;
   /** Where log lines go while a UI owns the terminal, if anywhere. */
   readonly logFile?: string;
@@ -86,6 +92,12 @@ export type SessionAction =
   | { readonly type: 'toggle-peer-noise-suppression'; readonly peerId: string }
   | { readonly type: 'set-push-to-talk'; readonly enabled: boolean }
   | { readonly type: 'talk'; readonly pressed: boolean }
+  /**
+   * Lock or unlock the room for everyone. Takes effect when the server
+   * confirms (the snapshot's `locked` changes then); nothing is sent while
+   * the server is out of reach.
+   */
+  | { readonly type: 'set-lock'; readonly locked: boolean }
   | { readonly type: 'leave' };
 
 export interface SessionController {

@@ -3,7 +3,7 @@
  * protocol version `v` and a `type`. Both ends validate every frame with these
  * schemas; anything that does not parse is answered with an `error` message.
  *
- * Client → server: join, signal {to, payload}, lock, unlock, ping, pong.
+ * Client → server: join {relock?}, signal {to, payload}, lock, unlock, ping, pong.
  * Server → client: joined {selfId, peers}, peer-joined, peer-left,
  *   signal {from, payload}, lock / unlock {by}, error {code, message}, ping, pong.
  *
@@ -12,6 +12,13 @@
  * server). A client that reconnects after a signaling outage rejoins with the
  * same id, so the mesh recognises it and keeps the existing peer connection.
  * Payloads (`payload`, `hello`) are opaque sealed blobs (room-crypto.ts).
+ *
+ * A lock outlives a server restart through the members (docs/architecture.md
+ * §4): a client that rejoins a room it last saw locked sends `relock` with the
+ * ids of the peers it knew there. The server then locks the room in the same
+ * step as the join when no peer the client knows is in it (the room is new,
+ * or was made after a restart by someone else), and lets those ids back in
+ * while it is locked.
  */
 // zod/mini: the same schemas as zod's classic API, tree-shakable, so the web
 // client's bundle carries only what these messages use (measured: the
@@ -75,6 +82,8 @@ export const joinMessageSchema = z.object({
   peerId: peerIdSchema,
   token: tokenSchema,
   hello: z.optional(helloSchema),
+  /** Rejoining a room last seen locked: lock it again (see above), admitting these peers' ids while locked. */
+  relock: z.optional(z.array(peerIdSchema).check(z.maxLength(256))),
 });
 export const signalToMessageSchema = z.object({ v, type: z.literal('signal'), to: peerIdSchema, payload: blobSchema });
 export const lockMessageSchema = z.object({ v, type: z.literal('lock') });

@@ -1,6 +1,7 @@
 /**
- * One room: the peers that joined with the same room id, and its lock state.
- * It knows nothing of sockets; members only need to accept a frame.
+ * One room: the peers that joined with the same room id, its lock state, and
+ * who may come back in while it is locked. It knows nothing of sockets;
+ * members only need to accept a frame.
  */
 import { encodeMessage, type PeerInfo, type ServerMessageBody } from '../protocol/index.js';
 
@@ -14,9 +15,48 @@ export interface RoomMember {
 
 export class Room {
   readonly members = new Map<string, RoomMember>();
-  locked = false;
+  private lockedValue = false;
+  /**
+   * Peer ids a locked room lets back in: members whose connection dropped
+   * (with their token hash, so only the same client returns), and the ids a
+   * relocking member listed after a server restart (null: the server never
+   * saw their token). Emptied on unlock; a later step (knock/admit) adds the
+   * ids that someone inside admits.
+   */
+  private readonly returning = new Map<string, string | null>();
 
   constructor(readonly roomId: string) {}
+
+  get locked(): boolean {
+    return this.lockedValue;
+  }
+
+  /** Lock or unlock; unlocking forgets who could return (anyone may enter now). */
+  setLocked(locked: boolean): void {
+    this.lockedValue = locked;
+    if (!locked) this.returning.clear();
+  }
+
+  /** While locked, `peerId` may come back in (token hash null: any token, the first join sets it). */
+  allowBack(peerId: string, tokenHash: string | null): void {
+    if (!this.lockedValue || this.members.has(peerId)) return;
+    const known = this.returning.get(peerId);
+    // A hash the server saw is better evidence than a name on someone's list.
+    if (known === undefined || known === null) this.returning.set(peerId, tokenHash);
+  }
+
+  /** Whether a newcomer with this id and token hash may enter now. */
+  admits(peerId: string, tokenHash: string): boolean {
+    if (!this.lockedValue) return true;
+    const expected = this.returning.get(peerId);
+    return expected !== undefined && (expected === null || expected === tokenHash);
+  }
+
+  /** Add a member (the join rules are RoomManager's); a returning id is used up. */
+  add(member: RoomMember): void {
+    this.members.set(member.peerId, member);
+    this.returning.delete(member.peerId);
+  }
 
   get size(): number {
     return this.members.size;

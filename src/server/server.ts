@@ -162,7 +162,8 @@ export async function startSignalingServer(opts: SignalingServerOptions = {}): P
     if (roomId === undefined) return;
     s.roomId = undefined;
     const room = rooms.get(roomId);
-    if (!rooms.leave(roomId, s)) return; // replaced by a newer session for the same id: nothing to announce
+    // A dropped connection (not a 'left') may come back into its locked room.
+    if (!rooms.leave(roomId, s, reason === 'left')) return; // replaced by a newer session for the same id: nothing to announce
     room?.broadcast({ type: 'peer-left', id: s.peerId, reason });
     log.info('peer-left', { room: roomId.slice(0, 8), peer: s.peerId, reason, roomSize: room?.size ?? 0 });
   };
@@ -176,13 +177,13 @@ export async function startSignalingServer(opts: SignalingServerOptions = {}): P
     s.peerId = msg.peerId;
     s.tokenHash = hashToken(msg.token);
     s.hello = msg.hello;
-    const outcome = rooms.join(msg.roomId, s);
+    const outcome = rooms.join(msg.roomId, s, msg.relock);
     if (!outcome.ok) {
       s.peerId = '';
       return reject(s, outcome.code, outcome.message);
     }
     s.roomId = msg.roomId;
-    const { room, resumed, replaced } = outcome;
+    const { room, resumed, replaced, relocked } = outcome;
     if (replaced instanceof PeerSession && replaced !== s) {
       // Old socket of the same client: drop it without announcing a leave.
       replaced.endReason = 'replaced';
@@ -191,6 +192,11 @@ export async function startSignalingServer(opts: SignalingServerOptions = {}): P
     }
     send(s, { type: 'joined', selfId: s.peerId, peers: room.peerInfos(s.peerId), locked: room.locked, heartbeatMs, resumed });
     if (!resumed) room.broadcast(s.hello === undefined ? { type: 'peer-joined', id: s.peerId } : { type: 'peer-joined', id: s.peerId, hello: s.hello }, s.peerId);
+    if (relocked) {
+      // Whoever got in before this member (a newcomer at a restarted server) learns the room is locked again.
+      room.broadcast({ type: 'lock', by: s.peerId }, s.peerId);
+      log.info('room-relocked', { room: msg.roomId.slice(0, 8), by: s.peerId, returning: msg.relock?.length ?? 0 });
+    }
     log.info('peer-joined', { room: msg.roomId.slice(0, 8), peer: s.peerId, ip: s.ip, resumed, roomSize: room.size });
   };
 
@@ -217,7 +223,7 @@ export async function startSignalingServer(opts: SignalingServerOptions = {}): P
       }
       case 'lock':
       case 'unlock': {
-        room.locked = msg.type === 'lock';
+        room.setLocked(msg.type === 'lock');
         room.broadcast({ type: msg.type, by: s.peerId });
         log.info(msg.type === 'lock' ? 'room-locked' : 'room-unlocked', { room: room.roomId.slice(0, 8), by: s.peerId });
         return;

@@ -167,6 +167,14 @@ export function App({ controller, clock, redrawIntervalMs, bindings = DEFAULT_KE
       case 'toggle-push-to-talk':
         send({ type: 'set-push-to-talk', enabled: !current.self.pushToTalk });
         return;
+      case 'toggle-lock':
+        // The lock is the server's: without it nothing can change (the header shows the state it last said).
+        if (current.phase !== 'in-call' && current.phase !== 'waiting-for-peers') {
+          setNotice('the room lock cannot change while the server is out of reach');
+          return;
+        }
+        send({ type: 'set-lock', locked: !current.locked });
+        return;
       case 'talk':
         if (!current.self.pushToTalk) return;
         if (command.edge === 'toggle') send({ type: 'talk', pressed: !current.self.talking });
@@ -239,7 +247,7 @@ export function App({ controller, clock, redrawIntervalMs, bindings = DEFAULT_KE
       ) : null}
       {showStats && !leaving ? <StatsPanel peers={snapshot.peers} columns={columns} /> : null}
       {showHelp && !leaving ? <HelpPanel holdToTalk={holdToTalk} logFile={snapshot.logFile} bindings={bindings} /> : null}
-      <Footer pushToTalk={snapshot.self.pushToTalk} holdToTalk={holdToTalk} leaving={leaving || phase === 'left'} bindings={bindings} />
+      <Footer pushToTalk={snapshot.self.pushToTalk} holdToTalk={holdToTalk} leaving={leaving || phase === 'left'} locked={snapshot.locked} bindings={bindings} />
     </Box>
   );
 }

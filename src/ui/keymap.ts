@@ -2,9 +2,9 @@
  * Keyboard → command mapping, pure so it tests without a terminal.
  *
  * The keys of the main actions (mute, deafen, push-to-talk, talk, echo
- * cancellation, noise suppression, gain control, stats, help, quit) come
- * from the config (`keys:` in config/schema.ts, defaults m d p space e n g
- * s ? q). Navigation keys are
+ * cancellation, noise suppression, gain control, room lock, stats, help,
+ * quit) come from the config (`keys:` in config/schema.ts, defaults m d p
+ * space e n g L s ? q). Navigation keys are
  * fixed: ↑/↓ select, ←/→ and -/+ volume, x mutes the selected peer, N
  * suppresses the selected peer's noise, esc closes panels, Ctrl-C leaves. A
  * configured key wins over a fixed one (bind mute to x and x mutes you).
@@ -43,6 +43,8 @@ export type KeyCommand =
   | { readonly kind: 'toggle-processing'; readonly stage: ProcessingStage }
   | { readonly kind: 'toggle-peer-noise-suppression' }
   | { readonly kind: 'toggle-push-to-talk' }
+  /** Lock the room if it is open, unlock it if locked. */
+  | { readonly kind: 'toggle-lock' }
   /** `press`/`release` from a kitty terminal; `toggle` from a legacy one. */
   | { readonly kind: 'talk'; readonly edge: 'press' | 'release' | 'toggle' }
   | { readonly kind: 'toggle-stats' }
@@ -59,6 +61,7 @@ export interface KeyBindings {
   readonly echoCancellation: string;
   readonly noiseSuppression: string;
   readonly autoGain: string;
+  readonly lock: string;
   readonly stats: string;
   readonly help: string;
   readonly quit: string;
@@ -75,6 +78,7 @@ export const DEFAULT_KEY_BINDINGS: KeyBindings = Object.freeze({
   echoCancellation: 'e',
   noiseSuppression: 'n',
   autoGain: 'g',
+  lock: 'L',
   stats: 's',
   help: '?',
   quit: 'q',
@@ -101,6 +105,7 @@ const ACTION_COMMANDS: Readonly<Record<Exclude<BindableAction, 'talk'>, KeyComma
   echoCancellation: { kind: 'toggle-processing', stage: 'echo-cancellation' },
   noiseSuppression: { kind: 'toggle-processing', stage: 'noise-suppression' },
   autoGain: { kind: 'toggle-processing', stage: 'auto-gain' },
+  lock: { kind: 'toggle-lock' },
   stats: { kind: 'toggle-stats' },
   help: { kind: 'toggle-help' },
   quit: { kind: 'leave' },

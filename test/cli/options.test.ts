@@ -35,6 +35,13 @@ describe('overridesFromFlags', () => {
     expect(overridesFromFlags({ relayOnly: false })).toEqual({ ice: { relayOnly: false } });
   });
 
+  it('--control PATH (made absolute from the working directory) and --no-control set controlSocket', () => {
+    const sink = { write: () => true };
+    const overrides = runWithContext({ io: { stdout: sink, stderr: sink }, cwd: '/work/here', homeDir: '/h', env: {} }, () => overridesFromFlags({ control: 'rt.sock' }));
+    expect(overrides).toEqual({ controlSocket: '/work/here/rt.sock' });
+    expect(overridesFromFlags({ control: false })).toEqual({ controlSocket: false });
+  });
+
   it('--noise-suppression / --no-noise-suppression set audio.noiseSuppression', () => {
     expect(overridesFromFlags({ noiseSuppression: false })).toEqual({ audio: { noiseSuppression: false } });
     expect(overridesFromFlags({ noiseSuppression: true })).toEqual({ audio: { noiseSuppression: true } });

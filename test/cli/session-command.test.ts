@@ -5,7 +5,7 @@
  * Headless (the captured stdout is not a terminal); log lines are read as
  * JSON from process.stdout.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -14,6 +14,8 @@ import { runWithContext } from '../../src/cli/context.js';
 import { checkDuration, runSessionLifecycle, type SessionCommand, type StartedSession } from '../../src/cli/session-command.js';
 import type { SessionSnapshot } from '../../src/engine/index.js';
 import { PROCESSING_OFF } from '../../src/engine/media/media-port.js';
+import type { SessionAction } from '../../src/engine/api.js';
+import { requestControl } from '../../src/control/client.js';
 
 class FakeSession {
   leaves = 0;
@@ -21,13 +23,15 @@ class FakeSession {
   private resolveDone!: () => void;
   readonly done = new Promise<void>((resolve) => (this.resolveDone = resolve));
   snapshot(): SessionSnapshot {
-    return { roomCode: 'c', serverUrl: 'ws://x', phase: 'in-call', self: { name: 'me', micLevel: 0, speaking: false, muted: false, deafened: false, pushToTalk: false, talking: false, processing: PROCESSING_OFF }, peers: [] };
+    return { roomCode: 'c', serverUrl: 'ws://x', phase: 'in-call', self: { name: 'me', micLevel: 0, speaking: false, muted: false, deafened: false, pushToTalk: false, talking: false, processing: PROCESSING_OFF }, peers: [], locked: false };
   }
   subscribe(fn: (s: SessionSnapshot) => void): () => void {
     this.listeners.add(fn);
     return () => this.listeners.delete(fn);
   }
-  dispatch(): void {}
+  dispatch(action: SessionAction): void {
+    if (action.type === 'leave') void this.leave();
+  }
   leave(): Promise<void> {
     this.leaves++;
     this.resolveDone();
@@ -35,7 +39,8 @@ class FakeSession {
   }
 }
 
-const config: Config = { ...DEFAULTS, logLevel: 'info' };
+// No control socket unless a test asks for one (the default would listen in the user's runtime directory).
+const config: Config = { ...DEFAULTS, logLevel: 'info', controlSocket: false };
 let dir: string;
 let lines: Array<Record<string, unknown>>;
 
@@ -96,6 +101,26 @@ describe('runSessionLifecycle', () => {
     expect(events()).toEqual(['config', 'leaving', 'bye']);
     expect(lines[0]).toMatchObject({ frameMs: 20 });
     expect(lines[1]).toMatchObject({ why: 'duration' });
+  });
+
+  it('a control socket listens while the session runs, drives it, and is gone when the command ends', async () => {
+    const session = new FakeSession();
+    const socketPath = path.join(dir, 'ctl.sock');
+    const running = run({
+      flags: { json: true },
+      config: { ...config, controlSocket: socketPath },
+      configFields: {},
+      start: async () => ({ session, statsReport: () => ({}) }),
+    });
+    await vi.waitFor(() => expect(existsSync(socketPath)).toBe(true));
+    expect(statSync(socketPath).mode & 0o777).toBe(0o600);
+    const exchange = await requestControl(socketPath, { cmd: 'leave' });
+    expect(exchange.response).toMatchObject({ ok: true, status: { pid: process.pid, room: 'c' } });
+    await running;
+    expect(await exchange.closed(1000)).toBe(true);
+    expect(session.leaves).toBe(1);
+    expect(existsSync(socketPath)).toBe(false);
+    expect(events()).toEqual(['config', 'control-socket', 'control-command', 'bye']);
   });
 
   it('SIGINT or SIGTERM leaves; the handlers are gone afterwards', async () => {

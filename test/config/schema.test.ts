@@ -13,10 +13,20 @@ describe('config schema defaults', () => {
       audio: { frameMs: 20, bitrate: 32000, dtx: true, complexity: 5, echoCancellation: 'auto', noiseSuppression: true, autoGain: true, echoTailMs: 200, echoDelayMs: 0 },
       jitterBuffer: { minDelayMs: 0, maxDelayMs: 400 },
       cues: { enabled: true, volumePercent: 50 },
-      keys: { mute: 'm', deafen: 'd', pushToTalk: 'p', talk: 'space', echoCancellation: 'e', noiseSuppression: 'n', autoGain: 'g', stats: 's', help: '?', quit: 'q' },
+      keys: { mute: 'm', deafen: 'd', pushToTalk: 'p', talk: 'space', echoCancellation: 'e', noiseSuppression: 'n', autoGain: 'g', lock: 'L', stats: 's', help: '?', quit: 'q' },
+      controlSocket: true,
       logFile: '/home/ada/.local/state/roundtable/roundtable.log',
       logLevel: 'info',
     });
+  });
+
+  it('controlSocket: true, false, or an absolute path (~ expanded); a relative path is refused', () => {
+    const schema = buildConfigSchema(host);
+    expect(schema.parse({ controlSocket: false }).controlSocket).toBe(false);
+    expect(schema.parse({ controlSocket: '/run/rt.sock' }).controlSocket).toBe('/run/rt.sock');
+    expect(schema.parse({ controlSocket: '~/rt.sock' }).controlSocket).toBe('/home/ada/rt.sock');
+    expect(schema.safeParse({ controlSocket: 'rt.sock' }).success).toBe(false);
+    expect(schema.safeParse({ controlSocket: 3 }).success).toBe(false);
   });
 
   it('DEFAULTS uses the current user and a log file under the home directory', () => {

@@ -1,7 +1,7 @@
 /**
  * The web client when things go wrong, as a person meets it in Chromium:
  * the microphone is refused, the code in the link is malformed, the room is
- * full, the server is gone. Each must end in words on the page that say what
+ * full or locked (by the page's own Lock button), the server is gone. Each must end in words on the page that say what
  * to try, with the Join button usable again, and no uncaught exception.
  * Server, terminal and Chromium run in a loopback-only namespace.
  */
@@ -90,6 +90,30 @@ describe.skipIf(skipReason !== null)('browser participant: errors in words', () 
     expect(b.pageErrors).toEqual([]);
     // The terminals noticed nobody but each other.
     for (const t of [a!, c!]) expect(t.lines.filter((l) => l.event === 'peer-joined').map((l) => l.name)).not.toContain('web');
+  });
+
+  it('the Lock button locks the room for everyone (the terminal hears of it), a newcomer is told in words, Unlock opens it', async () => {
+    const code = newCode();
+    const config = writeLoopbackConfig(dir);
+    const a = runClient('a', joinArgs('a', { code, server: serverUrl, config, input: speech('a'), output: dir.file('lock-a.wav'), durationS: 40 }), ns.exec);
+    clients.push(a);
+    const b = await browser();
+    const page = (await b.newTab(`${webUrl}?ice=none#${code}`)).page;
+    await page.getByLabel('Your name').fill('web');
+    await page.getByRole('button', { name: 'Join', exact: true }).click();
+    await a.waitFor((l) => l.event === 'peer-connected', 20_000, 'the tab connected');
+    await page.getByRole('button', { name: 'Lock room', exact: true }).click();
+    await a.waitFor((l) => l.event === 'room-locked' && l.by === 'web', 10_000, 'the terminal told the room is locked');
+    await page.getByText('Locked: nobody new may join', { exact: true }).waitFor({ timeout: 5000 });
+    expect(await page.getByRole('button', { name: 'Unlock room', exact: true }).getAttribute('aria-pressed')).toBe('true');
+    const late = (await b.newTab(`${webUrl}?ice=none#${code}`)).page;
+    await late.getByLabel('Your name').fill('late');
+    await late.getByRole('button', { name: 'Join', exact: true }).click();
+    await late.getByRole('alert').getByText('The room is locked: nobody new may join.').waitFor({ timeout: 15_000 });
+    await page.getByRole('button', { name: 'Unlock room', exact: true }).click();
+    await a.waitFor((l) => l.event === 'room-unlocked' && l.by === 'web', 10_000, 'the terminal told the room is open');
+    await page.getByText('Locked: nobody new may join', { exact: true }).waitFor({ state: 'hidden', timeout: 5000 });
+    expect(b.pageErrors).toEqual([]);
   });
 
   it('a server that went away is explained (the page was loaded before)', async () => {

@@ -2,7 +2,7 @@
  * `roundtable demo` in a real terminal: tmux runs it in a detached 100×30
  * pane (its own tmux server on its own socket, clean environment, HOME in a
  * temp dir), the test reads the screen with `capture-pane -p` and types
- * with `send-keys`. No sound card here, so the demo is given --output (the
+ * with `send-keys` (and drives it with `roundtable ctl` too). No sound card here, so the demo is given --output (the
  * bots' speech must be in it).
  *
  * Needs `npm run build` first (bin/roundtable loads dist/) and tmux.
@@ -70,7 +70,13 @@ describe.skipIf(!hasTmux)('roundtable demo in tmux', () => {
   const home = dir.file('home');
   const output = dir.file('heard.wav');
   const exitFile = dir.file('exit-code');
-  const env = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: home, TERM: 'xterm-256color', LANG: 'C.UTF-8' };
+  // Control sockets go to a runtime directory of this test's (ctl is given the same).
+  const runtimeDir = dir.file('run');
+  const env = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: home, TERM: 'xterm-256color', LANG: 'C.UTF-8', XDG_RUNTIME_DIR: runtimeDir };
+  const ctl = (...args: string[]): { status: number | null; stdout: string; stderr: string } => {
+    const r = spawnSync(process.execPath, [BIN, 'ctl', ...args], { env, encoding: 'utf8', timeout: 20_000 });
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  };
   const tmux = (...args: string[]): string => execFileSync('tmux', ['-S', socket, ...args], { env, encoding: 'utf8' });
   const screen = (): string => tmux('capture-pane', '-p', '-t', 'demo');
 
@@ -91,6 +97,7 @@ describe.skipIf(!hasTmux)('roundtable demo in tmux', () => {
 
   beforeAll(() => {
     execFileSync('mkdir', ['-p', home]);
+    execFileSync('mkdir', ['-m', '700', '-p', runtimeDir]);
     const command = `cd ${JSON.stringify(dir.path)} && ${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} demo --output ${JSON.stringify(output)}; echo EXIT=$? > ${JSON.stringify(exitFile)}`;
     tmux('new-session', '-d', '-s', 'demo', '-x', '100', '-y', '30', 'sh', '-c', command);
   });
@@ -100,12 +107,13 @@ describe.skipIf(!hasTmux)('roundtable demo in tmux', () => {
     dir.remove();
   });
 
-  it('shows both bots speaking, mutes on m, quits on q with exit 0 and nothing left running, and records the bots', async () => {
+  it('shows both bots speaking, mutes on m, follows ctl (unmute, lock) and the lock key, quits on q with exit 0 and nothing left running (control socket included), and records the bots', async () => {
     expect(existsSync(path.join(ROOT, 'dist', 'src', 'cli', 'commands', 'demo.js'))).toBe(true);
     const startedMs = Date.now();
     const speakingRow = /● bot-(ada|grace)/;
     const s = await waitForScreen((t) => t.includes('bot-ada') && t.includes('bot-grace') && speakingRow.test(t), 20_000, 'both bots listed, one speaking');
     expect(s).toMatch(speakingRow);
+    const botsSeenMs = Date.now();
     // The demo's processes: the shell in the pane and everything under it.
     const panePid = Number(tmux('display-message', '-p', '-t', 'demo', '#{pane_pid}').trim());
     const tree = descendants(panePid);
@@ -122,8 +130,21 @@ describe.skipIf(!hasTmux)('roundtable demo in tmux', () => {
     tmux('send-keys', '-t', 'demo', 'm');
     await waitForScreen((t) => t.includes('MUTED'), 5000, 'the MUTED mark');
 
+    // ctl drives the session behind the TUI the same way, and the screen follows; the keys and ctl agree.
+    expect(ctl('unmute')).toMatchObject({ status: 0, stdout: 'unmuted\n' });
+    await waitForScreen((t) => !t.includes('MUTED'), 5000, 'MUTED gone after ctl unmute');
+    const header = (t: string): string => t.split('\n')[0] ?? '';
+    expect(header(screen())).not.toContain('locked');
+    expect(ctl('lock')).toMatchObject({ status: 0, stdout: 'room locked\n' });
+    await waitForScreen((t) => header(t).includes('locked'), 5000, 'the header saying locked');
+    tmux('send-keys', '-t', 'demo', 'L');
+    await waitForScreen((t) => !header(t).includes('locked'), 5000, 'the lock key unlocking');
+    const status = ctl('status');
+    expect(status.status).toBe(0);
+    expect(JSON.parse(status.stdout)).toMatchObject({ locked: false, self: { muted: false }, peers: [{ name: 'bot-ada' }, { name: 'bot-grace' }] });
+
     // Let the bots talk long enough for their clips to be found in the recording.
-    await sleep(Math.max(0, 8000 - (Date.now() - startedMs)));
+    await sleep(Math.max(0, 8000 - (Date.now() - startedMs), 6000 - (Date.now() - botsSeenMs)));
     tmux('send-keys', '-t', 'demo', 'q');
     const deadline = Date.now() + 15_000;
     while (!existsSync(exitFile) && Date.now() < deadline) await sleep(100);
@@ -132,6 +153,8 @@ describe.skipIf(!hasTmux)('roundtable demo in tmux', () => {
     await sleep(200);
     expect(tree.filter(alive)).toEqual([]);
     expect(await portRefused(port)).toBe(true);
+    // The control socket went with the demo.
+    expect(readdirSync(path.join(runtimeDir, 'roundtable'))).toEqual([]);
 
     const heard = await readWav(output);
     expect(heard.length).toBeGreaterThan(48_000 * 2);

@@ -6,8 +6,8 @@
  * bound to 127.0.0.1 and no STUN server is configured, so nothing leaves
  * the machine.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -151,6 +151,8 @@ export interface JoinParams {
   output?: string;
   stats?: string;
   durationS?: number;
+  /** Listen on a control socket for `roundtable ctl` (default off: a SIGKILLed test client would leave its socket file behind). */
+  control?: boolean;
   extra?: string[];
 }
 
@@ -161,7 +163,47 @@ export function joinArgs(name: string, p: JoinParams): string[] {
   if (p.output !== undefined) args.push('--output', p.output);
   if (p.stats !== undefined) args.push('--stats', p.stats);
   if (p.durationS !== undefined) args.push('--duration', String(p.durationS));
+  if (p.control !== true) args.push('--no-control');
   return [...args, ...(p.extra ?? [])];
+}
+
+/**
+ * Control sockets of the sessions this test starts go to `<dir>/run/roundtable/`
+ * (XDG_RUNTIME_DIR, inherited by every process spawned afterwards, ctl
+ * included), apart from any other session on the machine. Returns that runtime directory.
+ */
+export function isolateControlSockets(dir: TempDir): string {
+  const runtimeDir = dir.file('run');
+  mkdirSync(runtimeDir, { mode: 0o700 });
+  process.env.XDG_RUNTIME_DIR = runtimeDir;
+  return runtimeDir;
+}
+
+/** `roundtable serve` as a process of its own on 127.0.0.1 (port 0: any free one), once it listens. */
+export async function serveProcess(port = 0, extra: string[] = []): Promise<{ client: Client; url: string; port: number }> {
+  const client = runClient('serve', ['serve', '--host', '127.0.0.1', '--port', String(port), '--json', '--no-web', ...extra]);
+  const listening = await client.waitFor((l) => l.event === 'server-listening', 20_000, 'the server to listen');
+  const url = String(listening.url);
+  return { client, url, port: Number(new URL(url).port) };
+}
+
+export interface CtlResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+  /** From spawning `roundtable ctl` to its exit. */
+  ms: number;
+}
+
+/** Run `roundtable ctl ARGS` to its end (the environment is this process's: set XDG_RUNTIME_DIR first). */
+export function runCtl(args: string[]): Promise<CtlResult> {
+  const t0 = performance.now();
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, 'ctl', ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' }, timeout: 30_000 }, (err, stdout, stderr) => {
+      const code = err === null ? 0 : typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : -1;
+      resolve({ code, stdout, stderr, ms: performance.now() - t0 });
+    });
+  });
 }
 
 export function killAll(clients: readonly Client[]): void {

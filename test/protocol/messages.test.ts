@@ -9,6 +9,7 @@ describe('protocol messages', () => {
   it('carries the protocol version and round-trips each client message', () => {
     const bodies = [
       { type: 'join', roomId: ROOM, peerId: ID, token: TOKEN, hello: 'aGVsbG8' },
+      { type: 'join', roomId: ROOM, peerId: ID, token: TOKEN, relock: [ID, 'BBBBBBBBBBBBBBBBBBBBBB'] as string[] },
       { type: 'signal', to: ID, payload: 'YmxvYg' },
       { type: 'lock' },
       { type: 'unlock' },
@@ -21,6 +22,11 @@ describe('protocol messages', () => {
       const parsed = parseClientMessage(frame);
       expect(parsed).toEqual({ ok: true, message: { v: PROTOCOL_VERSION, ...body } });
     }
+  });
+
+  it('a relock list holds peer ids only', () => {
+    const bad = parseClientMessage(JSON.stringify({ v: 1, type: 'join', roomId: ROOM, peerId: ID, token: TOKEN, relock: ['short'] }));
+    expect(bad).toMatchObject({ ok: false, code: 'bad-message', error: expect.stringMatching(/^invalid relock\.0/) });
   });
 
   it('round-trips server messages', () => {

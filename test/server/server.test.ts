@@ -109,6 +109,36 @@ describe('signaling server', () => {
     expect((await c.next('joined')).peers.map((p) => p.id).sort()).toEqual([a.peerId, b.peerId].sort());
   });
 
+  it('relock: a rejoin that lists the peers it knew locks a fresh room in its join, tells whoever is there, admits the listed ids', async () => {
+    await start();
+    const room = randomRoom();
+    const early = await joined(room); // a newcomer that reached the (restarted) server first
+    const a = await client();
+    const b = await client();
+    a.send({ type: 'join', roomId: room, peerId: a.peerId, token: a.token, relock: [b.peerId] });
+    expect(await a.next('joined')).toMatchObject({ locked: true, peers: [{ id: early.peerId }] });
+    expect(await early.next('lock')).toMatchObject({ by: a.peerId });
+    const late = await client();
+    late.join(room);
+    expect(await late.next('error')).toMatchObject({ code: 'room-locked', message: 'the room is locked: ask someone inside to unlock it' });
+    b.send({ type: 'join', roomId: room, peerId: b.peerId, token: b.token, relock: [a.peerId] });
+    expect(await b.next('joined')).toMatchObject({ locked: true });
+  });
+
+  it('a member whose connection dropped gets back into its locked room', async () => {
+    await start();
+    const room = randomRoom();
+    const a = await joined(room);
+    const b = await joined(room);
+    a.send({ type: 'lock' });
+    await b.next('lock');
+    b.ws.terminate();
+    expect(await a.next('peer-left')).toMatchObject({ id: b.peerId, reason: 'disconnected' });
+    const again = await client();
+    again.send({ type: 'join', roomId: room, peerId: b.peerId, token: b.token });
+    expect(await again.next('joined')).toMatchObject({ locked: true, peers: [{ id: a.peerId }] });
+  });
+
   it('refuses a join to a full room', async () => {
     await start({ maxPeersPerRoom: 2 });
     const room = randomRoom();

@@ -289,6 +289,26 @@ describe('App: keys', () => {
     expect(frame()).toContain('noise suppression is not available here');
   });
 
+  it('L locks and unlocks the room; the header and the footer show the state; not while the server is away', async () => {
+    const c = twoPeers();
+    const { press, frame } = await mount(c);
+    const header = () => frame().split('\n')[0] ?? '';
+    expect(header()).not.toContain('locked');
+    expect(frame()).toContain('lock room');
+    await press('L');
+    expect(c.actions).toEqual([{ type: 'set-lock', locked: true }]);
+    expect(header()).toContain('locked');
+    expect(frame()).toContain('unlock room');
+    await press('L');
+    expect(c.actions.at(-1)).toEqual({ type: 'set-lock', locked: false });
+    expect(header()).not.toContain('locked');
+    c.set({ phase: 'reconnecting-server' });
+    await settle();
+    await press('L');
+    expect(c.actions).toHaveLength(2);
+    expect(frame()).toContain('the room lock cannot change while the server is out of reach');
+  });
+
   it('keys typed faster than redraws act on the newest selection', async () => {
     const c = twoPeers();
     const r = await mount(c);

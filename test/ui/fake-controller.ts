@@ -53,6 +53,7 @@ export function makeSnapshot(overrides: Partial<SessionSnapshot> = {}): SessionS
     phase: 'in-call',
     self: makeSelf(),
     peers: [],
+    locked: false,
     ...overrides,
   };
 }
@@ -136,6 +137,9 @@ export class FakeController implements SessionController {
         if (peer) this.setPeer(action.peerId, { noiseSuppression: !peer.noiseSuppression });
         break;
       }
+      case 'set-lock':
+        this.set({ locked: action.locked });
+        break;
       case 'leave':
         break;
     }

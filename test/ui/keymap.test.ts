@@ -12,6 +12,8 @@ describe('keyToCommand (legacy terminal)', () => {
     expect(keyToCommand('g', {})).toEqual({ kind: 'toggle-processing', stage: 'auto-gain' });
     expect(keyToCommand('N', {})).toEqual({ kind: 'toggle-peer-noise-suppression' });
     expect(keyToCommand('s', {})).toEqual({ kind: 'toggle-stats' });
+    expect(keyToCommand('L', {})).toEqual({ kind: 'toggle-lock' });
+    expect(keyToCommand('l', {})).toBeNull();
     expect(keyToCommand('?', {})).toEqual({ kind: 'toggle-help' });
     expect(keyToCommand('q', {})).toEqual({ kind: 'leave' });
     expect(keyToCommand('c', { ctrl: true })).toEqual({ kind: 'leave' });

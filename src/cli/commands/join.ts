@@ -137,6 +137,11 @@ export async function runSessionCommand(args: SessionCommandArgs, rawCode: strin
 function toCliError(err: unknown, serverUrl: string): unknown {
   if (err instanceof SignalingError) {
     if (err.code === 'unreachable') return new RuntimeError(err.message, { hint: `is \`roundtable serve\` running at ${serverUrl}? set it with --server` });
+    if (err.code === 'room-locked') {
+      return new RuntimeError('the room is locked: ask someone inside to unlock it', {
+        hint: 'once they have (key L in the call, or `roundtable ctl unlock`), join again',
+      });
+    }
     return new RuntimeError(err.message, { hint: err.code === 'room-full' ? 'the room has reached its peer limit' : undefined });
   }
   // By name: these come from the media process.

@@ -40,7 +40,7 @@ export type { LinkFactory, SessionLink, SessionLinkOptions } from './peer-entry.
 export type { PeerSessionStats } from './views.js';
 
 /** What the session needs of the signaling client (SignalingClient in production). */
-export type SessionSignaling = Pick<SignalingClient, 'peerId' | 'state' | 'peers' | 'connect' | 'send' | 'close' | 'on'>;
+export type SessionSignaling = Pick<SignalingClient, 'peerId' | 'state' | 'peers' | 'locked' | 'connect' | 'send' | 'lock' | 'unlock' | 'close' | 'on'>;
 
 export interface SessionOptions {
   /** The media side: a MediaEngine in this thread, or the media process's proxy (docs/architecture.md §1). */
@@ -213,6 +213,7 @@ export class Session implements SessionController {
       phase: this.phase,
       self: { name: this.opts.name, ...this.engine.self },
       peers,
+      locked: this.signaling.locked,
       ...(this.error !== undefined ? { error: this.error } : {}),
       ...(this.opts.logFile !== undefined ? { logFile: this.opts.logFile } : {}),
     };
@@ -261,6 +262,15 @@ export class Session implements SessionController {
       case 'talk':
         this.engine.setTalking(action.pressed);
         break;
+      case 'set-lock':
+        // The server answers everyone (us too) with lock/unlock; the snapshot changes then.
+        if (this.signaling.state !== 'joined') {
+          this.log.warn('lock-not-sent', { locked: action.locked, signaling: this.signaling.state });
+          return;
+        }
+        if (action.locked) this.signaling.lock();
+        else this.signaling.unlock();
+        break;
       case 'leave':
         void this.leave();
         return;
@@ -299,6 +309,11 @@ export class Session implements SessionController {
     s.on('peer-left', unlessClosing((e) => this.roster.onPeerLeft(e)));
     s.on('signal', unlessClosing((e) => this.roster.onSignal(e.from, e.data)));
     s.on('state', (state) => this.onSignalingState(state));
+    s.on('lock', (e) => {
+      if (this.closing) return;
+      this.log.info(e.locked ? 'room-locked' : 'room-unlocked', { by: e.by === this.selfId ? 'self' : (this.signaling.peers.find((p) => p.id === e.by)?.name ?? e.by) });
+      this.notify();
+    });
     s.on('error', (err) => this.log.warn('signaling-error', { code: err.code, error: err.message }));
   }
 

@@ -18,6 +18,11 @@
  * `rejoined: true` for an id seen earlier in this session, so the mesh can
  * keep a P2P link that is still healthy.
  *
+ * Lock across a rejoin: a client that last saw its room locked rejoins with
+ * `relock` and the ids it knew, so the lock survives a server restart
+ * (docs/architecture.md §4); the `joined` answer says whether the room is
+ * locked now.
+ *
  * Signals are sealed as {seq, data}; `seq` rises per sender, and a blob whose
  * seq is not above the last one accepted from that sender is dropped, so the
  * server cannot replay old offers or candidates.
@@ -328,7 +333,7 @@ export class SignalingClient {
           onOpen: () => {
             if (this.ws !== ws || ws === undefined) return;
             this.lastHeardMs = this.clock.now();
-            ws.send(encodeMessage({ type: 'join', roomId: this.secrets!.roomId, peerId: this.peerId, token: this.token, hello: this.helloBlob }));
+            ws.send(encodeMessage({ type: 'join', roomId: this.secrets!.roomId, peerId: this.peerId, token: this.token, hello: this.helloBlob, ...this.relock() }));
           },
           onBinary: () => {
             if (this.ws !== ws) return;
@@ -391,6 +396,16 @@ export class SignalingClient {
       if (this.joinedOnce) this.counters.reconnects++;
       this.openSocket();
     }, delayMs);
+  }
+
+  /**
+   * A rejoin to a room we last saw locked asks the server to lock it again,
+   * naming the peers we knew there (protocol/messages.ts): after a server
+   * restart the lock lives on in its members.
+   */
+  private relock(): { relock?: string[] } {
+    if (!this.joinedOnce || !this.lockedValue) return {};
+    return { relock: [...this.known.keys()].slice(0, 256) };
   }
 
   private failPendingConnect(err: Error): void {

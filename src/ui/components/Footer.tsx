@@ -6,7 +6,9 @@ export interface FooterProps {
   /** True press/release (kitty keyboard protocol) rather than a toggle. */
   readonly holdToTalk: boolean;
   readonly leaving: boolean;
-  /** The configured keys (default m d p space s ? q). */
+  /** The room is locked (the lock key then unlocks it). */
+  readonly locked?: boolean;
+  /** The configured keys (default m d p space n L s ? q). */
   readonly bindings?: KeyBindings;
 }
 
@@ -22,7 +24,7 @@ function Key({ k, label }: { k: string; label: string }) {
 }
 
 /** The keys, wrapping onto more lines on narrow terminals. */
-export function Footer({ pushToTalk, holdToTalk, leaving, bindings = DEFAULT_KEY_BINDINGS }: FooterProps) {
+export function Footer({ pushToTalk, holdToTalk, leaving, locked = false, bindings = DEFAULT_KEY_BINDINGS }: FooterProps) {
   if (leaving) return null;
   return (
     <Box flexWrap="wrap" columnGap={2}>
@@ -33,6 +35,7 @@ export function Footer({ pushToTalk, holdToTalk, leaving, bindings = DEFAULT_KEY
       <Key k="x" label="mute peer" />
       <Key k={keyLabel(bindings.pushToTalk)} label={pushToTalk ? 'PTT off' : 'push-to-talk'} />
       {pushToTalk ? <Key k={keyLabel(bindings.talk)} label={holdToTalk ? 'hold to talk' : 'toggle talk (no key release here)'} /> : null}
+      <Key k={keyLabel(bindings.lock)} label={locked ? 'unlock room' : 'lock room'} />
       <Key k={keyLabel(bindings.stats)} label="stats" />
       <Key k={keyLabel(bindings.help)} label="help" />
       <Key k={keyLabel(bindings.quit)} label="quit" />

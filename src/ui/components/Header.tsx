@@ -9,7 +9,7 @@ export interface HeaderProps {
   readonly leaving: boolean;
 }
 
-/** Room code, server, own phase; then a rule across the terminal. */
+/** Room code, server, own phase, whether the room is locked; then a rule across the terminal. */
 export function Header({ snapshot, columns, leaving }: HeaderProps) {
   const phase = leaving && snapshot.phase !== 'left' ? phaseLabel('leaving') : phaseLabel(snapshot.phase);
   return (
@@ -27,6 +27,11 @@ export function Header({ snapshot, columns, leaving }: HeaderProps) {
           {snapshot.serverUrl}
         </Text>
         <Text color={phase.tone}>● {phase.text}</Text>
+        {snapshot.locked ? (
+          <Text bold color="yellow">
+            locked
+          </Text>
+        ) : null}
       </Box>
       <Text dimColor>{'─'.repeat(Math.max(1, columns))}</Text>
     </Box>

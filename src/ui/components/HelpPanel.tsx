@@ -4,7 +4,7 @@ import { DEFAULT_KEY_BINDINGS, keyLabel, type KeyBindings } from '../keymap.js';
 export interface HelpPanelProps {
   readonly holdToTalk: boolean;
   readonly logFile: string | undefined;
-  /** The configured keys (default m d p space e n g s ? q). */
+  /** The configured keys (default m d p space e n g L s ? q). */
   readonly bindings?: KeyBindings;
 }
 
@@ -21,6 +21,7 @@ function keyRows(b: KeyBindings): ReadonlyArray<readonly [string, string]> {
     ['N', "suppress the selected peer's noise, for you only (NS on their line; for a peer without suppression of their own)"],
     [keyLabel(b.pushToTalk), 'push-to-talk mode on / off'],
     [keyLabel(b.talk), 'talk key in push-to-talk mode'],
+    [keyLabel(b.lock), 'lock / unlock the room for everyone: nobody new may join while it is locked'],
     [keyLabel(b.stats), 'detailed link statistics'],
     [keyLabel(b.help), 'this help'],
     ['esc', 'close help and statistics'],

@@ -256,6 +256,11 @@ export function mountApp(root: HTMLElement, deps: AppDeps): { destroy(): void } 
     if (snapshot !== null) send({ type: 'set-push-to-talk', enabled: !snapshot.self.pushToTalk });
   }
 
+  function toggleLock(): void {
+    const snapshot = current();
+    if (snapshot !== null) send({ type: 'set-lock', locked: !snapshot.locked });
+  }
+
   function roomHandlers(code: string) {
     return {
       toggleMute: () => send({ type: 'toggle-mute' }),
@@ -263,6 +268,7 @@ export function mountApp(root: HTMLElement, deps: AppDeps): { destroy(): void } 
       togglePushToTalk,
       toggleProcessing: (stage: ProcessingStage) => send({ type: 'toggle-processing', stage }),
       talk: (pressed: boolean) => (pressed ? pressTalk('pointer') : releaseTalk('pointer')),
+      toggleLock,
       leave: () => apply({ type: 'leave' }),
       setPeerVolume: (peerId: string, volumePercent: number) => send({ type: 'set-peer-volume', peerId, volumePercent }),
       togglePeerMute: (peerId: string) => send({ type: 'toggle-peer-mute', peerId }),

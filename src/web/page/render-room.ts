@@ -17,6 +17,8 @@ export interface RoomHandlers {
   toggleProcessing(stage: ProcessingStage): void;
   /** Talk button held (true) or let go (false). */
   talk(pressed: boolean): void;
+  /** Lock the room if it is open, unlock it if locked (for everyone). */
+  toggleLock(): void;
   leave(): void;
   copyLink(): void;
   setPeerVolume(peerId: string, volumePercent: number): void;
@@ -29,6 +31,7 @@ export class RoomView {
   readonly talkButton: HTMLButtonElement;
   private readonly doc: Document;
   private readonly phase: HTMLElement;
+  private readonly lockState: HTMLElement;
   private readonly copyNote: HTMLElement;
   private readonly status: HTMLElement;
   private readonly notice: HTMLElement;
@@ -41,6 +44,7 @@ export class RoomView {
   private readonly pttButton: HTMLButtonElement;
   /** One switch per processing stage (echo cancellation, noise suppression, gain control). */
   private readonly processingButtons: ReadonlyArray<readonly [ProcessingStage, HTMLButtonElement]>;
+  private readonly lockButton: HTMLButtonElement;
   private readonly leaveButton: HTMLButtonElement;
   private readonly peerList: HTMLUListElement;
   private readonly emptyNote: HTMLElement;
@@ -55,6 +59,7 @@ export class RoomView {
       el(doc, 'button', { className, text, attrs: { type: 'button', 'aria-pressed': toggle ? 'false' : undefined }, on: { click: onClick } });
 
     this.phase = el(doc, 'span', { className: 'phase' });
+    this.lockState = el(doc, 'span', { className: 'lock-state tone-yellow', text: 'Locked: nobody new may join', attrs: { hidden: true } });
     this.copyNote = el(doc, 'span', { className: 'copy-note', text: 'Copied', attrs: { hidden: true } });
     this.status = el(doc, 'div', { className: 'status' });
     this.notice = el(doc, 'p', { className: 'notice tone-red', attrs: { hidden: true } });
@@ -79,6 +84,7 @@ export class RoomView {
       (stage) => [stage, button(PROCESSING_LABELS[stage].title, `toggle ${stage}`, () => handlers.toggleProcessing(stage), true)] as const,
     );
     this.talkButton = this.buildTalkButton();
+    this.lockButton = button('Lock room', 'toggle lock', () => handlers.toggleLock(), true);
     this.leaveButton = button('Leave', 'leave', () => handlers.leave());
 
     this.peerList = el(doc, 'ul', { className: 'peers' });
@@ -90,6 +96,7 @@ export class RoomView {
         el(doc, 'p', { className: 'room-code' }, ['Room ', el(doc, 'strong', { className: 'code', text: code })]),
         el(doc, 'div', { className: 'copy' }, [button('Copy link', 'copy-link', () => handlers.copyLink()), this.copyNote]),
         this.phase,
+        this.lockState,
       ]),
       this.status,
       this.notice,
@@ -100,6 +107,7 @@ export class RoomView {
         this.pttButton,
         this.talkButton,
         ...this.processingButtons.map(([, b]) => b),
+        this.lockButton,
         this.leaveButton,
       ]),
       el(doc, 'section', { className: 'people', attrs: { 'aria-labelledby': 'people-heading' } }, [
@@ -172,6 +180,12 @@ export class RoomView {
     for (const b of [this.muteButton, this.deafenButton, this.pttButton, this.talkButton, this.leaveButton]) {
       if (b.disabled !== leaving) b.disabled = leaving;
     }
+    // The lock is the server's: it can change only while we are in touch with it.
+    setHidden(this.lockState, !snapshot.locked);
+    setAttr(this.lockButton, 'aria-pressed', String(snapshot.locked));
+    setText(this.lockButton, snapshot.locked ? 'Unlock room' : 'Lock room');
+    const lockDisabled = leaving || (snapshot.phase !== 'in-call' && snapshot.phase !== 'waiting-for-peers');
+    if (this.lockButton.disabled !== lockDisabled) this.lockButton.disabled = lockDisabled;
     // The browser decides which stages it can change; where it cannot, the button says so and stays off.
     for (const [stage, b] of this.processingButtons) {
       const state = snapshot.self.processing[stage];

@@ -215,6 +215,7 @@ export function announcements(prev: SessionSnapshot | null, next: SessionSnapsho
   if (next.error !== undefined && next.phase !== 'failed' && next.error.message !== prev.error?.message) {
     out.push(next.error.message);
   }
+  if (prev.locked !== next.locked) out.push(next.locked ? 'The room is locked: nobody new may join.' : 'The room is unlocked.');
   if (prev.self.muted !== next.self.muted) out.push(next.self.muted ? 'Microphone muted.' : 'Microphone on.');
   if (prev.self.deafened !== next.self.deafened) out.push(next.self.deafened ? 'Deafened: you hear nobody.' : 'Undeafened.');
   if (prev.self.pushToTalk !== next.self.pushToTalk) {

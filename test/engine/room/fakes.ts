@@ -34,6 +34,10 @@ export class FakeSignaling implements SessionSignaling {
   readonly sent: Array<{ to: string; data: Record<string, unknown> }> = [];
   closed = false;
   failConnect: Error | undefined;
+  /** What the server last said of the lock (the test sets it, or emits 'lock'). */
+  locked = false;
+  /** lock()/unlock() calls, in order (true = lock). */
+  readonly lockRequests: boolean[] = [];
   private readonly handlers = new Map<string, Handler[]>();
 
   on<K extends keyof SignalingEvents>(event: K, fn: (arg: SignalingEvents[K]) => void): never {
@@ -59,6 +63,12 @@ export class FakeSignaling implements SessionSignaling {
   }
   async send(to: string, data: unknown): Promise<void> {
     this.sent.push({ to, data: data as Record<string, unknown> });
+  }
+  lock(): void {
+    this.lockRequests.push(true);
+  }
+  unlock(): void {
+    this.lockRequests.push(false);
   }
   async close(): Promise<void> {
     this.closed = true;

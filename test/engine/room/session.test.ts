@@ -120,6 +120,28 @@ describe('Session lifecycle and actions', () => {
     expect(t.session.stats()[0]!.goneReason).toBe('we-left');
   });
 
+  it('set-lock asks the server only while joined; the snapshot follows what the server says', async () => {
+    const t = await inRoomWith([['p', 'P']]);
+    const snaps: boolean[] = [];
+    t.session.subscribe((s) => snaps.push(s.locked));
+    expect(t.session.snapshot().locked).toBe(false);
+    t.session.dispatch({ type: 'set-lock', locked: true });
+    expect(t.signaling.lockRequests).toEqual([true]);
+    // Not locked until the server says so.
+    expect(t.session.snapshot().locked).toBe(false);
+    t.signaling.locked = true;
+    t.signaling.emit('lock', { locked: true, by: 'p' });
+    expect(t.session.snapshot().locked).toBe(true);
+    expect(snaps.at(-1)).toBe(true);
+    t.signaling.setState('reconnecting');
+    t.session.dispatch({ type: 'set-lock', locked: false });
+    expect(t.signaling.lockRequests).toEqual([true]); // nothing sent while the server is away
+    t.signaling.setState('joined');
+    t.session.dispatch({ type: 'set-lock', locked: false });
+    expect(t.signaling.lockRequests).toEqual([true, false]);
+    await t.session.leave();
+  });
+
   it('an unreachable server fails start(), stops the engine and reports the error with a hint', async () => {
     const t = await setup();
     t.signaling.failConnect = new Error('cannot reach signaling server ws://127.0.0.1:1: ECONNREFUSED');

@@ -42,6 +42,18 @@ function recorder(c: SignalingClient) {
   return { events, next, of };
 }
 
+/** Alice and Bob joined on a server (300 ms heartbeat) that the test may restart on `port`. */
+async function pairOnServer() {
+  const s1 = await start(0, 300);
+  const alice = make(s1.url, 'alice');
+  const bob = make(s1.url, 'bob');
+  const ra = recorder(alice);
+  const rb = recorder(bob);
+  await alice.connect();
+  await bob.connect();
+  return { s1, port: s1.port, alice, bob, ra, rb };
+}
+
 afterEach(async () => {
   await Promise.all(clients.splice(0).map((c) => c.close()));
   await Promise.all(raws.splice(0).map((r) => r.close()));
@@ -172,14 +184,7 @@ describe('SignalingClient', () => {
   });
 
   it('reconnects after a server restart with the same ids; peers are not announced again', async () => {
-    const s1 = await start(0, 300);
-    const port = s1.port;
-    const alice = make(s1.url, 'alice');
-    const bob = make(s1.url, 'bob');
-    const ra = recorder(alice);
-    const rb = recorder(bob);
-    await alice.connect();
-    await bob.connect();
+    const { s1, port, alice, bob, ra, rb } = await pairOnServer();
     await ra.next('peer-joined');
 
     const aliceBack = ra.next('joined', 8000, (j) => j.rejoin);
@@ -205,6 +210,39 @@ describe('SignalingClient', () => {
     const back = ra.next('signal');
     await bob.send(alice.peerId, 'hello again');
     expect(await back).toEqual({ from: bob.peerId, data: 'hello again' });
+  });
+
+  it('keeps the lock across a server restart: both members rejoin the relocked room, a newcomer is refused', async () => {
+    const { s1, port, alice, bob, ra, rb } = await pairOnServer();
+    const locked = rb.next('lock');
+    alice.lock();
+    await locked;
+    const aliceBack = ra.next('joined', 8000, (j) => j.rejoin);
+    const bobBack = rb.next('joined', 8000, (j) => j.rejoin);
+    await s1.close();
+    await start(port, 300);
+    const [a, b] = await Promise.all([aliceBack, bobBack]);
+    // Whoever came back first locked the room in its join; the other was let in as a member it named.
+    expect(a.locked && b.locked).toBe(true);
+    expect(alice.locked && bob.locked).toBe(true);
+    expect(alice.peers.map((p) => p.id)).toEqual([bob.peerId]);
+    const carol = make(s1.url, 'carol');
+    await expect(carol.connect()).rejects.toMatchObject({ code: 'room-locked' });
+    expect(ra.of('peer-left')).toEqual([]);
+  });
+
+  it('a room unlocked before the restart stays unlocked after it', async () => {
+    const s1 = await start(0, 300);
+    const port = s1.port;
+    const alice = make(s1.url, 'alice');
+    const ra = recorder(alice);
+    await alice.connect();
+    await s1.close();
+    await start(port, 300);
+    expect(await ra.next('joined', 8000, (j) => j.rejoin)).toMatchObject({ locked: false });
+    const bob = make(s1.url, 'bob');
+    await bob.connect();
+    expect(bob.peers.map((p) => p.id)).toEqual([alice.peerId]);
   });
 
   it('reports a known peer as left when it does not come back within the grace period', async () => {

@@ -123,6 +123,12 @@ describe('announcements', () => {
     expect(announcements(failed, makeSnapshot({ peers: [ann] }))).toEqual(['Connected to ann again.']);
   });
 
+  it('the room being locked and unlocked', () => {
+    const locked = makeSnapshot({ locked: true });
+    expect(announcements(makeSnapshot(), locked)).toEqual(['The room is locked: nobody new may join.']);
+    expect(announcements(locked, makeSnapshot())).toEqual(['The room is unlocked.']);
+  });
+
   it('the server dropping and returning', () => {
     const lost = makeSnapshot({ phase: 'reconnecting-server' });
     expect(announcements(makeSnapshot(), lost)).toEqual(['Lost the server, reconnecting.']);

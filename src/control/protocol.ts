@@ -1,0 +1,171 @@
+/**
+ * The control socket's protocol, shared by the server (in the control
+ * process of a running `join`, `create` or `demo`) and `roundtable ctl`:
+ * newline-delimited JSON over a Unix socket, one request per line, one
+ * response per line, in order. Both ends validate every line with these
+ * schemas (zod/mini, as src/protocol does).
+ *
+ *   → {"v":1,"id":1,"cmd":"mute"}
+ *   ← {"v":1,"id":1,"ok":true,"status":{…}}
+ *   ← {"v":1,"id":1,"ok":false,"code":"unknown-peer","error":"…","hint":"…"}
+ *
+ * Every successful response carries the session's status after the command,
+ * so a caller sees what its command did. Chat (`say`) is not part of it: the
+ * session has no chat yet.
+ */
+import * as z from 'zod/mini';
+import en from 'zod/v4/locales/en.js';
+
+export const CONTROL_PROTOCOL_VERSION = 1;
+/** Longest request or response line, in bytes (a status of 8 peers is ~3 KB). */
+export const MAX_CONTROL_LINE_BYTES = 64 * 1024;
+export const VOLUME_MIN_PERCENT = 0;
+export const VOLUME_MAX_PERCENT = 200;
+
+z.config(en());
+
+const v = z.literal(CONTROL_PROTOCOL_VERSION);
+const id = z.optional(z.int().check(z.nonnegative()));
+const simple = <T extends string>(cmd: T) => z.object({ v, id, cmd: z.literal(cmd) });
+
+export const PTT_ACTIONS = ['on', 'off', 'press', 'release'] as const;
+export type PttAction = (typeof PTT_ACTIONS)[number];
+
+export const controlRequestSchema = z.discriminatedUnion('cmd', [
+  simple('status'),
+  simple('mute'),
+  simple('unmute'),
+  simple('toggle-mute'),
+  simple('deafen'),
+  simple('undeafen'),
+  z.object({
+    v,
+    id,
+    cmd: z.literal('volume'),
+    /** A peer's name or id (or the start of its id). */
+    peer: z.string().check(z.minLength(1), z.maxLength(128)),
+    percent: z.number().check(z.gte(VOLUME_MIN_PERCENT), z.lte(VOLUME_MAX_PERCENT)),
+  }),
+  z.object({ v, id, cmd: z.literal('ptt'), action: z.enum(PTT_ACTIONS) }),
+  simple('lock'),
+  simple('unlock'),
+  simple('leave'),
+]);
+export type ControlRequest = z.infer<typeof controlRequestSchema>;
+export type ControlCommand = ControlRequest['cmd'];
+/** What a caller builds: the request without the version. */
+export type ControlRequestBody = ControlRequest extends infer R ? (R extends unknown ? Omit<R, 'v'> : never) : never;
+
+const peerStatusSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  state: z.string(),
+  speaking: z.boolean(),
+  /** Output level of this peer's stream, 0..1. */
+  level: z.number(),
+  volumePercent: z.number(),
+  mutedByMe: z.boolean(),
+});
+
+export const controlStatusSchema = z.object({
+  pid: z.int(),
+  room: z.string(),
+  server: z.string(),
+  phase: z.string(),
+  locked: z.boolean(),
+  self: z.object({
+    name: z.string(),
+    muted: z.boolean(),
+    deafened: z.boolean(),
+    pushToTalk: z.boolean(),
+    talking: z.boolean(),
+    speaking: z.boolean(),
+    micLevel: z.number(),
+    /** Per processing stage (echo-cancellation, noise-suppression, auto-gain): on, off or unavailable. */
+    processing: z.record(z.string(), z.string()),
+  }),
+  peers: z.array(peerStatusSchema),
+});
+export type ControlStatus = z.infer<typeof controlStatusSchema>;
+export type PeerStatus = z.infer<typeof peerStatusSchema>;
+
+export const CONTROL_ERROR_CODES = [
+  'bad-request',
+  'unknown-peer',
+  'ambiguous-peer',
+  'ptt-off',
+  'not-connected',
+  'not-confirmed',
+  'session-over',
+  'internal',
+] as const;
+export type ControlErrorCode = (typeof CONTROL_ERROR_CODES)[number];
+
+export const controlResponseSchema = z.discriminatedUnion('ok', [
+  z.object({ v, id, ok: z.literal(true), status: controlStatusSchema }),
+  z.object({
+    v,
+    id,
+    ok: z.literal(false),
+    code: z.enum(CONTROL_ERROR_CODES),
+    error: z.string().check(z.maxLength(2000)),
+    hint: z.optional(z.string().check(z.maxLength(2000))),
+  }),
+]);
+export type ControlResponse = z.infer<typeof controlResponseSchema>;
+export type ControlResponseBody = ControlResponse extends infer R ? (R extends unknown ? Omit<R, 'v'> : never) : never;
+
+export type LineResult<T> = { ok: true; value: T } | { ok: false; error: string };
+
+function parseLine<T>(schema: z.ZodMiniType<T>, line: string, what: string): LineResult<T> {
+  let data: unknown;
+  try {
+    data = JSON.parse(line);
+  } catch {
+    return { ok: false, error: `${what} is not valid JSON` };
+  }
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) return { ok: false, error: `${what} must be a JSON object` };
+  const version = (data as { v?: unknown }).v;
+  if (version !== CONTROL_PROTOCOL_VERSION) {
+    return { ok: false, error: `control protocol version ${JSON.stringify(version) ?? '(missing)'} not supported (this end speaks v${CONTROL_PROTOCOL_VERSION})` };
+  }
+  const result = schema.safeParse(data);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const where = issue && issue.path.length > 0 ? issue.path.map(String).join('.') : what;
+    return { ok: false, error: `invalid ${where}: ${issue?.message ?? 'does not match'}`.slice(0, 300) };
+  }
+  return { ok: true, value: result.data };
+}
+
+export function parseControlRequest(line: string): LineResult<ControlRequest> {
+  return parseLine(controlRequestSchema, line, 'request');
+}
+
+export function parseControlResponse(line: string): LineResult<ControlResponse> {
+  return parseLine(controlResponseSchema, line, 'response');
+}
+
+/** One line of the protocol (with its newline), the version added. */
+export function encodeControlLine(body: ControlRequestBody | ControlResponseBody): string {
+  return `${JSON.stringify({ v: CONTROL_PROTOCOL_VERSION, ...body })}\n`;
+}
+
+/**
+ * Splits a byte stream into lines; a line longer than the limit is an error
+ * (the caller drops the connection), so a peer cannot make us buffer without end.
+ */
+export class LineSplitter {
+  private pending = '';
+
+  constructor(private readonly maxBytes = MAX_CONTROL_LINE_BYTES) {}
+
+  /** The complete lines in `chunk` (empty lines skipped); throws RangeError past the limit. */
+  push(chunk: string): string[] {
+    this.pending += chunk;
+    const parts = this.pending.split('\n');
+    this.pending = parts.pop() ?? '';
+    if (Buffer.byteLength(this.pending) > this.maxBytes) throw new RangeError(`line longer than ${this.maxBytes} bytes`);
+    return parts.map((p) => p.replace(/\r$/, '')).filter((p) => p.trim().length > 0);
+  }
+}
