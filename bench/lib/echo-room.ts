@@ -62,7 +62,7 @@ export async function startEchoRoom(pulse: PulseHandle, opts: EchoRoomOptions = 
     await load('module-null-sink', `sink_name=${speaker}`, 'rate=48000', 'channels=1', 'format=s16le');
     await load('module-null-sink', `sink_name=${mic}`, 'rate=48000', 'channels=1', 'format=s16le');
     for (const path of opts.paths ?? DEFAULT_ECHO_PATHS) {
-      const module = await load('module-loopback', `source=${speaker}.monitor`, `sink=${mic}`, `latency_msec=${path.delayMs}`, 'source_dont_move=true', 'sink_dont_move=true');
+      const module = await load('module-loopback', `source=${speaker}.monitor`, `sink=${mic}`, `latency_msec=${path.delayMs}`, 'source_dont_move=true', 'sink_dont_move=true', 'adjust_time=0');
       const input = await sinkInputOf(pulse, module);
       // A linear factor: PulseAudio's percentages are on a cubic scale.
       await pactl(pulse, 'set-sink-input-volume', input, (10 ** (path.gainDb / 20)).toFixed(4));

@@ -177,7 +177,17 @@ function runOutput(na: Naudiodon, config: Extract<HostConfig, { mode: 'output' }
   let started = false;
   let writing = false;
   let stopping = false;
-  let debtFrames = 0;
+  /**
+   * Frames to discard on arrival: each underflow plays silence in the slot
+   * of a frame that is still on its way, and that frame is dropped when it
+   * comes. So every sample keeps the slot the device clock gave it: an
+   * underflow costs one frame of audio, never a shift of everything after
+   * it. Echo cancellation relies on this (its far-end reference is paired
+   * with the microphone by sample count; a shift is an echo path it must
+   * learn again, and on a loaded machine underflows came every second,
+   * docs/architecture.md §2), and the output latency stays what it was.
+   */
+  let skipFrames = 0;
   let underflows = 0;
   let graceTimer: NodeJS.Timeout | undefined;
 
@@ -189,10 +199,9 @@ function runOutput(na: Naudiodon, config: Extract<HostConfig, { mode: 'output' }
         fail('internal', err.message);
         return;
       }
-      // The device accepted a frame: ask for the next one, unless silence
-      // stood in for a frame that is still on its way (it fills this slot).
-      if (debtFrames > 0) debtFrames--;
-      else if (!stopping) send({ type: 'credit', frames: 1 });
+      // The device accepted a frame (or the silence standing in for a late
+      // one, which is dropped when it comes): ask for the next one.
+      if (!stopping) send({ type: 'credit', frames: 1 });
       pump();
     });
   };
@@ -215,7 +224,7 @@ function runOutput(na: Naudiodon, config: Extract<HostConfig, { mode: 'output' }
       if (writing || stopping) return;
       if (fifo.length > 0) return pump();
       underflows++;
-      debtFrames++;
+      skipFrames++;
       send({ type: 'underflow', total: underflows });
       write(silence);
     }, config.frameMs / 2);
@@ -226,7 +235,8 @@ function runOutput(na: Naudiodon, config: Extract<HostConfig, { mode: 'output' }
     const bytes = typeof data === 'string' ? Buffer.from(data) : data;
     partial = partial.length ? Buffer.concat([partial, bytes]) : bytes;
     while (partial.length >= frameBytes) {
-      fifo.push(partial.subarray(0, frameBytes));
+      if (skipFrames > 0) skipFrames--;
+      else fifo.push(partial.subarray(0, frameBytes));
       partial = partial.subarray(frameBytes);
     }
     // Bound latency if the parent ever sends more than it was asked for.

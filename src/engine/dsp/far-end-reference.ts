@@ -53,6 +53,15 @@ import { SAMPLE_RATE } from '../../core/media-format.js';
 
 const SAMPLES_PER_MS = SAMPLE_RATE / 1000;
 
+/**
+ * Each move of the pairing is a new echo path the canceller must learn
+ * again, so the anchors' wobble (timer jitter, a window's minimum changing
+ * hands) must not move it: 5 ms. The canceller's tail absorbs an error that
+ * small, and a real change of delay beyond it is found from the audio
+ * (echo-delay.ts).
+ */
+export const DEFAULT_HYSTERESIS_MS = 5;
+
 export interface FarEndReferenceOptions {
   clock: Clock;
   /** Playback hand-over → the same sound in a delivered capture block, ms. */
@@ -61,7 +70,7 @@ export interface FarEndReferenceOptions {
   capacityMs?: number;
   /** The anchor is the earliest seen over this long, ms (default 1000). */
   windowMs?: number;
-  /** The pairing moves only when the anchors say it is off by more than this, ms (default 1). */
+  /** The pairing moves only when the anchors say it is off by more than this, ms (default DEFAULT_HYSTERESIS_MS). */
   hysteresisMs?: number;
 }
 
@@ -118,7 +127,7 @@ export class FarEndReference {
     this.ring = new Int16Array(Math.round(capacityMs * SAMPLES_PER_MS));
     const windowMs = opts.windowMs ?? 1000;
     if (!(windowMs >= 20 && windowMs <= 60_000)) throw new RangeError(`windowMs must be in 20..60000; got ${opts.windowMs}`);
-    const hysteresisMs = opts.hysteresisMs ?? 1;
+    const hysteresisMs = opts.hysteresisMs ?? DEFAULT_HYSTERESIS_MS;
     if (!(hysteresisMs >= 0 && hysteresisMs <= 20)) throw new RangeError(`hysteresisMs must be in 0..20; got ${hysteresisMs}`);
     this.hysteresisSamples = Math.round(hysteresisMs * SAMPLES_PER_MS);
     this.played = new Timeline(windowMs / 2);
