@@ -23,6 +23,13 @@
  * speaking indicator reflect what the peer sends, so the UI still shows
  * that a peer muted-for-me is talking.
  *
+ * Redundancy (RFC 2198 RED, `insertRed`): the primary block goes into the
+ * jitter buffer as the packet; each redundant block that stands for a
+ * packet still missing goes in at that packet's sequence number and
+ * timestamp (receive/jitter-buffer.ts, insertRecovered), before the buffer
+ * gives up on it and conceals. A payload that does not parse is counted
+ * (`redMalformed`) and dropped, never thrown.
+ *
  * Noise suppression of our own for this peer (for a peer who sends noise:
  * a browser with its suppression off, an older client) runs on each frame
  * after decoding and before the meters, gain and the mixer, so the
@@ -37,6 +44,8 @@ import { FULL_SCALE, PeakMeter, peakLevel, rmsLevel } from '../audio/level.js';
 import { SpeakingDetector, type SpeakingOptions } from './speaking.js';
 import type { ReceptionTracker } from '../rtp/reception.js';
 import { FilterSlot, type FilterCost, type FrameFilter } from '../dsp/frame-filter.js';
+import { makeRedBlocks, parseRedPayload, redundantSequenceNumber, type RedBlock } from '../rtp/red-payload.js';
+import { opusPacketSamples } from '../rtp/opus-payload.js';
 
 const SAMPLES_PER_MS = SAMPLE_RATE / 1000;
 export const MAX_GAIN_PERCENT = 200;
@@ -69,6 +78,10 @@ export interface RemoteStreamStats extends JitterBufferStats {
   readonly corruptPackets: number;
   /** Quiet packets dropped to bring the delay back to target. */
   readonly catchUpDrops: number;
+  /** RED packets received (RFC 2198), whose primary is counted among `received` like any packet. */
+  readonly redPackets: number;
+  /** RED payloads that did not parse (dropped). */
+  readonly redMalformed: number;
 }
 
 export class RemoteStream {
@@ -104,6 +117,9 @@ export class RemoteStream {
 
   private concealedFrames = 0;
   private catchUpDrops = 0;
+  private redPackets = 0;
+  private redMalformed = 0;
+  private readonly redBlocks: RedBlock[] = makeRedBlocks();
   private suppressor: FilterSlot | undefined;
 
   constructor(options: RemoteStreamOptions) {
@@ -134,6 +150,57 @@ export class RemoteStream {
       this.decoderResets = this.jitter.resetCount;
       this.retiredCorrupt += this.decoder.corruptPackets;
       this.decoder = this.decoderFactory();
+    }
+    return outcome;
+  }
+
+  /**
+   * Hand over a received RED packet (RFC 2198) whose blocks carry Opus as
+   * `opusPayloadType`; blocks of any other type are left alone. Never
+   * throws on bad input. The outcome is the primary's ('invalid' for a
+   * payload that does not parse).
+   */
+  insertRed(packet: MediaPacket, opusPayloadType: number, arrivalMs: number = this.clock.now()): InsertOutcome {
+    const payload = packet.payload;
+    const count = parseRedPayload(payload, this.redBlocks);
+    if (typeof count === 'string') {
+      this.redMalformed++;
+      return 'invalid';
+    }
+    this.redPackets++;
+    const primary = this.redBlocks[count - 1]!;
+    if (primary.payloadType !== opusPayloadType || primary.length === 0) return 'invalid';
+    const primaryPayload = payload.subarray(primary.start, primary.start + primary.length);
+    const outcome = this.insert(
+      {
+        sequenceNumber: packet.sequenceNumber,
+        timestamp: packet.timestamp,
+        ssrc: packet.ssrc,
+        payloadType: opusPayloadType,
+        marker: packet.marker,
+        payload: primaryPayload,
+      },
+      arrivalMs,
+    );
+    // Redundancy only where the primary was taken as part of the stream (not a duplicate, not another source's stray).
+    if (count === 1 || (outcome !== 'inserted' && outcome !== 'late')) return outcome;
+    const primarySamples = opusPacketSamples(primaryPayload);
+    if (primarySamples === null) return outcome;
+    for (let i = 0; i < count - 1; i++) {
+      const block = this.redBlocks[i]!;
+      if (block.payloadType !== opusPayloadType || block.length === 0) continue;
+      const seq = redundantSequenceNumber(packet.sequenceNumber, block.timestampOffset, primarySamples, count - 1 - i);
+      if (seq === null) continue;
+      const ssrc = packet.ssrc;
+      if (this.jitter.reception.missingExtended(ssrc, seq) === null) continue;
+      this.jitter.insertRecovered({
+        sequenceNumber: seq,
+        timestamp: (packet.timestamp - block.timestampOffset) >>> 0,
+        ssrc,
+        payloadType: opusPayloadType,
+        marker: false,
+        payload: payload.subarray(block.start, block.start + block.length),
+      });
     }
     return outcome;
   }
@@ -240,6 +307,8 @@ export class RemoteStream {
       concealedFrames: this.concealedFrames,
       corruptPackets: this.retiredCorrupt + this.decoder.corruptPackets + this.decodeErrors,
       catchUpDrops: this.catchUpDrops,
+      redPackets: this.redPackets,
+      redMalformed: this.redMalformed,
     };
   }
 
