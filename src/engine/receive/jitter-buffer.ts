@@ -51,7 +51,13 @@
  * packet is still missing) and feeds no delay estimate (its arrival says
  * when the later packet came, not the lost one). If the packet itself
  * arrives while its copy is still buffered, the packet replaces the copy.
- * `recovered` counts the copies that were played.
+ * `recovered` counts the copies that were played. A copy comes with a later
+ * packet, one packet duration or more after the packet it stands for: to
+ * play it before concealing, the buffer must hold that much more. While the
+ * sender repeats d frames, the caller says so (`setRedundancyDelay`) and the
+ * target grows by d packet durations (within maxDelayMs); plain packets set
+ * it back to 0. It costs latency only while the sender sends redundancy,
+ * which it does only on a link that loses packets (send/redundancy-policy.ts).
  *
  * Counting: late = arrived after its playout time had passed (dropped);
  * duplicates and out-of-window packets dropped; received, expected, lost,
@@ -185,6 +191,8 @@ export class JitterBuffer {
   private resets = 0;
   private drains = 0;
   private recovered = 0;
+  /** Added to the estimator's target while the sender repeats earlier frames (RED). */
+  private redundancyDelayMs = 0;
   private playedCount = 0;
   private playedDelaySumMs = 0;
   private lastDelayMs = 0;
@@ -260,7 +268,7 @@ export class JitterBuffer {
   pull(aheadSamples = 0): PullResult {
     const nowMs = this.clock.now() + aheadSamples / SAMPLES_PER_MS;
     const minOffset = this.estimator.minOffsetMs;
-    const target = this.estimator.targetDelayMs;
+    const target = this.targetDelayMs;
 
     if (!this.playing && !this.tryAnchor(nowMs, minOffset, target)) return this.emptyResult;
 
@@ -337,7 +345,13 @@ export class JitterBuffer {
   }
 
   get targetDelayMs(): number {
-    return this.estimator.targetDelayMs;
+    const base = this.estimator.targetDelayMs;
+    return this.redundancyDelayMs === 0 ? base : Math.min(this.estimator.maxDelayMs, base + this.redundancyDelayMs);
+  }
+
+  /** How far back the sender's redundant copies reach, in samples (0: none); see the header. */
+  setRedundancyDelay(samples: number): void {
+    this.redundancyDelayMs = samples > 0 ? samples / SAMPLES_PER_MS : 0;
   }
 
   get currentDelayMs(): number {
@@ -362,7 +376,7 @@ export class JitterBuffer {
     const r = this.tracker.stats;
     return {
       currentDelayMs: this.currentDelayMs,
-      targetDelayMs: this.estimator.targetDelayMs,
+      targetDelayMs: this.targetDelayMs,
       meanDelayMs: this.playedCount > 0 ? this.playedDelaySumMs / this.playedCount : 0,
       jitterMs: r.jitterMs,
       bufferedPackets: this.buffer.length,

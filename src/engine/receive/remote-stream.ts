@@ -49,6 +49,8 @@ import { opusPacketSamples } from '../rtp/opus-payload.js';
 
 const SAMPLES_PER_MS = SAMPLE_RATE / 1000;
 export const MAX_GAIN_PERCENT = 200;
+/** How long the sender's redundancy must reach less far before the buffer holds less for it (insertPacket). */
+const REDUNDANCY_HOLD_MS = 2000;
 
 export interface RemoteStreamOptions {
   frameMs: FrameMs;
@@ -119,6 +121,9 @@ export class RemoteStream {
   private catchUpDrops = 0;
   private redPackets = 0;
   private redMalformed = 0;
+  /** Farthest reach of the sender's redundant copies, samples, and when it was last seen (insertPacket). */
+  private redundancyReach = 0;
+  private redundancyReachMs = 0;
   private readonly redBlocks: RedBlock[] = makeRedBlocks();
   private suppressor: FilterSlot | undefined;
 
@@ -144,6 +149,27 @@ export class RemoteStream {
 
   /** Hand over a received RTP packet. Never throws on bad input. */
   insert(packet: MediaPacket, arrivalMs: number = this.clock.now()): InsertOutcome {
+    return this.insertPacket(packet, arrivalMs, 0);
+  }
+
+  /**
+   * `redundancySamples`: how far back the packet's redundant copies reach
+   * (0 for plain Opus), or −1 to say nothing (a RED packet without copies:
+   * the first of a talkspurt). The buffer keeps the farthest reach seen, and
+   * lowers it only after REDUNDANCY_HOLD_MS of shorter reaches: the copies
+   * grow back to full reach over the first packets of every talkspurt, and
+   * that is where the buffer anchors.
+   */
+  private insertPacket(packet: MediaPacket, arrivalMs: number, redundancySamples: number): InsertOutcome {
+    if (redundancySamples >= this.redundancyReach) {
+      this.redundancyReach = redundancySamples;
+      this.redundancyReachMs = arrivalMs;
+      this.jitter.setRedundancyDelay(redundancySamples);
+    } else if (redundancySamples >= 0 && arrivalMs - this.redundancyReachMs > REDUNDANCY_HOLD_MS) {
+      this.redundancyReach = redundancySamples;
+      this.redundancyReachMs = arrivalMs;
+      this.jitter.setRedundancyDelay(redundancySamples);
+    }
     const outcome = this.jitter.insert(packet, arrivalMs);
     if (this.jitter.resetCount !== this.decoderResets) {
       // The sender restarted: Opus state from the old stream would only garble the new one.
@@ -171,7 +197,11 @@ export class RemoteStream {
     const primary = this.redBlocks[count - 1]!;
     if (primary.payloadType !== opusPayloadType || primary.length === 0) return 'invalid';
     const primaryPayload = payload.subarray(primary.start, primary.start + primary.length);
-    const outcome = this.insert(
+    const primarySamples = opusPacketSamples(primaryPayload);
+    // The buffer holds as much more as the copies reach back, so that a copy comes before its frame is due.
+    // A RED packet without redundancy (the first of a talkspurt) leaves that as it was.
+    const reach = primarySamples === null ? 0 : count === 1 ? -1 : Math.min(this.redBlocks[0]!.timestampOffset, 2 * primarySamples);
+    const outcome = this.insertPacket(
       {
         sequenceNumber: packet.sequenceNumber,
         timestamp: packet.timestamp,
@@ -181,11 +211,10 @@ export class RemoteStream {
         payload: primaryPayload,
       },
       arrivalMs,
+      reach,
     );
     // Redundancy only where the primary was taken as part of the stream (not a duplicate, not another source's stray).
-    if (count === 1 || (outcome !== 'inserted' && outcome !== 'late')) return outcome;
-    const primarySamples = opusPacketSamples(primaryPayload);
-    if (primarySamples === null) return outcome;
+    if (count === 1 || primarySamples === null || (outcome !== 'inserted' && outcome !== 'late')) return outcome;
     for (let i = 0; i < count - 1; i++) {
       const block = this.redBlocks[i]!;
       if (block.payloadType !== opusPayloadType || block.length === 0) continue;
