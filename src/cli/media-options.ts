@@ -5,7 +5,7 @@
 import type { Config } from '../config/schema.js';
 import type { MediaEngineOptions } from '../engine/index.js';
 
-export type MediaSettings = Pick<MediaEngineOptions, 'bitrate' | 'complexity' | 'dtx' | 'jitter' | 'cues' | 'noiseSuppression'>;
+export type MediaSettings = Pick<MediaEngineOptions, 'bitrate' | 'complexity' | 'dtx' | 'jitter' | 'cues' | 'noiseSuppression' | 'redundancy'>;
 
 export function mediaSettingsFromConfig(config: Config): MediaSettings {
   return {
@@ -13,6 +13,7 @@ export function mediaSettingsFromConfig(config: Config): MediaSettings {
     complexity: config.audio.complexity,
     dtx: config.audio.dtx,
     noiseSuppression: config.audio.noiseSuppression,
+    redundancy: config.audio.redundancy,
     jitter: { minDelayMs: config.jitterBuffer.minDelayMs, maxDelayMs: config.jitterBuffer.maxDelayMs },
     cues: { enabled: config.cues.enabled, volumePercent: config.cues.volumePercent },
   };

@@ -154,6 +154,7 @@ export function buildConfigSchema(host: HostContext) {
               dtx: bool('Opus discontinuous transmission in silence').default(true),
               complexity: intIn(0, 10, 'Opus encoder complexity').default(5),
               noiseSuppression: bool('suppress background noise in your microphone (RNNoise)').default(true),
+              redundancy: bool('repeat earlier frames (RTP redundancy, RFC 2198) to peers that report loss').default(true),
             },
             want('a mapping of audio settings'),
           )
