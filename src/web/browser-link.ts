@@ -57,14 +57,15 @@ const DEFAULT_STATS_INTERVAL_MS = 500;
 
 /**
  * What the page prefers of the browser's audio codecs: its RED entries
- * (`red/48000/2`) whose fmtp names one codec for every block (`111/111`:
- * Chromium's own Opus, the only RED it lists), then its Opus entries
+ * (`red/48000/2`) whose fmtp, if it has one, names one codec for every
+ * block (`111/111`; a capability may list RED without fmtp, the browser
+ * writing its own Opus in at negotiation), then its Opus entries
  * (RFC 7587 `opus/48000/2`); null without Opus.
  */
 export function preferredAudioCodecs(codecs: readonly RTCRtpCodec[]): RTCRtpCodec[] | null {
   const opus = codecs.filter((c) => c.mimeType.toLowerCase() === 'audio/opus');
   if (opus.length === 0) return null;
-  const red = codecs.filter((c) => c.mimeType.toLowerCase() === 'audio/red' && c.clockRate === 48000 && /^(\d+)(\/\1)*$/.test(c.sdpFmtpLine ?? ''));
+  const red = codecs.filter((c) => c.mimeType.toLowerCase() === 'audio/red' && c.clockRate === 48000 && (c.sdpFmtpLine === undefined || /^(\d+)(\/\1)*$/.test(c.sdpFmtpLine)));
   return [...red, ...opus];
 }
 
@@ -75,6 +76,8 @@ export function browserAudioCodecs(): RTCRtpCodec[] | null {
 }
 
 export class BrowserLink implements SessionLink {
+  /** Packets never pass here (they stay on the media side, or in libwebrtc): the payload types are not this object's to know. */
+  readonly negotiatedAudio = null;
   private readonly opts: SessionLinkOptions;
   private readonly deps: BrowserLinkDeps;
   private readonly log: Logger;

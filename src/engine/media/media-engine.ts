@@ -357,10 +357,14 @@ export class MediaEngine implements MediaPort {
         return;
       }
       const format = peer.transport.audioFormat?.();
-      if (format !== undefined && format !== null && format.red !== null && parsed.packet.payloadType === format.red) {
+      const pt = parsed.packet.payloadType;
+      if (format === undefined || format === null || pt === format.opus) {
+        peer.stream.insert(parsed.packet, arrivalMs);
+      } else if (pt === format.red) {
         peer.stream.insertRed(parsed.packet, format.opus, arrivalMs);
       } else {
-        peer.stream.insert(parsed.packet, arrivalMs);
+        // A payload type the link did not agree on: decoding it as Opus would only play noise.
+        peer.malformed++;
       }
     } catch (err) {
       peer.malformed++;

@@ -137,7 +137,7 @@ export interface SessionLink {
   sendRtcp(packet: Uint8Array): boolean;
   readonly isOpen: boolean;
   /** The payload types negotiated, null before negotiation (or where packets never pass, the web client). */
-  readonly negotiatedAudio?: NegotiatedAudio | null;
+  readonly negotiatedAudio: NegotiatedAudio | null;
   stats(): PeerLinkStats;
   selectedCandidatePair(): CandidatePair | null;
   localCandidateTypes(): string[];
