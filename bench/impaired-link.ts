@@ -6,6 +6,7 @@
  *   coturn direct    clients talk to coturn itself (no relay): the baseline
  *   clean relay      through the relay, no impairment (what the hop costs)
  *   5 % + 20/0–30    5 % random loss, 20 ms base delay, 0–30 ms jitter (reorders)
+ *   … RED off        the same with `audio.redundancy: false` (plain Opus, RFC 2198 RED not sent)
  *   15 % GE bursts   Gilbert–Elliott loss, 15 % long-run in bursts of 3 on average, 20 ms base, 0–60 ms jitter
  *   3 s outage       clean relay, forwarding stopped for 3 s mid-call
  *
@@ -30,6 +31,11 @@
  *   gate's 300 ms hangover), so every frame is sent and concealment counts
  *   only what the network took: with DTX on, the silences between clicks are
  *   not sent and their concealment would count too (6 % on a clean path);
+ * - packets the listener played from RED copies (RFC 2198), as a share of
+ *   the packets expected, and the RED distance the talker ended at; the
+ *   talker's bitrate to the listener (bytes its link sent, RTP and RTCP with
+ *   their headers, per second of the call) and its media process's CPU time
+ *   per second of the call (--stats mediaProcess figures);
  * - correlation of the talker's output with the listener's speech;
  * - with an outage: from the path's return to the first audible output of the
  *   click train (clicks every 100 ms, so up to 100 ms of that is waiting for
@@ -37,7 +43,7 @@
  *   outage and from 1 s after the return, matched within 90 ms (the period
  *   is 100 ms): slower clicks count as missed.
  *
- * Run: `npm run build && node dist/bench/impaired-link.js [runs]`, or `run()`.
+ * Run: `npm run build && node dist/bench/impaired-link.js [runs] [name filter]`, or `run()`.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -60,19 +66,33 @@ export interface Condition {
   impairment: PathImpairment | null;
   /** Stop forwarding for this long, 3 s after the link is up. */
   outageMs?: number;
+  /** Send RED where negotiated (default true: the product's default). */
+  redundancy?: boolean;
 }
 
 export const CONDITIONS: readonly Condition[] = [
   { name: 'coturn direct (no relay)', impairment: null },
   { name: 'clean relay', impairment: {} },
   { name: '5 % loss, 20 ms + 0–30 ms jitter', impairment: { lossPercent: 5, baseDelayMs: 20, jitterMs: 30 } },
+  { name: '5 % loss, 20 ms + 0–30 ms jitter, RED off', impairment: { lossPercent: 5, baseDelayMs: 20, jitterMs: 30 }, redundancy: false },
   { name: '15 % GE bursts (mean 3), 20 ms + 0–60 ms jitter', impairment: { gilbertElliott: gilbertElliottFor(15, 3), baseDelayMs: 20, jitterMs: 60 } },
   { name: '3 s outage (clean relay)', impairment: {}, outageMs: 3000 },
 ];
 
 interface Stats {
   anchors: { firstInputNs: string | null; firstOutputNs: string | null };
-  peers: Array<{ packetsReceived: number; packetsLost: number; framesConcealed: number; linkGenerations: number; meanJitterBufferMs: number }>;
+  peers: Array<{
+    packetsReceived: number;
+    packetsLost: number;
+    framesConcealed: number;
+    packetsRecovered: number;
+    redDistance: number | null;
+    bytesSent: number;
+    linkGenerations: number;
+    meanJitterBufferMs: number;
+  }>;
+  /** The media process (where encoding, RED and sending run). */
+  mediaProcess?: { cpuUserMs: number; cpuSystemMs: number };
 }
 
 interface CallResult {
@@ -85,6 +105,10 @@ interface CallResult {
   linkGenerations: number;
   lossPercent: number;
   concealedPercent: number;
+  recoveredPercent: number;
+  redDistance: number | null;
+  talkerKbps: number;
+  talkerCpuPercent: number;
   meanJitterBufferMs: number;
   correlation: number;
   audioBackMs: number | null;
@@ -104,6 +128,12 @@ export interface ConditionResult {
   linkGenerations: number[];
   lossPercent: number[];
   concealedPercent: number[];
+  /** Packets played from RED copies, % of packets expected; the talker's RED distance at the end (null: not negotiated or off). */
+  recoveredPercent: number[];
+  redDistance: Array<number | null>;
+  /** The talker's link: kb/s sent to the listener; its process's CPU, % of one core over the call. */
+  talkerKbps: number[];
+  talkerCpuPercent: number[];
   meanJitterBufferMs: number[];
   correlation: number[];
   /** Outage runs only. */
@@ -147,6 +177,7 @@ async function oneCall(f: Fixture, config: string, c: Condition, r: number, outa
     const talker = spawnJoin(code, f.serverUrl, config, ['--name', 'talker', '--input', train.file, '--loop', '--output', file('talker-heard.wav'), '--stats', file('talker.json'), '--duration', '60']);
     procs.push(talker);
     const joined = await talker.waitFor((l) => l.event === 'joined', 15_000, 'the talker to join');
+    const startedMs = monotonicClock.now();
     const connected = await talker.waitFor((l) => l.event === 'peer-connected', 30_000, 'the talker to connect');
     const upMs = monotonicClock.now();
     let pathBackMs: number | null = null;
@@ -186,6 +217,7 @@ async function oneCall(f: Fixture, config: string, c: Condition, r: number, outa
     const delaysMs = matchOnsets(onsets, heardOnsets, { offsetSamples, windowMs: train.periodMs - 10 });
     const delaysAfterMs = matchOnsets(onsetsAfter, heardOnsets, { offsetSamples, windowMs: train.periodMs - 10 });
     const peer = ls.peers[0];
+    const callS = (endMs - startedMs) / 1000;
     const expectedPackets = peer === undefined ? 0 : peer.packetsReceived + peer.packetsLost;
     let audioBackMs: number | null = null;
     if (pathBackMs !== null) {
@@ -200,6 +232,10 @@ async function oneCall(f: Fixture, config: string, c: Condition, r: number, outa
       linkGenerations: Math.max(ls.peers[0]?.linkGenerations ?? 0, ts.peers[0]?.linkGenerations ?? 0),
       lossPercent: expectedPackets > 0 ? (100 * peer!.packetsLost) / expectedPackets : NaN,
       concealedPercent: expectedPackets > 0 ? (100 * peer!.framesConcealed) / expectedPackets : NaN,
+      recoveredPercent: expectedPackets > 0 ? (100 * peer!.packetsRecovered) / expectedPackets : NaN,
+      redDistance: ts.peers[0]?.redDistance ?? null,
+      talkerKbps: ((ts.peers[0]?.bytesSent ?? NaN) * 8) / 1000 / callS,
+      talkerCpuPercent: ts.mediaProcess === undefined ? NaN : (100 * (ts.mediaProcess.cpuUserMs + ts.mediaProcess.cpuSystemMs)) / 1000 / callS,
       meanJitterBufferMs: peer?.meanJitterBufferMs ?? NaN,
       correlation: bestPresence(await readWavMono48k(f.speech), await readWavMono48k(file('talker-heard.wav'))),
       audioBackMs,
@@ -244,7 +280,7 @@ export async function run(runs = 3, conditions: readonly Condition[] = CONDITION
         } else {
           const impaired = await startImpairedTurn({ seed, toTarget: a.c.impairment });
           const config = path.join(dir, `relay-${CONDITIONS.indexOf(a.c)}-${r}.yaml`);
-          writeFileSync(config, relayOnlyConfigYaml({ ...impaired.turn, url: impaired.url }, NO_DTX));
+          writeFileSync(config, relayOnlyConfigYaml({ ...impaired.turn, url: impaired.url }, a.c.redundancy === false ? `${NO_DTX}  redundancy: false\n` : NO_DTX));
           try {
             a.calls.push(await oneCall(f, config, a.c, r, (ms) => impaired.relay.outage(ms)));
           } finally {
@@ -274,6 +310,10 @@ export async function run(runs = 3, conditions: readonly Condition[] = CONDITION
         linkGenerations: calls.map((x) => x.linkGenerations),
         lossPercent: calls.map((x) => round(x.lossPercent, 2)),
         concealedPercent: calls.map((x) => round(x.concealedPercent, 2)),
+        recoveredPercent: calls.map((x) => round(x.recoveredPercent, 2)),
+        redDistance: calls.map((x) => x.redDistance),
+        talkerKbps: calls.map((x) => round(x.talkerKbps)),
+        talkerCpuPercent: calls.map((x) => round(x.talkerCpuPercent)),
         meanJitterBufferMs: calls.map((x) => round(x.meanJitterBufferMs)),
         correlation: calls.map((x) => round(x.correlation, 2)),
         audioBackMs: calls.map((x) => (x.audioBackMs === null ? null : round(x.audioBackMs, 0))),
@@ -293,7 +333,8 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 const isMain = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
 if (isMain) {
   const runs = Number(process.argv[2] ?? 3);
-  run(Number.isInteger(runs) && runs > 0 ? runs : 3)
+  const only = process.argv[3];
+  run(Number.isInteger(runs) && runs > 0 ? runs : 3, only === undefined ? CONDITIONS : CONDITIONS.filter((c) => c.name.includes(only)))
     .then((result) => {
       if (result.skipped !== null) console.log(`skipped: ${result.skipped}`);
       for (const c of result.conditions) {

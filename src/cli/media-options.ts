@@ -7,7 +7,7 @@ import type { MediaEngineOptions } from '../engine/index.js';
 
 export type MediaSettings = Pick<
   MediaEngineOptions,
-  'bitrate' | 'complexity' | 'dtx' | 'jitter' | 'cues' | 'noiseSuppression' | 'echoCancellation' | 'autoGain' | 'echo'
+  'bitrate' | 'complexity' | 'dtx' | 'jitter' | 'cues' | 'noiseSuppression' | 'echoCancellation' | 'autoGain' | 'echo' | 'redundancy'
 >;
 
 /** What kind of audio end each side is: echo cancellation's "auto" depends on it. */
@@ -34,6 +34,7 @@ export function mediaSettingsFromConfig(config: Config, ends: AudioEndKinds): Me
     noiseSuppression: config.audio.noiseSuppression,
     autoGain: config.audio.autoGain,
     echo: { tailMs: config.audio.echoTailMs, roundTripMs: config.audio.echoDelayMs },
+    redundancy: config.audio.redundancy,
     jitter: { minDelayMs: config.jitterBuffer.minDelayMs, maxDelayMs: config.jitterBuffer.maxDelayMs },
     cues: { enabled: config.cues.enabled, volumePercent: config.cues.volumePercent },
   };

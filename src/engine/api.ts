@@ -52,6 +52,10 @@ export interface PeerView {
   readonly packetsLost: number;
   readonly packetsLate: number;
   readonly framesConcealed: number;
+  /** Lost packets played from a redundant copy in a later packet (RFC 2198 RED) instead of being concealed. */
+  readonly packetsRecovered: number;
+  /** Earlier frames each packet we send this peer repeats (RED, 0–2), or null when the link did not negotiate RED. */
+  readonly redDistance: number | null;
 }
 
 /** You, as the UI shows you: your name and what the media side reports (mic level, speaking, mute, deafen, push-to-talk, processing). */

@@ -11,10 +11,13 @@
  * `statsIntervalMs`.
  *
  * Interop rules (docs/architecture.md §7):
- * - Opus only, by codec preference: a terminal peer supports Opus
- *   (RFC 7587) and nothing else, so the page neither offers nor accepts RED
- *   (RFC 2198), G.722, PCMU/PCMA, CN or telephone-event, even between two
- *   browsers, so that every link in a room behaves the same.
+ * - RED over Opus, then Opus, by codec preference: a terminal peer takes
+ *   Opus (RFC 7587) and RED carrying Opus (RFC 2198, `red/48000/2` with
+ *   fmtp `111/111`) and nothing else, so the page neither offers nor
+ *   accepts G.722, PCMU/PCMA, CN or telephone-event, even between two
+ *   browsers, so that every link in a room behaves the same. RED comes
+ *   first: libwebrtc sends RED only when it is preferred over Opus; an
+ *   older terminal answers Opus alone and then gets plain Opus.
  * - Candidates trickle as gathered (RFC 8838) in the `candidate:` form; the
  *   end-of-candidates event (an empty candidate) is not sent: the terminal
  *   has no use for it. Remote candidates wait for the remote description.
@@ -45,22 +48,36 @@ export interface BrowserLinkDeps {
   statsIntervalMs?: number;
   /** The constructor; injectable so the link's logic is tested without a browser. */
   RTCPeerConnection?: typeof RTCPeerConnection;
-  /** Opus-only codec list for setCodecPreferences, or null where the browser lacks it. */
-  opusCodecs?: () => RTCRtpCodec[] | null;
+  /** The codec list for setCodecPreferences (RED, Opus), or null where the browser lacks it. */
+  audioCodecs?: () => RTCRtpCodec[] | null;
 }
 
 const MAX_PENDING_CANDIDATES = 64;
 const DEFAULT_STATS_INTERVAL_MS = 500;
 
-/** The browser's Opus entries (RFC 7587 `opus/48000/2`), or null when capabilities are unavailable. */
-export function browserOpusCodecs(): RTCRtpCodec[] | null {
+/**
+ * What the page prefers of the browser's audio codecs: its RED entries
+ * (`red/48000/2`) whose fmtp, if it has one, names one codec for every
+ * block (`111/111`; a capability may list RED without fmtp, the browser
+ * writing its own Opus in at negotiation), then its Opus entries
+ * (RFC 7587 `opus/48000/2`); null without Opus.
+ */
+export function preferredAudioCodecs(codecs: readonly RTCRtpCodec[]): RTCRtpCodec[] | null {
+  const opus = codecs.filter((c) => c.mimeType.toLowerCase() === 'audio/opus');
+  if (opus.length === 0) return null;
+  const red = codecs.filter((c) => c.mimeType.toLowerCase() === 'audio/red' && c.clockRate === 48000 && (c.sdpFmtpLine === undefined || /^(\d+)(\/\1)*$/.test(c.sdpFmtpLine)));
+  return [...red, ...opus];
+}
+
+/** The browser's preferred audio codecs (preferredAudioCodecs), or null when capabilities are unavailable. */
+export function browserAudioCodecs(): RTCRtpCodec[] | null {
   const caps = typeof RTCRtpReceiver !== 'undefined' && typeof RTCRtpReceiver.getCapabilities === 'function' ? RTCRtpReceiver.getCapabilities('audio') : null;
-  if (caps === null) return null;
-  const opus = caps.codecs.filter((c) => c.mimeType.toLowerCase() === 'audio/opus');
-  return opus.length > 0 ? opus : null;
+  return caps === null ? null : preferredAudioCodecs(caps.codecs);
 }
 
 export class BrowserLink implements SessionLink {
+  /** Packets never pass here (they stay on the media side, or in libwebrtc): the payload types are not this object's to know. */
+  readonly negotiatedAudio = null;
   private readonly opts: SessionLinkOptions;
   private readonly deps: BrowserLinkDeps;
   private readonly log: Logger;
@@ -102,7 +119,7 @@ export class BrowserLink implements SessionLink {
     };
     if (opts.role === 'offerer') {
       const transceiver = this.pc.addTransceiver(deps.media.micTrack, { direction: 'sendrecv', streams: [deps.media.micStream] });
-      this.preferOpus(transceiver);
+      this.preferCodecs(transceiver);
     }
   }
 
@@ -146,7 +163,7 @@ export class BrowserLink implements SessionLink {
       for (const t of this.pc.getTransceivers()) {
         if (t.receiver.track.kind === 'audio') {
           t.direction = 'sendrecv';
-          this.preferOpus(t);
+          this.preferCodecs(t);
         }
       }
       await this.onRemoteDescription();
@@ -204,8 +221,8 @@ export class BrowserLink implements SessionLink {
 
   // ---- internals ----
 
-  private preferOpus(transceiver: RTCRtpTransceiver): void {
-    const codecs = (this.deps.opusCodecs ?? browserOpusCodecs)();
+  private preferCodecs(transceiver: RTCRtpTransceiver): void {
+    const codecs = (this.deps.audioCodecs ?? browserAudioCodecs)();
     if (codecs === null || typeof transceiver.setCodecPreferences !== 'function') return;
     try {
       transceiver.setCodecPreferences(codecs);

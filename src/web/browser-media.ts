@@ -306,6 +306,8 @@ export class BrowserMedia implements MediaPort, BrowserLinkMedia {
       volumePercent: peer.volumePercent,
       mutedByMe: peer.mutedByMe,
       noiseSuppression: false,
+      // libwebrtc sends RED itself when negotiated and prefers it; how many frames it repeats is not in getStats().
+      redDistance: null,
     };
   }
 

@@ -3,8 +3,9 @@
  * webrtc-stats), turned into the figures the room shows for a terminal
  * peer (PeerMediaStats, engine/media/media-port.ts). Pure: entries in,
  * figures out, so it is tested in plain Node. Figures libwebrtc does not
- * report (packets late, reordered, duplicates, decoder resets) stay 0 and
- * the UI does not show them for browser links.
+ * report (packets late, reordered, duplicates, decoder resets, packets
+ * recovered from RED, RFC 2198: NetEQ splits RED before counting and has no
+ * such counter) stay 0 and the UI does not show them for browser links.
  */
 import type { CandidateInfo, CandidatePair } from '../engine/mesh/link-types.js';
 import type { RemoteStreamStats } from '../engine/receive/remote-stream.js';
@@ -130,6 +131,9 @@ export function receiveStats(now: LinkFigures, before: LinkFigures, frameSamples
     concealedFrames: Math.round(now.concealedSamples / frameSamples),
     corruptPackets: 0,
     catchUpDrops: 0,
+    recovered: 0,
+    redPackets: 0,
+    redMalformed: 0,
   };
 }
 

@@ -181,7 +181,7 @@ describe('runSessionLifecycle', () => {
         // Once the lifecycle has subscribed (it does after start() returns), a peer starts speaking.
         setTimeout(() => {
           const snap = session.snapshot();
-          const peer = { id: 'p', name: 'Pia', state: 'connected', speaking: true, level: 0.5, volumePercent: 100, mutedByMe: false, noiseSuppression: false, lossPercent: 0, jitterBufferMs: 0, rttMs: null, packetsReceived: 0, packetsLost: 0, packetsLate: 0, framesConcealed: 0 } as const;
+          const peer = { id: 'p', name: 'Pia', state: 'connected', speaking: true, level: 0.5, volumePercent: 100, mutedByMe: false, noiseSuppression: false, lossPercent: 0, jitterBufferMs: 0, rttMs: null, packetsReceived: 0, packetsLost: 0, packetsLate: 0, framesConcealed: 0, packetsRecovered: 0, redDistance: null } as const;
           for (const fn of session.listeners) fn({ ...snap, peers: [peer] });
         }, 10);
         return { session, logSpeaking: true, statsReport: () => ({}) };

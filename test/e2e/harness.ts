@@ -230,6 +230,10 @@ export interface StatsFile {
     packetsReceived: number;
     packetsLost: number;
     framesConcealed: number;
+    packetsRecovered: number;
+    redPacketsReceived: number;
+    redMalformed: number;
+    redDistance: number | null;
     linkGenerations: number;
     bytesSent: number;
     bytesReceived: number;

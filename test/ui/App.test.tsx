@@ -392,13 +392,16 @@ describe('App: keys', () => {
 
   it('s and ? toggle the stats and help panels; esc closes both', async () => {
     const c = twoPeers();
-    c.setPeer('p1', { packetsReceived: 1500, packetsLost: 7, packetsLate: 3, framesConcealed: 11 });
+    c.setPeer('p1', { packetsReceived: 1500, packetsLost: 7, packetsLate: 3, framesConcealed: 11, packetsRecovered: 5, redDistance: 1 });
     const { press, frame } = await mount(c);
     expect(frame()).not.toContain('Link statistics');
     await press('s');
     expect(frame()).toContain('Link statistics');
     const statsRow = frame().split('\n').find((l) => l.includes('alice') && l.includes('1500')) ?? '';
-    expect(statsRow).toMatch(/1500\s+7\s+3\s+11\s+0\.4%\s+60ms\s+23ms/);
+    expect(statsRow).toMatch(/1500\s+7\s+3\s+11\s+0\.4%\s+60ms\s+23ms\s+5\s+1\s/);
+    // bob's link did not negotiate RED: no distance.
+    const bobRows = frame().split('\n').filter((l) => l.includes('bob'));
+    expect(bobRows.some((l) => /40ms\s+–\s+0\s+–\s/.test(l)), bobRows.join('\n')).toBe(true);
     await press('s');
     expect(frame()).not.toContain('Link statistics');
     await press('?');

@@ -28,6 +28,8 @@ export function makePeer(id: string, overrides: Partial<PeerView> = {}): PeerVie
     packetsLost: 0,
     packetsLate: 0,
     framesConcealed: 0,
+    packetsRecovered: 0,
+    redDistance: null,
     ...overrides,
   };
 }

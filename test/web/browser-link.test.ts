@@ -4,7 +4,7 @@ import type { LogLevel } from '../../src/core/logger.js';
 import type { SessionLinkOptions } from '../../src/engine/media/media-port.js';
 import type { LinkState } from '../../src/engine/mesh/link-types.js';
 import type { LinkSignal } from '../../src/engine/mesh/signal.js';
-import { BrowserLink, type BrowserLinkMedia } from '../../src/web/browser-link.js';
+import { BrowserLink, preferredAudioCodecs, type BrowserLinkMedia } from '../../src/web/browser-link.js';
 import { consoleLogger } from '../../src/web/console-logger.js';
 import type { LinkFigures, StatsEntry } from '../../src/web/link-figures.js';
 
@@ -199,7 +199,7 @@ interface Harness {
   micStream: object;
 }
 
-function makeLink(role: 'offerer' | 'answerer', over: Partial<SessionLinkOptions> = {}, deps: { opusCodecs?: () => RTCRtpCodec[] | null } = {}): Harness {
+function makeLink(role: 'offerer' | 'answerer', over: Partial<SessionLinkOptions> = {}, deps: { audioCodecs?: () => RTCRtpCodec[] | null } = {}): Harness {
   const clock = new ManualClock(1000);
   const signals: LinkSignal[] = [];
   const states: LinkState[] = [];
@@ -237,7 +237,7 @@ function makeLink(role: 'offerer' | 'answerer', over: Partial<SessionLinkOptions
       logger,
       statsIntervalMs: 100,
       RTCPeerConnection: FakePeerConnection as unknown as typeof RTCPeerConnection,
-      opusCodecs: deps.opusCodecs ?? (() => OPUS),
+      audioCodecs: deps.audioCodecs ?? (() => OPUS),
     },
   );
   const pc = FakePeerConnection.instances.at(-1)!;
@@ -253,6 +253,29 @@ beforeEach(() => {
 afterEach(() => {
   vi.useRealTimers();
   vi.unstubAllGlobals();
+});
+
+describe('preferredAudioCodecs', () => {
+  // What Chromium 156's RTCRtpReceiver.getCapabilities('audio') lists (the codecs of its recorded offer, fixtures/sdp).
+  const chromium: RTCRtpCodec[] = [
+    { mimeType: 'audio/opus', clockRate: 48000, channels: 2, sdpFmtpLine: 'minptime=10;useinbandfec=1' },
+    { mimeType: 'audio/red', clockRate: 48000, channels: 2, sdpFmtpLine: '111/111' },
+    { mimeType: 'audio/G722', clockRate: 8000, channels: 1 },
+    { mimeType: 'audio/PCMU', clockRate: 8000, channels: 1 },
+    { mimeType: 'audio/CN', clockRate: 8000, channels: 1 },
+    { mimeType: 'audio/telephone-event', clockRate: 48000, channels: 1 },
+  ];
+
+  it('puts RED over Opus first (libwebrtc sends RED only when preferred), then Opus, and nothing else', () => {
+    expect(preferredAudioCodecs(chromium)?.map((c) => `${c.mimeType} ${c.sdpFmtpLine ?? ''}`)).toEqual(['audio/red 111/111', 'audio/opus minptime=10;useinbandfec=1']);
+  });
+
+  it('Opus alone where the browser has no RED; null without Opus', () => {
+    expect(preferredAudioCodecs(chromium.filter((c) => c.mimeType !== 'audio/red'))).toEqual([chromium[0]]);
+    expect(preferredAudioCodecs(chromium.filter((c) => c.mimeType !== 'audio/opus'))).toBeNull();
+    // A RED mixing codecs in its blocks is not one a terminal decodes.
+    expect(preferredAudioCodecs([chromium[0]!, { mimeType: 'audio/red', clockRate: 48000, channels: 2, sdpFmtpLine: '111/0' }])).toEqual([chromium[0]]);
+  });
 });
 
 describe('BrowserLink construction', () => {
@@ -310,7 +333,7 @@ describe('BrowserLink as offerer', () => {
   });
 
   it('skips codec preferences when the browser has no Opus list', () => {
-    const { pc } = makeLink('offerer', {}, { opusCodecs: () => null });
+    const { pc } = makeLink('offerer', {}, { audioCodecs: () => null });
     expect(pc.transceivers[0]!.codecPreferences).toBeNull();
   });
 

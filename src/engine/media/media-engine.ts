@@ -12,6 +12,12 @@
  * handed to the peer's RemoteStream and RtcpSession; the RTCP state itself
  * lives in rtcp/ (docs/architecture.md §3).
  *
+ * Redundancy (RFC 2198 RED, docs/architecture.md §2): a peer whose link
+ * negotiated RED (PeerTransport.audioFormat) gets packets repeating the 0–2
+ * frames before, as many as its RedundancyPolicy asks for from the loss
+ * that peer reports about us; its RED packets are unpacked into its stream.
+ * Any other peer gets plain Opus, and what it sends is read as Opus.
+ *
  * Push to send (the source's clock drives capture), pull to play (the sink's
  * clock pulls the mixer). Both `roundtable loopback` (a simulated network as
  * transport) and the P2P session (node-datachannel tracks as transport) use
@@ -35,6 +41,7 @@ import { createOpusDecoder, createOpusEncoder } from '../codec/opus.js';
 import { CapturePipeline } from '../send/capture-pipeline.js';
 import { RtpTimeline } from '../send/rtp-timeline.js';
 import { SendLoop, type SendLoopStats } from '../send/send-loop.js';
+import { RedundancyPolicy, type RedDistance, type RedundancyPolicyOptions } from '../send/redundancy-policy.js';
 import { TalkState } from '../send/talk-state.js';
 import { VoiceGate } from '../send/voice-gate.js';
 import { CuePlayer, Mixer, RemoteStream, SpeakingDetector, type CueKind, type RemoteStreamStats } from '../receive/index.js';
@@ -90,6 +97,14 @@ export interface MediaEngineOptions {
   autoGain?: boolean;
   /** Echo canceller alignment and length (dsp/far-end-reference.ts, dsp/echo-canceller.ts). */
   echo?: { roundTripMs?: number; tailMs?: number };
+  /**
+   * Send RED (RFC 2198) to peers that negotiated it, repeating as many
+   * earlier frames as their reported loss calls for (default true). Off,
+   * every peer gets plain Opus; RED that peers send is still read.
+   */
+  redundancy?: boolean;
+  /** Thresholds of the redundancy policy (tests; defaults in send/redundancy-policy.ts). */
+  redundancyPolicy?: RedundancyPolicyOptions;
   /** Factories for tests; default native libopus. */
   encoderFactory?: () => FrameEncoder;
   decoderFactory?: () => FrameDecoder;
@@ -120,6 +135,8 @@ interface PeerState {
   malformed: number;
   /** The user asked for our noise suppression on this peer's audio. */
   noiseSuppression: boolean;
+  /** How much redundancy this peer's loss calls for (used only if its link negotiated RED). */
+  readonly redundancy: RedundancyPolicy;
 }
 
 export class MediaEngine implements MediaPort {
@@ -137,6 +154,8 @@ export class MediaEngine implements MediaPort {
   private readonly jitter: MediaEngineOptions['jitter'];
   private readonly sendQueueFrames: number;
   private readonly rtcpIntervalMs: number;
+  private readonly redundancy: boolean;
+  private readonly redundancyPolicy: RedundancyPolicyOptions | undefined;
   private readonly peers = new Map<string, PeerState>();
   private readonly micMeter = new PeakMeter(0.8);
   private readonly micSpeaking: SpeakingDetector;
@@ -183,6 +202,8 @@ export class MediaEngine implements MediaPort {
     this.jitter = options.jitter;
     this.sendQueueFrames = options.sendQueueFrames ?? 4;
     this.rtcpIntervalMs = options.rtcpIntervalMs ?? 1000;
+    this.redundancy = options.redundancy ?? true;
+    this.redundancyPolicy = options.redundancyPolicy;
     this.decoderFactory = options.decoderFactory ?? createOpusDecoder;
     const encoder =
       options.encoderFactory?.() ??
@@ -200,6 +221,8 @@ export class MediaEngine implements MediaPort {
       gate: this.gate,
       timeline: new RtpTimeline({ frameMs: this.frameMs }),
       filters: this.filters,
+      // A packet must outlive the longest a send loop holds it: its queue and the one in flight.
+      packetSlots: this.sendQueueFrames + 2,
       logger: this.log,
     });
     this.wanted = {
@@ -286,13 +309,19 @@ export class MediaEngine implements MediaPort {
       // margin is a ms of mouth-to-ear latency.
       jitter: { marginMs: DEFAULT_JITTER_MARGIN_MS, ...this.jitter },
     });
+    const redundancy = new RedundancyPolicy(this.redundancyPolicy);
     const peer: PeerState = {
       id,
       transport,
       stream,
       loop: undefined as unknown as SendLoop<Uint8Array>,
       // Our report blocks read the stream's own tracker: the UI's loss and our receiver reports are one number.
-      rtcp: new RtcpSession({ localSsrc: this.ssrc, reception: stream.reception }),
+      rtcp: new RtcpSession({
+        localSsrc: this.ssrc,
+        reception: stream.reception,
+        onReportAboutUs: (block, arrivalMs) => redundancy.onReport(block.fractionLost, block.extendedHighestSeq, arrivalMs),
+      }),
+      redundancy,
       skippedNotOpen: 0,
       bytesReceived: 0,
       rtcpReceived: 0,
@@ -313,7 +342,7 @@ export class MediaEngine implements MediaPort {
     });
     (peer as { loop: SendLoop<Uint8Array> }).loop = loop;
     this.peers.set(id, peer);
-    this.capture.addPeer(id, loop);
+    this.capture.addPeer(id, loop, () => this.redDistanceOf(peer));
     this.mixer.add(id, stream);
     if (opts.cue !== false) this.mixer.playCue('peer-joined');
   }
@@ -326,6 +355,13 @@ export class MediaEngine implements MediaPort {
     this.peers.delete(id);
     peer.stream.closeSuppressor();
     if (opts.cue !== false) this.mixer.playCue('peer-left');
+  }
+
+  /** What this peer's packets carry: 0 for plain Opus (RED not negotiated, or our redundancy off). */
+  private redDistanceOf(peer: PeerState): RedDistance {
+    if (!this.redundancy) return 0;
+    const format = peer.transport.audioFormat?.();
+    return format === undefined || format === null || format.red === null ? 0 : peer.redundancy.distance;
   }
 
   hasPeer(id: string): boolean {
@@ -349,7 +385,16 @@ export class MediaEngine implements MediaPort {
         peer.malformed++;
         return;
       }
-      peer.stream.insert(parsed.packet, arrivalMs);
+      const format = peer.transport.audioFormat?.();
+      const pt = parsed.packet.payloadType;
+      if (format === undefined || format === null || pt === format.opus) {
+        peer.stream.insert(parsed.packet, arrivalMs);
+      } else if (pt === format.red) {
+        peer.stream.insertRed(parsed.packet, format.opus, arrivalMs);
+      } else {
+        // A payload type the link did not agree on: decoding it as Opus would only play noise.
+        peer.malformed++;
+      }
     } catch (err) {
       peer.malformed++;
       this.log.warn('receive-failed', { peer: id, err });
@@ -570,6 +615,7 @@ export class MediaEngine implements MediaPort {
       volumePercent: peer.stream.gainPercent,
       mutedByMe: peer.stream.mutedForMe,
       noiseSuppression: peer.noiseSuppression && !this.unavailable.has('noise-suppression'),
+      redDistance: peer.transport.audioFormat?.()?.red != null ? this.redDistanceOf(peer) : null,
     };
   }
 

@@ -202,6 +202,7 @@ export class MediaHost {
       sendRtp: (packet) => this.currentLink.get(peerId)?.link.sendRtp(packet) ?? false,
       sendRtcp: (packet) => this.currentLink.get(peerId)?.link.sendRtcp(packet) ?? false,
       isOpen: () => this.currentLink.get(peerId)?.link.isOpen === true,
+      audioFormat: () => this.currentLink.get(peerId)?.link.negotiatedAudio ?? null,
     });
   }
 

@@ -14,6 +14,7 @@ import type { CapturePipelineStats } from '../send/capture-pipeline.js';
 import type { RemoteStreamStats } from '../receive/remote-stream.js';
 import type { SendLoopStats } from '../send/send-loop.js';
 import type { CandidatePair, PeerLinkOptions, PeerLinkStats } from '../mesh/peer-link.js';
+import type { NegotiatedAudio } from '../mesh/link-types.js';
 
 /** How packets reach one remote peer. */
 export interface PeerTransport {
@@ -23,6 +24,11 @@ export interface PeerTransport {
   sendRtcp?(packet: Uint8Array): boolean | void;
   /** While false, frames for this peer are skipped rather than counted as send errors. */
   isOpen?(): boolean;
+  /**
+   * The payload types the link negotiated, or null before it has; without
+   * it (or null) the peer gets plain Opus and nothing it sends is read as RED.
+   */
+  audioFormat?(): NegotiatedAudio | null;
 }
 
 /** The local participant as the media side knows it (the UI adds the name). */
@@ -60,6 +66,11 @@ export interface PeerMediaStats {
   readonly mutedByMe: boolean;
   /** Our own noise suppression runs on this peer's audio (before the mix). */
   readonly noiseSuppression: boolean;
+  /**
+   * Earlier frames each packet to this peer repeats (RFC 2198 RED, 0–2), or
+   * null when the link did not negotiate RED (plain Opus).
+   */
+  readonly redDistance: number | null;
 }
 
 /** Monotonic anchors (ns, `process.hrtime.bigint()`) for cross-process latency measurement (docs/architecture.md §8). */
@@ -132,6 +143,8 @@ export interface SessionLink {
   sendRtp(packet: Uint8Array): boolean;
   sendRtcp(packet: Uint8Array): boolean;
   readonly isOpen: boolean;
+  /** The payload types negotiated, null before negotiation (or where packets never pass, the web client). */
+  readonly negotiatedAudio: NegotiatedAudio | null;
   stats(): PeerLinkStats;
   selectedCandidatePair(): CandidatePair | null;
   localCandidateTypes(): string[];

@@ -368,6 +368,8 @@ function lastLine(text: string): string {
 
 /** A link that lives in the media process; the room drives it through messages. */
 class RemoteLink implements SessionLink {
+  /** Packets never pass here (they stay on the media side, or in libwebrtc): the payload types are not this object's to know. */
+  readonly negotiatedAudio = null;
   private status: LinkStatus = { isOpen: false, stats: emptyLinkStats(), pair: null, localTypes: [], lastPacketMs: null };
   private lastReportedPacketMs: number | null = null;
   private closed = false;

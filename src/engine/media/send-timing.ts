@@ -170,6 +170,9 @@ class TimedLink implements SessionLink {
   get isOpen(): boolean {
     return this.inner.isOpen;
   }
+  get negotiatedAudio(): SessionLink['negotiatedAudio'] {
+    return this.inner.negotiatedAudio;
+  }
   stats(): ReturnType<SessionLink['stats']> {
     return this.inner.stats();
   }

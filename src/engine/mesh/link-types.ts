@@ -18,6 +18,17 @@ export interface CandidatePair {
   remote: CandidateInfo;
 }
 
+/**
+ * The audio payload types a link negotiated (docs/architecture.md §7): Opus
+ * (RFC 7587) always, RED (RFC 2198) when both ends took `red/48000/2` with
+ * Opus blocks, else null. The engine sends RED to this peer only then, and
+ * reads a packet of this peer as RED only when it carries `red`.
+ */
+export interface NegotiatedAudio {
+  readonly opus: number;
+  readonly red: number | null;
+}
+
 export interface PeerLinkStats {
   /** setLocalDescription (offer, or answer) → audio track open, ms; null until open. */
   connectMs: number | null;

@@ -28,6 +28,13 @@
  *   111, docs/architecture.md §7), while the engine packetizes once for all
  *   peers with its own. `sendRtp` rewrites the 7-bit PT field of a packet
  *   whose PT differs, in a per-link scratch buffer (RFC 3550 §5.1).
+ * - RED (RFC 2198) beside Opus: the offerer's track offers `red/48000/2`
+ *   (ours 63, fmtp `111/111`, listed first, as a browser that prefers RED
+ *   does), and learns from the answer whether the other end took it; the
+ *   answerer takes it, with the offer's payload type, only when offered.
+ *   `negotiatedAudio` says what was agreed. A RED packet from the engine
+ *   (our RED payload type) is renumbered like an Opus one, its block
+ *   headers too (rtp/red-payload.ts), and refused on a link without RED.
  * - Auto-negotiation is off: every setLocalDescription is ours, and an
  *   answer is created right after a remote offer is applied (a first offer
  *   or a later one). libdatachannel supports renegotiation from either side
@@ -60,13 +67,14 @@ import {
   type Track,
 } from './native.js';
 import { DEFAULT_OPUS_PAYLOAD_TYPE } from '../rtp/opus-payload.js';
+import { DEFAULT_RED_PAYLOAD_TYPE, setRedBlockPayloadTypes } from '../rtp/red-payload.js';
 import { buildEmptyReceiverReport, isRtcpSecondByte } from '../rtcp/packets.js';
-import { findOfferedAudio, offerForPassiveAnswer } from './sdp.js';
+import { findAnsweredRed, findOfferedAudio, offerForPassiveAnswer } from './sdp.js';
 import { candidateType, checkLinkSignal, stripAttributePrefix, type LinkSignal } from './signal.js';
 
 export type { LinkSignal } from './signal.js';
 export { emptyLinkStats, type CandidateInfo, type CandidatePair, type LinkState, type PeerLinkStats } from './link-types.js';
-import { emptyLinkStats, type CandidateInfo, type CandidatePair, type LinkState, type PeerLinkStats } from './link-types.js';
+import { emptyLinkStats, type CandidateInfo, type CandidatePair, type LinkState, type NegotiatedAudio, type PeerLinkStats } from './link-types.js';
 export { shutdownMesh, configureMeshLogging } from './native.js';
 
 
@@ -75,6 +83,10 @@ export { shutdownMesh, configureMeshLogging } from './native.js';
  * in-band FEC allowed. Without it libdatachannel asks for stereo 96 kb/s.
  */
 export const OPUS_FMTP = 'minptime=10;useinbandfec=1';
+/** RED's fmtp (RFC 2198 §5): the payload types of its blocks, here two levels of Opus, as Chromium writes it. */
+function redFmtp(opusPayloadType: number): string {
+  return `${opusPayloadType}/${opusPayloadType}`;
+}
 /** Candidates held while waiting for the remote description; a flood beyond this is dropped. */
 const MAX_PENDING_CANDIDATES = 64;
 
@@ -134,6 +146,9 @@ export class PeerLink {
   private ptScratch: Buffer = Buffer.alloc(0);
 
   private payloadType = DEFAULT_OPUS_PAYLOAD_TYPE;
+  /** RED on our track (offered, or taken from the offer), or null. */
+  private trackRedPayloadType: number | null = null;
+  private negotiated: NegotiatedAudio | null = null;
   private started = false;
   private closed = false;
   private remoteDescriptionSet = false;
@@ -203,7 +218,7 @@ export class PeerLink {
       this.guard('remote-datachannel', () => this.adoptDataChannel(dc));
     });
 
-    if (opts.role === 'offerer') this.addOwnTrack('audio', DEFAULT_OPUS_PAYLOAD_TYPE);
+    if (opts.role === 'offerer') this.addOwnTrack('audio', DEFAULT_OPUS_PAYLOAD_TYPE, DEFAULT_RED_PAYLOAD_TYPE);
   }
 
   /** The offerer sends its offer; the answerer waits for one. Idempotent. */
@@ -218,6 +233,14 @@ export class PeerLink {
   /** The Opus payload type in use (ours, or the one the remote offer chose): put it in every RTP header. */
   get opusPayloadType(): number {
     return this.payloadType;
+  }
+
+  /**
+   * The payload types agreed (Opus, and RED or null), or null before the
+   * remote description is applied. The same object until renegotiation.
+   */
+  get negotiatedAudio(): NegotiatedAudio | null {
+    return this.negotiated;
   }
 
   /** True while the audio track can carry packets. */
@@ -259,8 +282,20 @@ export class PeerLink {
       this.counters.sendFailures++;
       return false;
     }
-    const rewrite = (packet[1]! & 0x7f) !== this.payloadType;
-    if (!this.send(rewrite ? this.withNegotiatedPayloadType(packet) : packet)) return false;
+    const pt = packet[1]! & 0x7f;
+    let rewrite: boolean;
+    if (pt === DEFAULT_RED_PAYLOAD_TYPE) {
+      const red = this.negotiated?.red ?? null;
+      if (red === null) {
+        // RED to a peer that did not take it would be dropped there unheard.
+        this.counters.sendFailures++;
+        return false;
+      }
+      rewrite = red !== pt || this.payloadType !== DEFAULT_OPUS_PAYLOAD_TYPE;
+    } else {
+      rewrite = pt !== this.payloadType;
+    }
+    if (!this.send(rewrite ? this.withNegotiatedPayloadType(packet, pt === DEFAULT_RED_PAYLOAD_TYPE) : packet)) return false;
     if (rewrite) this.counters.payloadTypeRewrites++;
     this.counters.packetsSent++;
     this.counters.bytesSent += packet.length;
@@ -326,10 +361,12 @@ export class PeerLink {
 
   // ---- internals -------------------------------------------------------
 
-  private addOwnTrack(mid: string, payloadType: number): void {
+  private addOwnTrack(mid: string, payloadType: number, redPayloadType: number | null): void {
     const pc = this.pc;
     if (pc === undefined) return;
     const audio = new Audio(mid, 'SendRecv');
+    // The m-line lists codecs in the order added: RED first, the order in which libwebrtc sends RED.
+    if (redPayloadType !== null) audio.addAudioCodec(redPayloadType, 'red', redFmtp(payloadType));
     audio.addOpusCodec(payloadType, OPUS_FMTP);
     // msid groups our track into one stream for browsers (RFC 8830).
     audio.addSSRC(this.opts.ssrc, this.opts.cname, this.opts.cname, 'audio');
@@ -354,6 +391,7 @@ export class PeerLink {
     this.rtpConfig = rtpConfig;
     this.srReporter = srReporter;
     this.payloadType = payloadType;
+    this.trackRedPayloadType = redPayloadType;
   }
 
   private adoptDataChannel(dc: DataChannel): void {
@@ -450,10 +488,13 @@ export class PeerLink {
         this.log.warn('offer-without-opus-audio');
         return;
       }
-      this.addOwnTrack(offered.mid, offered.opusPayloadType);
+      this.addOwnTrack(offered.mid, offered.opusPayloadType, offered.redPayloadType);
     }
     // We answer as the DTLS server: see offerForPassiveAnswer for the 1 s stall this avoids.
     if (!this.callNative('set-remote-offer', (pc) => pc.setRemoteDescription(offerForPassiveAnswer(sdp), 'offer'), true)) return;
+    // Our answer lists our track's codecs: RED exactly when this (or the first) offer had it.
+    const red = this.trackRedPayloadType;
+    this.setNegotiated(red !== null && findOfferedAudio(sdp)?.redPayloadType === red ? red : null);
     this.onRemoteDescriptionApplied();
     if (this.negotiationStartMs === null) this.negotiationStartMs = this.clock.now();
     this.callNative('set-local-answer', (pc) => pc.setLocalDescription('answer'));
@@ -461,7 +502,15 @@ export class PeerLink {
 
   private applyAnswer(sdp: string): void {
     if (!this.callNative('set-remote-answer', (pc) => pc.setRemoteDescription(sdp, 'answer'), true)) return;
+    const red = this.trackRedPayloadType;
+    this.setNegotiated(red === null ? null : findAnsweredRed(sdp, this.payloadType, red));
     this.onRemoteDescriptionApplied();
+  }
+
+  private setNegotiated(red: number | null): void {
+    if (this.negotiated?.opus === this.payloadType && this.negotiated.red === red) return;
+    this.negotiated = { opus: this.payloadType, red };
+    this.log.info('audio-negotiated', { opus: this.payloadType, red });
   }
 
   private onRemoteDescriptionApplied(): void {
@@ -488,17 +537,21 @@ export class PeerLink {
 
   /**
    * The packet with its 7-bit payload type set to the negotiated one and the
-   * marker bit kept (RFC 3550 §5.1, second byte: M | PT). The engine's packet
-   * is shared by every peer's send loop, so it is copied, into a scratch
-   * buffer reused for every send: sendMessageBinary copies the bytes before
-   * it returns (node-datachannel TrackWrapper → rtc::Track::send builds a
-   * new binary), so the next send may overwrite them.
+   * marker bit kept (RFC 3550 §5.1, second byte: M | PT); for RED, the
+   * negotiated RED type and every block header naming the negotiated Opus
+   * type (RFC 2198 §3). The engine's packet is shared by every peer's send
+   * loop, so it is copied, into a scratch buffer reused for every send:
+   * sendMessageBinary copies the bytes before it returns (node-datachannel
+   * TrackWrapper → rtc::Track::send builds a new binary), so the next send
+   * may overwrite them. The engine's packets have the 12-byte fixed header
+   * only (no CSRCs or extension), so the RED payload starts at byte 12.
    */
-  private withNegotiatedPayloadType(packet: Uint8Array): Uint8Array {
+  private withNegotiatedPayloadType(packet: Uint8Array, red: boolean): Uint8Array {
     if (this.ptScratch.length < packet.length) this.ptScratch = Buffer.alloc(Math.max(packet.length, 1500));
     const out = this.ptScratch.subarray(0, packet.length);
     out.set(packet);
-    out[1] = (packet[1]! & 0x80) | this.payloadType;
+    out[1] = (packet[1]! & 0x80) | (red ? this.negotiated!.red! : this.payloadType);
+    if (red && this.payloadType !== DEFAULT_OPUS_PAYLOAD_TYPE) setRedBlockPayloadTypes(out, this.payloadType, 12);
     return out;
   }
 

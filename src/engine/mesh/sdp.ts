@@ -1,17 +1,23 @@
 /**
- * The little SDP reading the answerer needs: before setRemoteDescription it
- * must pre-add its own audio track with the offer's `a=mid` and Opus payload
- * type, or libdatachannel accepts the offer and then drops the audio
- * (docs/architecture.md §7). Opus is registered as `opus/48000/2` whatever the channel
- * count (RFC 7587 §7).
+ * The little SDP reading a link needs. Before setRemoteDescription the
+ * answerer must pre-add its own audio track with the offer's `a=mid` and
+ * Opus payload type, or libdatachannel accepts the offer and then drops the
+ * audio (docs/architecture.md §7). Opus is registered as `opus/48000/2`
+ * whatever the channel count (RFC 7587 §7). RED (RFC 2198) is
+ * `red/48000/2`, usable for us only if its fmtp lists nothing but the Opus
+ * payload type (Chromium's `a=fmtp:63 111/111`): the answerer adds it to
+ * its track when offered, and the offerer learns from the answer whether
+ * the other end took it.
  */
 
 export interface OfferedAudio {
   mid: string;
   opusPayloadType: number;
+  /** RED over this Opus, or null when the section does not carry it. */
+  redPayloadType: number | null;
 }
 
-/** The first audio m-section's mid and Opus payload type, or null if there is no usable one. */
+/** The first audio m-section's mid, Opus and RED payload types, or null if there is no usable one. */
 export function findOfferedAudio(sdp: string): OfferedAudio | null {
   const sections = sdp.split(/\r?\n(?=m=)/);
   for (const section of sections) {
@@ -24,9 +30,41 @@ export function findOfferedAudio(sdp: string): OfferedAudio | null {
     const opusPayloadType = Number(pt);
     // Dynamic payload types only (RFC 3551 §6).
     if (opusPayloadType < 96 || opusPayloadType > 127) continue;
-    return { mid, opusPayloadType };
+    return { mid, opusPayloadType, redPayloadType: redOverOpus(section, opusPayloadType) };
   }
   return null;
+}
+
+/**
+ * The payload type of `red/48000/2` in an audio section if its blocks may
+ * only be Opus as `opusPayloadType` (fmtp `111/111`, or `111` alone), else
+ * null. No fmtp would allow any block type (RFC 2198 §5 leaves the list
+ * optional), which we do not decode, so that RED is not used. Dynamic
+ * payload types only: 96–127, and 35–63 (RFC 3550 §5.1; Chromium picks 63),
+ * never 64–95, which RTCP multiplexing reserves (RFC 5761 §4).
+ */
+export function redOverOpus(section: string, opusPayloadType: number): number | null {
+  const rtpmap = /^a=rtpmap:(\d{1,3}) red\/48000(?:\/\d)?\s*$/gim;
+  for (let m = rtpmap.exec(section); m !== null; m = rtpmap.exec(section)) {
+    const pt = Number(m[1]);
+    if (!((pt >= 96 && pt <= 127) || (pt >= 35 && pt <= 63)) || pt === opusPayloadType) continue;
+    const fmtp = new RegExp(`^a=fmtp:${pt} (\\S+)\\s*$`, 'm').exec(section)?.[1];
+    if (fmtp === undefined) continue;
+    const blocks = fmtp.split('/');
+    if (blocks.every((b) => b === String(opusPayloadType))) return pt;
+  }
+  return null;
+}
+
+/**
+ * What the other end took of our RED offer: the RED payload type in its
+ * answer if it kept ours over our Opus (an answer uses the offer's types,
+ * RFC 3264 §6.1), else null (a plain-Opus peer, e.g. an older terminal).
+ */
+export function findAnsweredRed(answerSdp: string, opusPayloadType: number, redPayloadType: number): number | null {
+  const offered = findOfferedAudio(answerSdp);
+  if (offered === null || offered.opusPayloadType !== opusPayloadType) return null;
+  return offered.redPayloadType === redPayloadType ? redPayloadType : null;
 }
 
 /**

@@ -44,6 +44,21 @@
  *   (shortening silence, not speech). Only when D − packet ≥ target +
  *   `hardCatchUpMs` are packets dropped here regardless of content.
  *
+ * Redundancy (RFC 2198 RED): a frame carried again in a later packet
+ * (`insertRecovered`) takes the place of a packet that has not arrived, at
+ * the timestamp and sequence number it stood for, and is played like it.
+ * It passes no reception counter (the tracker is only asked whether the
+ * packet is still missing) and feeds no delay estimate (its arrival says
+ * when the later packet came, not the lost one). If the packet itself
+ * arrives while its copy is still buffered, the packet replaces the copy.
+ * `recovered` counts the copies that were played. A copy comes with a later
+ * packet, one packet duration or more after the packet it stands for: to
+ * play it before concealing, the buffer must hold that much more. While the
+ * sender repeats d frames, the caller says so (`setRedundancyDelay`) and the
+ * target grows by d packet durations (within maxDelayMs); plain packets set
+ * it back to 0. It costs latency only while the sender sends redundancy,
+ * which it does only on a link that loses packets (send/redundancy-policy.ts).
+ *
  * Counting: late = arrived after its playout time had passed (dropped);
  * duplicates and out-of-window packets dropped; received, expected, lost,
  * reordered, duplicates and jitter are the tracker's (RFC 3550 A.1/A.3/A.8),
@@ -70,6 +85,8 @@ export type PullResult =
   | { readonly kind: 'empty' };
 
 export type InsertOutcome = 'inserted' | 'duplicate' | 'late' | 'out-of-window' | 'invalid';
+/** What became of a redundant copy: 'received' = the packet (or another copy of it) is already here. */
+export type RecoveredOutcome = 'inserted' | 'received' | 'late' | 'invalid';
 
 export interface JitterBufferOptions extends DelayEstimatorOptions {
   /** Clock for "now" at pull time; must be the clock `arrivalMs` comes from. */
@@ -116,6 +133,8 @@ export interface JitterBufferStats {
   readonly discarded: number;
   /** Invalid packets ignored. */
   readonly invalid: number;
+  /** Packets played from a redundant copy (RFC 2198) because the packet itself had not arrived. */
+  readonly recovered: number;
   /** Stream restarts (SSRC change or sequence restart). */
   readonly resets: number;
   /** Times the buffer ran dry long enough to count as a pause. */
@@ -129,6 +148,8 @@ interface Entry {
   /** From the TOC, or 0 if unknown. */
   samples: number;
   packet: MediaPacket;
+  /** A redundant copy standing in for the packet. */
+  recovered: boolean;
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -169,6 +190,9 @@ export class JitterBuffer {
   private invalid = 0;
   private resets = 0;
   private drains = 0;
+  private recovered = 0;
+  /** Added to the estimator's target while the sender repeats earlier frames (RED). */
+  private redundancyDelayMs = 0;
   private playedCount = 0;
   private playedDelaySumMs = 0;
   private lastDelayMs = 0;
@@ -216,20 +240,24 @@ export class JitterBuffer {
       return 'late';
     }
 
-    if (this.buffer.length >= this.maxPackets) {
-      this.release(this.buffer.shift()!);
-      this.discarded++;
-    }
-    const entry = this.pool.pop() ?? { extSeq: 0, extTs: 0, arrivalMs: 0, samples: 0, packet };
-    entry.extSeq = extSeq;
-    entry.extTs = extTs;
-    entry.arrivalMs = arrivalMs;
-    entry.samples = validSamples(this.packetSamplesOf(packet)) ?? 0;
-    entry.packet = packet;
-    let i = this.buffer.length;
-    while (i > 0 && this.buffer[i - 1]!.extSeq > extSeq) i--;
-    this.buffer.splice(i, 0, entry);
+    this.place(packet, extSeq, extTs, arrivalMs, false);
     return 'inserted';
+  }
+
+  /**
+   * A frame recovered from redundancy (RFC 2198): `packet` carries the
+   * sequence number and timestamp of the packet it stands for. Used only if
+   * that packet has not been received and can still be played; see the
+   * header for how it is (not) counted.
+   */
+  insertRecovered(packet: MediaPacket): RecoveredOutcome {
+    if (!isMediaPacket(packet)) return 'invalid';
+    const extSeq = this.tracker.missingExtended(packet.ssrc, packet.sequenceNumber);
+    if (extSeq === null || !this.hasBase) return 'received';
+    const extTs = this.tsUnwrap.peek(packet.timestamp)!;
+    if ((this.hasPlayedSeq && extSeq <= this.lastPlayedSeq) || (this.hasCursor && extTs < this.cursorTs)) return 'late';
+    // Its arrival time is the carrier's; it plays by its timestamp like any other packet.
+    return this.place(packet, extSeq, extTs, this.clock.now(), true) ? 'inserted' : 'received';
   }
 
   /**
@@ -240,7 +268,7 @@ export class JitterBuffer {
   pull(aheadSamples = 0): PullResult {
     const nowMs = this.clock.now() + aheadSamples / SAMPLES_PER_MS;
     const minOffset = this.estimator.minOffsetMs;
-    const target = this.estimator.targetDelayMs;
+    const target = this.targetDelayMs;
 
     if (!this.playing && !this.tryAnchor(nowMs, minOffset, target)) return this.emptyResult;
 
@@ -276,6 +304,7 @@ export class JitterBuffer {
         this.buffer.shift();
         this.advanceTo(head.extTs + samples, head.extSeq, samples);
         this.playedCount++;
+        if (head.recovered) this.recovered++;
         this.playedDelaySumMs += this.clock.now() - head.arrivalMs;
         const r = this.packetResult;
         r.packet = head.packet;
@@ -316,7 +345,13 @@ export class JitterBuffer {
   }
 
   get targetDelayMs(): number {
-    return this.estimator.targetDelayMs;
+    const base = this.estimator.targetDelayMs;
+    return this.redundancyDelayMs === 0 ? base : Math.min(this.estimator.maxDelayMs, base + this.redundancyDelayMs);
+  }
+
+  /** How far back the sender's redundant copies reach, in samples (0: none); see the header. */
+  setRedundancyDelay(samples: number): void {
+    this.redundancyDelayMs = samples > 0 ? samples / SAMPLES_PER_MS : 0;
   }
 
   get currentDelayMs(): number {
@@ -341,7 +376,7 @@ export class JitterBuffer {
     const r = this.tracker.stats;
     return {
       currentDelayMs: this.currentDelayMs,
-      targetDelayMs: this.estimator.targetDelayMs,
+      targetDelayMs: this.targetDelayMs,
       meanDelayMs: this.playedCount > 0 ? this.playedDelaySumMs / this.playedCount : 0,
       jitterMs: r.jitterMs,
       bufferedPackets: this.buffer.length,
@@ -355,9 +390,41 @@ export class JitterBuffer {
       outOfWindow: r.outOfWindow,
       discarded: this.discarded,
       invalid: this.invalid,
+      recovered: this.recovered,
       resets: this.resets,
       drains: this.drains,
     };
+  }
+
+  /** Into the buffer in sequence order; a packet replaces a redundant copy of itself. False if one was there already. */
+  private place(packet: MediaPacket, extSeq: number, extTs: number, arrivalMs: number, recovered: boolean): boolean {
+    let i = this.buffer.length;
+    while (i > 0 && this.buffer[i - 1]!.extSeq > extSeq) i--;
+    const same = this.buffer[i - 1];
+    if (same !== undefined && same.extSeq === extSeq) {
+      if (!recovered && same.recovered) {
+        same.packet = packet;
+        same.arrivalMs = arrivalMs;
+        same.samples = validSamples(this.packetSamplesOf(packet)) ?? 0;
+        same.recovered = false;
+        return true;
+      }
+      return false;
+    }
+    if (this.buffer.length >= this.maxPackets) {
+      this.release(this.buffer.shift()!);
+      this.discarded++;
+      if (i > 0) i--;
+    }
+    const entry = this.pool.pop() ?? { extSeq: 0, extTs: 0, arrivalMs: 0, samples: 0, packet, recovered };
+    entry.extSeq = extSeq;
+    entry.extTs = extTs;
+    entry.arrivalMs = arrivalMs;
+    entry.samples = validSamples(this.packetSamplesOf(packet)) ?? 0;
+    entry.packet = packet;
+    entry.recovered = recovered;
+    this.buffer.splice(i, 0, entry);
+    return true;
   }
 
   private tryAnchor(nowMs: number, minOffset: number | undefined, target: number): boolean {

@@ -23,6 +23,13 @@
  * speaking indicator reflect what the peer sends, so the UI still shows
  * that a peer muted-for-me is talking.
  *
+ * Redundancy (RFC 2198 RED, `insertRed`): the primary block goes into the
+ * jitter buffer as the packet; each redundant block that stands for a
+ * packet still missing goes in at that packet's sequence number and
+ * timestamp (receive/jitter-buffer.ts, insertRecovered), before the buffer
+ * gives up on it and conceals. A payload that does not parse is counted
+ * (`redMalformed`) and dropped, never thrown.
+ *
  * Noise suppression of our own for this peer (for a peer who sends noise:
  * a browser with its suppression off, an older client) runs on each frame
  * after decoding and before the meters, gain and the mixer, so the
@@ -37,9 +44,13 @@ import { FULL_SCALE, PeakMeter, peakLevel, rmsLevel } from '../audio/level.js';
 import { SpeakingDetector, type SpeakingOptions } from './speaking.js';
 import type { ReceptionTracker } from '../rtp/reception.js';
 import { FilterSlot, type FilterCost, type FrameFilter } from '../dsp/frame-filter.js';
+import { makeRedBlocks, parseRedPayload, redundantSequenceNumber, type RedBlock } from '../rtp/red-payload.js';
+import { opusPacketSamples } from '../rtp/opus-payload.js';
 
 const SAMPLES_PER_MS = SAMPLE_RATE / 1000;
 export const MAX_GAIN_PERCENT = 200;
+/** How long the sender's redundancy must reach less far before the buffer holds less for it (insertPacket). */
+const REDUNDANCY_HOLD_MS = 2000;
 
 export interface RemoteStreamOptions {
   frameMs: FrameMs;
@@ -69,6 +80,10 @@ export interface RemoteStreamStats extends JitterBufferStats {
   readonly corruptPackets: number;
   /** Quiet packets dropped to bring the delay back to target. */
   readonly catchUpDrops: number;
+  /** RED packets received (RFC 2198), whose primary is counted among `received` like any packet. */
+  readonly redPackets: number;
+  /** RED payloads that did not parse (dropped). */
+  readonly redMalformed: number;
 }
 
 export class RemoteStream {
@@ -104,6 +119,12 @@ export class RemoteStream {
 
   private concealedFrames = 0;
   private catchUpDrops = 0;
+  private redPackets = 0;
+  private redMalformed = 0;
+  /** Farthest reach of the sender's redundant copies, samples, and when it was last seen (insertPacket). */
+  private redundancyReach = 0;
+  private redundancyReachMs = 0;
+  private readonly redBlocks: RedBlock[] = makeRedBlocks();
   private suppressor: FilterSlot | undefined;
 
   constructor(options: RemoteStreamOptions) {
@@ -128,12 +149,87 @@ export class RemoteStream {
 
   /** Hand over a received RTP packet. Never throws on bad input. */
   insert(packet: MediaPacket, arrivalMs: number = this.clock.now()): InsertOutcome {
+    return this.insertPacket(packet, arrivalMs, 0);
+  }
+
+  /**
+   * `redundancySamples`: how far back the packet's redundant copies reach
+   * (0 for plain Opus), or −1 to say nothing (a RED packet without copies:
+   * the first of a talkspurt). The buffer keeps the farthest reach seen, and
+   * lowers it only after REDUNDANCY_HOLD_MS of shorter reaches: the copies
+   * grow back to full reach over the first packets of every talkspurt, and
+   * that is where the buffer anchors.
+   */
+  private insertPacket(packet: MediaPacket, arrivalMs: number, redundancySamples: number): InsertOutcome {
+    if (redundancySamples >= this.redundancyReach) {
+      this.redundancyReach = redundancySamples;
+      this.redundancyReachMs = arrivalMs;
+      this.jitter.setRedundancyDelay(redundancySamples);
+    } else if (redundancySamples >= 0 && arrivalMs - this.redundancyReachMs > REDUNDANCY_HOLD_MS) {
+      this.redundancyReach = redundancySamples;
+      this.redundancyReachMs = arrivalMs;
+      this.jitter.setRedundancyDelay(redundancySamples);
+    }
     const outcome = this.jitter.insert(packet, arrivalMs);
     if (this.jitter.resetCount !== this.decoderResets) {
       // The sender restarted: Opus state from the old stream would only garble the new one.
       this.decoderResets = this.jitter.resetCount;
       this.retiredCorrupt += this.decoder.corruptPackets;
       this.decoder = this.decoderFactory();
+    }
+    return outcome;
+  }
+
+  /**
+   * Hand over a received RED packet (RFC 2198) whose blocks carry Opus as
+   * `opusPayloadType`; blocks of any other type are left alone. Never
+   * throws on bad input. The outcome is the primary's ('invalid' for a
+   * payload that does not parse).
+   */
+  insertRed(packet: MediaPacket, opusPayloadType: number, arrivalMs: number = this.clock.now()): InsertOutcome {
+    const payload = packet.payload;
+    const count = parseRedPayload(payload, this.redBlocks);
+    if (typeof count === 'string') {
+      this.redMalformed++;
+      return 'invalid';
+    }
+    this.redPackets++;
+    const primary = this.redBlocks[count - 1]!;
+    if (primary.payloadType !== opusPayloadType || primary.length === 0) return 'invalid';
+    const primaryPayload = payload.subarray(primary.start, primary.start + primary.length);
+    const primarySamples = opusPacketSamples(primaryPayload);
+    // The buffer holds as much more as the copies reach back, so that a copy comes before its frame is due.
+    // A RED packet without redundancy (the first of a talkspurt) leaves that as it was.
+    const reach = primarySamples === null ? 0 : count === 1 ? -1 : Math.min(this.redBlocks[0]!.timestampOffset, 2 * primarySamples);
+    const outcome = this.insertPacket(
+      {
+        sequenceNumber: packet.sequenceNumber,
+        timestamp: packet.timestamp,
+        ssrc: packet.ssrc,
+        payloadType: opusPayloadType,
+        marker: packet.marker,
+        payload: primaryPayload,
+      },
+      arrivalMs,
+      reach,
+    );
+    // Redundancy only where the primary was taken as part of the stream (not a duplicate, not another source's stray).
+    if (count === 1 || primarySamples === null || (outcome !== 'inserted' && outcome !== 'late')) return outcome;
+    for (let i = 0; i < count - 1; i++) {
+      const block = this.redBlocks[i]!;
+      if (block.payloadType !== opusPayloadType || block.length === 0) continue;
+      const seq = redundantSequenceNumber(packet.sequenceNumber, block.timestampOffset, primarySamples, count - 1 - i);
+      if (seq === null) continue;
+      const ssrc = packet.ssrc;
+      if (this.jitter.reception.missingExtended(ssrc, seq) === null) continue;
+      this.jitter.insertRecovered({
+        sequenceNumber: seq,
+        timestamp: (packet.timestamp - block.timestampOffset) >>> 0,
+        ssrc,
+        payloadType: opusPayloadType,
+        marker: false,
+        payload: payload.subarray(block.start, block.start + block.length),
+      });
     }
     return outcome;
   }
@@ -240,6 +336,8 @@ export class RemoteStream {
       concealedFrames: this.concealedFrames,
       corruptPackets: this.retiredCorrupt + this.decoder.corruptPackets + this.decodeErrors,
       catchUpDrops: this.catchUpDrops,
+      redPackets: this.redPackets,
+      redMalformed: this.redMalformed,
     };
   }
 

@@ -26,6 +26,13 @@ export interface PeerSessionStats {
   readonly packetsLost: number;
   readonly packetsLate: number;
   readonly framesConcealed: number;
+  /** Lost packets played from a RED copy (RFC 2198) instead of concealed. */
+  readonly packetsRecovered: number;
+  /** RED packets received, and RED payloads that did not parse. */
+  readonly redPacketsReceived: number;
+  readonly redMalformed: number;
+  /** Frames each packet to this peer repeats (0–2) at the end, or null without RED. */
+  readonly redDistance: number | null;
   readonly meanJitterBufferMs: number;
   readonly bytesSent: number;
   readonly bytesReceived: number;
@@ -57,6 +64,8 @@ export function peerView(entry: PeerEntry, media: PeerMediaStats | undefined): P
     packetsLost: Math.max(0, r?.lost ?? 0),
     packetsLate: r?.late ?? 0,
     framesConcealed: r?.concealedFrames ?? 0,
+    packetsRecovered: r?.recovered ?? 0,
+    redDistance: media?.redDistance ?? null,
   };
 }
 
@@ -84,6 +93,10 @@ export function peerSessionStats(entry: PeerEntry, media: PeerMediaStats | undef
     packetsLost: Math.max(0, media?.receive.lost ?? 0),
     packetsLate: media?.receive.late ?? 0,
     framesConcealed: media?.receive.concealedFrames ?? 0,
+    packetsRecovered: media?.receive.recovered ?? 0,
+    redPacketsReceived: media?.receive.redPackets ?? 0,
+    redMalformed: media?.receive.redMalformed ?? 0,
+    redDistance: media?.redDistance ?? null,
     meanJitterBufferMs: media?.receive.meanDelayMs ?? 0,
     bytesSent: entry.closedLinks.bytesSent + (linkStats?.bytesSent ?? 0),
     bytesReceived: entry.closedLinks.bytesReceived + (linkStats?.bytesReceived ?? 0),

@@ -11,10 +11,13 @@
  *   our NTP wallclock. The peer's LSR echoes an NTP time from our own
  *   sender report (libdatachannel's RtcpSrReporter stamps it from the
  *   system wallclock), so A must be wallclock time too, not a monotonic one.
+ * - The same blocks' fraction lost is how the peer hears our stream: it is
+ *   handed on (`onReportAboutUs`) to the sender's redundancy policy
+ *   (send/redundancy-policy.ts).
  * - Our receiver report (§6.4.2) carries one block about the peer's stream,
  *   from the stream's ReceptionTracker: the same counts the UI shows.
  */
-import { buildReceiverReport, ntpFromUnixMs, ntpMiddle32, parseRtcp, rttFromReportBlock } from './packets.js';
+import { buildReceiverReport, ntpFromUnixMs, ntpMiddle32, parseRtcp, rttFromReportBlock, type ReportBlock } from './packets.js';
 import { ReceptionReporter } from './reception-report.js';
 import type { ReceptionTracker } from '../rtp/reception.js';
 
@@ -26,15 +29,19 @@ export interface RtcpSessionOptions {
   localSsrc: number;
   /** The peer's stream as we receive it. */
   reception: ReceptionTracker;
+  /** Each report block the peer sends about our source, with its arrival (monotonic ms). */
+  onReportAboutUs?: (block: ReportBlock, arrivalMs: number) => void;
 }
 
 export class RtcpSession {
   private readonly localSsrc: number;
   private readonly reporter: ReceptionReporter;
   private rtt: number | null = null;
+  private readonly onReportAboutUs: ((block: ReportBlock, arrivalMs: number) => void) | undefined;
 
   constructor(options: RtcpSessionOptions) {
     this.localSsrc = options.localSsrc;
+    this.onReportAboutUs = options.onReportAboutUs;
     this.reporter = new ReceptionReporter(options.reception);
   }
 
@@ -50,7 +57,9 @@ export class RtcpSession {
       if (p.type === 'other') continue;
       if (p.type === 'sr') this.reporter.onSenderReport(p, arrivalMs);
       for (const block of p.reports) {
-        if (block.ssrc !== this.localSsrc || block.lastSr === 0) continue;
+        if (block.ssrc !== this.localSsrc) continue;
+        this.onReportAboutUs?.(block, arrivalMs);
+        if (block.lastSr === 0) continue;
         const rtt = rttFromReportBlock(block, ntpMiddle32(ntpFromUnixMs(arrivalUnixMs)));
         if (rtt !== null && rtt >= 0 && rtt < MAX_PLAUSIBLE_RTT_MS) this.rtt = rtt;
       }

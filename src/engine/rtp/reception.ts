@@ -167,6 +167,23 @@ export class ReceptionTracker {
     return 'out-of-window';
   }
 
+  /**
+   * For a copy of a packet carried as redundancy (RFC 2198) in a later
+   * packet: the extended sequence number of `seq` if it belongs to the
+   * current source, is behind the highest received (within MAX_MISORDER)
+   * and has not been received; else null. Counts nothing and changes
+   * nothing: a frame recovered from redundancy is not a received packet, so
+   * loss, the report blocks we send and the sender's redundancy policy
+   * (send/redundancy-policy.ts) keep seeing the loss that happened.
+   */
+  missingExtended(ssrc: number, seq: number): number | null {
+    if (!this.started || ssrc !== this.source) return null;
+    const ext = this.seq.peek(seq & 0xffff)!;
+    const delta = ext - this.seq.highestExtended!;
+    if (delta >= 0 || delta <= -MAX_MISORDER || ext < this.baseExt) return null;
+    return this.seenExt[this.slot(ext)] === ext ? null : ext;
+  }
+
   /** Extended sequence number of the packet `receive` last classified (see there). */
   get extendedSeq(): number {
     return this.lastExt;

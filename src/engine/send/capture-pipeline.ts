@@ -1,13 +1,17 @@
 /**
  * The send path from captured PCM to every peer's queue (docs/architecture.md §2):
  *
- *   frames ─► FilterChain (AEC → NS → AGC) ─► VoiceGate ─► encode ─► RtpTimeline ─► buildRtp ─┬─► SendLoop (peer A)
- *                                                                           └─► SendLoop (peer B) …
+ *   frames ─► FilterChain (AEC → NS → AGC) ─► VoiceGate ─► encode ─► RtpTimeline ─► OutgoingPackets ─┬─► SendLoop (peer A)
+ *                                                                                 └─► SendLoop (peer B) …
  *
- * Encode once, build the RTP packet once (one SSRC for our one source,
- * RFC 3550 §3), and hand the same bytes to each peer's own bounded loop.
- * The mesh sends full RTP packets (it uses no packetizer), so the header
- * values here are what goes on the wire.
+ * Encode once, number the packet once (one SSRC for our one source,
+ * RFC 3550 §3), and hand each peer's own bounded loop the form of the packet
+ * that peer takes: plain Opus, or RED (RFC 2198) with the 1 or 2 earlier
+ * frames its redundancy distance asks for (send/redundancy-policy.ts). Each
+ * form is built at most once per frame, into preallocated buffers
+ * (send/outgoing-packets.ts), whatever the number of peers. The mesh sends
+ * full RTP packets (it uses no packetizer), so the header values here are
+ * what goes on the wire, but for the payload types a link renumbers.
  *
  * Frames the gate holds back are not encoded (saves CPU on a 2-core box);
  * with DTX, packets of ≤ 2 bytes are not sent (libopus: need not be
@@ -21,8 +25,10 @@
  */
 import { emptyCaptureStats, type CapturePipelineStats } from './capture-stats.js';
 import type { FrameEncoder } from '../codec/types.js';
-import { buildRtp } from '../rtp/packet.js';
 import { DEFAULT_OPUS_PAYLOAD_TYPE, isOpusDtxPacket } from '../rtp/opus-payload.js';
+import { DEFAULT_RED_PAYLOAD_TYPE } from '../rtp/red-payload.js';
+import { OutgoingPackets } from './outgoing-packets.js';
+import type { RedDistance } from './redundancy-policy.js';
 import { silentLogger, type Logger } from '../../core/logger.js';
 import { samplesPerFrame } from '../../core/media-format.js';
 import type { FilterChain } from '../dsp/filter-chain.js';
@@ -34,8 +40,15 @@ export interface CapturePipelineOptions {
   encoder: FrameEncoder;
   gate: VoiceGate;
   timeline: RtpTimeline;
-  /** Negotiated Opus payload type (default 111). */
+  /** Opus payload type the packets are built with (default 111; a link renumbers to what it negotiated). */
   payloadType?: number;
+  /** RED payload type the packets are built with (default 63; likewise). */
+  redPayloadType?: number;
+  /**
+   * Frames a built packet must stay intact for: the longest a send loop
+   * holds one (its queue + the one in flight) + 1. Default 6 (queues of 4).
+   */
+  packetSlots?: number;
   /** Do not send DTX packets of ≤ 2 bytes (default true). */
   skipDtxPackets?: boolean;
   /** Processing before the gate (echo cancellation, noise suppression, gain control); none by default. */
@@ -57,14 +70,14 @@ export class CapturePipeline {
   private readonly encoder: FrameEncoder;
   private readonly gate: VoiceGate;
   private readonly timeline: RtpTimeline;
-  private readonly payloadType: number;
+  private readonly packets: OutgoingPackets;
   private readonly skipDtx: boolean;
   private readonly onFrameInfo: ((info: FrameInfo) => void) | undefined;
   private readonly log: Logger;
   private readonly filters: FilterChain | undefined;
   /** The processed frame (filters work in place here, never in the source's buffer). */
   private readonly work: Int16Array;
-  private readonly loops = new Map<string, SendLoop<Uint8Array>>();
+  private readonly loops = new Map<string, PeerSend>();
   private readonly counters = {
     framesCaptured: 0,
     packetsSent: 0,
@@ -87,7 +100,11 @@ export class CapturePipeline {
     this.encoder = opts.encoder;
     this.gate = opts.gate;
     this.timeline = opts.timeline;
-    this.payloadType = pt;
+    this.packets = new OutgoingPackets({
+      slots: opts.packetSlots ?? 6,
+      opusPayloadType: pt,
+      redPayloadType: opts.redPayloadType ?? DEFAULT_RED_PAYLOAD_TYPE,
+    });
     this.skipDtx = opts.skipDtxPackets ?? true;
     this.onFrameInfo = opts.onFrame;
     this.log = opts.logger ?? silentLogger;
@@ -100,14 +117,19 @@ export class CapturePipeline {
     return this.timeline.ssrc;
   }
 
-  addPeer(peerId: string, loop: SendLoop<Uint8Array>): void {
-    this.loops.get(peerId)?.close();
-    this.loops.set(peerId, loop);
+  /**
+   * Send to a peer through `loop`. `redDistance` is asked once per sent
+   * frame: 0 for plain Opus (a peer that did not negotiate RED), 1–2 for
+   * RED with that many earlier frames. Default: always plain.
+   */
+  addPeer(peerId: string, loop: SendLoop<Uint8Array>, redDistance: () => RedDistance = plainOpus): void {
+    this.loops.get(peerId)?.loop.close();
+    this.loops.set(peerId, { loop, redDistance });
   }
 
   /** Remove a peer and close its loop (drops what it still had queued). */
   removePeer(peerId: string): void {
-    this.loops.get(peerId)?.close();
+    this.loops.get(peerId)?.loop.close();
     this.loops.delete(peerId);
   }
 
@@ -143,10 +165,12 @@ export class CapturePipeline {
     }
     const stamp = this.timeline.nextFrame(packet !== null);
     if (packet !== null && stamp !== null) {
-      const rtp = buildRtp({ ...stamp, payloadType: this.payloadType, payload: packet });
+      this.packets.frame(stamp, packet);
       this.counters.packetsSent++;
       this.counters.payloadOctets += packet.length;
-      for (const loop of this.loops.values()) loop.enqueue(rtp);
+      for (const peer of this.loops.values()) peer.loop.enqueue(this.packets.packet(peer.redDistance()));
+    } else {
+      this.packets.gap();
     }
     if (this.onFrameInfo !== undefined) {
       // A UI callback must never break the capture path.
@@ -160,6 +184,13 @@ export class CapturePipeline {
   }
 
   get stats(): CapturePipelineStats {
-    return { ...this.counters, peers: this.loops.size };
+    return { ...this.counters, redundantOctets: this.packets.stats.redundantBytes, peers: this.loops.size };
   }
 }
+
+interface PeerSend {
+  readonly loop: SendLoop<Uint8Array>;
+  readonly redDistance: () => RedDistance;
+}
+
+const plainOpus = (): RedDistance => 0;

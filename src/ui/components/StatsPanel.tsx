@@ -8,13 +8,17 @@ export interface StatsPanelProps {
   readonly columns: number;
 }
 
-const NUMERIC_COLUMNS = ['recv', 'lost', 'late', 'concl', 'loss', 'jbuf', 'rtt'] as const;
+const NUMERIC_COLUMNS = ['recv', 'lost', 'late', 'concl', 'loss', 'jbuf', 'rtt', 'recov', 'red'] as const;
 
 const NUMERIC_CELLS = 7;
 
-/** Per-peer receive statistics: packets received/lost/late, frames concealed, jitter buffer, rtt. */
+/**
+ * Per-peer receive statistics: packets received/lost/late, frames concealed,
+ * loss, jitter buffer, rtt, lost packets recovered from RED copies (RFC 2198),
+ * and the RED distance we send this peer ('–' where RED was not negotiated).
+ */
 /** Below this width the table would be cut: each peer becomes a wrapped list of labelled figures. */
-export const STATS_TABLE_MIN_COLUMNS = 72;
+export const STATS_TABLE_MIN_COLUMNS = 86;
 
 function figures(p: PeerView): Array<readonly [string, string]> {
   return [
@@ -25,6 +29,8 @@ function figures(p: PeerView): Array<readonly [string, string]> {
     ['loss', formatLossPercent(p.lossPercent)],
     ['jbuf', formatMs(p.jitterBufferMs)],
     ['rtt', formatMs(p.rttMs)],
+    ['recov', formatCount(p.packetsRecovered)],
+    ['red', p.redDistance === null ? '–' : String(p.redDistance)],
   ];
 }
 

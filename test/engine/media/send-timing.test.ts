@@ -1,3 +1,4 @@
+import type { NegotiatedAudio } from '../../../src/engine/mesh/link-types.js';
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../src/core/clock.js';
 import { buildRtp } from '../../../src/engine/rtp/packet.js';
@@ -40,6 +41,7 @@ describe('MsHistogram', () => {
 
 /** A link that records what it was asked to send. */
 class RecordingLink implements SessionLink {
+  negotiatedAudio: NegotiatedAudio | null = null;
   sent = 0;
   open = true;
   start(): void {}

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { PeerLink, shutdownMesh, type LinkSignal, type LinkState, type PeerLinkOptions } from '../../../src/engine/mesh/peer-link.js';
 import { coturnMissingReason, startCoturn, type Coturn } from '../../helpers/coturn.js';
+import { makeRedBlocks, parseRedPayload, writeRedPayload } from '../../../src/engine/rtp/red-payload.js';
 
 const LOOPBACK = '127.0.0.1';
 
@@ -33,6 +34,13 @@ interface Parsed {
 function parseRtp(p: Uint8Array): Parsed {
   const v = new DataView(p.buffer, p.byteOffset, p.byteLength);
   return { seq: v.getUint16(2), ts: v.getUint32(4), ssrc: v.getUint32(8), pt: p[1]! & 0x7f, marker: (p[1]! & 0x80) !== 0, payload: p.slice(12) };
+}
+
+/** An RTP packet with a RED payload (RFC 2198): one redundant Opus frame 960 samples back, then the primary. */
+function redPacket(seq: number, timestamp: number, ssrc: number, redPt: number, opusPt: number): Uint8Array {
+  const payload = new Uint8Array(32);
+  const n = writeRedPayload(payload, 0, opusPt, [{ bytes: Uint8Array.of(0xfc, 1, 2), length: 3, timestampOffset: 960 }], 1, Uint8Array.of(0xfc, 3, 4, 5));
+  return rtpPacket(seq, timestamp, ssrc, payload.subarray(0, n), redPt);
 }
 
 /** RFC 3550 §6.4.2 receiver report with one report block about `sourceSsrc`. */
@@ -354,7 +362,7 @@ describe('PeerLink over loopback', () => {
   it('sends every RTP packet with the payload type the link negotiated (an offer with Opus as 109)', async () => {
     // Another client (Firefox, say) offers Opus as 109: the answerer must send 109 whatever the engine packetized.
     const asOpus109 = (s: LinkSignal): LinkSignal =>
-      s.type === 'description' ? { ...s, sdp: s.sdp.replace(/^(m=audio \d+ \S+) 111\b/m, '$1 109').replace(/^a=(rtpmap|fmtp|rtcp-fb):111 /gm, 'a=$1:109 ') } : s;
+      s.type === 'description' ? { ...s, sdp: s.sdp.replace(/^(m=audio .*)\b111\b/m, (_, head: string) => `${head}109`).replace(/^a=(rtpmap|fmtp|rtcp-fb):111 /gm, 'a=$1:109 ') } : s;
     const { a, b } = makePair({ mapToAnswerer: asOpus109 });
     await connect(a, b);
     expect(b.link.opusPayloadType).toBe(109);
@@ -388,6 +396,54 @@ describe('PeerLink over loopback', () => {
     expect(b.link.stats().payloadTypeRewrites).toBe(20);
   });
 
+  it('negotiates RED (RFC 2198) beside Opus between two terminals; a RED packet goes out as built', async () => {
+    const { a, b } = makePair();
+    await connect(a, b);
+    expect(a.link.negotiatedAudio).toEqual({ opus: 111, red: 63 });
+    expect(b.link.negotiatedAudio).toEqual({ opus: 111, red: 63 });
+    const red = redPacket(7, 7 * 960, a.ssrc, 63, 111);
+    expect(a.link.sendRtp(red)).toBe(true);
+    await waitFor(() => b.rtp.length === 1, 3000, 'the RED packet');
+    expect(Array.from(b.rtp[0]!.packet)).toEqual(Array.from(red));
+    expect(a.link.stats().payloadTypeRewrites).toBe(0);
+  });
+
+  it('renumbers RED and its Opus blocks to what the offer chose (red 121 over Opus 109); refuses RED where none was agreed', async () => {
+    const renumber = (s: LinkSignal): LinkSignal =>
+      s.type === 'description'
+        ? {
+            ...s,
+            sdp: s.sdp
+              .replace(/^(m=audio \S+ \S+) 63 111\b/m, (_, head: string) => `${head} 121 109`)
+              .replace(/^a=(rtpmap|fmtp|rtcp-fb):111 /gm, 'a=$1:109 ')
+              .replace(/^a=rtpmap:63 /m, 'a=rtpmap:121 ')
+              .replace(/^a=fmtp:63 111\/111/m, 'a=fmtp:121 109/109'),
+          }
+        : s;
+    const { a, b } = makePair({ mapToAnswerer: renumber });
+    await connect(a, b);
+    expect(b.link.negotiatedAudio).toEqual({ opus: 109, red: 121 });
+    // The engine builds RED as 63 with Opus blocks as 111 for every peer.
+    const shared = redPacket(3, 3 * 960, b.ssrc, 63, 111);
+    const before = Array.from(shared);
+    expect(b.link.sendRtp(shared)).toBe(true);
+    expect(Array.from(shared)).toEqual(before); // the shared packet is untouched
+    await waitFor(() => a.rtp.length === 1, 3000, 'the RED packet');
+    const got = parseRtp(a.rtp[0]!.packet);
+    expect(got.pt).toBe(121);
+    const blocks = makeRedBlocks();
+    expect(parseRedPayload(got.payload, blocks)).toBe(2);
+    expect(blocks.slice(0, 2).map((x) => [x.payloadType, x.timestampOffset, Array.from(got.payload.subarray(x.start, x.start + x.length))])).toEqual([
+      [109, 960, [0xfc, 1, 2]],
+      [109, 0, [0xfc, 3, 4, 5]],
+    ]);
+    // The offerer saw an answer with other types than it offered: no RED from it, and a RED packet is refused, not sent unheard.
+    expect(a.link.negotiatedAudio?.red).toBeNull();
+    const failures = a.link.stats().sendFailures;
+    expect(a.link.sendRtp(redPacket(4, 4 * 960, a.ssrc, 63, 111))).toBe(false);
+    expect(a.link.stats().sendFailures).toBe(failures + 1);
+  });
+
   it('measures setLocalDescription → track open over 20 connects (printed, not asserted)', async () => {
     const times: number[] = [];
     for (let i = 0; i < 20; i++) {
@@ -410,7 +466,7 @@ describe('PeerLink over loopback', () => {
 });
 
 describe('PeerLink answering a browser', () => {
-  it("answers Chromium 156's own offer with its mid and Opus payload type, mono speech fmtp, and nothing but Opus", async () => {
+  it("answers Chromium 156's own offer with its mid, Opus and RED payload types, mono speech fmtp, and nothing else", async () => {
     // Recorded from Debian's Chromium 156 (fixtures/sdp): Opus 111, RED 63, G.722, PCMU/A, CN, telephone-event.
     const offer = readFileSync(new URL('../../../fixtures/sdp/chromium-156-offer.sdp', import.meta.url), 'utf8');
     const signals: LinkSignal[] = [];
@@ -432,14 +488,17 @@ describe('PeerLink answering a browser', () => {
     const answer = signals.find((s) => s.type === 'description');
     const sdp = answer?.type === 'description' ? answer.sdp : '';
     expect(answer?.type === 'description' ? answer.descType : '').toBe('answer');
-    // RFC 8829 §5.3.1: the answer's m-line lists only what we accept of the offer; we accept Opus (RFC 7587) alone.
-    expect(sdp).toMatch(/^m=audio \d+ UDP\/TLS\/RTP\/SAVPF 111\r?$/m);
+    // RFC 8829 §5.3.1: the answer's m-line lists only what we accept of the offer: RED (RFC 2198) over Opus (RFC 7587), RED first.
+    expect(sdp).toMatch(/^m=audio \d+ UDP\/TLS\/RTP\/SAVPF 63 111\r?$/m);
     expect(sdp).toMatch(/^a=mid:0\r?$/m);
     expect(sdp).toMatch(/^a=fmtp:111 minptime=10;useinbandfec=1\r?$/m);
-    expect(sdp).not.toMatch(/red\/48000|G722|PCMU|PCMA|telephone-event|CN\/8000/);
+    expect(sdp).toMatch(/^a=rtpmap:63 red\/48000\/2\r?$/m);
+    expect(sdp).toMatch(/^a=fmtp:63 111\/111\r?$/m);
+    expect(sdp).not.toMatch(/G722|PCMU|PCMA|telephone-event|CN\/8000/);
     expect(sdp).toMatch(/^a=setup:passive\r?$/m);
     expect(sdp).toMatch(new RegExp(`^a=ssrc:${0x0badcafe} `, 'm'));
     expect(link.opusPayloadType).toBe(111);
+    expect(link.negotiatedAudio).toEqual({ opus: 111, red: 63 });
     expect(link.stats().badSignals).toBe(0);
   });
 });

@@ -6,6 +6,8 @@
  * sample by sample.
  */
 import type { FrameDecoder, MediaPacket } from '../../../src/engine/codec/types.js';
+import { ManualClock } from '../../../src/core/clock.js';
+import { RemoteStream, type RemoteStreamOptions } from '../../../src/engine/receive/remote-stream.js';
 import { opusPacketSamples } from '../../../src/engine/rtp/opus-payload.js';
 import { createRandom } from '../../../src/engine/sim/prng.js';
 
@@ -80,4 +82,21 @@ export function opusTocFor(samples: number): number {
   const config = { 120: 28, 240: 29, 480: 30, 960: 31, 1920: 10, 2880: 11 }[samples];
   if (config === undefined) throw new RangeError(`no single-frame Opus configuration lasts ${samples} samples`);
   return config << 3;
+}
+
+/** A 20 ms RemoteStream on a ManualClock at 0, each of its decoders a FakeDecoder (listed in order of creation). */
+export function fakeStream(options: Partial<RemoteStreamOptions> = {}): { clock: ManualClock; stream: RemoteStream; decoders: FakeDecoder[] } {
+  const clock = new ManualClock(0);
+  const decoders: FakeDecoder[] = [];
+  const stream = new RemoteStream({
+    frameMs: 20,
+    clock,
+    decoderFactory: () => {
+      const d = new FakeDecoder();
+      decoders.push(d);
+      return d;
+    },
+    ...options,
+  });
+  return { clock, stream, decoders };
 }

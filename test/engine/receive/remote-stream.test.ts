@@ -1,29 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../src/core/clock.js';
-import { RemoteStream, type RemoteStreamOptions } from '../../../src/engine/receive/remote-stream.js';
+import type { RemoteStream } from '../../../src/engine/receive/remote-stream.js';
 import type { MediaPacket } from '../../../src/engine/codec/types.js';
-import { CONCEAL_VALUE, dtxPacket, FakeDecoder, packet, seededRandom } from './fakes.js';
+import { CONCEAL_VALUE, dtxPacket, fakeStream, packet, seededRandom } from './fakes.js';
 
 interface Arrival {
   t: number;
   p: MediaPacket;
 }
 
-function setup(options: Partial<RemoteStreamOptions> = {}) {
-  const clock = new ManualClock(0);
-  const decoders: FakeDecoder[] = [];
-  const stream = new RemoteStream({
-    frameMs: 20,
-    clock,
-    decoderFactory: () => {
-      const d = new FakeDecoder();
-      decoders.push(d);
-      return d;
-    },
-    ...options,
-  });
-  return { clock, stream, decoders };
-}
+const setup = fakeStream;
 
 /** Insert arrivals at their times and pull one frame at each pull time; returns copies of the frames. */
 function run(clock: ManualClock, stream: RemoteStream, arrivals: Arrival[], pullTimes: number[], pull: () => Int16Array = () => stream.pullFrame()): Int16Array[] {

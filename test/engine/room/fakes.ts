@@ -1,3 +1,4 @@
+import type { NegotiatedAudio } from '../../../src/engine/mesh/link-types.js';
 /**
  * Session test doubles around a real MediaEngine: fake signaling (the test
  * plays the server), fake links (the test plays ICE), a push source, a pull
@@ -88,6 +89,7 @@ export function linkStats(over: Partial<PeerLinkStats> = {}): PeerLinkStats {
 }
 
 export class FakeLink implements SessionLink {
+  negotiatedAudio: NegotiatedAudio | null = null;
   started = false;
   closed = false;
   open = false;

@@ -40,6 +40,8 @@ describe('views', () => {
       packetsLost: 0,
       packetsLate: 0,
       framesConcealed: 0,
+      packetsRecovered: 0,
+      redDistance: null,
     });
   });
 
