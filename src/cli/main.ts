@@ -17,6 +17,7 @@ import { devicesCommand, type ListDevices } from './commands/devices.js';
 import { joinCommand } from './commands/join.js';
 import { loopbackCommand } from './commands/loopback.js';
 import { serveCommand } from './commands/serve.js';
+import { testAudioCommand } from './commands/test-audio.js';
 import { runWithContext, type CliContext, type CliIo } from './context.js';
 import { CliError, ConfigError, EXIT_OK, UsageError, exitCodeFor } from '../core/errors.js';
 import { globalOptions } from './options.js';
@@ -33,6 +34,7 @@ export const COMMANDS: readonly AnyCommand[] = [
   demoCommand,
   serveCommand,
   loopbackCommand,
+  testAudioCommand,
   devicesCommand,
   configCommand,
 ];
