@@ -16,10 +16,10 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bestPresence, concat, presenceOf } from '../../bench/lib/analysis.js';
 import { mixAtSnr } from '../../bench/lib/noisy-speech.js';
-import { DeviceSink, DeviceSource } from '../../src/engine/audio/device.js';
+import { DeviceSource } from '../../src/engine/audio/device.js';
 import { measureSignal, type MicCheckReport } from '../../src/engine/audio/mic-check.js';
 import { readWavMono48k, writeWav } from '../../src/engine/audio/wav-file.js';
-import { usePulse } from '../helpers/pulse.js';
+import { playIntoMicrophone, usePulse } from '../helpers/pulse.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const BIN = path.join(ROOT, 'bin', 'roundtable');
@@ -100,14 +100,7 @@ describe('roundtable test-audio on a virtual sound card', () => {
     const pulse = requirePulse(ctx);
     const speech = await readWavMono48k(fixture('speech-b.wav'));
     // The virtual microphone is the null sink's monitor: play speech-b into the sink, looped, while it records.
-    let pos = 0;
-    const player = new DeviceSink({ frameMs: 10, env: pulse.env });
-    await player.start(() => {
-      const frame = new Int16Array(480);
-      for (let i = 0; i < frame.length; i++) frame[i] = speech[(pos + i) % speech.length]!;
-      pos += 480;
-      return frame;
-    });
+    const player = await playIntoMicrophone(pulse, speech);
     // The speaker is the same sink: capture its monitor, keeping what arrives once playback has begun.
     const heard: Int16Array[] = [];
     let playbackBegan = false;
