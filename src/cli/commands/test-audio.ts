@@ -163,8 +163,6 @@ export const testAudioCommand: CommandModule<object, TestAudioFlags> = {
     const { config } = await loadConfigFromArgv(argv);
     // Progress goes where the report does not (stdout, unless it carries JSON).
     const progress = json ? context.io.stderr : context.io.stdout;
-    const tty = progress.isTTY === true;
-    const say = (line: string): void => void progress.write(`${line}\n`);
     // Only warnings unless asked: info lines would run through the meter.
     const log = createLogger({ level: (argv.logLevel ?? 'warn') as LogLevel, json, destination: 'stderr' });
 
@@ -179,7 +177,12 @@ export const testAudioCommand: CommandModule<object, TestAudioFlags> = {
       env: context.env,
     });
     const maxSamples = Math.round(seconds * SAMPLE_RATE);
-    const meter = tty ? new LiveMeter(progress, maxSamples) : undefined;
+    // The live meter only on a terminal; a line said while it runs replaces it, and it redraws below.
+    const meter = progress.isTTY === true ? new LiveMeter(progress, maxSamples) : undefined;
+    const say = (line: string): void => {
+      meter?.clear();
+      progress.write(`${line}\n`);
+    };
 
     const abort = new AbortController();
     const onSignal = (): void => abort.abort();
