@@ -7,7 +7,7 @@
  *  - on a real-time virtual sound card (PulseAudio, test/helpers/pulse.ts):
  *    speech played into the virtual microphone is recorded, then played back
  *    on the virtual speaker (captured from its monitor by the test);
- *  - a microphone that cannot open ends it with exit 1 and a clear message.
+ *  - a microphone or a speaker that cannot open ends it with exit 1 and a clear message.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -139,5 +139,13 @@ describe('roundtable test-audio on a virtual sound card', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/roundtable: Audio input device not found: .*no-such-microphone/);
     expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+  }, 60_000);
+
+  it('a speaker that cannot open: exit 1 with a clear message, after the recording', async (ctx) => {
+    const pulse = requirePulse(ctx);
+    const r = await testAudio(['--input', fixture('speech-a.wav'), '--duration', '1', '--output-device', 'no-such-speaker'], pulse.env);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('Playing it back');
+    expect(r.stderr).toMatch(/roundtable: Audio output device not found: .*no-such-speaker/);
   }, 60_000);
 });
