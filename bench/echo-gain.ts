@@ -13,10 +13,10 @@
  * Run: `npx tsx bench/echo-gain.ts`, or from bench/run.ts.
  */
 import { pathToFileURL } from 'node:url';
+import { activeRmsLevel } from '../src/engine/audio/level.js';
 import { speexDspAvailability } from '../src/engine/dsp/speexdsp.js';
 import { median, percentile } from './lib/analysis.js';
 import {
-  activeRms,
   agcSettling,
   atMs,
   cancelEcho,
@@ -45,7 +45,7 @@ interface Percentiles {
   p99Ms: number;
 }
 
-const dbfs = (rms: number): number => 20 * Math.log10(rms / 32768);
+const dbfs = (level: number): number => 20 * Math.log10(level);
 
 function percentiles(ms: number[]): Percentiles {
   return { medianMs: median(ms), p99Ms: percentile(ms, 99) };
@@ -78,8 +78,8 @@ export async function run(runs = 3): Promise<EchoGainResult | { skipped: string 
   const bothTimes = both.blockMs.map((ms, i) => ms + (chainAgc.blockMs[i] ?? 0));
 
   const steadyFrom = s(5000);
-  const quietOut = dbfs(activeRms(quiet.out, steadyFrom, quiet.out.length));
-  const loudOut = dbfs(activeRms(loud.out, steadyFrom, loud.out.length));
+  const quietOut = dbfs(activeRmsLevel(quiet.out, steadyFrom, quiet.out.length));
+  const loudOut = dbfs(activeRmsLevel(loud.out, steadyFrom, loud.out.length));
   const qs = agcSettling(quiet.gainsDb);
   const ls = agcSettling(loud.gainsDb);
   return {
@@ -96,7 +96,7 @@ export async function run(runs = 3): Promise<EchoGainResult | { skipped: string 
       quietOutDbfs: quietOut,
       loudOutDbfs: loudOut,
       spreadDb: Math.abs(quietOut - loudOut),
-      inputSpreadDb: Math.abs(dbfs(activeRms(quietIn)) - dbfs(activeRms(loudIn))),
+      inputSpreadDb: Math.abs(dbfs(activeRmsLevel(quietIn)) - dbfs(activeRmsLevel(loudIn))),
       settledMs: { quiet: qs.settledMs, loud: ls.settledMs },
       wanderDb: { quiet: qs.wanderDb, loud: ls.wanderDb },
       targetDbfs: -24,

@@ -11,6 +11,7 @@
  * acoustic 80 ms (plus reverb) sits inside the canceller's 200 ms tail.
  */
 import { ManualClock } from '../../src/core/clock.js';
+import { activeRmsLevel } from '../../src/engine/audio/level.js';
 import { readWavMono48k } from '../../src/engine/audio/wav-file.js';
 import { AutoGain, type AutoGainOptions } from '../../src/engine/dsp/auto-gain.js';
 import { EchoCanceller, type EchoCancellerOptions } from '../../src/engine/dsp/echo-canceller.js';
@@ -123,32 +124,14 @@ export function mixTracks(a: Int16Array, b: Int16Array): Int16Array {
 
 /** x scaled so that its RMS over its active (non-silent) 10 ms blocks is `dbfs`. */
 export function scaleToDbfs(x: Int16Array, dbfs: number): Int16Array {
-  const rms = activeRms(x);
-  const gain = rms > 0 ? (32768 * 10 ** (dbfs / 20)) / rms : 0;
+  const level = activeRmsLevel(x);
+  const gain = level > 0 ? 10 ** (dbfs / 20) / level : 0;
   const out = new Int16Array(x.length);
   for (let n = 0; n < x.length; n++) {
     const v = Math.round(x[n]! * gain);
     out[n] = clip16(v);
   }
   return out;
-}
-
-/**
- * RMS (in sample units) over the 10 ms blocks whose RMS is within 30 dB of
- * the loudest block: a talker's level without the pauses between words.
- */
-export function activeRms(x: Int16Array, from = 0, to = x.length): number {
-  const block = 480;
-  const energies: number[] = [];
-  for (let i = from; i + block <= to; i += block) {
-    let s = 0;
-    for (let k = i; k < i + block; k++) s += x[k]! * x[k]!;
-    energies.push(s / block);
-  }
-  const max = Math.max(0, ...energies);
-  const active = energies.filter((e) => e > 0 && e >= max / 1000);
-  if (active.length === 0) return 0;
-  return Math.sqrt(active.reduce((a, b) => a + b, 0) / active.length);
 }
 
 /** Energy ratio in dB of a over b on [from, to) samples (a/b). */

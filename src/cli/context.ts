@@ -14,6 +14,8 @@ export interface OutputStream {
   write(chunk: string): unknown;
   /** Terminal width when the stream is a TTY. */
   columns?: number;
+  /** A terminal: control sequences (a meter redrawn in place) may be written. */
+  isTTY?: boolean;
 }
 
 export interface CliIo {

@@ -16,6 +16,7 @@ import { devicesCommand } from './commands/devices.js';
 import { joinCommand } from './commands/join.js';
 import { loopbackCommand } from './commands/loopback.js';
 import { serveCommand } from './commands/serve.js';
+import { testAudioCommand } from './commands/test-audio.js';
 import type { CliIo } from './context.js';
 import { runAsProgram, runCommandLine, type AnyCommand, type RunOptions as CommandLineOptions } from './run.js';
 import { packageInfo } from '../core/package-info.js';
@@ -28,6 +29,7 @@ export const COMMANDS: readonly AnyCommand[] = [
   ctlCommand,
   serveCommand,
   loopbackCommand,
+  testAudioCommand,
   devicesCommand,
   configCommand,
 ];

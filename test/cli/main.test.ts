@@ -28,7 +28,7 @@ describe('runCli: help and version', () => {
     expect(stdout).toContain('Examples:');
   });
 
-  it.each(['config', 'devices'])('%s --help shows its own examples', async (command) => {
+  it.each(['config', 'devices', 'test-audio'])('%s --help shows its own examples', async (command) => {
     const { code, stdout } = await run([command, '--help']);
     expect(code).toBe(0);
     expect(stdout).toContain(`roundtable ${command}`);
@@ -36,7 +36,7 @@ describe('runCli: help and version', () => {
     expect(stdout).toContain('--config');
   });
 
-  it.each(['join', 'create', 'demo', 'loopback'])('%s offers --noise-suppression (and its --no- form)', async (command) => {
+  it.each(['join', 'create', 'demo', 'loopback', 'test-audio'])('%s offers --noise-suppression (and its --no- form)', async (command) => {
     const { code, stdout } = await run([command, '--help']);
     expect(code).toBe(0);
     expect(stdout).toContain('--noise-suppression');
@@ -164,7 +164,7 @@ describe('runCli: runtime errors and exit codes', () => {
   it('registers each command exactly once', () => {
     const names = COMMANDS.map((c) => String(c.command).split(' ')[0]);
     expect(new Set(names).size).toBe(names.length);
-    expect(names).toEqual(expect.arrayContaining(['config', 'devices', 'serve']));
+    expect(names).toEqual(expect.arrayContaining(['config', 'devices', 'serve', 'test-audio']));
   });
 });
 

@@ -14,7 +14,8 @@
 import { writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WaveFile } from 'wavefile';
-import { activeRms, atMs, nearWindowsFound } from '../helpers/echo-path.js';
+import { activeRmsLevel } from '../../src/engine/audio/level.js';
+import { atMs, nearWindowsFound } from '../helpers/echo-path.js';
 import { startEchoRoom } from '../helpers/echo-room.js';
 import { usePulse, type PulseHandle } from '../helpers/pulse.js';
 import { concat, presenceOf, rmsOf } from '../../bench/lib/analysis.js';
@@ -88,8 +89,8 @@ async function callThroughRoom(pulse: PulseHandle, tag: string, bExtra: string[]
 
 /** A's voice in A's output where B is silent, relative to A's own speech level, dB. */
 function echoReturnDb(heard: Heard, fromMs: number, toMs: number): number {
-  const rms = rmsOf(heard.out, atMs(fromMs), atMs(toMs)) * 32768;
-  return 20 * Math.log10(Math.max(rms, 1) / activeRms(aVoice));
+  const rms = rmsOf(heard.out, atMs(fromMs), atMs(toMs));
+  return 20 * Math.log10(Math.max(rms, 1 / 32768) / activeRmsLevel(aVoice));
 }
 
 describe.skipIf(!speex.available)('echo cancellation between two processes, a speaker leaking into a microphone', () => {

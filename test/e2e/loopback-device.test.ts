@@ -13,9 +13,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { presenceOf } from '../../bench/lib/analysis.js';
-import { DeviceSink, DeviceSource } from '../../src/engine/audio/device.js';
+import { DeviceSource } from '../../src/engine/audio/device.js';
 import { readWavMono48k } from '../../src/engine/audio/wav-file.js';
-import { usePulse, type PulseHandle } from '../helpers/pulse.js';
+import { playIntoMicrophone, usePulse, type PulseHandle } from '../helpers/pulse.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const BIN = path.join(ROOT, 'bin', 'roundtable');
@@ -68,14 +68,7 @@ describe('roundtable loopback on a virtual sound card', () => {
     // Play speech-b, looped, into the null sink while the loopback runs; its
     // monitor is the default input. 12 s of capture holds at least one whole
     // 5 s loop whatever the process's start-up time.
-    let pos = 0;
-    const player = new DeviceSink({ frameMs: 10, env: pulse.env });
-    await player.start(() => {
-      const frame = new Int16Array(480);
-      for (let i = 0; i < frame.length; i++) frame[i] = speech[(pos + i) % speech.length]!;
-      pos += 480;
-      return frame;
-    });
+    const player = await playIntoMicrophone(pulse, speech);
     let r: Awaited<ReturnType<typeof runLoopback>>;
     try {
       r = await runLoopback(pulse, ['--output', out, '--duration', '12']);

@@ -8,7 +8,6 @@ export {
   placeAt,
   mixTracks,
   scaleToDbfs,
-  activeRms,
   agcSettling,
   energyRatioDb,
   atMs,

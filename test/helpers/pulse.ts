@@ -3,6 +3,7 @@
  */
 import { afterAll, beforeAll, type TestContext } from 'vitest';
 import { startPulse, type PulseHandle } from '../../bench/lib/pulse.js';
+import { DeviceSink } from '../../src/engine/audio/device.js';
 
 export { startPulse, PULSE_SINK_NAME, type PulseHandle } from '../../bench/lib/pulse.js';
 
@@ -26,4 +27,21 @@ export function usePulse(): (ctx: TestContext) => PulseHandle {
     if (pulse === undefined) ctx.skip(skipReason);
     return pulse!;
   };
+}
+
+/**
+ * Play `clip` over and over into the virtual sound card's sink: its monitor
+ * is the default input, so whatever records from the microphone hears it.
+ * Stop the returned sink to end it.
+ */
+export async function playIntoMicrophone(pulse: PulseHandle, clip: Int16Array): Promise<DeviceSink> {
+  let pos = 0;
+  const player = new DeviceSink({ frameMs: 10, env: pulse.env });
+  await player.start(() => {
+    const frame = new Int16Array(480);
+    for (let i = 0; i < frame.length; i++) frame[i] = clip[(pos + i) % clip.length]!;
+    pos += 480;
+    return frame;
+  });
+  return player;
 }

@@ -36,6 +36,27 @@ export function rmsLevel(pcm: Int16Array): number {
 }
 
 /**
+ * The RMS of speech without its pauses: RMS over the 10 ms blocks (480
+ * samples) of `pcm[from, to)` whose energy is within 30 dB of the loudest
+ * block, on the same 0..1 axis as rmsLevel. A talker's level (the AGC tests,
+ * the echo benchmark, `roundtable test-audio`'s "speech level"); 0 when
+ * every block is silent.
+ */
+export function activeRmsLevel(pcm: Int16Array, from = 0, to = pcm.length): number {
+  const block = 480;
+  const energies: number[] = [];
+  for (let i = Math.max(0, from); i + block <= Math.min(to, pcm.length); i += block) {
+    let s = 0;
+    for (let k = i; k < i + block; k++) s += pcm[k]! * pcm[k]!;
+    energies.push(s / block);
+  }
+  const max = Math.max(0, ...energies);
+  const active = energies.filter((e) => e > 0 && e >= max / 1000);
+  if (active.length === 0) return 0;
+  return Math.min(1, Math.sqrt(active.reduce((a, b) => a + b, 0) / active.length) / FULL_SCALE);
+}
+
+/**
  * A meter that jumps up to a new peak and falls back by `releasePerFrame`
  * (a factor) each frame, so short syllables stay visible in a UI that
  * redraws a few times a second.

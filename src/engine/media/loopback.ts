@@ -14,6 +14,7 @@ import { monotonicClock, type Clock } from '../../core/clock.js';
 import type { FrameMs } from '../../core/media-format.js';
 import type { AudioSink, AudioSource, FramePuller, SinkStartOptions } from '../audio/types.js';
 import { MediaEngine, type MediaAnchors, type MediaEngineOptions, type PeerMediaStats } from './media-engine.js';
+import type { ProcessingStates } from './media-port.js';
 import { CLEAN_LINK, SimulatedNetwork, type NetworkImpairment, type NetworkStats } from '../sim/network.js';
 import { silentLogger, type Logger } from '../../core/logger.js';
 
@@ -59,6 +60,8 @@ export interface LoopbackResult {
   readonly measuredPhaseMs: number | null;
   readonly durationMs: number;
   readonly outputUnderflows: number;
+  /** Each send-path stage as it ran (on, off, or unavailable where it could not load). */
+  readonly processing: ProcessingStates;
 }
 
 /** A sink whose start is deferred until `begin()`: lets capture lead playback by a set phase. */
@@ -119,6 +122,7 @@ export async function runLoopback(options: LoopbackOptions): Promise<LoopbackRes
   const limit = options.durationMs !== undefined ? clock.setTimer(finish, options.durationMs) : undefined;
 
   let peerStats: PeerMediaStats | undefined;
+  let processing: ProcessingStates | undefined;
   try {
     await engine.start();
     if (sink instanceof DeferredSink) {
@@ -142,6 +146,7 @@ export async function runLoopback(options: LoopbackOptions): Promise<LoopbackRes
     network.close();
     // Read before stop(): stopping removes the peer.
     peerStats = engine.peerStats(SELF);
+    processing = engine.self.processing;
     await engine.stop();
   }
   const anchors = engine.anchors;
@@ -159,5 +164,6 @@ export async function runLoopback(options: LoopbackOptions): Promise<LoopbackRes
     measuredPhaseMs,
     durationMs: clock.now() - startedMs,
     outputUnderflows: engine.outputUnderflows,
+    processing: processing!,
   };
 }

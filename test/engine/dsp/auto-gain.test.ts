@@ -2,16 +2,17 @@
  * The AGC stage on speech: a quiet (−30 dBFS) and a loud (−6 dBFS, clipping)
  * talker arrive within 6 dB of each other once it has settled, it settles
  * within seconds, and it does not pump (no gain rise in pauses or noise).
- * Levels are active-speech RMS (bench/lib/echo-path.ts activeRms).
+ * Levels are active-speech RMS (src/engine/audio/level.ts activeRmsLevel).
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AutoGain } from '../../../src/engine/dsp/auto-gain.js';
 import { speexDspAvailability } from '../../../src/engine/dsp/speexdsp.js';
 import { decimate, findInSignal, toFloat } from '../../../bench/lib/analysis.js';
-import { activeRms, agcSettling, atMs as at, controlGain as runAgc, scaleToDbfs, twentySecondsOfTalk } from '../../helpers/echo-path.js';
+import { activeRmsLevel } from '../../../src/engine/audio/level.js';
+import { agcSettling, atMs as at, controlGain as runAgc, scaleToDbfs, twentySecondsOfTalk } from '../../helpers/echo-path.js';
 
 const speex = speexDspAvailability();
-const dbfs = (rms: number): number => 20 * Math.log10(rms / 32768);
+const dbfs = (level: number): number => 20 * Math.log10(level);
 
 let talk: Int16Array;
 
@@ -24,8 +25,8 @@ describe.skipIf(!speex.available)('AutoGain (speexdsp preprocessor AGC)', () => 
     const quiet = runAgc(scaleToDbfs(talk, -30)).out;
     const loud = runAgc(scaleToDbfs(talk, -6)).out;
     // After settling (see the next test): the last 15 s.
-    const q = dbfs(activeRms(quiet, at(5000), quiet.length));
-    const l = dbfs(activeRms(loud, at(5000), loud.length));
+    const q = dbfs(activeRmsLevel(quiet, at(5000), quiet.length));
+    const l = dbfs(activeRmsLevel(loud, at(5000), loud.length));
     expect(Math.abs(q - l)).toBeLessThanOrEqual(6);
     for (const level of [q, l]) expect(Math.abs(level - -24)).toBeLessThanOrEqual(3);
     // The input spread was 24 dB.
@@ -57,8 +58,8 @@ describe.skipIf(!speex.available)('AutoGain (speexdsp preprocessor AGC)', () => 
     const pause = gainsDb.slice(800 + 30, 1100); // the pause, after the last word's tail
     expect(Math.max(...pause)).toBeLessThanOrEqual(before + 1);
     // Noise in the pause leaves no louder than it came in, lifted by at most the speech gain.
-    const noiseIn = activeRms(input, at(8300), at(11_000));
-    const noiseOut = activeRms(out, at(8300), at(11_000));
+    const noiseIn = activeRmsLevel(input, at(8300), at(11_000));
+    const noiseOut = activeRmsLevel(out, at(8300), at(11_000));
     expect(dbfs(noiseOut) - dbfs(noiseIn)).toBeLessThanOrEqual(before + 1);
   });
 
