@@ -10,6 +10,7 @@ import path from 'node:path';
 import { shutdownMesh } from '../src/engine/mesh/native.js';
 import { repoRoot } from './lib/paths.js';
 import { render as renderNoiseSuppression } from './noise-suppression.js';
+import { render as renderEchoFeedback } from './echo-feedback.js';
 
 interface Section {
   title: string;
@@ -94,6 +95,11 @@ const SECTIONS: Section[] = [
             `| AGC | ${fmt(r.cost.agc.medianMs, 3)} | ${fmt(r.cost.agc.p99Ms, 3)} |`,
             `| both | **${fmt(r.cost.both.medianMs, 3)}** | ${fmt(r.cost.both.p99Ms, 3)} |`,
           ],
+  },
+  {
+    title: 'Echo cancellation between two processes through a leaking speaker (issue "Voice processing")',
+    module: './echo-feedback.js',
+    render: (r) => renderEchoFeedback(r),
   },
   {
     title: 'Signaling server load (issue 3)',

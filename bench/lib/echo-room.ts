@@ -72,24 +72,35 @@ export async function startEchoRoom(pulse: PulseHandle, opts: EchoRoomOptions = 
     throw err;
   }
   const env = { ...pulse.env, PULSE_SINK: speaker, PULSE_SOURCE: `${mic}.monitor` };
+  // The talker's voice goes through a sink opened now and fed silence until
+  // talk(): opening a device process mid-call is a CPU spike that starves the
+  // participant's own audio processes on a 2-core machine.
+  const voice = new DeviceSink({ frameMs: 10, env: { ...pulse.env, PULSE_SINK: mic } });
+  let speech: { pcm: Int16Array; at: number; done: () => void } | undefined;
+  try {
+    await voice.start(() => {
+      const frame = new Int16Array(480);
+      if (speech === undefined) return frame;
+      frame.set(speech.pcm.subarray(speech.at, Math.min(speech.pcm.length, speech.at + 480)));
+      speech.at += 480;
+      if (speech.at >= speech.pcm.length) {
+        speech.done();
+        speech = undefined;
+      }
+      return frame;
+    });
+  } catch (err) {
+    for (const m of modules.reverse()) await pactl(pulse, 'unload-module', m).catch(() => undefined);
+    throw err;
+  }
   return {
     env,
-    talk: async (pcm) => {
-      const sink = new DeviceSink({ frameMs: 10, env: { ...pulse.env, PULSE_SINK: mic } });
-      let at = 0;
-      let done!: () => void;
-      const finished = new Promise<void>((r) => (done = r));
-      await sink.start(() => {
-        const frame = new Int16Array(480);
-        if (at < pcm.length) frame.set(pcm.subarray(at, Math.min(pcm.length, at + 480)));
-        else done();
-        at += 480;
-        return frame;
-      });
-      await finished;
-      await sink.stop();
+    talk: (pcm) => {
+      if (speech !== undefined) return Promise.reject(new Error('the talker is already talking'));
+      return new Promise<void>((done) => (speech = { pcm, at: 0, done }));
     },
     close: async () => {
+      await voice.stop();
       for (const m of modules.reverse()) await pactl(pulse, 'unload-module', m).catch(() => undefined);
     },
   };

@@ -253,12 +253,18 @@ export class DeviceSink implements AudioSink {
     const frameNs = BigInt(this.frameMs) * 1_000_000n;
     let credits = 0;
     let ready: DeviceProcess | undefined;
+    let lastPlayNs = 0n;
     const serve = (): void => {
       if (!ready?.pcmToChild) return;
       while (credits > 0 && this.pulling) {
         credits--;
-        // Frames ahead of this one in the device queue are played first.
-        const playTimeNs = process.hrtime.bigint() + BigInt(this.bufferFrames) * frameNs;
+        // Frames ahead of this one in the device queue are played first; a
+        // frame pulled in the same burst as the one before plays after it, not
+        // at the same time (an early stamp would pull the echo canceller's
+        // reference timeline early, dsp/far-end-reference.ts).
+        const queuedNs = process.hrtime.bigint() + BigInt(this.bufferFrames) * frameNs;
+        const playTimeNs = queuedNs > lastPlayNs + frameNs ? queuedNs : lastPlayNs + frameNs;
+        lastPlayNs = playTimeNs;
         const pcm = this.pullSafely(pull, playTimeNs, frameSamples);
         // Copy: the puller may reuse its buffer before the pipe has sent this one.
         ready.pcmToChild.write(Buffer.from(new Uint8Array(pcm.buffer, pcm.byteOffset, pcm.byteLength)));

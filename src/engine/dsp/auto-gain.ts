@@ -27,6 +27,13 @@
  * input times that gain (preprocess.c), so this is the same level control
  * without the 10 ms, which would otherwise add to every mouth-to-ear
  * figure. Cost: ~0.03 ms per 10 ms block.
+ *
+ * Held while others are heard: with `holdWhen` true (the engine: something
+ * was played in the last 300 ms) the gain stays where it is and speexdsp
+ * is not fed. Otherwise the echo left after cancellation, which looks like
+ * speech to speexdsp, would be raised towards the target: measured between
+ * two processes through a leaking speaker, A's voice came back 6 dB down
+ * before B had spoken, and 99 dB down once B's own voice had set the gain.
  */
 import { SAMPLE_RATE } from '../../core/media-format.js';
 import type { FrameFilter } from './frame-filter.js';
@@ -66,6 +73,8 @@ export class AutoGain implements FrameFilter {
   /** Linear gain at the end of the last block. */
   private gain = 1;
   private closed = false;
+  /** While this says true the gain holds (see the header); set by whoever knows what is played. */
+  holdWhen: (() => boolean) | undefined;
 
   constructor(opts: AutoGainOptions = {}) {
     this.targetDbfs = opts.targetDbfs ?? -24;
@@ -106,9 +115,12 @@ export class AutoGain implements FrameFilter {
       return;
     }
     const t0 = this.timed ? performance.now() : 0;
-    for (let i = 0; i < DSP_BLOCK_SAMPLES; i++) this.analysis[i] = input[at + i]!;
-    this.pre.run(this.analysis);
-    const target = 10 ** (this.pre.agcGainDb() / 20);
+    let target = this.gain;
+    if (this.holdWhen?.() !== true) {
+      for (let i = 0; i < DSP_BLOCK_SAMPLES; i++) this.analysis[i] = input[at + i]!;
+      this.pre.run(this.analysis);
+      target = 10 ** (this.pre.agcGainDb() / 20);
+    }
     const from = this.gain;
     const step = (target - from) / DSP_BLOCK_SAMPLES;
     for (let i = 0; i < DSP_BLOCK_SAMPLES; i++) {

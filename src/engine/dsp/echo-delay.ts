@@ -12,7 +12,7 @@
  *
  * How: per 10 ms block, the log energy of the paired reference block and of
  * the microphone block (before cancellation) go into two rings. Every
- * `everyBlocks` the normalized cross-correlation of the two envelopes is
+ * `everyBlocks` (0.5 s) the normalized cross-correlation of the two envelopes is
  * taken at each lag from `minLagBlocks` to `maxLagBlocks` over the last
  * `windowBlocks`; speech's syllable rhythm gives a sharp peak at the echo's
  * delay. An estimate counts only when the far end was active (its envelope
@@ -27,9 +27,9 @@
  */
 
 export interface EchoDelayOptions {
-  /** Blocks of history correlated (default 400: 4 s). */
+  /** Blocks of history correlated (default 250: 2.5 s; several words of speech). */
   windowBlocks?: number;
-  /** Estimate every this many blocks (default 100: 1 s). */
+  /** Estimate every this many blocks (default 50: 0.5 s). */
   everyBlocks?: number;
   /** Earliest echo considered, blocks relative to the current pairing (default −10: the reference may lag by up to 100 ms). */
   minLagBlocks?: number;
@@ -59,8 +59,8 @@ export class EchoDelayEstimator {
   private lastCorrelation = 0;
 
   constructor(opts: EchoDelayOptions = {}) {
-    this.windowBlocks = opts.windowBlocks ?? 400;
-    this.everyBlocks = opts.everyBlocks ?? 100;
+    this.windowBlocks = opts.windowBlocks ?? 250;
+    this.everyBlocks = opts.everyBlocks ?? 50;
     this.minLagBlocks = opts.minLagBlocks ?? -10;
     this.maxLagBlocks = opts.maxLagBlocks ?? 60;
     this.minCorrelation = opts.minCorrelation ?? 0.5;

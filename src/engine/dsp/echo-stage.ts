@@ -19,9 +19,11 @@
  * puts the first one 10 ms earlier after the first frame.
  *
  * Alignment the device does not report (a sound server's buffers) is found
- * from the audio itself (./echo-delay.ts): when the echo is confidently
- * found later (or earlier) than `leadMs` behind the reference, the
- * reference is moved by the difference and the canceller starts over.
+ * from the audio itself (./echo-delay.ts). The canceller copes with any
+ * echo that starts between 0 ms and the tail less room for reverb
+ * (REVERB_ROOM_MS) behind the reference, so only an echo found outside that
+ * range moves the reference, to ECHO_LEAD_MS behind it, and the canceller
+ * starts over; a move inside it would only throw away what it learnt.
  *
  * The stage keeps receiving played audio while it is switched off, so the
  * reference timelines are settled when it is switched on; switching on
@@ -40,8 +42,8 @@ import { DSP_BLOCK_MS, DSP_BLOCK_SAMPLES } from './stage.js';
  * cannot cancel it), leaving the rest of the tail for the room.
  */
 export const ECHO_LEAD_MS = 30;
-/** Moves smaller than this are left alone (each move makes the canceller re-learn). */
-const MOVE_TOLERANCE_MS = 20;
+/** How much of the tail is kept for the room's reverb after the echo's onset. */
+export const REVERB_ROOM_MS = 70;
 /** A reference block at least this loud (mean square; −50 dBFS) counts as the far end playing. */
 const FAR_ACTIVE_MEAN_SQUARE = (32768 * 10 ** (-50 / 20)) ** 2;
 
@@ -134,8 +136,9 @@ export class EchoStage implements FrameFilter {
   private track(delay: EchoDelayEstimator, far: number, mic: number): void {
     const lagBlocks = delay.push(far / DSP_BLOCK_SAMPLES, mic / DSP_BLOCK_SAMPLES);
     if (lagBlocks === null) return;
-    const moveMs = lagBlocks * DSP_BLOCK_MS - ECHO_LEAD_MS;
-    if (Math.abs(moveMs) < MOVE_TOLERANCE_MS) return;
+    const echoMs = lagBlocks * DSP_BLOCK_MS;
+    if (echoMs >= 0 && echoMs <= this.canceller.tailMs - REVERB_ROOM_MS) return;
+    const moveMs = echoMs - ECHO_LEAD_MS;
     const roundTripMs = Math.max(0, Math.min(1000, this.reference.roundTripMs + moveMs));
     if (roundTripMs === this.reference.roundTripMs) return;
     this.reference.setRoundTripMs(roundTripMs);

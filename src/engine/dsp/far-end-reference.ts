@@ -55,12 +55,16 @@ const SAMPLES_PER_MS = SAMPLE_RATE / 1000;
 
 /**
  * Each move of the pairing is a new echo path the canceller must learn
- * again, so the anchors' wobble (timer jitter, a window's minimum changing
- * hands) must not move it: 5 ms. The canceller's tail absorbs an error that
- * small, and a real change of delay beyond it is found from the audio
- * (echo-delay.ts).
+ * again (measured on PulseAudio: a 5 ms move took the echo removed from
+ * 30 dB to 6 dB for about 4 s), so the anchors' wobble must not move it:
+ * timer jitter, a window's minimum changing hands, a burst of pulls stamped
+ * with one time. 20 ms: the canceller's tail absorbs an error that size
+ * (echo-stage.ts keeps the echo's onset 0–130 ms behind the reference), and
+ * capture and playback on one sound card share its clock, so the sample
+ * counts alone keep the pairing; two devices drifting 100 ppm apart move it
+ * once every few minutes.
  */
-export const DEFAULT_HYSTERESIS_MS = 5;
+export const DEFAULT_HYSTERESIS_MS = 20;
 
 export interface FarEndReferenceOptions {
   clock: Clock;
@@ -186,7 +190,10 @@ export class FarEndReference {
       // path the canceller must re-learn, so it only moves by more than the
       // hysteresis (a real drift, a stall, a new round trip).
       const lagExact = this.captured.count - out.length - Math.round((wantedMs - this.played.anchorMs) * SAMPLES_PER_MS);
-      if (Number.isNaN(this.lag) || Math.abs(lagExact - this.lag) > this.hysteresisSamples) {
+      // A pairing that asks for audio not played yet is wrong whatever the
+      // hysteresis (the first blocks, paired before the anchors settled).
+      const ahead = !Number.isNaN(this.lag) && this.captured.count - this.lag > this.played.count && lagExact > this.lag;
+      if (Number.isNaN(this.lag) || ahead || Math.abs(lagExact - this.lag) > this.hysteresisSamples) {
         if (!Number.isNaN(this.lag)) this.lagChanges++;
         this.lag = lagExact;
       }

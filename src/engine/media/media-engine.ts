@@ -117,6 +117,11 @@ export interface MediaEngineOptions {
   logger?: Logger;
 }
 
+/** A played block at least this loud (peak, −50 dBFS) means others are heard: gain control holds (dsp/auto-gain.ts). */
+const PLAYING_PEAK = 10 ** (-50 / 20);
+/** … for this long after such a block: the echo's tail and a room's reverb. */
+const PLAYING_HOLD_MS = 300;
+
 /** Jitter-buffer target margin above the delay percentile (see addPeer). */
 export const DEFAULT_JITTER_MARGIN_MS = 2;
 
@@ -172,6 +177,8 @@ export class MediaEngine implements MediaPort {
   private readonly echoSettings: { roundTripMs?: number; tailMs?: number };
   /** The echo stage once built: the playback side feeds it what is played. */
   private echoStage: EchoStage | undefined;
+  /** Until when something counts as being played (gain control holds meanwhile, dsp/auto-gain.ts). */
+  private playingUntilMs = -Infinity;
   /** Mute / push-to-talk / talk key → the voice gate's mute (send/talk-state.ts). */
   private readonly talk = new TalkState((transmitting) => {
     this.gate.muted = !transmitting;
@@ -258,6 +265,7 @@ export class MediaEngine implements MediaPort {
         const block = this.mixer.mix();
         // The far-end reference: exactly what the sink plays, and when it says it is heard.
         this.echoStage?.played(block, Number(playTimeNs) / 1e6);
+        if (peakLevel(block) >= PLAYING_PEAK) this.playingUntilMs = this.clock.now() + PLAYING_HOLD_MS;
         return block;
       },
       opts.playbackAtMs !== undefined ? { atMs: opts.playbackAtMs } : {},
@@ -536,6 +544,7 @@ export class MediaEngine implements MediaPort {
       onEchoAligned: (roundTripMs, correlation) => this.log.info('echo-aligned', { roundTripMs, correlation: Math.round(correlation * 100) / 100 }),
     });
     if (built.name === 'echo-cancellation') this.echoStage = built;
+    else built.holdWhen = () => this.clock.now() < this.playingUntilMs;
     return built;
   }
 

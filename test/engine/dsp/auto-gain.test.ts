@@ -76,6 +76,25 @@ describe.skipIf(!speex.available)('AutoGain (speexdsp preprocessor AGC)', () => 
     expect(blockMs.reduce((a, b) => a + b, 0) / blockMs.length).toBeLessThan(0.5);
   });
 
+  it('holds its gain while told to (others are being heard), and adapts again after', () => {
+    const quiet = scaleToDbfs(talk.subarray(0, at(10_000)), -40);
+    const agc = new AutoGain();
+    const block = new Int16Array(480);
+    let hold = true;
+    agc.holdWhen = () => hold;
+    try {
+      for (let k = 0; k < 500; k++) agc.processBlock(quiet.subarray(k * 480, (k + 1) * 480), block);
+      // 5 s of a quiet talker while held: no gain at all, the output is the input.
+      expect(agc.gainDb()).toBe(0);
+      expect(Array.from(block)).toEqual(Array.from(quiet.subarray(499 * 480, 500 * 480)));
+      hold = false;
+      for (let k = 500; k < 1000; k++) agc.processBlock(quiet.subarray(k * 480, (k + 1) * 480), block);
+      expect(agc.gainDb()).toBeGreaterThanOrEqual(6);
+    } finally {
+      agc.close();
+    }
+  });
+
   it('rejects a target speexdsp cannot reach and odd block sizes; reset and close are safe', () => {
     expect(() => new AutoGain({ targetDbfs: -10 })).toThrow(RangeError);
     const agc = new AutoGain({ timed: true });

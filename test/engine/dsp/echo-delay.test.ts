@@ -65,8 +65,9 @@ describe('EchoDelayEstimator', () => {
     const est = new EchoDelayEstimator();
     expect(feed(est, { delayBlocks: 12, blocks: 1000 }).length).toBeGreaterThan(0);
     est.restart();
-    // 470 blocks of ring plus a second estimate: nothing within the first 500.
-    expect(feed(est, { delayBlocks: 12, blocks: 500 })).toEqual([]);
+    // A full ring (window + lag range: 320 blocks) and a second estimate 50 blocks later: nothing before.
+    expect(feed(est, { delayBlocks: 12, blocks: 360 })).toEqual([]);
+    expect(feed(est, { delayBlocks: 12, blocks: 200 }).length).toBeGreaterThan(0);
   });
 
   it('rejects a lag range the window cannot hold', () => {
