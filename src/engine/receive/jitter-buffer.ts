@@ -80,7 +80,14 @@ const SAMPLES_PER_MS = SAMPLE_RATE / 1000;
 export const MAX_OPUS_PACKET_SAMPLES = 5760;
 
 export type PullResult =
-  | { readonly kind: 'packet'; readonly packet: MediaPacket; readonly samples: number; readonly overTarget: boolean }
+  | {
+      readonly kind: 'packet';
+      readonly packet: MediaPacket;
+      readonly samples: number;
+      readonly overTarget: boolean;
+      /** D − target at this pull, ms: what the caller's accelerate / expand aims at (receive/playout-policy.ts). */
+      readonly aboveTargetMs: number;
+    }
   | { readonly kind: 'missing'; readonly samples: number }
   | { readonly kind: 'empty' };
 
@@ -197,7 +204,7 @@ export class JitterBuffer {
   private playedDelaySumMs = 0;
   private lastDelayMs = 0;
 
-  private readonly packetResult: Mutable<{ kind: 'packet'; packet: MediaPacket; samples: number; overTarget: boolean }>;
+  private readonly packetResult: Mutable<{ kind: 'packet'; packet: MediaPacket; samples: number; overTarget: boolean; aboveTargetMs: number }>;
   private readonly missingResult: Mutable<{ kind: 'missing'; samples: number }> = { kind: 'missing', samples: 0 };
   private readonly emptyResult: { readonly kind: 'empty' } = { kind: 'empty' };
 
@@ -213,7 +220,7 @@ export class JitterBuffer {
     this.maxPackets = Math.max(2, options.maxPackets ?? 512);
     this.defaultPacketSamples = validSamples(options.defaultPacketSamples ?? 960) ?? 960;
     this.lastSamples = this.defaultPacketSamples;
-    this.packetResult = { kind: 'packet', packet: undefined as unknown as MediaPacket, samples: 0, overTarget: false };
+    this.packetResult = { kind: 'packet', packet: undefined as unknown as MediaPacket, samples: 0, overTarget: false, aboveTargetMs: 0 };
   }
 
   /** Add a received packet. `arrivalMs` must come from the same clock as the buffer's. */
@@ -310,6 +317,7 @@ export class JitterBuffer {
         r.packet = head.packet;
         r.samples = samples;
         r.overTarget = contiguousNext && excessMs >= this.softCatchUpMs;
+        r.aboveTargetMs = delayMs - target;
         this.release(head);
         return r;
       }
