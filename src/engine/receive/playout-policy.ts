@@ -7,25 +7,41 @@
  * out is receive/time-stretch.ts, concealment of what did not arrive is the
  * jitter buffer's (receive/jitter-buffer.ts).
  *
- * The delay is D, how long a packet that came by the fastest path waits
- * before it is heard (jitter-buffer.ts), and `aboveTargetMs` = D − target
- * at the pull that yields the packet. D moves by exactly what is removed or
- * inserted, so the decision can aim:
- * - at or above `accelerateAboveMs` (10 ms; RemoteStream uses its playback
- *   frame when that is longer: a talkspurt anchors anywhere within one
- *   playback pull above target, so a clean link never accelerates): remove
- *   at most D − target − `expandBelowMs`, so the delay lands at or above
- *   target, never in the expand zone;
- * - below `expandBelowMs` (0: under target, where late packets would start
- *   to be concealed): insert at most what brings D to just under
- *   `accelerateAboveMs`;
- * - in between: play as it is. One stretch per packet at most; a stretch
- *   the DSP declines (no period correlates well enough) is tried again on
- *   the next packet, since the delay is still off.
+ * Two delays matter, because playback pulls whole frames (10 ms):
+ * - D, how long a packet that came by the fastest path waits before it is
+ *   heard (jitter-buffer.ts): the latency. Removing or inserting P samples
+ *   moves it by exactly P.
+ * - The margin, D less what the stream still holds in its FIFO in front of
+ *   the packet (`aheadMs`), less the target: how long before the pull that
+ *   needs it the fastest packet arrives, beyond the target. A packet is
+ *   needed at the pull where the FIFO runs short of a frame, not when its
+ *   first sample is heard, so it is the margin that decides whether a late
+ *   packet is concealed. It moves by a whole pull each time a stretch takes
+ *   the FIFO across a frame boundary (a packet needed one pull later or
+ *   earlier), and not otherwise.
  *
- * So a delay that drifts (the sender's clock faster or slower than ours),
- * or a target that moves (jitter starting or ending), is followed by a
- * pitch period at a time, never by dropping or repeating a whole frame.
+ * A packet that does not complete the playback frame it is pulled for
+ * (a 10 ms packet into a 20 ms frame) decides nothing: the one that does is
+ * the one whose margin counts at that pull. With A = the FIFO's samples and
+ * the packet's, the samples of A beyond whole pulls (R = A mod pull) are
+ * slack: latency that buys no safety. So:
+ * - margin below `expandBelowMs` (0): expand, by at most as much as keeps
+ *   the margin under one pull after the crossings it makes (never into the
+ *   accelerate zone: no see-saw);
+ * - margin at least one pull + `hysteresisMs` (2 ms): accelerate, by at
+ *   most R plus as many whole pulls as the margin can give up while staying
+ *   at or above target;
+ * - otherwise, slack of a period or more: accelerate by at most R (latency
+ *   only; the margin does not move);
+ * - otherwise play as it is. A talkspurt anchors at the first pull where the
+ *   margin is ≥ 0, so it starts in [0, one pull) with no slack when packets
+ *   last whole pulls: a clean link never stretches. One stretch per packet
+ *   at most; a stretch the DSP declines (no period correlates well enough)
+ *   is tried again on the next packet.
+ *
+ * A delay that drifts (the sender's clock faster or slower than ours) or a
+ * target that moves (jitter starting or ending) is followed a pitch period
+ * at a time, never by dropping or repeating a whole frame.
  */
 import { SAMPLE_RATE } from '../../core/media-format.js';
 import { MIN_PERIOD_SAMPLES } from './time-stretch.js';
@@ -35,15 +51,23 @@ const SAMPLES_PER_MS = SAMPLE_RATE / 1000;
 export type PlayoutAction = 'normal' | 'accelerate' | 'expand' | 'drop';
 
 export interface PlayoutPolicyOptions {
-  /** Accelerate when D − target is at least this. Default 10 ms. */
-  accelerateAboveMs?: number;
-  /** Expand when D − target is below this. Default 0 ms. */
+  /** False: never accelerate or expand (quiet packets are still dropped); for comparisons. Default true. */
+  stretch?: boolean;
+  /** The playback pull, ms (the stream's frame). Default 10. */
+  pullMs?: number;
+  /** Accelerate across a pull only from this far above one pull of margin. Default 2 ms. */
+  hysteresisMs?: number;
+  /** Expand when the margin is below this. Default 0 ms. */
   expandBelowMs?: number;
 }
 
 export interface PlayoutSituation {
-  /** D − target at the pull that yielded the packet, ms. */
+  /** D − target at the pull that yielded the packet, ms (the FIFO's samples in front of it included). */
   readonly aboveTargetMs: number;
+  /** Samples the stream's FIFO holds in front of the packet. */
+  readonly aheadSamples: number;
+  /** The packet's decoded samples. */
+  readonly packetSamples: number;
   /** The jitter buffer's soft catch-up flag: dropping this packet still leaves D well over target. */
   readonly overTarget: boolean;
   /** The decoded packet is silence (peak below the stream's quiet level). */
@@ -59,16 +83,21 @@ export interface PlayoutDecision {
 }
 
 export class PlayoutPolicy {
-  readonly accelerateAboveMs: number;
+  readonly pullMs: number;
+  readonly hysteresisMs: number;
   readonly expandBelowMs: number;
+  readonly stretch: boolean;
+  private readonly pull: number;
   private readonly decision: PlayoutDecision = { action: 'normal', maxSamples: 0 };
 
   constructor(options: PlayoutPolicyOptions = {}) {
-    this.accelerateAboveMs = options.accelerateAboveMs ?? 10;
+    this.pullMs = options.pullMs ?? 10;
+    this.hysteresisMs = options.hysteresisMs ?? 2;
     this.expandBelowMs = options.expandBelowMs ?? 0;
-    if (!(this.accelerateAboveMs - this.expandBelowMs >= (2 * MIN_PERIOD_SAMPLES) / SAMPLES_PER_MS)) {
-      throw new RangeError('accelerateAboveMs must exceed expandBelowMs by two shortest periods (5 ms)');
-    }
+    this.stretch = options.stretch ?? true;
+    this.pull = Math.round(this.pullMs * SAMPLES_PER_MS);
+    if (!(this.pull > 0)) throw new RangeError(`pullMs must be > 0, got ${this.pullMs}`);
+    if (!(this.hysteresisMs >= 0)) throw new RangeError(`hysteresisMs must be >= 0, got ${this.hysteresisMs}`);
   }
 
   /** The decision for one decoded packet; the object is reused (valid until the next call). */
@@ -76,20 +105,31 @@ export class PlayoutPolicy {
     const d = this.decision;
     d.action = 'normal';
     d.maxSamples = 0;
+    const pull = this.pull;
+    const total = s.aheadSamples + s.packetSamples;
     if (s.overTarget && s.quiet && !s.afterConcealment) {
       d.action = 'drop';
-    } else if (s.aboveTargetMs >= this.accelerateAboveMs) {
-      this.aim(d, 'accelerate', s.aboveTargetMs - this.expandBelowMs);
-    } else if (s.aboveTargetMs < this.expandBelowMs) {
-      this.aim(d, 'expand', this.accelerateAboveMs - 1 - s.aboveTargetMs);
+      return d;
+    }
+    if (!this.stretch || total < pull) return d;
+    const slack = total % pull;
+    const margin = (s.aboveTargetMs - this.expandBelowMs) * SAMPLES_PER_MS - s.aheadSamples;
+    if (margin < 0) {
+      // At most k crossings, k bringing the margin to under one pull: slack + P < (k + 1) pulls.
+      const k = Math.max(1, Math.ceil(-margin / pull));
+      this.aim(d, 'expand', (k + 1) * pull - slack - 1);
+    } else if (margin >= pull + this.hysteresisMs * SAMPLES_PER_MS) {
+      // Each crossing gives up one pull of margin: P ≤ slack + the pulls it can spare.
+      this.aim(d, 'accelerate', slack + Math.floor(margin / pull) * pull);
+    } else {
+      this.aim(d, 'accelerate', slack);
     }
     return d;
   }
 
-  private aim(d: PlayoutDecision, action: 'accelerate' | 'expand', maxMs: number): void {
-    const samples = Math.floor(maxMs * SAMPLES_PER_MS);
-    if (samples < MIN_PERIOD_SAMPLES) return;
+  private aim(d: PlayoutDecision, action: 'accelerate' | 'expand', maxSamples: number): void {
+    if (maxSamples < MIN_PERIOD_SAMPLES) return;
     d.action = action;
-    d.maxSamples = samples;
+    d.maxSamples = maxSamples;
   }
 }

@@ -158,8 +158,7 @@ export class RemoteStream {
     this.fadeOutStep = 1 / Math.max(1, (options.fadeOutMs ?? 20) * SAMPLES_PER_MS);
     this.fadeInStep = 1 / Math.max(1, (options.fadeInMs ?? 5) * SAMPLES_PER_MS);
     this.quietLevel = options.quietLevel ?? 0.01;
-    // A talkspurt anchors anywhere within one playback frame above target: only more than that is excess.
-    this.policy = new PlayoutPolicy({ accelerateAboveMs: Math.max(10, this.frameMs), ...options.playout });
+    this.policy = new PlayoutPolicy({ pullMs: this.frameMs, ...options.playout });
     this.stretcher = new TimeStretcher(options.stretch);
     this.fifo = new Int16Array(this.frameSamples + MAX_OPUS_PACKET_SAMPLES + MAX_PERIOD_SAMPLES);
     this.frame = new Int16Array(this.frameSamples);
@@ -387,6 +386,8 @@ export class RemoteStream {
       }
       const d = this.policy.decide({
         aboveTargetMs: r.aboveTargetMs,
+        aheadSamples: this.fifoLen,
+        packetSamples: pcm.length,
         overTarget: r.overTarget,
         quiet: r.overTarget && peakLevel(pcm) < this.quietLevel,
         afterConcealment: this.concealRunSamples > 0,
