@@ -20,7 +20,11 @@ interface DriftRun {
   maxJump: number;
 }
 
-function simulateDrift(ppm: number, minutes: number, options: Partial<RemoteStreamOptions> = {}): DriftRun {
+/** Extra path delay of the packet sent at `sendMs` (ms), on top of 5 ms. */
+type Impairment = (sendMs: number, random: () => number) => number;
+const schedulingNoise: Impairment = (_sendMs, random) => random();
+
+function simulateDrift(ppm: number, minutes: number, options: Partial<RemoteStreamOptions> = {}, impair: Impairment = schedulingNoise): DriftRun {
   const clock = new ManualClock(0);
   const decoder = new SineDecoder();
   const stream = new RemoteStream({ frameMs: 10, clock, decoderFactory: () => decoder, jitter: { marginMs: 2 }, ...options });
@@ -31,16 +35,21 @@ function simulateDrift(ppm: number, minutes: number, options: Partial<RemoteStre
   const delays: number[] = [];
   const targets: number[] = [];
   let seq = 0;
-  let nextArrival = 5 + random();
+  // Arrivals in time order (jitter reorders), each packet's by its own send time.
+  const pending: number[] = [];
+  let nextSend = 0;
   let prev: number | undefined;
   let maxJump = 0;
   for (let k = 0, t = 3; t < endMs; k++, t += 10) {
-    // Path delay 5 ms plus up to 1 ms of scheduling noise.
-    while (nextArrival <= t) {
-      clock.advance(Math.max(0, nextArrival - clock.now()));
-      stream.insert(packet(seq, seq * 960, 1, { marker: seq === 0 }), clock.now());
+    for (; nextSend * sendPeriodMs <= t; nextSend++) pending.push(nextSend, 5 + nextSend * sendPeriodMs + impair(nextSend * sendPeriodMs, random));
+    for (;;) {
+      let first = -1;
+      for (let i = 1; i < pending.length; i += 2) if (pending[i]! <= t && (first < 0 || pending[i]! < pending[first]!)) first = i;
+      if (first < 0) break;
+      const [s, at] = pending.splice(first - 1, 2) as [number, number];
+      clock.advance(Math.max(0, at - clock.now()));
+      stream.insert(packet(s, s * 960, 1, { marker: s === 0 }), clock.now());
       seq++;
-      nextArrival = 5 + seq * sendPeriodMs + random();
     }
     clock.advance(t - clock.now());
     const frame = stream.pullFrame();
@@ -84,6 +93,18 @@ describe('RemoteStream under clock drift', () => {
       expect(r.maxJump).toBeLessThanOrEqual(r.decoder.maxStep * 1.1);
     });
   }
+
+  it('after a burst of jitter the delay follows the target up at once and is back at its clean level within 10 s', () => {
+    // 20 s clean, 10 s of 0–60 ms uniform jitter, 40 s clean.
+    const r = simulateDrift(0, 70 / 60, {}, (sendMs, random) => (sendMs >= 20_000 && sendMs < 30_000 ? 60 * random() : random()));
+    const before = mean(r.delays.slice(10, 20));
+    expect(Math.max(...r.delays.slice(20, 30))).toBeGreaterThan(before + 40);
+    // From 10 s after the burst on, within 5 ms of the clean level.
+    for (const d of r.delays.slice(40)) expect(Math.abs(d - before)).toBeLessThan(5);
+    expect(r.stats.accelerateSamples).toBeGreaterThan(40 * 48);
+    expect([r.stats.discarded, r.stats.catchUpDrops]).toEqual([0, 0]);
+    expect(r.maxJump).toBeLessThanOrEqual(r.decoder.maxStep * 1.1);
+  });
 
   it('without stretching the same drift drops or conceals whole frames (what the test above rules out)', () => {
     const off = { playout: { stretch: false } };
