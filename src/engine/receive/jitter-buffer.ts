@@ -38,11 +38,16 @@
  *   while D is below target, wait (conceal without moving); else give up on
  *   the missing packets and conceal exactly the gap, counting what was already
  *   concealed while waiting so the delay returns to where it was.
+ * - Within a talkspurt the caller follows the target by time stretching
+ *   (receive/playout-policy.ts, receive/time-stretch.ts): each packet comes
+ *   with `aboveTargetMs` = D − target, and what the caller removes or
+ *   inserts moves D by as much, since D counts the caller's FIFO.
  * - Catch-up when D is above target: if dropping the head packet still leaves
  *   D ≥ target + `softCatchUpMs`, the packet is handed out with
  *   `overTarget: true` and the caller drops it if it decodes to a quiet frame
  *   (shortening silence, not speech). Only when D − packet ≥ target +
- *   `hardCatchUpMs` are packets dropped here regardless of content.
+ *   `hardCatchUpMs` are packets dropped here regardless of content: a
+ *   safety net for spikes larger than stretching catches up with.
  *
  * Redundancy (RFC 2198 RED): a frame carried again in a later packet
  * (`insertRecovered`) takes the place of a packet that has not arrived, at
