@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { shutdownMesh } from '../src/engine/mesh/native.js';
 import { repoRoot } from './lib/paths.js';
+import { render as renderJitterDrift } from './jitter-drift.js';
 import { render as renderNoiseSuppression } from './noise-suppression.js';
 import { render as renderEchoFeedback } from './echo-feedback.js';
 
@@ -42,6 +43,11 @@ const SECTIONS: Section[] = [
         `mean buffer delay **${fmt(r.impaired.meanBufferDelayMs)} ms** (worst run ${fmt(r.impaired.maxMeanBufferDelayMs)} ms), ` +
         `median output/input correlation ${fmt(r.impaired.medianCorrelation, 2)}.`,
     ],
+  },
+  {
+    title: 'Jitter buffer: clock drift, a jitter burst, loss + jitter, with and without time stretching (issue 12 §3)',
+    module: './jitter-drift.js',
+    render: renderJitterDrift,
   },
   {
     title: 'Noise suppression: RNNoise on fan and keyboard noise, alone and through loopback (issue "Voice processing")',

@@ -31,6 +31,9 @@ export interface LinkFigures {
   /** Of those, samples concealed during silence (the sender sent nothing: DTX or a voice gate). */
   readonly silentConcealedSamples: number;
   readonly totalSamplesReceived: number;
+  /** NetEQ's time stretching: samples removed by accelerate, inserted by expand (webrtc-stats inbound-rtp). */
+  readonly removedSamplesForAcceleration: number;
+  readonly insertedSamplesForDeceleration: number;
   readonly audioLevel: number;
   /** From RTCP (remote-inbound-rtp) or, before the first report, from ICE consent checks. */
   readonly rttMs: number | null;
@@ -49,6 +52,8 @@ export const EMPTY_FIGURES: LinkFigures = {
   concealedSamples: 0,
   silentConcealedSamples: 0,
   totalSamplesReceived: 0,
+  removedSamplesForAcceleration: 0,
+  insertedSamplesForDeceleration: 0,
   audioLevel: 0,
   rttMs: null,
   selectedPair: null,
@@ -94,6 +99,8 @@ export function readLinkFigures(entries: Iterable<StatsEntry>): LinkFigures {
     concealedSamples: num(inbound?.concealedSamples),
     silentConcealedSamples: num(inbound?.silentConcealedSamples),
     totalSamplesReceived: num(inbound?.totalSamplesReceived),
+    removedSamplesForAcceleration: num(inbound?.removedSamplesForAcceleration),
+    insertedSamplesForDeceleration: num(inbound?.insertedSamplesForDeceleration),
     audioLevel: num(inbound?.audioLevel),
     rttMs: rttS === null ? null : rttS * 1000,
     selectedPair: local !== null && remote !== null ? { local, remote } : null,
@@ -131,6 +138,8 @@ export function receiveStats(now: LinkFigures, before: LinkFigures, frameSamples
     concealedFrames: Math.round(now.concealedSamples / frameSamples),
     corruptPackets: 0,
     catchUpDrops: 0,
+    accelerateSamples: now.removedSamplesForAcceleration,
+    expandSamples: now.insertedSamplesForDeceleration,
     recovered: 0,
     redPackets: 0,
     redMalformed: 0,

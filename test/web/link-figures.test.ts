@@ -186,8 +186,15 @@ describe('jitterBufferDelayMs', () => {
 describe('receiveStats / sendStats', () => {
   it('maps the figures onto the terminal RemoteStream shape', () => {
     const before = readLinkFigures(chromeReport({ inbound: { jitterBufferDelay: 19_200, jitterBufferEmittedCount: 480_000 } }));
-    const now = readLinkFigures(chromeReport({ inbound: { jitterBufferDelay: 21_600, jitterBufferEmittedCount: 528_000, concealedSamples: 2400 } }));
+    const now = readLinkFigures(
+      chromeReport({
+        inbound: { jitterBufferDelay: 21_600, jitterBufferEmittedCount: 528_000, concealedSamples: 2400, removedSamplesForAcceleration: 1234, insertedSamplesForDeceleration: 567 },
+      }),
+    );
     const r = receiveStats(now, before, 960);
+    // NetEQ's accelerate / expand, as the terminal's time stretching counts them.
+    expect(r.accelerateSamples).toBe(1234);
+    expect(r.expandSamples).toBe(567);
     expect(r.currentDelayMs).toBeCloseTo(50, 9);
     expect(r.targetDelayMs).toBeCloseTo(50, 9);
     // The mean over the whole call: 21 600 s over 528 000 samples.

@@ -12,6 +12,7 @@ import { createLogger, type LogLevel } from '../../core/log.js';
 import { asAudioStartError, openAudioEnds } from '../audio-io.js';
 import { cliContext } from '../context.js';
 import { UsageError } from '../../core/errors.js';
+import { SAMPLE_RATE } from '../../core/media-format.js';
 import { mediaSettingsFromConfig } from '../media-options.js';
 import { loadConfigFromArgv, sessionOptions, type ConfigFlags } from '../options.js';
 
@@ -50,7 +51,7 @@ export function formatLoopbackResult(r: LoopbackResult): string {
   return [
     `network   sent ${r.network.sent}, dropped ${r.network.dropped}, reordered ${r.network.reordered}`,
     `receive   ${rx.received} packets, lost ${rx.lost} (${pct(rx.lost, rx.expected)}), late ${rx.late} (${pct(rx.late, rx.expected)}), concealed ${rx.concealed}, duplicates ${rx.duplicates}`,
-    `buffer    mean ${rx.meanDelayMs.toFixed(1)} ms, target ${rx.targetDelayMs.toFixed(1)} ms, jitter ${rx.jitterMs.toFixed(1)} ms`,
+    `buffer    mean ${rx.meanDelayMs.toFixed(1)} ms, target ${rx.targetDelayMs.toFixed(1)} ms, jitter ${rx.jitterMs.toFixed(1)} ms, accelerated ${((1000 * rx.accelerateSamples) / SAMPLE_RATE).toFixed(1)} ms, expanded ${((1000 * rx.expandSamples) / SAMPLE_RATE).toFixed(1)} ms`,
     `capture   ${r.capture.framesCaptured} frames, ${r.capture.packetsSent} sent, ${r.capture.framesGated} gated (silence)`,
     `playback  ${r.outputUnderflows} underflows${r.measuredPhaseMs !== null ? `, pull phase ${r.measuredPhaseMs.toFixed(1)} ms after capture` : ''}`,
     '',

@@ -38,11 +38,16 @@
  *   while D is below target, wait (conceal without moving); else give up on
  *   the missing packets and conceal exactly the gap, counting what was already
  *   concealed while waiting so the delay returns to where it was.
+ * - Within a talkspurt the caller follows the target by time stretching
+ *   (receive/playout-policy.ts, receive/time-stretch.ts): each packet comes
+ *   with `aboveTargetMs` = D − target, and what the caller removes or
+ *   inserts moves D by as much, since D counts the caller's FIFO.
  * - Catch-up when D is above target: if dropping the head packet still leaves
  *   D ≥ target + `softCatchUpMs`, the packet is handed out with
  *   `overTarget: true` and the caller drops it if it decodes to a quiet frame
  *   (shortening silence, not speech). Only when D − packet ≥ target +
- *   `hardCatchUpMs` are packets dropped here regardless of content.
+ *   `hardCatchUpMs` are packets dropped here regardless of content: a
+ *   safety net for spikes larger than stretching catches up with.
  *
  * Redundancy (RFC 2198 RED): a frame carried again in a later packet
  * (`insertRecovered`) takes the place of a packet that has not arrived, at
@@ -80,7 +85,14 @@ const SAMPLES_PER_MS = SAMPLE_RATE / 1000;
 export const MAX_OPUS_PACKET_SAMPLES = 5760;
 
 export type PullResult =
-  | { readonly kind: 'packet'; readonly packet: MediaPacket; readonly samples: number; readonly overTarget: boolean }
+  | {
+      readonly kind: 'packet';
+      readonly packet: MediaPacket;
+      readonly samples: number;
+      readonly overTarget: boolean;
+      /** D − target at this pull, ms: what the caller's accelerate / expand aims at (receive/playout-policy.ts). */
+      readonly aboveTargetMs: number;
+    }
   | { readonly kind: 'missing'; readonly samples: number }
   | { readonly kind: 'empty' };
 
@@ -197,7 +209,7 @@ export class JitterBuffer {
   private playedDelaySumMs = 0;
   private lastDelayMs = 0;
 
-  private readonly packetResult: Mutable<{ kind: 'packet'; packet: MediaPacket; samples: number; overTarget: boolean }>;
+  private readonly packetResult: Mutable<{ kind: 'packet'; packet: MediaPacket; samples: number; overTarget: boolean; aboveTargetMs: number }>;
   private readonly missingResult: Mutable<{ kind: 'missing'; samples: number }> = { kind: 'missing', samples: 0 };
   private readonly emptyResult: { readonly kind: 'empty' } = { kind: 'empty' };
 
@@ -213,7 +225,7 @@ export class JitterBuffer {
     this.maxPackets = Math.max(2, options.maxPackets ?? 512);
     this.defaultPacketSamples = validSamples(options.defaultPacketSamples ?? 960) ?? 960;
     this.lastSamples = this.defaultPacketSamples;
-    this.packetResult = { kind: 'packet', packet: undefined as unknown as MediaPacket, samples: 0, overTarget: false };
+    this.packetResult = { kind: 'packet', packet: undefined as unknown as MediaPacket, samples: 0, overTarget: false, aboveTargetMs: 0 };
   }
 
   /** Add a received packet. `arrivalMs` must come from the same clock as the buffer's. */
@@ -310,6 +322,7 @@ export class JitterBuffer {
         r.packet = head.packet;
         r.samples = samples;
         r.overTarget = contiguousNext && excessMs >= this.softCatchUpMs;
+        r.aboveTargetMs = delayMs - target;
         this.release(head);
         return r;
       }

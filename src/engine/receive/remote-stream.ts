@@ -15,9 +15,14 @@
  * restart does not click. All of this is one gain envelope that slews
  * towards 1 (real audio) or 0 (long concealment) at a fixed rate per sample.
  *
- * Catch-up: when the jitter buffer says a packet is over target, the packet
- * is still decoded (Opus keeps state) but dropped if it is quiet (peak below
- * `quietLevel`), which shortens silence rather than speech.
+ * Delay adaptation (docs/architecture.md §2): each decoded packet is played
+ * as it is, shortened or lengthened by one pitch period (accelerate /
+ * expand, receive/time-stretch.ts), or dropped whole when it is quiet (peak
+ * below `quietLevel`) and the jitter buffer says it is over target; which of
+ * these is receive/playout-policy.ts's decision, from how far the buffer's
+ * delay is from its target. The stretch works on the FIFO's samples not yet
+ * played (the new packet and what was left before it), so the delay the
+ * buffer measures moves by exactly what was removed or inserted.
  *
  * Gain (0–200 %) and "muted for me" apply on output only: levels and the
  * speaking indicator reflect what the peer sends, so the UI still shows
@@ -46,6 +51,8 @@ import type { ReceptionTracker } from '../rtp/reception.js';
 import { FilterSlot, type FilterCost, type FrameFilter } from '../dsp/frame-filter.js';
 import { makeRedBlocks, parseRedPayload, redundantSequenceNumber, type RedBlock } from '../rtp/red-payload.js';
 import { opusPacketSamples } from '../rtp/opus-payload.js';
+import { PlayoutPolicy, type PlayoutPolicyOptions } from './playout-policy.js';
+import { MAX_PERIOD_SAMPLES, TimeStretcher, type TimeStretchOptions } from './time-stretch.js';
 
 const SAMPLES_PER_MS = SAMPLE_RATE / 1000;
 export const MAX_GAIN_PERCENT = 200;
@@ -71,6 +78,10 @@ export interface RemoteStreamOptions {
   meterRelease?: number;
   /** Initial gain, percent. Default 100. */
   gainPercent?: number;
+  /** When to accelerate / expand (receive/playout-policy.ts). */
+  playout?: PlayoutPolicyOptions;
+  /** How (receive/time-stretch.ts). */
+  stretch?: TimeStretchOptions;
 }
 
 export interface RemoteStreamStats extends JitterBufferStats {
@@ -80,6 +91,10 @@ export interface RemoteStreamStats extends JitterBufferStats {
   readonly corruptPackets: number;
   /** Quiet packets dropped to bring the delay back to target. */
   readonly catchUpDrops: number;
+  /** Samples removed by accelerate (one pitch period at a time) to bring the delay down to target. */
+  readonly accelerateSamples: number;
+  /** Samples inserted by expand (one pitch period at a time) to bring the delay up to target. */
+  readonly expandSamples: number;
   /** RED packets received (RFC 2198), whose primary is counted among `received` like any packet. */
   readonly redPackets: number;
   /** RED payloads that did not parse (dropped). */
@@ -119,6 +134,10 @@ export class RemoteStream {
 
   private concealedFrames = 0;
   private catchUpDrops = 0;
+  private accelerateSamples = 0;
+  private expandSamples = 0;
+  private readonly policy: PlayoutPolicy;
+  private readonly stretcher: TimeStretcher;
   private redPackets = 0;
   private redMalformed = 0;
   /** Farthest reach of the sender's redundant copies, samples, and when it was last seen (insertPacket). */
@@ -139,7 +158,9 @@ export class RemoteStream {
     this.fadeOutStep = 1 / Math.max(1, (options.fadeOutMs ?? 20) * SAMPLES_PER_MS);
     this.fadeInStep = 1 / Math.max(1, (options.fadeInMs ?? 5) * SAMPLES_PER_MS);
     this.quietLevel = options.quietLevel ?? 0.01;
-    this.fifo = new Int16Array(this.frameSamples + MAX_OPUS_PACKET_SAMPLES);
+    this.policy = new PlayoutPolicy({ pullMs: this.frameMs, ...options.playout });
+    this.stretcher = new TimeStretcher(options.stretch);
+    this.fifo = new Int16Array(this.frameSamples + MAX_OPUS_PACKET_SAMPLES + MAX_PERIOD_SAMPLES);
     this.frame = new Int16Array(this.frameSamples);
     this.out = new Int16Array(this.frameSamples);
     this.meter = new PeakMeter(options.meterRelease ?? 0.8);
@@ -336,6 +357,8 @@ export class RemoteStream {
       concealedFrames: this.concealedFrames,
       corruptPackets: this.retiredCorrupt + this.decoder.corruptPackets + this.decodeErrors,
       catchUpDrops: this.catchUpDrops,
+      accelerateSamples: this.accelerateSamples,
+      expandSamples: this.expandSamples,
       redPackets: this.redPackets,
       redMalformed: this.redMalformed,
     };
@@ -361,11 +384,28 @@ export class RemoteStream {
         this.pushConcealment(r.samples);
         continue;
       }
-      if (r.overTarget && this.concealRunSamples === 0 && peakLevel(pcm) < this.quietLevel) {
+      const d = this.policy.decide({
+        aboveTargetMs: r.aboveTargetMs,
+        aheadSamples: this.fifoLen,
+        packetSamples: pcm.length,
+        overTarget: r.overTarget,
+        quiet: r.overTarget && peakLevel(pcm) < this.quietLevel,
+        afterConcealment: this.concealRunSamples > 0,
+      });
+      if (d.action === 'drop') {
         this.catchUpDrops++;
         continue;
       }
       this.pushAudio(pcm);
+      if (d.action === 'accelerate') {
+        const len = this.stretcher.accelerate(this.fifo, this.fifoLen, d.maxSamples);
+        this.accelerateSamples += this.fifoLen - len;
+        this.fifoLen = len;
+      } else if (d.action === 'expand') {
+        const len = this.stretcher.expand(this.fifo, this.fifoLen, d.maxSamples);
+        this.expandSamples += len - this.fifoLen;
+        this.fifoLen = len;
+      }
     }
     if (this.fifoLen < n) this.fillEmpty(n - this.fifoLen);
 

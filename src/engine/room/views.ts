@@ -34,6 +34,9 @@ export interface PeerSessionStats {
   /** Frames each packet to this peer repeats (0–2) at the end, or null without RED. */
   readonly redDistance: number | null;
   readonly meanJitterBufferMs: number;
+  /** Samples the jitter buffer removed (accelerate) and inserted (expand) to follow its target (docs/architecture.md §2). */
+  readonly accelerateSamples: number;
+  readonly expandSamples: number;
   readonly bytesSent: number;
   readonly bytesReceived: number;
   readonly rttMs: number | null;
@@ -98,6 +101,8 @@ export function peerSessionStats(entry: PeerEntry, media: PeerMediaStats | undef
     redMalformed: media?.receive.redMalformed ?? 0,
     redDistance: media?.redDistance ?? null,
     meanJitterBufferMs: media?.receive.meanDelayMs ?? 0,
+    accelerateSamples: media?.receive.accelerateSamples ?? 0,
+    expandSamples: media?.receive.expandSamples ?? 0,
     bytesSent: entry.closedLinks.bytesSent + (linkStats?.bytesSent ?? 0),
     bytesReceived: entry.closedLinks.bytesReceived + (linkStats?.bytesReceived ?? 0),
     rttMs: media?.rttMs ?? null,

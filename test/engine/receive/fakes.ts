@@ -100,3 +100,46 @@ export function fakeStream(options: Partial<RemoteStreamOptions> = {}): { clock:
   });
   return { clock, stream, decoders };
 }
+
+/**
+ * A decoder whose every packet and concealment continue one sine: the output
+ * is a clean sine unless the stream itself cuts, repeats or stretches it, so
+ * clicks and pitch can be checked on the stream's output.
+ */
+export class SineDecoder implements FrameDecoder {
+  corruptPackets = 0;
+  decodedPackets = 0;
+  concealedSamples = 0;
+  private n = 0;
+
+  constructor(
+    readonly hz = 200,
+    readonly amplitude = 8000,
+  ) {}
+
+  /** The largest step between two samples of this sine. */
+  get maxStep(): number {
+    return Math.ceil(this.amplitude * 2 * Math.sin((Math.PI * this.hz) / 48_000)) + 1;
+  }
+
+  decode(payload: Uint8Array): Int16Array | null {
+    const samples = opusPacketSamples(payload);
+    if (samples === null) {
+      this.corruptPackets++;
+      return null;
+    }
+    this.decodedPackets++;
+    return this.next(samples);
+  }
+
+  conceal(samples: number): Int16Array {
+    this.concealedSamples += samples;
+    return this.next(samples);
+  }
+
+  private next(samples: number): Int16Array {
+    const out = new Int16Array(samples);
+    for (let i = 0; i < samples; i++, this.n++) out[i] = Math.round(this.amplitude * Math.sin((2 * Math.PI * this.hz * this.n) / 48_000));
+    return out;
+  }
+}

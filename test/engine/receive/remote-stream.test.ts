@@ -153,8 +153,26 @@ describe('RemoteStream', () => {
     expect(frames.map((f) => f[0])).toEqual([5, 6]);
   });
 
-  it('drops quiet packets to catch up after a delay spike, keeping the loud ones', () => {
+  it('after a delay spike, accelerates speech back to target: every packet played, in order, none dropped', () => {
     const { clock, stream } = setup({ jitter: { windowMs: 200, shrinkMsPerSecond: 1000 } });
+    // Packets 5..8 are held up 80 ms and arrive in a burst (more would reach the hard catch-up, 80 ms over target).
+    const arrivals = range(60, (i) => {
+      const t = i >= 5 && i <= 8 ? 280 + (i - 5) : 100 + i * 20;
+      return { t, p: i < 40 ? packet(i, i * 960, 500 + i) : dtxPacket(i, i * 960) };
+    });
+    const frames = run(clock, stream, arrivals, pulls(55));
+    const last = frames.map((f) => f[959]!).filter((v) => v >= 500 && v < 600);
+    // Shortened frames run into the next packet: a value may end fewer frames, but each comes once, in order.
+    expect([...new Set(last)]).toEqual(last.filter((v, i) => i === 0 || v !== last[i - 1]));
+    expect(last.every((v, i) => i === 0 || v >= last[i - 1]!)).toBe(true);
+    const s = stream.stats();
+    expect(s.accelerateSamples).toBeGreaterThanOrEqual(40 * 48); // most of the 80 ms the spike added (the target rose too)
+    expect([s.catchUpDrops, s.discarded]).toEqual([0, 0]);
+    expect(s.currentDelayMs - s.targetDelayMs).toBeLessThan(20 + 2);
+  });
+
+  it('drops quiet packets to catch up after a delay spike, keeping the loud ones (stretching off)', () => {
+    const { clock, stream } = setup({ jitter: { windowMs: 200, shrinkMsPerSecond: 1000 }, playout: { stretch: false } });
     // Packets 5..10 are held up 120 ms and then arrive in a burst; everything after is DTX silence.
     const arrivals = range(60, (i) => {
       const t = i >= 5 && i <= 10 ? 320 + (i - 5) : 100 + i * 20;

@@ -11,7 +11,7 @@ import { inRoomWith } from './fakes.js';
 /** Only the fields views.ts reads. */
 function media(): PeerMediaStats {
   return {
-    receive: { expected: 200, lost: 10, received: 190, late: 3, concealedFrames: 4, currentDelayMs: 42, meanDelayMs: 40.5 },
+    receive: { expected: 200, lost: 10, received: 190, late: 3, concealedFrames: 4, currentDelayMs: 42, meanDelayMs: 40.5, accelerateSamples: 4800, expandSamples: 960 },
     send: { sent: 77 },
     rttMs: 12,
     level: 0.5,
@@ -67,6 +67,8 @@ describe('views', () => {
       packetsLate: 3,
       framesConcealed: 4,
       meanJitterBufferMs: 40.5,
+      accelerateSamples: 4800,
+      expandSamples: 960,
       bytesSent: 500,
       bytesReceived: 600,
       rttMs: 12,
