@@ -54,6 +54,8 @@ export function makeSnapshot(overrides: Partial<SessionSnapshot> = {}): SessionS
     self: makeSelf(),
     peers: [],
     locked: false,
+    knocks: [],
+    chat: [],
     ...overrides,
   };
 }

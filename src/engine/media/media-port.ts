@@ -131,7 +131,11 @@ export interface SessionLink {
   handleSignal(signal: unknown): void;
   sendRtp(packet: Uint8Array): boolean;
   sendRtcp(packet: Uint8Array): boolean;
+  /** Send one text message on the link's chat channel; false when the channel is not open. */
+  sendChat(text: string): boolean;
   readonly isOpen: boolean;
+  /** True while the chat channel can carry messages. */
+  readonly chatOpen: boolean;
   stats(): PeerLinkStats;
   selectedCandidatePair(): CandidatePair | null;
   localCandidateTypes(): string[];

@@ -319,6 +319,9 @@ export class RemoteMedia implements MediaPort {
       case 'link-state':
         this.links.get(m.linkId)?.fromHostState(m.state, m.status);
         break;
+      case 'link-chat':
+        this.links.get(m.linkId)?.fromHostChat(m.text);
+        break;
       case 'link-failed':
         this.links.get(m.linkId)?.fromHostFailure(m.message);
         break;
@@ -368,7 +371,7 @@ function lastLine(text: string): string {
 
 /** A link that lives in the media process; the room drives it through messages. */
 class RemoteLink implements SessionLink {
-  private status: LinkStatus = { isOpen: false, stats: emptyLinkStats(), pair: null, localTypes: [], lastPacketMs: null };
+  private status: LinkStatus = { isOpen: false, chatOpen: false, stats: emptyLinkStats(), pair: null, localTypes: [], lastPacketMs: null };
   private lastReportedPacketMs: number | null = null;
   private closed = false;
 
@@ -414,8 +417,19 @@ class RemoteLink implements SessionLink {
     return false;
   }
 
+  /** Chat goes to the media process, which sends it on the link's channel. */
+  sendChat(text: string): boolean {
+    if (this.closed || !this.status.chatOpen) return false;
+    this.media.send({ op: 'link-chat', linkId: this.linkId, text });
+    return true;
+  }
+
   get isOpen(): boolean {
     return !this.closed && this.status.isOpen;
+  }
+
+  get chatOpen(): boolean {
+    return !this.closed && this.status.chatOpen;
   }
 
   stats(): PeerLinkStats {
@@ -444,6 +458,10 @@ class RemoteLink implements SessionLink {
   fromHostState(state: LinkState, status: LinkStatus): void {
     this.fromHostStatus(status);
     if (!this.closed) this.options.onState(state);
+  }
+
+  fromHostChat(text: string): void {
+    if (!this.closed) this.options.onChat?.(text);
   }
 
   fromHostFailure(message: string): void {

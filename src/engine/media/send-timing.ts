@@ -167,8 +167,14 @@ class TimedLink implements SessionLink {
   sendRtcp(packet: Uint8Array): boolean {
     return this.inner.sendRtcp(packet);
   }
+  sendChat(text: string): boolean {
+    return this.inner.sendChat(text);
+  }
   get isOpen(): boolean {
     return this.inner.isOpen;
+  }
+  get chatOpen(): boolean {
+    return this.inner.chatOpen;
   }
   stats(): ReturnType<SessionLink['stats']> {
     return this.inner.stats();
