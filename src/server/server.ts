@@ -265,7 +265,8 @@ export async function startSignalingServer(opts: SignalingServerOptions = {}): P
     }
     s.peerId = '';
     if (outcome === 'denied') return reject(s, 'knock-denied', 'the room said no');
-    reject(s, 'knock-timeout', why ?? `nobody answered within ${Math.round(knocks.timeout / 1000)} s`);
+    const t = knocks.timeout;
+    reject(s, 'knock-timeout', why ?? `nobody answered within ${t >= 1000 ? `${Math.round(t / 1000)} s` : `${t} ms`}`);
   };
 
   /** A member answers a knock; the first answer decides, later ones find it gone. */

@@ -30,7 +30,7 @@ export const MAX_CHAT_WIRE_CHARS = MAX_CHAT_CHARS * 4 + 64;
 const ESCAPE_SEQUENCE = /\u001b(?:\[[0-?]*[ -/]*[@-~]?|[\]PX^_][^\u0007\u001b\u009c]*(?:\u0007|\u001b\\|\u009c)?|[ -/]*[0-~]?)/gu;
 // 8-bit forms: CSI (0x9b) and the string introducers OSC, DCS, SOS, PM, APC (0x9d 0x90 0x98 0x9e 0x9f).
 const C1_SEQUENCE = /\u009b[0-?]*[ -/]*[@-~]?|[\u009d\u0090\u0098\u009e\u009f][^\u0007\u001b\u009c]*(?:\u0007|\u009c)?/gu;
-const WHITESPACE_CONTROLS = /[\t\n\v\f\r]/gu;
+const WHITESPACE_CONTROLS = /\r\n|[\t\n\v\f\r]/gu;
 // C0, DEL, C1; bidi embeddings, overrides, isolates and marks; line and paragraph separators.
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]/gu;
 

@@ -366,12 +366,18 @@ export class Session implements SessionController {
       const knock = this.knocks.get(e.id);
       this.knocks.delete(e.id);
       const name = knock?.name ?? `peer-${e.id.slice(0, 6)}`;
-      const by = e.by === undefined ? undefined : e.by === this.selfId ? 'you' : (this.signaling.peers.find((p) => p.id === e.by)?.name ?? `peer-${e.by.slice(0, 6)}`);
+      const by = e.by === undefined ? undefined : e.by === this.selfId ? 'you' : this.nameOf(e.by);
       const text = knockEndText(name, e.outcome, by);
       this.chat.notice(text);
       this.log.info('knock-end', { peer: e.id, name, outcome: e.outcome, by: by ?? null, message: text });
       this.notify();
     });
+  }
+
+  /** A peer's name as the room knows it (the roster, else the server's list). */
+  private nameOf(id: string): string {
+    for (const entry of this.roster.peers) if (entry.id === id) return entry.name;
+    return this.signaling.peers.find((p) => p.id === id)?.name ?? `peer-${id.slice(0, 6)}`;
   }
 
   // ---- chat ----
