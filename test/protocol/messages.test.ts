@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { encodeMessage, parseClientMessage, parseServerMessage, PROTOCOL_VERSION } from '../../src/protocol/messages.js';
+import { encodeMessage, parseClientMessage, parseServerMessage, PROTOCOL_VERSION, type ServerMessageBody } from '../../src/protocol/messages.js';
 
 const ID = 'AAAAAAAAAAAAAAAAAAAAAA';
 const ROOM = 'RRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRR';
@@ -44,7 +44,7 @@ describe('protocol messages', () => {
       expect(parseClientMessage(encodeMessage(body))).toEqual({ ok: true, message: { v: PROTOCOL_VERSION, ...body } });
     }
     expect(parseClientMessage(encodeMessage({ type: 'admit', id: 'short' } as never))).toMatchObject({ ok: false, code: 'bad-message' });
-    for (const body of [
+    const serverBodies: ServerMessageBody[] = [
       { type: 'knocking', timeoutMs: 60_000 },
       { type: 'knock', id: ID, hello: 'c2VhbGVk' },
       { type: 'knock-end', id: ID, outcome: 'admitted', by: ID },
@@ -52,7 +52,8 @@ describe('protocol messages', () => {
       { type: 'joined', selfId: ID, peers: [], locked: true, heartbeatMs: 1500, resumed: false, knocks: [{ id: ID, hello: 'c2VhbGVk' }] },
       { type: 'error', code: 'knock-denied', message: 'the room said no' },
       { type: 'error', code: 'knock-timeout', message: 'nobody answered within 60 s' },
-    ] as const) {
+    ];
+    for (const body of serverBodies) {
       expect(parseServerMessage(encodeMessage(body))).toEqual({ ok: true, message: { v: PROTOCOL_VERSION, ...body } });
     }
     expect(parseServerMessage(encodeMessage({ type: 'knock-end', id: ID, outcome: 'maybe' } as never))).toMatchObject({ ok: false, code: 'bad-message' });
