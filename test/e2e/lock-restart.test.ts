@@ -4,8 +4,8 @@
  * started again on the same port. The members reconnect by themselves
  * (backoff from 250 ms) and rejoin; the first back locks the room again in
  * its join (protocol `relock`), the other is let in as a member it named,
- * their call goes on over the same links, and a newcomer is refused with
- * exit 1 and the locked message. Unlocking still works afterwards.
+ * their call goes on over the same links, and a newcomer knocks and, turned
+ * away through `ctl deny`, exits 1 with the room's no. Unlocking still works afterwards.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { isolateControlSockets, joinArgs, killAll, newCode, readJson, runClient, runCtl, serveProcess, sleep, speech, TempDir, writeLoopbackConfig, type Client, type StatsFile } from './harness.js';
@@ -33,7 +33,7 @@ async function status(c: Client): Promise<Status> {
 }
 
 describe('room lock across a signaling-server restart', () => {
-  it('members re-lock the room when they rejoin the restarted server; a newcomer is refused', async () => {
+  it('members re-lock the room when they rejoin the restarted server; a newcomer must knock, and is refused', async () => {
     const first = await serveProcess();
     clients.push(first.client);
     const code = newCode();
@@ -70,11 +70,14 @@ describe('room lock across a signaling-server restart', () => {
       expect(s.peers).toHaveLength(1);
       expect(s.peers[0]!.state).toBe('connected');
     }
+    // A newcomer must knock at the relocked room; turned away, it is told so and exits 1.
     const carl = runClient('carl', joinArgs('carl', { code, server: second.url, config, input: speech('c'), output: dir.file('carl.wav') }));
     clients.push(carl);
+    await ada.waitFor((l) => l.event === 'knock' && l.name === 'carl', 20_000, 'ada told carl knocks');
+    expect(await runCtl(['deny', 'carl', '--pid', String(ada.proc.pid)])).toMatchObject({ code: 0 });
     expect((await carl.exited).code).toBe(1);
     const refusal = JSON.parse(carl.stderr().trim().split('\n').at(-1)!) as { error: { message: string } };
-    expect(refusal.error.message).toBe('the room is locked: ask someone inside to unlock it');
+    expect(refusal.error.message).toBe('the room said no');
 
     // The lock is an ordinary lock again: unlocked, a newcomer gets in.
     expect(await runCtl(['unlock', '--pid', String(bob.proc.pid)])).toMatchObject({ code: 0, stdout: 'room unlocked\n' });
