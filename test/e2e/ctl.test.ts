@@ -6,8 +6,8 @@
  *   is checked, and how long the silence took is measured), `ctl unmute`
  *   brings it back;
  * - `ctl status` shows the peer; with two sessions, ctl asks for --pid;
- * - `ctl lock` refuses a third join (exit 1, the locked message), `ctl
- *   unlock` lets it in;
+ * - after `ctl lock` a third join knocks and `ctl deny` turns it away (exit
+ *   1, "the room said no"), `ctl unlock` lets a newcomer in;
  * - `ctl leave` ends the process with exit 0 and no socket left; SIGTERM
  *   removes the socket too; a join with a control socket still exits by itself.
  */
@@ -49,7 +49,7 @@ const socketOf = (c: Client): string => path.join(runtimeDir, 'roundtable', `${c
 const RATE = 48_000;
 
 describe('roundtable ctl with real sessions', () => {
-  it('mute silences the other side, status shows the peer, lock refuses a newcomer, unlock admits, leave exits 0', async () => {
+  it('mute silences the other side, status shows the peer, lock makes a newcomer knock and ctl deny turns it away, unlock admits, leave exits 0', async () => {
     const serve = await serveProcess();
     clients.push(serve.client);
     const code = newCode();
