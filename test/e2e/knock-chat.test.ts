@@ -11,32 +11,11 @@
  *   stripped; the admitted newcomer answers and everyone gets that too.
  * Times are asserted loosely (bench/knock-chat.ts prints them).
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  isolateControlSockets,
-  joinArgs,
-  killAll,
-  newCode,
-  runClient,
-  runCtl,
-  serveProcess,
-  sleep,
-  speech,
-  TempDir,
-  writeLoopbackConfig,
-  type Client,
-  type LogLine,
-} from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { joinArgs, newCode, runClient, runCtl, serveProcess, sessionWorkspace, sleep, speech, writeLoopbackConfig, type Client, type LogLine } from './harness.js';
 
-let dir: TempDir;
-const clients: Client[] = [];
-
-beforeAll(() => {
-  dir = new TempDir();
-  isolateControlSockets(dir);
-});
-afterEach(() => killAll(clients.splice(0)));
-afterAll(() => dir.remove());
+const ws = sessionWorkspace();
+const clients = ws.clients;
 
 const chats = (c: Client): LogLine[] => c.lines.filter((l) => l.event === 'chat' && l.self !== true);
 const pid = (c: Client): string => String(c.proc.pid);
@@ -46,9 +25,9 @@ describe('knock, admit, deny and chat with real sessions', () => {
     const serve = await serveProcess();
     clients.push(serve.client);
     const code = newCode();
-    const config = writeLoopbackConfig(dir);
+    const config = writeLoopbackConfig(ws.dir);
     const join = (name: string, voice: 'a' | 'b' | 'c', control = true): Client => {
-      const c = runClient(name, joinArgs(name, { code, server: serve.url, config, input: speech(voice), output: dir.file(`${name}.wav`), control }));
+      const c = runClient(name, joinArgs(name, { code, server: serve.url, config, input: speech(voice), output: ws.dir.file(`${name}.wav`), control }));
       clients.push(c);
       return c;
     };

@@ -16,12 +16,37 @@ async function client(): Promise<RawClient> {
   return c;
 }
 
-async function joined(roomId: string, hello?: string): Promise<RawClient> {
+/** A new connection that joins `roomId` and is told `answer`: joined (in), or knocking (the room is locked). */
+async function arrive(roomId: string, answer: 'joined' | 'knocking', hello?: string): Promise<RawClient> {
   const c = await client();
   c.join(roomId, hello);
-  await c.next('joined');
+  await c.next(answer);
   return c;
 }
+
+const joined = (roomId: string, hello?: string): Promise<RawClient> => arrive(roomId, 'joined', hello);
+
+/** A member of `room` who locked it (the lock confirmed). */
+async function lockedBy(room: string): Promise<RawClient> {
+  const m = await joined(room);
+  m.send({ type: 'lock' });
+  await m.next('lock');
+  return m;
+}
+
+/** A room of two members: a locked it, b has been told (a has read b's arrival). */
+async function lockedPair(): Promise<{ room: string; a: RawClient; b: RawClient }> {
+  const room = randomRoom();
+  const a = await joined(room);
+  const b = await joined(room);
+  await a.next('peer-joined');
+  a.send({ type: 'lock' });
+  await b.next('lock');
+  return { room, a, b };
+}
+
+/** A newcomer knocking at the locked `room` (told it waits). */
+const knocker = (room: string, hello?: string): Promise<RawClient> => arrive(room, 'knocking', hello);
 
 afterEach(async () => {
   await Promise.all(clients.splice(0).map((c) => c.close()));
@@ -111,15 +136,8 @@ describe('signaling server', () => {
 
   it('knock: the first member to answer decides; admit lets the newcomer in, a late answer changes nothing', async () => {
     await start();
-    const room = randomRoom();
-    const a = await joined(room);
-    const b = await joined(room);
-    await a.next('peer-joined');
-    a.send({ type: 'lock' });
-    await b.next('lock');
-    const dan = await client();
-    dan.join(room, 'c2VhbGVkLWRhbg');
-    await dan.next('knocking');
+    const { room, a, b } = await lockedPair();
+    const dan = await knocker(room, 'c2VhbGVkLWRhbg');
     await b.next('knock');
     b.send({ type: 'admit', id: dan.peerId });
     a.send({ type: 'deny', id: dan.peerId });
@@ -141,12 +159,8 @@ describe('signaling server', () => {
   it('knock: deny tells the newcomer the room said no; a knock nobody answers times out; a withdrawn knock tells the members', async () => {
     await start({ limits: { knockTimeoutMs: 300 } });
     const room = randomRoom();
-    const a = await joined(room);
-    a.send({ type: 'lock' });
-    await a.next('lock');
-    const dan = await client();
-    dan.join(room);
-    await dan.next('knocking');
+    const a = await lockedBy(room);
+    const dan = await knocker(room);
     expect(await a.next('knock')).toMatchObject({ id: dan.peerId });
     a.send({ type: 'deny', id: dan.peerId });
     expect(await dan.next('error')).toMatchObject({ code: 'knock-denied', message: 'the room said no' });
@@ -159,9 +173,7 @@ describe('signaling server', () => {
     expect(await eve.next('error', 2000)).toMatchObject({ code: 'knock-timeout', message: 'nobody answered within 300 ms' });
     expect(await a.next('knock-end')).toMatchObject({ id: eve.peerId, outcome: 'timeout' });
 
-    const fay = await client();
-    fay.join(room);
-    await fay.next('knocking');
+    const fay = await knocker(room);
     await a.next('knock');
     await fay.close();
     expect(await a.next('knock-end')).toEqual({ v: 1, type: 'knock-end', id: fay.peerId, outcome: 'withdrawn' });
@@ -174,24 +186,16 @@ describe('signaling server', () => {
   it('knocks are rate-limited per connection and per address, and pending knocks per room are bounded', async () => {
     await start({ limits: { knockBurstPerConnection: 1, knocksPerMinPerConnection: 1, knockBurstPerIp: 3, knocksPerMinPerIp: 1, maxKnocksPerRoom: 2 } });
     const room = randomRoom();
-    const a = await joined(room);
-    a.send({ type: 'lock' });
-    await a.next('lock');
+    const a = await lockedBy(room);
     // Per connection: denied, then the same connection knocks again at once.
-    const dan = await client();
-    dan.join(room);
-    await dan.next('knocking');
+    const dan = await knocker(room);
     a.send({ type: 'deny', id: (await a.next('knock')).id });
     await dan.next('error');
     dan.join(room);
     expect(await dan.next('error')).toMatchObject({ code: 'knock-rate-limited' });
     // Per room: two pending at most.
-    const eve = await client();
-    eve.join(room);
-    await eve.next('knocking');
-    const fay = await client();
-    fay.join(room);
-    await fay.next('knocking');
+    await knocker(room);
+    await knocker(room);
     // Per address: the fourth knock from 127.0.0.1 within the minute (dan, eve, fay were the three).
     const gus = await client();
     gus.join(room);
@@ -201,14 +205,8 @@ describe('signaling server', () => {
 
   it('a member joining while a knock waits is told of it in joined', async () => {
     await start();
-    const room = randomRoom();
-    const a = await joined(room);
-    const b = await joined(room);
-    a.send({ type: 'lock' });
-    await b.next('lock');
-    const dan = await client();
-    dan.join(room, 'c2VhbGVkLWRhbg');
-    await dan.next('knocking');
+    const { room, a, b } = await lockedPair();
+    const dan = await knocker(room, 'c2VhbGVkLWRhbg');
     await b.next('knock');
     // b's connection drops; it comes back into the locked room and sees dan knocking.
     b.ws.terminate();
@@ -239,11 +237,7 @@ describe('signaling server', () => {
 
   it('a member whose connection dropped gets back into its locked room', async () => {
     await start();
-    const room = randomRoom();
-    const a = await joined(room);
-    const b = await joined(room);
-    a.send({ type: 'lock' });
-    await b.next('lock');
+    const { room, a, b } = await lockedPair();
     b.ws.terminate();
     expect(await a.next('peer-left')).toMatchObject({ id: b.peerId, reason: 'disconnected' });
     const again = await client();

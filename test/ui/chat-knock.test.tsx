@@ -7,28 +7,13 @@ import { ChatPane } from '../../src/ui/components/ChatPane.js';
 import { KnockPrompt } from '../../src/ui/components/KnockPrompt.js';
 import { keyToCommand } from '../../src/ui/keymap.js';
 import { FakeController, makePeer, makeSnapshot } from './fake-controller.js';
+import { mountInk, settle } from './ink-helpers.js';
 
 const ENTER = '\r';
 const ESC = '\u001B';
 const BACKSPACE = '\u007F';
 
-const settle = async (): Promise<void> => {
-  await new Promise<void>((resolve) => setImmediate(resolve));
-  await new Promise<void>((resolve) => setTimeout(resolve, 5));
-  await new Promise<void>((resolve) => setImmediate(resolve));
-};
-
-async function mount(controller: FakeController) {
-  const r = render(<App controller={controller} redrawIntervalMs={0} />);
-  await settle();
-  const press = async (...keys: string[]) => {
-    for (const k of keys) {
-      r.stdin.write(k);
-      await settle();
-    }
-  };
-  return { ...r, press, frame: () => r.lastFrame() ?? '' };
-}
+const mount = (controller: FakeController) => mountInk(<App controller={controller} redrawIntervalMs={0} />);
 
 const at = (h: number, m: number): number => new Date(2026, 11, 5, h, m).getTime();
 const line = (n: number, over: Partial<ChatLine>): ChatLine => ({ n, kind: 'message', fromId: 'p1', from: 'alice', self: false, text: '', atMs: at(9, 5), ...over });

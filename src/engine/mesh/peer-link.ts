@@ -606,9 +606,10 @@ export class PeerLink {
     if (this.closed) return;
     switch (this.pcState) {
       case 'connecting':
-        this.emitState('connecting');
-        break;
       case 'connected':
+        // With the chat channel in the SDP, libdatachannel calls the connection
+        // connected only once SCTP is up as well, after the audio track opened:
+        // the link is usable (connected) as soon as the track is.
         this.emitState(!this.trackOpen ? 'connecting' : this.remoteSilent ? 'disconnected' : 'connected');
         break;
       case 'disconnected':
