@@ -130,7 +130,8 @@ export class ChatLog {
     if (m === null) return 'invalid';
     if (m.seq <= (this.lastSeq.get(fromId) ?? 0)) return 'duplicate';
     this.lastSeq.set(fromId, m.seq);
-    this.push({ kind: 'message', fromId, from: name, self: false, text: m.text });
+    // The name came from the sender's hello: as untrusted as the text.
+    this.push({ kind: 'message', fromId, from: sanitizeChatText(name), self: false, text: m.text });
     return 'shown';
   }
 

@@ -53,9 +53,12 @@ describe('ChatLog', () => {
     expect(log.receive('ada', 'Ada', msg(2, 'two again'))).toBe('duplicate');
     expect(log.receive('ada', 'Ada', msg(1, 'stale'))).toBe('duplicate');
     expect(log.receive('ada', 'Ada', msg(5, 'five'))).toBe('shown');
+    expect(log.receive('eve', 'Eve\u001b]0;x\u0007\u202e', msg(1, 'hi'))).toBe('shown');
+    expect(log.lines.at(-1)?.from).toBe('Eve');
+    expect(log.receive('eve', 'Eve', msg(1, 'again'))).toBe('duplicate');
     expect(log.receive('ada', 'Ada', 'garbage')).toBe('invalid');
-    expect(log.lines.map((l) => `${l.from}:${l.text}`)).toEqual(['Ada:one', 'Ada:two', 'Bob:bob one', 'Ada:five']);
-    expect(log.lines.map((l) => l.n)).toEqual([1, 2, 3, 4]);
+    expect(log.lines.map((l) => `${l.from}:${l.text}`)).toEqual(['Ada:one', 'Ada:two', 'Bob:bob one', 'Ada:five', 'Eve:hi']);
+    expect(log.lines.map((l) => l.n)).toEqual([1, 2, 3, 4, 5]);
     expect(log.lines[0]).toMatchObject({ kind: 'message', fromId: 'ada', self: false, atMs: 1000 });
   });
 
