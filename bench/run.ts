@@ -124,6 +124,24 @@ const SECTIONS: Section[] = [
     ],
   },
   {
+    title: 'Knock and chat on loopback (issue 13)',
+    module: './knock-chat.js',
+    render: (r) => {
+      const row = (what: string, s: { count: number; medianMs: number; p90Ms: number; maxMs: number }): string =>
+        `| ${what} | ${s.count} | **${fmt(s.medianMs)} ms** | ${fmt(s.p90Ms)} ms | ${fmt(s.maxMs)} ms |`;
+      return [
+        `${r.rounds} rounds, in-process sessions (no media process): a room of two locks, a newcomer knocks and is admitted, then every member sends chat lines.`,
+        '',
+        '| what | count | median | p90 | max |',
+        '|---|---|---|---|---|',
+        row('knock → the members are asked', r.knockSeen),
+        row('admit → the newcomer is in (joined)', r.admitToJoined),
+        row('admit → the newcomer connected to both', r.admitToConnected),
+        row('chat line → in another member\'s chat', r.chatDelivery),
+      ];
+    },
+  },
+  {
     title: 'Join → first decoded frame (issue 4)',
     module: './join-latency.js',
     render: (r) => [
@@ -287,7 +305,7 @@ async function main(): Promise<void> {
   const out = path.join(repoRoot(), 'bench', only.length > 0 ? 'results.partial.md' : 'results.md');
   writeFileSync(out, lines.join('\n'));
   console.log(`bench: wrote ${path.relative(process.cwd(), out)}`);
-  // Sections that ran the mesh in this process (join-latency) leave
+  // Sections that ran the mesh in this process (join-latency, knock-chat) leave
   // node-datachannel's thread-safe functions referenced, which keep the
   // event loop alive; the process owns them, so it releases them last.
   shutdownMesh();

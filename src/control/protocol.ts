@@ -10,8 +10,9 @@
  *   ← {"v":1,"id":1,"ok":false,"code":"unknown-peer","error":"…","hint":"…"}
  *
  * Every successful response carries the session's status after the command,
- * so a caller sees what its command did. Chat (`say`) is not part of it: the
- * session has no chat yet.
+ * so a caller sees what its command did. `admit` / `deny` answer a knock at
+ * the locked room (by the newcomer's name or id); `say` sends a chat message
+ * to the room.
  */
 import * as z from 'zod/mini';
 import en from 'zod/v4/locales/en.js';
@@ -21,6 +22,8 @@ export const CONTROL_PROTOCOL_VERSION = 1;
 export const MAX_CONTROL_LINE_BYTES = 64 * 1024;
 export const VOLUME_MIN_PERCENT = 0;
 export const VOLUME_MAX_PERCENT = 200;
+/** Longest `say` text on the socket (characters before sanitizing); the chat's own limit is smaller. */
+export const MAX_SAY_CHARS = 16 * 1024;
 
 z.config(en());
 
@@ -49,6 +52,9 @@ export const controlRequestSchema = z.discriminatedUnion('cmd', [
   z.object({ v, id, cmd: z.literal('ptt'), action: z.enum(PTT_ACTIONS) }),
   simple('lock'),
   simple('unlock'),
+  z.object({ v, id, cmd: z.enum(['admit', 'deny']), peer: z.string().check(z.minLength(1), z.maxLength(128)) }),
+  /** The limit is the session's (MAX_CHAT_CHARS); a longer line is refused there, in words. */
+  z.object({ v, id, cmd: z.literal('say'), text: z.string().check(z.minLength(1), z.maxLength(MAX_SAY_CHARS)) }),
   simple('leave'),
 ]);
 export type ControlRequest = z.infer<typeof controlRequestSchema>;
@@ -85,6 +91,10 @@ export const controlStatusSchema = z.object({
     processing: z.record(z.string(), z.string()),
   }),
   peers: z.array(peerStatusSchema),
+  /** Newcomers knocking at the locked room, oldest first: answer with admit / deny. */
+  knocks: z.array(z.object({ id: z.string(), name: z.string(), since: z.string() })),
+  /** The chat's latest lines, oldest first (plain text): messages and the room's notices. */
+  chat: z.array(z.object({ at: z.string(), kind: z.enum(['message', 'notice']), from: z.string(), self: z.boolean(), text: z.string() })),
 });
 export type ControlStatus = z.infer<typeof controlStatusSchema>;
 export type PeerStatus = z.infer<typeof peerStatusSchema>;
@@ -96,6 +106,10 @@ export const CONTROL_ERROR_CODES = [
   'ptt-off',
   'not-connected',
   'not-confirmed',
+  'unknown-knock',
+  'ambiguous-knock',
+  'too-long',
+  'not-sent',
   'session-over',
   'internal',
 ] as const;

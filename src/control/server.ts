@@ -45,6 +45,8 @@ export interface ControlServer {
 }
 
 const DEFAULT_CONFIRM_TIMEOUT_MS = 3000;
+/** Chat lines a status carries. */
+export const STATUS_CHAT_LINES = 20;
 
 /** The status a response carries: what `ctl status` prints. */
 export function controlStatus(snapshot: SessionSnapshot, pid: number): ControlStatus {
@@ -74,6 +76,8 @@ export function controlStatus(snapshot: SessionSnapshot, pid: number): ControlSt
       volumePercent: p.volumePercent,
       mutedByMe: p.mutedByMe,
     })),
+    knocks: snapshot.knocks.map((k) => ({ id: k.id, name: k.name, since: new Date(k.sinceMs).toISOString() })),
+    chat: snapshot.chat.slice(-STATUS_CHAT_LINES).map((l) => ({ at: new Date(l.atMs).toISOString(), kind: l.kind, from: l.from, self: l.self, text: l.text })),
   };
 }
 
@@ -98,9 +102,10 @@ const MIN_ID_PREFIX = 4;
 /**
  * The peer a user means by `name`: an exact id, else a name (any case),
  * else the start of an id. Several matches, or none, is a Refusal naming
- * the peers there are.
+ * the peers there are. `what` says whether peers in the room or knocks at
+ * its door are searched.
  */
-export function resolvePeer<P extends Pick<PeerView, 'id' | 'name'>>(peers: readonly P[], name: string): P {
+export function resolvePeer<P extends Pick<PeerView, 'id' | 'name'>>(peers: readonly P[], name: string, what: 'peer' | 'knock' = 'peer'): P {
   const byId = peers.find((p) => p.id === name);
   if (byId !== undefined) return byId;
   const lower = name.toLowerCase();
@@ -108,6 +113,10 @@ export function resolvePeer<P extends Pick<PeerView, 'id' | 'name'>>(peers: read
   if (matches.length === 0 && name.length >= MIN_ID_PREFIX) matches = peers.filter((p) => p.id.startsWith(name));
   if (matches.length === 1) return matches[0]!;
   const list = (ps: readonly P[]): string => ps.map((p) => `${p.name} (${p.id})`).join(', ');
+  if (what === 'knock') {
+    if (matches.length > 1) throw new Refusal('ambiguous-knock', `"${name}" could be any of ${matches.length} knocks: ${list(matches)}`, 'name the newcomer by its id (or the start of it)');
+    throw new Refusal('unknown-knock', peers.length === 0 ? `nobody is knocking (no "${name}")` : `nobody named "${name}" is knocking; knocking: ${list(peers)}`);
+  }
   if (matches.length > 1) {
     throw new Refusal('ambiguous-peer', `"${name}" could be any of ${matches.length} peers: ${list(matches)}`, 'name the peer by its id (or the start of it)');
   }
@@ -218,6 +227,13 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
       case 'unlock':
         await setLock(req.cmd === 'lock');
         return undefined;
+      case 'admit':
+      case 'deny':
+        await answerKnock(resolvePeer(snap.knocks, req.peer, 'knock').id, req.cmd === 'admit');
+        return undefined;
+      case 'say':
+        say(req.text);
+        return undefined;
       case 'leave':
         return () => dispatch({ type: 'leave' });
     }
@@ -230,22 +246,44 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
     if (!CONNECTED_PHASES.has(snap.phase)) {
       throw new Refusal('not-connected', `the room lock cannot change now: not connected to the signaling server (${snap.phase})`, 'try again once the session is back in touch with the server');
     }
-    await new Promise<void>((resolve, reject) => {
+    await until((s) => s.locked === locked, () => dispatch({ type: 'set-lock', locked }), locked ? 'lock' : 'unlock');
+  };
+
+  /** Wait until `done` holds for a snapshot (checked on every change after `start`), or refuse after the confirm timeout. */
+  const until = (done: (s: SessionSnapshot) => boolean, start: () => void, what: string): Promise<void> =>
+    new Promise<void>((resolve, reject) => {
       const stop = (): void => {
         clearTimeout(timer);
         unsubscribe();
       };
       const timer = setTimeout(() => {
         stop();
-        reject(new Refusal('not-confirmed', `the signaling server did not confirm the ${locked ? 'lock' : 'unlock'} within ${confirmTimeoutMs} ms`));
+        reject(new Refusal('not-confirmed', `the signaling server did not confirm the ${what} within ${confirmTimeoutMs} ms`));
       }, confirmTimeoutMs);
       const unsubscribe = controller.subscribe((s) => {
-        if (s.locked !== locked) return;
+        if (!done(s)) return;
         stop();
         resolve();
       });
-      dispatch({ type: 'set-lock', locked });
+      start();
     });
+
+  /** Answer a knock and wait until it is over (ours or another member's answer decided). */
+  const answerKnock = async (peerId: string, admit: boolean): Promise<void> => {
+    if (!CONNECTED_PHASES.has(controller.snapshot().phase)) {
+      throw new Refusal('not-connected', 'cannot answer a knock now: not connected to the signaling server', 'try again once the session is back in touch with the server');
+    }
+    await until((s) => !s.knocks.some((k) => k.id === peerId), () => dispatch({ type: 'answer-knock', peerId, admit }), admit ? 'admission' : 'refusal');
+  };
+
+  /** Send a chat line; the session refuses one that is too long or reaches nobody, in words. */
+  const say = (text: string): void => {
+    const before = controller.snapshot().chat.at(-1)?.n ?? 0;
+    dispatch({ type: 'send-chat', text });
+    const added = controller.snapshot().chat.filter((l) => l.n > before);
+    if (added.some((l) => l.self && l.kind === 'message')) return;
+    const why = added.find((l) => l.kind === 'notice')?.text ?? 'the message was not sent';
+    throw new Refusal(why.includes('limit') ? 'too-long' : 'not-sent', why);
   };
 
   // Listen with a umask that leaves the socket to its owner from the start, then say so explicitly.

@@ -6,6 +6,10 @@
 
 import type { SelfMediaState } from './media/media-port.js';
 import { SEND_ORDER, type FilterStageName } from './dsp/frame-filter.js';
+import type { ChatLine } from './room/chat.js';
+
+export type { ChatLine } from './room/chat.js';
+export { MAX_CHAT_CHARS } from './room/chat.js';
 
 /** A stage of our microphone's processing: echo cancellation, noise suppression, gain control. */
 export type ProcessingStage = FilterStageName;
@@ -18,6 +22,8 @@ export type PeerConnectionState = 'connecting' | 'connected' | 'reconnecting' | 
 /** Where the local session is in its life. */
 export type SessionPhase =
   | 'connecting-server'
+  /** The room is locked: we knocked and wait for someone inside to let us in. */
+  | 'knocking'
   | 'waiting-for-peers'
   | 'in-call'
   | 'reconnecting-server'
@@ -63,6 +69,15 @@ export interface SelfView extends SelfMediaState {
   readonly name: string;
 }
 
+/** Someone knocking at our locked room, waiting for an answer. */
+export interface KnockView {
+  readonly id: string;
+  /** From the newcomer's sealed hello (sanitized: plain text). */
+  readonly name: string;
+  /** Wall-clock time (ms since the epoch) the knock reached us. */
+  readonly sinceMs: number;
+}
+
 export interface SessionError {
   readonly message: string;
   /** What the user can try, e.g. "check --server" or "use --output file.wav". */
@@ -81,6 +96,10 @@ export interface SessionSnapshot {
    * told us, kept across a server restart (docs/architecture.md §4).
    */
   readonly locked: boolean;
+  /** Knocks at our locked room waiting for an answer, oldest first (anyone inside may answer; the first answer decides). */
+  readonly knocks: readonly KnockView[];
+  /** The room's chat, oldest first, bounded (room/chat.ts): messages, and notices such as joins, leaves and knocks. */
+  readonly chat: readonly ChatLine[];
   readonly error?: SessionError;
   /** Where log lines go while a UI owns the terminal, if anywhere. */
   readonly logFile?: string;
@@ -102,6 +121,13 @@ export type SessionAction =
    * the server is out of reach.
    */
   | { readonly type: 'set-lock'; readonly locked: boolean }
+  /** Let a knocking newcomer in, or not. Nothing happens when the knock is over already. */
+  | { readonly type: 'answer-knock'; readonly peerId: string; readonly admit: boolean }
+  /**
+   * Send a text message to everyone in the room (peer to peer). Text longer
+   * than MAX_CHAT_CHARS is not sent: the chat shows a notice saying so.
+   */
+  | { readonly type: 'send-chat'; readonly text: string }
   | { readonly type: 'leave' };
 
 export interface SessionController {

@@ -3,9 +3,12 @@
  * protocol version `v` and a `type`. Both ends validate every frame with these
  * schemas; anything that does not parse is answered with an `error` message.
  *
- * Client → server: join {relock?}, signal {to, payload}, lock, unlock, ping, pong.
- * Server → client: joined {selfId, peers}, peer-joined, peer-left,
- *   signal {from, payload}, lock / unlock {by}, error {code, message}, ping, pong.
+ * Client → server: join {relock?}, signal {to, payload}, lock, unlock,
+ *   admit / deny {id}, ping, pong.
+ * Server → client: joined {selfId, peers, knocks?}, peer-joined, peer-left,
+ *   signal {from, payload}, lock / unlock {by}, knocking {timeoutMs},
+ *   knock {id, hello}, knock-end {id, outcome, by?}, error {code, message},
+ *   ping, pong.
  *
  * Identity: the client chooses its own random `peerId` and proves ownership
  * across reconnects with a random `token` (only its hash is kept by the
@@ -19,6 +22,15 @@
  * step as the join when no peer the client knows is in it (the room is new,
  * or was made after a restart by someone else), and lets those ids back in
  * while it is locked.
+ *
+ * Knock and admit (docs/architecture.md §4): a newcomer whose join a locked
+ * room would refuse is held instead (`knocking` to it, `knock` with its
+ * sealed hello to every member: the server never learns its name). The first
+ * member to answer `admit` or `deny` decides; the server tells the members
+ * (`knock-end`) and either completes the newcomer's join (its id goes into
+ * the ids the locked room lets in) or refuses it (`knock-denied`). A knock
+ * nobody answers ends with `knock-timeout`; one whose connection drops ends
+ * as `withdrawn`.
  */
 // zod/mini: the same schemas as zod's classic API, tree-shakable, so the web
 // client's bundle carries only what these messages use (measured: the
@@ -60,6 +72,9 @@ export const ERROR_CODES = [
   'not-joined',
   'already-joined',
   'room-locked',
+  'knock-denied',
+  'knock-timeout',
+  'knock-rate-limited',
   'room-full',
   'too-many-rooms',
   'peer-id-taken',
@@ -88,6 +103,9 @@ export const joinMessageSchema = z.object({
 export const signalToMessageSchema = z.object({ v, type: z.literal('signal'), to: peerIdSchema, payload: blobSchema });
 export const lockMessageSchema = z.object({ v, type: z.literal('lock') });
 export const unlockMessageSchema = z.object({ v, type: z.literal('unlock') });
+/** A member's answer to a knock (the first answer decides). */
+export const admitMessageSchema = z.object({ v, type: z.literal('admit'), id: peerIdSchema });
+export const denyMessageSchema = z.object({ v, type: z.literal('deny'), id: peerIdSchema });
 export const pingMessageSchema = z.object({ v, type: z.literal('ping'), ts: tsSchema });
 export const pongMessageSchema = z.object({ v, type: z.literal('pong'), ts: tsSchema });
 
@@ -96,6 +114,8 @@ export const clientMessageSchema = z.discriminatedUnion('type', [
   signalToMessageSchema,
   lockMessageSchema,
   unlockMessageSchema,
+  admitMessageSchema,
+  denyMessageSchema,
   pingMessageSchema,
   pongMessageSchema,
 ]);
@@ -117,12 +137,23 @@ export const joinedMessageSchema = z.object({
   heartbeatMs: z.int().check(z.positive()),
   /** True when this join took over a session the server still held for this id (fast reconnect). */
   resumed: z.boolean(),
+  /** Newcomers knocking at the locked room right now (a member who joins or rejoins meanwhile can answer them). */
+  knocks: z.optional(z.array(peerInfoSchema).check(z.maxLength(256))),
 });
 export const peerJoinedMessageSchema = z.object({ v, type: z.literal('peer-joined'), id: peerIdSchema, hello: z.optional(helloSchema) });
 export const peerLeftMessageSchema = z.object({ v, type: z.literal('peer-left'), id: peerIdSchema, reason: z.enum(LEAVE_REASONS) });
 export const signalFromMessageSchema = z.object({ v, type: z.literal('signal'), from: peerIdSchema, payload: blobSchema });
 export const lockedMessageSchema = z.object({ v, type: z.literal('lock'), by: peerIdSchema });
 export const unlockedMessageSchema = z.object({ v, type: z.literal('unlock'), by: peerIdSchema });
+/** How a knock ended, as the members are told. */
+export const KNOCK_OUTCOMES = ['admitted', 'denied', 'timeout', 'withdrawn'] as const;
+export type KnockOutcome = (typeof KNOCK_OUTCOMES)[number];
+/** To the newcomer: the room is locked, its members were asked; wait up to `timeoutMs`. */
+export const knockingMessageSchema = z.object({ v, type: z.literal('knocking'), timeoutMs: z.int().check(z.positive()) });
+/** To the members: a newcomer knocks (its sealed hello carries its name). */
+export const knockMessageSchema = z.object({ v, type: z.literal('knock'), id: peerIdSchema, hello: z.optional(helloSchema) });
+/** To the members: a knock is over; `by` is the member who answered (admitted, denied). */
+export const knockEndMessageSchema = z.object({ v, type: z.literal('knock-end'), id: peerIdSchema, outcome: z.enum(KNOCK_OUTCOMES), by: z.optional(peerIdSchema) });
 export const errorMessageSchema = z.object({
   v,
   type: z.literal('error'),
@@ -137,6 +168,9 @@ export const serverMessageSchema = z.discriminatedUnion('type', [
   signalFromMessageSchema,
   lockedMessageSchema,
   unlockedMessageSchema,
+  knockingMessageSchema,
+  knockMessageSchema,
+  knockEndMessageSchema,
   errorMessageSchema,
   pingMessageSchema,
   pongMessageSchema,

@@ -23,6 +23,16 @@ export interface ServerLimits {
   maxRooms: number;
   /** Outgoing bytes queued for one slow client before it is disconnected. */
   maxBufferedBytes: number;
+  /** Knocks at locked rooms from one connection (token bucket, per minute). */
+  knocksPerMinPerConnection: number;
+  knockBurstPerConnection: number;
+  /** Knocks at locked rooms from one IP address (token bucket, per minute). */
+  knocksPerMinPerIp: number;
+  knockBurstPerIp: number;
+  /** Knocks pending at one room at once. */
+  maxKnocksPerRoom: number;
+  /** A knock nobody answers ends after this long (the newcomer is told nobody answered). */
+  knockTimeoutMs: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<ServerLimits> = Object.freeze({
@@ -37,6 +47,14 @@ export const DEFAULT_LIMITS: Readonly<ServerLimits> = Object.freeze({
   joinBurstPerIp: 20,
   maxRooms: 10_000,
   maxBufferedBytes: 1024 * 1024,
+  // A person knocks once, maybe again after a typo or a timeout; members must
+  // not be buried in prompts by someone who knocks in a loop.
+  knocksPerMinPerConnection: 2,
+  knockBurstPerConnection: 2,
+  knocksPerMinPerIp: 6,
+  knockBurstPerIp: 6,
+  maxKnocksPerRoom: 8,
+  knockTimeoutMs: 60_000,
 });
 
 export function resolveLimits(partial: Partial<ServerLimits> | undefined): ServerLimits {

@@ -13,6 +13,10 @@ export class PeerSession implements RoomMember {
   tokenHash = '';
   hello: string | undefined;
   roomId: string | undefined;
+  /** The locked room this connection knocks at (not yet a member), if any. */
+  knockingAt: string | undefined;
+  /** Knocks from this connection (made on its first knock). */
+  knocks: TokenBucket | undefined;
   lastSeenMs: number;
   /** Set when the session ended for a known reason (timeout, replaced, shutdown). */
   endReason: 'timeout' | 'replaced' | 'shutdown' | 'too-slow' | undefined;

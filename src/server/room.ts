@@ -20,8 +20,8 @@ export class Room {
    * Peer ids a locked room lets back in: members whose connection dropped
    * (with their token hash, so only the same client returns), and the ids a
    * relocking member listed after a server restart (null: the server never
-   * saw their token). Emptied on unlock; a later step (knock/admit) adds the
-   * ids that someone inside admits.
+   * saw their token). Emptied on unlock. An admitted knock's id goes here
+   * too, with its token hash, just before its join completes (server.ts).
    */
   private readonly returning = new Map<string, string | null>();
 

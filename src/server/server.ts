@@ -22,7 +22,9 @@ import {
 import { resolveLimits, type ServerLimits } from './limits.js';
 import { ServerCounters, type MetricsSnapshot } from './metrics.js';
 import { PeerSession } from './peer-session.js';
-import { RoomManager } from './room-manager.js';
+import { KnockDesk, type Knock } from './knocks.js';
+import type { Room } from './room.js';
+import { RoomManager, type JoinOutcome } from './room-manager.js';
 import { defaultWebRoot, loadWebClient, requestPath, serveWebClient, WEB_NOT_BUILT_MESSAGE } from './static-files.js';
 import { TokenBucket } from './token-bucket.js';
 
@@ -69,6 +71,7 @@ export interface SignalingServer {
 interface IpState {
   connections: number;
   joins: TokenBucket;
+  knocks: TokenBucket;
 }
 
 function hashToken(token: string): string {
@@ -108,6 +111,7 @@ export async function startSignalingServer(opts: SignalingServerOptions = {}): P
   const rooms = new RoomManager(maxPeersPerRoom, limits.maxRooms);
   const counters = new ServerCounters();
   const sessions = new Set<PeerSession>();
+  const knocks = new KnockDesk<PeerSession>(clock, limits.knockTimeoutMs, limits.maxKnocksPerRoom, (k) => endKnock(k, 'timeout'));
   const ips = new Map<string, IpState>();
   let nextConnId = 1;
   let closing: Promise<void> | undefined;
@@ -166,10 +170,21 @@ export async function startSignalingServer(opts: SignalingServerOptions = {}): P
     if (!rooms.leave(roomId, s, reason === 'left')) return; // replaced by a newer session for the same id: nothing to announce
     room?.broadcast({ type: 'peer-left', id: s.peerId, reason });
     log.info('peer-left', { room: roomId.slice(0, 8), peer: s.peerId, reason, roomSize: room?.size ?? 0 });
+    if (rooms.get(roomId) === undefined) {
+      for (const k of knocks.takeAll(roomId)) endKnock(k, 'timeout', undefined, 'nobody is left in the room to answer');
+    }
+  };
+
+  /** The connection of a newcomer still knocking went away: the members' prompt goes too. */
+  const withdrawKnock = (s: PeerSession): void => {
+    const roomId = s.knockingAt;
+    if (roomId === undefined) return;
+    const k = knocks.take(roomId, s.peerId);
+    if (k !== undefined) endKnock(k, 'withdrawn');
   };
 
   const handleJoin = (s: PeerSession, msg: Extract<ClientMessage, { type: 'join' }>): void => {
-    if (s.joined) return reject(s, 'already-joined', 'this connection already joined a room');
+    if (s.joined || s.knockingAt !== undefined) return reject(s, 'already-joined', 'this connection already joined a room');
     const ipState = ips.get(s.ip);
     if (ipState !== undefined && !ipState.joins.tryTake()) {
       return reject(s, 'join-rate-limited', 'too many joins from your address; slow down');
@@ -178,11 +193,17 @@ export async function startSignalingServer(opts: SignalingServerOptions = {}): P
     s.tokenHash = hashToken(msg.token);
     s.hello = msg.hello;
     const outcome = rooms.join(msg.roomId, s, msg.relock);
+    if (!outcome.ok && outcome.code === 'room-locked') return knock(s, msg.roomId);
+    enterRoom(s, msg.roomId, outcome, msg.relock?.length ?? 0);
+  };
+
+  /** The join's outcome: refused, or in (told `joined`, the room told `peer-joined`). */
+  const enterRoom = (s: PeerSession, roomId: string, outcome: JoinOutcome, relockCount: number): void => {
     if (!outcome.ok) {
       s.peerId = '';
       return reject(s, outcome.code, outcome.message);
     }
-    s.roomId = msg.roomId;
+    s.roomId = roomId;
     const { room, resumed, replaced, relocked } = outcome;
     if (replaced instanceof PeerSession && replaced !== s) {
       // Old socket of the same client: drop it without announcing a leave.
@@ -190,14 +211,72 @@ export async function startSignalingServer(opts: SignalingServerOptions = {}): P
       replaced.roomId = undefined;
       replaced.ws.close(4000, 'replaced by a newer connection');
     }
-    send(s, { type: 'joined', selfId: s.peerId, peers: room.peerInfos(s.peerId), locked: room.locked, heartbeatMs, resumed });
+    const pending = knocks.pending(roomId).map((k) => (k.hello === undefined ? { id: k.id } : { id: k.id, hello: k.hello }));
+    send(s, { type: 'joined', selfId: s.peerId, peers: room.peerInfos(s.peerId), locked: room.locked, heartbeatMs, resumed, ...(pending.length > 0 ? { knocks: pending } : {}) });
     if (!resumed) room.broadcast(s.hello === undefined ? { type: 'peer-joined', id: s.peerId } : { type: 'peer-joined', id: s.peerId, hello: s.hello }, s.peerId);
     if (relocked) {
       // Whoever got in before this member (a newcomer at a restarted server) learns the room is locked again.
       room.broadcast({ type: 'lock', by: s.peerId }, s.peerId);
-      log.info('room-relocked', { room: msg.roomId.slice(0, 8), by: s.peerId, returning: msg.relock?.length ?? 0 });
+      log.info('room-relocked', { room: roomId.slice(0, 8), by: s.peerId, returning: relockCount });
     }
-    log.info('peer-joined', { room: msg.roomId.slice(0, 8), peer: s.peerId, ip: s.ip, resumed, roomSize: room.size });
+    log.info('peer-joined', { room: roomId.slice(0, 8), peer: s.peerId, ip: s.ip, resumed, roomSize: room.size });
+  };
+
+  /**
+   * A locked room would refuse this newcomer: it knocks instead (rate-limited
+   * per connection and per IP), and every member is asked with its sealed
+   * hello. The newcomer waits for the first answer, or the timeout.
+   */
+  const knock = (s: PeerSession, roomId: string): void => {
+    const room = rooms.get(roomId);
+    const ipState = ips.get(s.ip);
+    s.knocks ??= new TokenBucket(clock, limits.knocksPerMinPerConnection / 60, limits.knockBurstPerConnection);
+    if (room === undefined || !s.knocks.tryTake() || (ipState !== undefined && !ipState.knocks.tryTake())) {
+      s.peerId = '';
+      return reject(s, 'knock-rate-limited', 'the room is locked, and you knocked too often: wait a minute, or ask someone inside to unlock it');
+    }
+    const opened = knocks.open(roomId, s.peerId, s.hello, s);
+    if (!opened.ok) {
+      s.peerId = '';
+      if (opened.reason === 'id-knocking') return reject(s, 'peer-id-taken', 'this peer id is already knocking at the room');
+      return reject(s, 'knock-rate-limited', 'the room is locked and too many people are knocking: try again later');
+    }
+    s.knockingAt = roomId;
+    send(s, { type: 'knocking', timeoutMs: knocks.timeout });
+    room.broadcast(s.hello === undefined ? { type: 'knock', id: s.peerId } : { type: 'knock', id: s.peerId, hello: s.hello });
+    log.info('knock', { room: roomId.slice(0, 8), peer: s.peerId, ip: s.ip, pending: knocks.pending(roomId).length });
+  };
+
+  /**
+   * A knock is over: the members are told how, then the newcomer is let in
+   * (its id joins the ids the locked room admits, and its join completes) or
+   * told why not.
+   */
+  const endKnock = (k: Knock<PeerSession>, outcome: 'admitted' | 'denied' | 'timeout' | 'withdrawn', by?: string, why?: string): void => {
+    const s = k.who;
+    s.knockingAt = undefined;
+    const room = rooms.get(k.roomId);
+    room?.broadcast(by === undefined ? { type: 'knock-end', id: k.id, outcome } : { type: 'knock-end', id: k.id, outcome, by });
+    log.info('knock-end', { room: k.roomId.slice(0, 8), peer: k.id, outcome, by, waitedMs: Math.round(clock.now() - k.sinceMs) });
+    if (outcome === 'withdrawn') return;
+    if (outcome === 'admitted') {
+      room?.allowBack(s.peerId, s.tokenHash);
+      return enterRoom(s, k.roomId, rooms.join(k.roomId, s), 0);
+    }
+    s.peerId = '';
+    if (outcome === 'denied') return reject(s, 'knock-denied', 'the room said no');
+    const t = knocks.timeout;
+    reject(s, 'knock-timeout', why ?? `nobody answered within ${t >= 1000 ? `${Math.round(t / 1000)} s` : `${t} ms`}`);
+  };
+
+  /** A member answers a knock; the first answer decides, later ones find it gone. */
+  const answerKnock = (s: PeerSession, room: Room, id: string, admit: boolean): void => {
+    const k = knocks.take(room.roomId, id);
+    if (k === undefined) {
+      log.debug('knock-already-ended', { room: room.roomId.slice(0, 8), peer: id, by: s.peerId });
+      return;
+    }
+    endKnock(k, admit ? 'admitted' : 'denied', s.peerId);
   };
 
   const handleMessage = (s: PeerSession, msg: ClientMessage): void => {
@@ -226,8 +305,13 @@ export async function startSignalingServer(opts: SignalingServerOptions = {}): P
         room.setLocked(msg.type === 'lock');
         room.broadcast({ type: msg.type, by: s.peerId });
         log.info(msg.type === 'lock' ? 'room-locked' : 'room-unlocked', { room: room.roomId.slice(0, 8), by: s.peerId });
+        // An open room lets everyone waiting at the door in.
+        if (msg.type === 'unlock') for (const k of knocks.takeAll(room.roomId)) endKnock(k, 'admitted', s.peerId);
         return;
       }
+      case 'admit':
+      case 'deny':
+        return answerKnock(s, room, msg.id, msg.type === 'admit');
     }
   };
 
@@ -254,7 +338,11 @@ export async function startSignalingServer(opts: SignalingServerOptions = {}): P
     }
     let ipState = ips.get(ip);
     if (ipState === undefined) {
-      ipState = { connections: 0, joins: new TokenBucket(clock, limits.joinsPerSecPerIp, limits.joinBurstPerIp) };
+      ipState = {
+        connections: 0,
+        joins: new TokenBucket(clock, limits.joinsPerSecPerIp, limits.joinBurstPerIp),
+        knocks: new TokenBucket(clock, limits.knocksPerMinPerIp / 60, limits.knockBurstPerIp),
+      };
       ips.set(ip, ipState);
     }
     if (ipState.connections >= limits.maxConnectionsPerIp) {
@@ -281,6 +369,7 @@ export async function startSignalingServer(opts: SignalingServerOptions = {}): P
       const st = ips.get(ip);
       if (st) st.connections--;
       const reason: LeaveReason = s.endReason === 'timeout' ? 'timeout' : code === 1000 || code === 1005 ? 'left' : 'disconnected';
+      withdrawKnock(s);
       removeFromRoom(s, reason);
       log.debug('connection-closed', { conn: s.connId, code, reason: s.endReason });
     });
@@ -297,13 +386,14 @@ export async function startSignalingServer(opts: SignalingServerOptions = {}): P
         s.endReason = 'timeout';
         log.info('peer-timeout', { conn: s.connId, peer: s.peerId || undefined, silentMs: Math.round(silentMs) });
         // Announce now rather than when the TCP close completes.
+        withdrawKnock(s);
         removeFromRoom(s, 'timeout');
         s.ws.terminate();
       } else if (silentMs >= heartbeatMs) {
         send(s, { type: 'ping', ts: Math.round(now) });
       }
     }
-    for (const [ip, st] of ips) if (st.connections <= 0 && st.joins.isFull()) ips.delete(ip);
+    for (const [ip, st] of ips) if (st.connections <= 0 && st.joins.isFull() && st.knocks.isFull()) ips.delete(ip);
   };
   let sweepTimer = clock.setTimer(function tick() {
     sweep();
@@ -334,6 +424,7 @@ export async function startSignalingServer(opts: SignalingServerOptions = {}): P
     if (closing) return closing;
     closing = (async () => {
       clock.clearTimer(sweepTimer);
+      knocks.clear();
       log.info('server-shutting-down', { connections: sessions.size, rooms: rooms.roomCount });
       const httpClosed = new Promise<void>((resolve) => http.close(() => resolve()));
       const all = [...sessions];

@@ -7,7 +7,10 @@ import { Box, Text, useApp, useInput, type Key } from 'ink';
 import { useEffect, useRef, useState } from 'react';
 import type { Clock } from '../core/clock.js';
 import type { SessionAction, SessionController, SessionSnapshot } from '../engine/api.js';
+import { editChatInput } from './chat-input.js';
+import { ChatPane } from './components/ChatPane.js';
 import { Footer } from './components/Footer.js';
+import { KnockPrompt } from './components/KnockPrompt.js';
 import { Header } from './components/Header.js';
 import { HelpPanel } from './components/HelpPanel.js';
 import { PeerList } from './components/PeerList.js';
@@ -62,6 +65,12 @@ export function App({ controller, clock, redrawIntervalMs, bindings = DEFAULT_KE
   // space has real press/release events and push-to-talk is hold-to-talk.
   const [holdToTalk, setHoldToTalk] = useState(false);
   const [notice, setNotice] = useState<string | undefined>(undefined);
+  // The chat message being typed (undefined: not typing), mirrored in a ref for keys that arrive before a render.
+  const [draft, setDraft] = useState<string | undefined>(undefined);
+  const draftRef = useRef<string | undefined>(undefined);
+  const [showChat, setShowChat] = useState(true);
+  // The newest chat line seen while the pane was shown: later messages from others are unread.
+  const [seenN, setSeenN] = useState(0);
   const leavingRef = useRef(false);
   const exitedRef = useRef(false);
 
@@ -110,6 +119,17 @@ export function App({ controller, clock, redrawIntervalMs, bindings = DEFAULT_KE
     return () => clearTimeout(timer);
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [snapshot.phase]);
+
+  const newestN = snapshot.chat.at(-1)?.n ?? 0;
+  useEffect(() => {
+    if (showChat && newestN > seenN) setSeenN(newestN);
+  }, [showChat, newestN, seenN]);
+  const unread = showChat ? 0 : snapshot.chat.filter((l) => l.n > seenN && l.kind === 'message' && !l.self).length;
+
+  const setDraftBoth = (text: string | undefined): void => {
+    draftRef.current = text;
+    setDraft(text);
+  };
 
   const shownIndex = selectedIndex(snapshot.peers, selection);
 
@@ -190,7 +210,30 @@ export function App({ controller, clock, redrawIntervalMs, bindings = DEFAULT_KE
         setShowHelp(false);
         setShowStats(false);
         return;
+      case 'answer-knock': {
+        const knock = current.knocks[0];
+        if (knock !== undefined) send({ type: 'answer-knock', peerId: knock.id, admit: command.admit });
+        return;
+      }
+      case 'compose-chat':
+        setShowChat(true);
+        setDraftBoth('');
+        return;
+      case 'toggle-chat':
+        setShowChat((v) => !v);
+        return;
     }
+  };
+
+  /** A key while a chat message is being typed: text, Enter sends, Esc cancels. */
+  const handleDraftKey = (input: string, key: Key): void => {
+    const result = editChatInput(draftRef.current ?? '', input, key);
+    if (result.kind === 'edit') {
+      setDraftBoth(result.text);
+      return;
+    }
+    setDraftBoth(undefined);
+    if (result.kind === 'send' && result.text.trim().length > 0) send({ type: 'send-chat', text: result.text });
   };
 
   const handleKey = (input: string, key: Key): void => {
@@ -209,6 +252,10 @@ export function App({ controller, clock, redrawIntervalMs, bindings = DEFAULT_KE
 
   useInput((input: string, key: Key) => {
     if (isKittyEvent(key)) setHoldToTalk(true);
+    if (draftRef.current !== undefined && key.eventType !== 'release' && !(key.ctrl === true && input === 'c')) {
+      handleDraftKey(input, key);
+      return;
+    }
     const chars = Array.from(input);
     if (chars.length <= 1 || key.ctrl || key.meta) {
       handleKey(input, key);
@@ -238,6 +285,7 @@ export function App({ controller, clock, redrawIntervalMs, bindings = DEFAULT_KE
         </Box>
       ) : null}
       <Status snapshot={snapshot} leaving={leaving} notice={notice} quitKey={keyLabel(bindings.quit)} />
+      {showSelf ? <KnockPrompt knocks={snapshot.knocks} /> : null}
       {showPeers ? <PeerList peers={snapshot.peers} selected={shownIndex} layout={layout} /> : null}
       {showSelf ? (
         <Box flexDirection="column">
@@ -245,9 +293,10 @@ export function App({ controller, clock, redrawIntervalMs, bindings = DEFAULT_KE
           <SelfLine self={snapshot.self} layout={layout} holdToTalk={holdToTalk} />
         </Box>
       ) : null}
+      {showSelf && (showChat || draft !== undefined) ? <ChatPane lines={snapshot.chat} draft={draft} columns={columns} /> : null}
       {showStats && !leaving ? <StatsPanel peers={snapshot.peers} columns={columns} /> : null}
       {showHelp && !leaving ? <HelpPanel holdToTalk={holdToTalk} logFile={snapshot.logFile} bindings={bindings} /> : null}
-      <Footer pushToTalk={snapshot.self.pushToTalk} holdToTalk={holdToTalk} leaving={leaving || phase === 'left'} locked={snapshot.locked} bindings={bindings} />
+      <Footer pushToTalk={snapshot.self.pushToTalk} holdToTalk={holdToTalk} leaving={leaving || phase === 'left'} locked={snapshot.locked} bindings={bindings} chatShown={showChat} unread={unread} />
     </Box>
   );
 }

@@ -6,8 +6,11 @@
  * quit) come from the config (`keys:` in config/schema.ts, defaults m d p
  * space e n g L s ? q). Navigation keys are
  * fixed: ↑/↓ select, ←/→ and -/+ volume, x mutes the selected peer, N
- * suppresses the selected peer's noise, esc closes panels, Ctrl-C leaves. A
- * configured key wins over a fixed one (bind mute to x and x mutes you).
+ * suppresses the selected peer's noise, a admits and D denies the oldest
+ * knock at a locked room, t (or Enter) starts a chat message, c shows or
+ * hides the chat, esc closes panels, Ctrl-C leaves. A configured key wins
+ * over a fixed one (bind mute to x and x mutes you). While a chat message is
+ * being typed every key is text (ui/chat-input.ts), not a command.
  *
  * Ink 6 reports `key.eventType` ('press' | 'repeat' | 'release') only when
  * the kitty keyboard protocol is active (https://sw.kovidgoyal.net/kitty/keyboard-protocol/,
@@ -50,6 +53,11 @@ export type KeyCommand =
   | { readonly kind: 'toggle-stats' }
   | { readonly kind: 'toggle-help' }
   | { readonly kind: 'close-panels' }
+  /** Answer the oldest knock at our locked room. */
+  | { readonly kind: 'answer-knock'; readonly admit: boolean }
+  /** Start typing a chat message. */
+  | { readonly kind: 'compose-chat' }
+  | { readonly kind: 'toggle-chat' }
   | { readonly kind: 'leave' };
 
 /** Action → key, the shape of `config.keys`. */
@@ -211,8 +219,14 @@ export function keyToCommand(input: string, key: KeyInfo, bindings: KeyBindings 
   if (eventType === 'repeat') return null;
 
   if (key.escape === true) return { kind: 'close-panels' };
+  if (key.return === true) return { kind: 'compose-chat' };
   if (key.ctrl === true || key.meta === true) return null;
   if (input === 'x') return { kind: 'toggle-peer-mute' };
   if (input === 'N') return { kind: 'toggle-peer-noise-suppression' };
+  if (input === 'a') return { kind: 'answer-knock', admit: true };
+  // Capital D: deny is not undone by a slip of the deafen key.
+  if (input === 'D') return { kind: 'answer-knock', admit: false };
+  if (input === 't') return { kind: 'compose-chat' };
+  if (input === 'c') return { kind: 'toggle-chat' };
   return null;
 }

@@ -14,6 +14,7 @@ export type Tone = 'green' | 'yellow' | 'red' | 'cyan' | 'gray';
 
 export const PHASE_LABEL: Record<SessionPhase, { readonly text: string; readonly tone: Tone }> = {
   'connecting-server': { text: 'connecting', tone: 'yellow' },
+  knocking: { text: 'knocking', tone: 'yellow' },
   'waiting-for-peers': { text: 'waiting for peers', tone: 'cyan' },
   'in-call': { text: 'in call', tone: 'green' },
   'reconnecting-server': { text: 'reconnecting', tone: 'yellow' },

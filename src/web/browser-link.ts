@@ -23,9 +23,14 @@
  *   has no use for it. Remote candidates wait for the remote description.
  * - The answerer answers with its microphone track on the offer's own
  *   transceiver (addTrack reuses it), so one SendRecv m-line carries both ways.
+ * - The chat data channel is the terminal's (mesh/link-types.ts
+ *   CHAT_CHANNEL): negotiated out of band with the same stream id, created
+ *   when the link is built, before any offer or answer, so both ends agree
+ *   without a DCEP open message (RFC 8832 §6). Messages are shown as text
+ *   only (room/chat.ts sanitizes them; the page uses textContent).
  */
 import type { Clock } from '../core/clock.js';
-import { emptyLinkStats, type CandidatePair, type LinkState, type PeerLinkStats } from '../engine/mesh/link-types.js';
+import { CHAT_CHANNEL, emptyLinkStats, type CandidatePair, type LinkState, type PeerLinkStats } from '../engine/mesh/link-types.js';
 import { candidateType, checkLinkSignal, type LinkSignal } from '../engine/mesh/signal.js';
 import type { SessionLink, SessionLinkOptions } from '../engine/media/media-port.js';
 import type { Logger } from '../core/logger.js';
@@ -82,6 +87,7 @@ export class BrowserLink implements SessionLink {
   private readonly deps: BrowserLinkDeps;
   private readonly log: Logger;
   private readonly pc: RTCPeerConnection;
+  private readonly chat: RTCDataChannel | undefined;
   private started = false;
   private closed = false;
   private remoteDescriptionSet = false;
@@ -121,6 +127,40 @@ export class BrowserLink implements SessionLink {
       const transceiver = this.pc.addTransceiver(deps.media.micTrack, { direction: 'sendrecv', streams: [deps.media.micStream] });
       this.preferCodecs(transceiver);
     }
+    this.chat = this.openChat();
+  }
+
+  private openChat(): RTCDataChannel | undefined {
+    try {
+      const dc = this.pc.createDataChannel(CHAT_CHANNEL.label, { negotiated: true, id: CHAT_CHANNEL.id });
+      dc.onopen = () => this.log.info('chat-open');
+      dc.onmessage = (ev: MessageEvent) => {
+        if (this.closed || typeof ev.data !== 'string') return;
+        this.counters.chatReceived++;
+        this.opts.onChat?.(ev.data);
+      };
+      return dc;
+    } catch (err) {
+      // The call goes on without chat.
+      this.log.warn('chat-channel-failed', { error: err instanceof Error ? err.message : String(err) });
+      return undefined;
+    }
+  }
+
+  sendChat(text: string): boolean {
+    const dc = this.chat;
+    if (this.closed || dc === undefined || dc.readyState !== 'open') return false;
+    try {
+      dc.send(text);
+      this.counters.chatSent++;
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  get chatOpen(): boolean {
+    return !this.closed && this.chat?.readyState === 'open';
   }
 
   start(): void {
@@ -211,6 +251,10 @@ export class BrowserLink implements SessionLink {
     this.pc.onicecandidate = null;
     this.pc.onconnectionstatechange = null;
     this.pc.ontrack = null;
+    if (this.chat !== undefined) {
+      this.chat.onmessage = null;
+      this.chat.onopen = null;
+    }
     try {
       this.pc.close();
     } catch {

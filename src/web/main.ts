@@ -30,10 +30,11 @@ if (root !== null) {
     generateCode: generateJoinCode,
     copyText: (text) => navigator.clipboard.writeText(text),
     setFragment: (code) => history.replaceState(null, '', `#${code}`),
-    join: async (code, name) => {
+    join: async (code, name, onKnocking) => {
       const participant = await joinFromBrowser({
         code,
         name,
+        onKnocking,
         serverUrl: signalingUrlForPage(location.href),
         iceServers: options.iceServers,
         processing: options.processing,

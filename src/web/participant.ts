@@ -22,6 +22,8 @@ export interface BrowserJoinOptions {
   /** The browser's echo cancellation / noise suppression / gain control (default on). */
   processing: boolean;
   logger: Logger;
+  /** The room is locked: we knocked and wait for someone inside to let us in. */
+  onKnocking?: () => void;
 }
 
 export interface BrowserParticipant {
@@ -59,11 +61,18 @@ export async function joinFromBrowser(opts: BrowserJoinOptions): Promise<Browser
     clock,
     logger: opts.logger,
   });
+  const unsubscribe = session.subscribe((s) => {
+    if (s.phase !== 'knocking') return;
+    unsubscribe();
+    opts.onKnocking?.();
+  });
   try {
     await session.start();
   } catch (err) {
     await media.stop().catch(() => undefined);
     throw err;
+  } finally {
+    unsubscribe();
   }
   return { session, media };
 }

@@ -23,7 +23,7 @@ class FakeSession {
   private resolveDone!: () => void;
   readonly done = new Promise<void>((resolve) => (this.resolveDone = resolve));
   snapshot(): SessionSnapshot {
-    return { roomCode: 'c', serverUrl: 'ws://x', phase: 'in-call', self: { name: 'me', micLevel: 0, speaking: false, muted: false, deafened: false, pushToTalk: false, talking: false, processing: PROCESSING_OFF }, peers: [], locked: false };
+    return { roomCode: 'c', serverUrl: 'ws://x', phase: 'in-call', self: { name: 'me', micLevel: 0, speaking: false, muted: false, deafened: false, pushToTalk: false, talking: false, processing: PROCESSING_OFF }, peers: [], locked: false, knocks: [], chat: [] };
   }
   subscribe(fn: (s: SessionSnapshot) => void): () => void {
     this.listeners.add(fn);

@@ -15,6 +15,11 @@ const STATUS: ControlStatus = {
   locked: false,
   self: { name: 'me', muted: false, deafened: false, pushToTalk: false, talking: false, speaking: false, micLevel: 0, processing: { 'echo-cancellation': 'off', 'noise-suppression': 'on', 'auto-gain': 'on' } },
   peers: [{ id: 'abcdef0123456789', name: 'ada', state: 'connected', speaking: true, level: 0.4, volumePercent: 100, mutedByMe: false }],
+  knocks: [{ id: 'zyxwvu9876543210', name: 'dan', since: '2026-12-05T06:00:00.000Z' }],
+  chat: [
+    { at: '2026-12-05T06:00:01.000Z', kind: 'notice', from: '', self: false, text: 'dan asks to join' },
+    { at: '2026-12-05T06:00:02.000Z', kind: 'message', from: 'ada', self: false, text: 'hi' },
+  ],
 };
 
 describe('control protocol', () => {
@@ -30,6 +35,9 @@ describe('control protocol', () => {
       { cmd: 'ptt', action: 'press' },
       { cmd: 'lock' },
       { cmd: 'unlock' },
+      { cmd: 'admit', peer: 'dan' },
+      { cmd: 'deny', peer: 'dan' },
+      { cmd: 'say', text: 'back in 5' },
       { cmd: 'leave' },
     ] as const;
     for (const r of requests) {
@@ -44,7 +52,7 @@ describe('control protocol', () => {
     expect(parseControlRequest('[1]')).toEqual({ ok: false, error: 'request must be a JSON object' });
     expect(parseControlRequest('{"cmd":"mute"}')).toMatchObject({ ok: false, error: expect.stringMatching(/version \(missing\) not supported/) });
     expect(parseControlRequest('{"v":2,"cmd":"mute"}')).toMatchObject({ ok: false, error: expect.stringMatching(/version 2 not supported/) });
-    expect(parseControlRequest('{"v":1,"cmd":"say","text":"hi"}')).toMatchObject({ ok: false, error: expect.stringMatching(/^invalid cmd/) });
+    expect(parseControlRequest('{"v":1,"cmd":"dance"}')).toMatchObject({ ok: false, error: expect.stringMatching(/^invalid cmd/) });
     expect(parseControlRequest('{"v":1,"cmd":"volume","peer":"ada","percent":250}')).toMatchObject({ ok: false, error: expect.stringMatching(/^invalid percent/) });
     expect(parseControlRequest('{"v":1,"cmd":"volume","peer":"","percent":50}')).toMatchObject({ ok: false, error: expect.stringMatching(/^invalid peer/) });
     expect(parseControlRequest('{"v":1,"cmd":"ptt","action":"hold"}')).toMatchObject({ ok: false, error: expect.stringMatching(/^invalid action/) });

@@ -187,3 +187,51 @@ describe('control server', () => {
     await expect(requestControl(sock, { cmd: 'status' })).rejects.toThrow(/no roundtable session is running/);
   });
 });
+
+describe('control server: knocks and chat', () => {
+  const knocking = (): FakeController =>
+    new FakeController(
+      makeSnapshot({
+        locked: true,
+        peers: [makePeer('Xa7bQ9zz00000000000001', { name: 'ada' })],
+        knocks: [
+          { id: 'Dd1nQ9zz00000000000009', name: 'dan', sinceMs: Date.UTC(2026, 11, 5, 9, 0) },
+          { id: 'Ee2vQ9zz00000000000008', name: 'eve', sinceMs: Date.UTC(2026, 11, 5, 9, 1) },
+        ],
+      }),
+    );
+
+  it('status lists the knocks; admit and deny answer one by name (or id start) and return once it is over', async () => {
+    const c = knocking();
+    await start(c);
+    const st = await ask({ cmd: 'status' });
+    expect(st).toMatchObject({ ok: true, status: { knocks: [{ id: 'Dd1nQ9zz00000000000009', name: 'dan', since: '2026-12-05T09:00:00.000Z' }, { name: 'eve' }] } });
+    const admitted = await ask({ cmd: 'admit', peer: 'DAN' });
+    expect(admitted).toMatchObject({ ok: true, status: { knocks: [{ name: 'eve' }] } });
+    if (!admitted.ok) throw new Error('refused');
+    expect(admitted.status.chat.at(-1)).toMatchObject({ kind: 'notice', text: 'you let dan in' });
+    expect(await ask({ cmd: 'deny', peer: 'Ee2v' })).toMatchObject({ ok: true, status: { knocks: [] } });
+    expect(c.actions).toEqual([
+      { type: 'answer-knock', peerId: 'Dd1nQ9zz00000000000009', admit: true },
+      { type: 'answer-knock', peerId: 'Ee2vQ9zz00000000000008', admit: false },
+    ]);
+    expect(await ask({ cmd: 'admit', peer: 'dan' })).toEqual({ v: 1, ok: false, code: 'unknown-knock', error: 'nobody is knocking (no "dan")' });
+  });
+
+  it('an answer the server does not confirm in time is refused as not-confirmed', async () => {
+    const c = knocking();
+    // The knock never ends: this controller records the answer but nothing changes.
+    c.dispatch = (action: SessionAction) => void c.actions.push(action);
+    await start(c, 150);
+    expect(await ask({ cmd: 'deny', peer: 'eve' })).toMatchObject({ ok: false, code: 'not-confirmed', error: expect.stringContaining('refusal') });
+    expect(await ask({ cmd: 'admit', peer: 'zed' })).toMatchObject({ ok: false, code: 'unknown-knock', error: expect.stringContaining('knocking: dan (') });
+  });
+
+  it('say sends a chat line (the status carries the chat); one over the limit is refused in words', async () => {
+    const c = knocking();
+    await start(c);
+    const said = await ask({ cmd: 'say', text: 'hello \u001b[31mroom' });
+    expect(said).toMatchObject({ ok: true, status: { chat: [{ kind: 'message', from: 'carol', self: true, text: 'hello room', at: '2026-12-05T09:30:00.000Z' }] } });
+    expect(await ask({ cmd: 'say', text: 'x'.repeat(1001) })).toEqual({ v: 1, ok: false, code: 'too-long', error: 'message not sent: 1001 characters, the limit is 1000' });
+  });
+});

@@ -92,7 +92,7 @@ describe.skipIf(skipReason !== null)('browser participant: errors in words', () 
     for (const t of [a!, c!]) expect(t.lines.filter((l) => l.event === 'peer-joined').map((l) => l.name)).not.toContain('web');
   });
 
-  it('the Lock button locks the room for everyone (the terminal hears of it), a newcomer is told in words, Unlock opens it', async () => {
+  it('the Lock button locks the room for everyone (the terminal hears of it), a newcomer knocks and Deny turns it away in words, Unlock opens it', async () => {
     const code = newCode();
     const config = writeLoopbackConfig(dir);
     const a = runClient('a', joinArgs('a', { code, server: serverUrl, config, input: speech('a'), output: dir.file('lock-a.wav'), durationS: 40 }), ns.exec);
@@ -109,7 +109,13 @@ describe.skipIf(skipReason !== null)('browser participant: errors in words', () 
     const late = (await b.newTab(`${webUrl}?ice=none#${code}`)).page;
     await late.getByLabel('Your name').fill('late');
     await late.getByRole('button', { name: 'Join', exact: true }).click();
-    await late.getByRole('alert').getByText('The room is locked: nobody new may join.').waitFor({ timeout: 15_000 });
+    // The late tab knocks: it waits to be let in, the room sees who knocks (Admit / Deny); Deny tells it in words.
+    await late.getByText('The room is locked: waiting for someone inside to let you in…').waitFor({ timeout: 15_000 });
+    await a.waitFor((l) => l.event === 'knock' && l.name === 'late', 10_000, 'the terminal told late knocks');
+    await page.getByText('late asks to join', { exact: true }).waitFor({ timeout: 5000 });
+    await page.getByRole('button', { name: 'Deny', exact: true }).click();
+    await late.getByRole('alert').getByText('The room said no.').waitFor({ timeout: 15_000 });
+    await a.waitFor((l) => l.event === 'knock-end' && l.outcome === 'denied' && l.by === 'web', 10_000, 'the terminal told web turned late away');
     await page.getByRole('button', { name: 'Unlock room', exact: true }).click();
     await a.waitFor((l) => l.event === 'room-unlocked' && l.by === 'web', 10_000, 'the terminal told the room is open');
     await page.getByText('Locked: nobody new may join', { exact: true }).waitFor({ state: 'hidden', timeout: 5000 });

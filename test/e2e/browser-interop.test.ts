@@ -5,13 +5,15 @@
  * with real `roundtable join` processes. Everything (server, terminals,
  * Chromium) runs inside a network namespace with only `lo` up. Checked by
  * outcome: what each side heard (correlation with the other's input), who
- * each side sees, exit codes, and no console error in the page.
+ * each side sees, exit codes, and no console error in the page. Chat
+ * crosses the links' data channel (negotiated, id 1) both ways, with the
+ * browser as offerer and as answerer.
  */
 import { mkdirSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumMissingReason, launchChromium, type Browser, type Tab } from '../helpers/chromium.js';
 import { createNetNs, netnsMissingReason, type NetNs } from '../helpers/netns.js';
-import { bestPresence, joinArgs, killAll, newCode, readJson, readWav, runClient, sleep, speech, TempDir, writeLoopbackConfig, type Client, type StatsFile } from './harness.js';
+import { bestPresence, isolateControlSockets, joinArgs, killAll, newCode, readJson, readWav, runClient, runCtl, sleep, speech, TempDir, writeLoopbackConfig, type Client, type StatsFile } from './harness.js';
 
 const skipReason = netnsMissingReason() ?? chromiumMissingReason();
 
@@ -32,8 +34,8 @@ async function browser(name: string, microphone: 'a' | 'b' | 'c'): Promise<Brows
   return b;
 }
 
-function terminal(name: 'a' | 'b' | 'c', code: string, durationS: number): Client {
-  const c = runClient(name, joinArgs(name, { code, server: serverUrl, config, input: speech(name), output: dir.file(`out-${name}.wav`), stats: dir.file(`stats-${name}.json`), durationS }), ns.exec);
+function terminal(name: 'a' | 'b' | 'c', code: string, durationS: number, control = false): Client {
+  const c = runClient(name, joinArgs(name, { code, server: serverUrl, config, input: speech(name), output: dir.file(`out-${name}.wav`), stats: dir.file(`stats-${name}.json`), durationS, control }), ns.exec);
   clients.push(c);
   return c;
 }
@@ -60,6 +62,7 @@ describe.skipIf(skipReason !== null)('browser participant: Chromium and terminal
   beforeAll(async () => {
     ns = createNetNs('rt-web');
     dir = new TempDir();
+    isolateControlSockets(dir);
     config = writeLoopbackConfig(dir);
     server = runClient('server', ['serve', '--host', '127.0.0.1', '--port', '0', '--json'], ns.exec);
     const listening = await server.waitFor((l) => l.event === 'server-listening', 20_000, 'the server to listen');
@@ -174,6 +177,47 @@ describe.skipIf(skipReason !== null)('browser participant: Chromium and terminal
       expect(other?.redDistance, `${t}: RED negotiated between the terminals`).not.toBeNull();
       expect(other?.redMalformed).toBe(0);
     }
+    expect(b1.errors).toEqual([]);
+  });
+
+  it('chat crosses both ways between a tab and terminals, whichever offered: the page shows text only, the terminals log it', async () => {
+    const code = newCode();
+    // a is there first: the tab offers to a (libdatachannel answers); c comes last and offers to the tab (Chromium answers).
+    const a = terminal('a', code, 40, true);
+    await a.waitFor((l) => l.event === 'control-socket', 15_000, "a's control socket");
+    const b1 = await browser('chromium-b', 'b');
+    const tabB = await b1.newTab(pageUrl(code));
+    await tabB.join('web-b');
+    const c = terminal('c', code, 40, true);
+    await waitUntil(() => connected(tabB, ['a', 'c']), 20_000, 'web-b to connect to both terminals');
+    await c.waitFor((l) => l.event === 'peer-connected' && l.name === 'a', 15_000, 'c to connect to a');
+    await sleep(1000); // the chat channels open right after each link
+
+    // From the page: typed into the chat box, sent with Send.
+    const sentAt = Date.now();
+    await tabB.page.getByRole('textbox', { name: 'Message' }).fill('hello from the browser');
+    await tabB.page.getByRole('button', { name: 'Send', exact: true }).click();
+    for (const t of [a, c]) {
+      const got = await t.waitFor((l) => l.event === 'chat' && l.from === 'web-b', 10_000, `${t.name} to get the tab's line`);
+      expect(got.text).toBe('hello from the browser');
+      expect(got.seenAtMs - sentAt).toBeLessThan(3000);
+    }
+    // From each terminal (ctl say): the page shows the line, escape sequences and markup as plain text or gone.
+    expect(await runCtl(['say', 'hi web \u001b[31m<b>bold?</b>\u0007', '--pid', String(a.proc.pid)])).toMatchObject({ code: 0, stdout: 'sent\n' });
+    expect(await runCtl(['say', 'hi from c', '--pid', String(c.proc.pid)])).toMatchObject({ code: 0 });
+    const log = tabB.page.locator('.chat-log');
+    await log.getByText('hi web <b>bold?</b>', { exact: true }).waitFor({ timeout: 10_000 });
+    await log.getByText('hi from c', { exact: true }).waitFor({ timeout: 10_000 });
+    expect(await log.locator('b').count()).toBe(0);
+    const lines = (await tabB.snapshot())?.chat.filter((l) => l.kind === 'message').map((l) => `${l.from}: ${l.text}`);
+    expect(lines).toEqual(['web-b: hello from the browser', 'a: hi web <b>bold?</b>', 'c: hi from c']);
+    // The terminals got each other's lines too.
+    await c.waitFor((l) => l.event === 'chat' && l.from === 'a' && l.text === 'hi web <b>bold?</b>', 10_000, 'c to get a\'s line');
+    await a.waitFor((l) => l.event === 'chat' && l.from === 'c' && l.text === 'hi from c', 10_000, 'a to get c\'s line');
+    a.proc.kill('SIGINT');
+    c.proc.kill('SIGINT');
+    expect(await a.exited).toEqual({ code: 0, signal: null });
+    expect(await c.exited).toEqual({ code: 0, signal: null });
     expect(b1.errors).toEqual([]);
   });
 });

@@ -6,8 +6,8 @@
  *   is checked, and how long the silence took is measured), `ctl unmute`
  *   brings it back;
  * - `ctl status` shows the peer; with two sessions, ctl asks for --pid;
- * - `ctl lock` refuses a third join (exit 1, the locked message), `ctl
- *   unlock` lets it in;
+ * - after `ctl lock` a third join knocks and `ctl deny` turns it away (exit
+ *   1, "the room said no"), `ctl unlock` lets a newcomer in;
  * - `ctl leave` ends the process with exit 0 and no socket left; SIGTERM
  *   removes the socket too; a join with a control socket still exits by itself.
  */
@@ -49,7 +49,7 @@ const socketOf = (c: Client): string => path.join(runtimeDir, 'roundtable', `${c
 const RATE = 48_000;
 
 describe('roundtable ctl with real sessions', () => {
-  it('mute silences the other side, status shows the peer, lock refuses a newcomer, unlock admits, leave exits 0', async () => {
+  it('mute silences the other side, status shows the peer, lock makes a newcomer knock and ctl deny turns it away, unlock admits, leave exits 0', async () => {
     const serve = await serveProcess();
     clients.push(serve.client);
     const code = newCode();
@@ -84,17 +84,21 @@ describe('roundtable ctl with real sessions', () => {
     const unmute = await runCtl(['unmute', '--pid', String(ada.proc.pid)]);
     expect(unmute).toMatchObject({ code: 0, stdout: 'unmuted\n' });
 
-    // Lock: the other member sees it, a third join is refused in words with exit 1.
+    // Lock: the other member sees it, a third join knocks and, turned away through ctl, is told in words with exit 1.
     const lock = await runCtl(['lock', '--pid', String(ada.proc.pid)]);
     expect(lock).toMatchObject({ code: 0, stdout: 'room locked\n' });
     const seen = await runCtl(['status', '--json', '--pid', String(bob.proc.pid)]);
     expect(JSON.parse(seen.stdout)).toMatchObject({ locked: true, self: { name: 'bob' } });
     const refused = runClient('carl', joinArgs('carl', { code, server: serve.url, config, input: speech('c'), output: dir.file('carl.wav') }));
     clients.push(refused);
+    await refused.waitFor((l) => l.event === 'knocking' && l.message === 'the room is locked: waiting to be let in', 20_000, 'carl knocking');
+    await bob.waitFor((l) => l.event === 'knock' && l.name === 'carl', 10_000, 'bob told carl knocks');
+    expect(await runCtl(['deny', 'carl', '--pid', String(ada.proc.pid)])).toMatchObject({ code: 0, stdout: 'you turned carl away\n' });
     expect((await refused.exited).code).toBe(1);
     // --json (joinArgs): the error as a JSON line on stderr.
     const refusal = JSON.parse(refused.stderr().trim().split('\n').at(-1)!) as { error: { message: string; exitCode: number } };
-    expect(refusal.error).toMatchObject({ message: 'the room is locked: ask someone inside to unlock it', exitCode: 1 });
+    expect(refusal.error).toMatchObject({ message: 'the room said no', exitCode: 1 });
+    await bob.waitFor((l) => l.event === 'knock-end' && l.outcome === 'denied' && l.by === 'ada', 10_000, 'bob told ada turned carl away');
 
     // Unlock (from the other member): a newcomer gets in and, with a control socket of its own, ends by itself.
     expect(await runCtl(['unlock', '--pid', String(bob.proc.pid)])).toMatchObject({ code: 0, stdout: 'room unlocked\n' });

@@ -11,6 +11,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { startSignalingServer, type SignalingServer } from '../../src/server/index.js';
 import { readWavMono48k } from '../../src/engine/audio/wav-file.js';
 import { generateJoinCode } from '../../src/protocol/index.js';
@@ -243,4 +244,28 @@ export interface StatsFile {
     selectedCandidatePair: { local: { type: string; address: string }; remote: { type: string; address: string } } | null;
   }>;
   process: { cpuUserMs: number; cpuSystemMs: number; maxRssBytes: number };
+}
+
+/**
+ * What a test file of sessions needs: a temporary directory, made before
+ * its tests and removed after them, with the sessions' control sockets
+ * isolated in it (isolateControlSockets), and a list of the clients a test
+ * starts, killed after each test. Registers its own hooks.
+ */
+export function sessionWorkspace(): { readonly dir: TempDir; readonly clients: Client[] } {
+  let dir: TempDir | undefined;
+  const clients: Client[] = [];
+  beforeAll(() => {
+    dir = new TempDir();
+    isolateControlSockets(dir);
+  });
+  afterEach(() => killAll(clients.splice(0)));
+  afterAll(() => dir?.remove());
+  return {
+    get dir(): TempDir {
+      if (dir === undefined) throw new Error('sessionWorkspace: the directory exists only while the tests run');
+      return dir;
+    },
+    clients,
+  };
 }

@@ -4,21 +4,14 @@
  * started again on the same port. The members reconnect by themselves
  * (backoff from 250 ms) and rejoin; the first back locks the room again in
  * its join (protocol `relock`), the other is let in as a member it named,
- * their call goes on over the same links, and a newcomer is refused with
- * exit 1 and the locked message. Unlocking still works afterwards.
+ * their call goes on over the same links, and a newcomer knocks and, turned
+ * away through `ctl deny`, exits 1 with the room's no. Unlocking still works afterwards.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { isolateControlSockets, joinArgs, killAll, newCode, readJson, runClient, runCtl, serveProcess, sleep, speech, TempDir, writeLoopbackConfig, type Client, type StatsFile } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { joinArgs, newCode, readJson, runClient, runCtl, serveProcess, sessionWorkspace, sleep, speech, writeLoopbackConfig, type Client, type StatsFile } from './harness.js';
 
-let dir: TempDir;
-const clients: Client[] = [];
-
-beforeAll(() => {
-  dir = new TempDir();
-  isolateControlSockets(dir);
-});
-afterEach(() => killAll(clients.splice(0)));
-afterAll(() => dir.remove());
+const ws = sessionWorkspace();
+const clients = ws.clients;
 
 interface Status {
   locked: boolean;
@@ -33,13 +26,13 @@ async function status(c: Client): Promise<Status> {
 }
 
 describe('room lock across a signaling-server restart', () => {
-  it('members re-lock the room when they rejoin the restarted server; a newcomer is refused', async () => {
+  it('members re-lock the room when they rejoin the restarted server; a newcomer must knock, and is refused', async () => {
     const first = await serveProcess();
     clients.push(first.client);
     const code = newCode();
-    const config = writeLoopbackConfig(dir);
+    const config = writeLoopbackConfig(ws.dir);
     const member = (name: 'ada' | 'bob', x: 'a' | 'b'): Client =>
-      runClient(name, joinArgs(name, { code, server: first.url, config, input: speech(x), output: dir.file(`${name}.wav`), stats: dir.file(`${name}.json`), control: true }));
+      runClient(name, joinArgs(name, { code, server: first.url, config, input: speech(x), output: ws.dir.file(`${name}.wav`), stats: ws.dir.file(`${name}.json`), control: true }));
     const ada = member('ada', 'a');
     const bob = member('bob', 'b');
     clients.push(ada, bob);
@@ -70,15 +63,18 @@ describe('room lock across a signaling-server restart', () => {
       expect(s.peers).toHaveLength(1);
       expect(s.peers[0]!.state).toBe('connected');
     }
-    const carl = runClient('carl', joinArgs('carl', { code, server: second.url, config, input: speech('c'), output: dir.file('carl.wav') }));
+    // A newcomer must knock at the relocked room; turned away, it is told so and exits 1.
+    const carl = runClient('carl', joinArgs('carl', { code, server: second.url, config, input: speech('c'), output: ws.dir.file('carl.wav') }));
     clients.push(carl);
+    await ada.waitFor((l) => l.event === 'knock' && l.name === 'carl', 20_000, 'ada told carl knocks');
+    expect(await runCtl(['deny', 'carl', '--pid', String(ada.proc.pid)])).toMatchObject({ code: 0 });
     expect((await carl.exited).code).toBe(1);
     const refusal = JSON.parse(carl.stderr().trim().split('\n').at(-1)!) as { error: { message: string } };
-    expect(refusal.error.message).toBe('the room is locked: ask someone inside to unlock it');
+    expect(refusal.error.message).toBe('the room said no');
 
     // The lock is an ordinary lock again: unlocked, a newcomer gets in.
     expect(await runCtl(['unlock', '--pid', String(bob.proc.pid)])).toMatchObject({ code: 0, stdout: 'room unlocked\n' });
-    const dora = runClient('dora', joinArgs('dora', { code, server: second.url, config, input: speech('c'), output: dir.file('dora.wav'), durationS: 4 }));
+    const dora = runClient('dora', joinArgs('dora', { code, server: second.url, config, input: speech('c'), output: ws.dir.file('dora.wav'), durationS: 4 }));
     clients.push(dora);
     await dora.waitFor((l) => l.event === 'peer-connected', 20_000, 'dora connected');
     expect((await dora.exited).code).toBe(0);
@@ -87,7 +83,7 @@ describe('room lock across a signaling-server restart', () => {
     const exits = await Promise.all([ada.exited, bob.exited]);
     expect(exits.map((e) => e.code)).toEqual([0, 0]);
     // The call went on over the link it had before the restart.
-    const adaStats = readJson<StatsFile>(dir.file('ada.json'));
+    const adaStats = readJson<StatsFile>(ws.dir.file('ada.json'));
     expect(adaStats.peers.find((p) => p.name === 'bob')?.linkGenerations).toBe(1);
     second.client.proc.kill('SIGTERM');
     await second.client.exited;

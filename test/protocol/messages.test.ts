@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { encodeMessage, parseClientMessage, parseServerMessage, PROTOCOL_VERSION } from '../../src/protocol/messages.js';
+import { encodeMessage, parseClientMessage, parseServerMessage, PROTOCOL_VERSION, type ServerMessageBody } from '../../src/protocol/messages.js';
 
 const ID = 'AAAAAAAAAAAAAAAAAAAAAA';
 const ROOM = 'RRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRRR';
@@ -34,6 +34,30 @@ describe('protocol messages', () => {
     expect(parseServerMessage(frame).ok).toBe(true);
     const err = parseServerMessage(encodeMessage({ type: 'error', code: 'room-full', message: 'full' }));
     expect(err).toMatchObject({ ok: true, message: { type: 'error', code: 'room-full' } });
+  });
+
+  it('knock messages: admit/deny name a peer id; knocking, knock, knock-end and joined with knocks round-trip; bad outcomes are refused', () => {
+    for (const body of [
+      { type: 'admit', id: ID },
+      { type: 'deny', id: ID },
+    ] as const) {
+      expect(parseClientMessage(encodeMessage(body))).toEqual({ ok: true, message: { v: PROTOCOL_VERSION, ...body } });
+    }
+    expect(parseClientMessage(encodeMessage({ type: 'admit', id: 'short' } as never))).toMatchObject({ ok: false, code: 'bad-message' });
+    const serverBodies: ServerMessageBody[] = [
+      { type: 'knocking', timeoutMs: 60_000 },
+      { type: 'knock', id: ID, hello: 'c2VhbGVk' },
+      { type: 'knock-end', id: ID, outcome: 'admitted', by: ID },
+      { type: 'knock-end', id: ID, outcome: 'withdrawn' },
+      { type: 'joined', selfId: ID, peers: [], locked: true, heartbeatMs: 1500, resumed: false, knocks: [{ id: ID, hello: 'c2VhbGVk' }] },
+      { type: 'error', code: 'knock-denied', message: 'the room said no' },
+      { type: 'error', code: 'knock-timeout', message: 'nobody answered within 60 s' },
+    ];
+    for (const body of serverBodies) {
+      expect(parseServerMessage(encodeMessage(body))).toEqual({ ok: true, message: { v: PROTOCOL_VERSION, ...body } });
+    }
+    expect(parseServerMessage(encodeMessage({ type: 'knock-end', id: ID, outcome: 'maybe' } as never))).toMatchObject({ ok: false, code: 'bad-message' });
+    expect(parseServerMessage(encodeMessage({ type: 'knocking', timeoutMs: 0 } as never))).toMatchObject({ ok: false, code: 'bad-message' });
   });
 
   it('classifies bad input instead of throwing', () => {

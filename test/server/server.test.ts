@@ -16,12 +16,37 @@ async function client(): Promise<RawClient> {
   return c;
 }
 
-async function joined(roomId: string, hello?: string): Promise<RawClient> {
+/** A new connection that joins `roomId` and is told `answer`: joined (in), or knocking (the room is locked). */
+async function arrive(roomId: string, answer: 'joined' | 'knocking', hello?: string): Promise<RawClient> {
   const c = await client();
   c.join(roomId, hello);
-  await c.next('joined');
+  await c.next(answer);
   return c;
 }
+
+const joined = (roomId: string, hello?: string): Promise<RawClient> => arrive(roomId, 'joined', hello);
+
+/** A member of `room` who locked it (the lock confirmed). */
+async function lockedBy(room: string): Promise<RawClient> {
+  const m = await joined(room);
+  m.send({ type: 'lock' });
+  await m.next('lock');
+  return m;
+}
+
+/** A room of two members: a locked it, b has been told (a has read b's arrival). */
+async function lockedPair(): Promise<{ room: string; a: RawClient; b: RawClient }> {
+  const room = randomRoom();
+  const a = await joined(room);
+  const b = await joined(room);
+  await a.next('peer-joined');
+  a.send({ type: 'lock' });
+  await b.next('lock');
+  return { room, a, b };
+}
+
+/** A newcomer knocking at the locked `room` (told it waits). */
+const knocker = (room: string, hello?: string): Promise<RawClient> => arrive(room, 'knocking', hello);
 
 afterEach(async () => {
   await Promise.all(clients.splice(0).map((c) => c.close()));
@@ -90,7 +115,7 @@ describe('signaling server', () => {
     expect(await a.next('peer-left')).toMatchObject({ id: b.peerId, reason: 'disconnected' });
   });
 
-  it('locks and unlocks a room', async () => {
+  it('locks and unlocks a room; a newcomer at the locked room knocks, and unlocking lets it in', async () => {
     await start();
     const room = randomRoom();
     const a = await joined(room);
@@ -99,14 +124,98 @@ describe('signaling server', () => {
     expect(await a.next('lock')).toMatchObject({ by: b.peerId });
     expect(await b.next('lock')).toMatchObject({ by: b.peerId });
     const c = await client();
-    c.join(room);
-    const err = await c.next('error');
-    expect(err.code).toBe('room-locked');
-    expect(err.message).toMatch(/locked/);
+    c.join(room, 'c2VhbGVkLWM');
+    expect(await c.next('knocking')).toMatchObject({ timeoutMs: 60_000 });
+    expect(await a.next('knock')).toEqual({ v: 1, type: 'knock', id: c.peerId, hello: 'c2VhbGVkLWM' });
     a.send({ type: 'unlock' });
     await b.next('unlock');
-    c.join(room);
+    expect(await b.next('knock-end')).toMatchObject({ id: c.peerId, outcome: 'admitted', by: a.peerId });
     expect((await c.next('joined')).peers.map((p) => p.id).sort()).toEqual([a.peerId, b.peerId].sort());
+    expect(await b.next('peer-joined')).toMatchObject({ id: c.peerId });
+  });
+
+  it('knock: the first member to answer decides; admit lets the newcomer in, a late answer changes nothing', async () => {
+    await start();
+    const { room, a, b } = await lockedPair();
+    const dan = await knocker(room, 'c2VhbGVkLWRhbg');
+    await b.next('knock');
+    b.send({ type: 'admit', id: dan.peerId });
+    a.send({ type: 'deny', id: dan.peerId });
+    expect(await a.next('knock-end')).toMatchObject({ id: dan.peerId, outcome: 'admitted', by: b.peerId });
+    const j = await dan.next('joined');
+    expect(j).toMatchObject({ locked: true });
+    expect(j.peers.map((p) => p.id).sort()).toEqual([a.peerId, b.peerId].sort());
+    expect(await a.next('peer-joined')).toMatchObject({ id: dan.peerId, hello: 'c2VhbGVkLWRhbg' });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(dan.unreadOf('error')).toEqual([]);
+    // Admitted means a member: its dropped connection comes back into the locked room with its token.
+    dan.ws.terminate();
+    await a.next('peer-left');
+    const again = await client();
+    again.send({ type: 'join', roomId: room, peerId: dan.peerId, token: dan.token });
+    expect(await again.next('joined')).toMatchObject({ locked: true });
+  });
+
+  it('knock: deny tells the newcomer the room said no; a knock nobody answers times out; a withdrawn knock tells the members', async () => {
+    await start({ limits: { knockTimeoutMs: 300 } });
+    const room = randomRoom();
+    const a = await lockedBy(room);
+    const dan = await knocker(room);
+    expect(await a.next('knock')).toMatchObject({ id: dan.peerId });
+    a.send({ type: 'deny', id: dan.peerId });
+    expect(await dan.next('error')).toMatchObject({ code: 'knock-denied', message: 'the room said no' });
+    expect(await a.next('knock-end')).toMatchObject({ id: dan.peerId, outcome: 'denied', by: a.peerId });
+
+    const eve = await client();
+    eve.join(room);
+    expect(await eve.next('knocking')).toMatchObject({ timeoutMs: 300 });
+    await a.next('knock');
+    expect(await eve.next('error', 2000)).toMatchObject({ code: 'knock-timeout', message: 'nobody answered within 300 ms' });
+    expect(await a.next('knock-end')).toMatchObject({ id: eve.peerId, outcome: 'timeout' });
+
+    const fay = await knocker(room);
+    await a.next('knock');
+    await fay.close();
+    expect(await a.next('knock-end')).toEqual({ v: 1, type: 'knock-end', id: fay.peerId, outcome: 'withdrawn' });
+    // A member who joins later hears of knocks still pending; a wrong code is another, empty room: no knock there.
+    const other = await joined(randomRoom());
+    expect(other.unreadOf('knock')).toEqual([]);
+    expect([a, dan, eve, fay, other].flatMap((x) => x.invalid)).toEqual([]);
+  });
+
+  it('knocks are rate-limited per connection and per address, and pending knocks per room are bounded', async () => {
+    await start({ limits: { knockBurstPerConnection: 1, knocksPerMinPerConnection: 1, knockBurstPerIp: 3, knocksPerMinPerIp: 1, maxKnocksPerRoom: 2 } });
+    const room = randomRoom();
+    const a = await lockedBy(room);
+    // Per connection: denied, then the same connection knocks again at once.
+    const dan = await knocker(room);
+    a.send({ type: 'deny', id: (await a.next('knock')).id });
+    await dan.next('error');
+    dan.join(room);
+    expect(await dan.next('error')).toMatchObject({ code: 'knock-rate-limited' });
+    // Per room: two pending at most.
+    await knocker(room);
+    await knocker(room);
+    // Per address: the fourth knock from 127.0.0.1 within the minute (dan, eve, fay were the three).
+    const gus = await client();
+    gus.join(room);
+    expect(await gus.next('error')).toMatchObject({ code: 'knock-rate-limited' });
+    expect(a.unreadOf('knock')).toHaveLength(2);
+  });
+
+  it('a member joining while a knock waits is told of it in joined', async () => {
+    await start();
+    const { room, a, b } = await lockedPair();
+    const dan = await knocker(room, 'c2VhbGVkLWRhbg');
+    await b.next('knock');
+    // b's connection drops; it comes back into the locked room and sees dan knocking.
+    b.ws.terminate();
+    await a.next('peer-left');
+    const b2 = await client();
+    b2.send({ type: 'join', roomId: room, peerId: b.peerId, token: b.token });
+    expect(await b2.next('joined')).toMatchObject({ knocks: [{ id: dan.peerId, hello: 'c2VhbGVkLWRhbg' }] });
+    b2.send({ type: 'admit', id: dan.peerId });
+    await dan.next('joined');
   });
 
   it('relock: a rejoin that lists the peers it knew locks a fresh room in its join, tells whoever is there, admits the listed ids', async () => {
@@ -120,18 +229,15 @@ describe('signaling server', () => {
     expect(await early.next('lock')).toMatchObject({ by: a.peerId });
     const late = await client();
     late.join(room);
-    expect(await late.next('error')).toMatchObject({ code: 'room-locked', message: 'the room is locked: ask someone inside to unlock it' });
+    expect(await late.next('knocking')).toBeDefined();
+    expect(await early.next('knock')).toMatchObject({ id: late.peerId });
     b.send({ type: 'join', roomId: room, peerId: b.peerId, token: b.token, relock: [a.peerId] });
     expect(await b.next('joined')).toMatchObject({ locked: true });
   });
 
   it('a member whose connection dropped gets back into its locked room', async () => {
     await start();
-    const room = randomRoom();
-    const a = await joined(room);
-    const b = await joined(room);
-    a.send({ type: 'lock' });
-    await b.next('lock');
+    const { room, a, b } = await lockedPair();
     b.ws.terminate();
     expect(await a.next('peer-left')).toMatchObject({ id: b.peerId, reason: 'disconnected' });
     const again = await client();

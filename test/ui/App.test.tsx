@@ -5,6 +5,7 @@ import { ManualClock } from '../../src/core/clock.js';
 import { App } from '../../src/ui/App.js';
 import { resolveKeyBindings } from '../../src/ui/keymap.js';
 import { FakeController, makePeer, makeSelf, makeSnapshot } from './fake-controller.js';
+import { mountInk, settle } from './ink-helpers.js';
 
 const KEY_UP = '\u001B[A';
 const KEY_DOWN = '\u001B[B';
@@ -13,14 +14,6 @@ const KEY_LEFT = '\u001B[D';
 const KEY_ESC = '\u001B';
 const CTRL_C = '\u0003';
 
-/** Let Ink run its effects (raw mode, input listener) and flush pending input. */
-const settle = async (): Promise<void> => {
-  // setImmediate first: Ink flushes a lone ESC and React runs effects on the
-  // check phase; a timer alone can fire before them on a loaded machine.
-  await new Promise<void>((resolve) => setImmediate(resolve));
-  await new Promise<void>((resolve) => setTimeout(resolve, 5));
-  await new Promise<void>((resolve) => setImmediate(resolve));
-};
 
 /** Poll until `check` holds (exits go through a timer and an unmount). */
 async function waitFor(check: () => boolean, timeoutMs = 2000): Promise<void> {
@@ -31,17 +24,8 @@ async function waitFor(check: () => boolean, timeoutMs = 2000): Promise<void> {
   }
 }
 
-async function mount(controller: FakeController) {
-  const r = render(<App controller={controller} redrawIntervalMs={0} />);
-  await settle();
-  const press = async (...keys: string[]) => {
-    for (const k of keys) {
-      r.stdin.write(k);
-      await settle();
-    }
-  };
-  const frame = () => r.lastFrame() ?? '';
-  return { ...r, press, frame };
+function mount(controller: FakeController) {
+  return mountInk(<App controller={controller} redrawIntervalMs={0} />);
 }
 
 function twoPeers() {
@@ -535,16 +519,8 @@ describe('App: redraw throttle', () => {
 describe('App: configured key bindings', () => {
   const bindings = resolveKeyBindings({ mute: 'k', quit: 'z', help: 'h', talk: 't' });
 
-  async function mountWith(controller: FakeController, banner?: readonly string[]) {
-    const r = render(<App controller={controller} redrawIntervalMs={0} bindings={bindings} {...(banner ? { banner } : {})} />);
-    await settle();
-    const press = async (...keys: string[]) => {
-      for (const k of keys) {
-        r.stdin.write(k);
-        await settle();
-      }
-    };
-    return { ...r, press, frame: () => r.lastFrame() ?? '' };
+  function mountWith(controller: FakeController, banner?: readonly string[]) {
+    return mountInk(<App controller={controller} redrawIntervalMs={0} bindings={bindings} {...(banner ? { banner } : {})} />);
   }
 
   it('acts on the configured keys, not the defaults, and the footer shows them', async () => {

@@ -10,6 +10,7 @@ import type {
   SessionController,
   SessionSnapshot,
 } from '../../src/engine/api.js';
+import { ChatLog } from '../../src/engine/room/chat.js';
 
 export function makePeer(id: string, overrides: Partial<PeerView> = {}): PeerView {
   return {
@@ -56,12 +57,16 @@ export function makeSnapshot(overrides: Partial<SessionSnapshot> = {}): SessionS
     self: makeSelf(),
     peers: [],
     locked: false,
+    knocks: [],
+    chat: [],
     ...overrides,
   };
 }
 
 export class FakeController implements SessionController {
   readonly actions: SessionAction[] = [];
+  /** The chat the fake keeps for send-chat and answered knocks (the session's own log type). */
+  readonly chatLog = new ChatLog(() => Date.UTC(2026, 11, 5, 9, 30));
   leaveCalls = 0;
   private current: SessionSnapshot;
   private readonly listeners = new Set<(s: SessionSnapshot) => void>();
@@ -142,6 +147,20 @@ export class FakeController implements SessionController {
       case 'set-lock':
         this.set({ locked: action.locked });
         break;
+      case 'answer-knock': {
+        // As the server would answer: the knock ends, the room says how.
+        const knock = this.current.knocks.find((k) => k.id === action.peerId);
+        if (knock === undefined) break;
+        this.chatLog.notice(action.admit ? `you let ${knock.name} in` : `you turned ${knock.name} away`);
+        this.set({ knocks: this.current.knocks.filter((k) => k.id !== action.peerId), chat: this.chatLog.lines });
+        break;
+      }
+      case 'send-chat': {
+        const own = this.chatLog.own(this.current.self.name, action.text);
+        if ('error' in own) this.chatLog.notice(own.error);
+        this.set({ chat: this.chatLog.lines });
+        break;
+      }
       case 'leave':
         break;
     }

@@ -9,6 +9,8 @@
  *   roundtable ctl volume PEER PCT           PEER by name or id, 0-200
  *   roundtable ctl ptt on | off | press | release
  *   roundtable ctl lock | unlock
+ *   roundtable ctl admit NAME | deny NAME    answer a knock at the locked room
+ *   roundtable ctl say TEXT                  a chat message to the room
  *   roundtable ctl leave                     returns once the session has left
  *
  * The session is the only one running, or the one of --pid, or the socket
@@ -20,6 +22,7 @@ import os from 'node:os';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { requestControl } from '../../control/client.js';
 import { resolvePeer } from '../../control/server.js';
+import { MAX_CHAT_CHARS } from '../../engine/room/chat.js';
 import { PTT_ACTIONS, VOLUME_MAX_PERCENT, VOLUME_MIN_PERCENT, type ControlRequestBody, type ControlStatus } from '../../control/protocol.js';
 import { controlDir, ControlSocketError, findControlSocket } from '../../control/socket-path.js';
 import { RuntimeError, UsageError } from '../../core/errors.js';
@@ -110,6 +113,27 @@ const SUBCOMMANDS: ReadonlyArray<CommandModule<CtlArgs, CtlArgs>> = [
       });
     },
   },
+  ...(['admit', 'deny'] as const).map(
+    (cmd): CommandModule<CtlArgs, CtlArgs> => ({
+      command: `${cmd} <peer>`,
+      describe: cmd === 'admit' ? 'Let in someone knocking at the locked room (by name or id)' : 'Turn away someone knocking at the locked room (by name or id)',
+      builder: (y: Argv<CtlArgs>) => y.positional('peer', { type: 'string', describe: 'Name or id (or the start of the id) of the newcomer', demandOption: true }) as unknown as Argv<CtlArgs>,
+      handler: (args: ArgumentsCamelCase<CtlArgs & { peer?: unknown }>) => {
+        const peer = String(args.peer);
+        // The room's own notice says how the knock ended (ours or another member's answer decided).
+        return runCtl(args, { cmd, peer }, (s) => [...s.chat].reverse().find((l) => l.kind === 'notice' && l.text.includes(peer))?.text ?? `${cmd === 'admit' ? 'admitted' : 'denied'} ${peer}`);
+      },
+    }),
+  ),
+  {
+    command: 'say <text..>',
+    describe: `Send a chat message to everyone in the room (up to ${MAX_CHAT_CHARS} characters)`,
+    builder: (y: Argv<CtlArgs>) => y.positional('text', { type: 'string', array: true, describe: 'The message (words are joined with spaces)', demandOption: true }) as unknown as Argv<CtlArgs>,
+    handler: (args: ArgumentsCamelCase<CtlArgs & { text?: unknown }>) => {
+      const text = (Array.isArray(args.text) ? args.text : [args.text]).map(String).join(' ');
+      return runCtl(args, { cmd: 'say', text }, () => 'sent');
+    },
+  },
   {
     command: 'ptt <action>',
     describe: 'Push-to-talk: on / off (the mode), press / release (talk while held: bind to a desktop hotkey)',
@@ -142,7 +166,9 @@ export const ctlCommand: CommandModule<object, CtlArgs> = {
       .example('$0 ctl mute', 'Mute your microphone')
       .example('$0 ctl volume ada 50', "Ada at half volume, for you")
       .example('$0 ctl ptt press', 'Talk (bind to a key press; `ptt release` to the release)')
-      .example('$0 ctl lock --pid 4242', 'Lock the room of the session with pid 4242') as unknown as Argv<CtlArgs>;
+      .example('$0 ctl lock --pid 4242', 'Lock the room of the session with pid 4242')
+      .example('$0 ctl admit dan', 'Let dan in (knocking at the locked room)')
+      .example("$0 ctl say 'back in 5'", 'A chat message to the room') as unknown as Argv<CtlArgs>;
   },
   handler: () => undefined,
 };

@@ -118,6 +118,15 @@ export async function runSessionCommand(args: SessionCommandArgs, rawCode: strin
       });
       const { session, engine } = participant;
       atExit(() => session.leave());
+      if (tui) {
+        // The terminal UI starts once we are in; while we knock, say so on the terminal (the log says it without a UI).
+        const unsubscribe = session.subscribe((s) => {
+          if (s.phase !== 'knocking') return;
+          unsubscribe();
+          cliContext().io.stdout.write('The room is locked: knocking, waiting to be let in …\n');
+        });
+        atExit(unsubscribe);
+      }
       try {
         await session.start();
       } catch (err) {
@@ -133,6 +142,11 @@ export async function runSessionCommand(args: SessionCommandArgs, rawCode: strin
   });
 }
 
+/** What the signaling server said, without the client's prefix and code. */
+function serverWords(err: SignalingError): string {
+  return err.message.replace(/^signaling server: /u, '').replace(` (${err.code})`, '');
+}
+
 /** Errors from starting a session, as one clear line with a hint. */
 function toCliError(err: unknown, serverUrl: string): unknown {
   if (err instanceof SignalingError) {
@@ -142,6 +156,14 @@ function toCliError(err: unknown, serverUrl: string): unknown {
         hint: 'once they have (key L in the call, or `roundtable ctl unlock`), join again',
       });
     }
+    if (err.code === 'knock-denied') return new RuntimeError('the room said no', { hint: 'someone inside turned you away' });
+    if (err.code === 'knock-timeout') {
+      // "nobody answered within 60 s", or "nobody is left in the room to answer".
+      return new RuntimeError(serverWords(err), {
+        hint: 'ask someone inside to let you in (or to unlock the room), then join again',
+      });
+    }
+    if (err.code === 'knock-rate-limited') return new RuntimeError(serverWords(err), { hint: 'wait a minute before knocking again' });
     return new RuntimeError(err.message, { hint: err.code === 'room-full' ? 'the room has reached its peer limit' : undefined });
   }
   // By name: these come from the media process.

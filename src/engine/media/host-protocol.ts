@@ -46,6 +46,7 @@ export interface LinkSpec {
 /** What control keeps of a link in the media process, refreshed with every update. */
 export interface LinkStatus {
   readonly isOpen: boolean;
+  readonly chatOpen: boolean;
   readonly stats: PeerLinkStats;
   readonly pair: CandidatePair | null;
   readonly localTypes: string[];
@@ -67,7 +68,8 @@ export type ToMedia =
   | { readonly op: 'link-create'; readonly linkId: number; readonly spec: LinkSpec }
   | { readonly op: 'link-start'; readonly linkId: number }
   | { readonly op: 'link-signal'; readonly linkId: number; readonly signal: unknown }
-  | { readonly op: 'link-close'; readonly linkId: number };
+  | { readonly op: 'link-close'; readonly linkId: number }
+  | { readonly op: 'link-chat'; readonly linkId: number; readonly text: string };
 
 export interface FinalMediaReport {
   readonly anchors: MediaAnchors;
@@ -97,6 +99,7 @@ export type FromMedia =
   | { readonly ev: 'link-signal'; readonly linkId: number; readonly signal: unknown }
   | { readonly ev: 'link-state'; readonly linkId: number; readonly state: LinkState; readonly status: LinkStatus }
   | { readonly ev: 'link-failed'; readonly linkId: number; readonly message: string }
+  | { readonly ev: 'link-chat'; readonly linkId: number; readonly text: string }
   | { readonly ev: 'source-ended' }
   | { readonly ev: 'audio-fallback'; readonly fallback: AudioFallback }
   | { readonly ev: 'log'; readonly level: 'debug' | 'info' | 'warn' | 'error'; readonly event: string; readonly fields: LogFields }

@@ -124,6 +124,9 @@ export class MediaHost {
         return;
       case 'link-close':
         return this.closeLink(m.linkId);
+      case 'link-chat':
+        this.links.get(m.linkId)?.link.sendChat(m.text);
+        return;
     }
   }
 
@@ -232,6 +235,9 @@ export class MediaHost {
         onPacket: (arrivalMs) => {
           if (hosted !== undefined) hosted.lastPacketMs = arrivalMs;
         },
+        onChat: (text) => {
+          if (hosted !== undefined && !hosted.closed) this.opts.send({ ev: 'link-chat', linkId, text });
+        },
       });
       hosted = { peerId: spec.peerId, link, lastPacketMs: null, closed: false };
     } catch (err) {
@@ -258,6 +264,7 @@ export class MediaHost {
   private status(hosted: HostedLink): LinkStatus {
     return {
       isOpen: hosted.link.isOpen,
+      chatOpen: hosted.link.chatOpen,
       stats: hosted.link.stats(),
       pair: hosted.link.selectedCandidatePair(),
       localTypes: hosted.link.localCandidateTypes(),

@@ -142,9 +142,13 @@ export interface SessionLink {
   handleSignal(signal: unknown): void;
   sendRtp(packet: Uint8Array): boolean;
   sendRtcp(packet: Uint8Array): boolean;
+  /** Send one text message on the link's chat channel; false when the channel is not open. */
+  sendChat(text: string): boolean;
   readonly isOpen: boolean;
   /** The payload types negotiated, null before negotiation (or where packets never pass, the web client). */
   readonly negotiatedAudio: NegotiatedAudio | null;
+  /** True while the chat channel can carry messages. */
+  readonly chatOpen: boolean;
   stats(): PeerLinkStats;
   selectedCandidatePair(): CandidatePair | null;
   localCandidateTypes(): string[];

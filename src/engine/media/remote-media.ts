@@ -319,6 +319,9 @@ export class RemoteMedia implements MediaPort {
       case 'link-state':
         this.links.get(m.linkId)?.fromHostState(m.state, m.status);
         break;
+      case 'link-chat':
+        this.links.get(m.linkId)?.fromHostChat(m.text);
+        break;
       case 'link-failed':
         this.links.get(m.linkId)?.fromHostFailure(m.message);
         break;
@@ -370,7 +373,7 @@ function lastLine(text: string): string {
 class RemoteLink implements SessionLink {
   /** Packets never pass here (they stay on the media side, or in libwebrtc): the payload types are not this object's to know. */
   readonly negotiatedAudio = null;
-  private status: LinkStatus = { isOpen: false, stats: emptyLinkStats(), pair: null, localTypes: [], lastPacketMs: null };
+  private status: LinkStatus = { isOpen: false, chatOpen: false, stats: emptyLinkStats(), pair: null, localTypes: [], lastPacketMs: null };
   private lastReportedPacketMs: number | null = null;
   private closed = false;
 
@@ -416,8 +419,19 @@ class RemoteLink implements SessionLink {
     return false;
   }
 
+  /** Chat goes to the media process, which sends it on the link's channel. */
+  sendChat(text: string): boolean {
+    if (this.closed || !this.status.chatOpen) return false;
+    this.media.send({ op: 'link-chat', linkId: this.linkId, text });
+    return true;
+  }
+
   get isOpen(): boolean {
     return !this.closed && this.status.isOpen;
+  }
+
+  get chatOpen(): boolean {
+    return !this.closed && this.status.chatOpen;
   }
 
   stats(): PeerLinkStats {
@@ -446,6 +460,10 @@ class RemoteLink implements SessionLink {
   fromHostState(state: LinkState, status: LinkStatus): void {
     this.fromHostStatus(status);
     if (!this.closed) this.options.onState(state);
+  }
+
+  fromHostChat(text: string): void {
+    if (!this.closed) this.options.onChat?.(text);
   }
 
   fromHostFailure(message: string): void {

@@ -167,11 +167,17 @@ class TimedLink implements SessionLink {
   sendRtcp(packet: Uint8Array): boolean {
     return this.inner.sendRtcp(packet);
   }
+  sendChat(text: string): boolean {
+    return this.inner.sendChat(text);
+  }
   get isOpen(): boolean {
     return this.inner.isOpen;
   }
   get negotiatedAudio(): SessionLink['negotiatedAudio'] {
     return this.inner.negotiatedAudio;
+  }
+  get chatOpen(): boolean {
+    return this.inner.chatOpen;
   }
   stats(): ReturnType<SessionLink['stats']> {
     return this.inner.stats();

@@ -4,6 +4,16 @@
  * web client (src/web). No native code here, so both can import it.
  */
 
+/**
+ * The chat data channel every link carries beside its audio track
+ * (docs/architecture.md §4, "chat"): negotiated out of band (RFC 8832 §6:
+ * both ends create it with this stream id before the offer or answer, so no
+ * DCEP open message and no renegotiation, which libdatachannel cannot do for
+ * a data channel added later). Reliable and ordered (SCTP, RFC 8831), inside
+ * the link's DTLS.
+ */
+export const CHAT_CHANNEL = Object.freeze({ label: 'chat', id: 1 });
+
 export type LinkState = 'connecting' | 'connected' | 'disconnected' | 'failed' | 'closed';
 
 export interface CandidateInfo {
@@ -54,6 +64,9 @@ export interface PeerLinkStats {
   descriptionsApplied: number;
   /** Empty receiver reports we sent because nothing else was sent for `keepaliveMs`. */
   keepalivesSent: number;
+  /** Text messages sent and received on the chat channel. */
+  chatSent: number;
+  chatReceived: number;
 }
 
 /** All counters zero: a new link's figures (and a test double's). */
@@ -74,5 +87,7 @@ export function emptyLinkStats(): PeerLinkStats {
     callbackErrors: 0,
     descriptionsApplied: 0,
     keepalivesSent: 0,
+    chatSent: 0,
+    chatReceived: 0,
   };
 }

@@ -49,6 +49,12 @@
  *   life because objects JS forgets lose their callbacks silently.
  * - No ICE restart in libdatachannel: a broken path is repaired by closing
  *   this link and building a new one (the session's job).
+ * - The chat data channel (link-types.ts CHAT_CHANNEL) is negotiated out of
+ *   band with a fixed stream id and created when the link is built (the
+ *   offerer before its offer, the answerer before applying the offer):
+ *   adding a data channel to an audio-only connection later fails on the
+ *   answerer (docs/architecture.md §6). Chromium creates the same channel
+ *   (src/web/browser-link.ts).
  */
 import { monotonicClock, type Clock, type TimerHandle } from '../../core/clock.js';
 import { SAMPLE_RATE } from '../../core/media-format.js';
@@ -74,7 +80,7 @@ import { candidateType, checkLinkSignal, stripAttributePrefix, type LinkSignal }
 
 export type { LinkSignal } from './signal.js';
 export { emptyLinkStats, type CandidateInfo, type CandidatePair, type LinkState, type PeerLinkStats } from './link-types.js';
-import { emptyLinkStats, type CandidateInfo, type CandidatePair, type LinkState, type NegotiatedAudio, type PeerLinkStats } from './link-types.js';
+import { CHAT_CHANNEL, emptyLinkStats, type CandidateInfo, type CandidatePair, type LinkState, type NegotiatedAudio, type PeerLinkStats } from './link-types.js';
 export { shutdownMesh, configureMeshLogging } from './native.js';
 
 
@@ -109,6 +115,8 @@ export interface PeerLinkOptions {
   /** RTCP packets (second byte 192–223, RFC 5761 §4) from the remote peer. */
   onRtcp?(packet: Uint8Array): void;
   onState(state: LinkState): void;
+  /** A text message on the link's chat channel (room/chat.ts reads it). */
+  onChat?(text: string): void;
   logger?: Logger;
   clock?: Clock;
   /** Bind ICE to this local address only (tests use 127.0.0.1 so no other interface is touched). */
@@ -140,6 +148,8 @@ export class PeerLink {
   private rtpConfig: RtpPacketizationConfig | undefined;
   private srReporter: RtcpSrReporter | undefined;
   private readonly dataChannels: DataChannel[] = [];
+  private chat: DataChannel | undefined;
+  private chatOpen_ = false;
   /** Tracks the remote added (we never send on them): held so their native callbacks stay alive. */
   private readonly remoteTracks: Track[] = [];
   /** Where sendRtp rewrites a packet's payload type; grows to the largest packet, reused for every send. */
@@ -218,7 +228,10 @@ export class PeerLink {
       this.guard('remote-datachannel', () => this.adoptDataChannel(dc));
     });
 
-    if (opts.role === 'offerer') this.addOwnTrack('audio', DEFAULT_OPUS_PAYLOAD_TYPE, DEFAULT_RED_PAYLOAD_TYPE);
+    if (opts.role === 'offerer') {
+      this.addOwnTrack('audio', DEFAULT_OPUS_PAYLOAD_TYPE, DEFAULT_RED_PAYLOAD_TYPE);
+      this.addChatChannel();
+    }
   }
 
   /** The offerer sends its offer; the answerer waits for one. Idempotent. */
@@ -241,6 +254,11 @@ export class PeerLink {
    */
   get negotiatedAudio(): NegotiatedAudio | null {
     return this.negotiated;
+  }
+
+  /** True while the chat channel can carry messages. */
+  get chatOpen(): boolean {
+    return !this.closed && this.chatOpen_;
   }
 
   /** True while the audio track can carry packets. */
@@ -313,6 +331,20 @@ export class PeerLink {
     return true;
   }
 
+  /** Send one text message on the chat channel; false (never a throw) while it is not open. */
+  sendChat(text: string): boolean {
+    const dc = this.chat;
+    if (this.closed || dc === undefined || !this.chatOpen_) return false;
+    try {
+      if (!dc.sendMessage(text)) return false;
+      this.counters.chatSent++;
+      return true;
+    } catch (err) {
+      this.log.debug('chat-send-failed', { err });
+      return false;
+    }
+  }
+
   /** Types (host, srflx, relay, …) of the candidates we gathered and trickled. */
   localCandidateTypes(): string[] {
     return [...this.localTypes];
@@ -348,6 +380,8 @@ export class PeerLink {
     if (this.track !== undefined) ignoreErrors(() => this.track!.close());
     if (this.pc !== undefined) ignoreErrors(() => this.pc!.close());
     this.dataChannels.length = 0;
+    this.chat = undefined;
+    this.chatOpen_ = false;
     this.remoteTracks.length = 0;
     this.track = undefined;
     this.srReporter = undefined;
@@ -392,6 +426,38 @@ export class PeerLink {
     this.srReporter = srReporter;
     this.payloadType = payloadType;
     this.trackRedPayloadType = redPayloadType;
+  }
+
+  /** The chat channel, negotiated out of band: created on both ends before the SDP that announces it. */
+  private addChatChannel(): void {
+    const pc = this.pc;
+    if (pc === undefined || this.chat !== undefined) return;
+    let dc: DataChannel;
+    try {
+      dc = holdNative(pc.createDataChannel(CHAT_CHANNEL.label, { negotiated: true, id: CHAT_CHANNEL.id }));
+    } catch (err) {
+      // The call goes on without chat.
+      this.log.warn('chat-channel-failed', { err });
+      return;
+    }
+    this.chat = dc;
+    this.dataChannels.push(dc);
+    dc.onOpen(() => this.guard('chat-open', () => {
+      this.chatOpen_ = true;
+      this.log.info('chat-open');
+    }));
+    dc.onClosed(() => {
+      releaseNative(dc);
+      this.guard('chat-closed', () => {
+        this.chatOpen_ = false;
+      });
+    });
+    dc.onError((err) => this.guard('chat-error', () => this.log.warn('chat-error', { err })));
+    dc.onMessage((msg) => this.guard('chat-message', () => {
+      if (typeof msg !== 'string') return;
+      this.counters.chatReceived++;
+      this.safeCall('onChat', () => this.opts.onChat?.(msg));
+    }));
   }
 
   private adoptDataChannel(dc: DataChannel): void {
@@ -489,6 +555,7 @@ export class PeerLink {
         return;
       }
       this.addOwnTrack(offered.mid, offered.opusPayloadType, offered.redPayloadType);
+      this.addChatChannel();
     }
     // We answer as the DTLS server: see offerForPassiveAnswer for the 1 s stall this avoids.
     if (!this.callNative('set-remote-offer', (pc) => pc.setRemoteDescription(offerForPassiveAnswer(sdp), 'offer'), true)) return;
@@ -592,9 +659,10 @@ export class PeerLink {
     if (this.closed) return;
     switch (this.pcState) {
       case 'connecting':
-        this.emitState('connecting');
-        break;
       case 'connected':
+        // With the chat channel in the SDP, libdatachannel calls the connection
+        // connected only once SCTP is up as well, after the audio track opened:
+        // the link is usable (connected) as soon as the track is.
         this.emitState(!this.trackOpen ? 'connecting' : this.remoteSilent ? 'disconnected' : 'connected');
         break;
       case 'disconnected':

@@ -74,6 +74,8 @@ export interface LinkHooks {
   createFailed(entry: PeerEntry, message: string): void;
   /** Something a snapshot shows has changed. */
   changed(): void;
+  /** A chat message arrived on the peer's current link (room/chat.ts reads it). */
+  chat?(entry: PeerEntry, text: string): void;
 }
 
 export interface LinkLifecycleOptions {
@@ -235,6 +237,9 @@ export class LinkLifecycle {
       },
       onState: (state) => {
         if (isCurrent()) this.onLinkState(entry, state);
+      },
+      onChat: (text) => {
+        if (isCurrent()) this.hooks.chat?.(entry, text);
       },
     };
   }

@@ -39,6 +39,9 @@ export interface RosterOptions {
   readonly finalStats: (entry: PeerEntry, goneReason: string) => PeerSessionStats;
   /** Something a snapshot shows has changed. */
   readonly changed: () => void;
+  /** A peer came into the call (a new entry), or left it (torn down). */
+  readonly arrived?: (entry: PeerEntry) => void;
+  readonly departed?: (entry: PeerEntry, reason: string) => void;
 }
 
 export class Roster {
@@ -142,6 +145,7 @@ export class Roster {
     entry.state = 'closed';
     this.gone.push({ ...final, state: 'closed' });
     this.opts.log.info('peer-left', { peer: entry.id, name: entry.name, reason });
+    this.opts.departed?.(entry, reason);
     this.opts.changed();
   }
 
@@ -164,6 +168,7 @@ export class Roster {
       isOpen: () => entry.link?.isOpen === true,
     });
     this.opts.log.info('peer-joined', { peer: id, name, role });
+    this.opts.arrived?.(entry);
     if (role === 'offerer') this.opts.links.replaceLink(entry, 1);
     return entry;
   }

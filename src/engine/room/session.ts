@@ -14,11 +14,17 @@
  * views.ts (PeerView and --stats figures). Signaling outages do not touch
  * links: established calls keep their audio while the server is away, and
  * the client rejoins by itself. It knows nothing of React or yargs.
+ *
+ * Knocks and chat (docs/architecture.md §4): the snapshot lists who knocks
+ * at our locked room (answered with `answer-knock`), and the room's chat
+ * (room/chat.ts), whose messages travel on each peer's current link.
  */
 import { resolveBackoff, type BackoffOptions } from '../../core/backoff.js';
 import { monotonicClock, type Clock, type TimerHandle } from '../../core/clock.js';
 import { silentLogger, type Logger } from '../../core/logger.js';
-import type { PeerView, SessionAction, SessionController, SessionError, SessionPhase, SessionSnapshot } from '../api.js';
+import type { KnockView, PeerView, SessionAction, SessionController, SessionError, SessionPhase, SessionSnapshot } from '../api.js';
+import type { KnockOutcome } from '../../protocol/index.js';
+import { ChatLog, sanitizeChatText } from './chat.js';
 import type { MediaPort } from '../media/media-port.js';
 import type { IceServerConfig } from '../mesh/ice-servers.js';
 import type { SignalingClient, SignalingState } from '../signaling/client.js';
@@ -40,7 +46,7 @@ export type { LinkFactory, SessionLink, SessionLinkOptions } from './peer-entry.
 export type { PeerSessionStats } from './views.js';
 
 /** What the session needs of the signaling client (SignalingClient in production). */
-export type SessionSignaling = Pick<SignalingClient, 'peerId' | 'state' | 'peers' | 'locked' | 'connect' | 'send' | 'lock' | 'unlock' | 'close' | 'on'>;
+export type SessionSignaling = Pick<SignalingClient, 'peerId' | 'state' | 'peers' | 'locked' | 'connect' | 'send' | 'lock' | 'unlock' | 'answerKnock' | 'close' | 'on'>;
 
 export interface SessionOptions {
   /** The media side: a MediaEngine in this thread, or the media process's proxy (docs/architecture.md §1). */
@@ -75,6 +81,8 @@ export interface SessionOptions {
   silenceGraceMs?: number;
   /** Snapshot notifications while in a call, for levels, and the liveness sweep (default 100 ms). */
   tickMs?: number;
+  /** Wall-clock time (ms since the epoch) for chat lines and knocks (default Date.now). */
+  wallClock?: () => number;
 }
 
 const DEFAULT_TICK_MS = 100;
@@ -98,6 +106,10 @@ export class Session implements SessionController {
   /** Set synchronously when shutdown begins, before any await (events during it are ignored). */
   private closing = false;
   private wasReconnecting = false;
+  private readonly wallClock: () => number;
+  /** Knocks at our locked room waiting for an answer, in arrival order. */
+  private readonly knocks = new Map<string, KnockView>();
+  private readonly chat: ChatLog;
   /** Roster events held until the media side has started (see wireSignaling); undefined once it has. */
   private mediaWaiting: Array<() => void> | undefined = [];
   private resolveDone!: () => void;
@@ -112,6 +124,8 @@ export class Session implements SessionController {
     this.log = (options.logger ?? silentLogger).child({ component: 'session' });
     this.tickMs = options.tickMs ?? DEFAULT_TICK_MS;
     this.startedMs = this.clock.now();
+    this.wallClock = options.wallClock ?? Date.now;
+    this.chat = new ChatLog(this.wallClock);
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
     this.links = new LinkLifecycle({
       engine: this.engine,
@@ -140,6 +154,7 @@ export class Session implements SessionController {
           this.notify();
         },
         changed: () => this.changed(),
+        chat: (entry, text) => this.onChat(entry, text),
       },
     });
     this.roster = new Roster({
@@ -151,6 +166,8 @@ export class Session implements SessionController {
       aliveWindowMs: options.aliveWindowMs ?? DEFAULT_ALIVE_WINDOW_MS,
       finalStats: (entry, reason) => this.peerStats(entry, reason),
       changed: () => this.changed(),
+      arrived: (entry) => this.chat.notice(entry.role === 'offerer' ? `${entry.name} is here` : `${entry.name} joined`),
+      departed: (entry) => this.chat.notice(`${entry.name} left`),
     });
   }
 
@@ -214,6 +231,8 @@ export class Session implements SessionController {
       self: { name: this.opts.name, ...this.engine.self },
       peers,
       locked: this.signaling.locked,
+      knocks: [...this.knocks.values()],
+      chat: this.chat.lines,
       ...(this.error !== undefined ? { error: this.error } : {}),
       ...(this.opts.logFile !== undefined ? { logFile: this.opts.logFile } : {}),
     };
@@ -271,6 +290,18 @@ export class Session implements SessionController {
         if (action.locked) this.signaling.lock();
         else this.signaling.unlock();
         break;
+      case 'answer-knock': {
+        // The server tells everyone how the knock ended (knock-end); the prompt goes then.
+        const knock = this.knocks.get(action.peerId);
+        if (knock === undefined || this.signaling.state !== 'joined') return;
+        this.signaling.answerKnock(knock.id, action.admit);
+        this.log.info('knock-answered', { peer: knock.id, name: knock.name, admit: action.admit });
+        this.notify();
+        return;
+      }
+      case 'send-chat':
+        this.sendChat(action.text);
+        return;
       case 'leave':
         void this.leave();
         return;
@@ -315,6 +346,71 @@ export class Session implements SessionController {
       this.notify();
     });
     s.on('error', (err) => this.log.warn('signaling-error', { code: err.code, error: err.message }));
+    s.on('knocking', (e) => {
+      if (this.closing) return;
+      this.log.info('knocking', { message: 'the room is locked: waiting to be let in', timeoutMs: e.timeoutMs });
+      this.changed();
+    });
+    // A rejoin's `joined` is followed by the knocks pending now: forget the ones we knew.
+    s.on('joined', () => this.knocks.clear());
+    s.on('knock', (e) => {
+      if (this.closing) return;
+      const name = sanitizeChatText(e.name) || `peer-${e.id.slice(0, 6)}`;
+      if (!this.knocks.has(e.id)) this.chat.notice(`${name} asks to join`);
+      this.knocks.set(e.id, { id: e.id, name, sinceMs: this.wallClock() });
+      this.log.info('knock', { peer: e.id, name, message: `${name} asks to join` });
+      this.notify();
+    });
+    s.on('knock-end', (e) => {
+      if (this.closing) return;
+      const knock = this.knocks.get(e.id);
+      this.knocks.delete(e.id);
+      const name = knock?.name ?? `peer-${e.id.slice(0, 6)}`;
+      const by = e.by === undefined ? undefined : e.by === this.selfId ? 'you' : this.nameOf(e.by);
+      const text = knockEndText(name, e.outcome, by);
+      this.chat.notice(text);
+      this.log.info('knock-end', { peer: e.id, name, outcome: e.outcome, by: by ?? null, message: text });
+      this.notify();
+    });
+  }
+
+  /** A peer's name as the room knows it (the roster, else the server's list). */
+  private nameOf(id: string): string {
+    for (const entry of this.roster.peers) if (entry.id === id) return entry.name;
+    return this.signaling.peers.find((p) => p.id === id)?.name ?? `peer-${id.slice(0, 6)}`;
+  }
+
+  // ---- chat ----
+
+  private sendChat(raw: string): void {
+    const own = this.chat.own(this.opts.name, raw);
+    if ('error' in own) {
+      this.chat.notice(own.error);
+      this.log.warn('chat-not-sent', { reason: own.error });
+      this.notify();
+      return;
+    }
+    let sent = 0;
+    let unreachable = 0;
+    for (const entry of this.roster.peers) {
+      if (entry.link?.sendChat(own.wire) === true) sent++;
+      else unreachable++;
+    }
+    this.log.info('chat', { from: this.opts.name, self: true, text: own.line.text, sent, unreachable });
+    if (unreachable > 0) this.chat.notice(`${unreachable} of ${sent + unreachable} peers could not be reached (not connected yet)`);
+    this.notify();
+  }
+
+  private onChat(entry: PeerEntry, text: string): void {
+    if (this.closing) return;
+    const result = this.chat.receive(entry.id, entry.name, text);
+    if (result !== 'shown') {
+      this.log.warn('chat-dropped', { peer: entry.id, reason: result });
+      return;
+    }
+    const line = this.chat.lines[this.chat.lines.length - 1]!;
+    this.log.info('chat', { from: entry.name, peer: entry.id, text: line.text, at: new Date(line.atMs).toISOString() });
+    this.notify();
   }
 
   private onSignalingState(state: SignalingState): void {
@@ -350,6 +446,7 @@ export class Session implements SessionController {
     const s = this.signaling.state;
     let next: SessionPhase;
     if (s === 'idle' || (s === 'connecting' && this.phase === 'connecting-server')) next = 'connecting-server';
+    else if (s === 'knocking') next = 'knocking';
     else if (s === 'reconnecting' || s === 'connecting') next = 'reconnecting-server';
     else next = this.roster.size === 0 ? 'waiting-for-peers' : 'in-call';
     if (next !== this.phase) {
@@ -413,5 +510,19 @@ export class Session implements SessionController {
       this.resolveDone();
     })();
     return this.leaving;
+  }
+}
+
+/** The chat's notice for a knock that ended ("ada let bob in", "nobody answered bob"). */
+export function knockEndText(name: string, outcome: KnockOutcome, by: string | undefined): string {
+  switch (outcome) {
+    case 'admitted':
+      return by === undefined ? `${name} was let in` : `${by} let ${name} in`;
+    case 'denied':
+      return by === undefined ? `${name} was turned away` : `${by} turned ${name} away`;
+    case 'timeout':
+      return `nobody answered ${name}`;
+    case 'withdrawn':
+      return `${name} stopped knocking`;
   }
 }

@@ -23,6 +23,13 @@
  * (docs/architecture.md §4); the `joined` answer says whether the room is
  * locked now.
  *
+ * Knocking (docs/architecture.md §4): a join a locked room would refuse is
+ * held by the server while the members are asked; this client is then
+ * 'knocking' (connect() still pending) until it is let in (`joined`), told
+ * no (`knock-denied`) or nobody answered (`knock-timeout`): both reject
+ * connect(). A member hears of knocks as `knock` (the newcomer's name opened
+ * from its sealed hello) and `knock-end`, and answers with admit() / deny().
+ *
  * Signals are sealed as {seq, data}; `seq` rises per sender, and a blob whose
  * seq is not above the last one accepted from that sender is dropped, so the
  * server cannot replay old offers or candidates.
@@ -40,6 +47,7 @@ import {
   toBase64Url,
   type ClientMessageBody,
   type ErrorCode,
+  type KnockOutcome,
   type LeaveReason,
   type PeerInfo,
   type RoomSecrets,
@@ -48,7 +56,7 @@ import {
 import type { SignalSocket, SignalSocketOpener } from './socket.js';
 import { backoffDelayMs, resolveBackoff, type BackoffOptions } from '../../core/backoff.js';
 
-export type SignalingState = 'idle' | 'connecting' | 'joined' | 'reconnecting' | 'closed';
+export type SignalingState = 'idle' | 'connecting' | 'knocking' | 'joined' | 'reconnecting' | 'closed';
 
 export interface SignalingPeer {
   readonly id: string;
@@ -61,6 +69,12 @@ export interface SignalingEvents {
   'peer-left': { id: string; reason: LeaveReason };
   signal: { from: string; data: unknown };
   lock: { locked: boolean; by: string };
+  /** We knock at a locked room: the members were asked; the server gives up after `timeoutMs`. */
+  knocking: { timeoutMs: number };
+  /** Someone knocks at our locked room. */
+  knock: { id: string; name: string };
+  /** A knock at our room is over (`by`: the member who answered). */
+  'knock-end': { id: string; outcome: KnockOutcome; by: string | undefined };
   state: SignalingState;
   error: SignalingError;
 }
@@ -115,7 +129,16 @@ export interface SignalingClientOptions {
 
 const MAX_NAME_CHARS = 64;
 /** Join errors after which retrying cannot help. */
-const FATAL_JOIN_ERRORS: ReadonlySet<string> = new Set(['room-locked', 'room-full', 'peer-id-taken', 'unsupported-version', 'bad-message']);
+const FATAL_JOIN_ERRORS: ReadonlySet<string> = new Set([
+  'room-locked',
+  'knock-denied',
+  'knock-timeout',
+  'knock-rate-limited',
+  'room-full',
+  'peer-id-taken',
+  'unsupported-version',
+  'bad-message',
+]);
 
 type Listener<T> = (arg: T) => void;
 
@@ -288,6 +311,11 @@ export class SignalingClient {
 
   unlock(): void {
     this.transmit(encodeMessage({ type: 'unlock' }), null);
+  }
+
+  /** Answer a knock at our room: let the newcomer in, or not. The first member to answer decides. */
+  answerKnock(id: string, admit: boolean): void {
+    this.transmit(encodeMessage({ type: admit ? 'admit' : 'deny', id }), null);
   }
 
   /** Leave the room and stop reconnecting. */
@@ -495,6 +523,17 @@ export class SignalingClient {
         this.lockedValue = msg.type === 'lock';
         this.emit('lock', { locked: this.lockedValue, by: msg.by });
         return;
+      case 'knocking':
+        this.setState('knocking');
+        this.log.info('knocking', { timeoutMs: msg.timeoutMs });
+        this.emit('knocking', { timeoutMs: msg.timeoutMs });
+        return;
+      case 'knock':
+        this.emit('knock', { id: msg.id, name: await this.peerName(msg.id, msg.hello) });
+        return;
+      case 'knock-end':
+        this.emit('knock-end', { id: msg.id, outcome: msg.outcome, by: msg.by });
+        return;
       case 'ping':
         this.sendRaw({ type: 'pong', ts: msg.ts });
         return;
@@ -545,6 +584,8 @@ export class SignalingClient {
     this.setState('joined');
     this.startLiveness();
     this.log.info('signaling-joined', { selfId: msg.selfId, peers: peers.length, rejoin, resumed: msg.resumed });
+    const knocks: SignalingPeer[] = [];
+    for (const info of msg.knocks ?? []) knocks.push({ id: info.id, name: await this.peerName(info.id, info.hello) });
     if (!rejoin) {
       this.emit('joined', { selfId: msg.selfId, peers, locked: msg.locked, rejoin });
       const p = this.pendingConnect;
@@ -554,6 +595,8 @@ export class SignalingClient {
       this.emit('joined', { selfId: msg.selfId, peers, locked: msg.locked, rejoin });
       for (const p of newcomers) this.emit('peer-joined', { id: p.id, name: p.name, rejoined: false });
     }
+    // Knocks already waiting at the door when we came in.
+    for (const k of knocks) this.emit('knock', k);
     this.flushQueue();
   }
 

@@ -10,6 +10,10 @@ export interface FooterProps {
   readonly locked?: boolean;
   /** The configured keys (default m d p space n L s ? q). */
   readonly bindings?: KeyBindings;
+  /** The chat pane is shown (c hides it). */
+  readonly chatShown?: boolean;
+  /** Messages from others that arrived while the chat was hidden. */
+  readonly unread?: number;
 }
 
 function Key({ k, label }: { k: string; label: string }) {
@@ -24,7 +28,7 @@ function Key({ k, label }: { k: string; label: string }) {
 }
 
 /** The keys, wrapping onto more lines on narrow terminals. */
-export function Footer({ pushToTalk, holdToTalk, leaving, locked = false, bindings = DEFAULT_KEY_BINDINGS }: FooterProps) {
+export function Footer({ pushToTalk, holdToTalk, leaving, locked = false, bindings = DEFAULT_KEY_BINDINGS, chatShown = true, unread = 0 }: FooterProps) {
   if (leaving) return null;
   return (
     <Box flexWrap="wrap" columnGap={2}>
@@ -36,6 +40,13 @@ export function Footer({ pushToTalk, holdToTalk, leaving, locked = false, bindin
       <Key k={keyLabel(bindings.pushToTalk)} label={pushToTalk ? 'PTT off' : 'push-to-talk'} />
       {pushToTalk ? <Key k={keyLabel(bindings.talk)} label={holdToTalk ? 'hold to talk' : 'toggle talk (no key release here)'} /> : null}
       <Key k={keyLabel(bindings.lock)} label={locked ? 'unlock room' : 'lock room'} />
+      <Key k="t" label="chat" />
+      <Key k="c" label={chatShown ? 'hide chat' : unread > 0 ? `show chat (${unread} new)` : 'show chat'} />
+      {!chatShown && unread > 0 ? (
+        <Text bold color="magenta">
+          {`● ${unread} unread`}
+        </Text>
+      ) : null}
       <Key k={keyLabel(bindings.stats)} label="stats" />
       <Key k={keyLabel(bindings.help)} label="help" />
       <Key k={keyLabel(bindings.quit)} label="quit" />

@@ -32,6 +32,12 @@ export function Status({ snapshot, leaving, notice, quitKey = 'q' }: StatusProps
         Connecting to server {snapshot.serverUrl} …
       </Text>,
     );
+  } else if (phase === 'knocking') {
+    lines.push(
+      <Text key="phase" color="yellow">
+        The room is locked — waiting to be let in …
+      </Text>,
+    );
   } else if (phase === 'waiting-for-peers') {
     lines.push(
       <Text key="phase" color="cyan">

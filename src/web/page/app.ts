@@ -21,7 +21,8 @@ export interface AppDeps {
   /** localStorage or null when unavailable (private mode). */
   storage: Pick<Storage, 'getItem' | 'setItem'> | null;
   /** Join the room; rejects with an Error (DOMException named NotAllowedError/NotFoundError/NotReadableError for the microphone, SignalingError for the server, InvalidJoinCodeError for the code). */
-  join(code: string, name: string): Promise<SessionController>;
+  /** Join; `onKnocking` is called if the room is locked and we wait to be let in. */
+  join(code: string, name: string, onKnocking: () => void): Promise<SessionController>;
   generateCode(): string;
   copyText(text: string): Promise<void>;
   /** Replace the page URL's fragment without reloading (history.replaceState). */
@@ -99,7 +100,7 @@ export function mountApp(root: HTMLElement, deps: AppDeps): { destroy(): void } 
       case 'start-join': {
         const generation = ++joinGeneration;
         Promise.resolve()
-          .then(() => deps.join(effect.code, effect.name))
+          .then(() => deps.join(effect.code, effect.name, () => landing?.showKnocking()))
           .then(
             (controller) => {
               if (destroyed || generation !== joinGeneration) {
@@ -272,6 +273,8 @@ export function mountApp(root: HTMLElement, deps: AppDeps): { destroy(): void } 
       leave: () => apply({ type: 'leave' }),
       setPeerVolume: (peerId: string, volumePercent: number) => send({ type: 'set-peer-volume', peerId, volumePercent }),
       togglePeerMute: (peerId: string) => send({ type: 'toggle-peer-mute', peerId }),
+      answerKnock: (peerId: string, admit: boolean) => send({ type: 'answer-knock', peerId, admit }),
+      sendChat: (text: string) => send({ type: 'send-chat', text }),
       copyLink: () => {
         const link = webLink(deps.pageUrl, code);
         deps.copyText(link).then(

@@ -71,6 +71,18 @@ const SERVER_FAILURES: Partial<Readonly<Record<SignalingCode, Failure>>> = {
     message: 'The room is locked: nobody new may join.',
     hint: `Ask someone in the room to unlock it, ${AGAIN}`,
   },
+  'knock-denied': {
+    message: 'The room said no.',
+    hint: 'Someone inside turned you away.',
+  },
+  'knock-timeout': {
+    message: 'Nobody answered: nobody in the locked room let you in.',
+    hint: `Ask someone in the room to let you in or to unlock it, ${AGAIN}`,
+  },
+  'knock-rate-limited': {
+    message: 'The room is locked, and you knocked too often.',
+    hint: `Wait a minute, ${AGAIN}`,
+  },
   protocol: VERSION_MISMATCH,
   'unsupported-version': VERSION_MISMATCH,
   'bad-json': VERSION_MISMATCH,

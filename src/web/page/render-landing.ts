@@ -121,6 +121,12 @@ export class LandingView {
     this.element.setAttribute('aria-busy', String(joining));
   }
 
+  /** The room is locked: we knocked; say we wait to be let in. */
+  showKnocking(): void {
+    if (this.progress === null) return;
+    setText(this.progress, 'The room is locked: waiting for someone inside to let you in…');
+  }
+
   /** Where the user goes next: the name (or Join once a name is there), else the code field. */
   focus(): void {
     if (this.nameField !== null && this.joinButton !== null) {

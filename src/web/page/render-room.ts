@@ -6,10 +6,11 @@
 import type { ProcessingStage, SessionSnapshot } from '../../engine/api.js';
 import { phaseLabel, PROCESSING_LABELS, PROCESSING_STAGES } from '../../ui/labels.js';
 import { el, meter, setAttr, setClass, setHidden, setText, setTone, type Meter } from './dom.js';
+import { ChatBox, type ChatHandlers } from './render-chat.js';
 import { PeerRow } from './render-peer.js';
 import { peerRow, selfRow, statusLines, type StatusLine } from './view-model.js';
 
-export interface RoomHandlers {
+export interface RoomHandlers extends ChatHandlers {
   toggleMute(): void;
   toggleDeafen(): void;
   togglePushToTalk(): void;
@@ -49,6 +50,7 @@ export class RoomView {
   private readonly peerList: HTMLUListElement;
   private readonly emptyNote: HTMLElement;
   private readonly rows = new Map<string, PeerRow>();
+  private readonly chat: ChatBox;
   private readonly handlers: RoomHandlers;
   private copyTimer: ReturnType<typeof setTimeout> | undefined;
 
@@ -89,6 +91,7 @@ export class RoomView {
 
     this.peerList = el(doc, 'ul', { className: 'peers' });
     this.emptyNote = el(doc, 'p', { className: 'empty', text: 'No one else here yet.' });
+    this.chat = new ChatBox(doc, handlers);
 
     this.element = el(doc, 'section', { className: 'room' }, [
       el(doc, 'header', { className: 'room-header' }, [
@@ -100,6 +103,7 @@ export class RoomView {
       ]),
       this.status,
       this.notice,
+      this.chat.knocksElement,
       this.selfRow,
       el(doc, 'div', { className: 'controls', attrs: { role: 'group', 'aria-label': 'Your controls' } }, [
         this.muteButton,
@@ -115,6 +119,7 @@ export class RoomView {
         this.emptyNote,
         this.peerList,
       ]),
+      this.chat.element,
       el(doc, 'p', { className: 'shortcuts' }, [
         'Keys: ',
         el(doc, 'kbd', { text: 'm' }),
@@ -197,6 +202,7 @@ export class RoomView {
     }
 
     this.showPeers(snapshot);
+    this.chat.update(snapshot, leaving);
   }
 
   /** A local problem (an action the session refused), or null to clear it. */

@@ -215,6 +215,10 @@ export function announcements(prev: SessionSnapshot | null, next: SessionSnapsho
   if (next.error !== undefined && next.phase !== 'failed' && next.error.message !== prev.error?.message) {
     out.push(next.error.message);
   }
+  const knocking = new Set(prev.knocks.map((k) => k.id));
+  for (const k of next.knocks) if (!knocking.has(k.id)) out.push(`${k.name} asks to join: Admit or Deny.`);
+  const lastSeen = prev.chat.at(-1)?.n ?? 0;
+  for (const l of next.chat) if (l.n > lastSeen && l.kind === 'message' && !l.self) out.push(`${l.from} says: ${l.text}`);
   if (prev.locked !== next.locked) out.push(next.locked ? 'The room is locked: nobody new may join.' : 'The room is unlocked.');
   if (prev.self.muted !== next.self.muted) out.push(next.self.muted ? 'Microphone muted.' : 'Microphone on.');
   if (prev.self.deafened !== next.self.deafened) out.push(next.self.deafened ? 'Deafened: you hear nobody.' : 'Undeafened.');

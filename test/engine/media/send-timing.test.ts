@@ -54,8 +54,14 @@ class RecordingLink implements SessionLink {
   sendRtcp(): boolean {
     return true;
   }
+  sendChat(): boolean {
+    return false;
+  }
   get isOpen(): boolean {
     return this.open;
+  }
+  get chatOpen(): boolean {
+    return false;
   }
   stats() {
     return { packetsSent: 0, bytesSent: 0, packetsReceived: 0, bytesReceived: 0, connectMs: null } as unknown as ReturnType<SessionLink['stats']>;

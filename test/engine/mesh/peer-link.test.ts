@@ -333,6 +333,28 @@ describe('PeerLink over loopback', () => {
     await waitFor(() => second.b.rtp.length === 1, 3000, 'packet on the second pair');
   });
 
+  it('carries chat text both ways on the data channel negotiated with the link (no renegotiation), in order', async () => {
+    const gotA: string[] = [];
+    const gotB: string[] = [];
+    const { a, b } = makePair({ offerer: { onChat: (t) => gotA.push(t) }, answerer: { onChat: (t) => gotB.push(t) } });
+    // Before the link exists nothing can be sent, and nothing throws.
+    expect(a.link.sendChat('too early')).toBe(false);
+    expect(a.link.chatOpen).toBe(false);
+    await connect(a, b);
+    await waitFor(() => a.link.chatOpen && b.link.chatOpen, 5000, 'both chat channels open');
+    const sent = Array.from({ length: 20 }, (_, i) => `line ${i} ${'é'.repeat(i * 40)}`);
+    for (const t of sent) expect(a.link.sendChat(t)).toBe(true);
+    expect(b.link.sendChat('back')).toBe(true);
+    await waitFor(() => gotB.length === sent.length && gotA.length === 1, 5000, 'every line delivered');
+    expect(gotB).toEqual(sent);
+    expect(gotA).toEqual(['back']);
+    expect(a.link.stats()).toMatchObject({ chatSent: 20, chatReceived: 1 });
+    // The audio track is untouched by the channel beside it.
+    expect(a.link.opusPayloadType).toBe(111);
+    a.link.close();
+    expect(a.link.sendChat('after close')).toBe(false);
+  });
+
   it('keeps an idle link connected with keepalives (no RTP at all)', async () => {
     const liveness = { keepaliveMs: 100, inactivityTimeoutMs: 500 };
     const { a, b } = makePair({ offerer: liveness, answerer: liveness });

@@ -39,6 +39,8 @@ export class FakeSignaling implements SessionSignaling {
   locked = false;
   /** lock()/unlock() calls, in order (true = lock). */
   readonly lockRequests: boolean[] = [];
+  /** answerKnock() calls, in order. */
+  readonly knockAnswers: Array<{ id: string; admit: boolean }> = [];
   private readonly handlers = new Map<string, Handler[]>();
 
   on<K extends keyof SignalingEvents>(event: K, fn: (arg: SignalingEvents[K]) => void): never {
@@ -71,6 +73,9 @@ export class FakeSignaling implements SessionSignaling {
   unlock(): void {
     this.lockRequests.push(false);
   }
+  answerKnock(id: string, admit: boolean): void {
+    this.knockAnswers.push({ id, admit });
+  }
   async close(): Promise<void> {
     this.closed = true;
     this.setState('closed');
@@ -96,6 +101,8 @@ export class FakeLink implements SessionLink {
   stalled = false;
   readonly handled: unknown[] = [];
   readonly sentRtp: Array<{ packet: Uint8Array; atMs: number }> = [];
+  /** Chat messages sent on this link (while `open`). */
+  readonly sentChat: string[] = [];
   constructor(
     readonly opts: PeerLinkOptions,
     private readonly clock: ManualClock,
@@ -115,8 +122,20 @@ export class FakeLink implements SessionLink {
   sendRtcp(): boolean {
     return this.open;
   }
+  sendChat(text: string): boolean {
+    if (!this.isOpen) return false;
+    this.sentChat.push(text);
+    return true;
+  }
   get isOpen(): boolean {
     return this.open && !this.closed;
+  }
+  get chatOpen(): boolean {
+    return this.isOpen;
+  }
+  /** A chat message from the remote end arrives on this link. */
+  receiveChat(text: string): void {
+    this.opts.onChat?.(text);
   }
   stats(): PeerLinkStats {
     return linkStats({ connectMs: this.open ? 3 : null, packetsSent: this.sentRtp.length, bytesSent: this.sentRtp.length * 17 });

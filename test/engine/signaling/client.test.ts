@@ -25,7 +25,7 @@ function make(url: string, name: string, over: Partial<SignalingClientOptions> =
 /** Record every event of a client, and wait for the next one of a kind. */
 function recorder(c: SignalingClient) {
   const events: { kind: keyof SignalingEvents; arg: unknown }[] = [];
-  const kinds: (keyof SignalingEvents)[] = ['joined', 'peer-joined', 'peer-left', 'signal', 'lock', 'state', 'error'];
+  const kinds: (keyof SignalingEvents)[] = ['joined', 'peer-joined', 'peer-left', 'signal', 'lock', 'knocking', 'knock', 'knock-end', 'state', 'error'];
   for (const k of kinds) c.on(k, (arg: unknown) => events.push({ kind: k, arg }));
   const next = <K extends keyof SignalingEvents>(kind: K, timeoutMs = 3000, pred: (a: SignalingEvents[K]) => boolean = () => true) =>
     new Promise<SignalingEvents[K]>((resolve, reject) => {
@@ -153,18 +153,40 @@ describe('SignalingClient', () => {
     expect(rec.of('error').map((e) => (e as { code: string }).code)).toContain('join-rate-limited');
   });
 
-  it('locks the room: a newcomer is refused with room-locked', async () => {
+  it('locks the room: a newcomer knocks (its name opened by the members), is turned away with knock-denied, and another is let in', async () => {
     const s = await start();
     const alice = make(s.url, 'alice');
     const bob = make(s.url, 'bob');
     await alice.connect();
     await bob.connect();
+    const ra = recorder(alice);
     const rb = recorder(bob);
     const seen = rb.next('lock');
     alice.lock();
     expect(await seen).toEqual({ locked: true, by: alice.peerId });
     const carol = make(s.url, 'carol');
-    await expect(carol.connect()).rejects.toMatchObject({ code: 'room-locked' });
+    const rc = recorder(carol);
+    const knocking = rc.next('knocking');
+    const carolJoin = carol.connect();
+    carolJoin.catch(() => undefined);
+    expect(await knocking).toEqual({ timeoutMs: 60_000 });
+    expect(carol.state).toBe('knocking');
+    expect(await ra.next('knock')).toEqual({ id: carol.peerId, name: 'carol' });
+    const ended = ra.next('knock-end');
+    bob.answerKnock(carol.peerId, false);
+    await expect(carolJoin).rejects.toMatchObject({ code: 'knock-denied', message: 'signaling server: the room said no (knock-denied)' });
+    expect(carol.state).toBe('closed');
+    expect(await ended).toEqual({ id: carol.peerId, outcome: 'denied', by: bob.peerId });
+
+    const dan = make(s.url, 'dan');
+    const danJoin = dan.connect();
+    expect(await rb.next('knock')).toMatchObject({ name: 'dan' });
+    const bobSees = rb.next('peer-joined');
+    alice.answerKnock(dan.peerId, true);
+    await danJoin;
+    expect(dan.state).toBe('joined');
+    expect(dan.locked).toBe(true);
+    expect(await bobSees).toMatchObject({ id: dan.peerId, name: 'dan' });
     alice.unlock();
     await rb.next('lock', 3000, (e) => !e.locked);
     expect(bob.locked).toBe(false);
@@ -212,7 +234,7 @@ describe('SignalingClient', () => {
     expect(await back).toEqual({ from: bob.peerId, data: 'hello again' });
   });
 
-  it('keeps the lock across a server restart: both members rejoin the relocked room, a newcomer is refused', async () => {
+  it('keeps the lock across a server restart: both members rejoin the relocked room, a newcomer must knock', async () => {
     const { s1, port, alice, bob, ra, rb } = await pairOnServer();
     const locked = rb.next('lock');
     alice.lock();
@@ -227,7 +249,12 @@ describe('SignalingClient', () => {
     expect(alice.locked && bob.locked).toBe(true);
     expect(alice.peers.map((p) => p.id)).toEqual([bob.peerId]);
     const carol = make(s1.url, 'carol');
-    await expect(carol.connect()).rejects.toMatchObject({ code: 'room-locked' });
+    const knocked = ra.next('knock');
+    const carolJoin = carol.connect();
+    carolJoin.catch(() => undefined);
+    expect(await knocked).toMatchObject({ id: carol.peerId, name: 'carol' });
+    bob.answerKnock(carol.peerId, false);
+    await expect(carolJoin).rejects.toMatchObject({ code: 'knock-denied' });
     expect(ra.of('peer-left')).toEqual([]);
   });
 
