@@ -42,6 +42,11 @@ describe('overridesFromFlags', () => {
     expect(overridesFromFlags({ control: false })).toEqual({ controlSocket: false });
   });
 
+  it('--[no-]echo-cancellation and --[no-]auto-gain set audio.echoCancellation and audio.autoGain', () => {
+    expect(overridesFromFlags({ echoCancellation: false, autoGain: true })).toEqual({ audio: { echoCancellation: false, autoGain: true } });
+    expect(overridesFromFlags({ echoCancellation: true })).toEqual({ audio: { echoCancellation: true } });
+  });
+
   it('--noise-suppression / --no-noise-suppression set audio.noiseSuppression', () => {
     expect(overridesFromFlags({ noiseSuppression: false })).toEqual({ audio: { noiseSuppression: false } });
     expect(overridesFromFlags({ noiseSuppression: true })).toEqual({ audio: { noiseSuppression: true } });
