@@ -105,12 +105,22 @@ export function presenceOf(
 }
 
 /**
- * Best presence of `input` in `output` over a few 2 s segments of the input
- * (inputs loop, and a speaker's pauses make any single segment a weak probe).
+ * Best presence of `input` in `output` over a few segments of the input
+ * (inputs loop, and a speaker's pauses make any single segment a weak probe):
+ * 2 s segments at 0.3, 1.5 and 2.7 s by default. Shorter segments
+ * (`segmentMs`, spread over the input) tolerate a receiver that stretches
+ * or shortens its playout (the jitter buffer's time-scale modification, a
+ * pitch period at a time): a long segment then no longer lines up with the
+ * output sample for sample, and its correlation falls though every word
+ * was heard.
  */
-export function bestPresence(input: Int16Array, output: Int16Array): number {
+export function bestPresence(input: Int16Array, output: Int16Array, opts: { segmentMs?: number } = {}): number {
+  const segmentMs = opts.segmentMs ?? 2000;
+  const inputMs = (input.length * 1000) / 48_000;
+  const starts = segmentMs === 2000 ? [300, 1500, 2700] : [] as number[];
+  if (starts.length === 0) for (let fromMs = 300; fromMs + segmentMs <= inputMs; fromMs += segmentMs * 0.6) starts.push(fromMs);
   let best = 0;
-  for (const fromMs of [300, 1500, 2700]) best = Math.max(best, presenceOf(input, output, { fromMs, segmentMs: 2000 }).value);
+  for (const fromMs of starts) best = Math.max(best, presenceOf(input, output, { fromMs, segmentMs }).value);
   return best;
 }
 

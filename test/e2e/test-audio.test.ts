@@ -90,7 +90,8 @@ describe('roundtable test-audio with files', () => {
     // The result WAV really is the speech, cleaned or not.
     for (const out of [outOn, outOff]) {
       const written = await readWavMono48k(out);
-      expect(presenceOf(clean, written, { fromMs: 500, segmentMs: 3000 }).value).toBeGreaterThan(0.6);
+      // 1 s probes: the loopback's jitter buffer may stretch playout under load (bench/lib/analysis.ts, bestPresence).
+      expect(bestPresence(clean, written, { segmentMs: 1000 })).toBeGreaterThan(0.6);
     }
   }, 60_000);
 });
