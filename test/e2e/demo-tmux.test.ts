@@ -12,7 +12,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, ROOT, TempDir, bestPresence, readWav, sleep, speech } from './harness.js';
+import { BIN, ROOT, TempDir, bestPresence, readWav, sleep, speech, HEARD } from './harness.js';
 
 const hasTmux = spawnSync('tmux', ['-V']).status === 0;
 if (!hasTmux) console.warn('demo-tmux.test.ts: skipped, tmux is not installed (apt-get install tmux)');
@@ -158,8 +158,8 @@ describe.skipIf(!hasTmux)('roundtable demo in tmux', () => {
 
     const heard = await readWav(output);
     expect(heard.length).toBeGreaterThan(48_000 * 2);
-    const ada = bestPresence(await readWav(speech('a')), heard);
-    const grace = bestPresence(await readWav(speech('b')), heard);
+    const ada = bestPresence(await readWav(speech('a')), heard, HEARD);
+    const grace = bestPresence(await readWav(speech('b')), heard, HEARD);
     console.info(`demo-tmux: presence of bot-ada ${ada.toFixed(2)}, bot-grace ${grace.toFixed(2)} in ${(heard.length / 48_000).toFixed(1)} s`);
     expect(Math.max(ada, grace)).toBeGreaterThan(0.3);
     expect(Math.min(ada, grace)).toBeGreaterThan(0.2);
