@@ -79,15 +79,11 @@ export function newCode(): string {
   return generateJoinCode();
 }
 
-/**
- * `prefix` runs the client through another command, e.g. `ip netns exec NS`
- * (test/helpers/netns.ts), which execs it in place; `env` is merged over the
- * test's environment (e.g. a PulseAudio room's devices).
- */
-export function runClient(name: string, args: string[], prefix: readonly string[] = [], env: Readonly<Record<string, string>> = {}): Client {
+/** `prefix` runs the client through another command, e.g. `ip netns exec NS` (test/helpers/netns.ts), which execs it in place. */
+export function runClient(name: string, args: string[], prefix: readonly string[] = []): Client {
   const command = prefix.length > 0 ? prefix[0]! : process.execPath;
   const commandArgs = prefix.length > 0 ? [...prefix.slice(1), process.execPath, BIN, ...args] : [BIN, ...args];
-  const proc = spawn(command, commandArgs, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1', ...env } });
+  const proc = spawn(command, commandArgs, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
   const lines: LogLine[] = [];
   const waiters: Array<{ pred: (l: LogLine) => boolean; resolve: (l: LogLine) => void }> = [];
   let out = '';

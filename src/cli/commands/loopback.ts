@@ -28,15 +28,8 @@ interface LoopbackFlags extends ConfigFlags {
   loop?: boolean;
 }
 
-const {
-  'input-device': inputDevice,
-  'output-device': outputDevice,
-  'frame-ms': frameMs,
-  bitrate,
-  'echo-cancellation': echoCancellation,
-  'noise-suppression': noiseSuppression,
-  'auto-gain': autoGain,
-} = sessionOptions;
+/** The session flags that mean something without a room: devices, frame length, bitrate, voice processing. */
+const { server: _server, name: _name, 'relay-only': _relayOnly, 'log-file': _logFile, control: _control, ...audioFlags } = sessionOptions;
 
 function checkRange(name: string, value: number | undefined, lo: number, hi: number): void {
   if (value === undefined) return;
@@ -73,13 +66,7 @@ export const loopbackCommand: CommandModule<object, LoopbackFlags> = {
         seed: { type: 'number', describe: 'Seed for the simulated network (same seed, same impairments)', default: 1, requiresArg: true },
         duration: { type: 'number', describe: 'Stop after N seconds (default: end of --input, or Ctrl-C)', requiresArg: true },
         loop: { type: 'boolean', describe: 'Repeat --input until --duration or Ctrl-C' },
-        'input-device': inputDevice,
-        'output-device': outputDevice,
-        'frame-ms': frameMs,
-        bitrate,
-        'echo-cancellation': echoCancellation,
-        'noise-suppression': noiseSuppression,
-        'auto-gain': autoGain,
+        ...audioFlags,
       })
       .example('$0 loopback --input fixtures/speech-a.wav --output out.wav', 'Clean link, files on both ends')
       .example('$0 loopback --input in.wav --output out.wav --loss 5 --jitter 40 --seed 7', 'Impaired link, reproducible')

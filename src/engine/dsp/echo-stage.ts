@@ -34,7 +34,7 @@ import type { FrameFilter } from './frame-filter.js';
 import type { EchoCanceller } from './echo-canceller.js';
 import { EchoDelayEstimator } from './echo-delay.js';
 import type { FarEndReference } from './far-end-reference.js';
-import { DSP_BLOCK_MS, DSP_BLOCK_SAMPLES } from './stage.js';
+import { DSP_BLOCK_MS, DSP_BLOCK_SAMPLES, FAR_END_ACTIVE_DBFS } from './stage.js';
 
 /**
  * Where the echo should sit behind the reference once found: a little
@@ -44,8 +44,8 @@ import { DSP_BLOCK_MS, DSP_BLOCK_SAMPLES } from './stage.js';
 export const ECHO_LEAD_MS = 30;
 /** How much of the tail is kept for the room's reverb after the echo's onset. */
 export const REVERB_ROOM_MS = 70;
-/** A reference block at least this loud (mean square; −50 dBFS) counts as the far end playing. */
-const FAR_ACTIVE_MEAN_SQUARE = (32768 * 10 ** (-50 / 20)) ** 2;
+/** FAR_END_ACTIVE_DBFS as a mean square of samples. */
+const FAR_ACTIVE_MEAN_SQUARE = (32768 * 10 ** (FAR_END_ACTIVE_DBFS / 20)) ** 2;
 
 export interface EchoFigures {
   readonly roundTripMs: number;
@@ -97,11 +97,9 @@ export class EchoStage implements FrameFilter {
     };
   }
 
-  /** The mixer handed `block` to playback; `heardAtMs` when the sink says when it is heard (NaN: unknown). */
-  played(block: Int16Array, heardAtMs: number): void {
-    if (this.closed) return;
-    if (Number.isNaN(heardAtMs)) this.reference.pushPlayed(block);
-    else this.reference.pushPlayed(block, heardAtMs);
+  /** The mixer handed `block` to playback; `heardAtMs` when the sink says when it is heard (default: now). */
+  played(block: Int16Array, heardAtMs?: number): void {
+    if (!this.closed) this.reference.pushPlayed(block, heardAtMs);
   }
 
   /** Every 10 ms block of `frame`, in place. */

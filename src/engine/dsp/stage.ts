@@ -19,6 +19,14 @@ export const ECHO_TAIL_MIN_MS = DSP_BLOCK_MS;
 export const ECHO_TAIL_MAX_MS = 2000;
 
 /**
+ * A played block at least this loud means the far end is playing: the echo
+ * stage counts its figures only then, and gain control holds meanwhile
+ * (auto-gain.ts). −50 dBFS: well above dither and the fade-out of
+ * concealment, well below quiet speech.
+ */
+export const FAR_END_ACTIVE_DBFS = -50;
+
+/**
  * What a DSP stage cost, counted per 10 ms block, for the statistics a chain
  * reports and for the CPU goal (the whole send chain ≤ 1.5 ms per 10 ms).
  * One object per stage, updated in place: nothing is allocated per block.

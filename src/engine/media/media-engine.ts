@@ -54,6 +54,7 @@ import { FilterChain, type FilterState } from '../dsp/filter-chain.js';
 import { SEND_ORDER, type FilterCost, type FilterStageName, type FrameFilter } from '../dsp/frame-filter.js';
 import { loadRnnoiseFactory, type SuppressorFactory } from '../dsp/rnnoise.js';
 import { createSpeexStage, type SpeexStageFactory, type SpeexStageName } from '../dsp/speex-stages.js';
+import { FAR_END_ACTIVE_DBFS } from '../dsp/stage.js';
 import type { EchoStage } from '../dsp/echo-stage.js';
 import type { MediaAnchors, MediaPort, PeerMediaStats, PeerTransport, ProcessingStates, SelfMediaState } from './media-port.js';
 
@@ -117,8 +118,8 @@ export interface MediaEngineOptions {
   logger?: Logger;
 }
 
-/** A played block at least this loud (peak, −50 dBFS) means others are heard: gain control holds (dsp/auto-gain.ts). */
-const PLAYING_PEAK = 10 ** (-50 / 20);
+/** A played block whose peak reaches FAR_END_ACTIVE_DBFS means others are heard: gain control holds (dsp/auto-gain.ts). */
+const PLAYING_PEAK = 10 ** (FAR_END_ACTIVE_DBFS / 20);
 /** … for this long after such a block: the echo's tail and a room's reverb. */
 const PLAYING_HOLD_MS = 300;
 

@@ -29,9 +29,9 @@ function run(delayMs: number): { sent: Int16Array; stage: EchoStage; moves: numb
   const frame = new Int16Array(960);
   try {
     for (let at = 0; at + 960 <= talk.length; at += 960) {
-      stage.played(talk.subarray(at, at + 480), Number.NaN);
+      stage.played(talk.subarray(at, at + 480));
       clock.advance(10);
-      stage.played(talk.subarray(at + 480, at + 960), Number.NaN);
+      stage.played(talk.subarray(at + 480, at + 960));
       clock.advance(10);
       for (let n = 0; n < 960; n++) frame[n] = at + n >= delay ? talk[at + n - delay]! >> 1 : 0;
       stage.process(frame);
