@@ -211,6 +211,7 @@ export function buildConfigSchema(host: HostContext) {
               noiseSuppression: keySchema.default('n'),
               autoGain: keySchema.default('g'),
               lock: keySchema.default('L'),
+              devices: keySchema.default('i'),
               stats: keySchema.default('s'),
               help: keySchema.default('?'),
               quit: keySchema.default('q'),

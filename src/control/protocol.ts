@@ -56,6 +56,10 @@ export const controlRequestSchema = z.discriminatedUnion('cmd', [
   /** The limit is the session's (MAX_CHAT_CHARS); a longer line is refused there, in words. */
   z.object({ v, id, cmd: z.literal('say'), text: z.string().check(z.minLength(1), z.maxLength(MAX_SAY_CHARS)) }),
   simple('leave'),
+  /** Use another sound device for the microphone (input) or the speaker (output): a name, or part of one, from `devices`. */
+  z.object({ v, id, cmd: z.literal('device'), end: z.enum(['input', 'output']), name: z.string().check(z.minLength(1), z.maxLength(256)) }),
+  /** List the sound devices again; the status's `audio.devices` has them. */
+  simple('devices'),
 ]);
 export type ControlRequest = z.infer<typeof controlRequestSchema>;
 export type ControlCommand = ControlRequest['cmd'];
@@ -71,6 +75,13 @@ const peerStatusSchema = z.object({
   level: z.number(),
   volumePercent: z.number(),
   mutedByMe: z.boolean(),
+});
+
+const audioEndSchema = z.object({
+  kind: z.enum(['device', 'file', 'none']),
+  name: z.string(),
+  health: z.enum(['ok', 'lost', 'switching']),
+  problem: z.optional(z.string()),
 });
 
 export const controlStatusSchema = z.object({
@@ -90,6 +101,14 @@ export const controlStatusSchema = z.object({
     /** Per processing stage (echo-cancellation, noise-suppression, auto-gain): on, off or unavailable. */
     processing: z.record(z.string(), z.string()),
   }),
+  /** The microphone and speaker (absent before the media side reports): which, and whether lost; the devices there are once listed. */
+  audio: z.optional(
+    z.object({
+      input: audioEndSchema,
+      output: audioEndSchema,
+      devices: z.nullable(z.object({ input: z.array(z.string()), output: z.array(z.string()), defaultInput: z.optional(z.string()), defaultOutput: z.optional(z.string()), listedAt: z.string() })),
+    }),
+  ),
   peers: z.array(peerStatusSchema),
   /** Newcomers knocking at the locked room, oldest first: answer with admit / deny. */
   knocks: z.array(z.object({ id: z.string(), name: z.string(), since: z.string() })),
@@ -111,6 +130,7 @@ export const CONTROL_ERROR_CODES = [
   'too-long',
   'not-sent',
   'session-over',
+  'no-device',
   'internal',
 ] as const;
 export type ControlErrorCode = (typeof CONTROL_ERROR_CODES)[number];

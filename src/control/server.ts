@@ -16,7 +16,7 @@
 import { chmodSync, lstatSync, unlinkSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { silentLogger, type Logger } from '../core/logger.js';
-import type { PeerView, SessionAction, SessionController, SessionSnapshot } from '../engine/api.js';
+import type { AudioEndName, PeerView, SessionAction, SessionController, SessionSnapshot } from '../engine/api.js';
 import {
   encodeControlLine,
   LineSplitter,
@@ -45,6 +45,8 @@ export interface ControlServer {
 }
 
 const DEFAULT_CONFIRM_TIMEOUT_MS = 3000;
+/** A device opens within its own 5 s limit (audio/open.ts), and listing spawns a process: give both longer. */
+const DEVICE_CONFIRM_TIMEOUT_MS = 8000;
 /** Chat lines a status carries. */
 export const STATUS_CHAT_LINES = 20;
 
@@ -67,6 +69,24 @@ export function controlStatus(snapshot: SessionSnapshot, pid: number): ControlSt
       micLevel: round3(self.micLevel),
       processing: self.processing,
     },
+    ...(self.audio !== undefined
+      ? {
+          audio: {
+            input: self.audio.input,
+            output: self.audio.output,
+            devices:
+              self.audio.devices === null
+                ? null
+                : {
+                    input: [...self.audio.devices.input],
+                    output: [...self.audio.devices.output],
+                    ...(self.audio.devices.defaultInput !== undefined ? { defaultInput: self.audio.devices.defaultInput } : {}),
+                    ...(self.audio.devices.defaultOutput !== undefined ? { defaultOutput: self.audio.devices.defaultOutput } : {}),
+                    listedAt: new Date(self.audio.devices.listedAtMs).toISOString(),
+                  },
+          },
+        }
+      : {}),
     peers: snapshot.peers.map((p) => ({
       id: p.id,
       name: p.name,
@@ -236,7 +256,48 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
         return undefined;
       case 'leave':
         return () => dispatch({ type: 'leave' });
+      case 'device':
+        await switchDevice(req.end, req.name);
+        return undefined;
+      case 'devices':
+        await listDevices();
+        return undefined;
     }
+  };
+
+  /** Ask for another device and wait until it runs, or until the media side says why not. */
+  const switchDevice = async (end: AudioEndName, name: string): Promise<void> => {
+    const audio = controller.snapshot().self.audio;
+    if (audio === undefined) throw new Refusal('no-device', 'this session has no sound devices to switch');
+    if (audio[end].kind !== 'device') {
+      const flag = end === 'input' ? '--input' : '--output';
+      throw new Refusal('no-device', `the ${end} is ${audio[end].kind === 'file' ? `the file ${audio[end].name}` : 'nothing'}, not a sound device`, `start the session without ${flag} to use sound devices`);
+    }
+    const wanted = name.toLowerCase();
+    const failure = `cannot switch to "${name}"`;
+    let refused: string | undefined;
+    await until(
+      (s) => {
+        const state = s.self.audio?.[end];
+        if (state === undefined) return false;
+        if (state.health !== 'switching' && state.problem?.startsWith(failure) === true) {
+          refused = state.problem;
+          return true;
+        }
+        return state.health === 'ok' && state.name.toLowerCase().includes(wanted);
+      },
+      () => dispatch({ type: 'set-device', end, device: name }),
+      `switch to "${name}"`,
+      DEVICE_CONFIRM_TIMEOUT_MS,
+      'the media side',
+    );
+    if (refused !== undefined) throw new Refusal('no-device', refused, 'see the names `roundtable ctl devices` lists');
+  };
+
+  /** List the devices again and wait for the list. */
+  const listDevices = async (): Promise<void> => {
+    const askedAtMs = Date.now();
+    await until((s) => (s.self.audio?.devices?.listedAtMs ?? 0) >= askedAtMs, () => dispatch({ type: 'refresh-devices' }), 'device list', DEVICE_CONFIRM_TIMEOUT_MS, 'the media side');
   };
 
   /** Ask for the lock and wait until the signaling server says it is done. */
@@ -250,7 +311,7 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
   };
 
   /** Wait until `done` holds for a snapshot (checked on every change after `start`), or refuse after the confirm timeout. */
-  const until = (done: (s: SessionSnapshot) => boolean, start: () => void, what: string): Promise<void> =>
+  const until = (done: (s: SessionSnapshot) => boolean, start: () => void, what: string, timeoutMs = confirmTimeoutMs, who = 'the signaling server'): Promise<void> =>
     new Promise<void>((resolve, reject) => {
       const stop = (): void => {
         clearTimeout(timer);
@@ -258,8 +319,8 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
       };
       const timer = setTimeout(() => {
         stop();
-        reject(new Refusal('not-confirmed', `the signaling server did not confirm the ${what} within ${confirmTimeoutMs} ms`));
-      }, confirmTimeoutMs);
+        reject(new Refusal('not-confirmed', `${who} did not confirm the ${what} within ${timeoutMs} ms`));
+      }, timeoutMs);
       const unsubscribe = controller.subscribe((s) => {
         if (!done(s)) return;
         stop();

@@ -9,6 +9,8 @@ import { SEND_ORDER, type FilterStageName } from './dsp/frame-filter.js';
 import type { ChatLine } from './room/chat.js';
 
 export type { ChatLine } from './room/chat.js';
+export type { AudioEndName, AudioEndState, AudioEndsState, DeviceChoices } from './audio/audio-ends.js';
+import type { AudioEndName } from './audio/audio-ends.js';
 export { MAX_CHAT_CHARS } from './room/chat.js';
 
 /** A stage of our microphone's processing: echo cancellation, noise suppression, gain control. */
@@ -128,6 +130,14 @@ export type SessionAction =
    * than MAX_CHAT_CHARS is not sent: the chat shows a notice saying so.
    */
   | { readonly type: 'send-chat'; readonly text: string }
+  /**
+   * Use another sound device (a name from `self.audio.devices`) for the
+   * microphone or the speaker; the call goes on, and the old device plays
+   * until the new one runs. How it went shows in `self.audio`.
+   */
+  | { readonly type: 'set-device'; readonly end: AudioEndName; readonly device: string }
+  /** List the sound devices again (into `self.audio.devices`), e.g. when a device picker opens. */
+  | { readonly type: 'refresh-devices' }
   | { readonly type: 'leave' };
 
 export interface SessionController {

@@ -9,6 +9,8 @@ import type { Clock } from '../core/clock.js';
 import type { SessionAction, SessionController, SessionSnapshot } from '../engine/api.js';
 import { editChatInput } from './chat-input.js';
 import { ChatPane } from './components/ChatPane.js';
+import { DevicePicker } from './components/DevicePicker.js';
+import { pickerKey, pickerRows } from './device-picker.js';
 import { Footer } from './components/Footer.js';
 import { KnockPrompt } from './components/KnockPrompt.js';
 import { Header } from './components/Header.js';
@@ -69,6 +71,9 @@ export function App({ controller, clock, redrawIntervalMs, bindings = DEFAULT_KE
   const [draft, setDraft] = useState<string | undefined>(undefined);
   const draftRef = useRef<string | undefined>(undefined);
   const [showChat, setShowChat] = useState(true);
+  // The device picker's cursor (undefined: closed), mirrored in a ref like the draft.
+  const [pickerCursor, setPickerCursor] = useState<number | undefined>(undefined);
+  const pickerRef = useRef<number | undefined>(undefined);
   // The newest chat line seen while the pane was shown: later messages from others are unread.
   const [seenN, setSeenN] = useState(0);
   const leavingRef = useRef(false);
@@ -125,6 +130,30 @@ export function App({ controller, clock, redrawIntervalMs, bindings = DEFAULT_KE
     if (showChat && newestN > seenN) setSeenN(newestN);
   }, [showChat, newestN, seenN]);
   const unread = showChat ? 0 : snapshot.chat.filter((l) => l.n > seenN && l.kind === 'message' && !l.self).length;
+
+  const setPickerBoth = (cursor: number | undefined): void => {
+    pickerRef.current = cursor;
+    setPickerCursor(cursor);
+  };
+
+  /** A key while the device picker is open: it moves, picks or closes; nothing else happens. */
+  const handlePickerKey = (input: string, key: Key): void => {
+    let current: SessionSnapshot;
+    try {
+      current = controller.snapshot();
+    } catch (err) {
+      setNotice(`engine snapshot failed: ${errorMessage(err)}`);
+      return;
+    }
+    const rows = pickerRows(current.self.audio);
+    const result = pickerKey(rows, pickerRef.current ?? 0, input, key, bindings.devices);
+    if (result.kind === 'move') setPickerBoth(result.cursor);
+    else if (result.kind === 'close') setPickerBoth(undefined);
+    else {
+      setPickerBoth(undefined);
+      if (!result.row.inUse) send({ type: 'set-device', end: result.row.end, device: result.row.name });
+    }
+  };
 
   const setDraftBoth = (text: string | undefined): void => {
     draftRef.current = text;
@@ -222,6 +251,13 @@ export function App({ controller, clock, redrawIntervalMs, bindings = DEFAULT_KE
       case 'toggle-chat':
         setShowChat((v) => !v);
         return;
+      case 'toggle-devices': {
+        // Open at the microphone in use; list the devices afresh (one may have been plugged in).
+        const rows = pickerRows(current.self.audio);
+        setPickerBoth(Math.max(0, rows.findIndex((r) => r.inUse)));
+        send({ type: 'refresh-devices' });
+        return;
+      }
     }
   };
 
@@ -254,6 +290,10 @@ export function App({ controller, clock, redrawIntervalMs, bindings = DEFAULT_KE
     if (isKittyEvent(key)) setHoldToTalk(true);
     if (draftRef.current !== undefined && key.eventType !== 'release' && !(key.ctrl === true && input === 'c')) {
       handleDraftKey(input, key);
+      return;
+    }
+    if (pickerRef.current !== undefined && key.eventType !== 'release' && !(key.ctrl === true && input === 'c')) {
+      handlePickerKey(input, key);
       return;
     }
     const chars = Array.from(input);
@@ -294,6 +334,9 @@ export function App({ controller, clock, redrawIntervalMs, bindings = DEFAULT_KE
         </Box>
       ) : null}
       {showSelf && (showChat || draft !== undefined) ? <ChatPane lines={snapshot.chat} draft={draft} columns={columns} /> : null}
+      {pickerCursor !== undefined && !leaving ? (
+        <DevicePicker audio={snapshot.self.audio} rows={pickerRows(snapshot.self.audio)} cursor={pickerCursor} keyLabel={keyLabel(bindings.devices)} />
+      ) : null}
       {showStats && !leaving ? <StatsPanel peers={snapshot.peers} columns={columns} /> : null}
       {showHelp && !leaving ? <HelpPanel holdToTalk={holdToTalk} logFile={snapshot.logFile} bindings={bindings} /> : null}
       <Footer pushToTalk={snapshot.self.pushToTalk} holdToTalk={holdToTalk} leaving={leaving || phase === 'left'} locked={snapshot.locked} bindings={bindings} chatShown={showChat} unread={unread} />

@@ -2,9 +2,9 @@
  * Keyboard → command mapping, pure so it tests without a terminal.
  *
  * The keys of the main actions (mute, deafen, push-to-talk, talk, echo
- * cancellation, noise suppression, gain control, room lock, stats, help,
- * quit) come from the config (`keys:` in config/schema.ts, defaults m d p
- * space e n g L s ? q). Navigation keys are
+ * cancellation, noise suppression, gain control, room lock, device picker,
+ * stats, help, quit) come from the config (`keys:` in config/schema.ts,
+ * defaults m d p space e n g L i s ? q). Navigation keys are
  * fixed: ↑/↓ select, ←/→ and -/+ volume, x mutes the selected peer, N
  * suppresses the selected peer's noise, a admits and D denies the oldest
  * knock at a locked room, t (or Enter) starts a chat message, c shows or
@@ -58,6 +58,8 @@ export type KeyCommand =
   /** Start typing a chat message. */
   | { readonly kind: 'compose-chat' }
   | { readonly kind: 'toggle-chat' }
+  /** Open or close the device picker (microphone and speaker). */
+  | { readonly kind: 'toggle-devices' }
   | { readonly kind: 'leave' };
 
 /** Action → key, the shape of `config.keys`. */
@@ -70,6 +72,7 @@ export interface KeyBindings {
   readonly noiseSuppression: string;
   readonly autoGain: string;
   readonly lock: string;
+  readonly devices: string;
   readonly stats: string;
   readonly help: string;
   readonly quit: string;
@@ -87,6 +90,7 @@ export const DEFAULT_KEY_BINDINGS: KeyBindings = Object.freeze({
   noiseSuppression: 'n',
   autoGain: 'g',
   lock: 'L',
+  devices: 'i',
   stats: 's',
   help: '?',
   quit: 'q',
@@ -114,6 +118,7 @@ const ACTION_COMMANDS: Readonly<Record<Exclude<BindableAction, 'talk'>, KeyComma
   noiseSuppression: { kind: 'toggle-processing', stage: 'noise-suppression' },
   autoGain: { kind: 'toggle-processing', stage: 'auto-gain' },
   lock: { kind: 'toggle-lock' },
+  devices: { kind: 'toggle-devices' },
   stats: { kind: 'toggle-stats' },
   help: { kind: 'toggle-help' },
   quit: { kind: 'leave' },

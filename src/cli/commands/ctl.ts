@@ -10,6 +10,8 @@
  *   roundtable ctl ptt on | off | press | release
  *   roundtable ctl lock | unlock
  *   roundtable ctl admit NAME | deny NAME    answer a knock at the locked room
+ *   roundtable ctl devices                   list microphones and speakers
+ *   roundtable ctl device input|output NAME  switch a device mid-call
  *   roundtable ctl say TEXT                  a chat message to the room
  *   roundtable ctl leave                     returns once the session has left
  *
@@ -67,6 +69,20 @@ async function runCtl(args: CtlArgs, request: ControlRequestBody, summary: Summa
   }
   if (request.cmd === 'status' || args.json === true) io.stdout.write(`${JSON.stringify(response.status, null, request.cmd === 'status' && args.json !== true ? 2 : 0)}\n`);
   else io.stdout.write(`${summary(response.status)}\n`);
+}
+
+/** The microphones and speakers a `devices` status lists, the ones in use marked. */
+function formatDeviceList(status: ControlStatus): string {
+  const audio = status.audio;
+  if (audio?.devices == null) return 'no sound devices listed';
+  const section = (title: string, names: readonly string[], inUse: string, fallback: string | undefined): string[] => [
+    `${title}:`,
+    ...(names.length === 0 ? ['  none'] : names.map((n) => `  ${n === inUse ? '*' : ' '} ${n}${n === fallback ? ' (default)' : ''}`)),
+  ];
+  return [
+    ...section('microphones', audio.devices.input, audio.input.name, audio.devices.defaultInput),
+    ...section('speakers', audio.devices.output, audio.output.name, audio.devices.defaultOutput),
+  ].join('\n');
 }
 
 function parsePercent(raw: unknown): number {
@@ -134,6 +150,20 @@ const SUBCOMMANDS: ReadonlyArray<CommandModule<CtlArgs, CtlArgs>> = [
       return runCtl(args, { cmd: 'say', text }, () => 'sent');
     },
   },
+  {
+    command: 'device <end> <name..>',
+    describe: 'Use another sound device mid-call: input (microphone) or output (speaker), by name or part of one (see `ctl devices`)',
+    builder: (y: Argv<CtlArgs>) =>
+      y
+        .positional('end', { type: 'string', choices: ['input', 'output'], demandOption: true })
+        .positional('name', { type: 'string', array: true, describe: 'The device name, or part of it (any case)', demandOption: true }) as unknown as Argv<CtlArgs>,
+    handler: (args: ArgumentsCamelCase<CtlArgs & { end?: unknown; name?: unknown }>) => {
+      const end = args.end === 'output' ? 'output' : 'input';
+      const name = (Array.isArray(args.name) ? args.name : [args.name]).map(String).join(' ');
+      return runCtl(args, { cmd: 'device', end, name }, (s) => `${end === 'input' ? 'microphone' : 'speaker'}: ${s.audio?.[end].name ?? name}`);
+    },
+  },
+  simple('devices', 'List the sound devices the session can switch to (* marks the one in use)', { cmd: 'devices' }, formatDeviceList),
   {
     command: 'ptt <action>',
     describe: 'Push-to-talk: on / off (the mode), press / release (talk while held: bind to a desktop hotkey)',

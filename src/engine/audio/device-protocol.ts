@@ -76,7 +76,7 @@ export class JsonLineParser {
   }
 }
 
-/** Select a device: undefined → default (-1); number → that index; string → first case-insensitive name match. */
+/** Select a device: undefined → default (-1); number → that index; string → the device of that name, else the first whose name contains it (any case). */
 export function selectDevice(
   devices: readonly DeviceInfo[],
   wanted: string | number | undefined,
@@ -89,8 +89,9 @@ export function selectDevice(
     if (usable.some((d) => d.index === wanted)) return { index: wanted };
     return { error: `no ${direction} device with index ${wanted} (available: ${names})` };
   }
+  // The exact name first: a device reopened by the name it had must not land on a longer name that contains it.
   const needle = wanted.toLowerCase();
-  const match = usable.find((d) => d.name.toLowerCase().includes(needle));
+  const match = usable.find((d) => d.name.toLowerCase() === needle) ?? usable.find((d) => d.name.toLowerCase().includes(needle));
   if (match) return { index: match.index };
   return { error: `no ${direction} device matching "${wanted}" (available: ${names})` };
 }

@@ -13,6 +13,8 @@ import { NoInputSource, NullSink } from './null-audio.js';
 import type { AudioSink, AudioSource } from './types.js';
 import { WavSink } from './wav-sink.js';
 import { WavSource } from './wav-source.js';
+import { deviceChoices, type AudioEndName, type AudioEndState, type AudioEndsControl, type AudioEndsState, type DeviceChoices } from './audio-ends.js';
+import { LiveDeviceSink, LiveDeviceSource } from './live-device.js';
 
 export type InputSpec =
   | { readonly kind: 'wav'; readonly path: string; readonly loop: boolean }
@@ -48,12 +50,28 @@ export interface AudioFallback {
 export interface OpenedAudio {
   readonly source: AudioSource;
   readonly sink: AudioSink;
+  /** What the ends are, and switching devices mid-call (audio/audio-ends.ts). */
+  readonly control?: AudioEndsControl;
 }
 
-/** Build (not start) the source and sink a spec describes; devices load lazily (they spawn the device process). */
-export async function openAudio(spec: AudioEndsSpec, logger: Logger, onFallback: (f: AudioFallback) => void = () => undefined): Promise<OpenedAudio> {
+/** How long a device may take to open before the attempt counts as failed (a lost device is then retried). */
+const DEVICE_OPEN_TIMEOUT_MS = 5000;
+
+/**
+ * Build (not start) the source and sink a spec describes; devices load
+ * lazily (they spawn the device process). A sound device is live
+ * (audio/live-device.ts): lost and found again, switchable; `onChange` is
+ * called when what `control.state` says changes.
+ */
+export async function openAudio(
+  spec: AudioEndsSpec,
+  logger: Logger,
+  onFallback: (f: AudioFallback) => void = () => undefined,
+  onChange: () => void = () => undefined,
+): Promise<OpenedAudio> {
   const env = spec.env !== undefined ? { ...process.env, ...spec.env } : undefined;
-  const deviceOpts = { logger, ...(env !== undefined ? { env } : {}) };
+  const deviceOpts = { logger, openTimeoutMs: DEVICE_OPEN_TIMEOUT_MS, ...(env !== undefined ? { env } : {}) };
+  const control = new OpenedAudioEnds(spec, env, onChange);
   let source: AudioSource;
   switch (spec.input.kind) {
     case 'wav':
@@ -64,11 +82,22 @@ export async function openAudio(spec: AudioEndsSpec, logger: Logger, onFallback:
       break;
     case 'device': {
       const { DeviceSource } = await import('./device.js');
-      const device = new DeviceSource({ frameMs: spec.frameMs, ...deviceOpts, ...(spec.input.device !== undefined ? { device: spec.input.device } : {}) });
+      const live = new LiveDeviceSource({
+        end: 'input',
+        frameMs: spec.frameMs,
+        device: spec.input.device,
+        create: (device) => new DeviceSource({ frameMs: spec.frameMs, ...deviceOpts, ...(device !== undefined ? { device } : {}) }),
+        logger,
+        onChange,
+      });
+      control.input = live;
       source =
         spec.fallbackOutputPath === undefined
-          ? device
-          : new FallbackSource(device, () => new NoInputSource(spec.frameMs), (err) => onFallback({ end: 'input', message: err.message }));
+          ? live
+          : new FallbackSource(live, () => new NoInputSource(spec.frameMs), (err) => {
+              control.input = { kind: 'none', name: '', health: 'ok', problem: err.message };
+              onFallback({ end: 'input', message: err.message });
+            });
       break;
     }
   }
@@ -82,18 +111,71 @@ export async function openAudio(spec: AudioEndsSpec, logger: Logger, onFallback:
       break;
     case 'device': {
       const { DeviceSink } = await import('./device.js');
-      const device = new DeviceSink({ frameMs: spec.playbackFrameMs, ...deviceOpts, ...(spec.output.device !== undefined ? { device: spec.output.device } : {}) });
+      const live = new LiveDeviceSink({
+        end: 'output',
+        frameMs: spec.playbackFrameMs,
+        device: spec.output.device,
+        create: (device) => new DeviceSink({ frameMs: spec.playbackFrameMs, ...deviceOpts, ...(device !== undefined ? { device } : {}) }),
+        logger,
+        onChange,
+      });
+      control.output = live;
       const fallbackPath = spec.fallbackOutputPath;
       sink =
         fallbackPath === undefined
-          ? device
+          ? live
           : new FallbackSink(
-              device,
+              live,
               () => new WavSink({ path: fallbackPath, frameMs: spec.playbackFrameMs }),
-              (err) => onFallback({ end: 'output', message: err.message, path: fallbackPath }),
+              (err) => {
+                control.output = { kind: 'file', name: fallbackPath, health: 'ok', problem: err.message };
+                onFallback({ end: 'output', message: err.message, path: fallbackPath });
+              },
             );
       break;
     }
   }
-  return { source, sink };
+  return { source, sink, control };
+}
+
+/** An end as the spec describes it, when it is not a live device. */
+function fixedEnd(end: InputSpec | OutputSpec): AudioEndState {
+  return end.kind === 'wav' ? { kind: 'file', name: end.path, health: 'ok' } : { kind: 'none', name: '', health: 'ok' };
+}
+
+type LiveEnd = LiveDeviceSource | LiveDeviceSink;
+
+/** The control over what openAudio built: each end is a live device or a fixed state. */
+class OpenedAudioEnds implements AudioEndsControl {
+  input: LiveEnd | AudioEndState;
+  output: LiveEnd | AudioEndState;
+  private devices: DeviceChoices | null = null;
+
+  constructor(
+    private readonly spec: AudioEndsSpec,
+    private readonly env: Record<string, string | undefined> | undefined,
+    private readonly onChange: () => void,
+  ) {
+    this.input = fixedEnd(spec.input);
+    this.output = fixedEnd(spec.output);
+  }
+
+  get state(): AudioEndsState {
+    const describe = (end: LiveEnd | AudioEndState): AudioEndState => ('state' in end ? end.state : end);
+    return { input: describe(this.input), output: describe(this.output), devices: this.devices };
+  }
+
+  async switchDevice(end: AudioEndName, device: string): Promise<void> {
+    const current = end === 'input' ? this.input : this.output;
+    if ('switchTo' in current) return current.switchTo(device);
+    const what = current.kind === 'file' ? `the file ${current.name}` : 'nothing';
+    const flag = end === 'input' ? '--input' : '--output';
+    throw new Error(`the ${end} is ${what}, not a sound device; to use sound devices, start without ${flag}`);
+  }
+
+  async refreshDevices(): Promise<void> {
+    const { listDevices } = await import('./device.js');
+    this.devices = deviceChoices(await listDevices({ ...(this.env !== undefined ? { env: this.env } : {}) }), Date.now());
+    this.onChange();
+  }
 }

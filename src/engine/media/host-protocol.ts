@@ -13,13 +13,14 @@ import type { CapturePipelineStats } from '../send/capture-pipeline.js';
 import type { IceServerConfig } from '../mesh/ice-servers.js';
 import type { CandidatePair, LinkState, PeerLinkStats } from '../mesh/peer-link.js';
 import type { AudioEndsSpec, AudioFallback } from '../audio/open.js';
+import type { AudioEndName } from '../audio/audio-ends.js';
 import type { MediaEngineOptions } from './media-engine.js';
 import type { MediaAnchors, PeerMediaStats, SelfMediaState } from './media-port.js';
 import type { SendTimingReport } from './send-timing.js';
 import type { FilterCost, FilterStageName } from '../dsp/frame-filter.js';
 
 /** Media settings that cross the boundary: everything of MediaEngineOptions that is plain data. */
-export type MediaSettings = Omit<MediaEngineOptions, 'source' | 'sink' | 'logger' | 'clock' | 'encoderFactory' | 'decoderFactory' | 'suppressorFactory'>;
+export type MediaSettings = Omit<MediaEngineOptions, 'source' | 'sink' | 'audioEnds' | 'logger' | 'clock' | 'encoderFactory' | 'decoderFactory' | 'suppressorFactory'>;
 
 export interface MediaHostConfig {
   readonly media: MediaSettings;
@@ -65,6 +66,8 @@ export type ToMedia =
   | { readonly op: 'peer-volume'; readonly peerId: string; readonly percent: number }
   | { readonly op: 'peer-muted'; readonly peerId: string; readonly muted: boolean }
   | { readonly op: 'peer-noise-suppression'; readonly peerId: string; readonly enabled: boolean }
+  | { readonly op: 'set-device'; readonly end: AudioEndName; readonly device: string }
+  | { readonly op: 'refresh-devices' }
   | { readonly op: 'link-create'; readonly linkId: number; readonly spec: LinkSpec }
   | { readonly op: 'link-start'; readonly linkId: number }
   | { readonly op: 'link-signal'; readonly linkId: number; readonly signal: unknown }

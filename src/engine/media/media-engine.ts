@@ -56,6 +56,7 @@ import { loadRnnoiseFactory, type SuppressorFactory } from '../dsp/rnnoise.js';
 import { createSpeexStage, type SpeexStageFactory, type SpeexStageName } from '../dsp/speex-stages.js';
 import { FAR_END_ACTIVE_DBFS } from '../dsp/stage.js';
 import type { EchoStage } from '../dsp/echo-stage.js';
+import type { AudioEndName, AudioEndsControl } from '../audio/audio-ends.js';
 import type { MediaAnchors, MediaPort, PeerMediaStats, PeerTransport, ProcessingStates, SelfMediaState } from './media-port.js';
 
 export type { MediaAnchors, PeerMediaStats, PeerTransport, SelfMediaState } from './media-port.js';
@@ -111,6 +112,8 @@ export interface MediaEngineOptions {
   decoderFactory?: () => FrameDecoder;
   /** Noise suppressors for tests; default RNNoise (dsp/rnnoise.ts), loaded on first need. */
   suppressorFactory?: SuppressorFactory;
+  /** What the source and sink are, and switching devices (audio/open.ts builds it with them). */
+  audioEnds?: AudioEndsControl;
   /** Echo and gain stages for tests; default speexdsp (dsp/speex-stages.ts). */
   speexStageFactory?: SpeexStageFactory;
   /** Time every filter stage per frame for the cost figures (allocates a little per frame: `--stats`, benchmarks). Default false. */
@@ -178,6 +181,7 @@ export class MediaEngine implements MediaPort {
   private readonly echoSettings: { roundTripMs?: number; tailMs?: number };
   /** The echo stage once built: the playback side feeds it what is played. */
   private echoStage: EchoStage | undefined;
+  private readonly audioEnds: AudioEndsControl | undefined;
   /** Until when something counts as being played (gain control holds meanwhile, dsp/auto-gain.ts). */
   private playingUntilMs = -Infinity;
   /** Mute / push-to-talk / talk key → the voice gate's mute (send/talk-state.ts). */
@@ -239,6 +243,7 @@ export class MediaEngine implements MediaPort {
       'auto-gain': options.autoGain ?? false,
     };
     this.suppressorFactory = options.suppressorFactory;
+    this.audioEnds = options.audioEnds;
     this.speexStageFactory = options.speexStageFactory ?? createSpeexStage;
     this.echoSettings = options.echo ?? {};
     this.cuePlayer = new CuePlayer({ enabled: options.cues?.enabled ?? true, volume: (options.cues?.volumePercent ?? 50) / 100 });
@@ -606,7 +611,25 @@ export class MediaEngine implements MediaPort {
       pushToTalk: this.talk.pushToTalk,
       talking: this.talk.talking,
       processing: this.processingStates,
+      ...(this.audioEnds !== undefined ? { audio: this.audioEnds.state } : {}),
     };
+  }
+
+  /** Another sound device for one end; a failure shows as the end's `problem` (and in the log). */
+  setDevice(end: AudioEndName, device: string): void {
+    if (this.audioEnds === undefined) {
+      this.log.warn('device-switch-unsupported', { end, device });
+      return;
+    }
+    this.audioEnds.switchDevice(end, device).catch((err: unknown) => {
+      this.log.warn('device-switch-refused', { end, device, error: err instanceof Error ? err.message : String(err) });
+    });
+  }
+
+  refreshDevices(): void {
+    this.audioEnds?.refreshDevices().catch((err: unknown) => {
+      this.log.warn('device-list-failed', { error: err instanceof Error ? err.message : String(err) });
+    });
   }
 
   peerStats(id: string): PeerMediaStats | undefined {

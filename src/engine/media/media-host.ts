@@ -114,6 +114,12 @@ export class MediaHost {
       case 'peer-noise-suppression':
         this.engine?.setPeerNoiseSuppression(m.peerId, m.enabled);
         return;
+      case 'set-device':
+        this.requireEngine().setDevice(m.end, m.device);
+        return;
+      case 'refresh-devices':
+        this.requireEngine().refreshDevices();
+        return;
       case 'link-create':
         return this.createLink(m.linkId, m.spec);
       case 'link-start':
@@ -150,7 +156,15 @@ export class MediaHost {
       source = this.timing.source(source);
     }
     // With send timing (--stats), the filter stages are timed too.
-    const engine = new MediaEngine({ ...config.media, timeFilters: config.sendTiming === true, source, sink: opened.sink, clock: this.clock, logger: this.log });
+    const engine = new MediaEngine({
+      ...config.media,
+      timeFilters: config.sendTiming === true,
+      source,
+      sink: opened.sink,
+      ...(opened.control !== undefined ? { audioEnds: opened.control } : {}),
+      clock: this.clock,
+      logger: this.log,
+    });
     engine.onSourceEnd = () => this.opts.send({ ev: 'source-ended' });
     this.engine = engine;
     const make = this.opts.makeLink ?? makePeerLink;

@@ -15,6 +15,7 @@ import type { RemoteStreamStats } from '../receive/remote-stream.js';
 import type { SendLoopStats } from '../send/send-loop.js';
 import type { CandidatePair, PeerLinkOptions, PeerLinkStats } from '../mesh/peer-link.js';
 import type { NegotiatedAudio } from '../mesh/link-types.js';
+import type { AudioEndName, AudioEndsState } from '../audio/audio-ends.js';
 
 /** How packets reach one remote peer. */
 export interface PeerTransport {
@@ -43,6 +44,12 @@ export interface SelfMediaState {
   readonly talking: boolean;
   /** Our microphone's processing, per stage: 'unavailable' where a stage cannot run. */
   readonly processing: ProcessingStates;
+  /**
+   * Our microphone and speaker: which, whether lost, the devices to switch
+   * to. Absent where the ends are not ours to manage (the browser chooses
+   * its own devices).
+   */
+  readonly audio?: AudioEndsState;
 }
 
 /** Echo cancellation, noise suppression and gain control of our microphone (dsp/frame-filter.ts names them). */
@@ -107,6 +114,14 @@ export interface MediaPort {
   setProcessing(stage: FilterStageName, enabled: boolean): void;
   /** Our noise suppression on one peer's audio, for a peer who sends noise (no suppression of their own). */
   setPeerNoiseSuppression(id: string, enabled: boolean): void;
+  /**
+   * Use another sound device (by name) for the microphone or the speaker,
+   * mid-call; how it went shows in `self.audio`. Absent where devices are
+   * not ours (the browser).
+   */
+  setDevice?(end: AudioEndName, device: string): void;
+  /** List the sound devices again, into `self.audio.devices`. */
+  refreshDevices?(): void;
   readonly self: SelfMediaState;
   peerStats(id: string): PeerMediaStats | undefined;
   readonly anchors: MediaAnchors;

@@ -27,6 +27,7 @@ import { emptyLinkStats, type CandidatePair, type LinkState, type PeerLinkStats 
 import type { LinkFactory, SessionLink, SessionLinkOptions } from './media-port.js';
 import { emptyCaptureStats, type CapturePipelineStats } from '../send/capture-pipeline.js';
 import type { FinalMediaReport, FromMedia, LinkStatus, MediaHostConfig, MediaSnapshot, ToMedia } from './host-protocol.js';
+import type { AudioEndName } from '../audio/audio-ends.js';
 import type { MediaAnchors, MediaPort, PeerMediaStats, PeerTransport, ProcessingStates, SelfMediaState } from './media-port.js';
 import type { FilterState } from '../dsp/filter-chain.js';
 import type { FilterStageName } from '../dsp/frame-filter.js';
@@ -218,6 +219,14 @@ export class RemoteMedia implements MediaPort {
     this.send({ op: 'peer-noise-suppression', peerId: id, enabled });
   }
 
+  setDevice(end: AudioEndName, device: string): void {
+    this.send({ op: 'set-device', end, device });
+  }
+
+  refreshDevices(): void {
+    this.send({ op: 'refresh-devices' });
+  }
+
   get self(): SelfMediaState {
     const s = this.snap?.self;
     const gateShut = this.muted || (this.pushToTalk && !this.talking);
@@ -229,6 +238,7 @@ export class RemoteMedia implements MediaPort {
       pushToTalk: this.pushToTalk,
       talking: this.talking,
       processing: this.processingStates(s?.processing),
+      ...(s?.audio !== undefined ? { audio: s.audio } : {}),
     };
   }
 

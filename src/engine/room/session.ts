@@ -278,6 +278,13 @@ export class Session implements SessionController {
       case 'set-push-to-talk':
         this.engine.setPushToTalk(action.enabled);
         break;
+      case 'set-device':
+        if (action.device.trim() === '') return;
+        this.engine.setDevice?.(action.end, action.device);
+        break;
+      case 'refresh-devices':
+        this.engine.refreshDevices?.();
+        break;
       case 'talk':
         this.engine.setTalking(action.pressed);
         break;

@@ -21,6 +21,7 @@ function keyRows(b: KeyBindings): ReadonlyArray<readonly [string, string]> {
     ['N', "suppress the selected peer's noise, for you only (NS on their line; for a peer without suppression of their own)"],
     [keyLabel(b.pushToTalk), 'push-to-talk mode on / off'],
     [keyLabel(b.talk), 'talk key in push-to-talk mode'],
+    [keyLabel(b.devices), 'pick the microphone and speaker (the call goes on while it switches)'],
     [keyLabel(b.lock), 'lock / unlock the room for everyone: nobody new may join while it is locked'],
     ['a / D', 'let in / turn away the oldest newcomer knocking at the locked room'],
     ['t or Enter', 'write a chat message to the room (Enter sends, Esc cancels)'],

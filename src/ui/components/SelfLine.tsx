@@ -44,6 +44,20 @@ export function SelfLine({ self, layout, holdToTalk }: SelfLineProps) {
         )
       ) : null}
       {!self.muted && !self.deafened && !self.pushToTalk ? <Text dimColor>mic open</Text> : null}
+      {(['input', 'output'] as const).map((end) => {
+        const state = self.audio?.[end];
+        if (state === undefined || state.health === 'ok') return null;
+        const what = end === 'input' ? 'microphone' : 'speaker';
+        return state.health === 'lost' ? (
+          <Text key={end} color="red" bold>
+            {what} lost — retrying
+          </Text>
+        ) : (
+          <Text key={end} color="yellow">
+            switching {what}…
+          </Text>
+        );
+      })}
       {PROCESSING_STAGES.map((stage) => {
         const state = self.processing[stage];
         const short = PROCESSING_LABELS[stage].short;
