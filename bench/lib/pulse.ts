@@ -25,7 +25,7 @@ const run = promisify(execFile);
 export interface PulseHandle {
   /** Environment for any process that should use this sound server (merge into the child's env). */
   env: Record<string, string>;
-  /** Name of the null sink (its monitor, `${sinkName}.monitor`, is the default source). */
+  /** Name of the default sink (with the default devices, a null sink whose monitor, `${sinkName}.monitor`, is the default source). */
   sinkName: string;
   stop(): Promise<void>;
 }
@@ -34,13 +34,23 @@ export const PULSE_SINK_NAME = 'roundtable_sink';
 
 const READY_TIMEOUT_MS = 10_000;
 
-async function pactl(env: Record<string, string>, ...args: string[]): Promise<string> {
+export interface PulseOptions {
+  /**
+   * The server's devices, as default.pa lines (the socket is always loaded),
+   * and the sink whose being the default says the server is ready. Default:
+   * the null sink with its monitor as the default source, kept alive.
+   */
+  readonly devices?: { readonly script: readonly string[]; readonly readySink: string };
+}
+
+/** Run `pactl ARGS` against the server `env` points at; resolves with its output. */
+export async function pactl(env: Record<string, string>, ...args: string[]): Promise<string> {
   const { stdout } = await run('pactl', args, { env: { ...process.env, ...env }, timeout: 5000 });
   return stdout;
 }
 
 /** Start a private PulseAudio; `{ skipped }` with the reason only where it cannot run here. */
-export async function startPulse(): Promise<PulseHandle | { skipped: string }> {
+export async function startPulse(options: PulseOptions = {}): Promise<PulseHandle | { skipped: string }> {
   try {
     await run('pulseaudio', ['--version'], { timeout: 5000 });
   } catch {
@@ -54,16 +64,18 @@ export async function startPulse(): Promise<PulseHandle | { skipped: string }> {
   const socket = join(runtimeDir, 'native');
 
   // -n skips the system default.pa; this script is the whole configuration.
-  const script = [
-    `load-module module-native-protocol-unix socket=${socket} auth-anonymous=1`,
-    `load-module module-null-sink sink_name=${PULSE_SINK_NAME} rate=48000 channels=1 format=s16le sink_properties=device.description=RoundtableTestSink`,
-    'load-module module-null-source source_name=roundtable_keepalive rate=48000 channels=1 format=s16le',
-    'load-module module-always-sink',
-    `load-module module-loopback source=roundtable_keepalive sink=${PULSE_SINK_NAME}`,
-    `set-default-sink ${PULSE_SINK_NAME}`,
-    `set-default-source ${PULSE_SINK_NAME}.monitor`,
-    '',
-  ].join('\n');
+  const devices = options.devices ?? {
+    script: [
+      `load-module module-null-sink sink_name=${PULSE_SINK_NAME} rate=48000 channels=1 format=s16le sink_properties=device.description=RoundtableTestSink`,
+      'load-module module-null-source source_name=roundtable_keepalive rate=48000 channels=1 format=s16le',
+      'load-module module-always-sink',
+      `load-module module-loopback source=roundtable_keepalive sink=${PULSE_SINK_NAME}`,
+      `set-default-sink ${PULSE_SINK_NAME}`,
+      `set-default-source ${PULSE_SINK_NAME}.monitor`,
+    ],
+    readySink: PULSE_SINK_NAME,
+  };
+  const script = [`load-module module-native-protocol-unix socket=${socket} auth-anonymous=1`, ...devices.script, ''].join('\n');
   writeFileSync(join(dir, 'default.pa'), script);
 
   // A complete, minimal ALSA configuration: only the pulse plugin. It replaces
@@ -113,7 +125,7 @@ export async function startPulse(): Promise<PulseHandle | { skipped: string }> {
     }
     try {
       const info = await pactl(env, 'info');
-      if (info.includes(`Default Sink: ${PULSE_SINK_NAME}`)) break;
+      if (info.includes(`Default Sink: ${devices.readySink}`)) break;
     } catch {
       // not up yet
     }
@@ -125,7 +137,7 @@ export async function startPulse(): Promise<PulseHandle | { skipped: string }> {
   }
 
   let stopping: Promise<void> | undefined;
-  return { env, sinkName: PULSE_SINK_NAME, stop: () => (stopping ??= cleanup()) };
+  return { env, sinkName: devices.readySink, stop: () => (stopping ??= cleanup()) };
 }
 
 function lastErrors(log: string): string {

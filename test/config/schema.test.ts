@@ -13,7 +13,7 @@ describe('config schema defaults', () => {
       audio: { frameMs: 20, bitrate: 32000, dtx: true, complexity: 5, echoCancellation: 'auto', noiseSuppression: true, autoGain: true, echoTailMs: 200, echoDelayMs: 0, redundancy: true },
       jitterBuffer: { minDelayMs: 0, maxDelayMs: 400 },
       cues: { enabled: true, volumePercent: 50 },
-      keys: { mute: 'm', deafen: 'd', pushToTalk: 'p', talk: 'space', echoCancellation: 'e', noiseSuppression: 'n', autoGain: 'g', lock: 'L', stats: 's', help: '?', quit: 'q' },
+      keys: { mute: 'm', deafen: 'd', pushToTalk: 'p', talk: 'space', echoCancellation: 'e', noiseSuppression: 'n', autoGain: 'g', lock: 'L', devices: 'i', stats: 's', help: '?', quit: 'q' },
       controlSocket: true,
       logFile: '/home/ada/.local/state/roundtable/roundtable.log',
       logLevel: 'info',
