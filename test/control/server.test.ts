@@ -137,6 +137,46 @@ describe('control server', () => {
     expect(await ask({ cmd: 'unlock' })).toMatchObject({ ok: false, code: 'not-connected', error: expect.stringContaining('not connected to the signaling server') });
   });
 
+  it('device switches an end and answers once the media side runs it; a device that will not open is refused with its reason; devices lists afresh', async () => {
+    const audio = {
+      input: { kind: 'device', name: 'Built-in Mic', health: 'ok' },
+      output: { kind: 'device', name: 'Speakers', health: 'ok' },
+      devices: null,
+    } as const;
+    // The media side: switching takes 30 ms, and "Nope" does not open.
+    class Media extends FakeController {
+      override dispatch(action: SessionAction): void {
+        this.actions.push(action);
+        const now = this.snapshot().self.audio!;
+        if (action.type === 'refresh-devices') {
+          setTimeout(() => this.setSelf({ audio: { ...now, devices: { input: ['Built-in Mic'], output: ['Speakers', 'USB Headset'], listedAtMs: Date.now() } } }), 30);
+        } else if (action.type === 'set-device') {
+          this.setSelf({ audio: { ...now, [action.end]: { ...now[action.end], health: 'switching' } } });
+          const done =
+            action.device === 'Nope'
+              ? { ...now[action.end], health: 'ok' as const, problem: 'cannot switch to "Nope": no output device matching "Nope"' }
+              : { kind: 'device' as const, name: 'USB Headset', health: 'ok' as const };
+          setTimeout(() => this.setSelf({ audio: { ...this.snapshot().self.audio!, [action.end]: done } }), 30);
+        }
+      }
+    }
+    const c = new Media(makeSnapshot({ self: { ...makeSnapshot().self, audio } }));
+    await start(c);
+    const listed = await ask({ cmd: 'devices' });
+    expect(listed).toMatchObject({ ok: true, status: { audio: { devices: { input: ['Built-in Mic'], output: ['Speakers', 'USB Headset'] } } } });
+    expect(await ask({ cmd: 'device', end: 'output', name: 'usb' })).toMatchObject({ ok: true, status: { audio: { output: { name: 'USB Headset', health: 'ok' } } } });
+    expect(await ask({ cmd: 'device', end: 'output', name: 'Nope' })).toMatchObject({ ok: false, code: 'no-device', error: 'cannot switch to "Nope": no output device matching "Nope"' });
+    expect(c.actions).toEqual([
+      { type: 'refresh-devices' },
+      { type: 'set-device', end: 'output', device: 'usb' },
+      { type: 'set-device', end: 'output', device: 'Nope' },
+    ]);
+    // Files cannot be switched: refused before anything is asked.
+    c.setSelf({ audio: { ...audio, input: { kind: 'file', name: 'in.wav', health: 'ok' } } });
+    expect(await ask({ cmd: 'device', end: 'input', name: 'usb' })).toMatchObject({ ok: false, code: 'no-device', error: 'the input is the file in.wav, not a sound device', hint: expect.stringContaining('without --input') });
+    expect(c.actions).toHaveLength(3);
+  });
+
   it('leave: answered first, then the session leaves; the caller sees the connection close when the session is done', async () => {
     const c = twoPeers();
     const server = await start(c);

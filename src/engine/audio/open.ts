@@ -152,7 +152,7 @@ class OpenedAudioEnds implements AudioEndsControl {
   private devices: DeviceChoices | null = null;
 
   constructor(
-    private readonly spec: AudioEndsSpec,
+    spec: AudioEndsSpec,
     private readonly env: Record<string, string | undefined> | undefined,
     private readonly onChange: () => void,
   ) {

@@ -23,6 +23,11 @@ describe('openAudio', () => {
     const none = await openAudio({ input: { kind: 'none' }, output: { kind: 'none' }, frameMs: 10, playbackFrameMs: 10 }, silentLogger);
     expect(none.source).toBeInstanceOf(NoInputSource);
     expect(none.sink).toBeInstanceOf(NullSink);
+    // What the UI shows of them, and a switch refused in words.
+    expect(wav.control?.state).toEqual({ input: { kind: 'file', name: SPEECH, health: 'ok' }, output: { kind: 'file', name: path.join(dir, 'o.wav'), health: 'ok' }, devices: null });
+    expect(none.control?.state.input).toEqual({ kind: 'none', name: '', health: 'ok' });
+    await expect(wav.control!.switchDevice('input', 'USB')).rejects.toThrow(`the input is the file ${SPEECH}, not a sound device; to use sound devices, start without --input`);
+    await expect(none.control!.switchDevice('output', 'USB')).rejects.toThrow('the output is nothing, not a sound device; to use sound devices, start without --output');
   });
 
   it('with a fallback path, a device that cannot open gives way to no input and to the WAV file, and says so', async () => {
