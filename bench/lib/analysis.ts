@@ -105,6 +105,15 @@ export function presenceOf(
 }
 
 /**
+ * bestPresence probes for what must be heard: 1 s segments, which survive a
+ * receiver whose jitter buffer stretches or shortens playout a pitch period
+ * at a time under load (a 2 s probe then stops lining up). What must NOT be
+ * heard keeps the default 2 s probes: unrelated speech correlates higher
+ * over shorter stretches.
+ */
+export const HEARD = { segmentMs: 1000 } as const;
+
+/**
  * Best presence of `input` in `output` over a few segments of the input
  * (inputs loop, and a speaker's pauses make any single segment a weak probe):
  * 2 s segments at 0.3, 1.5 and 2.7 s by default. Shorter segments

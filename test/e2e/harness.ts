@@ -17,16 +17,7 @@ import { readWavMono48k } from '../../src/engine/audio/wav-file.js';
 import { generateJoinCode } from '../../src/protocol/index.js';
 
 /** Best presence of an input in an output: one home with the benchmarks (bench/lib/analysis.ts). */
-export { bestPresence } from '../../bench/lib/analysis.js';
-
-/**
- * bestPresence probes for what must be heard: 1 s segments, which survive a
- * receiver whose jitter buffer stretches or shortens playout a pitch period
- * at a time under load (a 2 s probe then stops lining up). What must NOT be
- * heard keeps the default 2 s probes: unrelated speech correlates higher
- * over shorter stretches.
- */
-export const HEARD = { segmentMs: 1000 } as const;
+export { bestPresence, HEARD } from '../../bench/lib/analysis.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const BIN = path.join(ROOT, 'bin', 'roundtable');

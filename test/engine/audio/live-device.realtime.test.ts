@@ -9,7 +9,7 @@
  */
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
-import { bestPresence, concat } from '../../../bench/lib/analysis.js';
+import { bestPresence, concat, HEARD } from '../../../bench/lib/analysis.js';
 import { silentLogger } from '../../../src/core/logger.js';
 import type { AudioEndsControl } from '../../../src/engine/audio/audio-ends.js';
 import { openAudio } from '../../../src/engine/audio/open.js';
@@ -57,7 +57,7 @@ describe('live sound devices', () => {
     try {
       expect(control.state.input).toEqual({ kind: 'device', name: MIC_DEVICE, health: 'ok' });
       await sleep(6000);
-      expect(bestPresence(speech, concat(frames), { segmentMs: 1000 })).toBeGreaterThan(0.5);
+      expect(bestPresence(speech, concat(frames), HEARD)).toBeGreaterThan(0.5);
 
       await d.unplug('input');
       const lostAfterMs = await until('the microphone to be lost', () => control.state.input.health === 'lost', 5000);
@@ -75,7 +75,7 @@ describe('live sound devices', () => {
       expect(control.state.input).toEqual({ kind: 'device', name: MIC_DEVICE, health: 'ok' });
       // ~50 frames a second once back, and the speech in them.
       expect(frames.length).toBeGreaterThan(250);
-      expect(bestPresence(speech, concat(frames), { segmentMs: 1000 })).toBeGreaterThan(0.5);
+      expect(bestPresence(speech, concat(frames), HEARD)).toBeGreaterThan(0.5);
       ctx.annotate(`lost after ${lostAfterMs} ms, back ${backAfterMs} ms after plug-in`);
     } finally {
       await opened.source.stop();
@@ -101,7 +101,7 @@ describe('live sound devices', () => {
       expect(control.state.output).toEqual({ kind: 'device', name: SPEAKER_DEVICE, health: 'ok' });
       let stopListening = await d.listen();
       await sleep(6000);
-      expect(bestPresence(speech, await stopListening(), { segmentMs: 1000 })).toBeGreaterThan(0.5);
+      expect(bestPresence(speech, await stopListening(), HEARD)).toBeGreaterThan(0.5);
 
       await d.unplug('output');
       const lostAfterMs = await until('the speaker to be lost', () => control.state.output.health === 'lost', 5000);
@@ -115,7 +115,7 @@ describe('live sound devices', () => {
       const backAfterMs = await until('the speaker to return', () => control.state.output.health === 'ok', 10_000);
       stopListening = await d.listen();
       await sleep(6000);
-      expect(bestPresence(speech, await stopListening(), { segmentMs: 1000 })).toBeGreaterThan(0.5);
+      expect(bestPresence(speech, await stopListening(), HEARD)).toBeGreaterThan(0.5);
       ctx.annotate(`lost after ${lostAfterMs} ms, back ${backAfterMs} ms after plug-in`);
     } finally {
       await opened.sink.stop();

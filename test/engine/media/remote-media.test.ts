@@ -17,7 +17,7 @@ import type { AudioEndsSpec } from '../../../src/engine/audio/open.js';
 import { RemoteMedia } from '../../../src/engine/media/remote-media.js';
 import type { LinkState } from '../../../src/engine/mesh/peer-link.js';
 import type { SessionLink, SessionLinkOptions } from '../../../src/engine/room/peer-entry.js';
-import { bestPresence } from '../../e2e/harness.js';
+import { bestPresence, HEARD } from '../../../bench/lib/analysis.js';
 
 const SPEECH = fileURLToPath(new URL('../../../fixtures/speech-a.wav', import.meta.url));
 const dir = mkdtempSync(path.join(tmpdir(), 'rt-remote-media-'));
@@ -93,7 +93,7 @@ describe('RemoteMedia (media in a process of its own)', () => {
     const heard = await readWavMono48k(bOut);
     const said = await readWavMono48k(SPEECH);
     expect(heard.length).toBeGreaterThan(48_000 * 3);
-    expect(bestPresence(said, heard)).toBeGreaterThan(0.5);
+    expect(bestPresence(said, heard, HEARD)).toBeGreaterThan(0.5);
   }, 30_000);
 
   it('Ctrl-C in a terminal (SIGINT to the whole process group) leaves the media process to its control side: the output file is finished', async () => {
