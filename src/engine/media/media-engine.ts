@@ -652,6 +652,12 @@ export class MediaEngine implements MediaPort {
     };
   }
 
+  /** A peer's output level and speaking flag alone (what a UI redraws between full statistics). */
+  peerLevel(id: string): { level: number; speaking: boolean } | undefined {
+    const peer = this.peers.get(id);
+    return peer === undefined ? undefined : { level: peer.stream.level, speaking: peer.stream.speaking };
+  }
+
   get captureStats(): CapturePipeline['stats'] {
     return this.capture.stats;
   }

@@ -16,8 +16,8 @@ import { openAudio, type AudioFallback, type OpenedAudio, type AudioEndsSpec } f
 import type { LinkState } from '../mesh/peer-link.js';
 import { PROCESSING_OFF, type LinkFactory, type SessionLink } from './media-port.js';
 import { engineLinkFactory, makePeerLink, type MakeLink } from './engine-links.js';
-import type { FromMedia, LinkSpec, LinkStatus, MediaHostConfig, MediaSnapshot, ToMedia } from './host-protocol.js';
-import { MEDIA_SNAPSHOT_INTERVAL_MS } from './host-protocol.js';
+import type { FromMedia, LinkSpec, LinkStatus, MediaHostConfig, MediaLevels, MediaSnapshot, ToMedia } from './host-protocol.js';
+import { MEDIA_LEVELS_INTERVAL_MS, MEDIA_SNAPSHOT_INTERVAL_MS } from './host-protocol.js';
 import { MediaEngine } from './media-engine.js';
 import { SendTiming } from './send-timing.js';
 import { processFigures } from '../../core/process-figures.js';
@@ -305,13 +305,26 @@ export class MediaHost {
     };
   }
 
-  private scheduleSnapshot(): void {
+  /** Levels every MEDIA_LEVELS_INTERVAL_MS, and in place of every so many of them the whole snapshot (host-protocol.ts). */
+  private scheduleSnapshot(tick = 1): void {
+    const fullEvery = Math.max(1, Math.round(MEDIA_SNAPSHOT_INTERVAL_MS / MEDIA_LEVELS_INTERVAL_MS));
     this.snapshotTimer = this.clock.setTimer(() => {
       this.snapshotTimer = undefined;
       if (this.stopping !== undefined) return;
-      this.opts.send({ ev: 'snapshot', snapshot: this.snapshot() });
-      this.scheduleSnapshot();
-    }, MEDIA_SNAPSHOT_INTERVAL_MS);
+      if (tick % fullEvery === 0) this.opts.send({ ev: 'snapshot', snapshot: this.snapshot() });
+      else this.opts.send({ ev: 'levels', levels: this.levels() });
+      this.scheduleSnapshot(tick + 1);
+    }, MEDIA_LEVELS_INTERVAL_MS);
+  }
+
+  private levels(): MediaLevels {
+    const engine = this.requireEngine();
+    const peers: Array<readonly [string, number, boolean]> = [];
+    for (const id of this.peers) {
+      const level = engine.peerLevel(id);
+      if (level !== undefined) peers.push([id, level.level, level.speaking]);
+    }
+    return { self: engine.self, peers };
   }
 
   private requireEngine(): MediaEngine {

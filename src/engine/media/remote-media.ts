@@ -26,7 +26,7 @@ import { toNativeIceServers } from '../mesh/ice-servers.js';
 import { emptyLinkStats, type CandidatePair, type LinkState, type PeerLinkStats } from '../mesh/peer-link.js';
 import type { LinkFactory, SessionLink, SessionLinkOptions } from './media-port.js';
 import { emptyCaptureStats, type CapturePipelineStats } from '../send/capture-pipeline.js';
-import type { FinalMediaReport, FromMedia, LinkStatus, MediaHostConfig, MediaSnapshot, ToMedia } from './host-protocol.js';
+import type { FinalMediaReport, FromMedia, LinkStatus, MediaHostConfig, MediaLevels, MediaSnapshot, ToMedia } from './host-protocol.js';
 import type { AudioEndName } from '../audio/audio-ends.js';
 import type { MediaAnchors, MediaPort, PeerMediaStats, PeerTransport, ProcessingStates, SelfMediaState } from './media-port.js';
 import type { FilterState } from '../dsp/filter-chain.js';
@@ -318,6 +318,9 @@ export class RemoteMedia implements MediaPort {
       case 'snapshot':
         this.applySnapshot(m.snapshot);
         break;
+      case 'levels':
+        this.applyLevels(m.levels);
+        break;
       case 'stopped':
         this.reportValue = m.report;
         this.applySnapshot(m.snapshot);
@@ -353,6 +356,15 @@ export class RemoteMedia implements MediaPort {
     this.snap = s;
     this.peerMap = new Map(s.peers);
     for (const [linkId, status] of s.links) this.links.get(linkId)?.fromHostStatus(status);
+  }
+
+  /** Between full snapshots: our own state, and each peer's level and speaking flag over its last statistics. */
+  private applyLevels(l: MediaLevels): void {
+    if (this.snap !== undefined) this.snap = { ...this.snap, self: l.self };
+    for (const [id, level, speaking] of l.peers) {
+      const stats = this.peerMap.get(id);
+      if (stats !== undefined) this.peerMap.set(id, { ...stats, level, speaking });
+    }
   }
 
   private onExit(code: number | null, signal: NodeJS.Signals | null): void {

@@ -3,7 +3,7 @@ import { ManualClock } from '../../../src/core/clock.js';
 import { samplesPerFrame } from '../../../src/core/media-format.js';
 import { ManualSink, ManualSource } from '../../../src/engine/audio/manual.js';
 import type { AudioEndsSpec } from '../../../src/engine/audio/open.js';
-import type { FromMedia, MediaHostConfig } from '../../../src/engine/media/host-protocol.js';
+import { MEDIA_SNAPSHOT_INTERVAL_MS, type FromMedia, type MediaHostConfig } from '../../../src/engine/media/host-protocol.js';
 import { MediaHost } from '../../../src/engine/media/media-host.js';
 import { buildRtp } from '../../../src/engine/rtp/packet.js';
 import { FakeLink } from '../room/fakes.js';
@@ -128,7 +128,7 @@ describe('MediaHost', () => {
     // A packet from the peer reaches the engine (its stream counts it) and the snapshot says when.
     const arrivalMs = t.clock.now();
     second.opts.onRtp(buildRtp({ payloadType: 111, sequenceNumber: 1, timestamp: 960, ssrc: 4242, marker: true, payload: new Uint8Array([0x78, 1, 2]) }), arrivalMs);
-    t.clock.advance(100);
+    t.clock.advance(MEDIA_SNAPSHOT_INTERVAL_MS);
     const snap = t.of('snapshot').at(-1)!.snapshot;
     expect(new Map(snap.peers).get('p')!.receive.received).toBe(1);
     expect(new Map(snap.links).get(2)!.lastPacketMs).toBe(arrivalMs);
@@ -150,10 +150,14 @@ describe('MediaHost', () => {
     await t.flush();
     t.clock.advance(20);
     t.source.push(loud());
-    t.clock.advance(100);
+    t.clock.advance(MEDIA_SNAPSHOT_INTERVAL_MS);
     const snap = t.of('snapshot').at(-1)!.snapshot;
     expect(snap.self).toMatchObject({ muted: true, deafened: true });
     expect(new Map(snap.peers).get('p')).toMatchObject({ volumePercent: 150, mutedByMe: true });
+    // Between whole snapshots, levels alone: four in each snapshot period, with our state and each peer's level.
+    const levels = t.of('levels');
+    expect(levels.length).toBe(4 * t.of('snapshot').length);
+    expect(levels.at(-1)!.levels).toEqual({ self: expect.objectContaining({ muted: true }), peers: [['p', expect.any(Number), false]] });
 
     t.host.handle({ op: 'stop' });
     await t.flush();
@@ -183,7 +187,7 @@ describe('MediaHost', () => {
     t.host.handle({ op: 'peer-noise-suppression', peerId: 'p', enabled: true });
     t.host.handle({ op: 'set-processing', stage: 'noise-suppression', enabled: false });
     await new Promise((r) => setTimeout(r, 5));
-    t.clock.advance(100);
+    t.clock.advance(MEDIA_SNAPSHOT_INTERVAL_MS);
     const snap = t.of('snapshot').at(-1)!.snapshot;
     expect(snap.self.processing['noise-suppression']).toBe('off');
     expect(new Map(snap.peers).get('p')).toMatchObject({ noiseSuppression: true });
