@@ -22,6 +22,8 @@ import { DeviceSink, DeviceSource } from '../../src/engine/audio/device.js';
 export const MIC_DEVICE = 'rt_mic';
 export const SPEAKER_DEVICE = 'rt_speaker';
 
+const KEEPALIVE_SOURCE = 'load-module module-null-source source_name=keepalive rate=48000 channels=1 format=s16le';
+const KEEPALIVE_LOOPBACK = 'load-module module-loopback source=keepalive sink=speaker';
 const nullSink = (name: string): string => `load-module module-null-sink sink_name=${name} rate=48000 channels=1 format=s16le`;
 
 export interface UnpluggableDevices {
@@ -39,7 +41,14 @@ export interface UnpluggableDevices {
 export async function startUnpluggableDevices(): Promise<UnpluggableDevices | { skipped: string }> {
   const mic = await startPulse({ devices: { script: [nullSink('mic_feed'), 'set-default-sink mic_feed', 'set-default-source mic_feed.monitor'], readySink: 'mic_feed' } });
   if ('skipped' in mic) return mic;
-  const speaker = await startPulse({ devices: { script: [nullSink('speaker'), 'set-default-sink speaker', 'set-default-source speaker.monitor'], readySink: 'speaker' } });
+  // The speaker's server keeps its sink busy with a loopback from a silent source, as bench/lib/pulse.ts
+  // does: an idle null sink runs with ~2 s latency, and a stream opened on it stalled for 1–2 s and then
+  // took its backlog in one gulp (measured while switching devices). The microphone's server has no
+  // other source (one would take the capture stream over when the microphone is unplugged); the feed
+  // keeps its sink busy.
+  const speaker = await startPulse({
+    devices: { script: [nullSink('speaker'), KEEPALIVE_SOURCE, KEEPALIVE_LOOPBACK, 'set-default-sink speaker', 'set-default-source speaker.monitor'], readySink: 'speaker' },
+  });
   if ('skipped' in speaker) {
     await mic.stop();
     return speaker;
@@ -78,6 +87,8 @@ export async function startUnpluggableDevices(): Promise<UnpluggableDevices | { 
     async plugIn(end) {
       const id = (await pactl(handle(end).env, 'load-module', 'module-null-sink', `sink_name=${sinkOf(end)}`, 'rate=48000', 'channels=1', 'format=s16le')).trim();
       modules.set(end, id);
+      // The keep-alive loopback went with the sink it fed.
+      if (end === 'output') await pactl(speaker.env, ...KEEPALIVE_LOOPBACK.split(' '));
       await pactl(handle(end).env, 'set-default-sink', sinkOf(end));
       await pactl(handle(end).env, 'set-default-source', `${sinkOf(end)}.monitor`);
     },

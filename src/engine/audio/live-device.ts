@@ -21,8 +21,10 @@
  *   when devices come and go); the system default is reopened as the
  *   default, wherever the system now points it.
  * - **Switch.** The new device opens while the old one still plays; only
- *   once it runs does audio move to it and the old one close. A device that
- *   will not open leaves the old one as it was and says why.
+ *   once it has moved its first frames (DEVICE_WARMUP_FRAMES) does audio
+ *   move to it and the old one close. A device that will not open, or opens
+ *   and moves nothing, leaves the old one as it was and says why. A reopened
+ *   device warms up the same way.
  *
  * The first open is not retried: a device that cannot open at the start
  * (a wrong name) is an error the user must see at once, with the list of
@@ -50,6 +52,23 @@ export interface SupervisedSink extends SupervisedDevice, AudioSink {}
 /** No audio for this long from a running device means it is gone (a busy machine delays a frame by tens of ms, not a second). */
 export const DEVICE_STALL_MS = 1000;
 
+/**
+ * For this long after a device starts, only a stall of DEVICE_START_STALL_MS
+ * counts as a loss: a new PulseAudio stream may play its first frames and
+ * then stall while the server settles its latency (1–2 s on an idle null
+ * sink, up to 0.4 s on a busy one, measured while switching), which is a
+ * hiccup, not a device gone.
+ */
+export const DEVICE_START_WINDOW_MS = 5000;
+export const DEVICE_START_STALL_MS = 3000;
+
+/**
+ * Frames a new device must move before audio moves to it (a switch or a
+ * reopen), so a device that opens but plays nothing, or stalls while it
+ * starts, never takes over from one that works.
+ */
+export const DEVICE_WARMUP_FRAMES = 5;
+
 /** Reopening a lost device: soon at first, then every 2 s at most, for as long as the call lasts. */
 export const DEVICE_RETRY_BACKOFF: Readonly<BackoffOptions> = Object.freeze({ initialDelayMs: 250, maxDelayMs: 2000, factor: 2, jitter: 0.2 });
 
@@ -63,6 +82,8 @@ export interface LiveDeviceOptions<D> {
   readonly clock?: Clock;
   readonly logger?: Logger;
   readonly stallMs?: number;
+  /** Default DEVICE_WARMUP_FRAMES; 0 takes a device as soon as it opened. */
+  readonly warmupFrames?: number;
   readonly retry?: Partial<BackoffOptions>;
   /** For the backoff's jitter (tests pass a fixed one). */
   readonly random?: () => number;
@@ -86,6 +107,11 @@ abstract class LiveDevice<D extends SupervisedDevice> {
   private readonly end: AudioEndName;
   private readonly create: (device: string | number | undefined) => D;
   private readonly stallMs: number;
+  private readonly warmupFrames: number;
+  /** Devices opened but not in use yet, with the frames each has moved and who waits for them. */
+  private readonly warming = new Map<D, { frames: number; ready: () => void }>();
+  /** When the active device was adopted: its start-up window (DEVICE_START_WINDOW_MS) runs from here. */
+  private adoptedAtMs = 0;
   private readonly backoff: BackoffOptions;
   private readonly random: () => number;
   private readonly onChange: () => void;
@@ -113,6 +139,7 @@ abstract class LiveDevice<D extends SupervisedDevice> {
     this.clock = options.clock ?? monotonicClock;
     this.log = (options.logger ?? silentLogger).child({ component: options.end === 'input' ? 'audio-in' : 'audio-out' });
     this.stallMs = options.stallMs ?? DEVICE_STALL_MS;
+    this.warmupFrames = options.warmupFrames ?? DEVICE_WARMUP_FRAMES;
     this.backoff = resolveBackoff({ ...DEVICE_RETRY_BACKOFF, ...options.retry });
     this.random = options.random ?? Math.random;
     this.onChange = options.onChange ?? (() => undefined);
@@ -152,7 +179,7 @@ abstract class LiveDevice<D extends SupervisedDevice> {
       this.onChange();
       const next = this.create(device);
       try {
-        await this.startDevice(next);
+        await this.startWarm(next);
       } catch (err) {
         this.retire(next);
         this.health = before;
@@ -172,6 +199,38 @@ abstract class LiveDevice<D extends SupervisedDevice> {
     const op = this.opening.then(run);
     this.opening = op.catch(() => undefined);
     return op;
+  }
+
+  /** Start a device and wait until it has moved DEVICE_WARMUP_FRAMES (rejects if it does not within DEVICE_START_STALL_MS). */
+  private async startWarm(device: D): Promise<void> {
+    if (this.warmupFrames === 0) return this.startDevice(device);
+    const warm = new Promise<void>((resolve, reject) => {
+      const timer = this.clock.setTimer(() => {
+        this.warming.delete(device);
+        reject(new Error(`it opened but moved no audio within ${DEVICE_START_STALL_MS / 1000} s`));
+      }, DEVICE_START_STALL_MS);
+      this.warming.set(device, {
+        frames: 0,
+        ready: () => {
+          this.clock.clearTimer(timer);
+          this.warming.delete(device);
+          resolve();
+        },
+      });
+    });
+    try {
+      await this.startDevice(device);
+    } catch (err) {
+      this.warming.get(device)?.ready();
+      throw err;
+    }
+    await warm;
+  }
+
+  /** A frame moved by a device that is not in use (yet): counts towards its warm-up. */
+  protected warmed(device: D): void {
+    const w = this.warming.get(device);
+    if (w !== undefined && ++w.frames >= this.warmupFrames) w.ready();
   }
 
   /** Stop the device (and any retry); resolves when every device process this end started has gone. */
@@ -198,6 +257,7 @@ abstract class LiveDevice<D extends SupervisedDevice> {
     this.activity = 0;
     this.lastActivity = 0;
     this.lastActivityMs = this.clock.now();
+    this.adoptedAtMs = this.lastActivityMs;
     this.name = device.deviceName;
     // Reopen by name from now on: an index may point elsewhere once devices change.
     if (typeof this.wanted === 'number') this.wanted = device.deviceName;
@@ -240,7 +300,7 @@ abstract class LiveDevice<D extends SupervisedDevice> {
         if (this.stopped || this.active !== undefined) return;
         const device = this.create(this.wanted);
         try {
-          await this.startDevice(device);
+          await this.startWarm(device);
         } catch (err) {
           this.retire(device);
           if (!this.stopped && this.active === undefined) {
@@ -272,7 +332,7 @@ abstract class LiveDevice<D extends SupervisedDevice> {
         if (this.activity !== this.lastActivity) {
           this.lastActivity = this.activity;
           this.lastActivityMs = now;
-        } else if (now - this.lastActivityMs >= this.stallMs) {
+        } else if (now - this.lastActivityMs >= (now - this.adoptedAtMs < DEVICE_START_WINDOW_MS ? DEVICE_START_STALL_MS : this.stallMs)) {
           this.lose(`no audio for ${Math.round(now - this.lastActivityMs)} ms (device removed?)`);
         }
       }
@@ -311,7 +371,10 @@ export class LiveDeviceSource extends LiveDevice<SupervisedSource> implements Au
     const onFrame = this.onFrame!;
     await device.start((pcm, captureTimeNs) => {
       // A device opening for a switch delivers nothing until it is the one in use.
-      if (this.active !== device) return;
+      if (this.active !== device) {
+        this.warmed(device);
+        return;
+      }
       this.activity++;
       onFrame(pcm, captureTimeNs);
     });
@@ -354,7 +417,10 @@ export class LiveDeviceSink extends LiveDevice<SupervisedSink> implements AudioS
     const pull = this.pull!;
     await device.start((playTimeNs) => {
       // Until it is the one in use (a switch), a new device plays silence; the old one plays silence once replaced.
-      if (this.active !== device) return this.silence;
+      if (this.active !== device) {
+        this.warmed(device);
+        return this.silence;
+      }
       this.activity++;
       return pull(playTimeNs);
     });

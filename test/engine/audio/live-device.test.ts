@@ -80,15 +80,16 @@ describe('LiveDeviceSource', () => {
     const devices = bench((n, e) => new FakeMic(n, e));
     const changes: string[] = [];
     const frames: number[] = [];
-    const source = new LiveDeviceSource({ end: 'input', frameMs: 10, device: 'Headset', create: devices.create, clock, random: () => 0, onChange: () => changes.push(source.state.health) });
+    const source = new LiveDeviceSource({ end: 'input', frameMs: 10, device: 'Headset', create: devices.create, warmupFrames: 0, clock, random: () => 0, onChange: () => changes.push(source.state.health) });
     await source.start((pcm) => frames.push(pcm[0]!));
     const first = devices.last();
     expect(source.state).toEqual({ kind: 'device', name: 'Headset', health: 'ok' });
-    for (let i = 0; i < 10; i++) {
+    // Past the start-up window (DEVICE_START_WINDOW_MS), where a short stall is a hiccup, not a loss.
+    for (let i = 0; i < 60; i++) {
       first.emit(1);
-      clock.advance(10);
+      clock.advance(100);
     }
-    expect(frames).toHaveLength(10);
+    expect(frames).toHaveLength(60);
 
     // Unplugged: the stream just stalls (no error), as PulseAudio's does.
     devices.present.delete('Headset');
@@ -122,10 +123,23 @@ describe('LiveDeviceSource', () => {
     expect(again.stopped).toBe(true);
   });
 
+  it('a device that stalls right after it started gets DEVICE_START_STALL_MS before it counts as lost', async () => {
+    const clock = new ManualClock();
+    const devices = bench((n, e) => new FakeMic(n, e));
+    const source = new LiveDeviceSource({ end: 'input', frameMs: 10, create: devices.create, warmupFrames: 0, clock });
+    await source.start(() => undefined);
+    devices.last().emit(1);
+    clock.advance(2500); // a 2.5 s hiccup while starting: not lost
+    expect(source.state.health).toBe('ok');
+    clock.advance(1000);
+    expect(source.state.health).toBe('lost');
+    await source.stop();
+  });
+
   it('treats a device process that ends as lost, and reopens a device picked by index by its name', async () => {
     const clock = new ManualClock();
     const devices = bench((n, e) => new FakeMic(n, e));
-    const source = new LiveDeviceSource({ end: 'input', frameMs: 10, device: 1, create: devices.create, clock, random: () => 0 });
+    const source = new LiveDeviceSource({ end: 'input', frameMs: 10, device: 1, create: devices.create, warmupFrames: 0, clock, random: () => 0 });
     await source.start(() => undefined);
     expect(source.state.name).toBe('Headset');
     devices.last().fail();
@@ -142,7 +156,7 @@ describe('LiveDeviceSource', () => {
     const clock = new ManualClock();
     const devices = bench((n, e) => new FakeMic(n, e));
     const frames: number[] = [];
-    const source = new LiveDeviceSource({ end: 'input', frameMs: 10, create: devices.create, clock });
+    const source = new LiveDeviceSource({ end: 'input', frameMs: 10, create: devices.create, warmupFrames: 0, clock });
     await source.start((pcm) => frames.push(pcm[0]!));
     const builtIn = devices.last();
     expect(source.state.name).toBe('Built-in');
@@ -169,14 +183,14 @@ describe('LiveDeviceSource', () => {
 
   it('rejects at start when the first device cannot open (a wrong name must be seen at once)', async () => {
     const devices = bench((n, e) => new FakeMic(n, e));
-    const source = new LiveDeviceSource({ end: 'input', frameMs: 10, device: 'Typo', create: devices.create, clock: new ManualClock() });
+    const source = new LiveDeviceSource({ end: 'input', frameMs: 10, device: 'Typo', create: devices.create, warmupFrames: 0, clock: new ManualClock() });
     await expect(source.start(() => undefined)).rejects.toThrow('no device matching "Typo"');
   });
 
   it('stops retrying when stopped', async () => {
     const clock = new ManualClock();
     const devices = bench((n, e) => new FakeMic(n, e));
-    const source = new LiveDeviceSource({ end: 'input', frameMs: 10, create: devices.create, clock, random: () => 0 });
+    const source = new LiveDeviceSource({ end: 'input', frameMs: 10, create: devices.create, warmupFrames: 0, clock, random: () => 0 });
     await source.start(() => undefined);
     devices.present.delete('Built-in');
     devices.last().fail();
@@ -189,23 +203,63 @@ describe('LiveDeviceSource', () => {
   });
 });
 
+describe('a new device must move audio before it takes over', () => {
+  it('a switch waits for the new microphone\'s first frames (the old one goes on meanwhile); one that stays silent is refused', async () => {
+    const clock = new ManualClock();
+    const devices = bench((n, e) => new FakeMic(n, e));
+    const frames: number[] = [];
+    const source = new LiveDeviceSource({ end: 'input', frameMs: 10, create: devices.create, clock });
+    await source.start((pcm) => frames.push(pcm[0]!));
+    const builtIn = devices.last();
+    const switching = source.switchTo('Headset');
+    await flush();
+    const headset = devices.last();
+    expect(source.state.health).toBe('switching');
+    for (let i = 0; i < 4; i++) {
+      headset.emit(2);
+      builtIn.emit(1);
+    }
+    await flush();
+    expect(source.state.health).toBe('switching');
+    headset.emit(2); // the fifth
+    await switching;
+    expect(source.state).toEqual({ kind: 'device', name: 'Headset', health: 'ok' });
+    headset.emit(3);
+    expect(frames).toEqual([1, 1, 1, 1, 3]);
+
+    const silent = source.switchTo('Speakers');
+    const refused = expect(silent).rejects.toThrow('cannot switch to "Speakers": it opened but moved no audio within 3 s');
+    await flush();
+    const speakers = devices.last();
+    for (let i = 0; i < 30; i++) {
+      clock.advance(100);
+      headset.emit(4); // the microphone in use goes on meanwhile
+    }
+    await refused;
+    expect(speakers.stopped).toBe(true);
+    expect(frames.at(-1)).toBe(4);
+    expect(source.state).toMatchObject({ name: 'Headset', health: 'ok' });
+    await source.stop();
+  });
+});
+
 describe('LiveDeviceSink', () => {
   it('keeps pulling the mix in real time while the speaker is gone, and plays through the device again when it returns', async () => {
     const clock = new ManualClock();
     const devices = bench((n, e) => new FakeSpeaker(n, e));
     let pulls = 0;
-    const sink = new LiveDeviceSink({ end: 'output', frameMs: 10, device: 'Speakers', create: devices.create, clock, random: () => 0 });
+    const sink = new LiveDeviceSink({ end: 'output', frameMs: 10, device: 'Speakers', create: devices.create, warmupFrames: 0, clock, random: () => 0 });
     await sink.start(() => {
       pulls++;
       return new Int16Array(480).fill(5);
     });
     const speakers = devices.last();
     speakers.underflows = 2;
-    for (let i = 0; i < 20; i++) {
+    for (let i = 0; i < 60; i++) {
       speakers.tick();
-      clock.advance(10);
+      clock.advance(100);
     }
-    expect(pulls).toBe(20);
+    expect(pulls).toBe(60);
     devices.present.delete('Speakers');
     clock.advance(1500); // stalled: lost within 1–1.5 s
     expect(sink.state.health).toBe('lost');
@@ -234,7 +288,7 @@ describe('LiveDeviceSink', () => {
   it('a new speaker plays silence until it takes over, then the old one plays silence', async () => {
     const clock = new ManualClock();
     const devices = bench((n, e) => new FakeSpeaker(n, e));
-    const sink = new LiveDeviceSink({ end: 'output', frameMs: 10, create: devices.create, clock });
+    const sink = new LiveDeviceSink({ end: 'output', frameMs: 10, create: devices.create, warmupFrames: 0, clock });
     await sink.start(() => new Int16Array(480).fill(5));
     const old = devices.last();
     await sink.switchTo('Headset');
