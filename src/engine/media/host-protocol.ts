@@ -19,7 +19,10 @@ import type { SendTimingReport } from './send-timing.js';
 import type { FilterCost, FilterStageName } from '../dsp/frame-filter.js';
 
 /** Media settings that cross the boundary: everything of MediaEngineOptions that is plain data. */
-export type MediaSettings = Omit<MediaEngineOptions, 'source' | 'sink' | 'logger' | 'clock' | 'encoderFactory' | 'decoderFactory' | 'suppressorFactory'>;
+export type MediaSettings = Omit<
+  MediaEngineOptions,
+  'source' | 'sink' | 'logger' | 'clock' | 'encoderFactory' | 'decoderFactory' | 'suppressorFactory' | 'openRecordingFile'
+>;
 
 export interface MediaHostConfig {
   readonly media: MediaSettings;
@@ -65,6 +68,8 @@ export type ToMedia =
   | { readonly op: 'peer-volume'; readonly peerId: string; readonly percent: number }
   | { readonly op: 'peer-muted'; readonly peerId: string; readonly muted: boolean }
   | { readonly op: 'peer-noise-suppression'; readonly peerId: string; readonly enabled: boolean }
+  /** Start recording the call to `path` (absolute, resolved on the control side), or stop (docs/architecture.md §2, "Recording"). */
+  | { readonly op: 'set-recording'; readonly recording: boolean; readonly path?: string }
   | { readonly op: 'link-create'; readonly linkId: number; readonly spec: LinkSpec }
   | { readonly op: 'link-start'; readonly linkId: number }
   | { readonly op: 'link-signal'; readonly linkId: number; readonly signal: unknown }

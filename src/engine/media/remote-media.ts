@@ -27,7 +27,7 @@ import { emptyLinkStats, type CandidatePair, type LinkState, type PeerLinkStats 
 import type { LinkFactory, SessionLink, SessionLinkOptions } from './media-port.js';
 import { emptyCaptureStats, type CapturePipelineStats } from '../send/capture-pipeline.js';
 import type { FinalMediaReport, FromMedia, LinkStatus, MediaHostConfig, MediaSnapshot, ToMedia } from './host-protocol.js';
-import type { MediaAnchors, MediaPort, PeerMediaStats, PeerTransport, ProcessingStates, SelfMediaState } from './media-port.js';
+import { RECORDING_OFF, type MediaAnchors, type MediaPort, type PeerMediaStats, type PeerTransport, type ProcessingStates, type SelfMediaState } from './media-port.js';
 import type { FilterState } from '../dsp/filter-chain.js';
 import type { FilterStageName } from '../dsp/frame-filter.js';
 
@@ -218,6 +218,11 @@ export class RemoteMedia implements MediaPort {
     this.send({ op: 'peer-noise-suppression', peerId: id, enabled });
   }
 
+  /** The media process records (its file, its disk); its snapshot says how that goes. */
+  setRecording(recording: boolean, path?: string): void {
+    this.send({ op: 'set-recording', recording, ...(path !== undefined ? { path } : {}) });
+  }
+
   get self(): SelfMediaState {
     const s = this.snap?.self;
     const gateShut = this.muted || (this.pushToTalk && !this.talking);
@@ -229,6 +234,8 @@ export class RemoteMedia implements MediaPort {
       pushToTalk: this.pushToTalk,
       talking: this.talking,
       processing: this.processingStates(s?.processing),
+      // Only the media process knows whether its file opened and how long it is.
+      recording: s?.recording ?? RECORDING_OFF,
     };
   }
 
