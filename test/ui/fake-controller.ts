@@ -11,6 +11,7 @@ import type {
   SessionSnapshot,
 } from '../../src/engine/api.js';
 import { ChatLog } from '../../src/engine/room/chat.js';
+import { RECORDING_OFF } from '../../src/engine/media/media-port.js';
 
 export function makePeer(id: string, overrides: Partial<PeerView> = {}): PeerView {
   return {
@@ -31,6 +32,7 @@ export function makePeer(id: string, overrides: Partial<PeerView> = {}): PeerVie
     framesConcealed: 0,
     packetsRecovered: 0,
     redDistance: null,
+    recording: false,
     ...overrides,
   };
 }
@@ -45,6 +47,7 @@ export function makeSelf(overrides: Partial<SelfView> = {}): SelfView {
     pushToTalk: false,
     talking: false,
     processing: { 'echo-cancellation': 'on', 'noise-suppression': 'on', 'auto-gain': 'on' },
+    recording: RECORDING_OFF,
     ...overrides,
   };
 }
