@@ -150,6 +150,16 @@ export class FakeController implements SessionController {
       case 'set-lock':
         this.set({ locked: action.locked });
         break;
+      case 'set-recording': {
+        // As the media side would: recording to a dated file (count rises per start), or off with the file kept.
+        const r = self.recording;
+        this.setSelf({
+          recording: action.recording
+            ? { state: 'recording', path: action.path ?? '/home/carol/roundtable-2026-12-05-093000.wav', seconds: 0, error: null, count: r.count + 1 }
+            : { ...r, state: 'off' },
+        });
+        break;
+      }
       case 'answer-knock': {
         // As the server would answer: the knock ends, the room says how.
         const knock = this.current.knocks.find((k) => k.id === action.peerId);
