@@ -66,6 +66,7 @@ export function controlStatus(snapshot: SessionSnapshot, pid: number): ControlSt
       speaking: self.speaking,
       micLevel: round3(self.micLevel),
       processing: self.processing,
+      recording: { state: self.recording.state, path: self.recording.path, seconds: Math.round(self.recording.seconds * 10) / 10, error: self.recording.error },
     },
     peers: snapshot.peers.map((p) => ({
       id: p.id,
@@ -75,6 +76,7 @@ export function controlStatus(snapshot: SessionSnapshot, pid: number): ControlSt
       level: round3(p.level),
       volumePercent: p.volumePercent,
       mutedByMe: p.mutedByMe,
+      recording: p.recording,
     })),
     knocks: snapshot.knocks.map((k) => ({ id: k.id, name: k.name, since: new Date(k.sinceMs).toISOString() })),
     chat: snapshot.chat.slice(-STATUS_CHAT_LINES).map((l) => ({ at: new Date(l.atMs).toISOString(), kind: l.kind, from: l.from, self: l.self, text: l.text })),
@@ -234,6 +236,9 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
       case 'say':
         say(req.text);
         return undefined;
+      case 'record':
+        await record(req.action === 'start', req.path);
+        return undefined;
       case 'leave':
         return () => dispatch({ type: 'leave' });
     }
@@ -250,7 +255,7 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
   };
 
   /** Wait until `done` holds for a snapshot (checked on every change after `start`), or refuse after the confirm timeout. */
-  const until = (done: (s: SessionSnapshot) => boolean, start: () => void, what: string): Promise<void> =>
+  const until = (done: (s: SessionSnapshot) => boolean, start: () => void, what: string, by = 'the signaling server'): Promise<void> =>
     new Promise<void>((resolve, reject) => {
       const stop = (): void => {
         clearTimeout(timer);
@@ -258,7 +263,7 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
       };
       const timer = setTimeout(() => {
         stop();
-        reject(new Refusal('not-confirmed', `the signaling server did not confirm the ${what} within ${confirmTimeoutMs} ms`));
+        reject(new Refusal('not-confirmed', `${by} did not confirm the ${what} within ${confirmTimeoutMs} ms`));
       }, confirmTimeoutMs);
       const unsubscribe = controller.subscribe((s) => {
         if (!done(s)) return;
@@ -274,6 +279,37 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
       throw new Refusal('not-connected', 'cannot answer a knock now: not connected to the signaling server', 'try again once the session is back in touch with the server');
     }
     await until((s) => !s.knocks.some((k) => k.id === peerId), () => dispatch({ type: 'answer-knock', peerId, admit }), admit ? 'admission' : 'refusal');
+  };
+
+  /**
+   * Start recording and answer once the file records (its actual name in the
+   * status), or refuse with why it could not; stop and answer once the file
+   * is finished. Starting while recording (to no other file) and stopping
+   * when nothing records are done already.
+   */
+  const record = async (start: boolean, file: string | undefined): Promise<void> => {
+    const now = controller.snapshot().self.recording;
+    const active = now.state === 'starting' || now.state === 'recording';
+    if (!start) {
+      if (now.state === 'off') return;
+      await until((s) => s.self.recording.state === 'off', () => dispatch({ type: 'set-recording', recording: false }), 'end of the recording', 'the media side');
+      return;
+    }
+    if (active) {
+      if (file === undefined || file === now.path) return;
+      throw new Refusal('already-recording', `already recording to ${now.path ?? 'a file'}`, 'stop it first: roundtable ctl record stop');
+    }
+    const before = controller.snapshot();
+    const chatBefore = before.chat.at(-1)?.n ?? 0;
+    const settled = (s: SessionSnapshot): boolean =>
+      (s.self.recording.count > before.self.recording.count && (s.self.recording.state === 'recording' || s.self.recording.state === 'off')) ||
+      s.chat.some((l) => l.n > chatBefore && l.kind === 'notice' && (l.text.startsWith('cannot record') || l.text === 'recording is not available here'));
+    await until(settled, () => dispatch({ type: 'set-recording', recording: true, ...(file !== undefined ? { path: file } : {}) }), 'start of the recording', 'the media side');
+    const after = controller.snapshot();
+    if (after.self.recording.state === 'recording') return;
+    // The session said why in the chat (a path it refused), or the media side in the recording's error.
+    const refused = after.chat.find((l) => l.n > chatBefore && l.kind === 'notice')?.text;
+    throw new Refusal('not-recorded', after.self.recording.error ?? refused ?? 'the recording did not start', 'check the file name and that its directory exists and is writable');
   };
 
   /** Send a chat line; the session refuses one that is too long or reaches nobody, in words. */

@@ -151,13 +151,14 @@ export class FakeController implements SessionController {
         this.set({ locked: action.locked });
         break;
       case 'set-recording': {
-        // As the media side would: recording to a dated file (count rises per start), or off with the file kept.
+        // As the media side would: recording to a dated file (count rises per start), a file in a
+        // directory named "missing" fails to open, a stop keeps the file.
         const r = self.recording;
-        this.setSelf({
-          recording: action.recording
-            ? { state: 'recording', path: action.path ?? '/home/carol/roundtable-2026-12-05-093000.wav', seconds: 0, error: null, count: r.count + 1 }
-            : { ...r, state: 'off' },
-        });
+        const file = action.path ?? '/home/carol/roundtable-2026-12-05-093000.wav';
+        if (!action.recording) this.setSelf({ recording: { ...r, state: 'off' } });
+        else if (file.includes('/missing/')) {
+          this.setSelf({ recording: { state: 'off', path: file, seconds: 0, error: `cannot record: WAV file "${file}": cannot create: its directory does not exist`, count: r.count + 1 } });
+        } else this.setSelf({ recording: { state: 'recording', path: file, seconds: 0, error: null, count: r.count + 1 } });
         break;
       }
       case 'answer-knock': {
