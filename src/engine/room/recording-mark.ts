@@ -15,6 +15,7 @@
  * 'invalid', logged, nothing shown).
  */
 import type { SessionLink } from '../media/media-port.js';
+import { readChannelMessage } from './chat.js';
 
 /** Largest recording mark we read (bytes of JSON); anything longer is not one. */
 const MAX_MARK_WIRE_CHARS = 64;
@@ -25,16 +26,8 @@ export function encodeRecordingMark(on: boolean): string {
 
 /** The mark in a channel message; null when the message is something else (a chat message, a type we do not know). */
 export function parseRecordingMark(data: string): { readonly on: boolean } | null {
-  if (typeof data !== 'string' || data.length > MAX_MARK_WIRE_CHARS) return null;
-  let v: unknown;
-  try {
-    v = JSON.parse(data);
-  } catch {
-    return null;
-  }
-  if (v === null || typeof v !== 'object') return null;
-  const o = v as Record<string, unknown>;
-  return o.t === 'rec' && typeof o.on === 'boolean' ? { on: o.on } : null;
+  const o = readChannelMessage(data, MAX_MARK_WIRE_CHARS);
+  return o !== null && o.t === 'rec' && typeof o.on === 'boolean' ? { on: o.on } : null;
 }
 
 /** What we last told one peer about our recording, and on which link. */

@@ -84,24 +84,23 @@ describe('Session recording', () => {
     first.setState('connected');
     await settle(t);
     expect(marks(first.sentChat)).toEqual([true]);
-    // The link fails; the offerer builds a new one, which hears the mark again once it opens.
-    first.setState('failed');
-    t.clock.advance(10_000);
-    await settle(t);
-    const second = t.linksFor('ada').at(-1)!;
-    expect(second).not.toBe(first);
-    second.setState('connected');
-    await settle(t);
+    /** The link fails; the offerer builds the next one, which opens. */
+    const rebuilt = async (old: typeof first): Promise<typeof first> => {
+      old.setState('failed');
+      t.clock.advance(10_000);
+      await settle(t);
+      const next = t.linksFor('ada').at(-1)!;
+      expect(next).not.toBe(old);
+      next.setState('connected');
+      await settle(t);
+      return next;
+    };
+    // The new link hears the mark again.
+    const second = await rebuilt(first);
     expect(marks(second.sentChat)).toEqual([true]);
     // Stopped while the next link is being built: that link hears "off" (ada was told "on").
     t.session.dispatch({ type: 'set-recording', recording: false });
-    second.setState('failed');
-    t.clock.advance(10_000);
-    await settle(t);
-    const third = t.linksFor('ada').at(-1)!;
-    expect(third).not.toBe(second);
-    third.setState('connected');
-    await settle(t);
+    const third = await rebuilt(second);
     expect(marks(third.sentChat)).toEqual([false]);
     await t.session.leave();
   });
