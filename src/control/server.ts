@@ -36,6 +36,8 @@ export interface ControlServerOptions {
   pid?: number;
   /** How long lock/unlock wait for the signaling server to confirm (default 3000 ms). */
   confirmTimeoutMs?: number;
+  /** How long `record` waits for the media side to open or finish the file (default 10 s: a busy machine, a slow disk). */
+  recordTimeoutMs?: number;
 }
 
 export interface ControlServer {
@@ -45,6 +47,7 @@ export interface ControlServer {
 }
 
 const DEFAULT_CONFIRM_TIMEOUT_MS = 3000;
+const DEFAULT_RECORD_TIMEOUT_MS = 10_000;
 /** Chat lines a status carries. */
 export const STATUS_CHAT_LINES = 20;
 
@@ -137,6 +140,7 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
   const log = (opts.logger ?? silentLogger).child({ component: 'control' });
   const pid = opts.pid ?? process.pid;
   const confirmTimeoutMs = opts.confirmTimeoutMs ?? DEFAULT_CONFIRM_TIMEOUT_MS;
+  const recordTimeoutMs = opts.recordTimeoutMs ?? DEFAULT_RECORD_TIMEOUT_MS;
   checkSocketPathLength(socketPath);
   await clearOldSocket(socketPath);
 
@@ -255,7 +259,7 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
   };
 
   /** Wait until `done` holds for a snapshot (checked on every change after `start`), or refuse after the confirm timeout. */
-  const until = (done: (s: SessionSnapshot) => boolean, start: () => void, what: string, by = 'the signaling server'): Promise<void> =>
+  const until = (done: (s: SessionSnapshot) => boolean, start: () => void, what: string, by = 'the signaling server', timeoutMs = confirmTimeoutMs): Promise<void> =>
     new Promise<void>((resolve, reject) => {
       const stop = (): void => {
         clearTimeout(timer);
@@ -263,8 +267,8 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
       };
       const timer = setTimeout(() => {
         stop();
-        reject(new Refusal('not-confirmed', `${by} did not confirm the ${what} within ${confirmTimeoutMs} ms`));
-      }, confirmTimeoutMs);
+        reject(new Refusal('not-confirmed', `${by} did not confirm the ${what} within ${timeoutMs} ms`));
+      }, timeoutMs);
       const unsubscribe = controller.subscribe((s) => {
         if (!done(s)) return;
         stop();
@@ -292,7 +296,7 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
     const active = now.state === 'starting' || now.state === 'recording';
     if (!start) {
       if (now.state === 'off') return;
-      await until((s) => s.self.recording.state === 'off', () => dispatch({ type: 'set-recording', recording: false }), 'end of the recording', 'the media side');
+      await until((s) => s.self.recording.state === 'off', () => dispatch({ type: 'set-recording', recording: false }), 'end of the recording', 'the media side', recordTimeoutMs);
       return;
     }
     if (active) {
@@ -304,7 +308,7 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
     const settled = (s: SessionSnapshot): boolean =>
       (s.self.recording.count > before.self.recording.count && (s.self.recording.state === 'recording' || s.self.recording.state === 'off')) ||
       s.chat.some((l) => l.n > chatBefore && l.kind === 'notice' && (l.text.startsWith('cannot record') || l.text === 'recording is not available here'));
-    await until(settled, () => dispatch({ type: 'set-recording', recording: true, ...(file !== undefined ? { path: file } : {}) }), 'start of the recording', 'the media side');
+    await until(settled, () => dispatch({ type: 'set-recording', recording: true, ...(file !== undefined ? { path: file } : {}) }), 'start of the recording', 'the media side', recordTimeoutMs);
     const after = controller.snapshot();
     if (after.self.recording.state === 'recording') return;
     // The session said why in the chat (a path it refused), or the media side in the recording's error.

@@ -27,7 +27,8 @@ function twoPeers(): FakeController {
 }
 
 async function start(controller: FakeController, confirmTimeoutMs?: number): Promise<ControlServer> {
-  const s = await startControlServer({ path: sock, controller, pid: 4242, ...(confirmTimeoutMs !== undefined ? { confirmTimeoutMs } : {}) });
+  const timeouts = confirmTimeoutMs !== undefined ? { confirmTimeoutMs, recordTimeoutMs: confirmTimeoutMs } : {};
+  const s = await startControlServer({ path: sock, controller, pid: 4242, ...timeouts });
   servers.push(s);
   return s;
 }

@@ -98,10 +98,12 @@ describe('recording a call', () => {
         const [left, right] = wav.channels as [Int16Array, Int16Array];
         expect(left.length, who).toBeGreaterThan(6 * RATE);
         // Left: what this side said; right: what it heard (the other side through Opus and the jitter buffer).
-        expect(bestPresence(own, left, HEARD), `${who}'s left channel carries ${who}`).toBeGreaterThan(0.5);
+        expect(bestPresence(own, left, HEARD), `${who}'s left channel carries ${who}`).toBeGreaterThan(0.8);
         expect(bestPresence(other, right, HEARD), `${who}'s right channel carries the other`).toBeGreaterThan(0.3);
-        expect(bestPresence(other, left), `${who}'s left channel does not carry the other`).toBeLessThan(0.2);
-        expect(bestPresence(own, right), `${who}'s right channel does not carry ${who}`).toBeLessThan(0.2);
+        // Not the other side (2 s probes): below what any "X hears Y" check accepts (0.3). Unrelated speech scores
+        // ~0.1 here, once in 20 runs 0.202; a channel that did carry the voice scores 0.9 and more.
+        expect(bestPresence(other, left), `${who}'s left channel does not carry the other`).toBeLessThan(0.3);
+        expect(bestPresence(own, right), `${who}'s right channel does not carry ${who}`).toBeLessThan(0.3);
       }
       expect(path.dirname(bobFile)).toBe(ws.dir.path);
     } finally {

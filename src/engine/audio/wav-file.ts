@@ -181,6 +181,8 @@ export class WavFileWriter {
   private failure: AudioFileError | undefined;
   private framesWritten = 0;
   private readonly staged: Int16Array;
+  /** The same memory as bytes, for copying into a chunk. */
+  private readonly stagedBytes: Uint8Array;
   private stagedLength = 0;
   private readonly chunkBytes: number;
   /** Chunk buffers the file has written, ready for reuse. */
@@ -203,6 +205,7 @@ export class WavFileWriter {
     private readonly maxPendingBytes: number,
   ) {
     this.staged = new Int16Array(WAV_WRITE_CHUNK_SAMPLES * channels);
+    this.stagedBytes = new Uint8Array(this.staged.buffer);
     this.chunkBytes = this.staged.length * 2;
   }
 
@@ -272,7 +275,7 @@ export class WavFileWriter {
       this.allocated++;
     }
     const bytes = this.stagedLength * 2;
-    chunk.set(new Uint8Array(this.staged.buffer, 0, bytes));
+    chunk.set(bytes === this.stagedBytes.length ? this.stagedBytes : this.stagedBytes.subarray(0, bytes));
     this.stagedLength = 0;
     this.pendingBytes += bytes;
     if (this.pendingBytes > this.maxPendingBytes) {

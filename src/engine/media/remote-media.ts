@@ -15,7 +15,9 @@
  * user sets (mute, deafen, push-to-talk, volumes, noise suppression) are
  * kept here as well, so a snapshot taken right after an action already
  * shows it; only the media process can tell that noise suppression is
- * unavailable, and its snapshot says so.
+ * unavailable, and its snapshot says so. A recording is the media
+ * process's alone (whether its file opened, how long it is, a full disk):
+ * it shows as that process reports it, within one snapshot (100 ms).
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { siblingEntry } from '../../core/child-entry.js';
