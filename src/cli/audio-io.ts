@@ -39,10 +39,10 @@ export interface AudioEnds {
 
 /**
  * Checks the files a command was given before anything connects: a bad
- * --input (unreadable, not a WAV, no audio) and an --output/--stats in a
- * directory that cannot be written are the user's arguments (exit 2).
+ * --input (unreadable, not a WAV, no audio) and an --output/--stats/--record
+ * in a directory that cannot be written are the user's arguments (exit 2).
  */
-export async function validateFiles(files: { input?: string | undefined; output?: string | undefined; stats?: string | undefined }): Promise<void> {
+export async function validateFiles(files: { input?: string | undefined; output?: string | undefined; stats?: string | undefined; record?: string | undefined }): Promise<void> {
   if (files.input !== undefined) {
     try {
       const samples = await readWavMono48k(files.input);
@@ -52,7 +52,7 @@ export async function validateFiles(files: { input?: string | undefined; output?
       throw err;
     }
   }
-  for (const [flag, file] of [['--output', files.output], ['--stats', files.stats]] as const) {
+  for (const [flag, file] of [['--output', files.output], ['--stats', files.stats], ['--record', files.record]] as const) {
     if (file === undefined) continue;
     const dir = path.dirname(path.resolve(file));
     try {

@@ -212,6 +212,7 @@ export function buildConfigSchema(host: HostContext) {
               autoGain: keySchema.default('g'),
               lock: keySchema.default('L'),
               devices: keySchema.default('i'),
+              record: keySchema.default('R'),
               stats: keySchema.default('s'),
               help: keySchema.default('?'),
               quit: keySchema.default('q'),
@@ -239,6 +240,11 @@ export function buildConfigSchema(host: HostContext) {
           )
           .transform((p) => (typeof p === 'string' && p.startsWith('~/') ? path.join(host.homeDir, p.slice(1)) : p))
           .default(true),
+        recordDirectory: z
+          .string(want('a directory path'))
+          .min(1, want('a non-empty directory path'))
+          .transform((p) => (p === '~' || p.startsWith('~/') ? path.join(host.homeDir, p.slice(1)) : p))
+          .optional(),
         logFile: z
           .string(want('a file path'))
           .min(1, want('a non-empty file path'))

@@ -12,7 +12,8 @@
  * Every successful response carries the session's status after the command,
  * so a caller sees what its command did. `admit` / `deny` answer a knock at
  * the locked room (by the newcomer's name or id); `say` sends a chat message
- * to the room.
+ * to the room; `record` starts (to an absolute path, or a dated name) or
+ * stops recording the call.
  */
 import * as z from 'zod/mini';
 import en from 'zod/v4/locales/en.js';
@@ -33,6 +34,9 @@ const simple = <T extends string>(cmd: T) => z.object({ v, id, cmd: z.literal(cm
 
 export const PTT_ACTIONS = ['on', 'off', 'press', 'release'] as const;
 export type PttAction = (typeof PTT_ACTIONS)[number];
+export const RECORD_ACTIONS = ['start', 'stop'] as const;
+/** Longest recording path on the socket (PATH_MAX on Linux). */
+export const MAX_RECORD_PATH_CHARS = 4096;
 
 export const controlRequestSchema = z.discriminatedUnion('cmd', [
   simple('status'),
@@ -55,6 +59,8 @@ export const controlRequestSchema = z.discriminatedUnion('cmd', [
   z.object({ v, id, cmd: z.enum(['admit', 'deny']), peer: z.string().check(z.minLength(1), z.maxLength(128)) }),
   /** The limit is the session's (MAX_CHAT_CHARS); a longer line is refused there, in words. */
   z.object({ v, id, cmd: z.literal('say'), text: z.string().check(z.minLength(1), z.maxLength(MAX_SAY_CHARS)) }),
+  /** `path` is absolute (ctl resolves it where it runs); without it, a dated name in the session's recordDirectory. */
+  z.object({ v, id, cmd: z.literal('record'), action: z.enum(RECORD_ACTIONS), path: z.optional(z.string().check(z.minLength(1), z.maxLength(MAX_RECORD_PATH_CHARS))) }),
   simple('leave'),
   /** Use another sound device for the microphone (input) or the speaker (output): a name, or part of one, from `devices`. */
   z.object({ v, id, cmd: z.literal('device'), end: z.enum(['input', 'output']), name: z.string().check(z.minLength(1), z.maxLength(256)) }),
@@ -75,6 +81,16 @@ const peerStatusSchema = z.object({
   level: z.number(),
   volumePercent: z.number(),
   mutedByMe: z.boolean(),
+  /** The peer records the call (optional: a session from before recording does not say). */
+  recording: z.optional(z.boolean()),
+});
+
+/** Our call recording: state (off, starting, recording, stopping), its file, seconds, and why it failed. */
+const recordingStatusSchema = z.object({
+  state: z.string(),
+  path: z.nullable(z.string()),
+  seconds: z.number(),
+  error: z.nullable(z.string()),
 });
 
 const audioEndSchema = z.object({
@@ -100,6 +116,7 @@ export const controlStatusSchema = z.object({
     micLevel: z.number(),
     /** Per processing stage (echo-cancellation, noise-suppression, auto-gain): on, off or unavailable. */
     processing: z.record(z.string(), z.string()),
+    recording: z.optional(recordingStatusSchema),
   }),
   /** The microphone and speaker (absent before the media side reports): which, and whether lost; the devices there are once listed. */
   audio: z.optional(
@@ -129,6 +146,8 @@ export const CONTROL_ERROR_CODES = [
   'ambiguous-knock',
   'too-long',
   'not-sent',
+  'already-recording',
+  'not-recorded',
   'session-over',
   'no-device',
   'internal',

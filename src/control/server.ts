@@ -36,6 +36,8 @@ export interface ControlServerOptions {
   pid?: number;
   /** How long lock/unlock wait for the signaling server to confirm (default 3000 ms). */
   confirmTimeoutMs?: number;
+  /** How long `record` waits for the media side to open or finish the file (default 10 s: a busy machine, a slow disk). */
+  recordTimeoutMs?: number;
 }
 
 export interface ControlServer {
@@ -47,6 +49,7 @@ export interface ControlServer {
 const DEFAULT_CONFIRM_TIMEOUT_MS = 3000;
 /** A device opens within its own 5 s limit (audio/open.ts), and listing spawns a process: give both longer. */
 const DEVICE_CONFIRM_TIMEOUT_MS = 8000;
+const DEFAULT_RECORD_TIMEOUT_MS = 10_000;
 /** Chat lines a status carries. */
 export const STATUS_CHAT_LINES = 20;
 
@@ -68,6 +71,7 @@ export function controlStatus(snapshot: SessionSnapshot, pid: number): ControlSt
       speaking: self.speaking,
       micLevel: round3(self.micLevel),
       processing: self.processing,
+      recording: { state: self.recording.state, path: self.recording.path, seconds: Math.round(self.recording.seconds * 10) / 10, error: self.recording.error },
     },
     ...(self.audio !== undefined
       ? {
@@ -95,6 +99,7 @@ export function controlStatus(snapshot: SessionSnapshot, pid: number): ControlSt
       level: round3(p.level),
       volumePercent: p.volumePercent,
       mutedByMe: p.mutedByMe,
+      recording: p.recording,
     })),
     knocks: snapshot.knocks.map((k) => ({ id: k.id, name: k.name, since: new Date(k.sinceMs).toISOString() })),
     chat: snapshot.chat.slice(-STATUS_CHAT_LINES).map((l) => ({ at: new Date(l.atMs).toISOString(), kind: l.kind, from: l.from, self: l.self, text: l.text })),
@@ -155,6 +160,7 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
   const log = (opts.logger ?? silentLogger).child({ component: 'control' });
   const pid = opts.pid ?? process.pid;
   const confirmTimeoutMs = opts.confirmTimeoutMs ?? DEFAULT_CONFIRM_TIMEOUT_MS;
+  const recordTimeoutMs = opts.recordTimeoutMs ?? DEFAULT_RECORD_TIMEOUT_MS;
   checkSocketPathLength(socketPath);
   await clearOldSocket(socketPath);
 
@@ -254,6 +260,9 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
       case 'say':
         say(req.text);
         return undefined;
+      case 'record':
+        await record(req.action === 'start', req.path);
+        return undefined;
       case 'leave':
         return () => dispatch({ type: 'leave' });
       case 'device':
@@ -288,8 +297,8 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
       },
       () => dispatch({ type: 'set-device', end, device: name }),
       `switch to "${name}"`,
-      DEVICE_CONFIRM_TIMEOUT_MS,
       'the media side',
+      DEVICE_CONFIRM_TIMEOUT_MS,
     );
     if (refused !== undefined) throw new Refusal('no-device', refused, 'see the names `roundtable ctl devices` lists');
   };
@@ -297,7 +306,7 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
   /** List the devices again and wait for the list. */
   const listDevices = async (): Promise<void> => {
     const askedAtMs = Date.now();
-    await until((s) => (s.self.audio?.devices?.listedAtMs ?? 0) >= askedAtMs, () => dispatch({ type: 'refresh-devices' }), 'device list', DEVICE_CONFIRM_TIMEOUT_MS, 'the media side');
+    await until((s) => (s.self.audio?.devices?.listedAtMs ?? 0) >= askedAtMs, () => dispatch({ type: 'refresh-devices' }), 'device list', 'the media side', DEVICE_CONFIRM_TIMEOUT_MS);
   };
 
   /** Ask for the lock and wait until the signaling server says it is done. */
@@ -311,7 +320,7 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
   };
 
   /** Wait until `done` holds for a snapshot (checked on every change after `start`), or refuse after the confirm timeout. */
-  const until = (done: (s: SessionSnapshot) => boolean, start: () => void, what: string, timeoutMs = confirmTimeoutMs, who = 'the signaling server'): Promise<void> =>
+  const until = (done: (s: SessionSnapshot) => boolean, start: () => void, what: string, by = 'the signaling server', timeoutMs = confirmTimeoutMs): Promise<void> =>
     new Promise<void>((resolve, reject) => {
       const stop = (): void => {
         clearTimeout(timer);
@@ -319,7 +328,7 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
       };
       const timer = setTimeout(() => {
         stop();
-        reject(new Refusal('not-confirmed', `${who} did not confirm the ${what} within ${timeoutMs} ms`));
+        reject(new Refusal('not-confirmed', `${by} did not confirm the ${what} within ${timeoutMs} ms`));
       }, timeoutMs);
       const unsubscribe = controller.subscribe((s) => {
         if (!done(s)) return;
@@ -335,6 +344,37 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
       throw new Refusal('not-connected', 'cannot answer a knock now: not connected to the signaling server', 'try again once the session is back in touch with the server');
     }
     await until((s) => !s.knocks.some((k) => k.id === peerId), () => dispatch({ type: 'answer-knock', peerId, admit }), admit ? 'admission' : 'refusal');
+  };
+
+  /**
+   * Start recording and answer once the file records (its actual name in the
+   * status), or refuse with why it could not; stop and answer once the file
+   * is finished. Starting while recording (to no other file) and stopping
+   * when nothing records are done already.
+   */
+  const record = async (start: boolean, file: string | undefined): Promise<void> => {
+    const now = controller.snapshot().self.recording;
+    const active = now.state === 'starting' || now.state === 'recording';
+    if (!start) {
+      if (now.state === 'off') return;
+      await until((s) => s.self.recording.state === 'off', () => dispatch({ type: 'set-recording', recording: false }), 'end of the recording', 'the media side', recordTimeoutMs);
+      return;
+    }
+    if (active) {
+      if (file === undefined || file === now.path) return;
+      throw new Refusal('already-recording', `already recording to ${now.path ?? 'a file'}`, 'stop it first: roundtable ctl record stop');
+    }
+    const before = controller.snapshot();
+    const chatBefore = before.chat.at(-1)?.n ?? 0;
+    const settled = (s: SessionSnapshot): boolean =>
+      (s.self.recording.count > before.self.recording.count && (s.self.recording.state === 'recording' || s.self.recording.state === 'off')) ||
+      s.chat.some((l) => l.n > chatBefore && l.kind === 'notice' && (l.text.startsWith('cannot record') || l.text === 'recording is not available here'));
+    await until(settled, () => dispatch({ type: 'set-recording', recording: true, ...(file !== undefined ? { path: file } : {}) }), 'start of the recording', 'the media side', recordTimeoutMs);
+    const after = controller.snapshot();
+    if (after.self.recording.state === 'recording') return;
+    // The session said why in the chat (a path it refused), or the media side in the recording's error.
+    const refused = after.chat.find((l) => l.n > chatBefore && l.kind === 'notice')?.text;
+    throw new Refusal('not-recorded', after.self.recording.error ?? refused ?? 'the recording did not start', 'check the file name and that its directory exists and is writable');
   };
 
   /** Send a chat line; the session refuses one that is too long or reaches nobody, in words. */

@@ -11,6 +11,7 @@ import type { ChatLine } from './room/chat.js';
 export type { ChatLine } from './room/chat.js';
 export type { AudioEndName, AudioEndState, AudioEndsState, DeviceChoices } from './audio/audio-ends.js';
 import type { AudioEndName } from './audio/audio-ends.js';
+export type { RecordingState } from './media/media-port.js';
 export { MAX_CHAT_CHARS } from './room/chat.js';
 
 /** A stage of our microphone's processing: echo cancellation, noise suppression, gain control. */
@@ -64,9 +65,11 @@ export interface PeerView {
   readonly packetsRecovered: number;
   /** Earlier frames each packet we send this peer repeats (RED, 0–2), or null when the link did not negotiate RED. */
   readonly redDistance: number | null;
+  /** The peer records the call (its recording mark, docs/architecture.md §4): shown beside its name. */
+  readonly recording: boolean;
 }
 
-/** You, as the UI shows you: your name and what the media side reports (mic level, speaking, mute, deafen, push-to-talk, processing). */
+/** You, as the UI shows you: your name and what the media side reports (mic level, speaking, mute, deafen, push-to-talk, processing, recording). */
 export interface SelfView extends SelfMediaState {
   readonly name: string;
 }
@@ -138,6 +141,15 @@ export type SessionAction =
   | { readonly type: 'set-device'; readonly end: AudioEndName; readonly device: string }
   /** List the sound devices again (into `self.audio.devices`), e.g. when a device picker opens. */
   | { readonly type: 'refresh-devices' }
+  /**
+   * Record the call (a stereo WAV: you on the left, the room on the right),
+   * or stop and finish the file. `path` is the file (relative to the
+   * session's directory; without it, a dated name in the configured
+   * directory); a file that exists is not overwritten: a number is added.
+   * `self.recording` says when it records, and why it could not. Where the
+   * session cannot record (the web page) the chat says so.
+   */
+  | { readonly type: 'set-recording'; readonly recording: boolean; readonly path?: string }
   | { readonly type: 'leave' };
 
 export interface SessionController {

@@ -15,7 +15,7 @@ import { MediaEngine, type MediaEngineOptions } from './media/media-engine.js';
 import type { MediaPort } from './media/media-port.js';
 import { RemoteMedia } from './media/remote-media.js';
 import type { IceServerConfig } from './mesh/ice-servers.js';
-import { Session, type LinkFactory } from './room/session.js';
+import { Session, type LinkFactory, type SessionOptions } from './room/session.js';
 import { SignalingClient } from './signaling/client.js';
 
 export type * from './api.js';
@@ -50,6 +50,8 @@ interface CommonParticipantOptions {
   logger?: Logger;
   /** Shown in the snapshot while a UI owns the terminal. */
   logFile?: string;
+  /** Recording the call: how a requested file becomes a path, and a file to record to from the start (SessionOptions.recording). */
+  recording?: SessionOptions['recording'];
 }
 
 /** The product: the media path in a process of its own, which opens the audio ends it is told of. */
@@ -126,6 +128,7 @@ export function createParticipant(options: ParticipantOptions): Participant {
     ...(options.bindAddress !== undefined ? { bindAddress: options.bindAddress } : {}),
     ...(logger !== undefined ? { logger } : {}),
     ...(options.logFile !== undefined ? { logFile: options.logFile } : {}),
+    ...(options.recording !== undefined ? { recording: options.recording } : {}),
   });
   return { session, engine, ...(mediaProcess !== undefined ? { mediaProcess } : {}) };
 }

@@ -33,7 +33,7 @@ export interface AppProps {
   readonly clock?: Clock;
   /** Minimum ms between redraws caused by engine updates; default 80 (~12/s). */
   readonly redrawIntervalMs?: number;
-  /** Keys of the main actions, from config.keys (default m d p space s ? q). */
+  /** Keys of the main actions, from config.keys (default m d p space e n g L R s ? q). */
   readonly bindings?: KeyBindings;
   /** Lasting lines shown under the header, e.g. "no sound device: writing to demo.wav". */
   readonly banner?: readonly string[];
@@ -224,6 +224,13 @@ export function App({ controller, clock, redrawIntervalMs, bindings = DEFAULT_KE
         }
         send({ type: 'set-lock', locked: !current.locked });
         return;
+      case 'toggle-recording': {
+        // A dated file in the configured directory; the session resolves it (and says in the chat where it went).
+        const state = current.self.recording.state;
+        if (state === 'stopping') return;
+        send({ type: 'set-recording', recording: state === 'off' });
+        return;
+      }
       case 'talk':
         if (!current.self.pushToTalk) return;
         if (command.edge === 'toggle') send({ type: 'talk', pressed: !current.self.talking });
@@ -339,7 +346,7 @@ export function App({ controller, clock, redrawIntervalMs, bindings = DEFAULT_KE
       ) : null}
       {showStats && !leaving ? <StatsPanel peers={snapshot.peers} columns={columns} /> : null}
       {showHelp && !leaving ? <HelpPanel holdToTalk={holdToTalk} logFile={snapshot.logFile} bindings={bindings} /> : null}
-      <Footer pushToTalk={snapshot.self.pushToTalk} holdToTalk={holdToTalk} leaving={leaving || phase === 'left'} locked={snapshot.locked} bindings={bindings} chatShown={showChat} unread={unread} />
+      <Footer pushToTalk={snapshot.self.pushToTalk} holdToTalk={holdToTalk} leaving={leaving || phase === 'left'} locked={snapshot.locked} bindings={bindings} chatShown={showChat} unread={unread} recording={snapshot.self.recording.state === 'recording'} />
     </Box>
   );
 }

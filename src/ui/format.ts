@@ -72,3 +72,12 @@ export function stepVolume(volumePercent: number, steps: number): number {
   const next = Math.round(base + steps * VOLUME_STEP_PERCENT);
   return Math.min(VOLUME_MAX_PERCENT, Math.max(VOLUME_MIN_PERCENT, next));
 }
+
+/** A duration as a clock reads: `0:42`, `12:05`, `1:02:03`; garbage as `0:00`. */
+export function formatDuration(seconds: number): string {
+  const total = Number.isFinite(seconds) && seconds > 0 ? Math.floor(seconds) : 0;
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = String(total % 60).padStart(2, '0');
+  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${s}` : `${m}:${s}`;
+}

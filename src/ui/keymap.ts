@@ -3,8 +3,8 @@
  *
  * The keys of the main actions (mute, deafen, push-to-talk, talk, echo
  * cancellation, noise suppression, gain control, room lock, device picker,
- * stats, help, quit) come from the config (`keys:` in config/schema.ts,
- * defaults m d p space e n g L i s ? q). Navigation keys are
+ * recording, stats, help, quit) come from the config (`keys:` in
+ * config/schema.ts, defaults m d p space e n g L i R s ? q). Navigation keys are
  * fixed: ↑/↓ select, ←/→ and -/+ volume, x mutes the selected peer, N
  * suppresses the selected peer's noise, a admits and D denies the oldest
  * knock at a locked room, t (or Enter) starts a chat message, c shows or
@@ -48,6 +48,8 @@ export type KeyCommand =
   | { readonly kind: 'toggle-push-to-talk' }
   /** Lock the room if it is open, unlock it if locked. */
   | { readonly kind: 'toggle-lock' }
+  /** Start recording the call (a dated file) if not recording, else stop. */
+  | { readonly kind: 'toggle-recording' }
   /** `press`/`release` from a kitty terminal; `toggle` from a legacy one. */
   | { readonly kind: 'talk'; readonly edge: 'press' | 'release' | 'toggle' }
   | { readonly kind: 'toggle-stats' }
@@ -73,6 +75,7 @@ export interface KeyBindings {
   readonly autoGain: string;
   readonly lock: string;
   readonly devices: string;
+  readonly record: string;
   readonly stats: string;
   readonly help: string;
   readonly quit: string;
@@ -91,6 +94,7 @@ export const DEFAULT_KEY_BINDINGS: KeyBindings = Object.freeze({
   autoGain: 'g',
   lock: 'L',
   devices: 'i',
+  record: 'R',
   stats: 's',
   help: '?',
   quit: 'q',
@@ -119,6 +123,7 @@ const ACTION_COMMANDS: Readonly<Record<Exclude<BindableAction, 'talk'>, KeyComma
   autoGain: { kind: 'toggle-processing', stage: 'auto-gain' },
   lock: { kind: 'toggle-lock' },
   devices: { kind: 'toggle-devices' },
+  record: { kind: 'toggle-recording' },
   stats: { kind: 'toggle-stats' },
   help: { kind: 'toggle-help' },
   quit: { kind: 'leave' },

@@ -22,12 +22,14 @@
  * that refuses to change one on a live track is seen to refuse. Our per-peer suppression
  * (RNNoise in the terminal's media process) has no counterpart here: the
  * remote audio never passes through our code, so peers always report it off.
+ * Nor does the page record the call (no setRecording): it shows the
+ * recording marks of the others (docs/architecture.md §4).
  */
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import { PeakMeter, peakLevelOfFloats, rmsLevelOfFloats } from '../engine/audio/level.js';
 import { emptyCaptureStats, type CapturePipelineStats } from '../engine/send/capture-stats.js';
-import type { LinkFactory, MediaAnchors, MediaPort, PeerMediaStats, PeerTransport, ProcessingStates, SelfMediaState } from '../engine/media/media-port.js';
+import { RECORDING_OFF, type LinkFactory, type MediaAnchors, type MediaPort, type PeerMediaStats, type PeerTransport, type ProcessingStates, type SelfMediaState } from '../engine/media/media-port.js';
 import type { FilterState } from '../engine/dsp/filter-chain.js';
 import type { FilterStageName } from '../engine/dsp/frame-filter.js';
 
@@ -287,6 +289,8 @@ export class BrowserMedia implements MediaPort, BrowserLinkMedia {
       pushToTalk: this.talk.pushToTalk,
       talking: this.talk.talking,
       processing: this.processingStates(),
+      // The page does not record (no setRecording); it shows who in the room does (PeerView.recording).
+      recording: RECORDING_OFF,
     };
   }
 

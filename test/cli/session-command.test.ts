@@ -13,7 +13,7 @@ import { DEFAULTS, type Config } from '../../src/config/schema.js';
 import { runWithContext } from '../../src/cli/context.js';
 import { checkDuration, runSessionLifecycle, type SessionCommand, type StartedSession } from '../../src/cli/session-command.js';
 import type { SessionSnapshot } from '../../src/engine/index.js';
-import { PROCESSING_OFF } from '../../src/engine/media/media-port.js';
+import { PROCESSING_OFF, RECORDING_OFF } from '../../src/engine/media/media-port.js';
 import type { SessionAction } from '../../src/engine/api.js';
 import { requestControl } from '../../src/control/client.js';
 
@@ -23,7 +23,7 @@ class FakeSession {
   private resolveDone!: () => void;
   readonly done = new Promise<void>((resolve) => (this.resolveDone = resolve));
   snapshot(): SessionSnapshot {
-    return { roomCode: 'c', serverUrl: 'ws://x', phase: 'in-call', self: { name: 'me', micLevel: 0, speaking: false, muted: false, deafened: false, pushToTalk: false, talking: false, processing: PROCESSING_OFF }, peers: [], locked: false, knocks: [], chat: [] };
+    return { roomCode: 'c', serverUrl: 'ws://x', phase: 'in-call', self: { name: 'me', micLevel: 0, speaking: false, muted: false, deafened: false, pushToTalk: false, talking: false, processing: PROCESSING_OFF, recording: RECORDING_OFF }, peers: [], locked: false, knocks: [], chat: [] };
   }
   subscribe(fn: (s: SessionSnapshot) => void): () => void {
     this.listeners.add(fn);
@@ -181,7 +181,7 @@ describe('runSessionLifecycle', () => {
         // Once the lifecycle has subscribed (it does after start() returns), a peer starts speaking.
         setTimeout(() => {
           const snap = session.snapshot();
-          const peer = { id: 'p', name: 'Pia', state: 'connected', speaking: true, level: 0.5, volumePercent: 100, mutedByMe: false, noiseSuppression: false, lossPercent: 0, jitterBufferMs: 0, rttMs: null, packetsReceived: 0, packetsLost: 0, packetsLate: 0, framesConcealed: 0, packetsRecovered: 0, redDistance: null } as const;
+          const peer = { id: 'p', name: 'Pia', state: 'connected', speaking: true, level: 0.5, volumePercent: 100, mutedByMe: false, noiseSuppression: false, lossPercent: 0, jitterBufferMs: 0, rttMs: null, packetsReceived: 0, packetsLost: 0, packetsLate: 0, framesConcealed: 0, packetsRecovered: 0, redDistance: null, recording: false } as const;
           for (const fn of session.listeners) fn({ ...snap, peers: [peer] });
         }, 10);
         return { session, logSpeaking: true, statsReport: () => ({}) };

@@ -13,7 +13,7 @@ describe('config schema defaults', () => {
       audio: { frameMs: 20, bitrate: 32000, dtx: true, complexity: 5, echoCancellation: 'auto', noiseSuppression: true, autoGain: true, echoTailMs: 200, echoDelayMs: 0, redundancy: true },
       jitterBuffer: { minDelayMs: 0, maxDelayMs: 400 },
       cues: { enabled: true, volumePercent: 50 },
-      keys: { mute: 'm', deafen: 'd', pushToTalk: 'p', talk: 'space', echoCancellation: 'e', noiseSuppression: 'n', autoGain: 'g', lock: 'L', devices: 'i', stats: 's', help: '?', quit: 'q' },
+      keys: { mute: 'm', deafen: 'd', pushToTalk: 'p', talk: 'space', echoCancellation: 'e', noiseSuppression: 'n', autoGain: 'g', lock: 'L', devices: 'i', record: 'R', stats: 's', help: '?', quit: 'q' },
       controlSocket: true,
       logFile: '/home/ada/.local/state/roundtable/roundtable.log',
       logLevel: 'info',
@@ -27,6 +27,14 @@ describe('config schema defaults', () => {
     expect(schema.parse({ controlSocket: '~/rt.sock' }).controlSocket).toBe('/home/ada/rt.sock');
     expect(schema.safeParse({ controlSocket: 'rt.sock' }).success).toBe(false);
     expect(schema.safeParse({ controlSocket: 3 }).success).toBe(false);
+  });
+
+  it('recordDirectory: absent by default (the directory roundtable runs in), ~ expanded, never empty', () => {
+    const schema = buildConfigSchema(host);
+    expect(schema.parse({}).recordDirectory).toBeUndefined();
+    expect(schema.parse({ recordDirectory: '~/Recordings' }).recordDirectory).toBe('/home/ada/Recordings');
+    expect(schema.parse({ recordDirectory: 'calls' }).recordDirectory).toBe('calls');
+    expect(schema.safeParse({ recordDirectory: '' }).success).toBe(false);
   });
 
   it('DEFAULTS uses the current user and a log file under the home directory', () => {

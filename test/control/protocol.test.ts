@@ -38,6 +38,9 @@ describe('control protocol', () => {
       { cmd: 'admit', peer: 'dan' },
       { cmd: 'deny', peer: 'dan' },
       { cmd: 'say', text: 'back in 5' },
+      { cmd: 'record', action: 'start', path: '/home/ada/call.wav' },
+      { cmd: 'record', action: 'start' },
+      { cmd: 'record', action: 'stop' },
       { cmd: 'leave' },
     ] as const;
     for (const r of requests) {

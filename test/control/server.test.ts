@@ -27,7 +27,8 @@ function twoPeers(): FakeController {
 }
 
 async function start(controller: FakeController, confirmTimeoutMs?: number): Promise<ControlServer> {
-  const s = await startControlServer({ path: sock, controller, pid: 4242, ...(confirmTimeoutMs !== undefined ? { confirmTimeoutMs } : {}) });
+  const timeouts = confirmTimeoutMs !== undefined ? { confirmTimeoutMs, recordTimeoutMs: confirmTimeoutMs } : {};
+  const s = await startControlServer({ path: sock, controller, pid: 4242, ...timeouts });
   servers.push(s);
   return s;
 }
@@ -55,7 +56,8 @@ describe('control server', () => {
     const r = await ask({ cmd: 'status' });
     expect(r).toMatchObject({ ok: true, status: { pid: 4242, room: 'purple-otter-lamp-42', phase: 'in-call', locked: false, self: { name: 'carol', muted: false } } });
     if (!r.ok) throw new Error('status refused');
-    expect(r.status.peers[0]).toEqual({ id: 'Xa7bQ9zz00000000000001', name: 'ada', state: 'connected', speaking: true, level: 0.457, volumePercent: 80, mutedByMe: false });
+    expect(r.status.peers[0]).toEqual({ id: 'Xa7bQ9zz00000000000001', name: 'ada', state: 'connected', speaking: true, level: 0.457, volumePercent: 80, mutedByMe: false, recording: false });
+    expect(r.status.self.recording).toEqual({ state: 'off', path: null, seconds: 0, error: null });
     expect(c.actions).toEqual([]);
   });
 
@@ -265,6 +267,34 @@ describe('control server: knocks and chat', () => {
     await start(c, 150);
     expect(await ask({ cmd: 'deny', peer: 'eve' })).toMatchObject({ ok: false, code: 'not-confirmed', error: expect.stringContaining('refusal') });
     expect(await ask({ cmd: 'admit', peer: 'zed' })).toMatchObject({ ok: false, code: 'unknown-knock', error: expect.stringContaining('knocking: dan (') });
+  });
+
+  it('record start answers once the file records (its name in the status), stop once it is finished; a start that fails says why', async () => {
+    const c = twoPeers();
+    c.setPeer('Yb8cR0yy00000000000002', { recording: true });
+    await start(c);
+    const started = await ask({ cmd: 'record', action: 'start', path: '/calls/a.wav' });
+    expect(started).toMatchObject({ ok: true, status: { self: { recording: { state: 'recording', path: '/calls/a.wav', error: null } } } });
+    if (!started.ok) throw new Error('refused');
+    expect(started.status.peers.map((p) => p.recording)).toEqual([false, true]);
+    // Again: done already; to another file: refused with how to go on.
+    expect(await ask({ cmd: 'record', action: 'start' })).toMatchObject({ ok: true });
+    expect(await ask({ cmd: 'record', action: 'start', path: '/calls/b.wav' })).toMatchObject({ ok: false, code: 'already-recording', error: 'already recording to /calls/a.wav', hint: 'stop it first: roundtable ctl record stop' });
+    expect(await ask({ cmd: 'record', action: 'stop' })).toMatchObject({ ok: true, status: { self: { recording: { state: 'off', path: '/calls/a.wav' } } } });
+    expect(await ask({ cmd: 'record', action: 'stop' })).toMatchObject({ ok: true });
+    expect(c.actions).toEqual([
+      { type: 'set-recording', recording: true, path: '/calls/a.wav' },
+      { type: 'set-recording', recording: false },
+    ]);
+    const failed = await ask({ cmd: 'record', action: 'start', path: '/missing/x.wav' });
+    expect(failed).toMatchObject({ ok: false, code: 'not-recorded', error: 'cannot record: WAV file "/missing/x.wav": cannot create: its directory does not exist' });
+  });
+
+  it('a recording the media side does not confirm in time is refused as not-confirmed', async () => {
+    const c = twoPeers();
+    c.dispatch = (action: SessionAction) => void c.actions.push(action); // the file never opens
+    await start(c, 50);
+    expect(await ask({ cmd: 'record', action: 'start' })).toMatchObject({ ok: false, code: 'not-confirmed', error: 'the media side did not confirm the start of the recording within 50 ms' });
   });
 
   it('say sends a chat line (the status carries the chat); one over the limit is refused in words', async () => {

@@ -7,7 +7,8 @@
  * outcome: what each side heard (correlation with the other's input), who
  * each side sees, exit codes, and no console error in the page. Chat
  * crosses the links' data channel (negotiated, id 1) both ways, with the
- * browser as offerer and as answerer.
+ * browser as offerer and as answerer, and so does a terminal's recording
+ * mark (the page shows REC beside it).
  */
 import { mkdirSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -180,7 +181,7 @@ describe.skipIf(skipReason !== null)('browser participant: Chromium and terminal
     expect(b1.errors).toEqual([]);
   });
 
-  it('chat crosses both ways between a tab and terminals, whichever offered: the page shows text only, the terminals log it', async () => {
+  it('chat crosses both ways between a tab and terminals, whichever offered: the page shows text only, the terminals log it; a recording terminal is marked', async () => {
     const code = newCode();
     // a is there first: the tab offers to a (libdatachannel answers); c comes last and offers to the tab (Chromium answers).
     const a = terminal('a', code, 40, true);
@@ -214,6 +215,16 @@ describe.skipIf(skipReason !== null)('browser participant: Chromium and terminal
     // The terminals got each other's lines too.
     await c.waitFor((l) => l.event === 'chat' && l.from === 'a' && l.text === 'hi web <b>bold?</b>', 10_000, 'c to get a\'s line');
     await a.waitFor((l) => l.event === 'chat' && l.from === 'c' && l.text === 'hi from c', 10_000, 'a to get c\'s line');
+
+    // The recording mark crosses the same channel: the page shows REC beside the terminal that records, and says so in its chat.
+    const row = (name: string) => tabB.page.locator('.peer').filter({ has: tabB.page.locator('.peer-name', { hasText: new RegExp(`^${name}$`) }) });
+    expect(await runCtl(['record', 'start', dir.file('a-call.wav'), '--pid', String(a.proc.pid)])).toMatchObject({ code: 0, stdout: `recording to ${dir.file('a-call.wav')}\n` });
+    await row('a').locator('.recording').waitFor({ state: 'visible', timeout: 10_000 });
+    expect(await row('c').locator('.recording').isVisible()).toBe(false);
+    await log.locator('.chat-notice', { hasText: /\ba started recording$/ }).waitFor({ timeout: 10_000 });
+    expect(await runCtl(['record', 'stop', '--pid', String(a.proc.pid)])).toMatchObject({ code: 0 });
+    await row('a').locator('.recording').waitFor({ state: 'hidden', timeout: 10_000 });
+    await log.locator('.chat-notice', { hasText: /\ba stopped recording$/ }).waitFor({ timeout: 10_000 });
     a.proc.kill('SIGINT');
     c.proc.kill('SIGINT');
     expect(await a.exited).toEqual({ code: 0, signal: null });

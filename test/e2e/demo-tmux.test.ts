@@ -3,7 +3,7 @@
  * pane (its own tmux server on its own socket, clean environment, HOME in a
  * temp dir), the test reads the screen with `capture-pane -p` and types
  * with `send-keys` (and drives it with `roundtable ctl` too). No sound card here, so the demo is given --output (the
- * bots' speech must be in it).
+ * bots' speech must be in it). R records the call and q leaves while it records: the file is finished.
  *
  * Needs `npm run build` first (bin/roundtable loads dist/) and tmux.
  */
@@ -13,6 +13,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, ROOT, TempDir, bestPresence, readWav, sleep, speech, HEARD } from './harness.js';
+import { readWavChannels } from '../helpers/wav-channels.js';
 
 const hasTmux = spawnSync('tmux', ['-V']).status === 0;
 if (!hasTmux) console.warn('demo-tmux.test.ts: skipped, tmux is not installed (apt-get install tmux)');
@@ -107,7 +108,7 @@ describe.skipIf(!hasTmux)('roundtable demo in tmux', () => {
     dir.remove();
   });
 
-  it('shows both bots speaking, mutes on m, follows ctl (unmute, lock) and the lock key, quits on q with exit 0 and nothing left running (control socket included), and records the bots', async () => {
+  it('shows both bots speaking, mutes on m, follows ctl (unmute, lock) and the lock key, quits on q with exit 0 and nothing left running (control socket included), and records the bots (to --output, and with R)', async () => {
     expect(existsSync(path.join(ROOT, 'dist', 'src', 'cli', 'commands', 'demo.js'))).toBe(true);
     const startedMs = Date.now();
     const speakingRow = /● bot-(ada|grace)/;
@@ -143,8 +144,12 @@ describe.skipIf(!hasTmux)('roundtable demo in tmux', () => {
     expect(status.status).toBe(0);
     expect(JSON.parse(status.stdout)).toMatchObject({ locked: false, self: { muted: false }, peers: [{ name: 'bot-ada' }, { name: 'bot-grace' }] });
 
-    // Let the bots talk long enough for their clips to be found in the recording.
-    await sleep(Math.max(0, 8000 - (Date.now() - startedMs), 6000 - (Date.now() - botsSeenMs)));
+    // R records the call: a dated file where the demo runs, shown on the own line; q leaves while it records.
+    tmux('send-keys', '-t', 'demo', 'R');
+    const recording = await waitForScreen((t) => /● REC \d+:\d\d roundtable-\d{4}-\d\d-\d\d-\d{6}\.wav/.test(t), 5000, 'the REC mark on the own line');
+    const recorded = path.join(dir.path, /roundtable-\d{4}-\d\d-\d\d-\d{6}\.wav/.exec(recording)![0]);
+    // Let the bots talk long enough for their clips to be found in the output and the recording.
+    await sleep(Math.max(5000, 8000 - (Date.now() - startedMs), 6000 - (Date.now() - botsSeenMs)));
     tmux('send-keys', '-t', 'demo', 'q');
     const deadline = Date.now() + 15_000;
     while (!existsSync(exitFile) && Date.now() < deadline) await sleep(100);
@@ -163,5 +168,13 @@ describe.skipIf(!hasTmux)('roundtable demo in tmux', () => {
     console.info(`demo-tmux: presence of bot-ada ${ada.toFixed(2)}, bot-grace ${grace.toFixed(2)} in ${(heard.length / 48_000).toFixed(1)} s`);
     expect(Math.max(ada, grace)).toBeGreaterThan(0.3);
     expect(Math.min(ada, grace)).toBeGreaterThan(0.2);
+
+    // The recording was finished by the leave: a stereo WAV whose right channel is what the demo played.
+    const rec = readWavChannels(recorded);
+    expect(rec.channels).toHaveLength(2);
+    expect(rec.fileBytes).toBe(44 + rec.dataSize);
+    const right = rec.channels[1]!;
+    expect(right.length).toBeGreaterThan(48_000 * 4);
+    expect(Math.max(bestPresence(await readWav(speech('a')), right, HEARD), bestPresence(await readWav(speech('b')), right, HEARD))).toBeGreaterThan(0.3);
   }, 60_000);
 });

@@ -273,6 +273,44 @@ describe('App: keys', () => {
     expect(frame()).toContain('noise suppression is not available here');
   });
 
+  it('R starts and stops recording; the own line shows REC, its time and file; a failure in words', async () => {
+    const c = twoPeers();
+    const { press, frame } = await mount(c);
+    expect(frame()).toMatch(/R record\b/);
+    expect(frame()).not.toContain('REC');
+    await press('R');
+    expect(c.actions).toEqual([{ type: 'set-recording', recording: true }]);
+    c.setSelf({ recording: { ...c.snapshot().self.recording, seconds: 62.4 } });
+    await settle();
+    // The own line wraps its badges onto a second line on 80 columns.
+    expect(frame()).toContain('● REC 1:02 roundtable-2026-12-05-093000.wav');
+    expect(frame()).toContain('R stop recording');
+    await press('R');
+    expect(c.actions.at(-1)).toEqual({ type: 'set-recording', recording: false });
+    expect(frame()).not.toContain('REC');
+    c.setSelf({ recording: { state: 'off', path: '/full/x.wav', seconds: 3, error: 'recording stopped: WAV file "/full/x.wav": cannot write: the disk is full', count: 2 } });
+    await settle();
+    expect(frame()).toContain('cannot write: the disk is full');
+    // While the file is being finished the key waits.
+    c.setSelf({ recording: { state: 'stopping', path: '/x/y.wav', seconds: 3, error: null, count: 3 } });
+    await settle();
+    await press('R');
+    expect(c.actions).toHaveLength(2);
+    expect(frame()).toContain('REC saving y.wav');
+  });
+
+  it('marks a peer who records with REC beside the name, wide and narrow', async () => {
+    const c = twoPeers();
+    c.setPeer('p2', { recording: true });
+    const r = await mount(c);
+    expect(rowOf(r.frame(), 'bob')).toMatch(/bob\s*●REC/);
+    expect(rowOf(r.frame(), 'alice')).not.toContain('REC');
+    Object.defineProperty(r.stdout, 'columns', { value: 36, configurable: true });
+    r.stdout.emit('resize');
+    await settle();
+    expect(r.frame().split('\n').find((l) => l.includes('bob') && !l.includes('(you)'))).toMatch(/bob\s*●/);
+  });
+
   it('L locks and unlocks the room; the header and the footer show the state; not while the server is away', async () => {
     const c = twoPeers();
     const { press, frame } = await mount(c);
@@ -557,6 +595,7 @@ describe('App: configured key bindings', () => {
     expect(help).toContain('Keys');
     expect(help).toMatch(/k\s+mute \/ unmute your microphone/);
     expect(help).toMatch(/z, Ctrl-C\s+leave the room/);
+    expect(help).toMatch(/R\s+record the call \/ stop/);
     expect(help).toContain('Push-to-talk: t toggles talking');
   });
 

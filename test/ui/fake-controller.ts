@@ -11,6 +11,7 @@ import type {
   SessionSnapshot,
 } from '../../src/engine/api.js';
 import { ChatLog } from '../../src/engine/room/chat.js';
+import { RECORDING_OFF } from '../../src/engine/media/media-port.js';
 
 export function makePeer(id: string, overrides: Partial<PeerView> = {}): PeerView {
   return {
@@ -31,6 +32,7 @@ export function makePeer(id: string, overrides: Partial<PeerView> = {}): PeerVie
     framesConcealed: 0,
     packetsRecovered: 0,
     redDistance: null,
+    recording: false,
     ...overrides,
   };
 }
@@ -45,6 +47,7 @@ export function makeSelf(overrides: Partial<SelfView> = {}): SelfView {
     pushToTalk: false,
     talking: false,
     processing: { 'echo-cancellation': 'on', 'noise-suppression': 'on', 'auto-gain': 'on' },
+    recording: RECORDING_OFF,
     ...overrides,
   };
 }
@@ -147,6 +150,17 @@ export class FakeController implements SessionController {
       case 'set-lock':
         this.set({ locked: action.locked });
         break;
+      case 'set-recording': {
+        // As the media side would: recording to a dated file (count rises per start), a file in a
+        // directory named "missing" fails to open, a stop keeps the file.
+        const r = self.recording;
+        const file = action.path ?? '/home/carol/roundtable-2026-12-05-093000.wav';
+        if (!action.recording) this.setSelf({ recording: { ...r, state: 'off' } });
+        else if (file.includes('/missing/')) {
+          this.setSelf({ recording: { state: 'off', path: file, seconds: 0, error: `cannot record: WAV file "${file}": cannot create: its directory does not exist`, count: r.count + 1 } });
+        } else this.setSelf({ recording: { state: 'recording', path: file, seconds: 0, error: null, count: r.count + 1 } });
+        break;
+      }
       case 'answer-knock': {
         // As the server would answer: the knock ends, the room says how.
         const knock = this.current.knocks.find((k) => k.id === action.peerId);

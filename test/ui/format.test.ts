@@ -3,6 +3,7 @@ import {
   clampUnit,
   fit,
   formatCount,
+  formatDuration,
   formatLossPercent,
   formatMs,
   formatVolume,
@@ -80,5 +81,16 @@ describe('stepVolume', () => {
     expect(stepVolume(0, -1)).toBe(0);
     expect(stepVolume(5, -1)).toBe(0);
     expect(stepVolume(Number.NaN, 1)).toBe(110);
+  });
+});
+
+describe('formatDuration', () => {
+  it('reads like a clock, garbage as 0:00', () => {
+    expect(formatDuration(0)).toBe('0:00');
+    expect(formatDuration(42.9)).toBe('0:42');
+    expect(formatDuration(725)).toBe('12:05');
+    expect(formatDuration(3723)).toBe('1:02:03');
+    expect(formatDuration(Number.NaN)).toBe('0:00');
+    expect(formatDuration(-5)).toBe('0:00');
   });
 });

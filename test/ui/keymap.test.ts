@@ -13,6 +13,8 @@ describe('keyToCommand (legacy terminal)', () => {
     expect(keyToCommand('N', {})).toEqual({ kind: 'toggle-peer-noise-suppression' });
     expect(keyToCommand('s', {})).toEqual({ kind: 'toggle-stats' });
     expect(keyToCommand('L', {})).toEqual({ kind: 'toggle-lock' });
+    expect(keyToCommand('R', {})).toEqual({ kind: 'toggle-recording' });
+    expect(keyToCommand('r', {})).toBeNull();
     expect(keyToCommand('l', {})).toBeNull();
     expect(keyToCommand('?', {})).toEqual({ kind: 'toggle-help' });
     expect(keyToCommand('q', {})).toEqual({ kind: 'leave' });

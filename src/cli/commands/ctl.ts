@@ -13,6 +13,8 @@
  *   roundtable ctl devices                   list microphones and speakers
  *   roundtable ctl device input|output NAME  switch a device mid-call
  *   roundtable ctl say TEXT                  a chat message to the room
+ *   roundtable ctl record start [FILE]       record the call (FILE here, or a dated name)
+ *   roundtable ctl record stop               returns once the file is finished
  *   roundtable ctl leave                     returns once the session has left
  *
  * The session is the only one running, or the one of --pid, or the socket
@@ -21,11 +23,12 @@
  * line.
  */
 import os from 'node:os';
+import path from 'node:path';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { requestControl } from '../../control/client.js';
 import { resolvePeer } from '../../control/server.js';
 import { MAX_CHAT_CHARS } from '../../engine/room/chat.js';
-import { PTT_ACTIONS, VOLUME_MAX_PERCENT, VOLUME_MIN_PERCENT, type ControlRequestBody, type ControlStatus } from '../../control/protocol.js';
+import { PTT_ACTIONS, RECORD_ACTIONS, VOLUME_MAX_PERCENT, VOLUME_MIN_PERCENT, type ControlRequestBody, type ControlStatus } from '../../control/protocol.js';
 import { controlDir, ControlSocketError, findControlSocket } from '../../control/socket-path.js';
 import { RuntimeError, UsageError } from '../../core/errors.js';
 import { cliContext } from '../context.js';
@@ -99,7 +102,7 @@ function simple(name: string, describe: string, request: ControlRequestBody, sum
 }
 
 const SUBCOMMANDS: ReadonlyArray<CommandModule<CtlArgs, CtlArgs>> = [
-  simple('status', 'Print the session as JSON: room, phase, lock, you, each peer (name, id, state, level, volume, muted)', { cmd: 'status' }, () => ''),
+  simple('status', 'Print the session as JSON: room, phase, lock, you (recording too), each peer (name, id, state, level, volume, muted, recording)', { cmd: 'status' }, () => ''),
   simple('mute', 'Mute your microphone', { cmd: 'mute' }, () => 'muted'),
   simple('unmute', 'Unmute your microphone', { cmd: 'unmute' }, () => 'unmuted'),
   simple('toggle-mute', 'Mute if unmuted, else unmute', { cmd: 'toggle-mute' }, (s) => onOff(s.self.muted, 'muted', 'unmuted')),
@@ -165,6 +168,28 @@ const SUBCOMMANDS: ReadonlyArray<CommandModule<CtlArgs, CtlArgs>> = [
   },
   simple('devices', 'List the sound devices the session can switch to (* marks the one in use)', { cmd: 'devices' }, formatDeviceList),
   {
+    command: 'record <action> [file]',
+    describe: 'Record the call: start [FILE] (a stereo WAV, you left, the room right; without FILE a dated name in recordDirectory), or stop',
+    builder: (y: Argv<CtlArgs>) =>
+      y
+        .positional('action', { type: 'string', choices: RECORD_ACTIONS, demandOption: true })
+        .positional('file', { type: 'string', describe: 'The WAV file (here, where ctl runs); an existing file is kept and a number added' })
+        .check((a) => {
+          if (a.action === 'stop' && a.file !== undefined) throw new Error('record stop takes no file');
+          return true;
+        }) as unknown as Argv<CtlArgs>,
+    handler: (args: ArgumentsCamelCase<CtlArgs & { action?: unknown; file?: unknown }>) => {
+      const action = args.action as (typeof RECORD_ACTIONS)[number];
+      // The session may run elsewhere: a name is taken from where ctl runs, as the user means it.
+      const file = args.file === undefined ? undefined : path.resolve(cliContext().cwd, String(args.file));
+      return runCtl(args, { cmd: 'record', action, ...(file !== undefined ? { path: file } : {}) }, (s) => {
+        const r = s.self.recording;
+        if (action === 'start') return `recording to ${r?.path ?? 'a file'}`;
+        return r?.path != null ? `recording saved: ${r.path} (${Math.round(r.seconds)} s)` : 'not recording';
+      });
+    },
+  },
+  {
     command: 'ptt <action>',
     describe: 'Push-to-talk: on / off (the mode), press / release (talk while held: bind to a desktop hotkey)',
     builder: (y: Argv<CtlArgs>) => y.positional('action', { type: 'string', choices: PTT_ACTIONS, demandOption: true }) as unknown as Argv<CtlArgs>,
@@ -198,7 +223,8 @@ export const ctlCommand: CommandModule<object, CtlArgs> = {
       .example('$0 ctl ptt press', 'Talk (bind to a key press; `ptt release` to the release)')
       .example('$0 ctl lock --pid 4242', 'Lock the room of the session with pid 4242')
       .example('$0 ctl admit dan', 'Let dan in (knocking at the locked room)')
-      .example("$0 ctl say 'back in 5'", 'A chat message to the room') as unknown as Argv<CtlArgs>;
+      .example("$0 ctl say 'back in 5'", 'A chat message to the room')
+      .example('$0 ctl record start meeting.wav', 'Record the call to ./meeting.wav (ctl record stop to finish it)') as unknown as Argv<CtlArgs>;
   },
   handler: () => undefined,
 };

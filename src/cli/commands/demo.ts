@@ -27,6 +27,7 @@ import { loadConfigFromArgv, sessionOptions, type ConfigFlags } from '../options
 import { DemoRoom, PLAYBACK_FRAME_MS } from '../demo/demo-room.js';
 import { checkDuration, runSessionLifecycle } from '../session-command.js';
 import { processFigures } from '../stats-file.js';
+import { recordingPaths } from '../recording-paths.js';
 
 export interface DemoArgs extends ConfigFlags {
   input?: string;
@@ -113,7 +114,14 @@ export async function runDemo(args: DemoArgs): Promise<void> {
       try {
         room = await DemoRoom.start({
           media: { ...mediaSettingsFromConfig(config, { input: audio.input.kind, output: audio.output.kind }), frameMs },
-          user: { name: config.name, audio, onAudioFallback, ...(args.stats !== undefined ? { sendTiming: true } : {}), ...(tui ? { logFile: config.logFile } : {}) },
+          user: {
+            name: config.name,
+            audio,
+            onAudioFallback,
+            ...(args.stats !== undefined ? { sendTiming: true } : {}),
+            ...(tui ? { logFile: config.logFile } : {}),
+            recording: { path: recordingPaths({ cwd: cliContext().cwd, directory: config.recordDirectory }) },
+          },
           logger,
         });
       } catch (err) {

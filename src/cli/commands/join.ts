@@ -5,6 +5,7 @@
  *   roundtable join purple-otter-lamp-river-42 [--server ws://127.0.0.1:8787] [--name alice]
  *       [--input in.wav [--loop]] [--output out.wav] [--duration 10] [--stats stats.json]
  *       [--headless] [--json] [--input-device N] [--output-device N] [--frame-ms 20]
+ *       [--record call.wav]
  *
  * Exit codes: 0 left cleanly; 2 bad command line, bad config, bad join code
  * or unreadable --input WAV (the user's argument is wrong, nothing was
@@ -27,6 +28,7 @@ import { mediaSettingsFromConfig } from '../media-options.js';
 import { RuntimeError, UsageError } from '../../core/errors.js';
 import { loadConfigFromArgv, sessionOptions, type ConfigFlags } from '../options.js';
 import { checkDuration, runSessionLifecycle } from '../session-command.js';
+import { recordingPaths } from '../recording-paths.js';
 import { processFigures } from '../stats-file.js';
 
 export interface SessionCommandArgs extends ConfigFlags {
@@ -37,6 +39,7 @@ export interface SessionCommandArgs extends ConfigFlags {
   stats?: string;
   headless?: boolean;
   bindAddress?: string;
+  record?: string;
 }
 
 export interface JoinArgs extends SessionCommandArgs {
@@ -53,6 +56,13 @@ export const sessionCommandOptions = {
   stats: { type: 'string', describe: 'On exit, write per-peer figures and latency anchors as JSON to FILE', requiresArg: true, normalize: true },
   headless: { type: 'boolean', describe: 'No terminal UI: one log line per event (also when stdout is not a terminal)' },
   'bind-address': { type: 'string', describe: 'Use only this local address for peer connections (e.g. 127.0.0.1)', requiresArg: true },
+  record: {
+    type: 'string',
+    describe:
+      'Record the call from the start to this WAV file: stereo, you on the left, what you hear on the right (everyone sees that you record); an existing file is kept and a number added to the new name',
+    requiresArg: true,
+    normalize: true,
+  },
 } as const satisfies Record<string, Options>;
 
 export function withSessionCommandOptions<T>(y: Argv<T>): Argv<T & SessionCommandArgs> {
@@ -67,7 +77,8 @@ export const joinCommand: CommandModule<object, JoinArgs> = {
       y.positional('code', { type: 'string', describe: 'Join code, e.g. purple-otter-lamp-river-42', demandOption: true }),
     )
       .example('$0 join purple-otter-lamp-river-42', 'Join with the default microphone and speaker')
-      .example('$0 join CODE --input me.wav --output heard.wav --duration 10 --headless', 'Scripted call with WAV files') as unknown as Argv<JoinArgs>,
+      .example('$0 join CODE --input me.wav --output heard.wav --duration 10 --headless', 'Scripted call with WAV files')
+      .example('$0 join CODE --record call.wav', 'Record the call (you left, the room right) until you leave') as unknown as Argv<JoinArgs>,
   handler: async (args: ArgumentsCamelCase<JoinArgs>) => {
     await runSessionCommand(args, String(args.code));
   },
@@ -83,7 +94,7 @@ export async function runSessionCommand(args: SessionCommandArgs, rawCode: strin
     if (err instanceof InvalidJoinCodeError) throw new UsageError(err.message, { hint: 'codes look like purple-otter-lamp-river-42; `roundtable create` makes one' });
     throw err;
   }
-  await validateFiles({ input: args.input, output: args.output, stats: args.stats });
+  await validateFiles({ input: args.input, output: args.output, stats: args.stats, record: args.record });
   // A plain line like create's code: JSON-line readers skip it, people and scripts can copy it.
   const invite = `Invite a browser: ${webLink(config.server, code)}`;
   cliContext().io.stdout.write(`${invite}\n`);
@@ -114,6 +125,10 @@ export async function runSessionCommand(args: SessionCommandArgs, rawCode: strin
         relayOnly: config.ice.relayOnly,
         ...(args.bindAddress !== undefined ? { bindAddress: args.bindAddress } : {}),
         ...(tui ? { logFile: config.logFile } : {}),
+        recording: {
+          path: recordingPaths({ cwd: cliContext().cwd, directory: config.recordDirectory }),
+          ...(args.record !== undefined ? { startWith: args.record } : {}),
+        },
         logger,
       });
       const { session, engine } = participant;

@@ -17,6 +17,7 @@ import {
   type ParticipantMedia,
   type RemoteMedia,
   type Session,
+  type SessionOptions,
 } from '../../engine/index.js';
 import { generateJoinCode } from '../../protocol/index.js';
 import { startSignalingServer, type SignalingServer } from '../../server/index.js';
@@ -52,6 +53,8 @@ export interface DemoRoomOptions {
     onAudioFallback?: (fallback: AudioFallback) => void;
     /** Shown in the snapshot while the TUI owns the terminal. */
     logFile?: string;
+    /** Where the user's recordings go (the record key, `ctl record start`). */
+    recording?: SessionOptions['recording'];
   };
   bots?: readonly DemoBot[];
   logger?: Logger;
@@ -124,6 +127,7 @@ export class DemoRoom {
         },
         logger: log,
         ...(opts.user.logFile !== undefined ? { logFile: opts.user.logFile } : {}),
+        ...(opts.user.recording !== undefined ? { recording: opts.user.recording } : {}),
       });
       const user = participant.session;
       started.push(user);

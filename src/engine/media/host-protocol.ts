@@ -20,7 +20,10 @@ import type { SendTimingReport } from './send-timing.js';
 import type { FilterCost, FilterStageName } from '../dsp/frame-filter.js';
 
 /** Media settings that cross the boundary: everything of MediaEngineOptions that is plain data. */
-export type MediaSettings = Omit<MediaEngineOptions, 'source' | 'sink' | 'audioEnds' | 'logger' | 'clock' | 'encoderFactory' | 'decoderFactory' | 'suppressorFactory'>;
+export type MediaSettings = Omit<
+  MediaEngineOptions,
+  'source' | 'sink' | 'audioEnds' | 'logger' | 'clock' | 'encoderFactory' | 'decoderFactory' | 'suppressorFactory' | 'openRecordingFile'
+>;
 
 export interface MediaHostConfig {
   readonly media: MediaSettings;
@@ -68,6 +71,8 @@ export type ToMedia =
   | { readonly op: 'peer-noise-suppression'; readonly peerId: string; readonly enabled: boolean }
   | { readonly op: 'set-device'; readonly end: AudioEndName; readonly device: string }
   | { readonly op: 'refresh-devices' }
+  /** Start recording the call to `path` (absolute, resolved on the control side), or stop (docs/architecture.md §2, "Recording"). */
+  | { readonly op: 'set-recording'; readonly recording: boolean; readonly path?: string }
   | { readonly op: 'link-create'; readonly linkId: number; readonly spec: LinkSpec }
   | { readonly op: 'link-start'; readonly linkId: number }
   | { readonly op: 'link-signal'; readonly linkId: number; readonly signal: unknown }

@@ -31,6 +31,10 @@
  * without it. The echo canceller's far-end reference is tapped where the
  * sink pulls the mix: exactly what is played, stamped with when the sink
  * says it is heard (dsp/far-end-reference.ts explains the alignment).
+ *
+ * Recording (audio/call-recorder.ts, docs/architecture.md §2): while on,
+ * each captured frame after processing and each block the sink pulls go to
+ * the recorder too, which aligns the two clocks and writes a stereo WAV.
  */
 import { monotonicClock, type Clock, type TimerHandle } from '../../core/clock.js';
 import { assertFrameMs, samplesPerFrame, type FrameMs } from '../../core/media-format.js';
@@ -57,7 +61,9 @@ import { createSpeexStage, type SpeexStageFactory, type SpeexStageName } from '.
 import { FAR_END_ACTIVE_DBFS } from '../dsp/stage.js';
 import type { EchoStage } from '../dsp/echo-stage.js';
 import type { AudioEndName, AudioEndsControl } from '../audio/audio-ends.js';
-import type { MediaAnchors, MediaPort, PeerMediaStats, PeerTransport, ProcessingStates, SelfMediaState } from './media-port.js';
+import { CallRecorder } from '../audio/call-recorder.js';
+import type { WavFileWriter } from '../audio/wav-file.js';
+import { RECORDING_OFF, type MediaAnchors, type MediaPort, type PeerMediaStats, type PeerTransport, type ProcessingStates, type RecordingState, type SelfMediaState } from './media-port.js';
 
 export type { MediaAnchors, PeerMediaStats, PeerTransport, SelfMediaState } from './media-port.js';
 
@@ -118,6 +124,8 @@ export interface MediaEngineOptions {
   speexStageFactory?: SpeexStageFactory;
   /** Time every filter stage per frame for the cost figures (allocates a little per frame: `--stats`, benchmarks). Default false. */
   timeFilters?: boolean;
+  /** Opens a recording's file (tests: a full disk); default audio/recording-file.ts. */
+  openRecordingFile?: (path: string) => Promise<WavFileWriter>;
   logger?: Logger;
 }
 
@@ -188,6 +196,10 @@ export class MediaEngine implements MediaPort {
   private readonly talk = new TalkState((transmitting) => {
     this.gate.muted = !transmitting;
   });
+  /** The current call recording, or the last one (its file, length, error); undefined before any. */
+  private recorder: CallRecorder | undefined;
+  private recordingCount = 0;
+  private readonly openRecordingFile: ((path: string) => Promise<WavFileWriter>) | undefined;
   private firstInputNs: bigint | null = null;
   private firstOutputNs: bigint | null = null;
   private rtcpTimer: TimerHandle | undefined;
@@ -249,6 +261,7 @@ export class MediaEngine implements MediaPort {
     this.cuePlayer = new CuePlayer({ enabled: options.cues?.enabled ?? true, volume: (options.cues?.volumePercent ?? 50) / 100 });
     this.mixer = new Mixer({ frameMs: this.playbackFrameMs, cues: this.cuePlayer, cuesWhileDeafened: false });
     this.micSpeaking = new SpeakingDetector({ frameMs: this.frameMs });
+    this.openRecordingFile = options.openRecordingFile;
   }
 
   /** Our RTP SSRC: the mesh announces it in the SDP. */
@@ -271,6 +284,8 @@ export class MediaEngine implements MediaPort {
         const block = this.mixer.mix();
         // The far-end reference: exactly what the sink plays, and when it says it is heard.
         this.echoStage?.played(block, Number(playTimeNs) / 1e6);
+        // The recording's right channel is the same block; its left, what was captured meanwhile.
+        this.recorder?.played(block);
         if (peakLevel(block) >= PLAYING_PEAK) this.playingUntilMs = this.clock.now() + PLAYING_HOLD_MS;
         return block;
       },
@@ -302,6 +317,8 @@ export class MediaEngine implements MediaPort {
       await this.source.stop().catch((err) => this.log.warn('source-stop-failed', { err }));
       for (const id of [...this.peers.keys()]) this.removePeer(id, { cue: false });
       await this.sink.stop();
+      // No frame comes any more: finish the recording's file too.
+      await this.recorder?.stop();
       if (this.echoStage !== undefined) this.log.info('echo-report', { ...this.echoStage.figures });
       this.filters.close();
     })();
@@ -447,6 +464,7 @@ export class MediaEngine implements MediaPort {
     }
     // Meters read what is sent (after noise suppression), so a fan does not light our speaking dot.
     const sent = this.capture.pushFrame(pcm, captureTimeNs);
+    this.recorder?.mic(sent, this.talk.transmitting);
     this.micMeter.update(peakLevel(sent));
     this.micSpeaking.update(rmsLevel(sent));
   }
@@ -483,6 +501,37 @@ export class MediaEngine implements MediaPort {
         this.markUnavailable('noise-suppression', err);
       }
     });
+  }
+
+  /**
+   * Start recording the call to `path` (a numbered name beside it if it
+   * exists), or stop and finish the file. Starting while a recording runs,
+   * or stopping when none does, changes nothing. The file is created
+   * asynchronously; `self.recording` says when it records, or why it could not.
+   */
+  setRecording(recording: boolean, path?: string): void {
+    const current = this.recorder;
+    if (!recording) {
+      if (current !== undefined) void current.stop();
+      return;
+    }
+    if ((current !== undefined && current.active) || this.state === 'stopped') return;
+    if (path === undefined) throw new Error('a recording needs a file path');
+    const recorder = new CallRecorder({
+      path,
+      captureFrameSamples: samplesPerFrame(this.frameMs),
+      playbackFrameSamples: samplesPerFrame(this.playbackFrameMs),
+      ...(this.openRecordingFile !== undefined ? { open: this.openRecordingFile } : {}),
+      logger: this.log,
+    });
+    this.recorder = recorder;
+    this.recordingCount++;
+    void recorder.start();
+  }
+
+  get recording(): RecordingState {
+    const r = this.recorder;
+    return r === undefined ? RECORDING_OFF : { ...r.state, count: this.recordingCount };
   }
 
   /** Time per stage of the send path's filters (for statistics and the benchmark). */
@@ -612,6 +661,7 @@ export class MediaEngine implements MediaPort {
       talking: this.talk.talking,
       processing: this.processingStates,
       ...(this.audioEnds !== undefined ? { audio: this.audioEnds.state } : {}),
+      recording: this.recording,
     };
   }
 

@@ -14,7 +14,7 @@ import { monotonicClock, type Clock, type TimerHandle } from '../../core/clock.j
 import type { LogFields, Logger } from '../../core/logger.js';
 import { openAudio, type AudioFallback, type OpenedAudio, type AudioEndsSpec } from '../audio/open.js';
 import type { LinkState } from '../mesh/peer-link.js';
-import { PROCESSING_OFF, type LinkFactory, type SessionLink } from './media-port.js';
+import { PROCESSING_OFF, RECORDING_OFF, type LinkFactory, type SessionLink } from './media-port.js';
 import { engineLinkFactory, makePeerLink, type MakeLink } from './engine-links.js';
 import type { FromMedia, LinkSpec, LinkStatus, MediaHostConfig, MediaLevels, MediaSnapshot, ToMedia } from './host-protocol.js';
 import { MEDIA_LEVELS_INTERVAL_MS, MEDIA_SNAPSHOT_INTERVAL_MS } from './host-protocol.js';
@@ -119,6 +119,9 @@ export class MediaHost {
         return;
       case 'refresh-devices':
         this.requireEngine().refreshDevices();
+        return;
+      case 'set-recording':
+        this.requireEngine().setRecording(m.recording, m.path);
         return;
       case 'link-create':
         return this.createLink(m.linkId, m.spec);
@@ -296,7 +299,7 @@ export class MediaHost {
       }
     }
     return {
-      self: engine?.self ?? { micLevel: 0, speaking: false, muted: false, deafened: false, pushToTalk: false, talking: false, processing: PROCESSING_OFF },
+      self: engine?.self ?? { micLevel: 0, speaking: false, muted: false, deafened: false, pushToTalk: false, talking: false, processing: PROCESSING_OFF, recording: RECORDING_OFF },
       peers,
       links: [...this.links].map(([id, hosted]) => [id, this.status(hosted)] as const),
       anchors: engine?.anchors ?? { firstInputNs: null, firstOutputNs: null },

@@ -50,7 +50,29 @@ export interface SelfMediaState {
    * its own devices).
    */
   readonly audio?: AudioEndsState;
+  /** Our call recording, if any (docs/architecture.md §2, "Recording"). */
+  readonly recording: RecordingState;
 }
+
+/**
+ * Our call recording as the media side reports it: a stereo WAV with our
+ * microphone on the left and what we hear on the right.
+ */
+export interface RecordingState {
+  /** off; starting: the file is being created; recording; stopping: the file is being finished. */
+  readonly state: 'off' | 'starting' | 'recording' | 'stopping';
+  /** The file of the current recording, or of the last one; null before any. */
+  readonly path: string | null;
+  /** Seconds of audio in that file. */
+  readonly seconds: number;
+  /** Why the last recording could not start or stopped early (a full disk, a bad path); null when it did not fail. */
+  readonly error: string | null;
+  /** Recordings asked for in this session, so a command can tell its own start from an earlier one. */
+  readonly count: number;
+}
+
+/** No recording yet. */
+export const RECORDING_OFF: RecordingState = { state: 'off', path: null, seconds: 0, error: null, count: 0 };
 
 /** Echo cancellation, noise suppression and gain control of our microphone (dsp/frame-filter.ts names them). */
 export type ProcessingStates = Readonly<Record<FilterStageName, FilterState>>;
@@ -122,6 +144,13 @@ export interface MediaPort {
   setDevice?(end: AudioEndName, device: string): void;
   /** List the sound devices again, into `self.audio.devices`. */
   refreshDevices?(): void;
+  /**
+   * Start recording the call to `path` (absolute, required to start; a file
+   * that exists is not overwritten: a numbered name beside it is used), or
+   * stop and finish the file. Absent where the media side cannot record
+   * (the web client).
+   */
+  setRecording?(recording: boolean, path?: string): void;
   readonly self: SelfMediaState;
   peerStats(id: string): PeerMediaStats | undefined;
   readonly anchors: MediaAnchors;

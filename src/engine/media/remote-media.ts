@@ -15,7 +15,10 @@
  * user sets (mute, deafen, push-to-talk, volumes, noise suppression) are
  * kept here as well, so a snapshot taken right after an action already
  * shows it; only the media process can tell that noise suppression is
- * unavailable, and its snapshot says so.
+ * unavailable, and its snapshot says so. A recording is the media
+ * process's (whether its file opened, how long it is, a full disk); until
+ * its next snapshot takes up a start or a stop asked here, it shows as
+ * 'starting' or 'stopping', so a second key press reads the first.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { siblingEntry } from '../../core/child-entry.js';
@@ -28,7 +31,7 @@ import type { LinkFactory, SessionLink, SessionLinkOptions } from './media-port.
 import { emptyCaptureStats, type CapturePipelineStats } from '../send/capture-pipeline.js';
 import type { FinalMediaReport, FromMedia, LinkStatus, MediaHostConfig, MediaLevels, MediaSnapshot, ToMedia } from './host-protocol.js';
 import type { AudioEndName } from '../audio/audio-ends.js';
-import type { MediaAnchors, MediaPort, PeerMediaStats, PeerTransport, ProcessingStates, SelfMediaState } from './media-port.js';
+import { RECORDING_OFF, type MediaAnchors, type MediaPort, type PeerMediaStats, type PeerTransport, type ProcessingStates, type RecordingState, type SelfMediaState } from './media-port.js';
 import type { FilterState } from '../dsp/filter-chain.js';
 import type { FilterStageName } from '../dsp/frame-filter.js';
 
@@ -83,6 +86,8 @@ export class RemoteMedia implements MediaPort {
   private readonly volumes = new Map<string, number>();
   private readonly mutedPeers = new Map<string, boolean>();
   private readonly suppressedPeers = new Map<string, boolean>();
+  /** A recording start or stop sent, not yet seen in a snapshot (with the count the snapshot had). */
+  private recordingAsked: { readonly on: boolean; readonly path: string | null; readonly count: number } | undefined;
 
   constructor(options: RemoteMediaOptions) {
     this.opts = options;
@@ -227,6 +232,24 @@ export class RemoteMedia implements MediaPort {
     this.send({ op: 'refresh-devices' });
   }
 
+  /** The media process records (its file, its disk); its snapshot says how that goes. */
+  setRecording(recording: boolean, path?: string): void {
+    this.recordingAsked = { on: recording, path: path ?? null, count: this.snap?.self.recording.count ?? 0 };
+    this.send({ op: 'set-recording', recording, ...(path !== undefined ? { path } : {}) });
+  }
+
+  /** The media process's recording, or what was just asked of it until a snapshot shows it taken up. */
+  private recordingState(): RecordingState {
+    const reported = this.snap?.self.recording ?? RECORDING_OFF;
+    const asked = this.recordingAsked;
+    if (asked === undefined) return reported;
+    if (asked.on ? reported.count > asked.count || reported.state !== 'off' : reported.state === 'off') {
+      this.recordingAsked = undefined;
+      return reported;
+    }
+    return asked.on ? { state: 'starting', path: asked.path, seconds: 0, error: null, count: asked.count + 1 } : { ...reported, state: 'stopping' };
+  }
+
   get self(): SelfMediaState {
     const s = this.snap?.self;
     const gateShut = this.muted || (this.pushToTalk && !this.talking);
@@ -239,6 +262,7 @@ export class RemoteMedia implements MediaPort {
       talking: this.talking,
       processing: this.processingStates(s?.processing),
       ...(s?.audio !== undefined ? { audio: s.audio } : {}),
+      recording: this.recordingState(),
     };
   }
 

@@ -55,18 +55,27 @@ export function encodeChatMessage(m: ChatWireMessage): string {
   return JSON.stringify({ t: 'chat', seq: m.seq, text: m.text });
 }
 
-/** A message from the network, sanitized; null when it is not one (or too long). */
-export function parseChatMessage(data: string): ChatWireMessage | null {
-  if (typeof data !== 'string' || data.length > MAX_CHAT_WIRE_CHARS) return null;
+/**
+ * A message off the chat channel as what every message there is, a JSON
+ * object whose `t` says its type (a chat message here, the recording mark
+ * in room/recording-mark.ts); null for anything else or anything longer
+ * than `maxChars`.
+ */
+export function readChannelMessage(data: string, maxChars: number): Record<string, unknown> | null {
+  if (typeof data !== 'string' || data.length > maxChars) return null;
   let v: unknown;
   try {
     v = JSON.parse(data);
   } catch {
     return null;
   }
-  if (v === null || typeof v !== 'object') return null;
-  const o = v as Record<string, unknown>;
-  if (o.t !== 'chat' || typeof o.seq !== 'number' || !Number.isSafeInteger(o.seq) || o.seq < 1 || typeof o.text !== 'string') return null;
+  return v === null || typeof v !== 'object' || Array.isArray(v) ? null : (v as Record<string, unknown>);
+}
+
+/** A message from the network, sanitized; null when it is not one (another type, or too long). */
+export function parseChatMessage(data: string): ChatWireMessage | null {
+  const o = readChannelMessage(data, MAX_CHAT_WIRE_CHARS);
+  if (o === null || o.t !== 'chat' || typeof o.seq !== 'number' || !Number.isSafeInteger(o.seq) || o.seq < 1 || typeof o.text !== 'string') return null;
   const text = sanitizeChatText(o.text);
   if (text.length === 0 || chatLength(text) > MAX_CHAT_CHARS) return null;
   return { seq: o.seq, text };

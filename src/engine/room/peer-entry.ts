@@ -8,6 +8,7 @@
 import type { TimerHandle } from '../../core/clock.js';
 import type { CandidatePair, LinkState } from '../mesh/peer-link.js';
 import type { SessionLink } from '../media/media-port.js';
+import { nothingTold, type MarkTold } from './recording-mark.js';
 
 export type { LinkFactory, SessionLink, SessionLinkOptions } from '../media/media-port.js';
 import type { PeerConnectionState } from '../api.js';
@@ -51,6 +52,10 @@ export interface PeerEntry {
   closedLinks: ClosedLinkTotals;
   lastPair: CandidatePair | null;
   localTypes: string[];
+  /** The peer records the call: its last recording mark (room/recording-mark.ts). */
+  recording: boolean;
+  /** What we last told this peer about our own recording. */
+  markTold: MarkTold;
 }
 
 export function createPeerEntry(id: string, name: string, role: PeerRole, nowMs: number): PeerEntry {
@@ -75,5 +80,7 @@ export function createPeerEntry(id: string, name: string, role: PeerRole, nowMs:
     closedLinks: { packetsSent: 0, bytesSent: 0, packetsReceived: 0, bytesReceived: 0 },
     lastPair: null,
     localTypes: [],
+    recording: false,
+    markTold: nothingTold(),
   };
 }

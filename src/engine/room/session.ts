@@ -18,6 +18,12 @@
  * Knocks and chat (docs/architecture.md §4): the snapshot lists who knocks
  * at our locked room (answered with `answer-knock`), and the room's chat
  * (room/chat.ts), whose messages travel on each peer's current link.
+ *
+ * Recording (docs/architecture.md §2 and §4): `set-recording` reaches the
+ * media side with a file path the caller's `recording.path` resolves (the
+ * media side writes the file); our recording mark goes to every peer on the
+ * chat channel (room/recording-mark.ts), theirs comes back as
+ * PeerView.recording, and the chat notes who starts and stops.
  */
 import { resolveBackoff, type BackoffOptions } from '../../core/backoff.js';
 import { monotonicClock, type Clock, type TimerHandle } from '../../core/clock.js';
@@ -25,7 +31,8 @@ import { silentLogger, type Logger } from '../../core/logger.js';
 import type { KnockView, PeerView, SessionAction, SessionController, SessionError, SessionPhase, SessionSnapshot } from '../api.js';
 import type { KnockOutcome } from '../../protocol/index.js';
 import { ChatLog, sanitizeChatText } from './chat.js';
-import type { MediaPort } from '../media/media-port.js';
+import { RECORDING_OFF, type MediaPort, type RecordingState } from '../media/media-port.js';
+import { announceRecording, parseRecordingMark } from './recording-mark.js';
 import type { IceServerConfig } from '../mesh/ice-servers.js';
 import type { SignalingClient, SignalingState } from '../signaling/client.js';
 import type { SessionEnvelope } from './envelope.js';
@@ -83,6 +90,14 @@ export interface SessionOptions {
   tickMs?: number;
   /** Wall-clock time (ms since the epoch) for chat lines and knocks (default Date.now). */
   wallClock?: () => number;
+  /**
+   * Recording the call, where the media side can (not in the web page). `path`
+   * turns what the user asked for (a file name, relative to where they
+   * are, or nothing) into the absolute path the media side writes, and may
+   * throw an Error that says what is wrong; `startWith` starts a recording
+   * as soon as the media side is up (`--record FILE`).
+   */
+  recording?: { path(requested: string | undefined): string; readonly startWith?: string };
 }
 
 const DEFAULT_TICK_MS = 100;
@@ -110,6 +125,8 @@ export class Session implements SessionController {
   /** Knocks at our locked room waiting for an answer, in arrival order. */
   private readonly knocks = new Map<string, KnockView>();
   private readonly chat: ChatLog;
+  /** Our recording as last seen, to tell the chat and the peers what changed. */
+  private ownRecording: RecordingState = RECORDING_OFF;
   /** Roster events held until the media side has started (see wireSignaling); undefined once it has. */
   private mediaWaiting: Array<() => void> | undefined = [];
   private resolveDone!: () => void;
@@ -205,6 +222,8 @@ export class Session implements SessionController {
     const waiting = this.mediaWaiting ?? [];
     this.mediaWaiting = undefined;
     for (const run of waiting) run();
+    const startWith = this.opts.recording?.startWith;
+    if (startWith !== undefined) this.setRecording(true, startWith);
     this.notify();
     try {
       await connected;
@@ -309,6 +328,9 @@ export class Session implements SessionController {
       case 'send-chat':
         this.sendChat(action.text);
         return;
+      case 'set-recording':
+        this.setRecording(action.recording, action.path);
+        return;
       case 'leave':
         void this.leave();
         return;
@@ -410,6 +432,11 @@ export class Session implements SessionController {
 
   private onChat(entry: PeerEntry, text: string): void {
     if (this.closing) return;
+    const mark = parseRecordingMark(text);
+    if (mark !== null) {
+      this.onRecordingMark(entry, mark.on);
+      return;
+    }
     const result = this.chat.receive(entry.id, entry.name, text);
     if (result !== 'shown') {
       this.log.warn('chat-dropped', { peer: entry.id, reason: result });
@@ -417,6 +444,66 @@ export class Session implements SessionController {
     }
     const line = this.chat.lines[this.chat.lines.length - 1]!;
     this.log.info('chat', { from: entry.name, peer: entry.id, text: line.text, at: new Date(line.atMs).toISOString() });
+    this.notify();
+  }
+
+  // ---- recording ----
+
+  private setRecording(on: boolean, requested: string | undefined): void {
+    const recording = this.opts.recording;
+    if (recording === undefined || this.engine.setRecording === undefined) {
+      this.chat.notice('recording is not available here');
+      this.notify();
+      return;
+    }
+    const state = this.engine.self.recording.state;
+    if (!on) {
+      if (state === 'off') return;
+      this.engine.setRecording(false);
+      this.log.info('action', { action: 'set-recording', recording: false });
+      this.notify();
+      return;
+    }
+    if (state === 'starting' || state === 'recording') return;
+    let path: string;
+    try {
+      path = recording.path(requested);
+    } catch (err) {
+      const message = `cannot record: ${err instanceof Error ? err.message : String(err)}`;
+      this.chat.notice(message);
+      this.log.warn('recording-refused', { error: message });
+      this.notify();
+      return;
+    }
+    this.engine.setRecording(true, path);
+    this.log.info('action', { action: 'set-recording', recording: true, path });
+    this.notify();
+  }
+
+  /**
+   * Every tick: what our recording did since the last one goes to the chat,
+   * and our mark to every peer whose link has not heard it (recording-mark.ts).
+   */
+  private syncRecording(): void {
+    const now = this.engine.self.recording;
+    const before = this.ownRecording;
+    this.ownRecording = now;
+    const wasOn = before.state === 'recording' && now.count === before.count;
+    const isOn = now.state === 'recording';
+    if (isOn && !wasOn) this.chat.notice(`you are recording the call to ${now.path}`);
+    const ended = now.state === 'off' && now.count > 0 && (before.state !== 'off' || now.count !== before.count);
+    if (ended) this.chat.notice(now.error ?? `recording saved: ${now.path} (${Math.round(now.seconds)} s)`);
+    for (const entry of this.roster.peers) {
+      if (announceRecording(entry.markTold, entry.link, isOn)) this.log.debug('recording-mark-sent', { peer: entry.id, on: isOn });
+    }
+  }
+
+  private onRecordingMark(entry: PeerEntry, on: boolean): void {
+    if (entry.recording === on) return;
+    entry.recording = on;
+    const text = `${entry.name} ${on ? 'started' : 'stopped'} recording`;
+    this.chat.notice(text);
+    this.log.info('peer-recording', { peer: entry.id, name: entry.name, recording: on, message: text });
     this.notify();
   }
 
@@ -468,6 +555,7 @@ export class Session implements SessionController {
       this.tickTimer = undefined;
       if (this.closing) return;
       this.roster.sweep();
+      this.syncRecording();
       this.notify();
       this.scheduleTick();
     }, this.tickMs);

@@ -5,7 +5,7 @@
  * engine calls of their own.
  */
 import type { PeerConnectionState, PeerView } from '../api.js';
-import type { PeerMediaStats } from '../media/media-engine.js';
+import type { PeerMediaStats } from '../media/media-port.js';
 import type { CandidatePair } from '../mesh/peer-link.js';
 import type { PeerEntry, PeerRole } from './peer-entry.js';
 
@@ -69,6 +69,7 @@ export function peerView(entry: PeerEntry, media: PeerMediaStats | undefined): P
     framesConcealed: r?.concealedFrames ?? 0,
     packetsRecovered: r?.recovered ?? 0,
     redDistance: media?.redDistance ?? null,
+    recording: entry.recording,
   };
 }
 

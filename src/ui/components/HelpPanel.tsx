@@ -4,7 +4,7 @@ import { DEFAULT_KEY_BINDINGS, keyLabel, type KeyBindings } from '../keymap.js';
 export interface HelpPanelProps {
   readonly holdToTalk: boolean;
   readonly logFile: string | undefined;
-  /** The configured keys (default m d p space e n g L s ? q). */
+  /** The configured keys (default m d p space e n g L R s ? q). */
   readonly bindings?: KeyBindings;
 }
 
@@ -23,6 +23,7 @@ function keyRows(b: KeyBindings): ReadonlyArray<readonly [string, string]> {
     [keyLabel(b.talk), 'talk key in push-to-talk mode'],
     [keyLabel(b.devices), 'pick the microphone and speaker (the call goes on while it switches)'],
     [keyLabel(b.lock), 'lock / unlock the room for everyone: nobody new may join while it is locked'],
+    [keyLabel(b.record), 'record the call / stop: a stereo WAV, you left, the room right (everyone sees REC beside your name)'],
     ['a / D', 'let in / turn away the oldest newcomer knocking at the locked room'],
     ['t or Enter', 'write a chat message to the room (Enter sends, Esc cancels)'],
     ['c', 'show / hide the chat'],

@@ -12,9 +12,10 @@ export interface PeerListProps {
 }
 
 /**
- * One row per peer. Columns (wide): selection, speaking dot, name, level
- * meter, volume, marks (muted for me, NS: our noise suppression on their
- * audio), loss, jitter buffer, round trip, state.
+ * One row per peer. Columns (wide): selection, speaking dot, name (with a
+ * red REC beside it while the peer records the call), level meter, volume,
+ * marks (muted for me, NS: our noise suppression on their audio), loss,
+ * jitter buffer, round trip, state.
  */
 export function PeerList({ peers, selected, layout }: PeerListProps) {
   if (peers.length === 0) {
@@ -51,13 +52,20 @@ function ColumnHeads({ layout }: { layout: Layout }) {
 export function PeerRow({ peer, selected, layout }: { peer: PeerView; selected: boolean; layout: Layout }) {
   const state = peerStateLabel(peer.state);
   const narrow = layout.mode === 'narrow';
+  // The recording mark takes its room from the name, so it is never cut off (docs/architecture.md §4).
+  const mark = peer.recording ? (narrow ? ' ●' : ' ●REC') : '';
   return (
     <Text wrap="truncate-end" inverse={selected}>
       <Text color="cyan">{selected ? '▸ ' : '  '}</Text>
       {peer.speaking ? <Text color="green">● </Text> : <Text dimColor>○ </Text>}
       <Text bold={peer.speaking} strikethrough={peer.mutedByMe}>
-        {fit(peer.name, layout.nameCells)}
+        {fit(peer.name, Math.max(1, layout.nameCells - mark.length))}
       </Text>
+      {mark !== '' ? (
+        <Text color="red" bold>
+          {mark}
+        </Text>
+      ) : null}
       {narrow ? null : (
         <Text color={peer.mutedByMe ? 'gray' : peer.speaking ? 'green' : undefined}>{' ' + levelBar(peer.level, layout.meterCells)}</Text>
       )}

@@ -1,6 +1,6 @@
 import { Box, Text } from 'ink';
-import type { SelfView } from '../../engine/api.js';
-import { fit, levelBar } from '../format.js';
+import type { RecordingState, SelfView } from '../../engine/api.js';
+import { fit, formatDuration, levelBar } from '../format.js';
 import type { Layout } from '../layout.js';
 import { PROCESSING_LABELS, PROCESSING_STAGES } from '../labels.js';
 
@@ -11,7 +11,7 @@ export interface SelfLineProps {
   readonly holdToTalk: boolean;
 }
 
-/** The local participant: mic meter, what is (not) going out or coming in, and noise suppression (NS). */
+/** The local participant: mic meter, what is (not) going out or coming in, voice processing (AEC, NS, AGC), recording. */
 export function SelfLine({ self, layout, holdToTalk }: SelfLineProps) {
   // In push-to-talk mode the mic is live only while talking.
   const live = !self.muted && (!self.pushToTalk || self.talking);
@@ -75,6 +75,30 @@ export function SelfLine({ self, layout, holdToTalk }: SelfLineProps) {
           </Text>
         );
       })}
+      <Recording recording={self.recording} />
     </Box>
   );
+}
+
+/** The file's name without its directory (the chat has the whole path). */
+function fileName(path: string | null): string {
+  return path === null ? '' : path.slice(path.lastIndexOf('/') + 1);
+}
+
+/** "● REC 0:42 call.wav" while we record; why it stopped when it failed. */
+function Recording({ recording }: { recording: RecordingState }) {
+  switch (recording.state) {
+    case 'starting':
+      return <Text color="yellow">REC starting…</Text>;
+    case 'recording':
+      return (
+        <Text color="red" bold>
+          {`● REC ${formatDuration(recording.seconds)} ${fileName(recording.path)}`}
+        </Text>
+      );
+    case 'stopping':
+      return <Text color="yellow">REC saving {fileName(recording.path)}…</Text>;
+    case 'off':
+      return recording.error !== null ? <Text color="red">{recording.error}</Text> : null;
+  }
 }

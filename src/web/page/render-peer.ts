@@ -23,6 +23,7 @@ export class PeerRow {
   readonly element: HTMLLIElement;
   private readonly name: HTMLElement;
   private readonly speaking: HTMLElement;
+  private readonly recording: HTMLElement;
   private readonly state: HTMLElement;
   private readonly level: Meter;
   private readonly volume: HTMLInputElement;
@@ -38,6 +39,8 @@ export class PeerRow {
   constructor(doc: Document, private readonly id: string, handlers: PeerRowHandlers) {
     this.name = el(doc, 'span', { className: 'peer-name' });
     this.speaking = el(doc, 'span', { className: 'speaking', text: 'speaking' });
+    // The recording mark (docs/architecture.md §4): shown beside the name while the peer records.
+    this.recording = el(doc, 'span', { className: 'recording', text: '● REC' });
     this.state = el(doc, 'span', { className: 'peer-state' });
     this.level = meter(doc, 'Level');
     this.volume = el(doc, 'input', {
@@ -79,6 +82,7 @@ export class PeerRow {
       el(doc, 'div', { className: 'peer-head' }, [
         el(doc, 'span', { className: 'dot', attrs: { 'aria-hidden': 'true' } }),
         this.name,
+        this.recording,
         this.speaking,
         this.state,
       ]),
@@ -101,9 +105,11 @@ export class PeerRow {
       setAttr(this.mute, 'aria-label', `Mute for me: ${view.name}`);
       setAttr(this.level.element, 'aria-label', `Level of ${view.name}`);
       setAttr(this.countsSummary, 'aria-label', `Packets from ${view.name}`);
+      setAttr(this.recording, 'title', `${view.name} is recording the call`);
     }
     setClass(this.element, 'is-speaking', view.speaking);
     setClass(this.element, 'is-muted', view.mutedByMe);
+    setClass(this.element, 'is-recording', view.recording);
     setText(this.state, view.stateText);
     setTone(this.state, view.stateTone);
     this.level.set(view.levelPercent);

@@ -54,6 +54,8 @@ export interface PeerRowView {
   /** `100%`, for the slider's visible value and aria-valuetext. */
   readonly volumeText: string;
   readonly mutedByMe: boolean;
+  /** The peer records the call: the page marks it beside the name, as the TUI does. */
+  readonly recording: boolean;
   /** Loss, jitter buffer, round trip: the TUI's wide-row columns. */
   readonly link: readonly Figure[];
   /** The TUI's statistics panel (`s`): packet counts. */
@@ -73,6 +75,7 @@ export function peerRow(peer: PeerView): PeerRowView {
     volumePercent: volume,
     volumeText: formatVolume(volume).trim(),
     mutedByMe: peer.mutedByMe,
+    recording: peer.recording === true,
     link: [
       { label: 'loss', value: formatLossPercent(peer.lossPercent), ...lossTone(peer.lossPercent) },
       { label: 'jitter buffer', value: formatMs(peer.jitterBufferMs) },
@@ -172,7 +175,7 @@ function hintOf(hint: string | undefined): { hint?: string } {
 /**
  * Sentences for the polite live region: what changed between two shown
  * snapshots that a screen-reader user would otherwise miss (people coming
- * and going, links failing, the server dropping, errors, and your own mute
+ * and going, who starts or stops recording, links failing, the server dropping, errors, and your own mute
  * state, which the shortcuts change without moving focus). Level and
  * speaking changes are left out: at ten per second they would drown the rest.
  */
@@ -203,6 +206,7 @@ export function announcements(prev: SessionSnapshot | null, next: SessionSnapsho
       out.push(`${peer.name} joined.`);
       continue;
     }
+    if (old.recording !== peer.recording) out.push(peer.recording ? `${peer.name} started recording the call.` : `${peer.name} stopped recording.`);
     if (old.state !== peer.state) {
       if (peer.state === 'failed') out.push(`The connection to ${peer.name} failed.`);
       else if (peer.state === 'connected' && (old.state === 'failed' || old.state === 'reconnecting')) {

@@ -50,6 +50,19 @@ describe('roundtable ctl', () => {
     expect(c.actions.map((a) => a.type)).toEqual(['toggle-mute', 'toggle-mute', 'set-peer-volume', 'set-push-to-talk', 'talk', 'set-lock', 'toggle-deafen']);
   });
 
+  it('record start FILE sends the file as ctl sees it (absolute); stop says where it was saved; stop takes no file', async () => {
+    const c = await session(103);
+    const started = await run(['ctl', 'record', 'start', 'talk.wav'], { env: { XDG_RUNTIME_DIR: runtime }, cwd: '/srv/calls' });
+    expect(started).toMatchObject({ code: 0, stdout: 'recording to /srv/calls/talk.wav\n' });
+    expect(await ctl('record', 'stop')).toMatchObject({ code: 0, stdout: 'recording saved: /srv/calls/talk.wav (0 s)\n' });
+    expect(await ctl('record', 'stop', 'x.wav')).toMatchObject({ code: 2, stderr: expect.stringContaining('record stop takes no file') });
+    expect(await ctl('record', 'start', '/missing/x.wav')).toMatchObject({ code: 1, stderr: expect.stringContaining('its directory does not exist') });
+    expect(c.actions.slice(0, 2)).toEqual([
+      { type: 'set-recording', recording: true, path: '/srv/calls/talk.wav' },
+      { type: 'set-recording', recording: false },
+    ]);
+  });
+
   it('errors: exit 1 with the reason and a hint; a bad volume is a usage error (exit 2) that reaches no session', async () => {
     const c = await session(102);
     expect(await ctl('volume', 'zed', '50')).toEqual({ code: 1, stdout: '', stderr: 'roundtable: no peer "zed" in the room; peers: ada (Xa7bQ9zz00000000000001)\n' });

@@ -24,7 +24,7 @@ describe('roundtable join / create command line', () => {
   it('join --help documents the session options', async () => {
     const r = await run(['join', '--help']);
     expect(r.code).toBe(0);
-    for (const flag of ['--input', '--output', '--duration', '--stats', '--headless', '--server', '--name', '--loop', '--bind-address', '--frame-ms']) {
+    for (const flag of ['--input', '--output', '--duration', '--stats', '--headless', '--server', '--name', '--loop', '--bind-address', '--frame-ms', '--record']) {
       expect(r.stdout).toContain(flag);
     }
   });
@@ -51,6 +51,9 @@ describe('roundtable join / create command line', () => {
     const out = await run(['join', CODE, '--input', FIXTURE, '--output', path.join(root, 'no-such-dir', 'o.wav')], { cwd, homeDir: home });
     expect(out.code).toBe(2);
     expect(out.stderr).toContain('no-such-dir');
+    const rec = await run(['join', CODE, '--input', FIXTURE, '--record', path.join(root, 'no-such-dir', 'call.wav')], { cwd, homeDir: home });
+    expect(rec.code).toBe(2);
+    expect(rec.stderr).toContain(`--record: cannot write "${path.join(root, 'no-such-dir', 'call.wav')}": directory ${path.join(root, 'no-such-dir')} does not exist or is not writable`);
   });
 
   it('an unreachable server is a runtime error (exit 1) naming the URL; create prints its code first, then the browser link', async () => {

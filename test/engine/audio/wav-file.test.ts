@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import wavefile from 'wavefile';
 import { AudioFileError, WAV_WRITE_CHUNK_SAMPLES, WavFileWriter, readWavMono48k, writeWav } from '../../../src/engine/audio/wav-file.js';
+import { readWavChannels } from '../../helpers/wav-channels.js';
 
 const fixtures = fileURLToPath(new URL('../../../fixtures/', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'rt-wavfile-'));
@@ -117,6 +118,71 @@ describe('writeWav / WavFileWriter', () => {
     const path = join(dir, 'missing-dir', 'out.wav');
     const err = await WavFileWriter.create(path).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AudioFileError);
-    expect((err as Error).message).toContain(path);
+    expect((err as Error).message).toBe(`WAV file "${path}": cannot create: its directory does not exist`);
+  });
+
+  it('writes interleaved stereo: two channels, sizes counted in sample frames', async () => {
+    const path = join(dir, 'stereo.wav');
+    const writer = await WavFileWriter.create(path, { channels: 2 });
+    const frames = WAV_WRITE_CHUNK_SAMPLES + 100;
+    const interleaved = Int16Array.from({ length: 2 * frames }, (_, i) => (i % 2 === 0 ? i / 2 : -(i - 1) / 2) % 32000);
+    writer.write(interleaved);
+    expect(writer.sampleCount).toBe(frames);
+    await writer.close();
+    const wav = readWavChannels(path);
+    expect(wav.channels).toHaveLength(2);
+    expect(wav.channels[0]!.subarray(0, 5)).toEqual(Int16Array.from([0, 1, 2, 3, 4]));
+    expect(wav.channels[1]!.subarray(0, 5)).toEqual(Int16Array.from([0, -1, -2, -3, -4]));
+    expect(wav.dataSize).toBe(frames * 4);
+    expect(wav.riffSize).toBe(wav.fileBytes - 8);
+  });
+
+  it('with exclusive, refuses a file that exists (code EEXIST) and leaves it alone', async () => {
+    const path = join(dir, 'exists.wav');
+    writeFileSync(path, 'keep me');
+    const err = await WavFileWriter.create(path, { exclusive: true }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AudioFileError);
+    expect((err as AudioFileError).code).toBe('EEXIST');
+    expect((err as Error).message).toBe(`WAV file "${path}": cannot create: exists already`);
+    expect(readFileSync(path, 'utf8')).toBe('keep me');
+  });
+
+  it('reuses its chunk buffers once the file has written them: a steady stream stops allocating', async () => {
+    const writer = await WavFileWriter.create(join(dir, 'pool.wav'), { channels: 2 });
+    const block = new Int16Array(2 * 480);
+    for (let chunk = 0; chunk < 30; chunk++) {
+      for (let i = 0; i < WAV_WRITE_CHUNK_SAMPLES / 480; i++) writer.write(block);
+      // The disk keeps up (as it does between 200 ms chunks in a call).
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    expect(writer.chunkBuffersAllocated).toBeLessThanOrEqual(2);
+    await writer.close();
+    expect(readWavChannels(join(dir, 'pool.wav')).channels[0]!.length).toBe(30 * WAV_WRITE_CHUNK_SAMPLES);
+  });
+
+  it('a full disk fails the writer: onFailure once, later writes ignored, close rejects saying so', async () => {
+    const writer = await WavFileWriter.create('/dev/full', { channels: 2 });
+    const failures: AudioFileError[] = [];
+    writer.onFailure = (err) => failures.push(err);
+    const block = new Int16Array(2 * WAV_WRITE_CHUNK_SAMPLES);
+    writer.write(block);
+    for (let i = 0; i < 100 && writer.failed === undefined; i++) await new Promise((r) => setTimeout(r, 5));
+    writer.write(block);
+    expect(failures).toHaveLength(1);
+    expect(failures[0]!.message).toBe('WAV file "/dev/full": cannot write: the disk is full');
+    const err = await writer.close().catch((e: unknown) => e);
+    expect(err).toBe(failures[0]);
+  });
+
+  it('fails, rather than grow without end, when more than maxPendingBytes wait for the disk', async () => {
+    const path = join(dir, 'slow.wav');
+    const writer = await WavFileWriter.create(path, { maxPendingBytes: WAV_WRITE_CHUNK_SAMPLES * 2 });
+    // Three chunks in one go: the file cannot have written any of them yet.
+    writer.write(new Int16Array(3 * WAV_WRITE_CHUNK_SAMPLES));
+    expect(writer.failed?.message).toMatch(/the disk is not keeping up/);
+    await expect(writer.close()).rejects.toThrow(/the disk is not keeping up/);
+    // What did reach the disk is a valid file.
+    const wav = readWavChannels(path);
+    expect(wav.fileBytes).toBe(44 + wav.dataSize);
   });
 });

@@ -18,6 +18,8 @@ import { RemoteMedia } from '../../../src/engine/media/remote-media.js';
 import type { LinkState } from '../../../src/engine/mesh/peer-link.js';
 import type { SessionLink, SessionLinkOptions } from '../../../src/engine/room/peer-entry.js';
 import { bestPresence, HEARD } from '../../../bench/lib/analysis.js';
+import { peakLevel } from '../../../src/engine/audio/level.js';
+import { readWavChannels } from '../../helpers/wav-channels.js';
 
 const SPEECH = fileURLToPath(new URL('../../../fixtures/speech-a.wav', import.meta.url));
 const dir = mkdtempSync(path.join(tmpdir(), 'rt-remote-media-'));
@@ -130,6 +132,36 @@ describe('RemoteMedia (media in a process of its own)', () => {
     expect(isAlive(mediaPid)).toBe(false);
     const heard = await readWavMono48k(out);
     expect(heard.length).toBeLessThan(48_000 * 10);
+  }, 20_000);
+
+  it('records in the media process: starting and stopping show at once on the control side, the file is a finished stereo WAV', async () => {
+    const m = new RemoteMedia({ config: { media, audio: audio({ kind: 'wav', path: SPEECH, loop: true }, path.join(dir, 'rec-out.wav')) } });
+    await m.start();
+    const file = path.join(dir, 'remote-rec.wav');
+    m.setRecording(true, file);
+    expect(m.self.recording).toMatchObject({ state: 'starting', path: file, count: 1 });
+    for (let i = 0; i < 100 && m.self.recording.state !== 'recording'; i++) await sleep(20);
+    expect(m.self.recording).toMatchObject({ state: 'recording', path: file, count: 1, error: null });
+    await sleep(500);
+    m.setRecording(false);
+    expect(m.self.recording.state).toBe('stopping');
+    for (let i = 0; i < 100 && m.self.recording.state !== 'off'; i++) await sleep(20);
+    expect(m.self.recording).toMatchObject({ state: 'off', path: file, error: null });
+    expect(m.self.recording.seconds).toBeGreaterThan(0.3);
+    // A second recording is still recording when the media process stops: its stop finishes that file too.
+    m.setRecording(true, file);
+    for (let i = 0; i < 100 && m.self.recording.state !== 'recording'; i++) await sleep(20);
+    expect(m.self.recording).toMatchObject({ path: path.join(dir, 'remote-rec-2.wav'), count: 2 });
+    await sleep(300);
+    await m.stop();
+    expect(m.self.recording.state).toBe('off');
+    for (const f of [file, path.join(dir, 'remote-rec-2.wav')]) {
+      const wav = readWavChannels(f);
+      expect(wav.channels).toHaveLength(2);
+      expect(wav.fileBytes).toBe(44 + wav.dataSize);
+      expect(peakLevel(wav.channels[0]!)).toBeGreaterThan(0.05); // the speech clip, on the left
+      expect(peakLevel(wav.channels[1]!)).toBe(0); // nobody to hear, on the right
+    }
   }, 20_000);
 
   it('a media process that dies ends the call with a message saying so', async () => {

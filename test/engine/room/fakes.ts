@@ -155,7 +155,7 @@ export class FakeLink implements SessionLink {
   }
 }
 
-export type SessionTestOptions = Partial<Pick<SessionOptions, 'rebuildBackoff' | 'random' | 'linkConnectTimeoutMs' | 'aliveWindowMs' | 'linkFactory'>>;
+export type SessionTestOptions = Partial<Pick<SessionOptions, 'rebuildBackoff' | 'random' | 'linkConnectTimeoutMs' | 'aliveWindowMs' | 'linkFactory' | 'recording'>>;
 
 export async function setup(over: SessionTestOptions = {}) {
   const clock = new ManualClock(1000);

@@ -42,6 +42,7 @@ describe('views', () => {
       framesConcealed: 0,
       packetsRecovered: 0,
       redDistance: null,
+      recording: false,
     });
   });
 

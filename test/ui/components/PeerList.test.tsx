@@ -38,6 +38,14 @@ describe('PeerList', () => {
     expect(other).toMatch(/^▸ ○ a-very-long-display…\s+0% M {2}!$/);
   });
 
+  it('a peer who records has a red REC beside the name (wide) or a dot (narrow), never cut off', () => {
+    const rec = [makePeer('p3', { name: 'a-very-long-display-name-indeed', recording: true })];
+    const wide = (render(<PeerList peers={rec} selected={-1} layout={layoutFor(80)} />).lastFrame() ?? '').split('\n')[1]!;
+    expect(wide).toMatch(/^ {2}○ a-very-long-… ●REC ·+/); // 18 name cells: 13 of name, 5 of mark
+    const narrow = (render(<PeerList peers={rec} selected={-1} layout={layoutFor(36)} />).lastFrame() ?? '').split('\n')[1]!;
+    expect(narrow).toMatch(/^ {2}○ a-very-long-displ… ●\s+100%/); // 20 name cells: 18 of name, 2 of mark
+  });
+
   it('says so when there is nobody', () => {
     const r = render(<PeerList peers={[]} selected={-1} layout={layoutFor(80)} />);
     expect(r.lastFrame()).toBe('No one else here yet.');

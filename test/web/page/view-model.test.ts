@@ -59,6 +59,11 @@ describe('peerRow', () => {
   it('a garbage volume shows as 100 %', () => {
     expect(peerRow(makePeer('b', { volumePercent: Number.NaN })).volumePercent).toBe(100);
   });
+
+  it("carries a terminal peer's recording mark", () => {
+    expect(peerRow(makePeer('b')).recording).toBe(false);
+    expect(peerRow(makePeer('b', { recording: true })).recording).toBe(true);
+  });
 });
 
 describe('statusLines', () => {
@@ -121,6 +126,13 @@ describe('announcements', () => {
     const failed = makeSnapshot({ peers: [{ ...ann, state: 'failed' }] });
     expect(announcements(makeSnapshot({ peers: [ann] }), failed)).toEqual(['The connection to ann failed.']);
     expect(announcements(failed, makeSnapshot({ peers: [ann] }))).toEqual(['Connected to ann again.']);
+  });
+
+  it('someone starting and stopping a recording', () => {
+    const ann = makePeer('a', { name: 'ann' });
+    const recording = makeSnapshot({ peers: [{ ...ann, recording: true }] });
+    expect(announcements(makeSnapshot({ peers: [ann] }), recording)).toEqual(['ann started recording the call.']);
+    expect(announcements(recording, makeSnapshot({ peers: [ann] }))).toEqual(['ann stopped recording.']);
   });
 
   it('the room being locked and unlocked', () => {
