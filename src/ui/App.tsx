@@ -125,6 +125,18 @@ export function App({ controller, clock, redrawIntervalMs, bindings = DEFAULT_KE
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [snapshot.phase]);
 
+  // A device switch that failed says why once, as a notice (the picker has closed by then).
+  const switchProblems = (['input', 'output'] as const).map((end) => {
+    const state = snapshot.self.audio?.[end];
+    return state !== undefined && state.health !== 'lost' ? state.problem : undefined;
+  });
+  const inputProblem = switchProblems[0];
+  const outputProblem = switchProblems[1];
+  useEffect(() => {
+    const problem = inputProblem ?? outputProblem;
+    if (problem !== undefined) setNotice(problem);
+  }, [inputProblem, outputProblem]);
+
   const newestN = snapshot.chat.at(-1)?.n ?? 0;
   useEffect(() => {
     if (showChat && newestN > seenN) setSeenN(newestN);

@@ -4,7 +4,7 @@ import type { AudioEndsState } from '../../src/engine/api.js';
 import { App } from '../../src/ui/App.js';
 import { pickerKey, pickerRows } from '../../src/ui/device-picker.js';
 import { FakeController, makeSelf, makeSnapshot } from './fake-controller.js';
-import { mountInk } from './ink-helpers.js';
+import { mountInk, settle } from './ink-helpers.js';
 
 const ENTER = '\r';
 const ESC = '\u001B';
@@ -55,6 +55,15 @@ describe('device picker', () => {
     expect(frame()).not.toContain('Audio devices');
     await press('i', ESC);
     expect(frame()).not.toContain('Audio devices');
+  });
+
+  it('a switch that failed says why', async () => {
+    const c = new FakeController(makeSnapshot({ self: makeSelf({ audio: audio() }) }));
+    const { frame } = await mountInk(<App controller={c} redrawIntervalMs={0} />);
+    c.setSelf({ audio: audio({ output: { kind: 'device', name: 'Speakers', health: 'ok', problem: 'cannot switch to "USB Headset": it opened but moved no audio within 3 s' } }) });
+    await settle();
+    await settle();
+    expect(frame()).toContain('cannot switch to "USB Headset": it opened but moved no audio within 3 s');
   });
 
   it('says a lost device is being retried, on the own line', async () => {

@@ -43,6 +43,7 @@ export function Footer({ pushToTalk, holdToTalk, leaving, locked = false, bindin
       {pushToTalk ? <Key k={keyLabel(bindings.talk)} label={holdToTalk ? 'hold to talk' : 'toggle talk (no key release here)'} /> : null}
       <Key k={keyLabel(bindings.lock)} label={locked ? 'unlock room' : 'lock room'} />
       <Key k={keyLabel(bindings.record)} label={recording ? 'stop recording' : 'record'} />
+      <Key k={keyLabel(bindings.devices)} label="devices" />
       <Key k="t" label="chat" />
       <Key k="c" label={chatShown ? 'hide chat' : unread > 0 ? `show chat (${unread} new)` : 'show chat'} />
       {!chatShown && unread > 0 ? (
