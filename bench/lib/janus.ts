@@ -60,6 +60,7 @@ function writeConfig(dir: string, address: string): void {
   events_folder = "${LIB_DIR}/events"
   loggers_folder = "${LIB_DIR}/loggers"
   debug_level = 4
+  interface = "${address}"
   session_timeout = 60
   protected_folders = []
 }
