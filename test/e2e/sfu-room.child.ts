@@ -21,6 +21,7 @@ import { makePeerLink } from '../../src/engine/media/engine-links.js';
 import { shutdownMesh } from '../../src/engine/mesh/native.js';
 import { SfuMedia } from '../../src/engine/sfu/sfu-media.js';
 import { parseRtp } from '../../src/engine/rtp/packet.js';
+import type { Logger } from '../../src/core/logger.js';
 
 const [wsUrl, bindAddress, outDir, nText, talkersText, secondsText] = process.argv.slice(2);
 const n = Number(nText);
@@ -30,6 +31,12 @@ const fixtures = ['speech-a.wav', 'speech-b.wav', 'speech-c.wav'].map((f) => pat
 const mediaSecret = randomBytes(32);
 const room = 1_000_000 + Math.floor(Math.random() * 1_000_000);
 const sealed: string[] = [];
+/** Warnings and errors go to stderr, which the test shows when the room fails. */
+const stderrLogger = (bound: Record<string, unknown>): Logger => {
+  const line = (level: string) => (event: string, fields?: Record<string, unknown>) =>
+    process.stderr.write(`${level} ${event} ${JSON.stringify({ ...bound, ...fields }, (_k, v: unknown) => (v instanceof Error ? v.message : v))}\n`);
+  return { debug: () => {}, info: () => {}, warn: line('warn'), error: line('error'), child: (f) => stderrLogger({ ...bound, ...f }), close: async () => {} };
+};
 
 const people = Array.from({ length: n }, (_, i) => {
   const source = i < talkers ? new WavSource({ path: fixtures[i % fixtures.length]!, frameMs: 20, loop: true }) : new NoInputSource(20);
@@ -44,6 +51,7 @@ const people = Array.from({ length: n }, (_, i) => {
     mediaSecret,
     engine,
     bindAddress,
+    logger: stderrLogger({ participant: i }),
     // The last participant's link keeps the first payloads it got from Janus, before opening them.
     makeLink: (o) =>
       makePeerLink(
@@ -72,6 +80,7 @@ const startMs = Date.now() - t0;
 const deadline = Date.now() + 20_000;
 while (people.some((p) => p.sfu.stats.subscriptions < n - 1) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
 const connectedMs = Date.now() - t0;
+for (const p of people) if (p.sfu.stats.subscriptions < n - 1) process.stderr.write(`participant ${p.i} has ${p.sfu.stats.subscriptions} of ${n - 1} subscriptions\n`);
 const cpu0 = process.cpuUsage();
 await new Promise((r) => setTimeout(r, seconds * 1000));
 const cpu = process.cpuUsage(cpu0);

@@ -48,7 +48,8 @@ interface RunFile {
   sealed: string[];
 }
 
-function runRoom(j: JanusInstance, dir: string, participants: number, talkers: number, seconds: number): Promise<void> {
+/** Runs the room; resolves with its warnings (stderr), shown with the figures. */
+function runRoom(j: JanusInstance, dir: string, participants: number, talkers: number, seconds: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const args = [...j.ns.exec.slice(1), process.execPath, '--import', TSX, CHILD, j.wsUrl, j.address, dir, String(participants), String(talkers), String(seconds)];
     const proc = spawn(j.ns.exec[0]!, args, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -58,7 +59,7 @@ function runRoom(j: JanusInstance, dir: string, participants: number, talkers: n
     const timer = setTimeout(() => proc.kill('SIGKILL'), (seconds + 60) * 1000);
     proc.on('exit', (code) => {
       clearTimeout(timer);
-      if (code === 0) resolve();
+      if (code === 0) resolve(err);
       else reject(new Error(`the room ended with ${code}:\n${err.slice(-3000)}\nJanus:\n${j.output().slice(-2000)}`));
     });
   });
@@ -69,7 +70,8 @@ describe.skipIf(missing !== null)(`a room through Janus, SFrame end to end${miss
     janus = await startJanus();
     out = mkdtempSync(path.join(tmpdir(), 'rt-sfu-'));
     const seconds = 8;
-    await runRoom(janus, out, participants, 2, seconds);
+    const warnings = await runRoom(janus, out, participants, 2, seconds);
+    if (warnings.trim() !== '') console.log(warnings.trim().split('\n').slice(-20).join('\n'));
     const run = JSON.parse(readFileSync(path.join(out, 'run.json'), 'utf8')) as RunFile;
     console.log(`${participants} participants: all subscribed ${run.connectedMs} ms after start; the room's CPU ${run.cpuPercent.toFixed(0)} % of a core`);
 

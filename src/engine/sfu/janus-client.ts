@@ -61,6 +61,7 @@ const videoRoomDataSchema = z
     started: z.string().optional(),
     error_code: z.number().optional(),
     error: z.string().max(1000).optional(),
+    participants: z.array(z.object({ id: id, display: z.string().max(256).optional(), publisher: z.boolean().optional() }).passthrough()).max(1000).optional(),
     list: z.array(z.object({ room: id, num_participants: z.number().optional(), max_publishers: z.number().optional() }).passthrough()).optional(),
   })
   .passthrough();
@@ -127,7 +128,7 @@ export class JanusSession {
     ws.on('message', (raw) => {
       const frame = parseFrame(raw);
       if (frame === null) {
-        if (session !== undefined) session.malformedFrames++;
+        if (session !== undefined && session.malformedFrames++ < 3) log.warn('janus-frame-invalid', { frame: String(raw).slice(0, 300) });
         return;
       }
       if (session === undefined) {
@@ -242,7 +243,7 @@ export class JanusSession {
       else if (frame.janus === 'event') {
         const data = videoRoomDataSchema.safeParse(frame.plugindata?.data);
         if (data.success) handle.onEvent?.(data.data, frame.jsep);
-        else this.malformedFrames++;
+        else if (this.malformedFrames++ < 3) this.log.warn('janus-event-invalid', { issues: data.error.issues.slice(0, 3) });
       }
     } catch (err) {
       this.log.warn('janus-listener-threw', { err });
