@@ -20,6 +20,7 @@ import { MediaEngine } from '../../src/engine/media/media-engine.js';
 import { makePeerLink } from '../../src/engine/media/engine-links.js';
 import { shutdownMesh } from '../../src/engine/mesh/native.js';
 import { SfuMedia } from '../../src/engine/sfu/sfu-media.js';
+import { JanusSession } from '../../src/engine/sfu/janus-client.js';
 import { parseRtp } from '../../src/engine/rtp/packet.js';
 import type { Logger } from '../../src/core/logger.js';
 
@@ -80,7 +81,14 @@ const startMs = Date.now() - t0;
 const deadline = Date.now() + 20_000;
 while (people.some((p) => p.sfu.stats.subscriptions < n - 1) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
 const connectedMs = Date.now() - t0;
-for (const p of people) if (p.sfu.stats.subscriptions < n - 1) process.stderr.write(`participant ${p.i} has ${p.sfu.stats.subscriptions} of ${n - 1} subscriptions\n`);
+// The room as Janus lists it to anyone: listable, with room for every participant as a publisher.
+const lister = await JanusSession.connect(wsUrl!);
+const listed = (await lister.message(await lister.attach(), { request: 'list' })).data.list?.find((r) => r.room === room) ?? null;
+await lister.close();
+for (const p of people) {
+  if (p.sfu.stats.subscriptions < n - 1) process.stderr.write(`participant ${p.i} has ${p.sfu.stats.subscriptions} of ${n - 1} subscriptions\n`);
+  if (!p.sfu.publishing) process.stderr.write(`participant ${p.i} is not publishing (Janus never reported its PeerConnection up)\n`);
+}
 const cpu0 = process.cpuUsage();
 await new Promise((r) => setTimeout(r, seconds * 1000));
 const cpu = process.cpuUsage(cpu0);
@@ -96,6 +104,8 @@ writeFileSync(
   JSON.stringify({
     startMs,
     connectedMs,
+    room,
+    listed,
     peerIds: people.map((p) => p.peerId),
     // The whole room's CPU (all participants in this one process), percent of one core.
     cpuPercent: ((cpu.user + cpu.system) / 1000 / (seconds * 1000)) * 100,

@@ -42,6 +42,8 @@ afterEach(async () => {
 
 interface RunFile {
   connectedMs: number;
+  room: number;
+  listed: { room: number; max_publishers?: number; num_participants?: number } | null;
   peerIds: string[];
   cpuPercent: number;
   mediaSecret: string;
@@ -74,6 +76,10 @@ describe.skipIf(missing !== null)(`a room through Janus, SFrame end to end${miss
     if (warnings.trim() !== '') console.log(warnings.trim().split('\n').slice(-20).join('\n'));
     const run = JSON.parse(readFileSync(path.join(out, 'run.json'), 'utf8')) as RunFile;
     console.log(`${participants} participants: all subscribed ${run.connectedMs} ms after start; the room's CPU ${run.cpuPercent.toFixed(0)} % of a core`);
+
+    // Janus lists the room (numeric id), with a publisher slot for everyone.
+    expect(run.listed).toMatchObject({ room: run.room, num_participants: participants });
+    expect(run.listed!.max_publishers).toBeGreaterThanOrEqual(participants);
 
     const inputs = await Promise.all(FIXTURES.map((f) => readWavMono48k(f)));
     for (let x = 0; x < participants; x++) {

@@ -246,6 +246,9 @@ export class SfuMedia {
       cname: `rt-${engine.ssrc.toString(16)}`,
       red: false,
       chat: false,
+      // Janus forwards nothing, not even RTCP, while this peer is quiet: silence is no dead link
+      // (a peer that leaves is told by Janus, and by the reconcile).
+      inactivityTimeoutMs: 0,
       ...(this.opts.bindAddress === undefined ? {} : { bindAddress: this.opts.bindAddress }),
       logger: this.log,
       onSignal: (signal: LinkSignal) => {
