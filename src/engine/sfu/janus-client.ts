@@ -40,6 +40,8 @@ const inboundSchema = z.object({
   error: errorSchema.optional(),
   plugindata: z.object({ plugin: z.string(), data: z.record(z.string(), z.unknown()) }).optional(),
   jsep: jsepSchema.optional(),
+  /** Why Janus hung up a PeerConnection (`hangup`). */
+  reason: z.string().max(200).optional(),
 });
 type Inbound = z.infer<typeof inboundSchema>;
 
@@ -239,7 +241,7 @@ export class JanusSession {
     if (handle === undefined) return;
     try {
       if (frame.janus === 'webrtcup') handle.onWebrtcUp?.();
-      else if (frame.janus === 'hangup') handle.onHangup?.(String((frame as { reason?: unknown }).reason ?? 'hangup'));
+      else if (frame.janus === 'hangup') handle.onHangup?.(frame.reason ?? 'hangup');
       else if (frame.janus === 'event') {
         const data = videoRoomDataSchema.safeParse(frame.plugindata?.data);
         if (data.success) handle.onEvent?.(data.data, frame.jsep);
