@@ -21,6 +21,7 @@ import { makePeerLink } from '../../src/engine/media/engine-links.js';
 import { shutdownMesh } from '../../src/engine/mesh/native.js';
 import { SfuMedia } from '../../src/engine/sfu/sfu-media.js';
 import { JanusSession } from '../../src/engine/sfu/janus-client.js';
+import { deriveRoomSecrets, generateJoinCode } from '../../src/protocol/index.js';
 import { parseRtp } from '../../src/engine/rtp/packet.js';
 import type { Logger } from '../../src/core/logger.js';
 
@@ -29,7 +30,9 @@ const n = Number(nText);
 const talkers = Number(talkersText);
 const seconds = Number(secondsText);
 const fixtures = ['speech-a.wav', 'speech-b.wav', 'speech-c.wav'].map((f) => path.resolve(import.meta.dirname, '../../fixtures', f));
-const mediaSecret = randomBytes(32);
+// The room's media secret as every member derives it from the join code (src/protocol/room-crypto.ts).
+const { mediaSecret: secretBytes } = await deriveRoomSecrets(generateJoinCode());
+const mediaSecret = Buffer.from(secretBytes);
 const room = 1_000_000 + Math.floor(Math.random() * 1_000_000);
 const sealed: string[] = [];
 /** Warnings and errors go to stderr, which the test shows when the room fails. */
@@ -53,7 +56,7 @@ const people = Array.from({ length: n }, (_, i) => {
     engine,
     bindAddress,
     logger: stderrLogger({ participant: i }),
-    // The last participant's link keeps the first payloads it got from Janus, before opening them.
+    // The last participant's link keeps the first 100 payloads (2 s) it got from Janus, before opening them.
     makeLink: (o) =>
       makePeerLink(
         i !== n - 1
@@ -61,7 +64,7 @@ const people = Array.from({ length: n }, (_, i) => {
           : {
               ...o,
               onRtp: (packet, at) => {
-                if (sealed.length < 50 && o.peerId === people[0]?.peerId) {
+                if (sealed.length < 100 && o.peerId === people[0]?.peerId) {
                   const p = parseRtp(packet);
                   if (p.ok) sealed.push(Buffer.from(packet.subarray(p.packet.headerBytes)).toString('hex'));
                 }

@@ -64,6 +64,8 @@ export interface SfuMediaStats {
   subscriptions: number;
   /** Frames from Janus that did not validate (dropped). */
   malformedJanusFrames: number;
+  /** RTP bytes our uplink sent (headers + sealed frames). */
+  uplinkBytesSent: number;
 }
 
 interface Subscription {
@@ -90,7 +92,7 @@ export class SfuMedia {
   private reconcileTimer: NodeJS.Timeout | undefined;
   private republishTimer: NodeJS.Timeout | undefined;
   private upTimer: NodeJS.Timeout | undefined;
-  private readonly counters: SfuMediaStats = { framesSealed: 0, framesOpened: 0, framesRefused: 0, subscriptions: 0, malformedJanusFrames: 0 };
+  private readonly counters: SfuMediaStats = { framesSealed: 0, framesOpened: 0, framesRefused: 0, subscriptions: 0, malformedJanusFrames: 0, uplinkBytesSent: 0 };
 
   constructor(opts: SfuMediaOptions) {
     this.opts = opts;
@@ -247,7 +249,9 @@ export class SfuMedia {
     out.set(packet.subarray(0, RTP_HEADER_BYTES));
     const n = this.sender.encrypt(packet.subarray(RTP_HEADER_BYTES), out, RTP_HEADER_BYTES);
     this.counters.framesSealed++;
-    return link.sendRtp(out.subarray(0, RTP_HEADER_BYTES + n));
+    const sent = link.sendRtp(out.subarray(0, RTP_HEADER_BYTES + n));
+    if (sent) this.counters.uplinkBytesSent += RTP_HEADER_BYTES + n;
+    return sent;
   }
 
   private onPublishers(list: readonly Publisher[]): void {
