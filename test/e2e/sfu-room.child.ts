@@ -7,7 +7,8 @@
  * A tap on the last participant's subscription to participant 0 keeps the first sealed payloads as Janus
  * forwarded them (OUT/sealed.json), for the "Janus cannot hear it" check.
  *
- * argv: wsUrl bindAddress outDir participants talkers seconds
+ * argv: wsUrl bindAddress outDir participants talkers seconds [talker0.wav]
+ * (bench/sfu-room.ts gives talker 0 a click train, for mouth-to-ear).
  */
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
@@ -25,7 +26,7 @@ import { deriveRoomSecrets, generateJoinCode } from '../../src/protocol/index.js
 import { parseRtp } from '../../src/engine/rtp/packet.js';
 import type { Logger } from '../../src/core/logger.js';
 
-const [wsUrl, bindAddress, outDir, nText, talkersText, secondsText] = process.argv.slice(2);
+const [wsUrl, bindAddress, outDir, nText, talkersText, secondsText, talker0File] = process.argv.slice(2);
 const n = Number(nText);
 const talkers = Number(talkersText);
 const seconds = Number(secondsText);
@@ -43,7 +44,12 @@ const stderrLogger = (bound: Record<string, unknown>): Logger => {
 };
 
 const people = Array.from({ length: n }, (_, i) => {
-  const source = i < talkers ? new WavSource({ path: fixtures[i % fixtures.length]!, frameMs: 20, loop: true }) : new NoInputSource(20);
+  const source =
+    i === 0 && talker0File !== undefined
+      ? new WavSource({ path: talker0File, frameMs: 20 })
+      : i < talkers
+        ? new WavSource({ path: fixtures[i % fixtures.length]!, frameMs: 20, loop: true })
+        : new NoInputSource(20);
   const sink = new MemorySink({ frameMs: 10 });
   const engine = new MediaEngine({ frameMs: 20, source, sink, cues: { enabled: false } });
   const peerId = `p${i}-${randomBytes(4).toString('hex')}`;
@@ -100,7 +106,11 @@ for (const p of people) await p.sfu.stop();
 for (const p of people) await p.engine.stop();
 for (const p of people) {
   await writeWav(path.join(outDir!, `${p.i}.wav`), p.sink.recording);
-  writeFileSync(path.join(outDir!, `${p.i}.json`), JSON.stringify({ peerId: p.peerId, sfu: stats[p.i] }));
+  const { firstInputNs, firstOutputNs } = p.engine.anchors;
+  writeFileSync(
+    path.join(outDir!, `${p.i}.json`),
+    JSON.stringify({ peerId: p.peerId, sfu: stats[p.i], anchors: { firstInputNs: firstInputNs?.toString() ?? null, firstOutputNs: firstOutputNs?.toString() ?? null } }),
+  );
 }
 writeFileSync(
   path.join(outDir!, 'run.json'),
