@@ -10,6 +10,8 @@
  *   master  = PBKDF2-SHA-256(code, salt = "roundtable/join-code/v1", 200 000 iterations, 256 bits)
  *   roomId  = base64url(HKDF-SHA-256(master, info = "roundtable/room-id/v1", 256 bits))
  *   roomKey = HKDF-SHA-256(master, info = "roundtable/room-key/v1") as an AES-256-GCM key
+ *   mediaSecret = HKDF-SHA-256(master, info = "roundtable/media-secret/v1", 256 bits): the root of
+ *                 every sender's SFrame key on the SFU path (docs/architecture.md §11), never sent
  * The server sees roomId; the slow PBKDF2 over a ~42-bit code makes guessing
  * the code from roomId cost 2^42 × 200k SHA-256 rounds. A wrong code gives a
  * different roomId, i.e. a different, empty room.
@@ -32,6 +34,7 @@ export const KDF_ITERATIONS = 200_000;
 const KDF_SALT = 'roundtable/join-code/v1';
 const ROOM_ID_INFO = 'roundtable/room-id/v1';
 const ROOM_KEY_INFO = 'roundtable/room-key/v1';
+const MEDIA_SECRET_INFO = 'roundtable/media-secret/v1';
 const BLOB_FORMAT = 0x01;
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
@@ -44,6 +47,12 @@ export interface RoomSecrets {
   readonly roomId: string;
   /** AES-256-GCM key, non-extractable; never leaves this process. */
   readonly key: CryptoKey;
+  /**
+   * 32 bytes each sender's SFrame key derives from (sfu/sframe-keys.ts):
+   * raw, because the media side (another process) seals with node:crypto.
+   * Never sent to the signaling server or the SFU.
+   */
+  readonly mediaSecret: Uint8Array;
 }
 
 export type PayloadPurpose = 'signal' | 'hello';
@@ -86,7 +95,12 @@ export async function deriveRoomSecrets(code: string): Promise<RoomSecrets> {
     false,
     ['encrypt', 'decrypt'],
   );
-  return { roomId: toBase64Url(new Uint8Array(roomIdBits)), key };
+  const mediaSecretBits = await subtle.deriveBits(
+    { name: 'HKDF', hash: 'SHA-256', salt: new Uint8Array(0), info: utf8.encode(MEDIA_SECRET_INFO) },
+    hkdfKey,
+    256,
+  );
+  return { roomId: toBase64Url(new Uint8Array(roomIdBits)), key, mediaSecret: new Uint8Array(mediaSecretBits) };
 }
 
 function associatedData(ctx: PayloadContext): Uint8Array {

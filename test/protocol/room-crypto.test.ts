@@ -21,6 +21,17 @@ describe('room secrets', () => {
     expect(key.algorithm).toMatchObject({ name: 'AES-GCM', length: 256 });
   });
 
+  it('derives a 32-byte media secret (root of the SFU path SFrame keys), the same for any spelling of the code, unrelated to the room id', async () => {
+    const a = await deriveRoomSecrets(CODE);
+    const b = await deriveRoomSecrets('Purple Otter Lamp River 042');
+    const c = await deriveRoomSecrets('purple-otter-lamp-river-43');
+    expect(a.mediaSecret).toHaveLength(32);
+    expect(Buffer.from(b.mediaSecret).equals(Buffer.from(a.mediaSecret))).toBe(true);
+    expect(Buffer.from(c.mediaSecret).equals(Buffer.from(a.mediaSecret))).toBe(false);
+    // The server sees the room id: the secret must not be it, nor part of it.
+    expect(Buffer.from(a.roomId, 'base64url').includes(Buffer.from(a.mediaSecret.subarray(0, 8)))).toBe(false);
+  });
+
   it('rejects an invalid code', async () => {
     await expect(deriveRoomSecrets('not a code')).rejects.toThrow(/invalid join code/);
   });

@@ -329,7 +329,12 @@ export class MediaEngine implements MediaPort {
     return this.sourceEnded;
   }
 
-  addPeer(id: string, transport: PeerTransport, opts: { cue?: boolean } = {}): void {
+  /**
+   * `receiveOnly`: the peer's stream joins the mix but nothing is sent to it
+   * (a subscription through the SFU, docs/architecture.md §11: what we say
+   * reaches everyone through our one uplink). Receiver reports still go.
+   */
+  addPeer(id: string, transport: PeerTransport, opts: { cue?: boolean; receiveOnly?: boolean } = {}): void {
     if (this.peers.has(id)) this.removePeer(id, { cue: false });
     const stream = new RemoteStream({
       frameMs: this.playbackFrameMs,
@@ -373,7 +378,7 @@ export class MediaEngine implements MediaPort {
     });
     (peer as { loop: SendLoop<Uint8Array> }).loop = loop;
     this.peers.set(id, peer);
-    this.capture.addPeer(id, loop, () => this.redDistanceOf(peer));
+    if (opts.receiveOnly !== true) this.capture.addPeer(id, loop, () => this.redDistanceOf(peer));
     this.mixer.add(id, stream);
     if (opts.cue !== false) this.mixer.playCue('peer-joined');
   }
@@ -386,6 +391,28 @@ export class MediaEngine implements MediaPort {
     this.peers.delete(id);
     peer.stream.closeSuppressor();
     if (opts.cue !== false) this.mixer.playCue('peer-left');
+  }
+
+  /**
+   * A send-only path for our packets (the SFU uplink, docs/architecture.md
+   * §11): a bounded send loop like a peer's, no stream, nothing in the mix.
+   * Always plain Opus. `removeUplink` (or stop) closes it.
+   */
+  addUplink(id: string, transport: PeerTransport): void {
+    const loop = new SendLoop<Uint8Array>({
+      clock: this.clock,
+      maxQueue: this.sendQueueFrames,
+      logger: this.log,
+      send: (packet) => {
+        if (transport.isOpen !== undefined && !transport.isOpen()) return;
+        if (transport.sendRtp(packet) === false) throw new Error('transport refused the packet');
+      },
+    });
+    this.capture.addPeer(`uplink:${id}`, loop);
+  }
+
+  removeUplink(id: string): void {
+    this.capture.removePeer(`uplink:${id}`);
   }
 
   /** What this peer's packets carry: 0 for plain Opus (RED not negotiated, or our redundancy off). */

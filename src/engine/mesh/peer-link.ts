@@ -138,6 +138,13 @@ export interface PeerLinkOptions {
    * 6000 ms (three keepalives); 0 disables.
    */
   inactivityTimeoutMs?: number;
+  /**
+   * Offer or take RED (RFC 2198) beside Opus. Default true; links to an SFU
+   * say false: their payloads are SFrame-sealed Opus frames (docs/architecture.md §11).
+   */
+  red?: boolean;
+  /** Carry the chat data channel (link-types.ts CHAT_CHANNEL). Default true; an SFU link has none. */
+  chat?: boolean;
 }
 
 export class PeerLink {
@@ -236,7 +243,7 @@ export class PeerLink {
     });
 
     if (opts.role === 'offerer') {
-      this.addOwnTrack('audio', DEFAULT_OPUS_PAYLOAD_TYPE, DEFAULT_RED_PAYLOAD_TYPE);
+      this.addOwnTrack('audio', DEFAULT_OPUS_PAYLOAD_TYPE, opts.red === false ? null : DEFAULT_RED_PAYLOAD_TYPE);
       this.addChatChannel();
     }
   }
@@ -447,7 +454,7 @@ export class PeerLink {
   /** The chat channel, negotiated out of band: created on both ends before the SDP that announces it. */
   private addChatChannel(): void {
     const pc = this.pc;
-    if (pc === undefined || this.chat !== undefined) return;
+    if (pc === undefined || this.chat !== undefined || this.opts.chat === false) return;
     let dc: DataChannel;
     try {
       dc = holdNative(pc.createDataChannel(CHAT_CHANNEL.label, { negotiated: true, id: CHAT_CHANNEL.id }));
@@ -570,7 +577,7 @@ export class PeerLink {
         this.log.warn('offer-without-opus-audio');
         return;
       }
-      this.addOwnTrack(offered.mid, offered.opusPayloadType, offered.redPayloadType);
+      this.addOwnTrack(offered.mid, offered.opusPayloadType, this.opts.red === false ? null : offered.redPayloadType);
       this.addChatChannel();
     }
     // We answer as the DTLS server: see offerForPassiveAnswer for the 1 s stall this avoids.

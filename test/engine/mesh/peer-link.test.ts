@@ -430,6 +430,25 @@ describe('PeerLink over loopback', () => {
     expect(a.link.stats().payloadTypeRewrites).toBe(0);
   });
 
+  it('an SFU link (red: false, chat: false) offers neither RED nor a data channel, and carries plain Opus (docs/architecture.md §11)', async () => {
+    const offers: string[] = [];
+    const { a, b } = makePair({
+      offerer: { red: false, chat: false },
+      answerer: { red: false, chat: false },
+      mapToAnswerer: (s) => {
+        if (s.type === 'description') offers.push(s.sdp);
+        return s;
+      },
+    });
+    await connect(a, b);
+    expect(offers[0]).not.toMatch(/red\/48000/);
+    expect(offers[0]).not.toMatch(/^m=application/m);
+    expect(a.link.negotiatedAudio).toEqual({ opus: 111, red: null });
+    expect(a.link.sendRtp(rtpPacket(1, 960, a.ssrc, Uint8Array.of(0xfc, 1, 2)))).toBe(true);
+    await waitFor(() => b.rtp.length === 1, 3000, 'the Opus packet');
+    expect(a.link.chatOpen).toBe(false);
+  });
+
   it('renumbers RED and its Opus blocks to what the offer chose (red 121 over Opus 109); refuses RED where none was agreed', async () => {
     const renumber = (s: LinkSignal): LinkSignal =>
       s.type === 'description'
