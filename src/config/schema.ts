@@ -54,16 +54,16 @@ export function serverUrls(server: string | readonly string[]): string[] {
  */
 const serverSchema = z.union(
   [
-    z.string(want(SERVER_EXPECTED)).refine((s) => {
-      const urls = serverUrls(s);
-      return urls.length >= 1 && urls.length <= MAX_SERVER_URLS && urls.every(isSignalingUrl);
-    }, want(SERVER_EXPECTED)),
+    z
+      .string(want(SERVER_EXPECTED))
+      .refine((s) => serverUrls(s).length <= MAX_SERVER_URLS, want(`at most ${MAX_SERVER_URLS} signaling server URLs`))
+      .refine((s) => serverUrls(s).length >= 1 && serverUrls(s).every(isSignalingUrl), want(SERVER_EXPECTED)),
     z
       .array(z.string(want(SERVER_EXPECTED)).refine(isSignalingUrl, want(SERVER_EXPECTED)), want(`a list of ${SERVER_EXPECTED}s`))
       .min(1, want('at least one signaling server URL'))
       .max(MAX_SERVER_URLS, want(`at most ${MAX_SERVER_URLS} signaling server URLs`)),
   ],
-  want(`${SERVER_EXPECTED}, several separated by commas, or a list of them`),
+  want(`${SERVER_EXPECTED}, several separated by commas, or a list of them (at most ${MAX_SERVER_URLS})`),
 );
 
 const REDIS_EXPECTED = 'a redis:// or rediss:// URL (leave out for a single signaling node)';

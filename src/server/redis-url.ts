@@ -17,11 +17,12 @@ export function redisUrlProblem(url: string): string | undefined {
   return undefined;
 }
 
-/** `url` for log lines: the password replaced by ***. */
+/** `url` for log lines: as given, or with its password replaced by ***. */
 export function redactRedisUrl(url: string): string {
   try {
     const u = new URL(url);
-    if (u.password !== '') u.password = '***';
+    if (u.password === '') return url;
+    u.password = '***';
     return u.toString();
   } catch {
     return '(unparsable URL)';
