@@ -17,6 +17,7 @@
 import { randomBytes } from 'node:crypto';
 import { WebSocket } from 'ws';
 import { encodeMessage, parseServerMessage, type ServerMessage } from '../src/protocol/index.js';
+import { serveRequests } from './lib/bench-child.js';
 
 export interface LoadgenConfig {
   url: string;
@@ -49,7 +50,8 @@ interface Client {
 
 const TIME_PREFIX_CHARS = 16; // 12 bytes → 16 base64url chars: float64 send time + uint32 nonce
 
-function payload(sizeChars: number): string {
+/** A random base64url blob of `sizeChars` carrying its send time (performance.now() of this process). */
+export function payload(sizeChars: number): string {
   const head = Buffer.alloc(12);
   head.writeDoubleLE(performance.now(), 0);
   head.writeUInt32LE(Math.floor(Math.random() * 2 ** 32), 8);
@@ -57,7 +59,7 @@ function payload(sizeChars: number): string {
   return head.toString('base64url') + pad.slice(0, Math.max(0, sizeChars - TIME_PREFIX_CHARS));
 }
 
-function sentAtMs(p: string): number {
+export function sentAtMs(p: string): number {
   return Buffer.from(p.slice(0, TIME_PREFIX_CHARS), 'base64url').readDoubleLE(0);
 }
 
@@ -179,14 +181,4 @@ export async function generateLoad(cfg: LoadgenConfig): Promise<LoadgenResult> {
 }
 
 // Child-process entry: receive the config over IPC, send the result back.
-if (process.send !== undefined && process.env.ROUNDTABLE_LOADGEN === '1') {
-  process.once('message', (cfg: LoadgenConfig) => {
-    generateLoad(cfg).then(
-      (result) => process.send!({ ok: true, result }, () => process.disconnect()),
-      (err: unknown) => {
-        process.exitCode = 1;
-        process.send!({ ok: false, error: err instanceof Error ? err.message : String(err) }, () => process.disconnect());
-      },
-    );
-  });
-}
+if (process.send !== undefined && process.env.ROUNDTABLE_LOADGEN === '1') serveRequests(generateLoad);

@@ -81,8 +81,15 @@ export interface RoomDirectory {
   join(m: DirectoryMember, roomId: string, relock: readonly string[] | undefined): Promise<DirectoryJoin>;
   /** Take `m` out of `roomId` if it still holds its place; the others are told why. */
   leave(m: DirectoryMember, roomId: string, reason: LeaveReason): Promise<{ left: boolean; roomSize: number }>;
-  /** Relay a sealed payload to peer `to` of the room; false when there is no such peer (or `m` is no longer in the room). */
-  relay(m: DirectoryMember, roomId: string, to: string, payload: string): Promise<boolean>;
+  /**
+   * Relay a sealed payload to peer `to` of the room; false when there is no
+   * such peer (or `m` is no longer in the room). The relay is under way when
+   * this returns, behind the connection's earlier operations; the answer is
+   * at once where the directory knows it at once (in memory), else a promise
+   * the server does not wait on before the connection's next message, so a
+   * burst of signals is not a chain of round trips to Redis.
+   */
+  relay(m: DirectoryMember, roomId: string, to: string, payload: string): boolean | Promise<boolean>;
   /** Lock or unlock; everyone in the room is told, and unlocking lets every knock in. False when `m` is no longer in the room. */
   setLock(m: DirectoryMember, roomId: string, locked: boolean): Promise<boolean>;
   /** `m` knocks at the locked `roomId`: the members are asked. */

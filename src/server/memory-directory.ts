@@ -54,7 +54,7 @@ export class MemoryDirectory implements RoomDirectory {
     return { left: true, roomSize: room?.size ?? 0 };
   }
 
-  async relay(m: DirectoryMember, roomId: string, to: string, payload: string): Promise<boolean> {
+  relay(m: DirectoryMember, roomId: string, to: string, payload: string): boolean {
     const room = this.rooms.get(roomId);
     const target = room?.members.get(to);
     if (room === undefined || room.members.get(m.peerId) !== m || target === undefined || to === m.peerId) return false;

@@ -11,7 +11,7 @@ export class SerialQueue {
   private tail: Promise<void> | undefined;
 
   /** `onError` gets what a task throws or rejects with (a bug must cost one task, not the server). */
-  constructor(private readonly onError: (err: unknown) => void) {}
+  constructor(readonly onError: (err: unknown) => void) {}
 
   /** Whether a task is waiting on something (tests, shutdown). */
   get busy(): boolean {

@@ -378,8 +378,15 @@ export async function startSignalingServer(opts: SignalingServerOptions = {}): P
     if (roomId === undefined) return reject(s, 'not-joined', `"${msg.type}" needs a joined room; send join first`);
     switch (msg.type) {
       case 'signal': {
-        if (msg.to === s.peerId || !(await directory.relay(s, roomId, msg.to, msg.payload))) return reject(s, 'unknown-peer', 'no such peer in your room');
-        counters.messagesRelayed++;
+        if (msg.to === s.peerId) return reject(s, 'unknown-peer', 'no such peer in your room');
+        const relayed = directory.relay(s, roomId, msg.to, msg.payload);
+        const counted = (ok: boolean): void => {
+          if (ok) counters.messagesRelayed++;
+          else reject(s, 'unknown-peer', 'no such peer in your room');
+        };
+        if (typeof relayed === 'boolean') return counted(relayed);
+        // Not waited on (directory.ts, relay): the connection's next signals follow it to Redis at once.
+        relayed.then(counted, s.work.onError);
         return;
       }
       case 'lock':
