@@ -20,6 +20,7 @@ import {
   type ServerMessageBody,
 } from '../protocol/index.js';
 import type { DirectoryEvents, DirectoryJoin, KnockEnding, RoomDirectory } from './directory.js';
+import { clientAddress, normalizeAddress } from './client-address.js';
 import { resolveLimits, type ServerLimits } from './limits.js';
 import { MemoryDirectory } from './memory-directory.js';
 import { ServerCounters, type MetricsSnapshot } from './metrics.js';
@@ -72,6 +73,8 @@ export interface SignalingServerOptions {
   webRoot?: string | false;
   /** Share rooms with other nodes through Redis; without it the rooms live in this process. */
   cluster?: ClusterOptions;
+  /** Addresses of reverse proxies whose X-Forwarded-For names the client (client-address.ts). */
+  trustedProxies?: readonly string[];
 }
 
 export interface SignalingServer {
@@ -418,8 +421,9 @@ export async function startSignalingServer(opts: SignalingServerOptions = {}): P
     s.work.run(() => handleMessage(s, parsed.message));
   };
 
+  const trustedProxies = new Set((opts.trustedProxies ?? []).map(normalizeAddress));
   wss.on('connection', (ws: WebSocket, req: IncomingMessage) => {
-    const ip = req.socket.remoteAddress ?? 'unknown';
+    const ip = clientAddress(req, trustedProxies);
     const connId = nextConnId++;
     const s = new PeerSession(ws, ip, connId, clock, limits.messagesPerSec, limits.messageBurst, limits.maxBufferedBytes, (err) => {
       // A bug, or Redis gone mid-operation, must cost one message, not the server.

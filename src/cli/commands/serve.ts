@@ -7,6 +7,7 @@
  * (docs/architecture.md §5, "Several nodes").
  */
 import { statSync } from 'node:fs';
+import { isIP } from 'node:net';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { createLogger } from '../../core/log.js';
 import { RuntimeError } from '../../core/errors.js';
@@ -34,6 +35,7 @@ export interface ServeArgs {
   'web-root'?: string;
   redis?: string;
   'node-id'?: string;
+  'trusted-proxy'?: string[];
   json: boolean;
   /** The global --config (only its `serve` section is read here). */
   config?: string;
@@ -57,11 +59,18 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
         describe: 'Share rooms with other `serve` nodes through this Redis (redis://host:port); config serve.redis',
       })
       .option('node-id', { type: 'string', requiresArg: true, describe: "This node's name in logs (default: generated); config serve.nodeId" })
+      .option('trusted-proxy', {
+        type: 'string',
+        array: true,
+        requiresArg: true,
+        describe: 'Address of a reverse proxy whose X-Forwarded-For names the client (for the per-address limits); repeatable',
+      })
       .option('json', { type: 'boolean', default: false, describe: 'Log JSON lines instead of text' })
       .example('$0 serve', 'Listen on 127.0.0.1:8787 (peers on this machine)')
       .example('$0 serve --host 0.0.0.0 --port 9000 --json', 'Listen on all interfaces, JSON log lines')
       .example('$0 serve --no-web', 'Signaling only: no page for browsers')
       .example('$0 serve --port 8788 --redis redis://127.0.0.1:6379 --node-id b', 'One of several nodes sharing rooms through Redis')
+      .example('$0 serve --host 10.0.0.11 --trusted-proxy 10.0.0.2', 'Behind a TLS reverse proxy at 10.0.0.2 (see README, Deployment)')
       .check((a) => {
         if (!Number.isInteger(a.port) || a.port < 0 || a.port > 65535) throw new Error(`--port must be 0..65535, got ${a.port}`);
         if (!Number.isInteger(a['max-peers']) || a['max-peers'] < 2) throw new Error(`--max-peers must be an integer >= 2, got ${a['max-peers']}`);
@@ -72,6 +81,7 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
           const problem = redisUrlProblem(a.redis);
           if (problem !== undefined) throw new Error(`--redis: ${problem}`);
         }
+        for (const proxy of a['trusted-proxy'] ?? []) if (isIP(proxy) === 0) throw new Error(`--trusted-proxy takes an IP address, got ${JSON.stringify(proxy)}`);
         if (a['node-id'] !== undefined && !isValidNodeId(a['node-id'])) throw new Error(`--node-id must be 1-64 letters, digits, '.', '_' or '-', got ${JSON.stringify(a['node-id'])}`);
         return true;
       }) as unknown as Argv<ServeArgs>,
@@ -91,6 +101,7 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
         limits: { maxConnectionsPerIp: args['max-connections-per-ip'] },
         webRoot: args.web ? args['web-root'] : false, // undefined: the package's dist/web
         ...(redis !== undefined ? { cluster: { redisUrl: redis, ...(nodeId !== undefined ? { nodeId } : {}) } } : {}),
+        ...(args['trusted-proxy'] !== undefined ? { trustedProxies: args['trusted-proxy'] } : {}),
         logger,
       });
     } catch (err) {
