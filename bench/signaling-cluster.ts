@@ -81,7 +81,9 @@ export async function run(opts: SignalingClusterOptions = {}): Promise<Signaling
   const clients = opts.clients ?? 8000;
   const roomSize = opts.roomSize ?? 4;
   const burst = opts.burst ?? 10;
-  const spreadMs = opts.spreadMs ?? 20_000;
+  // 2,000 room set-ups in a minute: about 4,000 relays a second, what this 2-core box sustains with both nodes,
+  // Redis and the generator on it (at 6,000/s it saturates: bench/results.md).
+  const spreadMs = opts.spreadMs ?? 60_000;
   const clientsPerNode = Math.ceil(clients / 2);
   const redis = await startRedis();
   const nodes = [forkSibling(import.meta.url, 'lib/signaling-node', 'ROUNDTABLE_BENCH_NODE'), forkSibling(import.meta.url, 'lib/signaling-node', 'ROUNDTABLE_BENCH_NODE')] as const;

@@ -7,7 +7,10 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-/** Fork `name` (a module name without extension, in the directory of `callerUrl`); `marker` is set to '1' in its environment. */
+/**
+ * Fork `name` (a module name without extension, in the directory of `callerUrl`); `marker` is set to '1' in its environment.
+ * PROF_DIR=DIR in the environment writes each helper's CPU profile there (--cpu-prof), to see where a run's time went.
+ */
 export function forkSibling(callerUrl: string, name: string, marker: string): ChildProcess {
   const self = fileURLToPath(callerUrl);
   const isTs = self.endsWith('.ts');
