@@ -23,7 +23,7 @@ import { WebSocket } from 'ws';
 import { backoffDelayMs, DEFAULT_BACKOFF } from '../src/core/backoff.js';
 import { encodeMessage, parseServerMessage, type ServerMessage } from '../src/protocol/index.js';
 import { serveRequests } from './lib/bench-child.js';
-import { payload, sentAtMs } from './signaling-loadgen.js';
+import { burstRooms, closeSockets, sentAtMs } from './signaling-loadgen.js';
 
 export type ClusterLoadgenRequest =
   | { kind: 'load'; urls: [string, string]; clients: number; roomSize: number; burst: number; spreadMs: number; connectConcurrency: number }
@@ -200,25 +200,8 @@ async function runLoad(req: Extract<ClusterLoadgenRequest, { kind: 'load' }>): P
   // Phase 2: each room bursts once, rooms spread over spreadMs.
   const members: ClusterClient[][] = Array.from({ length: rooms }, () => []);
   for (const c of clients) members[c.room]!.push(c);
-  let expectedRelays = 0;
-  for (const m of members) expectedRelays += m.length * (m.length - 1) * req.burst;
   const t1 = performance.now();
-  await Promise.all(
-    members.map(
-      (list, r) =>
-        new Promise<void>((resolve) => {
-          setTimeout(() => {
-            for (const from of list) {
-              for (const to of list) {
-                if (to === from) continue;
-                for (let k = 0; k < req.burst; k++) from.ws.send(encodeMessage({ type: 'signal', to: to.peerId, payload: payload(k === 0 ? 2000 : 300) }));
-              }
-            }
-            resolve();
-          }, (req.spreadMs * r) / members.length);
-        }),
-    ),
-  );
+  const expectedRelays = await burstRooms(members, req.burst, req.spreadMs);
   const relayed = (): number => load.relayAcrossMs.length + load.relayWithinMs.length;
   const deadline = performance.now() + 30_000;
   while (relayed() < expectedRelays && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
@@ -244,16 +227,7 @@ async function runKill(req: Extract<ClusterLoadgenRequest, { kind: 'kill' }>): P
 }
 
 async function closeAll(): Promise<Record<string, never>> {
-  await Promise.all(
-    clients.map(
-      (c) =>
-        new Promise<void>((resolve) => {
-          if (c.ws.readyState === WebSocket.CLOSED) return resolve();
-          c.ws.once('close', () => resolve());
-          c.ws.close(1000);
-        }),
-    ),
-  );
+  await closeSockets(clients.map((c) => c.ws));
   return {};
 }
 

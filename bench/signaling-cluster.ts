@@ -20,9 +20,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { pathToFileURL } from 'node:url';
 import { DEFAULT_HEARTBEAT_MS } from '../src/server/index.js';
 import { ask, forkSibling } from './lib/bench-child.js';
+import { runWhenMain } from './lib/main.js';
 import { redisMissingReason, startRedis } from './lib/redis.js';
 import type { NodeFigures, NodeStarted } from './lib/signaling-node.js';
 import type { ClusterDeathResult, ClusterLoadResult } from './signaling-cluster-loadgen.js';
@@ -159,17 +159,4 @@ function print(r: SignalingClusterResult): void {
   if (r.connectFailures > 0 || Object.keys(r.errors).length > 0 || Object.keys(d.errors).length > 0) console.log(`  connect failures ${r.connectFailures}, errors ${JSON.stringify(r.errors)}, after the kill ${JSON.stringify(d.errors)}`);
 }
 
-const isMain = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
-if (isMain) {
-  const [clients, roomSize, burst, spreadMs] = process.argv.slice(2).map(Number);
-  run({ clients: clients || undefined, roomSize: roomSize || undefined, burst: burst || undefined, spreadMs: spreadMs || undefined }).then(
-    (r) => {
-      print(r);
-      console.log(JSON.stringify(r));
-    },
-    (err: unknown) => {
-      console.error(err instanceof Error ? err.message : String(err));
-      process.exitCode = 1;
-    },
-  );
-}
+runWhenMain(import.meta.url, ([clients, roomSize, burst, spreadMs]) => run({ clients: clients || undefined, roomSize: roomSize || undefined, burst: burst || undefined, spreadMs: spreadMs || undefined }), print);

@@ -12,9 +12,9 @@
  * or import { run } from a bench runner.
  */
 import { cpus } from 'node:os';
-import { pathToFileURL } from 'node:url';
 import { startSignalingServer } from '../src/server/index.js';
 import { ask, forkSibling } from './lib/bench-child.js';
+import { runWhenMain } from './lib/main.js';
 import type { LoadgenConfig, LoadgenResult } from './signaling-loadgen.js';
 
 export interface SignalingLoadOptions {
@@ -112,17 +112,4 @@ function print(r: SignalingLoadResult): void {
   if (r.connectFailures > 0 || Object.keys(r.errors).length > 0) console.log(`  connect failures ${r.connectFailures}, errors ${JSON.stringify(r.errors)}`);
 }
 
-const isMain = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
-if (isMain) {
-  const [clients, roomSize, burst, spreadMs] = process.argv.slice(2).map(Number);
-  run({ clients: clients || undefined, roomSize: roomSize || undefined, burst: burst || undefined, spreadMs: spreadMs || undefined }).then(
-    (r) => {
-      print(r);
-      console.log(JSON.stringify(r));
-    },
-    (err: unknown) => {
-      console.error(err instanceof Error ? err.message : String(err));
-      process.exitCode = 1;
-    },
-  );
-}
+runWhenMain(import.meta.url, ([clients, roomSize, burst, spreadMs]) => run({ clients: clients || undefined, roomSize: roomSize || undefined, burst: burst || undefined, spreadMs: spreadMs || undefined }), print);

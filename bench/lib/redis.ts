@@ -5,11 +5,9 @@
  * to disk, in the foreground so that stopping it is ours; never the system
  * service. Readiness is a PING answered, not a log line.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
 import { createConnection, createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { daemonDir, stopChild } from './daemon.js';
 
 export interface RedisServer {
   /** redis://127.0.0.1:PORT */
@@ -48,15 +46,7 @@ export async function startRedis(opts: { port?: number; maxClients?: number } = 
   let lastLog = '';
   for (let attempt = 0; attempt < 5; attempt++) {
     const port = opts.port ?? (await freePort());
-    const dir = mkdtempSync(join(tmpdir(), 'roundtable-redis-'));
-    const logFile = join(dir, 'redis.log');
-    const readLog = (): string => {
-      try {
-        return readFileSync(logFile, 'utf8');
-      } catch {
-        return '';
-      }
-    };
+    const { dir, logFile, readLog, remove } = daemonDir('roundtable-redis-', 'redis.log');
     const child = spawn(
       'redis-server',
       [
@@ -78,28 +68,16 @@ export async function startRedis(opts: { port?: number; maxClients?: number } = 
     if (await waitForPong(port, () => exited, 5000)) {
       const stopWith = (signal: NodeJS.Signals) => async (): Promise<void> => {
         await stopChild(child, signal);
-        rmSync(dir, { recursive: true, force: true });
+        remove();
       };
       return { url: `redis://127.0.0.1:${port}`, port, pid: child.pid!, readLog, stop: stopWith('SIGTERM'), kill: stopWith('SIGKILL') };
     }
     lastLog = readLog().split('\n').slice(-15).join('\n');
     await stopChild(child, 'SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
+    remove();
     if (opts.port !== undefined && attempt >= 2) break;
   }
   throw new Error(`redis-server did not become ready on 127.0.0.1; last log lines:\n${lastLog}`);
-}
-
-function stopChild(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill(signal);
-  });
 }
 
 /** PING until +PONG, the process exits, or time runs out. */

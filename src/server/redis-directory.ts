@@ -40,6 +40,7 @@ import {
   parseRelayReply,
   type BusMessage,
   type EndedKnock,
+  type Parsed,
 } from './cluster-messages.js';
 import { DirectoryUnavailableError, type DirectoryJoin, type DirectoryKnock, type DirectoryMember, type DirectoryOptions, type RoomDirectory } from './directory.js';
 import { KnockDesk } from './knocks.js';
@@ -201,21 +202,9 @@ class RedisDirectory implements RoomDirectory {
     if (this.closed) return { ok: false, code: 'shutting-down', message: 'server is shutting down' };
     this.ensureUp();
     const entry: LocalConn = { member: m, roomId, kind: 'joining', held: [] };
-    this.local.set(m.connId, entry);
-    let reply: ReturnType<typeof parseJoinReply>;
-    try {
-      reply = parseJoinReply(
-        await this.run('join', [roomId, m.peerId, this.instance, m.connId, m.tokenHash, m.hello ?? '', this.opts.maxPeersPerRoom, this.opts.maxRooms, this.ttlMs, relock === undefined ? '0' : '1', ...(relock ?? [])]),
-      );
-    } catch (err) {
-      this.forget(m.connId, entry);
-      throw err;
-    }
-    if (!reply.ok) {
-      this.forget(m.connId, entry);
-      throw this.badReply('join', reply.error);
-    }
-    const r = reply.value;
+    const r = await this.runFor(entry, 'join', parseJoinReply, [
+      roomId, m.peerId, this.instance, m.connId, m.tokenHash, m.hello ?? '', this.opts.maxPeersPerRoom, this.opts.maxRooms, this.ttlMs, relock === undefined ? '0' : '1', ...(relock ?? []),
+    ]);
     if (r.kind === 'refused') {
       this.forget(m.connId, entry);
       return joinRefused(r.code, this.opts.maxPeersPerRoom);
@@ -239,18 +228,15 @@ class RedisDirectory implements RoomDirectory {
     if (entry !== undefined && entry.roomId === roomId) this.local.delete(m.connId);
     // Closing, or Redis away: the place stays until its presence expires (or its client resumes it elsewhere).
     if (this.closed || !this.up) return { left: false, roomSize: 0 };
-    const reply = parseLeaveReply(await this.run('leave', [roomId, m.peerId, this.instance, m.connId, reason, reason === 'left' ? '1' : '0']));
-    if (!reply.ok) throw this.badReply('leave', reply.error);
-    this.logEnded(reply.value.ended);
-    return { left: reply.value.left, roomSize: reply.value.roomSize };
+    const reply = await this.call('leave', parseLeaveReply, [roomId, m.peerId, this.instance, m.connId, reason, reason === 'left' ? '1' : '0']);
+    this.logEnded(reply.ended);
+    return { left: reply.left, roomSize: reply.roomSize };
   }
 
   async relay(m: DirectoryMember, roomId: string, to: string, payload: string): Promise<boolean> {
     if (this.closed) return false;
     this.ensureUp();
-    const reply = parseRelayReply(await this.run('relay', [roomId, m.peerId, this.instance, m.connId, to, payload]));
-    if (!reply.ok) throw this.badReply('relay', reply.error);
-    return reply.value;
+    return this.call('relay', parseRelayReply, [roomId, m.peerId, this.instance, m.connId, to, payload]);
   }
 
   async setLock(m: DirectoryMember, roomId: string, locked: boolean): Promise<boolean> {
@@ -263,19 +249,7 @@ class RedisDirectory implements RoomDirectory {
     if (this.closed) return { ok: false, reason: 'retry' };
     this.ensureUp();
     const entry: LocalConn = { member: m, roomId, kind: 'knock-pending', held: undefined };
-    this.local.set(m.connId, entry);
-    let reply: ReturnType<typeof parseKnockReply>;
-    try {
-      reply = parseKnockReply(await this.run('knock', [roomId, m.peerId, this.instance, m.connId, m.tokenHash, m.hello ?? '', this.opts.maxKnocksPerRoom, this.ttlMs]));
-    } catch (err) {
-      this.forget(m.connId, entry);
-      throw err;
-    }
-    if (!reply.ok) {
-      this.forget(m.connId, entry);
-      throw this.badReply('knock', reply.error);
-    }
-    const r = reply.value;
+    const r = await this.runFor(entry, 'knock', parseKnockReply, [roomId, m.peerId, this.instance, m.connId, m.tokenHash, m.hello ?? '', this.opts.maxKnocksPerRoom, this.ttlMs]);
     if (r.kind !== 'knocking') {
       this.forget(m.connId, entry);
       return r.kind === 'retry' ? { ok: false, reason: 'retry' } : { ok: false, reason: r.reason };
@@ -460,11 +434,28 @@ class RedisDirectory implements RoomDirectory {
     }
   }
 
-  private async done(name: 'lock' | 'answer' | 'endKnock', args: (string | number)[]): Promise<boolean> {
-    const reply = parseDoneReply(await this.run(name, args));
+  /** Run a script and check its reply (a reply that does not parse is an error, and logged). */
+  private async call<T>(name: ScriptName, parse: (reply: unknown) => Parsed<T>, args: (string | number)[]): Promise<T> {
+    const reply = parse(await this.run(name, args));
     if (!reply.ok) throw this.badReply(name, reply.error);
-    this.logEnded(reply.value.ended);
-    return reply.value.done;
+    return reply.value;
+  }
+
+  /** call() for a connection that is known here (`entry`) while its script runs, and forgotten if it fails. */
+  private async runFor<T>(entry: LocalConn, name: ScriptName, parse: (reply: unknown) => Parsed<T>, args: (string | number)[]): Promise<T> {
+    this.local.set(entry.member.connId, entry);
+    try {
+      return await this.call(name, parse, args);
+    } catch (err) {
+      this.forget(entry.member.connId, entry);
+      throw err;
+    }
+  }
+
+  private async done(name: 'lock' | 'answer' | 'endKnock', args: (string | number)[]): Promise<boolean> {
+    const reply = await this.call(name, parseDoneReply, args);
+    this.logEnded(reply.ended);
+    return reply.done;
   }
 
   private endKnockScript(m: DirectoryMember, roomId: string, outcome: 'timeout' | 'withdrawn'): Promise<boolean> {

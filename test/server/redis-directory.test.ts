@@ -60,6 +60,16 @@ async function arrive(on: SignalingServer, roomId: string, answer: 'joined' | 'k
 
 const joined = (on: SignalingServer, roomId: string, hello?: string): Promise<RawClient> => arrive(on, roomId, 'joined', hello);
 
+/** Two nodes and a room with a member on each (a has heard of b). */
+async function pairAcross(opts: SignalingServerOptions = {}): Promise<{ n1: SignalingServer; n2: SignalingServer; room: string; a: RawClient; b: RawClient }> {
+  const [n1, n2] = await Promise.all([node('n1', opts), node('n2', opts)]);
+  const room = randomRoom();
+  const a = await joined(n1, room);
+  const b = await joined(n2, room);
+  await a.next('peer-joined');
+  return { n1, n2, room, a, b };
+}
+
 /** A join with another client's id and token (the same client, reconnected). */
 function joinAs(c: RawClient, who: RawClient, roomId: string): void {
   c.send({ type: 'join', roomId, peerId: who.peerId, token: who.token });
@@ -140,12 +150,7 @@ describe.skipIf(missing !== null)(`signaling across two nodes through Redis${mis
   });
 
   it('knocks cross nodes: asked on both, the first answer decides, deny and timeout, unlock lets everyone in', async () => {
-    const opts = { limits: { knockTimeoutMs: 700 } };
-    const [n1, n2] = await Promise.all([node('n1', opts), node('n2', opts)]);
-    const room = randomRoom();
-    const a = await joined(n1, room);
-    const b = await joined(n2, room);
-    await a.next('peer-joined');
+    const { n1, n2, room, a, b } = await pairAcross({ limits: { knockTimeoutMs: 700 } });
     a.send({ type: 'lock' });
     await b.next('lock');
 
@@ -210,11 +215,7 @@ describe.skipIf(missing !== null)(`signaling across two nodes through Redis${mis
   });
 
   it('a client takes its place back through the other node: the old connection closes, the room sees no leave', async () => {
-    const [n1, n2] = await Promise.all([node('n1'), node('n2')]);
-    const room = randomRoom();
-    const a = await joined(n1, room);
-    const b = await joined(n2, room);
-    await a.next('peer-joined');
+    const { n1, n2, room, a, b } = await pairAcross();
     const a2 = await client(n2);
     joinAs(a2, a, room);
     expect(await a2.next('joined')).toMatchObject({ selfId: a.peerId, resumed: true, peers: [{ id: b.peerId }] });
@@ -232,11 +233,7 @@ describe.skipIf(missing !== null)(`signaling across two nodes through Redis${mis
   });
 
   it('a locked room lets a dropped member back in through the other node; relock carries the lock to a room made anew', async () => {
-    const [n1, n2] = await Promise.all([node('n1'), node('n2')]);
-    const room = randomRoom();
-    const a = await joined(n1, room);
-    const b = await joined(n2, room);
-    await a.next('peer-joined');
+    const { n1, n2, room, a, b } = await pairAcross();
     a.send({ type: 'lock' });
     await b.next('lock');
     a.ws.terminate();
@@ -329,11 +326,7 @@ describe.skipIf(missing !== null)(`signaling across two nodes through Redis${mis
   });
 
   it('a node shut down hands its members over: their clients resume through the other node, the room sees no leave', async () => {
-    const [n1, n2] = await Promise.all([node('n1'), node('n2')]);
-    const room = randomRoom();
-    const a = await joined(n1, room);
-    const b = await joined(n2, room);
-    await a.next('peer-joined');
+    const { n1, n2, room, a, b } = await pairAcross();
     b.send({ type: 'lock' });
     await a.next('lock');
     const knocker = await arrive(n1, room, 'knocking');

@@ -1,8 +1,8 @@
 /**
  * `roundtable serve --redis URL --node-id ID` (docs/architecture.md §5,
- * "Several nodes"): usage errors before anything starts, a Redis that
- * cannot be reached as a runtime error with a hint, and the config file's
- * `serve` section used when the flags are absent.
+ * "Several nodes"): usage errors before anything starts (and for
+ * --trusted-proxy), a Redis that cannot be reached as a runtime error with a
+ * hint, and the config file's `serve` section used when the flags are absent.
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -11,13 +11,6 @@ import { freePort } from '../../helpers/redis.js';
 import { run, tempDirs } from '../run-helper.js';
 
 describe('roundtable serve --redis', () => {
-  it('--help documents --redis and --node-id', async () => {
-    const r = await run(['serve', '--help']);
-    expect(r.code).toBe(0);
-    expect(r.stdout).toContain('--redis');
-    expect(r.stdout).toContain('--node-id');
-  });
-
   it('a URL that is not redis:// and a node id with spaces are usage errors', async () => {
     const bad = await run(['serve', '--redis', 'http://127.0.0.1:6379']);
     expect(bad.code).toBe(2);
@@ -25,6 +18,9 @@ describe('roundtable serve --redis', () => {
     const id = await run(['serve', '--redis', 'redis://127.0.0.1:6379', '--node-id', 'node a']);
     expect(id.code).toBe(2);
     expect(id.stderr).toContain(`--node-id must be 1-64 letters, digits, '.', '_' or '-', got "node a"`);
+    const proxy = await run(['serve', '--trusted-proxy', 'proxy.example']);
+    expect(proxy.code).toBe(2);
+    expect(proxy.stderr).toContain('--trusted-proxy takes an IP address, got "proxy.example"');
   });
 
   it('a Redis nobody answers at fails the start (exit 1) saying where and what to do, the password never shown', async () => {
