@@ -139,8 +139,10 @@ const SECTIONS: Section[] = [
         '| | count | p50 | p99 | max |',
         '|---|---|---|---|---|',
         row('join → joined', r.join),
-        row('relay across nodes', r.relayAcross, ` of ${r.relayExpected} (both kinds)`),
+        row('relay across nodes', r.relayAcross),
         row('relay within a node', r.relayWithin),
+        '',
+        `${r.relayAcross.count + r.relayWithin.count} of ${r.relayExpected} relays arrived.`,
         '',
         `CPU over the ${fmt(r.loadWallMs / 1000)} s of joins and bursts: node A ${fmt(r.nodeCpuMs[0] / 1000, 2)} s (${r.nodeCpuPercentOfCore[0]} % of one core), node B ${fmt(r.nodeCpuMs[1] / 1000, 2)} s (${r.nodeCpuPercentOfCore[1]} %), ` +
           `Redis ${fmt(r.redisCpuMs / 1000, 2)} s, load generator ${fmt(r.loadgenCpuMs / 1000, 2)} s; node RSS peaks ${r.nodeRssPeakMB.join(' / ')} MB; connect failures ${r.connectFailures}; errors ${JSON.stringify(r.errors)}.`,
