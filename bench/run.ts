@@ -124,6 +124,41 @@ const SECTIONS: Section[] = [
     ],
   },
   {
+    title: 'Signaling across two nodes sharing rooms through Redis, and one node\'s death (issue 14)',
+    module: './signaling-cluster.js',
+    render: (r) => {
+      if (r.skipped) return [`Skipped: ${r.skipped}.`];
+      const row = (what: string, s: { count: number; p50Ms: number; p99Ms: number; maxMs: number }, of = ''): string =>
+        `| ${what} | ${s.count}${of} | ${s.p50Ms} ms | **${s.p99Ms} ms** | ${s.maxMs} ms |`;
+      const d = r.death;
+      return [
+        `2 \`serve\` nodes (processes of their own) × ${r.clientsPerNode} light clients in ${r.rooms} rooms of 4 split 2 + 2 across the nodes, one Redis (Debian's redis-server on loopback), the clients in one more process; ` +
+          `every room bursts once (each peer 10 signals to each other peer), rooms spread over the burst window (${r.relayPerSec} relays/s). Nodes, Redis and the load generator share the machine's ${r.cores} cores.`,
+        'Goal: join → joined p99 ≤ 50 ms, relay p99 ≤ 50 ms.',
+        '',
+        '| | count | p50 | p99 | max |',
+        '|---|---|---|---|---|',
+        row('join → joined', r.join),
+        row('relay across nodes', r.relayAcross),
+        row('relay within a node', r.relayWithin),
+        '',
+        `${r.relayAcross.count + r.relayWithin.count} of ${r.relayExpected} relays arrived.`,
+        '',
+        `CPU over the ${fmt(r.loadWallMs / 1000)} s of joins and bursts: node A ${fmt(r.nodeCpuMs[0] / 1000, 2)} s (${r.nodeCpuPercentOfCore[0]} % of one core), node B ${fmt(r.nodeCpuMs[1] / 1000, 2)} s (${r.nodeCpuPercentOfCore[1]} %), ` +
+          `Redis ${fmt(r.redisCpuMs / 1000, 2)} s, load generator ${fmt(r.loadgenCpuMs / 1000, 2)} s; node RSS peaks ${r.nodeRssPeakMB.join(' / ')} MB; connect failures ${r.connectFailures}; errors ${JSON.stringify(r.errors)}.`,
+        '',
+        `Node A SIGKILLed: of its clients, ${d.movers} (one per room) fail over to B after the signaling client's first backoff step (125–250 ms) and rejoin with their id and token; the other ${d.movers} stay dead.`,
+        '',
+        '| after the kill | count | p50 | p99 | max |',
+        '|---|---|---|---|---|',
+        row('a client that failed over is back in (joined through B)', d.rejoin, ` of ${d.movers}, ${d.resumed} resumed`),
+        row('B\'s clients see a dead client leave (presence expired)', d.stayerLeft, ` of ${d.stayerLeft.expected}`),
+        '',
+        `Limit for the second: 2.5 heartbeats = ${d.presenceLimitMs} ms. Leaves B's clients saw of clients that failed over: ${d.moverLeaves}. Errors after the kill: ${JSON.stringify(d.errors)}.`,
+      ];
+    },
+  },
+  {
     title: 'Knock and chat on loopback (issue 13)',
     module: './knock-chat.js',
     render: (r) => {

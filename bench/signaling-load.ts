@@ -11,10 +11,10 @@
  * Run: `npx tsx bench/signaling-load.ts [clients] [roomSize] [burst] [spreadMs]`,
  * or import { run } from a bench runner.
  */
-import { fork } from 'node:child_process';
 import { cpus } from 'node:os';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { startSignalingServer } from '../src/server/index.js';
+import { ask, forkSibling } from './lib/bench-child.js';
+import { runWhenMain } from './lib/main.js';
 import type { LoadgenConfig, LoadgenResult } from './signaling-loadgen.js';
 
 export interface SignalingLoadOptions {
@@ -49,7 +49,7 @@ export interface SignalingLoadResult {
   wallMs: number;
 }
 
-function summarize(values: number[]): LatencySummary {
+export function summarize(values: number[]): LatencySummary {
   if (values.length === 0) return { count: 0, p50Ms: NaN, p99Ms: NaN, maxMs: NaN };
   const sorted = Float64Array.from(values).sort();
   const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
@@ -58,22 +58,8 @@ function summarize(values: number[]): LatencySummary {
 }
 
 function runLoadgen(cfg: LoadgenConfig): Promise<LoadgenResult> {
-  const self = fileURLToPath(import.meta.url);
-  const isTs = self.endsWith('.ts');
-  const child = fork(self.replace(/signaling-load\.(ts|js)$/, `signaling-loadgen.${isTs ? 'ts' : 'js'}`), [], {
-    execArgv: isTs ? ['--import', 'tsx'] : [],
-    env: { ...process.env, ROUNDTABLE_LOADGEN: '1' },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  return new Promise((resolve, reject) => {
-    child.once('message', (m: { ok: boolean; result?: LoadgenResult; error?: string }) =>
-      m.ok ? resolve(m.result!) : reject(new Error(`load generator failed: ${m.error}`)),
-    );
-    // 'close' (not 'exit') comes after the IPC channel has delivered everything.
-    child.once('close', (code) => reject(new Error(`load generator exited with code ${code} before reporting`)));
-    child.once('error', reject);
-    child.send(cfg);
-  });
+  const child = forkSibling(import.meta.url, 'signaling-loadgen', 'ROUNDTABLE_LOADGEN');
+  return ask<LoadgenResult>(child, cfg, 'load generator').finally(() => child.disconnect());
 }
 
 export async function run(opts: SignalingLoadOptions = {}): Promise<SignalingLoadResult> {
@@ -126,17 +112,4 @@ function print(r: SignalingLoadResult): void {
   if (r.connectFailures > 0 || Object.keys(r.errors).length > 0) console.log(`  connect failures ${r.connectFailures}, errors ${JSON.stringify(r.errors)}`);
 }
 
-const isMain = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
-if (isMain) {
-  const [clients, roomSize, burst, spreadMs] = process.argv.slice(2).map(Number);
-  run({ clients: clients || undefined, roomSize: roomSize || undefined, burst: burst || undefined, spreadMs: spreadMs || undefined }).then(
-    (r) => {
-      print(r);
-      console.log(JSON.stringify(r));
-    },
-    (err: unknown) => {
-      console.error(err instanceof Error ? err.message : String(err));
-      process.exitCode = 1;
-    },
-  );
-}
+runWhenMain(import.meta.url, ([clients, roomSize, burst, spreadMs]) => run({ clients: clients || undefined, roomSize: roomSize || undefined, burst: burst || undefined, spreadMs: spreadMs || undefined }), print);

@@ -17,6 +17,7 @@
 import { randomBytes } from 'node:crypto';
 import { WebSocket } from 'ws';
 import { encodeMessage, parseServerMessage, type ServerMessage } from '../src/protocol/index.js';
+import { serveRequests } from './lib/bench-child.js';
 
 export interface LoadgenConfig {
   url: string;
@@ -49,7 +50,8 @@ interface Client {
 
 const TIME_PREFIX_CHARS = 16; // 12 bytes → 16 base64url chars: float64 send time + uint32 nonce
 
-function payload(sizeChars: number): string {
+/** A random base64url blob of `sizeChars` carrying its send time (performance.now() of this process). */
+export function payload(sizeChars: number): string {
   const head = Buffer.alloc(12);
   head.writeDoubleLE(performance.now(), 0);
   head.writeUInt32LE(Math.floor(Math.random() * 2 ** 32), 8);
@@ -57,8 +59,50 @@ function payload(sizeChars: number): string {
   return head.toString('base64url') + pad.slice(0, Math.max(0, sizeChars - TIME_PREFIX_CHARS));
 }
 
-function sentAtMs(p: string): number {
+export function sentAtMs(p: string): number {
   return Buffer.from(p.slice(0, TIME_PREFIX_CHARS), 'base64url').readDoubleLE(0);
+}
+
+/**
+ * Each room bursts once: every member sends `burst` signals (the first
+ * SDP-sized, then candidate-sized) to every other member; rooms start
+ * spread evenly over `spreadMs`. Resolves once every burst is sent, with the
+ * number of relays to expect.
+ */
+export async function burstRooms(rooms: ReadonlyArray<ReadonlyArray<{ ws: WebSocket; peerId: string }>>, burst: number, spreadMs: number): Promise<number> {
+  let expected = 0;
+  for (const members of rooms) expected += members.length * (members.length - 1) * burst;
+  await Promise.all(
+    rooms.map(
+      (members, r) =>
+        new Promise<void>((resolve) => {
+          setTimeout(() => {
+            for (const from of members) {
+              for (const to of members) {
+                if (to === from) continue;
+                for (let k = 0; k < burst; k++) from.ws.send(encodeMessage({ type: 'signal', to: to.peerId, payload: payload(k === 0 ? 2000 : 300) }));
+              }
+            }
+            resolve();
+          }, (spreadMs * r) / rooms.length);
+        }),
+    ),
+  );
+  return expected;
+}
+
+/** Close every socket (a normal close) and wait until all are closed. */
+export function closeSockets(sockets: readonly WebSocket[]): Promise<void[]> {
+  return Promise.all(
+    sockets.map(
+      (ws) =>
+        new Promise<void>((resolve) => {
+          if (ws.readyState === WebSocket.CLOSED) return resolve();
+          ws.once('close', () => resolve());
+          ws.close(1000);
+        }),
+    ),
+  );
 }
 
 export async function generateLoad(cfg: LoadgenConfig): Promise<LoadgenResult> {
@@ -137,56 +181,17 @@ export async function generateLoad(cfg: LoadgenConfig): Promise<LoadgenResult> {
     list.push(c);
     byRoom.set(c.room, list);
   }
-  let expectedRelays = 0;
-  for (const members of byRoom.values()) expectedRelays += members.length * (members.length - 1) * cfg.burst;
   const t1 = performance.now();
-  const rooms = [...byRoom.values()];
-  await Promise.all(
-    rooms.map(
-      (members, r) =>
-        new Promise<void>((resolve) => {
-          setTimeout(() => {
-            for (const from of members) {
-              for (const to of members) {
-                if (to === from) continue;
-                for (let k = 0; k < cfg.burst; k++) {
-                  const size = k === 0 ? 2000 : 300;
-                  from.ws.send(encodeMessage({ type: 'signal', to: to.peerId, payload: payload(size) }));
-                }
-              }
-            }
-            resolve();
-          }, (cfg.spreadMs * r) / rooms.length);
-        }),
-    ),
-  );
+  const expectedRelays = await burstRooms([...byRoom.values()], cfg.burst, cfg.spreadMs);
   // Wait for the relays to arrive (or give up after 30 s and report what came).
   const deadline = performance.now() + 30_000;
   while (relayMs.length < expectedRelays && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   const burstPhaseMs = performance.now() - t1;
 
-  await Promise.all(
-    clients.map(
-      (c) =>
-        new Promise<void>((resolve) => {
-          c.ws.once('close', () => resolve());
-          c.ws.close(1000);
-        }),
-    ),
-  );
+  await closeSockets(clients.map((c) => c.ws));
   const cpu = process.cpuUsage(cpu0);
   return { joinMs, relayMs, expectedRelays, errors, connectFailures, cpuUserMs: cpu.user / 1000, cpuSystemMs: cpu.system / 1000, connectPhaseMs, burstPhaseMs };
 }
 
 // Child-process entry: receive the config over IPC, send the result back.
-if (process.send !== undefined && process.env.ROUNDTABLE_LOADGEN === '1') {
-  process.once('message', (cfg: LoadgenConfig) => {
-    generateLoad(cfg).then(
-      (result) => process.send!({ ok: true, result }, () => process.disconnect()),
-      (err: unknown) => {
-        process.exitCode = 1;
-        process.send!({ ok: false, error: err instanceof Error ? err.message : String(err) }, () => process.disconnect());
-      },
-    );
-  });
-}
+if (process.send !== undefined && process.env.ROUNDTABLE_LOADGEN === '1') serveRequests(generateLoad);

@@ -14,12 +14,11 @@
  * Readiness is checked with a STUN Binding request (RFC 8489 §6) rather than
  * by reading the log, so a slow start cannot race the test.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { randomBytes, randomInt } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { daemonDir, stopChild } from './daemon.js';
 import { startUdpRelay, type UdpRelay, type UdpRelayOptions } from '../../src/engine/sim/udp-relay.js';
 
 export interface Coturn {
@@ -51,15 +50,7 @@ export async function startCoturn(opts: { username?: string; credential?: string
   const username = opts.username ?? 'test';
   const credential = opts.credential ?? 'secret';
   const realm = opts.realm ?? 'roundtable.test';
-  const dir = mkdtempSync(join(tmpdir(), 'roundtable-coturn-'));
-  const logFile = join(dir, 'turn.log');
-  const readLog = (): string => {
-    try {
-      return readFileSync(logFile, 'utf8');
-    } catch {
-      return '';
-    }
-  };
+  const { dir, logFile, readLog, remove } = daemonDir('roundtable-coturn-', 'turn.log');
 
   // A random high port; if something already holds it, coturn fails to bind
   // and we try another one.
@@ -107,26 +98,14 @@ export async function startCoturn(opts: { username?: string; credential?: string
         logFile,
         relayPorts: { min: relayMin, max: relayMin + 200 },
         readLog,
-        stop: () => stopChild(child).then(() => rmSync(dir, { recursive: true, force: true })),
+        stop: () => stopChild(child).then(remove),
       };
     }
     lastError = readLog().split('\n').slice(-15).join('\n');
     await stopChild(child);
   }
-  rmSync(dir, { recursive: true, force: true });
+  remove();
   throw new Error(`coturn did not become ready on 127.0.0.1; last log lines:\n${lastError}`);
-}
-
-function stopChild(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
 }
 
 /** Send STUN Binding requests until one is answered, the process exits, or time runs out. */

@@ -17,7 +17,7 @@ import { cliContext } from './context.js';
 
 /** Settings a session can take from flags; each maps to one config field. */
 export const sessionOptions = {
-  server: { type: 'string', describe: 'Signaling server URL (ws:// or wss://)', requiresArg: true },
+  server: { type: 'string', describe: 'Signaling server URL (ws:// or wss://); several nodes sharing rooms separated by commas, tried in turn', requiresArg: true },
   name: { type: 'string', describe: 'Display name shown to others', requiresArg: true },
   'input-device': { type: 'string', describe: 'Microphone: index or part of a name (see `devices`)', requiresArg: true },
   'output-device': { type: 'string', describe: 'Speaker: index or part of a name (see `devices`)', requiresArg: true },

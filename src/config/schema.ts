@@ -14,6 +14,8 @@ import { DEFAULT_FRAME_MS, FRAME_MS_VALUES } from '../core/media-format.js';
 import { LOG_LEVELS } from '../core/logger.js';
 import { DEFAULT_ICE_SERVERS } from '../engine/mesh/ice-servers.js';
 import { DEFAULT_ECHO_TAIL_MS, ECHO_TAIL_MAX_MS, ECHO_TAIL_MIN_MS } from '../engine/dsp/stage.js';
+import { NODE_ID_PATTERN } from '../server/node-id.js';
+import { redisUrlProblem } from '../server/redis-url.js';
 
 /** What differs between machines/users and so cannot be a constant default. */
 export interface HostContext {
@@ -26,6 +28,46 @@ export interface HostContext {
 const want = (expected: string) => ({ error: expected });
 
 export const DEFAULT_SERVER_URL = 'ws://127.0.0.1:8787';
+
+const SERVER_EXPECTED = 'a ws:// or wss:// URL of a signaling server';
+/** Nodes a client may fail over between (docs/architecture.md §5, "Several nodes"). */
+export const MAX_SERVER_URLS = 8;
+
+function isSignalingUrl(s: string): boolean {
+  try {
+    const url = new URL(s);
+    return url.protocol === 'ws:' || url.protocol === 'wss:';
+  } catch {
+    return false;
+  }
+}
+
+/** The signaling servers a `server` setting names, in the order to try them: a list, or URLs separated by commas. */
+export function serverUrls(server: string | readonly string[]): string[] {
+  const list = typeof server === 'string' ? server.split(',') : [...server];
+  return list.map((s) => s.trim()).filter((s) => s !== '');
+}
+
+/**
+ * `server`: one URL, several separated by commas (flags and ROUNDTABLE_SERVER
+ * are strings), or a list; several are nodes sharing rooms, tried in turn.
+ */
+const serverSchema = z.union(
+  [
+    z
+      .string(want(SERVER_EXPECTED))
+      .refine((s) => serverUrls(s).length <= MAX_SERVER_URLS, want(`at most ${MAX_SERVER_URLS} signaling server URLs`))
+      .refine((s) => serverUrls(s).length >= 1 && serverUrls(s).every(isSignalingUrl), want(SERVER_EXPECTED)),
+    z
+      .array(z.string(want(SERVER_EXPECTED)).refine(isSignalingUrl, want(SERVER_EXPECTED)), want(`a list of ${SERVER_EXPECTED}s`))
+      .min(1, want('at least one signaling server URL'))
+      .max(MAX_SERVER_URLS, want(`at most ${MAX_SERVER_URLS} signaling server URLs`)),
+  ],
+  want(`${SERVER_EXPECTED}, several separated by commas, or a list of them (at most ${MAX_SERVER_URLS})`),
+);
+
+const REDIS_EXPECTED = 'a redis:// or rediss:// URL (leave out for a single signaling node)';
+const NODE_ID_EXPECTED = "1 to 64 letters, digits, '.', '_' or '-'";
 
 /** Opus accepts 6 kb/s to 510 kb/s (RFC 6716 §2.1.1; libopus clamps outside). */
 export const BITRATE_MIN = 6_000;
@@ -112,17 +154,7 @@ export function buildConfigSchema(host: HostContext) {
   return z
     .object(
       {
-        server: z
-          .string(want('a ws:// or wss:// URL of a signaling server'))
-          .refine((s) => {
-            try {
-              const url = new URL(s);
-              return url.protocol === 'ws:' || url.protocol === 'wss:';
-            } catch {
-              return false;
-            }
-          }, want('a ws:// or wss:// URL of a signaling server'))
-          .default(DEFAULT_SERVER_URL),
+        server: serverSchema.default(DEFAULT_SERVER_URL),
         name: z
           .string(want('a display name of 1 to 32 characters'))
           .trim()
@@ -250,6 +282,17 @@ export function buildConfigSchema(host: HostContext) {
           .min(1, want('a non-empty file path'))
           .transform((p) => (p === '~' || p.startsWith('~/') ? path.join(host.homeDir, p.slice(1)) : p))
           .default(defaultLogFile(host)),
+        // Only `roundtable serve` reads this section (its flags win).
+        serve: z
+          .object(
+            {
+              redis: z.string(want(REDIS_EXPECTED)).refine((u) => redisUrlProblem(u) === undefined, want(REDIS_EXPECTED)).optional(),
+              nodeId: z.string(want(NODE_ID_EXPECTED)).regex(NODE_ID_PATTERN, want(NODE_ID_EXPECTED)).optional(),
+            },
+            want('a mapping with redis and nodeId'),
+          )
+          .strict()
+          .optional(),
         logLevel: z.enum(LOG_LEVELS as unknown as [string, ...string[]], want(`one of ${LOG_LEVELS.join(', ')}`))
           .transform((v) => v as (typeof LOG_LEVELS)[number])
           .default('info'),

@@ -37,8 +37,11 @@ export type ParticipantMedia = MediaSettings;
 interface CommonParticipantOptions {
   /** Join code, normalized (the room's name on the server and in the snapshot). */
   code: string;
-  /** ws:// or wss:// URL of `roundtable serve`. */
-  serverUrl: string;
+  /**
+   * ws:// or wss:// URL of `roundtable serve`, or several nodes sharing rooms
+   * (tried in turn: the signaling client fails over between them).
+   */
+  serverUrl: string | readonly string[];
   /** Display name shown to the others. */
   name: string;
   /** STUN/TURN servers (default none: host candidates only). */
@@ -121,7 +124,7 @@ export function createParticipant(options: ParticipantOptions): Participant {
     linkFactory,
     signaling,
     roomCode: options.code,
-    serverUrl: options.serverUrl,
+    serverUrl: typeof options.serverUrl === 'string' ? options.serverUrl : options.serverUrl.join(', '),
     name: options.name,
     iceServers: options.iceServers ?? [],
     ...(options.relayOnly !== undefined ? { relayOnly: options.relayOnly } : {}),

@@ -5,6 +5,7 @@ export {
   DEFAULT_HOST,
   DEFAULT_MAX_PEERS_PER_ROOM,
   DEFAULT_PORT,
+  type ClusterOptions,
   type SignalingServer,
   type SignalingServerOptions,
 } from './server.js';
@@ -14,3 +15,6 @@ export type { MetricsSnapshot } from './metrics.js';
 export { RoomManager } from './room-manager.js';
 export { Room, type RoomMember } from './room.js';
 export { TokenBucket } from './token-bucket.js';
+export { generateNodeId, isValidNodeId } from './node-id.js';
+export { redactRedisUrl, redisUrlProblem } from './redis-url.js';
+export type { RoomDirectory, DirectoryEvents, DirectoryMember } from './directory.js';

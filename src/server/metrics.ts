@@ -11,6 +11,8 @@ export interface MetricsSnapshot {
   uptimeMs: number;
   rssBytes: number;
   heapUsedBytes: number;
+  /** This node's name when it shares rooms through Redis (then rooms and peers count only this node's). */
+  node?: string;
 }
 
 export class ServerCounters {

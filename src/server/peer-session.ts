@@ -5,10 +5,11 @@
 import type { WebSocket } from 'ws';
 import type { Clock } from '../core/clock.js';
 import type { ErrorCode } from '../protocol/index.js';
-import type { RoomMember } from './room.js';
+import type { DirectoryMember } from './directory.js';
+import { SerialQueue } from './serial-queue.js';
 import { TokenBucket } from './token-bucket.js';
 
-export class PeerSession implements RoomMember {
+export class PeerSession implements DirectoryMember {
   peerId = '';
   tokenHash = '';
   hello: string | undefined;
@@ -18,9 +19,11 @@ export class PeerSession implements RoomMember {
   /** Knocks from this connection (made on its first knock). */
   knocks: TokenBucket | undefined;
   lastSeenMs: number;
-  /** Set when the session ended for a known reason (timeout, replaced, shutdown). */
-  endReason: 'timeout' | 'replaced' | 'shutdown' | 'too-slow' | undefined;
+  /** Set when the session ended for a known reason (timeout, replaced, shutdown, …). */
+  endReason: 'timeout' | 'replaced' | 'shutdown' | 'too-slow' | 'evicted' | 'unavailable' | undefined;
   readonly bucket: TokenBucket;
+  /** This connection's messages, knock outcome and close, one after another (serial-queue.ts). */
+  readonly work: SerialQueue;
   private readonly lastNoticeMs = new Map<ErrorCode, number>();
 
   constructor(
@@ -31,8 +34,10 @@ export class PeerSession implements RoomMember {
     messagesPerSec: number,
     messageBurst: number,
     private readonly maxBufferedBytes: number,
+    onWorkError: (err: unknown) => void,
   ) {
     this.lastSeenMs = clock.now();
+    this.work = new SerialQueue(onWorkError);
     this.bucket = new TokenBucket(clock, messagesPerSec, messageBurst);
   }
 

@@ -17,19 +17,32 @@
 import type { ErrorCode } from '../protocol/index.js';
 import { Room, type RoomMember } from './room.js';
 
-export type JoinOutcome =
+/** Why a join is refused, in the words clients show (one wording for every directory). */
+export type JoinRefusal = 'peer-id-taken' | 'room-locked' | 'room-full' | 'too-many-rooms';
+
+export function joinRefused(code: JoinRefusal, maxPeersPerRoom: number): { ok: false; code: ErrorCode; message: string } {
+  const message: Record<JoinRefusal, string> = {
+    'peer-id-taken': 'this peer id is in use in the room by another client',
+    'room-locked': 'the room is locked: ask someone inside to unlock it',
+    'room-full': `the room is full (${maxPeersPerRoom} peers max)`,
+    'too-many-rooms': 'the server has too many rooms open; try later',
+  };
+  return { ok: false, code, message: message[code] };
+}
+
+export type JoinOutcome<M extends RoomMember = RoomMember> =
   | {
       ok: true;
-      room: Room;
+      room: Room<M>;
       resumed: boolean;
-      replaced: RoomMember | undefined;
+      replaced: M | undefined;
       /** This join locked the room again (relock); the others should be told. */
       relocked: boolean;
     }
-  | { ok: false; code: ErrorCode; message: string };
+  | ReturnType<typeof joinRefused>;
 
-export class RoomManager {
-  private readonly rooms = new Map<string, Room>();
+export class RoomManager<M extends RoomMember = RoomMember> {
+  private readonly rooms = new Map<string, Room<M>>();
 
   constructor(
     private readonly maxPeersPerRoom: number,
@@ -46,21 +59,21 @@ export class RoomManager {
     return n;
   }
 
-  get(roomId: string): Room | undefined {
+  get(roomId: string): Room<M> | undefined {
     return this.rooms.get(roomId);
   }
 
-  allRooms(): IterableIterator<Room> {
+  allRooms(): IterableIterator<Room<M>> {
     return this.rooms.values();
   }
 
   /** `relock`: the ids this client knew in the room when it last saw it locked (a rejoin), else undefined. */
-  join(roomId: string, member: RoomMember, relock?: readonly string[]): JoinOutcome {
+  join(roomId: string, member: M, relock?: readonly string[]): JoinOutcome<M> {
     let room = this.rooms.get(roomId);
     const existing = room?.members.get(member.peerId);
     if (room !== undefined && existing !== undefined) {
       if (existing.tokenHash !== member.tokenHash) {
-        return { ok: false, code: 'peer-id-taken', message: 'this peer id is in use in the room by another client' };
+        return joinRefused('peer-id-taken', this.maxPeersPerRoom);
       }
       // Same client coming back before the server noticed its old socket
       // died: swap sockets, keep its place (even in a locked or full room).
@@ -71,14 +84,14 @@ export class RoomManager {
     const relocks = relock !== undefined && room?.locked !== true && !relock.some((id) => room?.members.has(id) === true);
     if (room !== undefined) {
       if (!relocks && !room.admits(member.peerId, member.tokenHash)) {
-        return { ok: false, code: 'room-locked', message: 'the room is locked: ask someone inside to unlock it' };
+        return joinRefused('room-locked', this.maxPeersPerRoom);
       }
       if (room.size >= this.maxPeersPerRoom) {
-        return { ok: false, code: 'room-full', message: `the room is full (${this.maxPeersPerRoom} peers max)` };
+        return joinRefused('room-full', this.maxPeersPerRoom);
       }
     } else {
-      if (this.rooms.size >= this.maxRooms) return { ok: false, code: 'too-many-rooms', message: 'the server has too many rooms open; try later' };
-      room = new Room(roomId);
+      if (this.rooms.size >= this.maxRooms) return joinRefused('too-many-rooms', this.maxPeersPerRoom);
+      room = new Room<M>(roomId);
       this.rooms.set(roomId, room);
     }
     room.add(member);
@@ -92,7 +105,7 @@ export class RoomManager {
    * if removed. A member that did not leave on purpose (its connection
    * dropped) may come back into its locked room with the same token.
    */
-  leave(roomId: string, member: RoomMember, onPurpose = true): boolean {
+  leave(roomId: string, member: M, onPurpose = true): boolean {
     const room = this.rooms.get(roomId);
     if (room === undefined || room.members.get(member.peerId) !== member) return false;
     room.members.delete(member.peerId);

@@ -13,8 +13,8 @@ export interface RoomMember {
   send(frame: string): void;
 }
 
-export class Room {
-  readonly members = new Map<string, RoomMember>();
+export class Room<M extends RoomMember = RoomMember> {
+  readonly members = new Map<string, M>();
   private lockedValue = false;
   /**
    * Peer ids a locked room lets back in: members whose connection dropped
@@ -53,7 +53,7 @@ export class Room {
   }
 
   /** Add a member (the join rules are RoomManager's); a returning id is used up. */
-  add(member: RoomMember): void {
+  add(member: M): void {
     this.members.set(member.peerId, member);
     this.returning.delete(member.peerId);
   }

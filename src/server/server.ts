@@ -19,12 +19,14 @@ import {
   type LeaveReason,
   type ServerMessageBody,
 } from '../protocol/index.js';
+import type { DirectoryEvents, DirectoryJoin, KnockEnding, RoomDirectory } from './directory.js';
+import { clientAddress, normalizeAddress } from './client-address.js';
 import { resolveLimits, type ServerLimits } from './limits.js';
+import { MemoryDirectory } from './memory-directory.js';
 import { ServerCounters, type MetricsSnapshot } from './metrics.js';
+import { generateNodeId, isValidNodeId } from './node-id.js';
 import { PeerSession } from './peer-session.js';
-import { KnockDesk, type Knock } from './knocks.js';
-import type { Room } from './room.js';
-import { RoomManager, type JoinOutcome } from './room-manager.js';
+import { redactRedisUrl, redisUrlProblem } from './redis-url.js';
 import { defaultWebRoot, loadWebClient, requestPath, serveWebClient, WEB_NOT_BUILT_MESSAGE } from './static-files.js';
 import { TokenBucket } from './token-bucket.js';
 
@@ -40,6 +42,21 @@ export const DEFAULT_HEARTBEAT_MS = 1500;
 /** Minimum spacing of repeated error notices and log lines per connection and code. */
 const NOTICE_INTERVAL_MS = 1000;
 const SHUTDOWN_GRACE_MS = 1000;
+/**
+ * Close code and reason for the clients of a node that lost its Redis
+ * (1013, "try again later", RFC 6455 §7.4.1 as registered by IANA): they
+ * reconnect, to another node when they were given several.
+ */
+const UNAVAILABLE_CLOSE_CODE = 1013;
+const UNAVAILABLE_CLOSE_REASON = 'this signaling node lost its Redis: reconnect, another node if you can';
+
+/** Several signaling nodes sharing rooms through one Redis (docs/architecture.md §5, "Several nodes"). */
+export interface ClusterOptions {
+  /** redis:// or rediss:// URL. */
+  redisUrl: string;
+  /** This node's name in logs (default: a generated one). */
+  nodeId?: string;
+}
 
 export interface SignalingServerOptions {
   host?: string;
@@ -54,6 +71,10 @@ export interface SignalingServerOptions {
    * dist/web of the package), or false to serve no page.
    */
   webRoot?: string | false;
+  /** Share rooms with other nodes through Redis; without it the rooms live in this process. */
+  cluster?: ClusterOptions;
+  /** Addresses of reverse proxies whose X-Forwarded-For names the client (client-address.ts). */
+  trustedProxies?: readonly string[];
 }
 
 export interface SignalingServer {
@@ -63,6 +84,8 @@ export interface SignalingServer {
   readonly url: string;
   /** http://host:port/ when the web client is served, else undefined (turned off or not built). */
   readonly webUrl: string | undefined;
+  /** This node's name when it shares rooms through Redis, else undefined. */
+  readonly nodeId: string | undefined;
   metrics(): MetricsSnapshot;
   /** Tell every peer, close every socket, stop listening. Idempotent. */
   close(): Promise<void>;
@@ -90,15 +113,21 @@ function rawToString(data: RawData): string {
   return data.toString('utf8');
 }
 
+
 export async function startSignalingServer(opts: SignalingServerOptions = {}): Promise<SignalingServer> {
   const host = opts.host ?? DEFAULT_HOST;
   const clock = opts.clock ?? monotonicClock;
-  const log = opts.logger ?? silentLogger;
   const limits = resolveLimits(opts.limits);
   const heartbeatMs = opts.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
   const maxPeersPerRoom = opts.maxPeersPerRoom ?? DEFAULT_MAX_PEERS_PER_ROOM;
   if (!(heartbeatMs > 0)) throw new RangeError(`heartbeatMs must be > 0, got ${heartbeatMs}`);
   if (!Number.isInteger(maxPeersPerRoom) || maxPeersPerRoom < 2) throw new RangeError(`maxPeersPerRoom must be an integer >= 2, got ${maxPeersPerRoom}`);
+  const nodeId = opts.cluster === undefined ? undefined : (opts.cluster.nodeId ?? generateNodeId());
+  if (nodeId !== undefined && !isValidNodeId(nodeId)) throw new RangeError(`node id must be 1-64 letters, digits, '.', '_' or '-', got ${JSON.stringify(nodeId)}`);
+  const redisProblem = opts.cluster === undefined ? undefined : redisUrlProblem(opts.cluster.redisUrl);
+  if (redisProblem !== undefined) throw new RangeError(redisProblem);
+  // Every line of a node that shares rooms says which node it is.
+  const log = nodeId === undefined ? (opts.logger ?? silentLogger) : (opts.logger ?? silentLogger).child({ node: nodeId });
 
   // Read before listening: a bad web root fails the start, and the first request finds the files in memory.
   const web = opts.webRoot === false ? undefined : await loadWebClient(opts.webRoot ?? defaultWebRoot());
@@ -108,19 +137,103 @@ export async function startSignalingServer(opts: SignalingServerOptions = {}): P
   }
 
   const startedMs = clock.now();
-  const rooms = new RoomManager(maxPeersPerRoom, limits.maxRooms);
   const counters = new ServerCounters();
-  const sessions = new Set<PeerSession>();
-  const knocks = new KnockDesk<PeerSession>(clock, limits.knockTimeoutMs, limits.maxKnocksPerRoom, (k) => endKnock(k, 'timeout'));
+  const sessions = new Map<number, PeerSession>();
   const ips = new Map<string, IpState>();
   let nextConnId = 1;
   let closing: Promise<void> | undefined;
+  /** Why this node cannot serve now (its Redis is unreachable), else undefined. */
+  let unavailable: string | undefined;
+
+  const send = (s: PeerSession, body: ServerMessageBody): void => s.send(encodeMessage(body));
+
+  /** Count, answer and log one rejected message (answers and logs are throttled for floods). */
+  const reject = (s: PeerSession, code: ErrorCode, message: string): void => {
+    counters.reject(code);
+    const notify = s.mayNotify(code, NOTICE_INTERVAL_MS);
+    if (code !== 'rate-limited' || notify) send(s, { type: 'error', code, message });
+    if (notify) log.warn('message-rejected', { conn: s.connId, ip: s.ip, peer: s.peerId || undefined, code, detail: message });
+  };
+
+  /** What happens to a connection because of someone else, in its own order (serial-queue.ts). */
+  const events: DirectoryEvents = {
+    replaced: (connId) => {
+      const old = sessions.get(connId);
+      old?.work.run(() => {
+        // Old socket of the same client: dropped without announcing a leave.
+        old.endReason = 'replaced';
+        old.roomId = undefined;
+        old.ws.close(4000, 'replaced by a newer connection');
+      });
+    },
+    knockEnded: (connId, outcome, by, why) => {
+      const s = sessions.get(connId);
+      s?.work.run(() => knockEnded(s, outcome, by, why));
+    },
+    evicted: (connId, why) => {
+      const s = sessions.get(connId);
+      s?.work.run(() => {
+        log.warn('peer-evicted', { conn: s.connId, peer: s.peerId || undefined, room: (s.roomId ?? s.knockingAt)?.slice(0, 8), detail: why });
+        s.endReason = 'evicted';
+        s.roomId = undefined;
+        s.knockingAt = undefined;
+        s.ws.close(4001, 'lost its place in the room: rejoin');
+      });
+    },
+    outage: (down, detail) => (down ? shed(detail) : restored(detail)),
+  };
+
+  const directoryOptions = {
+    maxPeersPerRoom,
+    maxRooms: limits.maxRooms,
+    heartbeatMs,
+    knockTimeoutMs: limits.knockTimeoutMs,
+    maxKnocksPerRoom: limits.maxKnocksPerRoom,
+    clock,
+    log,
+    events,
+  };
+  // ioredis is loaded only by a node that shares rooms (redis-directory.ts is its one importer).
+  const directory: RoomDirectory =
+    opts.cluster === undefined || nodeId === undefined
+      ? new MemoryDirectory(directoryOptions)
+      : await (await import('./redis-directory.js')).startRedisDirectory({ ...directoryOptions, redisUrl: opts.cluster.redisUrl, nodeId });
+
+  /**
+   * The node lost its Redis: it cannot tell other nodes anything nor hear
+   * from them, and may have missed what they said. Its clients are closed
+   * (they rejoin, through another node if they know one, and their calls keep
+   * their audio); new ones are refused until Redis is back
+   * (docs/architecture.md §5, "Several nodes").
+   */
+  const shed = (detail: string): void => {
+    if (unavailable !== undefined) return;
+    unavailable = detail;
+    log.error('redis-unavailable', {
+      detail,
+      connections: sessions.size,
+      action: 'closing every client connection (they reconnect, to another node if they know one); refusing new ones until Redis is back',
+    });
+    for (const s of sessions.values()) {
+      s.endReason = 'unavailable';
+      s.roomId = undefined;
+      s.knockingAt = undefined;
+      s.ws.close(UNAVAILABLE_CLOSE_CODE, UNAVAILABLE_CLOSE_REASON);
+    }
+  };
+
+  const restored = (detail: string): void => {
+    if (unavailable === undefined) return;
+    unavailable = undefined;
+    log.info('redis-restored', { detail, action: 'accepting clients again' });
+  };
 
   const metrics = (): MetricsSnapshot => {
     const mem = process.memoryUsage();
+    const counts = directory.localCounts();
     return {
-      rooms: rooms.roomCount,
-      peers: rooms.peerCount,
+      rooms: counts.rooms,
+      peers: counts.peers,
       connections: sessions.size,
       messagesReceived: counters.messagesReceived,
       messagesRelayed: counters.messagesRelayed,
@@ -128,14 +241,22 @@ export async function startSignalingServer(opts: SignalingServerOptions = {}): P
       uptimeMs: Math.round(clock.now() - startedMs),
       rssBytes: mem.rss,
       heapUsedBytes: mem.heapUsed,
+      ...(nodeId !== undefined ? { node: nodeId } : {}),
     };
+  };
+
+  const health = (): { status: number; body: { status: string } } => {
+    if (closing) return { status: 503, body: { status: 'shutting-down' } };
+    if (unavailable !== undefined) return { status: 503, body: { status: 'redis-unavailable' } };
+    return { status: 200, body: { status: 'ok' } };
   };
 
   const http = createServer((req: IncomingMessage, res: ServerResponse) => {
     const path = requestPath(req);
     if (req.method === 'GET' && path === '/healthz') {
-      res.writeHead(closing ? 503 : 200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ status: closing ? 'shutting-down' : 'ok' }));
+      const h = health();
+      res.writeHead(h.status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(h.body));
     } else if (req.method === 'GET' && path === '/metrics') {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify(metrics()));
@@ -151,39 +272,30 @@ export async function startSignalingServer(opts: SignalingServerOptions = {}): P
 
   const wss = new WebSocketServer({ server: http, maxPayload: limits.hardMaxFrameBytes, clientTracking: false });
 
-  const send = (s: PeerSession, body: ServerMessageBody): void => s.send(encodeMessage(body));
-
-  /** Count, answer and log one rejected message (answers and logs are throttled for floods). */
-  const reject = (s: PeerSession, code: ErrorCode, message: string): void => {
-    counters.reject(code);
-    const notify = s.mayNotify(code, NOTICE_INTERVAL_MS);
-    if (code !== 'rate-limited' || notify) send(s, { type: 'error', code, message });
-    if (notify) log.warn('message-rejected', { conn: s.connId, ip: s.ip, peer: s.peerId || undefined, code, detail: message });
-  };
-
-  const removeFromRoom = (s: PeerSession, reason: LeaveReason): void => {
+  const removeFromRoom = async (s: PeerSession, reason: LeaveReason): Promise<void> => {
     const roomId = s.roomId;
     if (roomId === undefined) return;
     s.roomId = undefined;
-    const room = rooms.get(roomId);
-    // A dropped connection (not a 'left') may come back into its locked room.
-    if (!rooms.leave(roomId, s, reason === 'left')) return; // replaced by a newer session for the same id: nothing to announce
-    room?.broadcast({ type: 'peer-left', id: s.peerId, reason });
-    log.info('peer-left', { room: roomId.slice(0, 8), peer: s.peerId, reason, roomSize: room?.size ?? 0 });
-    if (rooms.get(roomId) === undefined) {
-      for (const k of knocks.takeAll(roomId)) endKnock(k, 'timeout', undefined, 'nobody is left in the room to answer');
-    }
+    const { left, roomSize } = await directory.leave(s, roomId, reason);
+    // Not left: replaced by a newer session for the same id, nothing to announce.
+    if (left) log.info('peer-left', { room: roomId.slice(0, 8), peer: s.peerId, reason, roomSize });
   };
 
   /** The connection of a newcomer still knocking went away: the members' prompt goes too. */
-  const withdrawKnock = (s: PeerSession): void => {
+  const withdrawKnock = async (s: PeerSession): Promise<void> => {
     const roomId = s.knockingAt;
     if (roomId === undefined) return;
-    const k = knocks.take(roomId, s.peerId);
-    if (k !== undefined) endKnock(k, 'withdrawn');
+    s.knockingAt = undefined;
+    await directory.withdrawKnock(s, roomId);
   };
 
-  const handleJoin = (s: PeerSession, msg: Extract<ClientMessage, { type: 'join' }>): void => {
+  /** Leave whatever the connection was in or knocking at (its close, its timeout). */
+  const depart = async (s: PeerSession, reason: LeaveReason): Promise<void> => {
+    await withdrawKnock(s);
+    await removeFromRoom(s, reason);
+  };
+
+  const handleJoin = async (s: PeerSession, msg: Extract<ClientMessage, { type: 'join' }>): Promise<void> => {
     if (s.joined || s.knockingAt !== undefined) return reject(s, 'already-joined', 'this connection already joined a room');
     const ipState = ips.get(s.ip);
     if (ipState !== undefined && !ipState.joins.tryTake()) {
@@ -192,94 +304,69 @@ export async function startSignalingServer(opts: SignalingServerOptions = {}): P
     s.peerId = msg.peerId;
     s.tokenHash = hashToken(msg.token);
     s.hello = msg.hello;
-    const outcome = rooms.join(msg.roomId, s, msg.relock);
-    if (!outcome.ok && outcome.code === 'room-locked') return knock(s, msg.roomId);
-    enterRoom(s, msg.roomId, outcome, msg.relock?.length ?? 0);
+    // A locked room makes the newcomer knock. With rooms shared through Redis
+    // the room may open (or empty) between the join and the knock: join again.
+    for (let attempt = 1; ; attempt++) {
+      const outcome = await directory.join(s, msg.roomId, msg.relock);
+      if (outcome.ok || outcome.code !== 'room-locked' || attempt === 3) return entered(s, msg.roomId, outcome, msg.relock?.length ?? 0);
+      if ((await knock(s, msg.roomId)) === 'done') return;
+    }
   };
 
-  /** The join's outcome: refused, or in (told `joined`, the room told `peer-joined`). */
-  const enterRoom = (s: PeerSession, roomId: string, outcome: JoinOutcome, relockCount: number): void => {
+  /** The join's outcome: refused, or in (the directory has told it `joined` and the room `peer-joined`). */
+  const entered = (s: PeerSession, roomId: string, outcome: DirectoryJoin, relockCount: number): void => {
     if (!outcome.ok) {
       s.peerId = '';
       return reject(s, outcome.code, outcome.message);
     }
     s.roomId = roomId;
-    const { room, resumed, replaced, relocked } = outcome;
-    if (replaced instanceof PeerSession && replaced !== s) {
-      // Old socket of the same client: drop it without announcing a leave.
-      replaced.endReason = 'replaced';
-      replaced.roomId = undefined;
-      replaced.ws.close(4000, 'replaced by a newer connection');
-    }
-    const pending = knocks.pending(roomId).map((k) => (k.hello === undefined ? { id: k.id } : { id: k.id, hello: k.hello }));
-    send(s, { type: 'joined', selfId: s.peerId, peers: room.peerInfos(s.peerId), locked: room.locked, heartbeatMs, resumed, ...(pending.length > 0 ? { knocks: pending } : {}) });
-    if (!resumed) room.broadcast(s.hello === undefined ? { type: 'peer-joined', id: s.peerId } : { type: 'peer-joined', id: s.peerId, hello: s.hello }, s.peerId);
-    if (relocked) {
-      // Whoever got in before this member (a newcomer at a restarted server) learns the room is locked again.
-      room.broadcast({ type: 'lock', by: s.peerId }, s.peerId);
-      log.info('room-relocked', { room: roomId.slice(0, 8), by: s.peerId, returning: relockCount });
-    }
-    log.info('peer-joined', { room: roomId.slice(0, 8), peer: s.peerId, ip: s.ip, resumed, roomSize: room.size });
+    if (outcome.relocked) log.info('room-relocked', { room: roomId.slice(0, 8), by: s.peerId, returning: relockCount });
+    log.info('peer-joined', { room: roomId.slice(0, 8), peer: s.peerId, ip: s.ip, resumed: outcome.resumed, roomSize: outcome.roomSize });
   };
 
   /**
    * A locked room would refuse this newcomer: it knocks instead (rate-limited
    * per connection and per IP), and every member is asked with its sealed
    * hello. The newcomer waits for the first answer, or the timeout.
+   * 'retry': the room no longer refuses it; join again.
    */
-  const knock = (s: PeerSession, roomId: string): void => {
-    const room = rooms.get(roomId);
+  const knock = async (s: PeerSession, roomId: string): Promise<'done' | 'retry'> => {
     const ipState = ips.get(s.ip);
     s.knocks ??= new TokenBucket(clock, limits.knocksPerMinPerConnection / 60, limits.knockBurstPerConnection);
-    if (room === undefined || !s.knocks.tryTake() || (ipState !== undefined && !ipState.knocks.tryTake())) {
+    if (!s.knocks.tryTake() || (ipState !== undefined && !ipState.knocks.tryTake())) {
       s.peerId = '';
-      return reject(s, 'knock-rate-limited', 'the room is locked, and you knocked too often: wait a minute, or ask someone inside to unlock it');
+      reject(s, 'knock-rate-limited', 'the room is locked, and you knocked too often: wait a minute, or ask someone inside to unlock it');
+      return 'done';
     }
-    const opened = knocks.open(roomId, s.peerId, s.hello, s);
-    if (!opened.ok) {
-      s.peerId = '';
-      if (opened.reason === 'id-knocking') return reject(s, 'peer-id-taken', 'this peer id is already knocking at the room');
-      return reject(s, 'knock-rate-limited', 'the room is locked and too many people are knocking: try again later');
-    }
+    // Set first: the knock's outcome (queued behind this task) and the connection's close look for it.
     s.knockingAt = roomId;
-    send(s, { type: 'knocking', timeoutMs: knocks.timeout });
-    room.broadcast(s.hello === undefined ? { type: 'knock', id: s.peerId } : { type: 'knock', id: s.peerId, hello: s.hello });
-    log.info('knock', { room: roomId.slice(0, 8), peer: s.peerId, ip: s.ip, pending: knocks.pending(roomId).length });
+    const opened = await directory.knock(s, roomId);
+    if (!opened.ok) {
+      s.knockingAt = undefined;
+      if (opened.reason === 'retry') return 'retry';
+      s.peerId = '';
+      if (opened.reason === 'id-knocking') reject(s, 'peer-id-taken', 'this peer id is already knocking at the room');
+      else reject(s, 'knock-rate-limited', 'the room is locked and too many people are knocking: try again later');
+      return 'done';
+    }
+    send(s, { type: 'knocking', timeoutMs: directory.knockTimeoutMs });
+    log.info('knock', { room: roomId.slice(0, 8), peer: s.peerId, ip: s.ip, pending: opened.pending });
+    return 'done';
   };
 
-  /**
-   * A knock is over: the members are told how, then the newcomer is let in
-   * (its id joins the ids the locked room admits, and its join completes) or
-   * told why not.
-   */
-  const endKnock = (k: Knock<PeerSession>, outcome: 'admitted' | 'denied' | 'timeout' | 'withdrawn', by?: string, why?: string): void => {
-    const s = k.who;
+  /** This connection's knock is over: let in (its join completes), or told why not. */
+  const knockEnded = async (s: PeerSession, outcome: KnockEnding, _by: string | undefined, why: string | undefined): Promise<void> => {
+    const roomId = s.knockingAt;
+    if (roomId === undefined) return;
     s.knockingAt = undefined;
-    const room = rooms.get(k.roomId);
-    room?.broadcast(by === undefined ? { type: 'knock-end', id: k.id, outcome } : { type: 'knock-end', id: k.id, outcome, by });
-    log.info('knock-end', { room: k.roomId.slice(0, 8), peer: k.id, outcome, by, waitedMs: Math.round(clock.now() - k.sinceMs) });
-    if (outcome === 'withdrawn') return;
-    if (outcome === 'admitted') {
-      room?.allowBack(s.peerId, s.tokenHash);
-      return enterRoom(s, k.roomId, rooms.join(k.roomId, s), 0);
-    }
+    if (outcome === 'admitted') return entered(s, roomId, await directory.join(s, roomId, undefined), 0);
     s.peerId = '';
     if (outcome === 'denied') return reject(s, 'knock-denied', 'the room said no');
-    const t = knocks.timeout;
+    const t = directory.knockTimeoutMs;
     reject(s, 'knock-timeout', why ?? `nobody answered within ${t >= 1000 ? `${Math.round(t / 1000)} s` : `${t} ms`}`);
   };
 
-  /** A member answers a knock; the first answer decides, later ones find it gone. */
-  const answerKnock = (s: PeerSession, room: Room, id: string, admit: boolean): void => {
-    const k = knocks.take(room.roomId, id);
-    if (k === undefined) {
-      log.debug('knock-already-ended', { room: room.roomId.slice(0, 8), peer: id, by: s.peerId });
-      return;
-    }
-    endKnock(k, admit ? 'admitted' : 'denied', s.peerId);
-  };
-
-  const handleMessage = (s: PeerSession, msg: ClientMessage): void => {
+  const handleMessage = async (s: PeerSession, msg: ClientMessage): Promise<void> => {
     switch (msg.type) {
       case 'join':
         return handleJoin(s, msg);
@@ -290,28 +377,35 @@ export async function startSignalingServer(opts: SignalingServerOptions = {}): P
       default:
         break;
     }
-    const room = s.roomId === undefined ? undefined : rooms.get(s.roomId);
-    if (room === undefined) return reject(s, 'not-joined', `"${msg.type}" needs a joined room; send join first`);
+    const roomId = s.roomId;
+    if (roomId === undefined) return reject(s, 'not-joined', `"${msg.type}" needs a joined room; send join first`);
     switch (msg.type) {
       case 'signal': {
-        const target = room.members.get(msg.to);
-        if (target === undefined || msg.to === s.peerId) return reject(s, 'unknown-peer', 'no such peer in your room');
-        target.send(encodeMessage({ type: 'signal', from: s.peerId, payload: msg.payload }));
-        counters.messagesRelayed++;
+        if (msg.to === s.peerId) return reject(s, 'unknown-peer', 'no such peer in your room');
+        const relayed = directory.relay(s, roomId, msg.to, msg.payload);
+        const counted = (ok: boolean): void => {
+          if (ok) counters.messagesRelayed++;
+          else reject(s, 'unknown-peer', 'no such peer in your room');
+        };
+        if (typeof relayed === 'boolean') return counted(relayed);
+        // Not waited on (directory.ts, relay): the connection's next signals follow it to Redis at once.
+        relayed.then(counted, s.work.onError);
         return;
       }
       case 'lock':
       case 'unlock': {
-        room.setLocked(msg.type === 'lock');
-        room.broadcast({ type: msg.type, by: s.peerId });
-        log.info(msg.type === 'lock' ? 'room-locked' : 'room-unlocked', { room: room.roomId.slice(0, 8), by: s.peerId });
-        // An open room lets everyone waiting at the door in.
-        if (msg.type === 'unlock') for (const k of knocks.takeAll(room.roomId)) endKnock(k, 'admitted', s.peerId);
+        if (!(await directory.setLock(s, roomId, msg.type === 'lock'))) return reject(s, 'not-joined', `"${msg.type}" needs a joined room; send join first`);
+        log.info(msg.type === 'lock' ? 'room-locked' : 'room-unlocked', { room: roomId.slice(0, 8), by: s.peerId });
         return;
       }
       case 'admit':
-      case 'deny':
-        return answerKnock(s, room, msg.id, msg.type === 'admit');
+      case 'deny': {
+        // The first answer decides; later ones find the knock gone.
+        if (!(await directory.answerKnock(s, roomId, msg.id, msg.type === 'admit'))) {
+          log.debug('knock-already-ended', { room: roomId.slice(0, 8), peer: msg.id, by: s.peerId });
+        }
+        return;
+      }
     }
   };
 
@@ -324,16 +418,26 @@ export async function startSignalingServer(opts: SignalingServerOptions = {}): P
     if (isBinary) return reject(s, 'binary-not-supported', 'binary frames are not part of the protocol; send JSON text');
     const parsed = parseClientMessage(rawToString(data));
     if (!parsed.ok) return reject(s, parsed.code, parsed.error);
-    handleMessage(s, parsed.message);
+    s.work.run(() => handleMessage(s, parsed.message));
   };
 
+  const trustedProxies = new Set((opts.trustedProxies ?? []).map(normalizeAddress));
   wss.on('connection', (ws: WebSocket, req: IncomingMessage) => {
-    const ip = req.socket.remoteAddress ?? 'unknown';
-    const s = new PeerSession(ws, ip, nextConnId++, clock, limits.messagesPerSec, limits.messageBurst, limits.maxBufferedBytes);
+    const ip = clientAddress(req, trustedProxies);
+    const connId = nextConnId++;
+    const s = new PeerSession(ws, ip, connId, clock, limits.messagesPerSec, limits.messageBurst, limits.maxBufferedBytes, (err) => {
+      // A bug, or Redis gone mid-operation, must cost one message, not the server.
+      counters.reject('internal');
+      log.error('message-handler-failed', { conn: connId, error: err instanceof Error ? err.message : String(err) });
+    });
     ws.on('error', (err) => log.debug('socket-error', { conn: s.connId, error: err.message }));
     if (closing) {
       send(s, { type: 'error', code: 'shutting-down', message: 'server is shutting down' });
       ws.close(1001, 'server shutting down');
+      return;
+    }
+    if (unavailable !== undefined) {
+      ws.close(UNAVAILABLE_CLOSE_CODE, UNAVAILABLE_CLOSE_REASON);
       return;
     }
     let ipState = ips.get(ip);
@@ -353,7 +457,7 @@ export async function startSignalingServer(opts: SignalingServerOptions = {}): P
       return;
     }
     ipState.connections++;
-    sessions.add(s);
+    sessions.set(s.connId, s);
     log.debug('connection-open', { conn: s.connId, ip });
     ws.on('message', (data, isBinary) => {
       try {
@@ -365,12 +469,11 @@ export async function startSignalingServer(opts: SignalingServerOptions = {}): P
       }
     });
     ws.on('close', (code) => {
-      sessions.delete(s);
+      sessions.delete(s.connId);
       const st = ips.get(ip);
       if (st) st.connections--;
       const reason: LeaveReason = s.endReason === 'timeout' ? 'timeout' : code === 1000 || code === 1005 ? 'left' : 'disconnected';
-      withdrawKnock(s);
-      removeFromRoom(s, reason);
+      s.work.run(() => depart(s, reason));
       log.debug('connection-closed', { conn: s.connId, code, reason: s.endReason });
     });
   });
@@ -380,14 +483,13 @@ export async function startSignalingServer(opts: SignalingServerOptions = {}): P
   // Heartbeat sweep: ping the quiet, cut off the silent, forget idle IPs.
   const sweep = (): void => {
     const now = clock.now();
-    for (const s of sessions) {
+    for (const s of sessions.values()) {
       const silentMs = now - s.lastSeenMs;
       if (silentMs > 2 * heartbeatMs) {
         s.endReason = 'timeout';
         log.info('peer-timeout', { conn: s.connId, peer: s.peerId || undefined, silentMs: Math.round(silentMs) });
         // Announce now rather than when the TCP close completes.
-        withdrawKnock(s);
-        removeFromRoom(s, 'timeout');
+        s.work.run(() => depart(s, 'timeout'));
         s.ws.terminate();
       } else if (silentMs >= heartbeatMs) {
         send(s, { type: 'ping', ts: Math.round(now) });
@@ -407,9 +509,10 @@ export async function startSignalingServer(opts: SignalingServerOptions = {}): P
       http.off('error', onError);
       resolve();
     });
-  }).catch((err: unknown) => {
+  }).catch(async (err: unknown) => {
     clock.clearTimer(sweepTimer);
     wss.close();
+    await directory.close();
     throw err;
   });
   http.on('error', (err) => log.error('http-server-error', { error: err.message }));
@@ -418,16 +521,25 @@ export async function startSignalingServer(opts: SignalingServerOptions = {}): P
   const urlHost = host.includes(':') ? `[${host}]` : host;
   const url = `ws://${urlHost}:${port}`;
   const webUrl = web?.built === true ? `http://${urlHost}:${port}/` : undefined;
-  log.info('server-listening', { url, web: webUrl ?? (web === undefined ? 'off' : 'not-built'), maxPeersPerRoom, heartbeatMs });
+  log.info('server-listening', {
+    url,
+    web: webUrl ?? (web === undefined ? 'off' : 'not-built'),
+    maxPeersPerRoom,
+    heartbeatMs,
+    ...(opts.cluster !== undefined ? { redis: redactRedisUrl(opts.cluster.redisUrl) } : {}),
+  });
 
   const close = (): Promise<void> => {
     if (closing) return closing;
     closing = (async () => {
       clock.clearTimer(sweepTimer);
-      knocks.clear();
-      log.info('server-shutting-down', { connections: sessions.size, rooms: rooms.roomCount });
+      log.info('server-shutting-down', { connections: sessions.size, rooms: directory.localCounts().rooms });
+      // Pending knocks end; with rooms shared through Redis this node's members
+      // keep their places for a presence TTL, so that their clients, moving to
+      // another node, resume them (docs/architecture.md §5, "Several nodes").
+      await directory.close();
       const httpClosed = new Promise<void>((resolve) => http.close(() => resolve()));
-      const all = [...sessions];
+      const all = [...sessions.values()];
       const socketsClosed = Promise.all(
         all.map((s) => new Promise<void>((resolve) => {
           if (s.ws.readyState === s.ws.CLOSED) return resolve();
@@ -442,7 +554,7 @@ export async function startSignalingServer(opts: SignalingServerOptions = {}): P
       let graceTimer: ReturnType<typeof setTimeout> | undefined;
       await Promise.race([socketsClosed, new Promise<void>((resolve) => (graceTimer = setTimeout(resolve, SHUTDOWN_GRACE_MS)))]);
       clearTimeout(graceTimer);
-      for (const s of sessions) s.ws.terminate();
+      for (const s of sessions.values()) s.ws.terminate();
       http.closeAllConnections();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
       await httpClosed;
@@ -451,5 +563,5 @@ export async function startSignalingServer(opts: SignalingServerOptions = {}): P
     return closing;
   };
 
-  return { port, host, url, webUrl, metrics, close };
+  return { port, host, url, webUrl, nodeId, metrics, close };
 }

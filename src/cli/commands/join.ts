@@ -19,7 +19,7 @@
  * terminal UI shows it too.
  */
 import type { ArgumentsCamelCase, Argv, CommandModule, Options } from 'yargs';
-import type { Config } from '../../config/schema.js';
+import { serverUrls, type Config } from '../../config/schema.js';
 import { normalizeJoinCode, InvalidJoinCodeError, webLink } from '../../protocol/index.js';
 import { createParticipant, DEFAULT_PLAYBACK_FRAME_MS, SignalingError, type FinalMediaReport, type MediaPort, type Session } from '../../engine/index.js';
 import { audioEndsSpec, validateFiles } from '../audio-io.js';
@@ -96,7 +96,9 @@ export async function runSessionCommand(args: SessionCommandArgs, rawCode: strin
   }
   await validateFiles({ input: args.input, output: args.output, stats: args.stats, record: args.record });
   // A plain line like create's code: JSON-line readers skip it, people and scripts can copy it.
-  const invite = `Invite a browser: ${webLink(config.server, code)}`;
+  // Several servers are nodes to fail over between; the page talks to one (the first).
+  const servers = serverUrls(config.server);
+  const invite = `Invite a browser: ${webLink(servers[0]!, code)}`;
   cliContext().io.stdout.write(`${invite}\n`);
 
   await runSessionLifecycle({
@@ -117,7 +119,7 @@ export async function runSessionCommand(args: SessionCommandArgs, rawCode: strin
       // The media path runs in a process of its own, away from the terminal UI (docs/architecture.md §1).
       const participant = createParticipant({
         code,
-        serverUrl: config.server,
+        serverUrl: servers,
         name: config.name,
         mediaProcess: { audio, sendTiming: args.stats !== undefined },
         media: { ...mediaSettingsFromConfig(config, { input: audio.input.kind, output: audio.output.kind }), frameMs: config.audio.frameMs },
@@ -145,7 +147,7 @@ export async function runSessionCommand(args: SessionCommandArgs, rawCode: strin
       try {
         await session.start();
       } catch (err) {
-        throw toCliError(err, config.server);
+        throw toCliError(err, servers);
       }
       return {
         session,
@@ -163,9 +165,9 @@ function serverWords(err: SignalingError): string {
 }
 
 /** Errors from starting a session, as one clear line with a hint. */
-function toCliError(err: unknown, serverUrl: string): unknown {
+function toCliError(err: unknown, servers: readonly string[]): unknown {
   if (err instanceof SignalingError) {
-    if (err.code === 'unreachable') return new RuntimeError(err.message, { hint: `is \`roundtable serve\` running at ${serverUrl}? set it with --server` });
+    if (err.code === 'unreachable') return new RuntimeError(err.message, { hint: `is \`roundtable serve\` running at ${servers.join(' or ')}? set it with --server` });
     if (err.code === 'room-locked') {
       return new RuntimeError('the room is locked: ask someone inside to unlock it', {
         hint: 'once they have (key L in the call, or `roundtable ctl unlock`), join again',

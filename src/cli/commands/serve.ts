@@ -1,19 +1,26 @@
 /**
- * `roundtable serve [--host 127.0.0.1] [--port 8787] [--max-peers 8] [--web-root DIR | --no-web] [--json]`
+ * `roundtable serve [--host 127.0.0.1] [--port 8787] [--max-peers 8] [--web-root DIR | --no-web] [--redis URL [--node-id ID]] [--json]`
  * Runs the signaling server, and the web client's page on the same port, in
  * the foreground until SIGTERM/SIGINT, then shuts down gracefully (peers are
- * told, sockets closed).
+ * told, sockets closed). With --redis (or `serve.redis` in the config file)
+ * it is one node of several sharing rooms through that Redis
+ * (docs/architecture.md §5, "Several nodes").
  */
 import { statSync } from 'node:fs';
+import { isIP } from 'node:net';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { createLogger } from '../../core/log.js';
 import { RuntimeError } from '../../core/errors.js';
+import { loadConfigFromArgv } from '../options.js';
 import {
   DEFAULT_HEARTBEAT_MS,
   DEFAULT_HOST,
   DEFAULT_LIMITS,
   DEFAULT_MAX_PEERS_PER_ROOM,
   DEFAULT_PORT,
+  isValidNodeId,
+  redactRedisUrl,
+  redisUrlProblem,
   startSignalingServer,
   WebRootError,
 } from '../../server/index.js';
@@ -26,7 +33,12 @@ export interface ServeArgs {
   'heartbeat-ms': number;
   web: boolean;
   'web-root'?: string;
+  redis?: string;
+  'node-id'?: string;
+  'trusted-proxy'?: string[];
   json: boolean;
+  /** The global --config (only its `serve` section is read here). */
+  config?: string;
 }
 
 export const serveCommand: CommandModule<object, ServeArgs> = {
@@ -41,19 +53,43 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
       .option('heartbeat-ms', { type: 'number', default: DEFAULT_HEARTBEAT_MS, describe: 'Heartbeat period; silent peers are dropped after two' })
       .option('web', { type: 'boolean', default: true, describe: 'Serve the browser client on the same port (--no-web: signaling only)' })
       .option('web-root', { type: 'string', normalize: true, requiresArg: true, describe: 'Directory of the built web client (default: dist/web of the package)' })
+      .option('redis', {
+        type: 'string',
+        requiresArg: true,
+        describe: 'Share rooms with other `serve` nodes through this Redis (redis://host:port); config serve.redis',
+      })
+      .option('node-id', { type: 'string', requiresArg: true, describe: "This node's name in logs (default: generated); config serve.nodeId" })
+      .option('trusted-proxy', {
+        type: 'string',
+        array: true,
+        requiresArg: true,
+        describe: 'Address of a reverse proxy whose X-Forwarded-For names the client (for the per-address limits); repeatable',
+      })
       .option('json', { type: 'boolean', default: false, describe: 'Log JSON lines instead of text' })
       .example('$0 serve', 'Listen on 127.0.0.1:8787 (peers on this machine)')
       .example('$0 serve --host 0.0.0.0 --port 9000 --json', 'Listen on all interfaces, JSON log lines')
       .example('$0 serve --no-web', 'Signaling only: no page for browsers')
+      .example('$0 serve --port 8788 --redis redis://127.0.0.1:6379 --node-id b', 'One of several nodes sharing rooms through Redis')
+      .example('$0 serve --host 10.0.0.11 --trusted-proxy 10.0.0.2', 'Behind a TLS reverse proxy at 10.0.0.2 (see README, Deployment)')
       .check((a) => {
         if (!Number.isInteger(a.port) || a.port < 0 || a.port > 65535) throw new Error(`--port must be 0..65535, got ${a.port}`);
         if (!Number.isInteger(a['max-peers']) || a['max-peers'] < 2) throw new Error(`--max-peers must be an integer >= 2, got ${a['max-peers']}`);
         if (!(a['max-connections-per-ip'] >= 1)) throw new Error('--max-connections-per-ip must be >= 1');
         if (!(a['heartbeat-ms'] >= 100)) throw new Error('--heartbeat-ms must be >= 100');
         checkWebRoot(a.web, a['web-root']);
+        if (a.redis !== undefined) {
+          const problem = redisUrlProblem(a.redis);
+          if (problem !== undefined) throw new Error(`--redis: ${problem}`);
+        }
+        for (const proxy of a['trusted-proxy'] ?? []) if (isIP(proxy) === 0) throw new Error(`--trusted-proxy takes an IP address, got ${JSON.stringify(proxy)}`);
+        if (a['node-id'] !== undefined && !isValidNodeId(a['node-id'])) throw new Error(`--node-id must be 1-64 letters, digits, '.', '_' or '-', got ${JSON.stringify(a['node-id'])}`);
         return true;
       }) as unknown as Argv<ServeArgs>,
   handler: async (args: ArgumentsCamelCase<ServeArgs>) => {
+    // Flags win over the config file's `serve` section.
+    const { config } = await loadConfigFromArgv(args.config === undefined ? {} : { config: args.config });
+    const redis = args.redis ?? config.serve?.redis;
+    const nodeId = args['node-id'] ?? config.serve?.nodeId;
     const logger = createLogger({ json: args.json });
     let server;
     try {
@@ -64,11 +100,16 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
         heartbeatMs: args['heartbeat-ms'],
         limits: { maxConnectionsPerIp: args['max-connections-per-ip'] },
         webRoot: args.web ? args['web-root'] : false, // undefined: the package's dist/web
+        ...(redis !== undefined ? { cluster: { redisUrl: redis, ...(nodeId !== undefined ? { nodeId } : {}) } } : {}),
+        ...(args['trusted-proxy'] !== undefined ? { trustedProxies: args['trusted-proxy'] } : {}),
         logger,
       });
     } catch (err) {
       await logger.close();
       if (err instanceof WebRootError) throw new RuntimeError(`cannot serve the web client: ${err.message}`, { hint: 'point --web-root at the built client (npm run build makes dist/web), or pass --no-web', cause: err });
+      if (redis !== undefined && err instanceof Error && err.message.startsWith('cannot reach Redis')) {
+        throw new RuntimeError(err.message, { hint: `start Redis at ${redactRedisUrl(redis)} (or fix --redis / serve.redis), or leave --redis out for a single node`, cause: err });
+      }
       const message = err instanceof Error ? err.message : String(err);
       const inUse = ((err as Error | undefined)?.cause as NodeJS.ErrnoException | undefined)?.code === 'EADDRINUSE';
       throw new RuntimeError(`cannot start the signaling server on ${args.host}:${args.port}: ${message}`, {

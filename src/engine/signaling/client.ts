@@ -33,6 +33,13 @@
  * Signals are sealed as {seq, data}; `seq` rises per sender, and a blob whose
  * seq is not above the last one accepted from that sender is dropped, so the
  * server cannot replay old offers or candidates.
+ *
+ * Several servers (docs/architecture.md §5, "Several nodes"): given the URLs
+ * of nodes that share rooms, the client connects to the first; when a
+ * connection cannot be made or drops, the next attempt (after the same
+ * backoff) goes to the next URL, round the list. The rejoin is the one
+ * above: same id and token, so the room sees the same peer (a node that
+ * shares rooms lets it resume its place) and calls keep their links.
  */
 import { monotonicClock, type Clock, type TimerHandle } from '../../core/clock.js';
 import { silentLogger, type Logger } from '../../core/logger.js';
@@ -106,8 +113,8 @@ export interface ReconnectOptions extends Partial<BackoffOptions> {
 }
 
 export interface SignalingClientOptions {
-  /** ws://host:port of `roundtable serve`. */
-  url: string;
+  /** ws://host:port of `roundtable serve`, or several nodes sharing rooms to fail over between (in this order). */
+  url: string | readonly string[];
   /** Opens the WebSocket: signaling/node-socket.ts in Node, the web client's own in a browser. */
   openSocket: SignalSocketOpener;
   /** Join code as typed by the user (normalized here). */
@@ -116,7 +123,7 @@ export interface SignalingClientOptions {
   name: string;
   logger?: Logger;
   reconnect?: ReconnectOptions;
-  /** Attempts connect() makes before rejecting with 'unreachable'. Default 1. */
+  /** Rounds of attempts connect() makes (each tries every URL once) before rejecting with 'unreachable'. Default 1. */
   connectAttempts?: number;
   connectTimeoutMs?: number;
   /** How long a known peer missing after our rejoin keeps its place before peer-left. */
@@ -145,7 +152,9 @@ type Listener<T> = (arg: T) => void;
 export class SignalingClient {
   readonly peerId: string;
   private readonly token: string;
-  private readonly url: string;
+  private readonly urls: readonly string[];
+  /** The URL in use: where the current or next connection goes. */
+  private urlIndex = 0;
   private readonly code: string;
   private readonly name: string;
   private readonly log: Logger;
@@ -195,7 +204,8 @@ export class SignalingClient {
   };
 
   constructor(opts: SignalingClientOptions) {
-    this.url = opts.url;
+    this.urls = typeof opts.url === 'string' ? [opts.url] : [...opts.url];
+    if (this.urls.length === 0) throw new SignalingError('unreachable', 'no signaling server URL given');
     this.code = opts.code;
     this.name = opts.name.slice(0, MAX_NAME_CHARS);
     this.log = (opts.logger ?? silentLogger).child({ component: 'signaling' });
@@ -203,7 +213,7 @@ export class SignalingClient {
     this.random = opts.random ?? Math.random;
     this.backoff = resolveBackoff(opts.reconnect);
     this.reconnectEnabled = opts.reconnect?.enabled ?? true;
-    this.connectAttempts = Math.max(1, opts.connectAttempts ?? 1);
+    this.connectAttempts = Math.max(1, opts.connectAttempts ?? 1) * this.urls.length;
     this.connectTimeoutMs = opts.connectTimeoutMs ?? 5000;
     this.peerGraceMs = opts.peerGraceMs ?? 15_000;
     this.maxQueuedSignals = opts.maxQueuedSignals ?? 512;
@@ -243,6 +253,11 @@ export class SignalingClient {
 
   get state(): SignalingState {
     return this.stateValue;
+  }
+
+  /** The server the current (or next) connection goes to. */
+  get url(): string {
+    return this.urls[this.urlIndex]!;
   }
 
   get roomId(): string | undefined {
@@ -408,7 +423,7 @@ export class SignalingClient {
       this.pendingConnect.attemptsLeft--;
       if (this.pendingConnect.attemptsLeft <= 0) {
         this.setState('closed');
-        this.failPendingConnect(new SignalingError('unreachable', `cannot reach signaling server ${this.url}: ${why}`));
+        this.failPendingConnect(new SignalingError('unreachable', `cannot reach signaling server ${this.urls.join(' or ')}: ${why}`));
         return;
       }
     } else if (!this.reconnectEnabled) {
@@ -417,6 +432,7 @@ export class SignalingClient {
       return;
     }
     if (this.joinedOnce) this.setState('reconnecting');
+    this.failOver();
     const delayMs = backoffDelayMs(this.attempt++, this.backoff, this.random);
     this.reconnectTimer = this.clock.setTimer(() => {
       this.reconnectTimer = undefined;
@@ -424,6 +440,14 @@ export class SignalingClient {
       if (this.joinedOnce) this.counters.reconnects++;
       this.openSocket();
     }, delayMs);
+  }
+
+  /** With several servers, the next attempt goes to the next one (round the list). */
+  private failOver(): void {
+    if (this.urls.length < 2) return;
+    const from = this.url;
+    this.urlIndex = (this.urlIndex + 1) % this.urls.length;
+    this.log.info('signaling-failover', { from, to: this.url });
   }
 
   /**
@@ -583,7 +607,7 @@ export class SignalingClient {
     }
     this.setState('joined');
     this.startLiveness();
-    this.log.info('signaling-joined', { selfId: msg.selfId, peers: peers.length, rejoin, resumed: msg.resumed });
+    this.log.info('signaling-joined', { selfId: msg.selfId, peers: peers.length, rejoin, resumed: msg.resumed, ...(this.urls.length > 1 ? { url: this.url } : {}) });
     const knocks: SignalingPeer[] = [];
     for (const info of msg.knocks ?? []) knocks.push({ id: info.id, name: await this.peerName(info.id, info.hello) });
     if (!rejoin) {

@@ -21,11 +21,10 @@ function webRoot(): string {
 }
 
 describe('roundtable serve, web client options', () => {
-  it('--help documents --web-root and --no-web', async () => {
+  it('--help documents --web-root and --no-web (and --redis, --node-id, --trusted-proxy)', async () => {
     const r = await run(['serve', '--help']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('--web-root');
-    expect(r.stdout).toContain('--no-web');
+    for (const flag of ['--web-root', '--no-web', '--redis', '--node-id', '--trusted-proxy']) expect(r.stdout).toContain(flag);
   });
 
   it('an explicit --web-root that is not a directory, or with --no-web, is a usage error', async () => {

@@ -1,0 +1,162 @@
+/**
+ * Signaling across two nodes sharing rooms through Redis (issue 14;
+ * docs/architecture.md §5, "Several nodes"): 2 nodes × 4,000 clients in
+ * 2,000 rooms of 4, each room split 2 + 2 across the nodes. Each node is a
+ * process of its own (bench/lib/signaling-node.ts), Redis is Debian's
+ * redis-server on loopback (bench/lib/redis.ts), and the light clients run
+ * in one more process (bench/signaling-cluster-loadgen.ts). Reports join →
+ * joined and relay latency (p50/p99/max; relays across nodes apart from
+ * those on one node), each process's CPU and the nodes' peak RSS, then what
+ * node A's death costs: A is SIGKILLed, one of its two clients per room
+ * fails over to B (time until it is back in, its place resumed or not), the
+ * other stays dead (time until B's clients see it leave: its presence
+ * expiring, limit 2.5 heartbeats = 3.75 s).
+ *
+ * Everything shares this machine's cores (2 on the project box): the nodes,
+ * Redis and the load generator compete for CPU, so latencies include that.
+ *
+ * Run: `npx tsx bench/signaling-cluster.ts [clients] [roomSize] [burst] [spreadMs]`,
+ * or through bench/run.ts.
+ */
+import { readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { DEFAULT_HEARTBEAT_MS } from '../src/server/index.js';
+import { ask, forkSibling } from './lib/bench-child.js';
+import { runWhenMain } from './lib/main.js';
+import { redisMissingReason, startRedis } from './lib/redis.js';
+import type { NodeFigures, NodeStarted } from './lib/signaling-node.js';
+import type { ClusterDeathResult, ClusterLoadResult } from './signaling-cluster-loadgen.js';
+import { summarize, type LatencySummary } from './signaling-load.js';
+
+export interface SignalingClusterOptions {
+  /** Clients on both nodes together. */
+  clients?: number;
+  roomSize?: number;
+  /** Signals each peer sends to each other peer of its room. */
+  burst?: number;
+  /** Rooms start their bursts spread over this window. */
+  spreadMs?: number;
+}
+
+export interface SignalingClusterResult {
+  skipped?: string;
+  clients: number;
+  clientsPerNode: number;
+  rooms: number;
+  cores: number;
+  join: LatencySummary;
+  relayAcross: LatencySummary;
+  relayWithin: LatencySummary;
+  relayExpected: number;
+  relayPerSec: number;
+  nodeCpuMs: [number, number];
+  nodeCpuPercentOfCore: [number, number];
+  nodeRssPeakMB: [number, number];
+  redisCpuMs: number;
+  loadgenCpuMs: number;
+  loadWallMs: number;
+  connectFailures: number;
+  errors: Record<string, number>;
+  death: {
+    movers: number;
+    rejoin: LatencySummary;
+    resumed: number;
+    stayerLeft: LatencySummary & { expected: number };
+    moverLeaves: number;
+    presenceLimitMs: number;
+    errors: Record<string, number>;
+  };
+}
+
+/** CPU time (user + system, ms) of process `pid` so far, from /proc (USER_HZ is 100 on Linux). */
+function procCpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+export async function run(opts: SignalingClusterOptions = {}): Promise<SignalingClusterResult> {
+  const missing = redisMissingReason();
+  if (missing !== null) return { skipped: missing } as SignalingClusterResult;
+  const clients = opts.clients ?? 8000;
+  const roomSize = opts.roomSize ?? 4;
+  const burst = opts.burst ?? 10;
+  // 2,000 room set-ups in a minute: about 4,000 relays a second, what this 2-core box sustains with both nodes,
+  // Redis and the generator on it (at 6,000/s it saturates: bench/results.md).
+  const spreadMs = opts.spreadMs ?? 60_000;
+  const clientsPerNode = Math.ceil(clients / 2);
+  const redis = await startRedis();
+  const nodes = [forkSibling(import.meta.url, 'lib/signaling-node', 'ROUNDTABLE_BENCH_NODE'), forkSibling(import.meta.url, 'lib/signaling-node', 'ROUNDTABLE_BENCH_NODE')] as const;
+  const gen = forkSibling(import.meta.url, 'signaling-cluster-loadgen', 'ROUNDTABLE_CLUSTER_LOADGEN');
+  const exited = [...nodes, gen].map((p) => new Promise<void>((resolve) => (p.exitCode !== null ? resolve() : p.once('exit', () => resolve()))));
+  try {
+    const started = await Promise.all(
+      // Every client may end up on one node (B, after A's death): the per-address limit allows them all.
+      nodes.map((n, i) => ask<NodeStarted>(n, { kind: 'start', redisUrl: redis.url, nodeId: i === 0 ? 'node-a' : 'node-b', clients }, `node ${i === 0 ? 'A' : 'B'}`)),
+    );
+    const redisCpu0 = procCpuMs(redis.pid);
+    const t0 = performance.now();
+    const load = await ask<ClusterLoadResult>(
+      gen,
+      { kind: 'load', urls: [started[0]!.url, started[1]!.url], clients, roomSize, burst, spreadMs, connectConcurrency: 64 },
+      'load generator',
+    );
+    const loadWallMs = performance.now() - t0;
+    const figures = await Promise.all(nodes.map((n, i) => ask<NodeFigures>(n, { kind: 'figures' }, `node ${i === 0 ? 'A' : 'B'}`)));
+    const redisCpuMs = procCpuMs(redis.pid) - redisCpu0;
+    const death = await ask<ClusterDeathResult>(gen, { kind: 'kill', pid: started[0]!.pid, timeoutMs: 30_000 }, 'load generator');
+    await ask(gen, { kind: 'close' }, 'load generator');
+    const relays = load.relayAcrossMs.length + load.relayWithinMs.length;
+    const cpuPct = (ms: number): number => Math.round((ms / loadWallMs) * 100);
+    return {
+      clients,
+      clientsPerNode,
+      rooms: Math.ceil(clients / roomSize),
+      cores: cpus().length,
+      join: summarize(load.joinMs),
+      relayAcross: summarize(load.relayAcrossMs),
+      relayWithin: summarize(load.relayWithinMs),
+      relayExpected: load.expectedRelays,
+      relayPerSec: Math.round(relays / (load.burstPhaseMs / 1000)),
+      nodeCpuMs: [figures[0]!.cpuMs, figures[1]!.cpuMs],
+      nodeCpuPercentOfCore: [cpuPct(figures[0]!.cpuMs), cpuPct(figures[1]!.cpuMs)],
+      nodeRssPeakMB: [figures[0]!.rssPeakMB, figures[1]!.rssPeakMB],
+      redisCpuMs,
+      loadgenCpuMs: load.cpuMs,
+      loadWallMs: Math.round(loadWallMs),
+      connectFailures: load.connectFailures,
+      errors: load.errors,
+      death: {
+        movers: death.movers,
+        rejoin: summarize(death.rejoinMs),
+        resumed: death.resumed,
+        stayerLeft: { ...summarize(death.peerLeftMs), expected: death.expectedPeerLeft },
+        moverLeaves: death.moverLeaves,
+        presenceLimitMs: 2.5 * DEFAULT_HEARTBEAT_MS,
+        errors: death.errors,
+      },
+    };
+  } finally {
+    for (const p of [...nodes, gen]) if (p.connected) p.disconnect();
+    await Promise.race([Promise.all(exited), new Promise((r) => setTimeout(r, 5000))]);
+    for (const p of [...nodes, gen]) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+    await redis.stop();
+  }
+}
+
+const ms = (s: LatencySummary): string => `p50 ${s.p50Ms} ms  p99 ${s.p99Ms} ms  max ${s.maxMs} ms  (n=${s.count})`;
+
+function print(r: SignalingClusterResult): void {
+  if (r.skipped !== undefined) return console.log(`signaling cluster: skipped (${r.skipped})`);
+  console.log(`signaling cluster: 2 nodes × ${r.clientsPerNode} clients in ${r.rooms} rooms through one Redis; ${r.cores} cores shared by both nodes, Redis and the load generator`);
+  console.log(`  join→joined       ${ms(r.join)}`);
+  console.log(`  relay, across     ${ms(r.relayAcross)}`);
+  console.log(`  relay, same node  ${ms(r.relayWithin)}  (${r.relayAcross.count + r.relayWithin.count}/${r.relayExpected}, ${r.relayPerSec}/s)`);
+  console.log(`  CPU over ${r.loadWallMs} ms: node A ${r.nodeCpuMs[0]} ms, node B ${r.nodeCpuMs[1]} ms, Redis ${r.redisCpuMs} ms, load generator ${r.loadgenCpuMs} ms; node RSS peaks ${r.nodeRssPeakMB.join(' / ')} MB`);
+  const d = r.death;
+  console.log(`  node A killed: ${d.movers} clients failed over, back in ${ms(d.rejoin)}, ${d.resumed} resumed their place`);
+  console.log(`  dead clients seen leaving by B's clients: ${ms(d.stayerLeft)} of ${d.stayerLeft.expected} (presence limit ${d.presenceLimitMs} ms); leaves of clients that failed over: ${d.moverLeaves}`);
+  if (r.connectFailures > 0 || Object.keys(r.errors).length > 0 || Object.keys(d.errors).length > 0) console.log(`  connect failures ${r.connectFailures}, errors ${JSON.stringify(r.errors)}, after the kill ${JSON.stringify(d.errors)}`);
+}
+
+runWhenMain(import.meta.url, ([clients, roomSize, burst, spreadMs]) => run({ clients: clients || undefined, roomSize: roomSize || undefined, burst: burst || undefined, spreadMs: spreadMs || undefined }), print);

@@ -1,0 +1,187 @@
+/**
+ * What signaling nodes tell each other through Redis, and what Redis's
+ * scripts answer (redis-lua.ts), as zod schemas. Everything read from Redis
+ * is untrusted input, like a client's frame: anyone who can reach the Redis
+ * can publish on a node's channel or write its keys, so a message that does
+ * not parse is counted, logged and dropped, and a frame to deliver must be a
+ * valid server message (docs/architecture.md §5, "Several nodes").
+ *
+ * Channel messages (JSON, one per PUBLISH on `<prefix>node:<instance>`):
+ * - deliver {r, c, f}: send frame `f` to this node's connections `c`, if
+ *   they are in room `r`;
+ * - replaced {r, c}: connection `c`'s client took its place back through
+ *   a newer connection (maybe on another node): close `c` without a leave;
+ * - knock-ended {r, c, outcome, by?, why?}: connection `c`'s knock at `r`
+ *   is over.
+ */
+import * as z from 'zod/mini';
+import { KNOCK_OUTCOMES, MAX_HELLO_CHARS, MAX_PAYLOAD_CHARS, parseServerMessage, peerIdSchema, roomIdSchema, type ServerMessage } from '../protocol/index.js';
+import type { JoinRefusal } from './room-manager.js';
+
+/** A connection's id on its node. */
+const connIdSchema = z.int().check(z.gte(1), z.lte(Number.MAX_SAFE_INTEGER));
+/** A frame is one server message: a signal's payload plus its envelope. */
+const MAX_FRAME_CHARS = MAX_PAYLOAD_CHARS + 1024;
+const helloOrEmpty = z.string().check(z.maxLength(MAX_HELLO_CHARS), z.regex(/^[A-Za-z0-9_-]*$/u));
+
+export const KNOCK_ENDINGS = ['admitted', 'denied', 'timeout'] as const;
+
+const busMessageSchema = z.discriminatedUnion('t', [
+  z.object({ t: z.literal('deliver'), r: roomIdSchema, c: z.array(connIdSchema).check(z.minLength(1), z.maxLength(256)), f: z.string().check(z.maxLength(MAX_FRAME_CHARS)) }),
+  z.object({ t: z.literal('replaced'), r: roomIdSchema, c: connIdSchema }),
+  z.object({
+    t: z.literal('knock-ended'),
+    r: roomIdSchema,
+    c: connIdSchema,
+    outcome: z.enum(KNOCK_ENDINGS),
+    by: z.optional(peerIdSchema),
+    why: z.optional(z.string().check(z.maxLength(200))),
+  }),
+]);
+
+type RawBusMessage = z.infer<typeof busMessageSchema>;
+/** A channel message, its frame (for deliver) already parsed. */
+export type BusMessage = Exclude<RawBusMessage, { t: 'deliver' }> | (Extract<RawBusMessage, { t: 'deliver' }> & { frame: ServerMessage });
+
+export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
+
+function fail<T>(error: string): Parsed<T> {
+  return { ok: false, error: error.slice(0, 300) };
+}
+
+function firstIssue(error: { issues: ReadonlyArray<{ path: PropertyKey[]; message: string }> }): string {
+  const issue = error.issues[0];
+  const where = issue !== undefined && issue.path.length > 0 ? issue.path.map(String).join('.') : 'message';
+  return `invalid ${where}: ${issue?.message ?? 'does not match'}`;
+}
+
+export function parseBusMessage(raw: string): Parsed<BusMessage> {
+  let data: unknown;
+  try {
+    data = JSON.parse(raw);
+  } catch {
+    return fail('not JSON');
+  }
+  const result = busMessageSchema.safeParse(data);
+  if (!result.success) return fail(firstIssue(result.error));
+  const msg = result.data;
+  if (msg.t !== 'deliver') return { ok: true, value: msg };
+  const frame = parseServerMessage(msg.f);
+  if (!frame.ok) return fail(`frame: ${frame.error}`);
+  return { ok: true, value: { ...msg, frame: frame.message } };
+}
+
+// ---- script replies (redis-lua.ts says what each returns) ----
+
+const flag = z.union([z.literal(0), z.literal(1)]);
+const count = z.int().check(z.gte(0));
+const seqSchema = z.string().check(z.regex(/^\d{1,15}$/u));
+
+/** Knocks the script ended, for this node's log: room, knocker, outcome, waited ms, by ('' if nobody). */
+const endedSchema = z.array(z.tuple([roomIdSchema, peerIdSchema, z.enum(KNOCK_OUTCOMES), z.string().check(z.regex(/^-?\d{1,15}$/u)), z.union([z.literal(''), peerIdSchema])])).check(z.maxLength(10_000));
+export type EndedKnock = { roomId: string; id: string; outcome: (typeof KNOCK_OUTCOMES)[number]; waitedMs: number; by: string | undefined };
+
+function ended(list: z.infer<typeof endedSchema>): EndedKnock[] {
+  return list.map(([roomId, id, outcome, waited, by]) => ({ roomId, id, outcome, waitedMs: Number(waited), by: by === '' ? undefined : by }));
+}
+
+const joinReplySchema = z.union([
+  z.tuple([z.literal('refused'), z.enum(['peer-id-taken', 'room-locked', 'room-full', 'too-many-rooms'])]),
+  z.tuple([
+    z.literal('joined'),
+    flag,
+    flag,
+    flag,
+    count,
+    z.array(z.tuple([peerIdSchema, helloOrEmpty, seqSchema])).check(z.maxLength(1024)),
+    z.array(z.tuple([peerIdSchema, helloOrEmpty])).check(z.maxLength(1024)),
+  ]),
+]);
+
+export type JoinReply =
+  | { kind: 'refused'; code: JoinRefusal }
+  | {
+      kind: 'joined';
+      resumed: boolean;
+      relocked: boolean;
+      locked: boolean;
+      roomSize: number;
+      /** Oldest member first. */
+      peers: { id: string; hello: string | undefined }[];
+      /** Oldest knock first. */
+      knocks: { id: string; hello: string | undefined }[];
+    };
+
+const optionalHello = (h: string): string | undefined => (h === '' ? undefined : h);
+
+function parseWith<S extends z.ZodMiniType, T>(schema: S, reply: unknown, map: (v: z.infer<S>) => T): Parsed<T> {
+  const result = schema.safeParse(reply);
+  return result.success ? { ok: true, value: map(result.data) } : fail(firstIssue(result.error));
+}
+
+export function parseJoinReply(reply: unknown): Parsed<JoinReply> {
+  return parseWith(joinReplySchema, reply, (v): JoinReply => {
+    if (v[0] === 'refused') return { kind: 'refused', code: v[1] };
+    const [, resumed, relocked, locked, roomSize, peers, knocks] = v;
+    return {
+      kind: 'joined',
+      resumed: resumed === 1,
+      relocked: relocked === 1,
+      locked: locked === 1,
+      roomSize,
+      peers: [...peers].sort((a, b) => Number(a[2]) - Number(b[2])).map(([id, hello]) => ({ id, hello: optionalHello(hello) })),
+      knocks: knocks.map(([id, hello]) => ({ id, hello: optionalHello(hello) })),
+    };
+  });
+}
+
+/** leave: [left, room size after, ended knocks]. */
+export function parseLeaveReply(reply: unknown): Parsed<{ left: boolean; roomSize: number; ended: EndedKnock[] }> {
+  return parseWith(z.tuple([flag, count, endedSchema]), reply, ([left, roomSize, e]) => ({ left: left === 1, roomSize, ended: ended(e) }));
+}
+
+/** lock, answer, end-knock: [done, ended knocks]. */
+export function parseDoneReply(reply: unknown): Parsed<{ done: boolean; ended: EndedKnock[] }> {
+  return parseWith(z.tuple([flag, endedSchema]), reply, ([done, e]) => ({ done: done === 1, ended: ended(e) }));
+}
+
+/** relay: 1 relayed, 0 no such peer. */
+export function parseRelayReply(reply: unknown): Parsed<boolean> {
+  return parseWith(flag, reply, (v) => v === 1);
+}
+
+const knockReplySchema = z.union([
+  z.tuple([z.literal('retry')]),
+  z.tuple([z.literal('refused'), z.enum(['too-many-knocks', 'id-knocking'])]),
+  z.tuple([z.literal('knocking'), count]),
+]);
+
+export type KnockReply = { kind: 'retry' } | { kind: 'refused'; reason: 'too-many-knocks' | 'id-knocking' } | { kind: 'knocking'; pending: number };
+
+export function parseKnockReply(reply: unknown): Parsed<KnockReply> {
+  return parseWith(knockReplySchema, reply, (v): KnockReply => (v[0] === 'retry' ? { kind: 'retry' } : v[0] === 'refused' ? { kind: 'refused', reason: v[1] } : { kind: 'knocking', pending: v[1] }));
+}
+
+/** refresh: the presence entries that were gone. */
+export function parseRefreshReply(reply: unknown): Parsed<string[]> {
+  return parseWith(z.array(z.string().check(z.maxLength(512))).check(z.maxLength(100_000)), reply, (v) => v);
+}
+
+/** A presence entry: `m|k room peer instance conn` (redis-lua.ts). */
+export interface PresenceEntry {
+  kind: 'm' | 'k';
+  roomId: string;
+  peerId: string;
+  /** The node (instance) that held it. */
+  instance: string;
+}
+
+const reapedSchema = z.tuple([
+  z.array(z.tuple([z.enum(['m', 'k']), roomIdSchema, peerIdSchema, z.string().check(z.maxLength(200))])).check(z.maxLength(100_000)),
+  endedSchema,
+]);
+
+/** reap: the entries that expired (with their node) and the knocks that ended with them. */
+export function parseReapReply(reply: unknown): Parsed<{ reaped: PresenceEntry[]; ended: EndedKnock[] }> {
+  return parseWith(reapedSchema, reply, ([r, e]) => ({ reaped: r.map(([kind, roomId, peerId, instance]) => ({ kind, roomId, peerId, instance })), ended: ended(e) }));
+}
