@@ -54,6 +54,11 @@ export interface SignalingServerOptions {
    * dist/web of the package), or false to serve no page.
    */
   webRoot?: string | false;
+  /**
+   * WebSocket URL of the Janus this server coordinates (`serve --janus`): rooms created
+   * with `join {sfu: true}` send their media through it (docs/architecture.md §11).
+   */
+  janusUrl?: string;
 }
 
 export interface SignalingServer {
@@ -192,7 +197,13 @@ export async function startSignalingServer(opts: SignalingServerOptions = {}): P
     s.peerId = msg.peerId;
     s.tokenHash = hashToken(msg.token);
     s.hello = msg.hello;
+    if (msg.sfu === true && opts.janusUrl === undefined && rooms.get(msg.roomId) === undefined) {
+      s.peerId = '';
+      return reject(s, 'sfu-unavailable', 'this server coordinates no SFU: start it with `roundtable serve --janus ws://HOST:PORT`, or create the room without --sfu');
+    }
     const outcome = rooms.join(msg.roomId, s, msg.relock);
+    // The first member decides the room's mode; everyone after follows it.
+    if (outcome.ok && outcome.room.size === 1 && !outcome.resumed) outcome.room.viaSfu = msg.sfu === true;
     if (!outcome.ok && outcome.code === 'room-locked') return knock(s, msg.roomId);
     enterRoom(s, msg.roomId, outcome, msg.relock?.length ?? 0);
   };
@@ -212,7 +223,8 @@ export async function startSignalingServer(opts: SignalingServerOptions = {}): P
       replaced.ws.close(4000, 'replaced by a newer connection');
     }
     const pending = knocks.pending(roomId).map((k) => (k.hello === undefined ? { id: k.id } : { id: k.id, hello: k.hello }));
-    send(s, { type: 'joined', selfId: s.peerId, peers: room.peerInfos(s.peerId), locked: room.locked, heartbeatMs, resumed, ...(pending.length > 0 ? { knocks: pending } : {}) });
+    const sfu = room.viaSfu && opts.janusUrl !== undefined ? { sfu: { v: 1 as const, janus: opts.janusUrl, publishers: maxPeersPerRoom } } : {};
+    send(s, { type: 'joined', selfId: s.peerId, peers: room.peerInfos(s.peerId), locked: room.locked, heartbeatMs, resumed, ...(pending.length > 0 ? { knocks: pending } : {}), ...sfu });
     if (!resumed) room.broadcast(s.hello === undefined ? { type: 'peer-joined', id: s.peerId } : { type: 'peer-joined', id: s.peerId, hello: s.hello }, s.peerId);
     if (relocked) {
       // Whoever got in before this member (a newcomer at a restarted server) learns the room is locked again.
@@ -418,7 +430,7 @@ export async function startSignalingServer(opts: SignalingServerOptions = {}): P
   const urlHost = host.includes(':') ? `[${host}]` : host;
   const url = `ws://${urlHost}:${port}`;
   const webUrl = web?.built === true ? `http://${urlHost}:${port}/` : undefined;
-  log.info('server-listening', { url, web: webUrl ?? (web === undefined ? 'off' : 'not-built'), maxPeersPerRoom, heartbeatMs });
+  log.info('server-listening', { url, web: webUrl ?? (web === undefined ? 'off' : 'not-built'), maxPeersPerRoom, heartbeatMs, janus: opts.janusUrl ?? 'none' });
 
   const close = (): Promise<void> => {
     if (closing) return closing;

@@ -1,5 +1,5 @@
 /**
- * `roundtable serve [--host 127.0.0.1] [--port 8787] [--max-peers 8] [--web-root DIR | --no-web] [--json]`
+ * `roundtable serve [--host 127.0.0.1] [--port 8787] [--max-peers 8] [--web-root DIR | --no-web] [--janus ws://HOST:PORT] [--json]`
  * Runs the signaling server, and the web client's page on the same port, in
  * the foreground until SIGTERM/SIGINT, then shuts down gracefully (peers are
  * told, sockets closed).
@@ -27,6 +27,7 @@ export interface ServeArgs {
   web: boolean;
   'web-root'?: string;
   json: boolean;
+  janus?: string;
 }
 
 export const serveCommand: CommandModule<object, ServeArgs> = {
@@ -42,15 +43,18 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
       .option('web', { type: 'boolean', default: true, describe: 'Serve the browser client on the same port (--no-web: signaling only)' })
       .option('web-root', { type: 'string', normalize: true, requiresArg: true, describe: 'Directory of the built web client (default: dist/web of the package)' })
       .option('json', { type: 'boolean', default: false, describe: 'Log JSON lines instead of text' })
+      .option('janus', { type: 'string', requiresArg: true, describe: 'WebSocket URL of a Janus (VideoRoom) that rooms created with --sfu send their media through' })
       .example('$0 serve', 'Listen on 127.0.0.1:8787 (peers on this machine)')
       .example('$0 serve --host 0.0.0.0 --port 9000 --json', 'Listen on all interfaces, JSON log lines')
       .example('$0 serve --no-web', 'Signaling only: no page for browsers')
+      .example('$0 serve --janus ws://127.0.0.1:8188', 'Also coordinate rooms through this Janus (`create --sfu`)')
       .check((a) => {
         if (!Number.isInteger(a.port) || a.port < 0 || a.port > 65535) throw new Error(`--port must be 0..65535, got ${a.port}`);
         if (!Number.isInteger(a['max-peers']) || a['max-peers'] < 2) throw new Error(`--max-peers must be an integer >= 2, got ${a['max-peers']}`);
         if (!(a['max-connections-per-ip'] >= 1)) throw new Error('--max-connections-per-ip must be >= 1');
         if (!(a['heartbeat-ms'] >= 100)) throw new Error('--heartbeat-ms must be >= 100');
         checkWebRoot(a.web, a['web-root']);
+        if (a.janus !== undefined && !/^wss?:\/\/\S+$/u.test(a.janus)) throw new Error(`--janus must be a ws:// or wss:// URL (Janus's WebSocket transport), got ${a.janus}`);
         return true;
       }) as unknown as Argv<ServeArgs>,
   handler: async (args: ArgumentsCamelCase<ServeArgs>) => {
@@ -64,6 +68,7 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
         heartbeatMs: args['heartbeat-ms'],
         limits: { maxConnectionsPerIp: args['max-connections-per-ip'] },
         webRoot: args.web ? args['web-root'] : false, // undefined: the package's dist/web
+        ...(args.janus !== undefined ? { janusUrl: args.janus } : {}),
         logger,
       });
     } catch (err) {
