@@ -47,6 +47,21 @@ export interface LinkSpec {
   readonly inactivityTimeoutMs?: number;
 }
 
+/**
+ * Route our media through an SFU (docs/architecture.md §11). The media
+ * secret crosses only this local IPC to our own media process; no server
+ * ever sees it.
+ */
+export interface SfuSpec {
+  readonly janusUrl: string;
+  /** The room id the signaling server knows; the Janus room number derives from it (sfu/janus-room.ts). */
+  readonly roomId: string;
+  readonly maxPublishers: number;
+  readonly peerId: string;
+  readonly mediaSecret: Uint8Array;
+  readonly bindAddress?: string;
+}
+
 /** What control keeps of a link in the media process, refreshed with every update. */
 export interface LinkStatus {
   readonly isOpen: boolean;
@@ -77,7 +92,8 @@ export type ToMedia =
   | { readonly op: 'link-start'; readonly linkId: number }
   | { readonly op: 'link-signal'; readonly linkId: number; readonly signal: unknown }
   | { readonly op: 'link-close'; readonly linkId: number }
-  | { readonly op: 'link-chat'; readonly linkId: number; readonly text: string };
+  | { readonly op: 'link-chat'; readonly linkId: number; readonly text: string }
+  | { readonly op: 'sfu-start'; readonly spec: SfuSpec };
 
 export interface FinalMediaReport {
   readonly anchors: MediaAnchors;
@@ -119,6 +135,8 @@ export type FromMedia =
   | { readonly ev: 'link-failed'; readonly linkId: number; readonly message: string }
   | { readonly ev: 'link-chat'; readonly linkId: number; readonly text: string }
   | { readonly ev: 'source-ended' }
+  | { readonly ev: 'sfu-started'; readonly room: number }
+  | { readonly ev: 'sfu-failed'; readonly message: string }
   | { readonly ev: 'audio-fallback'; readonly fallback: AudioFallback }
   | { readonly ev: 'log'; readonly level: 'debug' | 'info' | 'warn' | 'error'; readonly event: string; readonly fields: LogFields }
   | { readonly ev: 'stopped'; readonly report: FinalMediaReport; readonly snapshot: MediaSnapshot };

@@ -16,6 +16,7 @@ import type { SendLoopStats } from '../send/send-loop.js';
 import type { CandidatePair, PeerLinkOptions, PeerLinkStats } from '../mesh/peer-link.js';
 import type { NegotiatedAudio } from '../mesh/link-types.js';
 import type { AudioEndName, AudioEndsState } from '../audio/audio-ends.js';
+import type { SfuSpec } from './host-protocol.js';
 
 /** How packets reach one remote peer. */
 export interface PeerTransport {
@@ -126,6 +127,13 @@ export interface MediaPort {
    */
   addPeer(id: string, transport: PeerTransport): void;
   removePeer(id: string): void;
+  /**
+   * Send and receive through an SFU instead of per-peer links (docs/architecture.md §11):
+   * the media side then adds and removes each remote peer itself, by peer id, as the SFU
+   * announces them. Resolves with the Janus room number once we publish; absent where
+   * the SFU path cannot run (the browser).
+   */
+  startSfu?(spec: SfuSpec): Promise<number>;
   setMuted(muted: boolean): void;
   setDeafened(deafened: boolean): void;
   setPeerVolume(id: string, percent: number): void;

@@ -256,6 +256,11 @@ export class SignalingClient {
     return this.secrets?.roomId;
   }
 
+  /** The room's media secret (SFrame keys, docs/architecture.md §11), once connect() has derived it; it never leaves this end. */
+  get mediaSecret(): Uint8Array | undefined {
+    return this.secrets?.mediaSecret;
+  }
+
   get locked(): boolean {
     return this.lockedValue;
   }
