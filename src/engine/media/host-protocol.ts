@@ -15,7 +15,8 @@ import type { CandidatePair, LinkState, PeerLinkStats } from '../mesh/peer-link.
 import type { AudioEndsSpec, AudioFallback } from '../audio/open.js';
 import type { AudioEndName } from '../audio/audio-ends.js';
 import type { MediaEngineOptions } from './media-engine.js';
-import type { MediaAnchors, PeerMediaStats, SelfMediaState } from './media-port.js';
+import type { MediaAnchors, PeerMediaStats, SelfMediaState, SfuSpec } from './media-port.js';
+export type { SfuSpec } from './media-port.js';
 import type { SendTimingReport } from './send-timing.js';
 import type { FilterCost, FilterStageName } from '../dsp/frame-filter.js';
 
@@ -45,21 +46,6 @@ export interface LinkSpec {
   readonly cname: string;
   readonly keepaliveMs?: number;
   readonly inactivityTimeoutMs?: number;
-}
-
-/**
- * Route our media through an SFU (docs/architecture.md §11). The media
- * secret crosses only this local IPC to our own media process; no server
- * ever sees it.
- */
-export interface SfuSpec {
-  readonly janusUrl: string;
-  /** The room id the signaling server knows; the Janus room number derives from it (sfu/janus-room.ts). */
-  readonly roomId: string;
-  readonly maxPublishers: number;
-  readonly peerId: string;
-  readonly mediaSecret: Uint8Array;
-  readonly bindAddress?: string;
 }
 
 /** What control keeps of a link in the media process, refreshed with every update. */

@@ -16,7 +16,6 @@ import type { SendLoopStats } from '../send/send-loop.js';
 import type { CandidatePair, PeerLinkOptions, PeerLinkStats } from '../mesh/peer-link.js';
 import type { NegotiatedAudio } from '../mesh/link-types.js';
 import type { AudioEndName, AudioEndsState } from '../audio/audio-ends.js';
-import type { SfuSpec } from './host-protocol.js';
 
 /** How packets reach one remote peer. */
 export interface PeerTransport {
@@ -109,6 +108,21 @@ export interface MediaAnchors {
   readonly firstInputNs: bigint | null;
   /** When the first output sample left for playback. */
   readonly firstOutputNs: bigint | null;
+}
+
+/**
+ * Route our media through an SFU (docs/architecture.md §11). The media
+ * secret crosses only this local IPC to our own media process; no server
+ * ever sees it.
+ */
+export interface SfuSpec {
+  readonly janusUrl: string;
+  /** The room id the signaling server knows; the Janus room number derives from it (sfu/janus-room.ts). */
+  readonly roomId: string;
+  readonly maxPublishers: number;
+  readonly peerId: string;
+  readonly mediaSecret: Uint8Array;
+  readonly bindAddress?: string;
 }
 
 export interface MediaPort {
