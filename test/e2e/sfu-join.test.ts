@@ -13,7 +13,7 @@
 import { writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { janusMissingReason, startJanus, type JanusInstance } from '../helpers/janus.js';
-import { bestPresence, HEARD, joinArgs, killAll, newCode, readWav, runClient, speech, TempDir, writeLoopbackConfig, type Client } from './harness.js';
+import { bestPresence, HEARD, joinArgs, killAll, newCode, readWav, runClient, speech, startServer, TempDir, writeLoopbackConfig, type Client } from './harness.js';
 
 const missing = janusMissingReason();
 let janus: JanusInstance | undefined;
@@ -103,4 +103,22 @@ describe.skipIf(missing !== null)(`serve --janus, join --sfu: a room through Jan
       }
     }
   }, 120_000);
+});
+
+describe('create --sfu at a server without --janus', () => {
+  it('exits 1 and says to start the server with --janus', async () => {
+    const server = await startServer();
+    const tmp = new TempDir();
+    dir = tmp;
+    try {
+      const config = writeLoopbackConfig(tmp);
+      const c = runClient('create', ['create', '--sfu', '--server', server.url, '--config', config, '--headless', '--json', '--no-control', '--input', speech('a'), '--output', tmp.file('out.wav')]);
+      clients.push(c);
+      const exit = await c.exited;
+      expect(exit, c.stderr()).toEqual({ code: 1, signal: null });
+      expect(c.stderr()).toContain('roundtable serve --janus ws://HOST:PORT');
+    } finally {
+      await server.close();
+    }
+  }, 30_000);
 });
