@@ -199,7 +199,7 @@ export async function startSignalingServer(opts: SignalingServerOptions = {}): P
     s.hello = msg.hello;
     if (msg.sfu === true && opts.janusUrl === undefined && rooms.get(msg.roomId) === undefined) {
       s.peerId = '';
-      return reject(s, 'sfu-unavailable', 'this server coordinates no SFU: start it with `roundtable serve --janus ws://HOST:PORT`, or create the room without --sfu');
+      return reject(s, 'sfu-unavailable', 'this server coordinates no SFU: start it with `roundtable serve --janus ws://HOST:PORT`');
     }
     const outcome = rooms.join(msg.roomId, s, msg.relock);
     // The first member decides the room's mode; everyone after follows it.

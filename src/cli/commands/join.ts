@@ -185,7 +185,7 @@ function toCliError(err: unknown, serverUrl: string): unknown {
         hint: 'ask someone inside to let you in (or to unlock the room), then join again',
       });
     }
-    if (err.code === 'sfu-unavailable') return new RuntimeError(serverWords(err), { hint: 'start the server with `roundtable serve --janus ws://HOST:PORT`' });
+    if (err.code === 'sfu-unavailable') return new RuntimeError(serverWords(err), { hint: 'or leave out --sfu for a mesh room (a link to every peer)' });
     if (err.code === 'knock-rate-limited') return new RuntimeError(serverWords(err), { hint: 'wait a minute before knocking again' });
     return new RuntimeError(err.message, { hint: err.code === 'room-full' ? 'the room has reached its peer limit' : undefined });
   }
