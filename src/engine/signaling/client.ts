@@ -163,6 +163,8 @@ export class SignalingClient {
   private readonly peerGraceMs: number;
   private readonly maxQueuedSignals: number;
   private readonly askSfu: boolean;
+  /** The server said the room goes through the SFU: a rejoin asks for it again, so a restarted server recreates the room as it was (like relock). */
+  private roomViaSfu = false;
 
   private readonly listeners = new Map<keyof SignalingEvents, Set<Listener<never>>>();
   private secrets: RoomSecrets | undefined;
@@ -373,7 +375,7 @@ export class SignalingClient {
           onOpen: () => {
             if (this.ws !== ws || ws === undefined) return;
             this.lastHeardMs = this.clock.now();
-            ws.send(encodeMessage({ type: 'join', roomId: this.secrets!.roomId, peerId: this.peerId, token: this.token, hello: this.helloBlob, ...this.relock(), ...(this.askSfu ? { sfu: true as const } : {}) }));
+            ws.send(encodeMessage({ type: 'join', roomId: this.secrets!.roomId, peerId: this.peerId, token: this.token, hello: this.helloBlob, ...this.relock(), ...(this.askSfu || this.roomViaSfu ? { sfu: true as const } : {}) }));
           },
           onBinary: () => {
             if (this.ws !== ws) return;
@@ -581,6 +583,7 @@ export class SignalingClient {
     this.attempt = 0;
     this.heartbeatMs = msg.heartbeatMs;
     this.lockedValue = msg.locked;
+    if (msg.sfu !== undefined) this.roomViaSfu = true;
     const peers: SignalingPeer[] = [];
     for (const info of msg.peers as PeerInfo[]) peers.push({ id: info.id, name: await this.peerName(info.id, info.hello) });
     const present = new Set(peers.map((p) => p.id));
