@@ -122,3 +122,15 @@ describe('create --sfu at a server without --janus', () => {
     }
   }, 30_000);
 });
+
+describe('serve: the Janus from the config file', () => {
+  it('serve --config with `janus:` coordinates that Janus (says so when it listens)', async () => {
+    const tmp = new TempDir();
+    dir = tmp;
+    const config = tmp.write('serve.yaml', 'janus: ws://127.0.0.1:8188\n');
+    const serve = runClient('serve', ['serve', '--host', '127.0.0.1', '--port', '0', '--json', '--no-web', '--config', config]);
+    clients.push(serve);
+    const listening = await serve.waitFor((l) => l.event === 'server-listening', 20_000, 'the server to listen');
+    expect(listening.janus).toBe('ws://127.0.0.1:8188');
+  }, 30_000);
+});

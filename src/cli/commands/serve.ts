@@ -7,6 +7,7 @@
 import { statSync } from 'node:fs';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { createLogger } from '../../core/log.js';
+import { loadConfigFromArgv } from '../options.js';
 import { RuntimeError } from '../../core/errors.js';
 import {
   DEFAULT_HEARTBEAT_MS,
@@ -28,6 +29,7 @@ export interface ServeArgs {
   'web-root'?: string;
   json: boolean;
   janus?: string;
+  config?: string;
 }
 
 export const serveCommand: CommandModule<object, ServeArgs> = {
@@ -43,7 +45,7 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
       .option('web', { type: 'boolean', default: true, describe: 'Serve the browser client on the same port (--no-web: signaling only)' })
       .option('web-root', { type: 'string', normalize: true, requiresArg: true, describe: 'Directory of the built web client (default: dist/web of the package)' })
       .option('json', { type: 'boolean', default: false, describe: 'Log JSON lines instead of text' })
-      .option('janus', { type: 'string', requiresArg: true, describe: 'WebSocket URL of a Janus (VideoRoom) that rooms created with --sfu send their media through' })
+      .option('janus', { type: 'string', requiresArg: true, describe: 'WebSocket URL of a Janus (VideoRoom) that rooms created with --sfu send their media through (config: janus)' })
       .example('$0 serve', 'Listen on 127.0.0.1:8787 (peers on this machine)')
       .example('$0 serve --host 0.0.0.0 --port 9000 --json', 'Listen on all interfaces, JSON log lines')
       .example('$0 serve --no-web', 'Signaling only: no page for browsers')
@@ -58,6 +60,8 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
         return true;
       }) as unknown as Argv<ServeArgs>,
   handler: async (args: ArgumentsCamelCase<ServeArgs>) => {
+    // Only the Janus comes from the config file (`janus:`), and only when --janus is not given.
+    const janus = args.janus ?? (await loadConfigFromArgv(args.config !== undefined ? { config: args.config } : {})).config.janus;
     const logger = createLogger({ json: args.json });
     let server;
     try {
@@ -68,7 +72,7 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
         heartbeatMs: args['heartbeat-ms'],
         limits: { maxConnectionsPerIp: args['max-connections-per-ip'] },
         webRoot: args.web ? args['web-root'] : false, // undefined: the package's dist/web
-        ...(args.janus !== undefined ? { janusUrl: args.janus } : {}),
+        ...(janus !== undefined ? { janusUrl: janus } : {}),
         logger,
       });
     } catch (err) {
