@@ -7,13 +7,16 @@
  * tells them. Two talk from speech fixtures, one is silent.
  *
  * Checked: every participant is told the room goes through the SFU and
- * builds no mesh link; each hears the talkers and not itself; all exit 0.
+ * builds no mesh link; `ctl status` of the listener says "via SFU" and shows
+ * both talkers connected with a level, and a `ctl volume` shows on that
+ * peer; each hears the talkers and not itself; all exit 0.
  * That the SFU forwards only SFrame ciphertext is sfu-room.test.ts's check.
  */
 import { writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { janusMissingReason, startJanus, type JanusInstance } from '../helpers/janus.js';
-import { bestPresence, HEARD, joinArgs, killAll, newCode, readWav, runClient, speech, startServer, TempDir, writeLoopbackConfig, type Client } from './harness.js';
+import { bestPresence, HEARD, joinArgs, killAll, newCode, readWav, runClient, runCtl, sleep, speech, startServer, TempDir, writeLoopbackConfig, type Client } from './harness.js';
+import type { ControlStatus } from '../../src/control/protocol.js';
 
 const missing = janusMissingReason();
 let janus: JanusInstance | undefined;
@@ -67,7 +70,7 @@ describe.skipIf(missing !== null)(`serve --janus, join --sfu: a room through Jan
     const names = ['a', 'b', 'c'] as const;
     const inputs = { a: speech('a'), b: speech('b'), c: silentWav(tmp.file('silence.wav')) };
     const join = (x: (typeof names)[number], extra: string[]): Client => {
-      const args = joinArgs(x, { code, server, config, input: inputs[x], output: tmp.file(`out-${x}.wav`), durationS: x === 'a' ? 14 : 11, extra });
+      const args = joinArgs(x, { code, server, config, input: inputs[x], output: tmp.file(`out-${x}.wav`), durationS: x === 'a' ? 14 : 11, control: x === 'c', extra });
       // ICE on the namespace's own address, where Janus gathers (bench/lib/janus.ts).
       args[args.indexOf('--bind-address') + 1] = j.address;
       const client = runClient(x, args, j.ns.exec);
@@ -77,8 +80,30 @@ describe.skipIf(missing !== null)(`serve --janus, join --sfu: a room through Jan
     // The first member creates the room as an SFU room; the others follow what the server says.
     const first = join('a', ['--sfu']);
     await first.waitFor((l) => l.event === 'sfu-publishing', 20_000, 'a to publish to Janus');
-    const rest = [join('b', []), join('c', [])];
+    const socket = tmp.file('c.sock');
+    const rest = [join('b', []), join('c', ['--control', socket])];
     const participants = [first, ...rest];
+
+    // `ctl status` of the silent listener: the SFU path, both talkers connected (as the SFU's streams) and heard;
+    // a per-peer volume set through ctl is what the snapshot shows for that stream.
+    await rest[1]!.waitFor((l) => l.event === 'sfu-publishing', 20_000, 'c to publish to Janus');
+    let status: ControlStatus | undefined;
+    for (let tries = 0; tries < 40; tries++) {
+      const r = await runCtl(['status', '--control', socket]);
+      if (r.code === 0) {
+        status = JSON.parse(r.stdout) as ControlStatus;
+        const talkers = status.peers.filter((p) => p.state === 'connected' && p.level > 0);
+        if (talkers.length === 2) break;
+      }
+      await sleep(200);
+    }
+    expect(status?.media).toEqual({ path: 'sfu', description: 'via SFU — end-to-end encrypted, the SFU cannot hear' });
+    expect(status?.peers.map((p) => [p.name, p.state]).sort()).toEqual([['a', 'connected'], ['b', 'connected']]);
+    expect(status?.peers.every((p) => p.level > 0), JSON.stringify(status?.peers)).toBe(true);
+    const volume = await runCtl(['volume', 'b', '50', '--control', socket]);
+    expect(volume.code, volume.stderr).toBe(0);
+    const after = JSON.parse((await runCtl(['status', '--control', socket])).stdout) as ControlStatus;
+    expect(after.peers.find((p) => p.name === 'b')?.volumePercent).toBe(50);
 
     const exits = await Promise.all(participants.map((c) => c.exited));
     for (const [i, e] of exits.entries()) expect(e, `${names[i]} stderr: ${participants[i]!.stderr()}\nstdout: ${participants[i]!.stdout().slice(-3000)}`).toEqual({ code: 0, signal: null });
