@@ -476,6 +476,13 @@ export class Session implements SessionController {
   // ---- chat ----
 
   private sendChat(raw: string): void {
+    if (this.mediaPath === 'sfu') {
+      // Chat rides the mesh links' data channels (§4), which a room through the SFU does not have (§11).
+      this.chat.notice('chat is not available yet in a room through the SFU: nothing was sent');
+      this.log.warn('chat-not-sent', { reason: 'sfu-room' });
+      this.notify();
+      return;
+    }
     const own = this.chat.own(this.opts.name, raw);
     if ('error' in own) {
       this.chat.notice(own.error);

@@ -44,7 +44,10 @@ describe('Session in an SFU room', () => {
     // Relayed link signals mean nothing here: nobody negotiates with anyone but the SFU.
     t.signaling.emit('signal', { from: 'q', data: { t: 'link', gen: 1, signal: { type: 'description', descType: 'offer', sdp: 'v=0\r\n' } } });
     expect(t.links).toHaveLength(0);
-    t.signaling.emit('peer-left', { id: 'p', reason: 'left' });
+    // Chat has no channel here: the user is told, nothing pretends to be sent.
+    t.session.dispatch({ type: 'send-chat', text: 'hello' });
+    expect(t.session.snapshot().chat.at(-1)?.text).toContain('not available yet in a room through the SFU');
+        t.signaling.emit('peer-left', { id: 'p', reason: 'left' });
     expect(t.session.snapshot().peers).toEqual([]);
     await t.session.leave();
   });
