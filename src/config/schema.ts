@@ -272,6 +272,11 @@ export function buildConfigSchema(host: HostContext) {
           )
           .transform((p) => (typeof p === 'string' && p.startsWith('~/') ? path.join(host.homeDir, p.slice(1)) : p))
           .default(true),
+        /** `roundtable serve`: the Janus it coordinates for SFU rooms (docs/architecture.md §11); --janus overrides it. */
+        janus: z
+          .string(want("a ws:// or wss:// URL of Janus's WebSocket API"))
+          .regex(/^wss?:\/\/\S+$/u, want("a ws:// or wss:// URL of Janus's WebSocket API"))
+          .optional(),
         recordDirectory: z
           .string(want('a directory path'))
           .min(1, want('a non-empty directory path'))

@@ -106,6 +106,8 @@ export const controlStatusSchema = z.object({
   server: z.string(),
   phase: z.string(),
   locked: z.boolean(),
+  /** How the room's media travels (docs/architecture.md §11), once the server has said. */
+  media: z.optional(z.object({ path: z.enum(['mesh', 'sfu']), description: z.string() })),
   self: z.object({
     name: z.string(),
     muted: z.boolean(),

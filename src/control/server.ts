@@ -16,7 +16,7 @@
 import { chmodSync, lstatSync, unlinkSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { silentLogger, type Logger } from '../core/logger.js';
-import type { AudioEndName, PeerView, SessionAction, SessionController, SessionSnapshot } from '../engine/api.js';
+import { describeMediaPath, type AudioEndName, type PeerView, type SessionAction, type SessionController, type SessionSnapshot } from '../engine/api.js';
 import {
   encodeControlLine,
   LineSplitter,
@@ -62,6 +62,7 @@ export function controlStatus(snapshot: SessionSnapshot, pid: number): ControlSt
     server: snapshot.serverUrl,
     phase: snapshot.phase,
     locked: snapshot.locked,
+    ...(snapshot.mediaPath !== undefined ? { media: { path: snapshot.mediaPath, description: describeMediaPath(snapshot.mediaPath) } } : {}),
     self: {
       name: self.name,
       muted: self.muted,

@@ -22,6 +22,13 @@ export const PROCESSING_STAGES: readonly ProcessingStage[] = SEND_ORDER;
 /** Connection state of one peer-to-peer link. */
 export type PeerConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'failed' | 'closed';
 
+export type MediaPath = 'mesh' | 'sfu';
+
+/** How a UI or a log line names the media path (docs/architecture.md §11). */
+export function describeMediaPath(path: MediaPath): string {
+  return path === 'sfu' ? 'via SFU — end-to-end encrypted, the SFU cannot hear' : 'mesh';
+}
+
 /** Where the local session is in its life. */
 export type SessionPhase =
   | 'connecting-server'
@@ -105,6 +112,12 @@ export interface SessionSnapshot {
   readonly knocks: readonly KnockView[];
   /** The room's chat, oldest first, bounded (room/chat.ts): messages, and notices such as joins, leaves and knocks. */
   readonly chat: readonly ChatLine[];
+  /**
+   * How the room's media travels, once the server has told us (docs/architecture.md §11):
+   * 'mesh', a link to every peer; 'sfu', one stream up to the SFU and one down per peer,
+   * SFrame-encrypted end to end so the SFU cannot hear.
+   */
+  readonly mediaPath?: MediaPath;
   readonly error?: SessionError;
   /** Where log lines go while a UI owns the terminal, if anywhere. */
   readonly logFile?: string;

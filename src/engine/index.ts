@@ -55,6 +55,8 @@ interface CommonParticipantOptions {
   logFile?: string;
   /** Recording the call: how a requested file becomes a path, and a file to record to from the start (SessionOptions.recording). */
   recording?: SessionOptions['recording'];
+  /** Ask for the SFU path if our join creates the room (`create --sfu`, docs/architecture.md §11). */
+  sfu?: boolean;
 }
 
 /** The product: the media path in a process of its own, which opens the audio ends it is told of. */
@@ -118,6 +120,7 @@ export function createParticipant(options: ParticipantOptions): Participant {
     code: options.code,
     name: options.name,
     ...(logger !== undefined ? { logger } : {}),
+    ...(options.sfu === true ? { sfu: true } : {}),
   });
   const session = new Session({
     engine,

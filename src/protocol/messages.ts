@@ -81,6 +81,8 @@ export const ERROR_CODES = [
   'unknown-peer',
   'shutting-down',
   'internal',
+  /** `join {sfu: true}` at a server that coordinates no SFU (docs/architecture.md §11). */
+  'sfu-unavailable',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
@@ -99,6 +101,8 @@ export const joinMessageSchema = z.object({
   hello: z.optional(helloSchema),
   /** Rejoining a room last seen locked: lock it again (see above), admitting these peers' ids while locked. */
   relock: z.optional(z.array(peerIdSchema).check(z.maxLength(256))),
+  /** Creating the room: route its media through the server's SFU (docs/architecture.md §11); an existing room keeps its mode. */
+  sfu: z.optional(z.literal(true)),
 });
 export const signalToMessageSchema = z.object({ v, type: z.literal('signal'), to: peerIdSchema, payload: blobSchema });
 export const lockMessageSchema = z.object({ v, type: z.literal('lock') });
@@ -124,6 +128,16 @@ export type JoinMessage = z.infer<typeof joinMessageSchema>;
 
 // ---- server → client ----
 
+/** Where an SFU room's media goes (joined.sfu). */
+function sfuRouteSchema() {
+  return z.object({
+    v: z.literal(1),
+    janus: z.string().check(z.maxLength(512), z.regex(/^wss?:\/\/[^\s]+$/u, 'must be a ws:// or wss:// URL')),
+    publishers: z.int().check(z.minimum(2), z.maximum(256)),
+  });
+}
+export type SfuRoute = z.infer<ReturnType<typeof sfuRouteSchema>>;
+
 export const peerInfoSchema = z.object({ id: peerIdSchema, hello: z.optional(helloSchema) });
 export type PeerInfo = z.infer<typeof peerInfoSchema>;
 
@@ -139,6 +153,12 @@ export const joinedMessageSchema = z.object({
   resumed: z.boolean(),
   /** Newcomers knocking at the locked room right now (a member who joins or rejoins meanwhile can answer them). */
   knocks: z.optional(z.array(peerInfoSchema).check(z.maxLength(256))),
+  /**
+   * Present when the room's media goes through an SFU (docs/architecture.md §11): the Janus
+   * WebSocket URL and how many publishers its room must allow. Versioned on its own, so a
+   * later mode can be told apart; absent means a mesh room.
+   */
+  sfu: z.optional(sfuRouteSchema()),
 });
 export const peerJoinedMessageSchema = z.object({ v, type: z.literal('peer-joined'), id: peerIdSchema, hello: z.optional(helloSchema) });
 export const peerLeftMessageSchema = z.object({ v, type: z.literal('peer-left'), id: peerIdSchema, reason: z.enum(LEAVE_REASONS) });

@@ -70,15 +70,19 @@ export interface DirectoryOptions {
   clock: Clock;
   log: Logger;
   events: DirectoryEvents;
+  /** The SFU rooms created with `sfu` use (serve --janus); told to their members in `joined`. Only the in-memory directory has it. */
+  sfu?: { readonly janus: string; readonly publishers: number };
 }
 
 export interface RoomDirectory {
   /**
    * Put `m` into `roomId` (or give it its place back). On success `joined`
    * has been sent to `m` and the room told. `relock`: the ids the client
-   * knew in a room it last saw locked (protocol/messages.ts).
+   * knew in a room it last saw locked (protocol/messages.ts). `wantsSfu`: the
+   * room's first member asks for its media through the SFU (docs/architecture.md §11);
+   * later members follow the room, whatever they ask.
    */
-  join(m: DirectoryMember, roomId: string, relock: readonly string[] | undefined): Promise<DirectoryJoin>;
+  join(m: DirectoryMember, roomId: string, relock: readonly string[] | undefined, wantsSfu?: boolean): Promise<DirectoryJoin>;
   /** Take `m` out of `roomId` if it still holds its place; the others are told why. */
   leave(m: DirectoryMember, roomId: string, reason: LeaveReason): Promise<{ left: boolean; roomSize: number }>;
   /**

@@ -29,14 +29,17 @@ export class MemoryDirectory implements RoomDirectory {
     return { rooms: this.rooms.roomCount, peers: this.rooms.peerCount };
   }
 
-  async join(m: DirectoryMember, roomId: string, relock: readonly string[] | undefined): Promise<DirectoryJoin> {
+  async join(m: DirectoryMember, roomId: string, relock: readonly string[] | undefined, wantsSfu = false): Promise<DirectoryJoin> {
     const outcome = this.rooms.join(roomId, m, relock);
     if (!outcome.ok) return outcome;
     const { room, resumed, replaced, relocked } = outcome;
+    // The first member decides the room's mode; everyone after follows it.
+    if (room.size === 1 && !resumed) room.viaSfu = wantsSfu && this.opts.sfu !== undefined;
+    const sfu = room.viaSfu && this.opts.sfu !== undefined ? { sfu: { v: 1 as const, janus: this.opts.sfu.janus, publishers: this.opts.sfu.publishers } } : {};
     // Old socket of the same client: dropped without announcing a leave.
     if (replaced !== undefined && replaced !== m) this.opts.events.replaced(replaced.connId);
     const pending = this.knocks.pending(roomId).map((k) => (k.hello === undefined ? { id: k.id } : { id: k.id, hello: k.hello }));
-    m.send(encodeMessage({ type: 'joined', selfId: m.peerId, peers: room.peerInfos(m.peerId), locked: room.locked, heartbeatMs: this.opts.heartbeatMs, resumed, ...(pending.length > 0 ? { knocks: pending } : {}) }));
+    m.send(encodeMessage({ type: 'joined', selfId: m.peerId, peers: room.peerInfos(m.peerId), locked: room.locked, heartbeatMs: this.opts.heartbeatMs, resumed, ...(pending.length > 0 ? { knocks: pending } : {}), ...sfu }));
     if (!resumed) room.broadcast(m.hello === undefined ? { type: 'peer-joined', id: m.peerId } : { type: 'peer-joined', id: m.peerId, hello: m.hello }, m.peerId);
     // Whoever got in before this member (a newcomer at a restarted server) learns the room is locked again.
     if (relocked) room.broadcast({ type: 'lock', by: m.peerId }, m.peerId);

@@ -16,6 +16,8 @@ export interface RoomMember {
 export class Room<M extends RoomMember = RoomMember> {
   readonly members = new Map<string, M>();
   private lockedValue = false;
+  /** Media through the server's SFU (set by the member who created the room, docs/architecture.md §11). */
+  viaSfu = false;
   /**
    * Peer ids a locked room lets back in: members whose connection dropped
    * (with their token hash, so only the same client returns), and the ids a

@@ -75,6 +75,11 @@ export interface SignalingServerOptions {
   cluster?: ClusterOptions;
   /** Addresses of reverse proxies whose X-Forwarded-For names the client (client-address.ts). */
   trustedProxies?: readonly string[];
+  /**
+   * WebSocket URL of the Janus this server coordinates (`serve --janus`): rooms created
+   * with `join {sfu: true}` send their media through it (docs/architecture.md §11).
+   */
+  janusUrl?: string;
 }
 
 export interface SignalingServer {
@@ -192,7 +197,12 @@ export async function startSignalingServer(opts: SignalingServerOptions = {}): P
     clock,
     log,
     events,
+    ...(opts.janusUrl !== undefined ? { sfu: { janus: opts.janusUrl, publishers: maxPeersPerRoom } } : {}),
   };
+  if (opts.cluster !== undefined && opts.janusUrl !== undefined) {
+    // The room's mode lives in this node's memory; nodes sharing rooms through Redis would not agree on it.
+    throw new Error('rooms through an SFU (janusUrl) do not work across several nodes (cluster) yet');
+  }
   // ioredis is loaded only by a node that shares rooms (redis-directory.ts is its one importer).
   const directory: RoomDirectory =
     opts.cluster === undefined || nodeId === undefined
@@ -304,10 +314,15 @@ export async function startSignalingServer(opts: SignalingServerOptions = {}): P
     s.peerId = msg.peerId;
     s.tokenHash = hashToken(msg.token);
     s.hello = msg.hello;
+    if (msg.sfu === true && opts.janusUrl === undefined) {
+      s.peerId = '';
+      return reject(s, 'sfu-unavailable', 'this server coordinates no SFU: start it with `roundtable serve --janus ws://HOST:PORT`');
+    }
     // A locked room makes the newcomer knock. With rooms shared through Redis
     // the room may open (or empty) between the join and the knock: join again.
+    // The first member decides the room's mode (mesh or SFU); everyone after follows it.
     for (let attempt = 1; ; attempt++) {
-      const outcome = await directory.join(s, msg.roomId, msg.relock);
+      const outcome = await directory.join(s, msg.roomId, msg.relock, msg.sfu === true);
       if (outcome.ok || outcome.code !== 'room-locked' || attempt === 3) return entered(s, msg.roomId, outcome, msg.relock?.length ?? 0);
       if ((await knock(s, msg.roomId)) === 'done') return;
     }
@@ -527,6 +542,7 @@ export async function startSignalingServer(opts: SignalingServerOptions = {}): P
     maxPeersPerRoom,
     heartbeatMs,
     ...(opts.cluster !== undefined ? { redis: redactRedisUrl(opts.cluster.redisUrl) } : {}),
+    janus: opts.janusUrl ?? 'none',
   });
 
   const close = (): Promise<void> => {

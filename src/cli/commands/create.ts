@@ -12,7 +12,9 @@ export const createCommand: CommandModule<object, SessionCommandArgs> = {
   command: 'create',
   describe: 'Create a room: print a fresh join code, then join it',
   builder: (y: Argv<object>) =>
-    withSessionCommandOptions(y).example('$0 create', 'Print a code to share, then wait for others to join') as unknown as Argv<SessionCommandArgs>,
+    withSessionCommandOptions(y)
+      .example('$0 create', 'Print a code to share, then wait for others to join')
+      .example('$0 create --sfu', 'A room whose media goes through the server\'s SFU (`serve --janus`), end-to-end encrypted') as unknown as Argv<SessionCommandArgs>,
   handler: async (args: ArgumentsCamelCase<SessionCommandArgs>) => {
     const code = generateJoinCode();
     cliContext().io.stdout.write(`${code}\n`);

@@ -4,7 +4,7 @@
  * socket (src/control). The same commands work whether that session shows
  * the terminal UI or runs --headless.
  *
- *   roundtable ctl status                    JSON: room, phase, lock, you, peers
+ *   roundtable ctl status                    JSON: room, phase, lock, media path, you, peers
  *   roundtable ctl mute | unmute | toggle-mute | deafen | undeafen
  *   roundtable ctl volume PEER PCT           PEER by name or id, 0-200
  *   roundtable ctl ptt on | off | press | release

@@ -40,6 +40,7 @@ export interface SessionCommandArgs extends ConfigFlags {
   headless?: boolean;
   bindAddress?: string;
   record?: string;
+  sfu?: boolean;
 }
 
 export interface JoinArgs extends SessionCommandArgs {
@@ -62,6 +63,11 @@ export const sessionCommandOptions = {
       'Record the call from the start to this WAV file: stereo, you on the left, what you hear on the right (everyone sees that you record); an existing file is kept and a number added to the new name',
     requiresArg: true,
     normalize: true,
+  },
+  sfu: {
+    type: 'boolean',
+    describe:
+      'If this join creates the room, send its media through the server\'s SFU (`serve --janus`), end-to-end encrypted; an existing room keeps its own mode',
   },
 } as const satisfies Record<string, Options>;
 
@@ -123,6 +129,7 @@ export async function runSessionCommand(args: SessionCommandArgs, rawCode: strin
         name: config.name,
         mediaProcess: { audio, sendTiming: args.stats !== undefined },
         media: { ...mediaSettingsFromConfig(config, { input: audio.input.kind, output: audio.output.kind }), frameMs: config.audio.frameMs },
+        ...(args.sfu === true ? { sfu: true } : {}),
         iceServers: config.ice.servers,
         relayOnly: config.ice.relayOnly,
         ...(args.bindAddress !== undefined ? { bindAddress: args.bindAddress } : {}),
@@ -180,6 +187,7 @@ function toCliError(err: unknown, servers: readonly string[]): unknown {
         hint: 'ask someone inside to let you in (or to unlock the room), then join again',
       });
     }
+    if (err.code === 'sfu-unavailable') return new RuntimeError(serverWords(err), { hint: 'or leave out --sfu for a mesh room (a link to every peer)' });
     if (err.code === 'knock-rate-limited') return new RuntimeError(serverWords(err), { hint: 'wait a minute before knocking again' });
     return new RuntimeError(err.message, { hint: err.code === 'room-full' ? 'the room has reached its peer limit' : undefined });
   }

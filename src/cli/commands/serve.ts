@@ -1,5 +1,5 @@
 /**
- * `roundtable serve [--host 127.0.0.1] [--port 8787] [--max-peers 8] [--web-root DIR | --no-web] [--redis URL [--node-id ID]] [--json]`
+ * `roundtable serve [--host 127.0.0.1] [--port 8787] [--max-peers 8] [--web-root DIR | --no-web] [--redis URL [--node-id ID]] [--janus ws://HOST:PORT] [--json]`
  * Runs the signaling server, and the web client's page on the same port, in
  * the foreground until SIGTERM/SIGINT, then shuts down gracefully (peers are
  * told, sockets closed). With --redis (or `serve.redis` in the config file)
@@ -10,8 +10,8 @@ import { statSync } from 'node:fs';
 import { isIP } from 'node:net';
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import { createLogger } from '../../core/log.js';
-import { RuntimeError } from '../../core/errors.js';
 import { loadConfigFromArgv } from '../options.js';
+import { RuntimeError, UsageError } from '../../core/errors.js';
 import {
   DEFAULT_HEARTBEAT_MS,
   DEFAULT_HOST,
@@ -38,6 +38,7 @@ export interface ServeArgs {
   'trusted-proxy'?: string[];
   json: boolean;
   /** The global --config (only its `serve` section is read here). */
+  janus?: string;
   config?: string;
 }
 
@@ -66,11 +67,13 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
         describe: 'Address of a reverse proxy whose X-Forwarded-For names the client (for the per-address limits); repeatable',
       })
       .option('json', { type: 'boolean', default: false, describe: 'Log JSON lines instead of text' })
+      .option('janus', { type: 'string', requiresArg: true, describe: 'WebSocket URL of a Janus (VideoRoom) that rooms created with --sfu send their media through (config: janus)' })
       .example('$0 serve', 'Listen on 127.0.0.1:8787 (peers on this machine)')
       .example('$0 serve --host 0.0.0.0 --port 9000 --json', 'Listen on all interfaces, JSON log lines')
       .example('$0 serve --no-web', 'Signaling only: no page for browsers')
       .example('$0 serve --port 8788 --redis redis://127.0.0.1:6379 --node-id b', 'One of several nodes sharing rooms through Redis')
       .example('$0 serve --host 10.0.0.11 --trusted-proxy 10.0.0.2', 'Behind a TLS reverse proxy at 10.0.0.2 (see README, Deployment)')
+      .example('$0 serve --janus ws://127.0.0.1:8188', 'Also coordinate rooms through this Janus (`create --sfu`)')
       .check((a) => {
         if (!Number.isInteger(a.port) || a.port < 0 || a.port > 65535) throw new Error(`--port must be 0..65535, got ${a.port}`);
         if (!Number.isInteger(a['max-peers']) || a['max-peers'] < 2) throw new Error(`--max-peers must be an integer >= 2, got ${a['max-peers']}`);
@@ -83,13 +86,18 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
         }
         for (const proxy of a['trusted-proxy'] ?? []) if (isIP(proxy) === 0) throw new Error(`--trusted-proxy takes an IP address, got ${JSON.stringify(proxy)}`);
         if (a['node-id'] !== undefined && !isValidNodeId(a['node-id'])) throw new Error(`--node-id must be 1-64 letters, digits, '.', '_' or '-', got ${JSON.stringify(a['node-id'])}`);
+        if (a.janus !== undefined && !/^wss?:\/\/\S+$/u.test(a.janus)) throw new Error(`--janus must be a ws:// or wss:// URL (Janus's WebSocket transport), got ${a.janus}`);
         return true;
       }) as unknown as Argv<ServeArgs>,
   handler: async (args: ArgumentsCamelCase<ServeArgs>) => {
-    // Flags win over the config file's `serve` section.
+    // Flags win over the config file (its `serve` section, and `janus`).
     const { config } = await loadConfigFromArgv(args.config === undefined ? {} : { config: args.config });
     const redis = args.redis ?? config.serve?.redis;
     const nodeId = args['node-id'] ?? config.serve?.nodeId;
+    const janus = args.janus ?? config.janus;
+    if (redis !== undefined && janus !== undefined) {
+      throw new UsageError('rooms through an SFU (--janus) do not work across several nodes (--redis) yet: run an SFU room on a single node');
+    }
     const logger = createLogger({ json: args.json });
     let server;
     try {
@@ -102,6 +110,7 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
         webRoot: args.web ? args['web-root'] : false, // undefined: the package's dist/web
         ...(redis !== undefined ? { cluster: { redisUrl: redis, ...(nodeId !== undefined ? { nodeId } : {}) } } : {}),
         ...(args['trusted-proxy'] !== undefined ? { trustedProxies: args['trusted-proxy'] } : {}),
+        ...(janus !== undefined ? { janusUrl: janus } : {}),
         logger,
       });
     } catch (err) {

@@ -15,7 +15,8 @@ import type { CandidatePair, LinkState, PeerLinkStats } from '../mesh/peer-link.
 import type { AudioEndsSpec, AudioFallback } from '../audio/open.js';
 import type { AudioEndName } from '../audio/audio-ends.js';
 import type { MediaEngineOptions } from './media-engine.js';
-import type { MediaAnchors, PeerMediaStats, SelfMediaState } from './media-port.js';
+import type { MediaAnchors, PeerMediaStats, SelfMediaState, SfuSpec } from './media-port.js';
+export type { SfuSpec } from './media-port.js';
 import type { SendTimingReport } from './send-timing.js';
 import type { FilterCost, FilterStageName } from '../dsp/frame-filter.js';
 
@@ -77,7 +78,8 @@ export type ToMedia =
   | { readonly op: 'link-start'; readonly linkId: number }
   | { readonly op: 'link-signal'; readonly linkId: number; readonly signal: unknown }
   | { readonly op: 'link-close'; readonly linkId: number }
-  | { readonly op: 'link-chat'; readonly linkId: number; readonly text: string };
+  | { readonly op: 'link-chat'; readonly linkId: number; readonly text: string }
+  | { readonly op: 'sfu-start'; readonly spec: SfuSpec };
 
 export interface FinalMediaReport {
   readonly anchors: MediaAnchors;
@@ -119,6 +121,8 @@ export type FromMedia =
   | { readonly ev: 'link-failed'; readonly linkId: number; readonly message: string }
   | { readonly ev: 'link-chat'; readonly linkId: number; readonly text: string }
   | { readonly ev: 'source-ended' }
+  | { readonly ev: 'sfu-started'; readonly room: number }
+  | { readonly ev: 'sfu-failed'; readonly message: string }
   | { readonly ev: 'audio-fallback'; readonly fallback: AudioFallback }
   | { readonly ev: 'log'; readonly level: 'debug' | 'info' | 'warn' | 'error'; readonly event: string; readonly fields: LogFields }
   | { readonly ev: 'stopped'; readonly report: FinalMediaReport; readonly snapshot: MediaSnapshot };

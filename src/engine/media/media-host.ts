@@ -22,6 +22,9 @@ import { MediaEngine } from './media-engine.js';
 import { SendTiming } from './send-timing.js';
 import { processFigures } from '../../core/process-figures.js';
 import { emptyCaptureStats } from '../send/capture-pipeline.js';
+import { SfuMedia } from '../sfu/sfu-media.js';
+import { janusRoomNumber } from '../sfu/janus-room.js';
+import type { SfuSpec } from './host-protocol.js';
 
 export interface MediaHostOptions {
   send(message: FromMedia): void;
@@ -55,6 +58,8 @@ export class MediaHost {
   /** The link each peer's send loop uses: the newest one built for it. */
   private readonly currentLink = new Map<string, HostedLink>();
   private readonly peers = new Set<string>();
+  /** Our media through the SFU instead of links (docs/architecture.md §11), once asked. */
+  private sfu: SfuMedia | undefined;
   private snapshotTimer: TimerHandle | undefined;
   private minLevel: number = LEVEL_RANK.info;
   private stopping: Promise<void> | undefined;
@@ -123,6 +128,8 @@ export class MediaHost {
       case 'set-recording':
         this.requireEngine().setRecording(m.recording, m.path);
         return;
+      case 'sfu-start':
+        return this.startSfu(m.spec);
       case 'link-create':
         return this.createLink(m.linkId, m.spec);
       case 'link-start':
@@ -194,6 +201,7 @@ export class MediaHost {
       if (this.snapshotTimer !== undefined) this.clock.clearTimer(this.snapshotTimer);
       this.snapshotTimer = undefined;
       // Links first (no more packets into the engine), then the engine (the output file is complete after it).
+      await this.sfu?.stop().catch((err: unknown) => this.log.warn('sfu-stop-failed', { error: err instanceof Error ? err.message : String(err) }));
       for (const id of [...this.links.keys()]) this.closeLink(id);
       const engine = this.engine;
       if (engine !== undefined) await engine.stop();
@@ -224,6 +232,55 @@ export class MediaHost {
       isOpen: () => this.currentLink.get(peerId)?.link.isOpen === true,
       audioFormat: () => this.currentLink.get(peerId)?.link.negotiatedAudio ?? null,
     });
+  }
+
+  /**
+   * SfuMedia drives the engine itself; each subscription is a peer under its
+   * peer id, listed with the others so snapshots and levels carry it (volume,
+   * mute-for-me and speaking work as in the mesh).
+   */
+  private async startSfu(spec: SfuSpec): Promise<void> {
+    const engine = this.requireEngine();
+    if (this.sfu !== undefined || this.stopping !== undefined) return;
+    const room = janusRoomNumber(spec.roomId);
+    const peers = this.peers;
+    const sfu = new SfuMedia({
+      janusUrl: spec.janusUrl,
+      room,
+      maxPublishers: spec.maxPublishers,
+      peerId: spec.peerId,
+      mediaSecret: spec.mediaSecret,
+      engine: {
+        get ssrc() {
+          return engine.ssrc;
+        },
+        addPeer: (id, transport, options) => {
+          peers.add(id);
+          engine.addPeer(id, transport, options);
+        },
+        removePeer: (id, options) => {
+          peers.delete(id);
+          engine.removePeer(id, options);
+        },
+        receive: (id, packet, arrivalMs) => engine.receive(id, packet, arrivalMs),
+        addUplink: (id, transport) => engine.addUplink(id, transport),
+        removeUplink: (id) => engine.removeUplink(id),
+      },
+      ...(this.opts.makeLink !== undefined ? { makeLink: this.opts.makeLink } : {}),
+      ...(spec.bindAddress !== undefined ? { bindAddress: spec.bindAddress } : {}),
+      logger: this.log,
+    });
+    this.sfu = sfu;
+    try {
+      await sfu.start();
+    } catch (err) {
+      await sfu.stop().catch(() => undefined);
+      this.sfu = undefined;
+      this.opts.send({ ev: 'sfu-failed', message: err instanceof Error ? err.message : String(err) });
+      return;
+    }
+    this.log.info('sfu-started', { janus: spec.janusUrl, room });
+    this.opts.send({ ev: 'sfu-started', room });
   }
 
   private setSelf(what: 'muted' | 'deafened' | 'pushToTalk' | 'talking', value: boolean): void {

@@ -110,6 +110,21 @@ export interface MediaAnchors {
   readonly firstOutputNs: bigint | null;
 }
 
+/**
+ * Route our media through an SFU (docs/architecture.md §11). The media
+ * secret crosses only this local IPC to our own media process; no server
+ * ever sees it.
+ */
+export interface SfuSpec {
+  readonly janusUrl: string;
+  /** The room id the signaling server knows; the Janus room number derives from it (sfu/janus-room.ts). */
+  readonly roomId: string;
+  readonly maxPublishers: number;
+  readonly peerId: string;
+  readonly mediaSecret: Uint8Array;
+  readonly bindAddress?: string;
+}
+
 export interface MediaPort {
   readonly frameMs: FrameMs;
   readonly playbackFrameMs: FrameMs;
@@ -126,6 +141,13 @@ export interface MediaPort {
    */
   addPeer(id: string, transport: PeerTransport): void;
   removePeer(id: string): void;
+  /**
+   * Send and receive through an SFU instead of per-peer links (docs/architecture.md §11):
+   * the media side then adds and removes each remote peer itself, by peer id, as the SFU
+   * announces them. Resolves with the Janus room number once we publish; absent where
+   * the SFU path cannot run (the browser).
+   */
+  startSfu?(spec: SfuSpec): Promise<number>;
   setMuted(muted: boolean): void;
   setDeafened(deafened: boolean): void;
   setPeerVolume(id: string, percent: number): void;

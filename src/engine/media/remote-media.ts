@@ -29,7 +29,7 @@ import { toNativeIceServers } from '../mesh/ice-servers.js';
 import { emptyLinkStats, type CandidatePair, type LinkState, type PeerLinkStats } from '../mesh/peer-link.js';
 import type { LinkFactory, SessionLink, SessionLinkOptions } from './media-port.js';
 import { emptyCaptureStats, type CapturePipelineStats } from '../send/capture-pipeline.js';
-import type { FinalMediaReport, FromMedia, LinkStatus, MediaHostConfig, MediaLevels, MediaSnapshot, ToMedia } from './host-protocol.js';
+import type { FinalMediaReport, FromMedia, LinkStatus, MediaHostConfig, MediaLevels, MediaSnapshot, SfuSpec, ToMedia } from './host-protocol.js';
 import type { AudioEndName } from '../audio/audio-ends.js';
 import { RECORDING_OFF, type MediaAnchors, type MediaPort, type PeerMediaStats, type PeerTransport, type ProcessingStates, type RecordingState, type SelfMediaState } from './media-port.js';
 import type { FilterState } from '../dsp/filter-chain.js';
@@ -180,6 +180,15 @@ export class RemoteMedia implements MediaPort {
     this.suppressedPeers.delete(id);
     this.peerMap.delete(id);
     this.send({ op: 'remove-peer', peerId: id });
+  }
+
+  /** Our media through the SFU (docs/architecture.md §11): resolves with the Janus room number, rejects with Janus's error. */
+  async startSfu(spec: SfuSpec): Promise<number> {
+    const outcome = this.next((m) => m.ev === 'sfu-started' || m.ev === 'sfu-failed');
+    this.send({ op: 'sfu-start', spec });
+    const m = await outcome;
+    if (m.ev === 'sfu-failed') throw new Error(`cannot reach the room's SFU at ${spec.janusUrl}: ${m.message}`);
+    return m.ev === 'sfu-started' ? m.room : 0;
   }
 
   setMuted(muted: boolean): void {

@@ -48,6 +48,12 @@ export class Roster {
   private readonly opts: RosterOptions;
   private readonly entries = new Map<string, PeerEntry>();
   private readonly gone: PeerSessionStats[] = [];
+  /**
+   * The room's media goes through the SFU (docs/architecture.md §11): entries
+   * are names and presence only, no links; the media side adds and removes
+   * each peer's stream itself, by peer id, as the SFU announces it.
+   */
+  viaSfu = false;
 
   constructor(options: RosterOptions) {
     this.opts = options;
@@ -114,6 +120,7 @@ export class Roster {
 
   /** A relayed payload from `from`: a session envelope for its links. */
   onSignal(from: string, data: unknown): void {
+    if (this.viaSfu) return; // nothing to negotiate between members: each talks to the SFU
     const env = parseEnvelope(data);
     if (env === null) {
       this.opts.log.warn('bad-envelope', { from });
@@ -141,7 +148,7 @@ export class Roster {
     const final = this.opts.finalStats(entry, reason);
     this.opts.links.release(entry);
     this.entries.delete(entry.id);
-    this.opts.engine.removePeer(entry.id);
+    if (!this.viaSfu) this.opts.engine.removePeer(entry.id);
     entry.state = 'closed';
     this.gone.push({ ...final, state: 'closed' });
     this.opts.log.info('peer-left', { peer: entry.id, name: entry.name, reason });
@@ -162,6 +169,11 @@ export class Roster {
   private add(id: string, name: string, role: PeerRole): PeerEntry {
     const entry = createPeerEntry(id, name, role, this.opts.clock.now());
     this.entries.set(id, entry);
+    if (this.viaSfu) {
+      this.opts.log.info('peer-joined', { peer: id, name, via: 'sfu' });
+      this.opts.arrived?.(entry);
+      return entry;
+    }
     this.opts.engine.addPeer(id, {
       sendRtp: (packet) => entry.link?.sendRtp(packet) ?? false,
       sendRtcp: (packet) => entry.link?.sendRtcp(packet) ?? false,

@@ -28,13 +28,14 @@
 import { resolveBackoff, type BackoffOptions } from '../../core/backoff.js';
 import { monotonicClock, type Clock, type TimerHandle } from '../../core/clock.js';
 import { silentLogger, type Logger } from '../../core/logger.js';
-import type { KnockView, PeerView, SessionAction, SessionController, SessionError, SessionPhase, SessionSnapshot } from '../api.js';
+import { describeMediaPath } from '../api.js';
+import type { MediaPath, KnockView, PeerView, SessionAction, SessionController, SessionError, SessionPhase, SessionSnapshot } from '../api.js';
 import type { KnockOutcome } from '../../protocol/index.js';
 import { ChatLog, sanitizeChatText } from './chat.js';
 import { RECORDING_OFF, type MediaPort, type RecordingState } from '../media/media-port.js';
 import { announceRecording, parseRecordingMark } from './recording-mark.js';
 import type { IceServerConfig } from '../mesh/ice-servers.js';
-import type { SignalingClient, SignalingState } from '../signaling/client.js';
+import type { SignalingClient, SignalingEvents, SignalingState } from '../signaling/client.js';
 import type { SessionEnvelope } from './envelope.js';
 import {
   DEFAULT_INACTIVITY_TIMEOUT_MS,
@@ -53,7 +54,8 @@ export type { LinkFactory, SessionLink, SessionLinkOptions } from './peer-entry.
 export type { PeerSessionStats } from './views.js';
 
 /** What the session needs of the signaling client (SignalingClient in production). */
-export type SessionSignaling = Pick<SignalingClient, 'peerId' | 'state' | 'peers' | 'locked' | 'connect' | 'send' | 'lock' | 'unlock' | 'answerKnock' | 'close' | 'on'>;
+export type SessionSignaling = Pick<SignalingClient, 'peerId' | 'state' | 'peers' | 'locked' | 'connect' | 'send' | 'lock' | 'unlock' | 'answerKnock' | 'close' | 'on'> &
+  Partial<Pick<SignalingClient, 'roomId' | 'mediaSecret'>>;
 
 export interface SessionOptions {
   /** The media side: a MediaEngine in this thread, or the media process's proxy (docs/architecture.md §1). */
@@ -127,6 +129,10 @@ export class Session implements SessionController {
   private readonly chat: ChatLog;
   /** Our recording as last seen, to tell the chat and the peers what changed. */
   private ownRecording: RecordingState = RECORDING_OFF;
+  /** How the room's media travels, from the server's first `joined` (docs/architecture.md §11). */
+  private mediaPath: MediaPath | undefined;
+  /** Our media going up to the SFU, in an SFU room: start() waits for it. */
+  private sfuStarting: Promise<void> | undefined;
   /** Roster events held until the media side has started (see wireSignaling); undefined once it has. */
   private mediaWaiting: Array<() => void> | undefined = [];
   private resolveDone!: () => void;
@@ -234,15 +240,66 @@ export class Session implements SessionController {
       await this.shutdown('failed');
       throw err;
     }
+    if (this.sfuStarting !== undefined) {
+      try {
+        await this.sfuStarting;
+      } catch (err) {
+        const message = err instanceof Error ? err.message : String(err);
+        this.error = { message, hint: 'is the Janus that `roundtable serve --janus` names running, and reachable from here?' };
+        this.log.error('sfu-failed', { error: message });
+        await this.shutdown('failed');
+        throw err;
+      }
+    }
     this.scheduleTick();
     this.updatePhase();
+  }
+
+  /**
+   * The first `joined` says how the room's media travels; it stays so for
+   * this session (switching mesh ↔ SFU mid-call is not done, §11). In an SFU
+   * room the roster builds no links and the media side publishes to the SFU
+   * with the room's media secret, which goes only to our own media process.
+   */
+  private chooseMediaPath(sfu: SignalingEvents['joined']['sfu']): void {
+    const path: MediaPath = sfu === undefined ? 'mesh' : 'sfu';
+    if (this.mediaPath !== undefined) {
+      if (path !== this.mediaPath) this.log.warn('media-path-changed-ignored', { was: this.mediaPath, now: path });
+      return;
+    }
+    this.mediaPath = path;
+    this.log.info('media-path', { path, message: `media: ${describeMediaPath(path)}` });
+    if (sfu === undefined) return;
+    this.roster.viaSfu = true;
+    const { roomId, mediaSecret } = this.signaling;
+    if (this.engine.startSfu === undefined || roomId === undefined || mediaSecret === undefined) {
+      this.sfuStarting = Promise.reject(new Error('this room goes through an SFU, which this client cannot use here'));
+      this.sfuStarting.catch(() => undefined);
+      return;
+    }
+    this.sfuStarting = this.engine
+      .startSfu({
+        janusUrl: sfu.janus,
+        roomId,
+        maxPublishers: sfu.publishers,
+        peerId: this.signaling.peerId,
+        mediaSecret,
+        ...(this.opts.bindAddress !== undefined ? { bindAddress: this.opts.bindAddress } : {}),
+      })
+      .then((room) => this.log.info('sfu-publishing', { janus: sfu.janus, room }));
+    this.sfuStarting.catch(() => undefined);
   }
 
   // ---- SessionController ----
 
   snapshot(): SessionSnapshot {
     const peers: PeerView[] = [];
-    for (const entry of this.roster.peers) peers.push(peerView(entry, this.engine.peerStats(entry.id)));
+    for (const entry of this.roster.peers) {
+      const media = this.engine.peerStats(entry.id);
+      // Through the SFU a peer is connected once its subscription is a stream in our media (§11).
+      if (this.roster.viaSfu) entry.state = media === undefined ? 'connecting' : 'connected';
+      peers.push(peerView(entry, media));
+    }
     return {
       roomCode: this.opts.roomCode,
       serverUrl: this.opts.serverUrl,
@@ -252,6 +309,7 @@ export class Session implements SessionController {
       locked: this.signaling.locked,
       knocks: [...this.knocks.values()],
       chat: this.chat.lines,
+      ...(this.mediaPath !== undefined ? { mediaPath: this.mediaPath } : {}),
       ...(this.error !== undefined ? { error: this.error } : {}),
       ...(this.opts.logFile !== undefined ? { logFile: this.opts.logFile } : {}),
     };
@@ -364,7 +422,13 @@ export class Session implements SessionController {
         if (this.mediaWaiting === undefined) fn(arg);
         else this.mediaWaiting.push(() => fn(arg));
       };
-    s.on('joined', unlessClosing((e) => this.roster.onJoined(e)));
+    s.on(
+      'joined',
+      unlessClosing((e) => {
+        this.chooseMediaPath(e.sfu);
+        this.roster.onJoined(e);
+      }),
+    );
     s.on('peer-joined', unlessClosing((e) => this.roster.onPeerJoined(e)));
     s.on('peer-left', unlessClosing((e) => this.roster.onPeerLeft(e)));
     s.on('signal', unlessClosing((e) => this.roster.onSignal(e.from, e.data)));
@@ -412,6 +476,13 @@ export class Session implements SessionController {
   // ---- chat ----
 
   private sendChat(raw: string): void {
+    if (this.mediaPath === 'sfu') {
+      // Chat rides the mesh links' data channels (§4), which a room through the SFU does not have (§11).
+      this.chat.notice('chat is not available yet in a room through the SFU: nothing was sent');
+      this.log.warn('chat-not-sent', { reason: 'sfu-room' });
+      this.notify();
+      return;
+    }
     const own = this.chat.own(this.opts.name, raw);
     if ('error' in own) {
       this.chat.notice(own.error);

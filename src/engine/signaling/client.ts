@@ -55,6 +55,7 @@ import {
   type ClientMessageBody,
   type ErrorCode,
   type KnockOutcome,
+  type SfuRoute,
   type LeaveReason,
   type PeerInfo,
   type RoomSecrets,
@@ -71,7 +72,8 @@ export interface SignalingPeer {
 }
 
 export interface SignalingEvents {
-  joined: { selfId: string; peers: SignalingPeer[]; locked: boolean; rejoin: boolean };
+  /** `sfu`: the room's media goes through this SFU (docs/architecture.md §11); absent in a mesh room. */
+  joined: { selfId: string; peers: SignalingPeer[]; locked: boolean; rejoin: boolean; sfu?: SfuRoute };
   'peer-joined': { id: string; name: string; rejoined: boolean };
   'peer-left': { id: string; reason: LeaveReason };
   signal: { from: string; data: unknown };
@@ -132,6 +134,8 @@ export interface SignalingClientOptions {
   maxQueuedSignals?: number;
   clock?: Clock;
   random?: () => number;
+  /** Ask for the SFU path if our join creates the room (`create --sfu`); an existing room keeps its mode. */
+  sfu?: boolean;
 }
 
 const MAX_NAME_CHARS = 64;
@@ -145,6 +149,7 @@ const FATAL_JOIN_ERRORS: ReadonlySet<string> = new Set([
   'peer-id-taken',
   'unsupported-version',
   'bad-message',
+  'sfu-unavailable',
 ]);
 
 type Listener<T> = (arg: T) => void;
@@ -166,6 +171,9 @@ export class SignalingClient {
   private readonly connectTimeoutMs: number;
   private readonly peerGraceMs: number;
   private readonly maxQueuedSignals: number;
+  private readonly askSfu: boolean;
+  /** The server said the room goes through the SFU: a rejoin asks for it again, so a restarted server recreates the room as it was (like relock). */
+  private roomViaSfu = false;
 
   private readonly listeners = new Map<keyof SignalingEvents, Set<Listener<never>>>();
   private secrets: RoomSecrets | undefined;
@@ -217,6 +225,7 @@ export class SignalingClient {
     this.connectTimeoutMs = opts.connectTimeoutMs ?? 5000;
     this.peerGraceMs = opts.peerGraceMs ?? 15_000;
     this.maxQueuedSignals = opts.maxQueuedSignals ?? 512;
+    this.askSfu = opts.sfu === true;
     this.peerId = toBase64Url(randomBytes(16));
     this.openSocketFn = opts.openSocket;
     this.token = toBase64Url(randomBytes(24));
@@ -262,6 +271,11 @@ export class SignalingClient {
 
   get roomId(): string | undefined {
     return this.secrets?.roomId;
+  }
+
+  /** The room's media secret (SFrame keys, docs/architecture.md §11), once connect() has derived it; it never leaves this end. */
+  get mediaSecret(): Uint8Array | undefined {
+    return this.secrets?.mediaSecret;
   }
 
   get locked(): boolean {
@@ -376,7 +390,7 @@ export class SignalingClient {
           onOpen: () => {
             if (this.ws !== ws || ws === undefined) return;
             this.lastHeardMs = this.clock.now();
-            ws.send(encodeMessage({ type: 'join', roomId: this.secrets!.roomId, peerId: this.peerId, token: this.token, hello: this.helloBlob, ...this.relock() }));
+            ws.send(encodeMessage({ type: 'join', roomId: this.secrets!.roomId, peerId: this.peerId, token: this.token, hello: this.helloBlob, ...this.relock(), ...(this.askSfu || this.roomViaSfu ? { sfu: true as const } : {}) }));
           },
           onBinary: () => {
             if (this.ws !== ws) return;
@@ -593,6 +607,7 @@ export class SignalingClient {
     this.attempt = 0;
     this.heartbeatMs = msg.heartbeatMs;
     this.lockedValue = msg.locked;
+    if (msg.sfu !== undefined) this.roomViaSfu = true;
     const peers: SignalingPeer[] = [];
     for (const info of msg.peers as PeerInfo[]) peers.push({ id: info.id, name: await this.peerName(info.id, info.hello) });
     const present = new Set(peers.map((p) => p.id));
@@ -611,12 +626,12 @@ export class SignalingClient {
     const knocks: SignalingPeer[] = [];
     for (const info of msg.knocks ?? []) knocks.push({ id: info.id, name: await this.peerName(info.id, info.hello) });
     if (!rejoin) {
-      this.emit('joined', { selfId: msg.selfId, peers, locked: msg.locked, rejoin });
+      this.emit('joined', { selfId: msg.selfId, peers, locked: msg.locked, rejoin, ...(msg.sfu !== undefined ? { sfu: msg.sfu } : {}) });
       const p = this.pendingConnect;
       this.pendingConnect = undefined;
       p?.resolve();
     } else {
-      this.emit('joined', { selfId: msg.selfId, peers, locked: msg.locked, rejoin });
+      this.emit('joined', { selfId: msg.selfId, peers, locked: msg.locked, rejoin, ...(msg.sfu !== undefined ? { sfu: msg.sfu } : {}) });
       for (const p of newcomers) this.emit('peer-joined', { id: p.id, name: p.name, rejoined: false });
     }
     // Knocks already waiting at the door when we came in.

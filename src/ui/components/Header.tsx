@@ -1,5 +1,5 @@
 import { Box, Text } from 'ink';
-import type { SessionSnapshot } from '../../engine/api.js';
+import { describeMediaPath, type SessionSnapshot } from '../../engine/api.js';
 import { phaseLabel } from '../labels.js';
 
 export interface HeaderProps {
@@ -9,7 +9,7 @@ export interface HeaderProps {
   readonly leaving: boolean;
 }
 
-/** Room code, server, own phase, whether the room is locked; then a rule across the terminal. */
+/** Room code, server, own phase, whether the room is locked, how its media travels (§11); then a rule across the terminal. */
 export function Header({ snapshot, columns, leaving }: HeaderProps) {
   const phase = leaving && snapshot.phase !== 'left' ? phaseLabel('leaving') : phaseLabel(snapshot.phase);
   return (
@@ -30,6 +30,12 @@ export function Header({ snapshot, columns, leaving }: HeaderProps) {
         {snapshot.locked ? (
           <Text bold color="yellow">
             locked
+          </Text>
+        ) : null}
+        {snapshot.mediaPath !== undefined ? (
+          <Text>
+            <Text dimColor>media </Text>
+            <Text color={snapshot.mediaPath === 'sfu' ? 'green' : undefined}>{describeMediaPath(snapshot.mediaPath)}</Text>
           </Text>
         ) : null}
       </Box>
