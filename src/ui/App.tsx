@@ -148,15 +148,20 @@ export function App({ controller, clock, redrawIntervalMs, bindings = DEFAULT_KE
     setPickerCursor(cursor);
   };
 
-  /** A key while the device picker is open: it moves, picks or closes; nothing else happens. */
-  const handlePickerKey = (input: string, key: Key): void => {
-    let current: SessionSnapshot;
+  /** The live snapshot a key acts on (not the throttled one drawn); undefined, with a notice, if the engine cannot give one. */
+  const liveSnapshot = (): SessionSnapshot | undefined => {
     try {
-      current = controller.snapshot();
+      return controller.snapshot();
     } catch (err) {
       setNotice(`engine snapshot failed: ${errorMessage(err)}`);
-      return;
+      return undefined;
     }
+  };
+
+  /** A key while the device picker is open: it moves, picks or closes; nothing else happens. */
+  const handlePickerKey = (input: string, key: Key): void => {
+    const current = liveSnapshot();
+    if (current === undefined) return;
     const rows = pickerRows(current.self.audio);
     const result = pickerKey(rows, pickerRef.current ?? 0, input, key, bindings.devices);
     if (result.kind === 'move') setPickerBoth(result.cursor);
@@ -295,14 +300,8 @@ export function App({ controller, clock, redrawIntervalMs, bindings = DEFAULT_KE
     const command = keyToCommand(input, key, bindings);
     if (command === null) return;
     if (leavingRef.current && command.kind !== 'leave') return;
-    let current: SessionSnapshot;
-    try {
-      current = controller.snapshot();
-    } catch (err) {
-      setNotice(`engine snapshot failed: ${errorMessage(err)}`);
-      return;
-    }
-    run(command, current);
+    const current = liveSnapshot();
+    if (current !== undefined) run(command, current);
   };
 
   useInput((input: string, key: Key) => {

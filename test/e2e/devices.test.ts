@@ -14,23 +14,14 @@
  * - both leave with exit 0.
  * Skipped only where PulseAudio cannot start.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { bestPresence, HEARD, joinArgs, newCode, readWav, runClient, runCtl, serveProcess, sessionWorkspace, sleep, speech, writeLoopbackConfig, type Client } from './harness.js';
-import { MIC_DEVICE, SPEAKER_DEVICE, startUnpluggableDevices, type UnpluggableDevices } from '../helpers/unpluggable-devices.js';
+import { MIC_DEVICE, SPEAKER_DEVICE, useUnpluggableDevices } from '../helpers/unpluggable-devices.js';
 import { readWavMono48k } from '../../src/engine/audio/wav-file.js';
 
 const workspace = sessionWorkspace();
 const clients = workspace.clients;
-let devices: UnpluggableDevices | undefined;
-let skipReason = 'PulseAudio not started';
-beforeAll(async () => {
-  const started = await startUnpluggableDevices();
-  if ('skipped' in started) skipReason = started.skipped;
-  else devices = started;
-}, 40_000);
-afterAll(async () => {
-  await devices?.stop();
-});
+const requireDevices = useUnpluggableDevices();
 
 interface AudioStatus {
   input: { kind: string; name: string; health: string; problem?: string };
@@ -56,8 +47,7 @@ async function waitForAudio(c: Client, what: string, check: (a: AudioStatus) => 
 
 describe('sound devices in a call', () => {
   it('a pulled microphone is reported and comes back by itself; the speaker switches mid-call', async (ctx) => {
-    if (devices === undefined) return ctx.skip(skipReason);
-    const d = devices;
+    const d = requireDevices(ctx);
     const speechA = await readWavMono48k(speech('a'));
     let stopFeed = await d.feed(speechA);
     try {

@@ -15,7 +15,9 @@
  * Processes that should see these devices take `env` (ALSA_CONFIG_PATH).
  */
 import { writeFileSync } from 'node:fs';
+import { afterAll, beforeAll, type TestContext } from 'vitest';
 import path from 'node:path';
+import { concat } from '../../bench/lib/analysis.js';
 import { pactl, startPulse, type PulseHandle } from '../../bench/lib/pulse.js';
 import { DeviceSink, DeviceSource } from '../../src/engine/audio/device.js';
 
@@ -36,6 +38,28 @@ export interface UnpluggableDevices {
   /** Record what the speaker plays until the returned function is called; it resolves with the samples. */
   listen(): Promise<() => Promise<Int16Array>>;
   stop(): Promise<void>;
+}
+
+/**
+ * For a test file: start the devices before its tests, stop them after, and
+ * return `require(ctx)`, which gives them or skips the calling test with the
+ * reason they could not start (as test/helpers/pulse.ts usePulse).
+ */
+export function useUnpluggableDevices(): (ctx: TestContext) => UnpluggableDevices {
+  let devices: UnpluggableDevices | undefined;
+  let skipReason = 'PulseAudio not started';
+  beforeAll(async () => {
+    const started = await startUnpluggableDevices();
+    if ('skipped' in started) skipReason = started.skipped;
+    else devices = started;
+  }, 40_000);
+  afterAll(async () => {
+    await devices?.stop();
+  });
+  return (ctx) => {
+    if (devices === undefined) ctx.skip(skipReason);
+    return devices!;
+  };
 }
 
 export async function startUnpluggableDevices(): Promise<UnpluggableDevices | { skipped: string }> {
@@ -110,13 +134,7 @@ export async function startUnpluggableDevices(): Promise<UnpluggableDevices | { 
       await recorder.start((pcm) => chunks.push(Int16Array.from(pcm)));
       return async () => {
         await recorder.stop();
-        const out = new Int16Array(chunks.reduce((n, c) => n + c.length, 0));
-        let at = 0;
-        for (const c of chunks) {
-          out.set(c, at);
-          at += c.length;
-        }
-        return out;
+        return concat(chunks);
       };
     },
     async stop() {

@@ -6,6 +6,7 @@
  */
 import type { ArgumentsCamelCase, Argv, CommandModule } from 'yargs';
 import type { DeviceInfo } from '../../engine/audio/device.js';
+import { devicesFor } from '../../engine/audio/device-protocol.js';
 import { RuntimeError } from '../../core/errors.js';
 import { cliContext } from '../context.js';
 
@@ -36,8 +37,8 @@ export interface DeviceTable {
 export function splitDevices(devices: readonly DeviceInfo[]): DeviceTable {
   const byIndex = (a: DeviceInfo, b: DeviceInfo) => a.index - b.index;
   return {
-    input: devices.filter((d) => d.maxInputChannels > 0).sort(byIndex),
-    output: devices.filter((d) => d.maxOutputChannels > 0).sort(byIndex),
+    input: devicesFor(devices, 'input').sort(byIndex),
+    output: devicesFor(devices, 'output').sort(byIndex),
   };
 }
 

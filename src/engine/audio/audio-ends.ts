@@ -5,7 +5,7 @@
  * retried, and the devices there are to switch to. Plain data, so it
  * crosses the media process's boundary in every snapshot.
  */
-import type { DeviceInfo } from './device-protocol.js';
+import { devicesFor, type DeviceInfo } from './device-protocol.js';
 
 export type AudioEndName = 'input' | 'output';
 
@@ -60,8 +60,8 @@ export interface AudioEndsControl {
 
 /** The device list as names for a picker. */
 export function deviceChoices(devices: readonly DeviceInfo[], listedAtMs: number): DeviceChoices {
-  const input = devices.filter((d) => d.maxInputChannels > 0);
-  const output = devices.filter((d) => d.maxOutputChannels > 0);
+  const input = devicesFor(devices, 'input');
+  const output = devicesFor(devices, 'output');
   const defaultInput = input.find((d) => d.isDefaultInput)?.name;
   const defaultOutput = output.find((d) => d.isDefaultOutput)?.name;
   return {

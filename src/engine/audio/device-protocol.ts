@@ -76,13 +76,18 @@ export class JsonLineParser {
   }
 }
 
+/** The devices that can capture (input) or play (output). */
+export function devicesFor(devices: readonly DeviceInfo[], direction: 'input' | 'output'): DeviceInfo[] {
+  return devices.filter((d) => (direction === 'input' ? d.maxInputChannels : d.maxOutputChannels) > 0);
+}
+
 /** Select a device: undefined → default (-1); number → that index; string → the device of that name, else the first whose name contains it (any case). */
 export function selectDevice(
   devices: readonly DeviceInfo[],
   wanted: string | number | undefined,
   direction: 'input' | 'output',
 ): { index: number } | { error: string } {
-  const usable = devices.filter((d) => (direction === 'input' ? d.maxInputChannels : d.maxOutputChannels) > 0);
+  const usable = devicesFor(devices, direction);
   const names = usable.map((d) => `${d.index}: ${d.name}`).join(', ') || 'none';
   if (wanted === undefined) return { index: -1 };
   if (typeof wanted === 'number') {

@@ -197,17 +197,8 @@ export class SfuMedia {
     this.upTimer.unref();
     return new Promise<void>((resolve, reject) => {
       const link = this.makeLink({
-        peerId: 'sfu-uplink',
-        role: 'offerer',
-        iceServers: [],
-        ssrc: this.opts.engine.ssrc,
-        cname: `rt-${this.opts.engine.ssrc.toString(16)}`,
-        red: false,
-        chat: false,
         // Janus sends RTCP on our uplink only about media we send: a quiet microphone is no dead link.
-        inactivityTimeoutMs: 0,
-        ...(this.opts.bindAddress === undefined ? {} : { bindAddress: this.opts.bindAddress }),
-        logger: this.log,
+        ...this.janusLinkOptions('sfu-uplink', 'offerer'),
         onSignal: (signal: LinkSignal) => {
           if (signal.type === 'candidate') {
             session.trickle(handle, { candidate: signal.candidate, sdpMid: signal.mid });
@@ -293,18 +284,9 @@ export class SfuMedia {
     if (sub.closed || this.stopped) return;
     const engine = this.opts.engine;
     const link = this.makeLink({
-      peerId: sub.peerId,
-      role: 'answerer',
-      iceServers: [],
-      ssrc: engine.ssrc,
-      cname: `rt-${engine.ssrc.toString(16)}`,
-      red: false,
-      chat: false,
       // Janus forwards nothing, not even RTCP, while this peer is quiet: silence is no dead link
       // (a peer that leaves is told by Janus, and by the reconcile).
-      inactivityTimeoutMs: 0,
-      ...(this.opts.bindAddress === undefined ? {} : { bindAddress: this.opts.bindAddress }),
-      logger: this.log,
+      ...this.janusLinkOptions(sub.peerId, 'answerer'),
       onSignal: (signal: LinkSignal) => {
         if (signal.type === 'candidate') {
           session.trickle(handle, { candidate: signal.candidate, sdpMid: signal.mid });
@@ -327,6 +309,27 @@ export class SfuMedia {
     this.opts.onPeer?.(sub.peerId, true);
     link.start();
     link.handleSignal({ type: 'description', descType: 'offer', sdp: offer.sdp });
+  }
+
+  /**
+   * What every link to Janus shares: plain Opus and no data channel (Janus
+   * forwards neither RED nor our chat), and no inactivity timeout (Janus is
+   * silent on a link while nobody speaks on it).
+   */
+  private janusLinkOptions(peerId: string, role: 'offerer' | 'answerer') {
+    const ssrc = this.opts.engine.ssrc;
+    return {
+      peerId,
+      role,
+      iceServers: [],
+      ssrc,
+      cname: `rt-${ssrc.toString(16)}`,
+      red: false,
+      chat: false,
+      inactivityTimeoutMs: 0,
+      ...(this.opts.bindAddress === undefined ? {} : { bindAddress: this.opts.bindAddress }),
+      logger: this.log,
+    };
   }
 
   /** Open one SFrame-sealed packet from a subscription into a plain RTP packet for the engine. */

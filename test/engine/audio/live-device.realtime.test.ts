@@ -8,31 +8,17 @@
  * Skipped only where PulseAudio cannot start.
  */
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { bestPresence, concat, HEARD } from '../../../bench/lib/analysis.js';
 import { silentLogger } from '../../../src/core/logger.js';
 import type { AudioEndsControl } from '../../../src/engine/audio/audio-ends.js';
 import { openAudio } from '../../../src/engine/audio/open.js';
 import { readWavMono48k } from '../../../src/engine/audio/wav-file.js';
-import { MIC_DEVICE, SPEAKER_DEVICE, startUnpluggableDevices, type UnpluggableDevices } from '../../helpers/unpluggable-devices.js';
+import { MIC_DEVICE, SPEAKER_DEVICE, useUnpluggableDevices } from '../../helpers/unpluggable-devices.js';
 
 const SPEECH = path.resolve(import.meta.dirname, '../../../fixtures/speech-a.wav');
 
-let devices: UnpluggableDevices | undefined;
-let skipReason = 'PulseAudio not started';
-beforeAll(async () => {
-  const started = await startUnpluggableDevices();
-  if ('skipped' in started) skipReason = started.skipped;
-  else devices = started;
-}, 40_000);
-afterAll(async () => {
-  await devices?.stop();
-});
-
-function requireDevices(ctx: TestContext): UnpluggableDevices {
-  if (devices === undefined) ctx.skip(skipReason);
-  return devices!;
-}
+const requireDevices = useUnpluggableDevices();
 
 async function until(what: string, check: () => boolean, timeoutMs: number): Promise<number> {
   const t0 = Date.now();
