@@ -16,15 +16,36 @@ function reporter(policy: RedundancyPolicy) {
 }
 
 describe('RedundancyPolicy', () => {
-  it('stays at 0 on a clean link', () => {
+  it('sends RED from the first frame, and on a clean link stops after 2 s of clean reports, for good', () => {
     const policy = new RedundancyPolicy();
+    expect(policy.distance).toBe(1); // before any report: the first words are protected
     const report = reporter(policy);
+    expect(report(0)).toBe(1); // t = 1 s: the hold starts
+    expect(report(0)).toBe(1); // t = 2 s
+    expect(report(0)).toBe(0); // t = 3 s: 2 s of clean reports
     for (let i = 0; i < 30; i++) expect(report(0)).toBe(0);
     expect(policy.smoothedLoss).toBe(0);
   });
 
-  it('one packet lost in one interval does not switch it on; the same in two intervals running does', () => {
+  it('a start on a lossy link keeps RED, and the step down then takes the full 10 s hold', () => {
     const policy = new RedundancyPolicy();
+    const report = reporter(policy);
+    expect(report(3)).toBe(1); // smoothed 3 %: loss seen
+    const seen: number[] = [];
+    for (let i = 0; i < 14; i++) seen.push(report(0)); // smoothed < 1 % from the 2nd clean report (0.75 %)
+    expect(seen.slice(0, 11)).toEqual(Array(11).fill(1));
+    expect(seen).toContain(0);
+  });
+
+  it('startDistance 0 waits for reports, as a policy without a start would', () => {
+    const policy = new RedundancyPolicy({ startDistance: 0 });
+    const report = reporter(policy);
+    for (let i = 0; i < 30; i++) expect(report(0)).toBe(0);
+    expect(report(6)).toBe(1); // smoothed 2.9 %
+  });
+
+  it('one packet lost in one interval does not switch it on; the same in two intervals running does', () => {
+    const policy = new RedundancyPolicy({ startDistance: 0 });
     const report = reporter(policy);
     report(0);
     expect(report(2)).toBe(0); // smoothed 1 %
@@ -35,7 +56,7 @@ describe('RedundancyPolicy', () => {
   });
 
   it('goes up at once (to 2 from ≥ 7 % smoothed) and down only after 10 s below the lower threshold', () => {
-    const policy = new RedundancyPolicy();
+    const policy = new RedundancyPolicy({ startDistance: 0 });
     const report = reporter(policy);
     expect(report(10)).toBe(2); // the first report is taken as it is
     expect(report(5)).toBe(2); // 7.5 % smoothed
@@ -49,7 +70,7 @@ describe('RedundancyPolicy', () => {
   });
 
   it('a report above the threshold restarts the hold: an episode between two bursts keeps redundancy on', () => {
-    const policy = new RedundancyPolicy();
+    const policy = new RedundancyPolicy({ startDistance: 0 });
     const report = reporter(policy);
     report(4);
     expect(policy.distance).toBe(1);
@@ -62,7 +83,7 @@ describe('RedundancyPolicy', () => {
   });
 
   it('ignores reports that say nothing: the sequence number did not move (we were silent)', () => {
-    const policy = new RedundancyPolicy();
+    const policy = new RedundancyPolicy({ startDistance: 0 });
     const report = reporter(policy);
     report(5);
     expect(policy.distance).toBe(1);
@@ -74,7 +95,7 @@ describe('RedundancyPolicy', () => {
   });
 
   it('a long pause between two clean reports counts as held: both reports measured the link', () => {
-    const policy = new RedundancyPolicy();
+    const policy = new RedundancyPolicy({ startDistance: 0 });
     const report = reporter(policy);
     report(3);
     for (let i = 0; i < 3; i++) report(0); // smoothed < 1 % on the 3rd: the hold starts
@@ -84,5 +105,6 @@ describe('RedundancyPolicy', () => {
   it('refuses thresholds in the wrong order and a weight outside (0, 1]', () => {
     expect(() => new RedundancyPolicy({ oneAt: 0.05, oneBelow: 0.04 })).toThrow(RangeError);
     expect(() => new RedundancyPolicy({ weight: 0 })).toThrow(RangeError);
+    expect(() => new RedundancyPolicy({ startDistance: 3 as 0 })).toThrow(RangeError);
   });
 });
