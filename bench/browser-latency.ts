@@ -26,9 +26,18 @@
  * concealment (concealedSamples / totalSamplesReceived; ours concealed frames
  * / frames received).
  *
- * Run: `npm run build && node dist/bench/browser-latency.js [runs]` (root, chromium installed).
+ * With `impairment` (issue "real networks": Chromium through the same relay
+ * as the terminals), both sides are relay-only through a coturn behind the
+ * impairment relay (src/engine/sim/udp-relay.ts), both started per call
+ * inside the namespace (bench/lib/impaired-turn-main.ts): each direction
+ * crosses the impairment once, so Chromium's NetEQ (with libwebrtc's RED)
+ * and our jitter buffer (with our RED) receive through the same loss and
+ * jitter. Opus DTX is off at the terminal (Chromium sends without DTX by
+ * default), so concealment counts what the network took.
+ *
+ * Run: `npm run build && node dist/bench/browser-latency.js [runs] [impaired]` (root, chromium installed).
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -37,7 +46,9 @@ import { readWavMono48k, writeWav } from '../src/engine/audio/wav-file.js';
 import { generateJoinCode } from '../src/protocol/index.js';
 import { detectOnsets, makeClickTrain, matchOnsets, median, percentile } from './lib/analysis.js';
 import { chromiumMissingReason, launchChromium, TIMING_CHUNK_SAMPLES, type Recording } from './lib/chromium.js';
+import { relayOnlyConfigYaml, spawnImpairedTurn } from './lib/coturn.js';
 import { createNetNs, netnsMissingReason } from './lib/netns.js';
+import type { PathImpairment } from '../src/engine/sim/udp-relay.js';
 import { loopbackConfig, spawnJoin, spawnRoundtable } from './p2p-latency.js';
 
 export interface DirectionResult {
@@ -71,7 +82,12 @@ export type BrowserLatencyResult =
       /** The page's AudioContext baseLatency + outputLatency, per run (part of terminal → browser). */
       pageOutputLatencyMs: number[];
       floorMs: number;
+      /** The impairment both directions crossed, or null (loopback, no relay). */
+      impairment: PathImpairment | null;
     };
+
+/** The impaired condition of the issue's goal table: 5 % loss, 20 ms base delay, 0–30 ms jitter (reorders). */
+export const IMPAIRED_PATH: PathImpairment = { lossPercent: 5, baseDelayMs: 20, jitterMs: 30 };
 
 /** Offset (ms) to add to process.hrtime in ms to get ms since the epoch on the performance clock; median of 21 readings. */
 function hrtimeToEpochOffsetMs(): number {
@@ -119,7 +135,8 @@ function summarize(all: number[], perRun: number[], sent: number): DirectionResu
   return { clicks: all.length, missed: sent - all.length, medianMs: round(median(all)), p10Ms: round(percentile(all, 10)), p90Ms: round(percentile(all, 90)), perRunMedianMs: perRun };
 }
 
-export async function run(runs = 3): Promise<BrowserLatencyResult> {
+export async function run(runs = 3, opts: { impairment?: PathImpairment } = {}): Promise<BrowserLatencyResult> {
+  const impairment = opts.impairment ?? null;
   const skipped = netnsMissingReason() ?? chromiumMissingReason();
   if (skipped !== null) return { skipped };
   const dir = mkdtempSync(path.join(tmpdir(), 'rt-bench-browser-'));
@@ -142,17 +159,25 @@ export async function run(runs = 3): Promise<BrowserLatencyResult> {
     for (let r = 0; r < runs; r++) {
       const home = path.join(dir, `chromium-${r}`);
       mkdirSync(home);
+      const turn = impairment === null ? null : await spawnImpairedTurn({ seed: 11 + r, toTarget: impairment }, ns.exec);
+      let callConfig = config;
+      let iceQuery = 'ice=none';
+      if (turn !== null) {
+        callConfig = path.join(dir, `relay-${r}.yaml`);
+        writeFileSync(callConfig, relayOnlyConfigYaml(turn, 'audio:\n  dtx: false\n  noiseSuppression: false\n'));
+        iceQuery += `&turn=${encodeURIComponent(turn.url)}&turnUser=${encodeURIComponent(turn.username)}&turnCredential=${encodeURIComponent(turn.credential)}&relay=only`;
+      }
       const browser = await launchChromium({ netns: ns, dir: home, microphoneWav: clicks });
       try {
         const code = generateJoinCode();
-        const tab = await browser.newTab(`${webUrl}?ice=none&processing=off&debug=1#${code}`);
+        const tab = await browser.newTab(`${webUrl}?${iceQuery}&processing=off&debug=1#${code}`);
         await tab.join('browser');
         await tab.startRecording('output', TIMING_CHUNK_SAMPLES);
         await tab.startRecording('microphone', TIMING_CHUNK_SAMPLES);
         const heardFile = path.join(dir, `heard-${r}.wav`);
         const statsFile = path.join(dir, `stats-${r}.json`);
-        const terminal = spawnJoin(code, serverUrl, config, ['--name', 'terminal', '--input', clicks, '--output', heardFile, '--stats', statsFile, '--duration', '8'], ns.exec);
-        await terminal.waitFor((l) => l.event === 'peer-connected', 15_000);
+        const terminal = spawnJoin(code, serverUrl, callConfig, ['--name', 'terminal', '--input', clicks, '--output', heardFile, '--stats', statsFile, '--duration', impairment === null ? '8' : '14'], ns.exec);
+        await terminal.waitFor((l) => l.event === 'peer-connected', 30_000);
         // Chromium's figures for this link, read until the terminal leaves (then the link is gone).
         let chromium: ChromiumFigures | null = null;
         let exited = false;
@@ -211,6 +236,7 @@ export async function run(runs = 3): Promise<BrowserLatencyResult> {
         }
       } finally {
         await browser.close();
+        await turn?.stop();
       }
     }
   } finally {
@@ -219,7 +245,38 @@ export async function run(runs = 3): Promise<BrowserLatencyResult> {
     ns.remove();
     rmSync(dir, { recursive: true, force: true });
   }
-  return { runs, terminalToBrowser: summarize(t2b.all, t2b.perRun, t2b.sent), browserToTerminal: summarize(b2t.all, b2t.perRun, b2t.sent), chromiumReceive, terminalReceive, pageOutputLatencyMs: outputLatencyMs, floorMs: 26.5 };
+  return { runs, terminalToBrowser: summarize(t2b.all, t2b.perRun, t2b.sent), browserToTerminal: summarize(b2t.all, b2t.perRun, b2t.sent), chromiumReceive, terminalReceive, pageOutputLatencyMs: outputLatencyMs, floorMs: 26.5, impairment };
+}
+
+const fmt = (x: number, digits = 1): string => (Number.isFinite(x) ? x.toFixed(digits) : 'n/a');
+
+/** The report's section (bench/run.ts), for the loopback run and the impaired one alike. */
+export function render(r: BrowserLatencyResult): string[] {
+  if ('skipped' in r) return [`Skipped: ${r.skipped}.`];
+  const where = r.impairment === null
+    ? 'in a loopback-only network namespace'
+    : `in a loopback-only network namespace, both relay-only through a coturn behind the impairment relay (${r.impairment.lossPercent ?? 0} % loss, ${r.impairment.baseDelayMs ?? 0} ms + 0–${r.impairment.jitterMs ?? 0} ms jitter on what each side sends: each direction crosses it once; the terminal's Opus DTX off, Chromium's off by default)`;
+  return [
+    `Debian's Chromium (playwright-core) on the page \`roundtable serve\` serves, and one \`roundtable join\`, ${where}; the same click train is both microphones (${r.runs} calls). ` +
+      'Terminal → browser ends where the page hands audio to its output device (getOutputTimestamp); browser → terminal starts where the page\'s microphone reaches Web Audio, after Chromium\'s capture buffering, so it is a lower bound.',
+    '',
+    '| direction | median | p10 | p90 | floor | clicks (missed) | per-run medians |',
+    '|---|---|---|---|---|---|---|',
+    ...([
+      ['terminal → browser', r.terminalToBrowser],
+      ['browser → terminal (lower bound)', r.browserToTerminal],
+    ] as const).map(([name, d]) => `| ${name} | **${fmt(d.medianMs)} ms** | ${fmt(d.p10Ms)} | ${fmt(d.p90Ms)} | ${r.floorMs} ms | ${d.clicks} (${d.missed}) | ${d.perRunMedianMs.map((x) => fmt(x)).join(', ')} ms |`),
+    '',
+    `The page's AudioContext reports base + output latency of ${r.pageOutputLatencyMs.map((x) => fmt(x)).join(', ')} ms (part of terminal → browser).`,
+    '',
+    'Receive side, same calls: Chromium (libwebrtc NetEQ, getStats jitterBufferDelay / jitterBufferEmittedCount and concealedSamples / totalSamplesReceived) receiving the terminal, and the terminal (our jitter buffer, --stats) receiving Chromium. ' +
+      'Chromium counts as concealed the pauses in which the terminal\'s voice gate sent nothing (silentConcealedSamples); what it concealed for loss is the difference.',
+    '',
+    '| receiver | mean jitter-buffer delay per call | concealed per call | of which during the sender\'s silence |',
+    '|---|---|---|---|',
+    `| Chromium ← terminal | ${r.chromiumReceive.map((x) => fmt(x.jitterBufferMs) + ' ms').join(', ')} | ${r.chromiumReceive.map((x) => fmt(x.concealedPercent, 2) + ' %').join(', ')} | ${r.chromiumReceive.map((x) => fmt(x.silentConcealedPercent ?? NaN, 2) + ' %').join(', ')} |`,
+    `| terminal ← Chromium | ${r.terminalReceive.map((x) => fmt(x.jitterBufferMs) + ' ms').join(', ')} | ${r.terminalReceive.map((x) => fmt(x.concealedPercent, 2) + ' %').join(', ')} | n/a |`,
+  ];
 }
 
 function round(x: number): number {
@@ -233,5 +290,5 @@ function round2(x: number): number {
 const isMain = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
 if (isMain) {
   const runs = Number(process.argv[2] ?? 3);
-  console.log(JSON.stringify(await run(runs), null, 2));
+  console.log(JSON.stringify(await run(runs, process.argv[3] === 'impaired' ? { impairment: IMPAIRED_PATH } : {}), null, 2));
 }

@@ -55,7 +55,7 @@ import { gilbertElliottFor } from '../src/engine/sim/network.js';
 import type { PathImpairment } from '../src/engine/sim/udp-relay.js';
 import { generateJoinCode } from '../src/protocol/index.js';
 import { startSignalingServer } from '../src/server/index.js';
-import { bestPresence, detectOnsets, firstAudible, makeClickTrain, matchOnsets, median, percentile } from './lib/analysis.js';
+import { bestPresence, detectOnsets, HEARD, firstAudible, makeClickTrain, matchOnsets, median, percentile } from './lib/analysis.js';
 import { coturnMissingReason, relayOnlyConfigYaml, startCoturn, startImpairedTurn } from './lib/coturn.js';
 import { repoRoot } from './lib/paths.js';
 import { spawnJoin, type JoinProcess } from './p2p-latency.js';
@@ -90,6 +90,8 @@ interface Stats {
     bytesSent: number;
     linkGenerations: number;
     meanJitterBufferMs: number;
+    accelerateSamples?: number;
+    expandSamples?: number;
   }>;
   /** The media process (where encoding, RED and sending run). */
   mediaProcess?: { cpuUserMs: number; cpuSystemMs: number };
@@ -111,6 +113,11 @@ interface CallResult {
   talkerCpuPercent: number;
   meanJitterBufferMs: number;
   correlation: number;
+  /** The same with 1 s probes (analysis.ts HEARD), which a stretching receiver does not misalign. */
+  heard: number;
+  /** The talker's playout of the listener's speech: time stretched (accelerated + expanded), ms per s of call; its mean jitter-buffer delay. */
+  speechStretchMsPerS: number;
+  speechJitterBufferMs: number;
   audioBackMs: number | null;
   exitCodes: Array<number | null>;
 }
@@ -136,6 +143,9 @@ export interface ConditionResult {
   talkerCpuPercent: number[];
   meanJitterBufferMs: number[];
   correlation: number[];
+  heard: number[];
+  speechStretchMsPerS: number[];
+  speechJitterBufferMs: number[];
   /** Outage runs only. */
   audioBackMs: Array<number | null>;
   /** Runs where a process did not exit 0. */
@@ -219,6 +229,8 @@ async function oneCall(f: Fixture, config: string, c: Condition, r: number, outa
     const peer = ls.peers[0];
     const callS = (endMs - startedMs) / 1000;
     const expectedPackets = peer === undefined ? 0 : peer.packetsReceived + peer.packetsLost;
+    const speech = await readWavMono48k(f.speech);
+    const talkerHeard = await readWavMono48k(file('talker-heard.wav'));
     let audioBackMs: number | null = null;
     if (pathBackMs !== null) {
       const back = firstAudible(heard, ((pathBackMs - outputStartMs) * 48_000) / 1000);
@@ -237,7 +249,10 @@ async function oneCall(f: Fixture, config: string, c: Condition, r: number, outa
       talkerKbps: ((ts.peers[0]?.bytesSent ?? NaN) * 8) / 1000 / callS,
       talkerCpuPercent: ts.mediaProcess === undefined ? NaN : (100 * (ts.mediaProcess.cpuUserMs + ts.mediaProcess.cpuSystemMs)) / 1000 / callS,
       meanJitterBufferMs: peer?.meanJitterBufferMs ?? NaN,
-      correlation: bestPresence(await readWavMono48k(f.speech), await readWavMono48k(file('talker-heard.wav'))),
+      correlation: bestPresence(speech, talkerHeard),
+      heard: bestPresence(speech, talkerHeard, HEARD),
+      speechStretchMsPerS: (((ts.peers[0]?.accelerateSamples ?? NaN) + (ts.peers[0]?.expandSamples ?? NaN)) / 48) / callS,
+      speechJitterBufferMs: ts.peers[0]?.meanJitterBufferMs ?? NaN,
       audioBackMs,
       exitCodes,
     };
@@ -316,6 +331,9 @@ export async function run(runs = 3, conditions: readonly Condition[] = CONDITION
         talkerCpuPercent: calls.map((x) => round(x.talkerCpuPercent)),
         meanJitterBufferMs: calls.map((x) => round(x.meanJitterBufferMs)),
         correlation: calls.map((x) => round(x.correlation, 2)),
+        heard: calls.map((x) => round(x.heard, 2)),
+        speechStretchMsPerS: calls.map((x) => round(x.speechStretchMsPerS)),
+        speechJitterBufferMs: calls.map((x) => round(x.speechJitterBufferMs)),
         audioBackMs: calls.map((x) => (x.audioBackMs === null ? null : round(x.audioBackMs, 0))),
         badExits: calls.filter((x) => x.exitCodes.some((e) => e !== 0)).length,
       };

@@ -12,11 +12,14 @@ import { repoRoot } from './lib/paths.js';
 import { render as renderJitterDrift } from './jitter-drift.js';
 import { render as renderNoiseSuppression } from './noise-suppression.js';
 import { render as renderEchoFeedback } from './echo-feedback.js';
+import { IMPAIRED_PATH, render as renderBrowserLatency } from './browser-latency.js';
 
 interface Section {
   title: string;
   /** Module next to this file exporting run(). */
   module: string;
+  /** What `npm run bench NAME` selects it by (default: the module's name). */
+  name?: string;
   /** Arguments for run(), when its defaults are not what the report shows. */
   args?: unknown[];
   render(result: any): string[]; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -216,29 +219,14 @@ const SECTIONS: Section[] = [
   {
     title: 'Browser ↔ terminal: mouth-to-ear, and Chromium\'s receive figures beside ours (issue 9)',
     module: './browser-latency.js',
-    render: (r) =>
-      r.skipped
-        ? [`Skipped: ${r.skipped}.`]
-        : [
-            `Debian's Chromium (playwright-core) on the page \`roundtable serve\` serves, and one \`roundtable join\`, in a loopback-only network namespace; the same click train is both microphones (${r.runs} calls). ` +
-              'Terminal → browser ends where the page hands audio to its output device (getOutputTimestamp); browser → terminal starts where the page\'s microphone reaches Web Audio, after Chromium\'s capture buffering, so it is a lower bound.',
-            '',
-            '| direction | median | p10 | p90 | floor | clicks (missed) | per-run medians |',
-            '|---|---|---|---|---|---|---|',
-            ...[
-              ['terminal → browser', r.terminalToBrowser],
-              ['browser → terminal (lower bound)', r.browserToTerminal],
-            ].map(([name, d]: any) => `| ${name} | **${fmt(d.medianMs)} ms** | ${fmt(d.p10Ms)} | ${fmt(d.p90Ms)} | ${r.floorMs} ms | ${d.clicks} (${d.missed}) | ${d.perRunMedianMs.map((x: number) => fmt(x)).join(', ')} ms |`),
-            '',
-            `The page's AudioContext reports base + output latency of ${r.pageOutputLatencyMs.map((x: number) => fmt(x)).join(', ')} ms (part of terminal → browser).`,
-            '',
-            'Receive side, same calls: Chromium (libwebrtc NetEQ, getStats jitterBufferDelay / jitterBufferEmittedCount and concealedSamples / totalSamplesReceived) receiving the terminal, and the terminal (our jitter buffer, --stats) receiving Chromium:',
-            '',
-            '| receiver | mean jitter-buffer delay per call | concealed per call | of which during the sender\'s silence |',
-            '|---|---|---|---|',
-            `| Chromium ← terminal | ${r.chromiumReceive.map((x: any) => fmt(x.jitterBufferMs) + ' ms').join(', ')} | ${r.chromiumReceive.map((x: any) => fmt(x.concealedPercent, 2) + ' %').join(', ')} | ${r.chromiumReceive.map((x: any) => fmt(x.silentConcealedPercent ?? NaN, 2) + ' %').join(', ')} |`,
-            `| terminal ← Chromium | ${r.terminalReceive.map((x: any) => fmt(x.jitterBufferMs) + ' ms').join(', ')} | ${r.terminalReceive.map((x: any) => fmt(x.concealedPercent, 2) + ' %').join(', ')} | n/a |`,
-          ],
+    render: renderBrowserLatency,
+  },
+  {
+    title: 'Chromium and the terminal through the impairment relay: 5 % loss, 20 ms + 0–30 ms jitter (issue 12)',
+    name: 'browser-impaired',
+    module: './browser-latency.js',
+    args: [3, { impairment: IMPAIRED_PATH }],
+    render: renderBrowserLatency,
   },
   {
     title: 'The demo on a real-time sound device (issue 11)',
@@ -319,11 +307,11 @@ async function main(): Promise<void> {
   const only = process.argv.slice(2);
   const lines = ['# Benchmark results', '', 'Written by `npm run bench` (bench/run.ts). Reproduce with the same command.', '', ...machine(), ''];
   for (const section of SECTIONS) {
-    const name = path.basename(section.module, '.js');
+    const name = section.name ?? path.basename(section.module, '.js');
     if (only.length > 0 && !only.includes(name)) continue;
     console.log(`bench: ${name} …`);
     const t0 = Date.now();
-    lines.push(`## ${section.title}`, '', `\`bench/${name}.ts\``, '');
+    lines.push(`## ${section.title}`, '', `\`bench/${path.basename(section.module, '.js')}.ts\``, '');
     try {
       const mod = (await import(section.module)) as { run(...args: unknown[]): Promise<unknown> };
       const result = await mod.run(...(section.args ?? []));

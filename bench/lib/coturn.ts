@@ -17,9 +17,10 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { randomBytes, randomInt } from 'node:crypto';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { daemonDir, stopChild } from './daemon.js';
-import { startUdpRelay, type UdpRelay, type UdpRelayOptions } from '../../src/engine/sim/udp-relay.js';
+import { startUdpRelay, type RelayStats, type UdpRelay, type UdpRelayOptions } from '../../src/engine/sim/udp-relay.js';
 
 export interface Coturn {
   /** e.g. turn:127.0.0.1:49321 */
@@ -187,4 +188,73 @@ export function relayOnlyConfigYaml(server: { url: string; username: string; cre
     '  enabled: false',
     '',
   ].join('\n') + extraYaml;
+}
+
+/** An impaired TURN server running in a process of its own (impaired-turn-main.ts), e.g. inside a network namespace. */
+export interface ImpairedTurnProcess {
+  url: string;
+  username: string;
+  credential: string;
+  /** Stops coturn and the relay; resolves with the relay's counters. */
+  stop(): Promise<RelayStats | null>;
+}
+
+/**
+ * startImpairedTurn in a child process run through `prefix` (e.g. a
+ * namespace's `ip netns exec NS`), for benchmarks whose clients live where
+ * this process cannot bind (bench/browser-latency.ts with an impairment).
+ */
+export async function spawnImpairedTurn(relay: Omit<UdpRelayOptions, 'target'>, prefix: readonly string[] = []): Promise<ImpairedTurnProcess> {
+  const entry = join(dirname(fileURLToPath(import.meta.url)), 'impaired-turn-main.js');
+  const argv = [...prefix, process.execPath, entry, JSON.stringify(relay)];
+  const child = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
+  const lines: string[] = [];
+  let stderr = '';
+  let partial = '';
+  let wake: (() => void) | null = null;
+  child.stderr!.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+  child.stdout!.setEncoding('utf8').on('data', (c: string) => {
+    partial += c;
+    const parts = partial.split('\n');
+    partial = parts.pop()!;
+    lines.push(...parts.filter((l) => l.trim() !== ''));
+    wake?.();
+  });
+  // 'close', not 'exit': the last stdout data may come after 'exit'.
+  let closed = false;
+  const exited = new Promise<void>((resolve) => child.once('close', () => ((closed = true), wake?.(), resolve())));
+  const nextLine = async (timeoutMs: number): Promise<string> => {
+    const deadline = Date.now() + timeoutMs;
+    while (lines.length === 0) {
+      if (closed || Date.now() > deadline) {
+        throw new Error(`impaired TURN process: no answer (exit ${child.exitCode ?? child.signalCode}); stderr: ${stderr.trim().slice(-500)}`);
+      }
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        setTimeout(resolve, 100);
+      });
+    }
+    return lines.shift()!;
+  };
+  let ready: { url: string; username: string; credential: string };
+  try {
+    ready = JSON.parse(await nextLine(20_000)) as typeof ready;
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  }
+  return {
+    ...ready,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      let stats: RelayStats | null = null;
+      try {
+        stats = (JSON.parse(await nextLine(10_000)) as { stats: RelayStats }).stats;
+      } catch {
+        child.kill('SIGKILL');
+      }
+      await exited;
+      return stats;
+    },
+  };
 }

@@ -37,6 +37,7 @@ if (root !== null) {
         onKnocking,
         serverUrl: signalingUrlForPage(location.href),
         iceServers: options.iceServers,
+        relayOnly: options.relayOnly,
         processing: options.processing,
         logger,
       });

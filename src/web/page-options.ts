@@ -5,15 +5,22 @@
  *                    (for measurement; default on)
  *   ice=none         no STUN server (loopback and LAN tests)
  *   stun=URI         this STUN server instead of the default
+ *   turn=URI         also this TURN server (RFC 7065 turn:/turns:), with
+ *   turnUser=NAME    its long-term credential (RFC 8489 §9.2): all three
+ *   turnCredential=S or no TURN server (a browser refuses TURN without them)
+ *   relay=only       use only TURN-relayed candidates (needs turn=), as the
+ *                    terminal's `ice.relayOnly`
  *   debug=1          log debug lines, and expose the participant as
  *                    `window.roundtable` for tests and benchmarks
  */
 import type { LogLevel } from '../core/logger.js';
-import { DEFAULT_ICE_SERVERS, type IceServerConfig } from '../engine/mesh/ice-servers.js';
+import { DEFAULT_ICE_SERVERS, parseIceUrl, type IceServerConfig } from '../engine/mesh/ice-servers.js';
 
 export interface PageOptions {
   readonly processing: boolean;
   readonly iceServers: readonly IceServerConfig[];
+  /** Only TURN-relayed candidates (relay=only with a TURN server). */
+  readonly relayOnly: boolean;
   readonly debug: boolean;
   readonly logLevel: LogLevel;
 }
@@ -25,5 +32,22 @@ export function pageOptions(pageUrl: string): PageOptions {
   let iceServers: readonly IceServerConfig[] = DEFAULT_ICE_SERVERS;
   if (params.get('ice') === 'none') iceServers = [];
   else if (stun !== null && /^stuns?:[^\s]+$/u.test(stun)) iceServers = [{ urls: stun }];
-  return { processing: params.get('processing') !== 'off', iceServers, debug, logLevel: debug ? 'debug' : 'warn' };
+  const turn = turnServer(params);
+  if (turn !== null) iceServers = [...iceServers, turn];
+  const relayOnly = turn !== null && params.get('relay') === 'only';
+  return { processing: params.get('processing') !== 'off', iceServers, relayOnly, debug, logLevel: debug ? 'debug' : 'warn' };
+}
+
+/** The TURN entry of turn=, turnUser= and turnCredential=, or null when any is missing or the URI is not a TURN URI. */
+function turnServer(params: URLSearchParams): IceServerConfig | null {
+  const urls = params.get('turn');
+  const username = params.get('turnUser');
+  const credential = params.get('turnCredential');
+  if (urls === null || username === null || credential === null || username === '' || !/^turns?:/u.test(urls)) return null;
+  try {
+    parseIceUrl(urls); // the terminal's own URL rules: host, port, ?transport
+  } catch {
+    return null;
+  }
+  return { urls, username, credential };
 }

@@ -19,6 +19,8 @@ export interface BrowserJoinOptions {
   /** ws(s)://host:port/ of the server that served the page. */
   serverUrl: string;
   iceServers: readonly IceServerConfig[];
+  /** Only TURN-relayed candidates (the page's relay=only). */
+  relayOnly?: boolean;
   /** The browser's echo cancellation / noise suppression / gain control (default on). */
   processing: boolean;
   logger: Logger;
@@ -58,6 +60,7 @@ export async function joinFromBrowser(opts: BrowserJoinOptions): Promise<Browser
     serverUrl: opts.serverUrl,
     name: opts.name,
     iceServers: [...opts.iceServers],
+    ...(opts.relayOnly === true ? { relayOnly: true } : {}),
     clock,
     logger: opts.logger,
   });

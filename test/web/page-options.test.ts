@@ -7,7 +7,7 @@ const BASE = 'https://rt.example.org/';
 describe('pageOptions', () => {
   it('defaults: processing on, the default STUN server, warnings only', () => {
     // The join code lives in the fragment; it must not affect the options.
-    expect(pageOptions(`${BASE}#abc-def-ghi`)).toEqual({ processing: true, iceServers: DEFAULT_ICE_SERVERS, debug: false, logLevel: 'warn' });
+    expect(pageOptions(`${BASE}#abc-def-ghi`)).toEqual({ processing: true, iceServers: DEFAULT_ICE_SERVERS, relayOnly: false, debug: false, logLevel: 'warn' });
   });
 
   it('processing=off turns browser audio processing off, and only the exact value does', () => {
@@ -42,7 +42,35 @@ describe('pageOptions', () => {
   });
 
   it('combines options', () => {
-    expect(pageOptions(`${BASE}?processing=off&ice=none&debug=1`)).toEqual({ processing: false, iceServers: [], debug: true, logLevel: 'debug' });
+    expect(pageOptions(`${BASE}?processing=off&ice=none&debug=1`)).toEqual({ processing: false, iceServers: [], relayOnly: false, debug: true, logLevel: 'debug' });
+  });
+
+  it('turn= with turnUser= and turnCredential= adds a TURN server; relay=only then uses only relayed candidates', () => {
+    const turn = `turn=${encodeURIComponent('turn:127.0.0.1:3478')}&turnUser=ada&turnCredential=${encodeURIComponent('p@ss:word')}`;
+    const o = pageOptions(`${BASE}?ice=none&${turn}&relay=only`);
+    expect(o.iceServers).toEqual([{ urls: 'turn:127.0.0.1:3478', username: 'ada', credential: 'p@ss:word' }]);
+    expect(o.relayOnly).toBe(true);
+    // Beside the default STUN server, and relay=only only with exactly that value.
+    const p = pageOptions(`${BASE}?${turn}&relay=yes`);
+    expect(p.iceServers).toEqual([...DEFAULT_ICE_SERVERS, { urls: 'turn:127.0.0.1:3478', username: 'ada', credential: 'p@ss:word' }]);
+    expect(p.relayOnly).toBe(false);
+    expect(pageOptions(`${BASE}?turn=${encodeURIComponent('turns:turn.example.org?transport=tcp')}&turnUser=a&turnCredential=b`).iceServers).toContainEqual({ urls: 'turns:turn.example.org?transport=tcp', username: 'a', credential: 'b' });
+  });
+
+  it('no TURN server, and so no relay=only, without credentials or with a URI that is not a valid TURN URI', () => {
+    for (const q of [
+      'turn=turn:127.0.0.1:3478&relay=only',
+      'turn=turn:127.0.0.1:3478&turnUser=ada&relay=only',
+      'turn=turn:127.0.0.1:3478&turnUser=&turnCredential=x&relay=only',
+      `turn=${encodeURIComponent('stun:127.0.0.1')}&turnUser=a&turnCredential=b&relay=only`,
+      `turn=${encodeURIComponent('turn:a b')}&turnUser=a&turnCredential=b&relay=only`,
+      `turn=${encodeURIComponent('turn:host:99999')}&turnUser=a&turnCredential=b&relay=only`,
+      'relay=only',
+    ]) {
+      const o = pageOptions(`${BASE}?${q}`);
+      expect(o.iceServers, q).toEqual(DEFAULT_ICE_SERVERS);
+      expect(o.relayOnly, q).toBe(false);
+    }
   });
 
   it('throws on a URL that is not absolute (the page always passes location.href)', () => {
