@@ -271,7 +271,7 @@ const SECTIONS: Section[] = [
     ],
   },
   {
-    title: 'Impaired paths: two joins relay-only through coturn behind the impairment relay (issue "real networks", part 1 baseline)',
+    title: 'Impaired paths: two joins relay-only through coturn behind the impairment relay (issue 12)',
     module: './impaired-link.js',
     args: [3],
     render: (r) =>
@@ -284,11 +284,13 @@ const SECTIONS: Section[] = [
             'Goals (later parts of the issue): clean relay within 3 ms of coturn direct; 5 % + 30 ms jitter: connect p90 ≤ 2 s over 20 joins with no rebuild, mouth-to-ear median ≤ 75 ms, concealed ≤ 0.5 %, mean jitter-buffer delay ≤ 40 ms; ' +
               '15 % bursts + 60 ms jitter: correlation within 0.1 of clean; 3 s outage: audio back ≤ 1 s after the path returns.',
             '',
-            '| condition | calls | mouth-to-ear median / p90 | clicks (missed) | connect per call | link generations | loss seen | concealed (per packet expected) | mean jitter buffer | correlation | audio back after outage | bad exits |',
-            '|---|---|---|---|---|---|---|---|---|---|---|---|',
+            'Correlation: the talker\'s output against the listener\'s speech, best of three 2 s probes; heard: the same with 1 s probes (bench/lib/analysis.ts HEARD), which a receiver that stretches its playout a pitch period at a time does not push out of line. RED: packets played from RFC 2198 copies, and the talker\'s distance at the end; kb/s: what the talker\'s link sent, all headers included.',
+            '',
+            '| condition | calls | mouth-to-ear median / p90 | clicks (missed) | connect per call | link generations | loss seen | concealed (per packet expected) | recovered from RED / distance | talker kb/s | mean jitter buffer | correlation / heard | audio back after outage | bad exits |',
+            '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
             ...r.conditions.map(
               (c: any) =>
-                `| ${c.name} | ${c.runs} | **${fmt(c.mouthToEarMedianMs)}** / ${fmt(c.mouthToEarP90Ms)} ms${Number.isFinite(c.mouthToEarAfterOutageMedianMs) ? ` (after the outage: ${fmt(c.mouthToEarAfterOutageMedianMs)})` : ''} | ${c.clicks} (${c.missed}) | ${c.connectMs.join(', ')} ms | ${c.linkGenerations.join(', ')} | ${c.lossPercent.map((x: number) => fmt(x, 1)).join(', ')} % | ${c.concealedPercent.map((x: number) => fmt(x, 2)).join(', ')} % | ${c.meanJitterBufferMs.map((x: number) => fmt(x)).join(', ')} ms | ${c.correlation.map((x: number) => fmt(x, 2)).join(', ')} | ${c.audioBackMs.some((x: number | null) => x !== null) ? `${c.audioBackMs.map((x: number | null) => (x === null ? 'never' : `${x}`)).join(', ')} ms` : '–'} | ${c.badExits} |`,
+                `| ${c.name} | ${c.runs} | **${fmt(c.mouthToEarMedianMs)}** / ${fmt(c.mouthToEarP90Ms)} ms${Number.isFinite(c.mouthToEarAfterOutageMedianMs) ? ` (after the outage: ${fmt(c.mouthToEarAfterOutageMedianMs)})` : ''} | ${c.clicks} (${c.missed}) | ${c.connectMs.join(', ')} ms | ${c.linkGenerations.join(', ')} | ${c.lossPercent.map((x: number) => fmt(x, 1)).join(', ')} % | ${c.concealedPercent.map((x: number) => fmt(x, 2)).join(', ')} % | ${c.recoveredPercent.map((x: number) => fmt(x, 2)).join(', ')} % / ${c.redDistance.map((x: number | null) => (x === null ? '–' : String(x))).join(', ')} | ${c.talkerKbps.map((x: number) => fmt(x)).join(', ')} | ${c.meanJitterBufferMs.map((x: number) => fmt(x)).join(', ')} ms | ${c.correlation.map((x: number) => fmt(x, 2)).join(', ')} / ${c.heard.map((x: number) => fmt(x, 2)).join(', ')} | ${c.audioBackMs.some((x: number | null) => x !== null) ? `${c.audioBackMs.map((x: number | null) => (x === null ? 'never' : `${x}`)).join(', ')} ms` : '–'} | ${c.badExits} |`,
             ),
           ],
   },

@@ -22,6 +22,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { siblingEntry } from '../../core/child-entry.js';
+import { favourMediaProcess } from './scheduling.js';
 import { silentLogger, type Logger } from '../../core/logger.js';
 import type { FrameMs } from '../../core/media-format.js';
 import type { AudioFallback } from '../audio/open.js';
@@ -121,6 +122,8 @@ export class RemoteMedia implements MediaPort {
     const { script, execArgv } = siblingEntry(import.meta.url, 'media-process');
     const child = fork(script, [], { execArgv, serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
     this.child = child;
+    // Before 'start': the audio device process it spawns inherits the raised priority.
+    if (child.pid !== undefined) favourMediaProcess(child.pid, this.log);
     child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
       this.stderrTail = (this.stderrTail + chunk).slice(-STDERR_TAIL_CHARS);
     });

@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { silentLogger } from '../../../src/core/logger.js';
+import { CONTROL_PROCESS_NICE_STEP, favourMediaProcess, MEDIA_PROCESS_NICE, type PriorityCalls } from '../../../src/engine/media/scheduling.js';
+
+/** A process table of nice values; `privileged` decides whether a raise (a lower value) is allowed, as setpriority(2) does. */
+function table(privileged: boolean, nices: Record<number, number>) {
+  const SELF = 100;
+  const calls: PriorityCalls = {
+    getPriority: (pid = 0) => nices[pid === 0 ? SELF : pid] ?? 0,
+    setPriority: (pid, priority) => {
+      const id = pid === 0 ? SELF : pid;
+      if (!privileged && priority < (nices[id] ?? 0)) throw Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' });
+      nices[id] = priority;
+    },
+  };
+  return { calls, nices, SELF };
+}
+
+describe('favourMediaProcess', () => {
+  it('raises the media process and lowers the control process where allowed', () => {
+    const t = table(true, { 100: 0, 7: 0 });
+    expect(favourMediaProcess(7, silentLogger, t.calls)).toEqual({ mediaNice: MEDIA_PROCESS_NICE, mediaRaised: true, controlNice: CONTROL_PROCESS_NICE_STEP });
+    expect(t.nices).toEqual({ 100: CONTROL_PROCESS_NICE_STEP, 7: MEDIA_PROCESS_NICE });
+  });
+
+  it('unprivileged: the media process keeps its priority, the control process still steps back, nothing throws', () => {
+    const t = table(false, { 100: 0, 7: 0 });
+    expect(favourMediaProcess(7, silentLogger, t.calls)).toEqual({ mediaNice: 0, mediaRaised: false, controlNice: CONTROL_PROCESS_NICE_STEP });
+    expect(t.nices[7]).toBe(0);
+  });
+
+  it('never lowers a media process already above the asked priority, and stops the control process at 19', () => {
+    const t = table(true, { 100: 17, 7: -15 });
+    expect(favourMediaProcess(7, silentLogger, t.calls)).toEqual({ mediaNice: -15, mediaRaised: false, controlNice: 19 });
+    expect(t.nices).toEqual({ 100: 19, 7: -15 });
+  });
+
+  it('a media process that is already gone (ESRCH) is logged, not thrown', () => {
+    const calls: PriorityCalls = {
+      getPriority: (pid) => {
+        if (pid === 7) throw new Error('ESRCH: no such process');
+        return 0;
+      },
+      setPriority: () => undefined,
+    };
+    expect(favourMediaProcess(7, silentLogger, calls)).toEqual({ mediaNice: null, mediaRaised: false, controlNice: CONTROL_PROCESS_NICE_STEP });
+  });
+});
