@@ -46,6 +46,9 @@ interface HostedLink {
 
 const LEVEL_RANK = { debug: 10, info: 20, warn: 30, error: 40 } as const;
 
+/** How long a stop waits for each of its steps before it goes on without it (see MediaHost.stop). */
+export const MEDIA_STOP_STEP_MS = 5000;
+
 export class MediaHost {
   private readonly opts: MediaHostOptions;
   private readonly clock: Clock;
@@ -98,7 +101,9 @@ export class MediaHost {
       case 'start':
         return this.inOrder(() => this.start());
       case 'stop':
-        return this.inOrder(() => this.stop());
+        // Not behind a lifecycle op that never ends (audio ends that never open): that stop would
+        // never come, and the process would outlive its participant with its native threads running.
+        return this.stop(this.lifecycle);
       case 'add-peer':
         return this.addPeer(m.peerId);
       case 'remove-peer':
@@ -160,6 +165,11 @@ export class MediaHost {
       this.log.warn(f.end === 'input' ? 'no-input-device' : 'no-output-device', { error: f.message, ...(f.path !== undefined ? { output: f.path } : {}) });
       this.opts.send({ ev: 'audio-fallback', fallback: f });
     });
+    if (this.stopping !== undefined) {
+      // The stop went on without us (opening took longer than it waits): close what we opened, build nothing.
+      await Promise.allSettled([opened.source.stop(), opened.sink.stop()]);
+      return;
+    }
     let source = opened.source;
     if (config.sendTiming === true) {
       this.timing = new SendTiming(config.media.frameMs, this.clock);
@@ -196,15 +206,23 @@ export class MediaHost {
     this.scheduleSnapshot();
   }
 
-  private stop(): Promise<void> {
+  /**
+   * `pending`: the lifecycle op under way (init or start), finished first so
+   * that an engine it is building is stopped too. Each step may take up to
+   * MEDIA_STOP_STEP_MS; one that takes longer is logged (`media-stop-stuck`,
+   * with the step) and the stop goes on without it, so the process still
+   * releases the native library and ends.
+   */
+  private stop(pending: Promise<void> = Promise.resolve()): Promise<void> {
     this.stopping ??= (async () => {
+      await this.bounded('pending-op', pending);
       if (this.snapshotTimer !== undefined) this.clock.clearTimer(this.snapshotTimer);
       this.snapshotTimer = undefined;
       // Links first (no more packets into the engine), then the engine (the output file is complete after it).
-      await this.sfu?.stop().catch((err: unknown) => this.log.warn('sfu-stop-failed', { error: err instanceof Error ? err.message : String(err) }));
+      if (this.sfu !== undefined) await this.bounded('sfu', this.sfu.stop());
       for (const id of [...this.links.keys()]) this.closeLink(id);
       const engine = this.engine;
-      if (engine !== undefined) await engine.stop();
+      if (engine !== undefined) await this.bounded('engine', engine.stop());
       this.opts.send({
         ev: 'stopped',
         snapshot: this.snapshot(),
@@ -220,6 +238,24 @@ export class MediaHost {
       this.opts.onStopped?.();
     })();
     return this.stopping;
+  }
+
+  /** Wait for `work` for at most MEDIA_STOP_STEP_MS; a failure or a timeout is logged, never thrown. */
+  private async bounded(step: string, work: Promise<unknown>): Promise<void> {
+    let timer: TimerHandle | undefined;
+    const stuck = new Promise<'stuck'>((resolve) => (timer = this.clock.setTimer(() => resolve('stuck'), MEDIA_STOP_STEP_MS)));
+    const outcome = await Promise.race([
+      work.then(
+        () => 'done' as const,
+        (err: unknown) => {
+          this.log.warn('media-stop-step-failed', { step, error: err instanceof Error ? err.message : String(err) });
+          return 'failed' as const;
+        },
+      ),
+      stuck,
+    ]);
+    if (timer !== undefined) this.clock.clearTimer(timer);
+    if (outcome === 'stuck') this.log.error('media-stop-stuck', { step, afterMs: MEDIA_STOP_STEP_MS });
   }
 
   private addPeer(peerId: string): void {

@@ -4,7 +4,7 @@ import { samplesPerFrame } from '../../../src/core/media-format.js';
 import { ManualSink, ManualSource } from '../../../src/engine/audio/manual.js';
 import type { AudioEndsSpec } from '../../../src/engine/audio/open.js';
 import { MEDIA_SNAPSHOT_INTERVAL_MS, type FromMedia, type MediaHostConfig } from '../../../src/engine/media/host-protocol.js';
-import { MediaHost } from '../../../src/engine/media/media-host.js';
+import { MEDIA_STOP_STEP_MS, MediaHost } from '../../../src/engine/media/media-host.js';
 import { buildRtp } from '../../../src/engine/rtp/packet.js';
 import { FakeLink } from '../room/fakes.js';
 
@@ -31,14 +31,14 @@ function setup() {
     onStopped: () => stopped++,
   });
   const flush = async (): Promise<void> => {
-    for (let i = 0; i < 10; i++) await Promise.resolve();
+    for (let i = 0; i < 40; i++) await Promise.resolve();
   };
   const of = <K extends FromMedia['ev']>(ev: K): Array<Extract<FromMedia, { ev: K }>> => sent.filter((m): m is Extract<FromMedia, { ev: K }> => m.ev === ev);
   return { clock, sent, links, source, sink, host, flush, of, stopped: () => stopped };
 }
 
 describe('MediaHost', () => {
-  it('a stop that arrives while init is still opening the audio ends stops what init then builds (no orphan media process)', async () => {
+  it('a stop that arrives while init is still opening the audio ends closes what init opened and builds nothing (no orphan media process)', async () => {
     const clock = new ManualClock(1000);
     const sent: FromMedia[] = [];
     const source = new ManualSource(20, clock);
@@ -50,16 +50,50 @@ describe('MediaHost', () => {
       openAudio: () => new Promise((resolve) => (openAudio = () => resolve({ source, sink }))),
     });
     host.handle({ op: 'init', config: CONFIG });
+    for (let i = 0; i < 10; i++) await Promise.resolve(); // init is opening the audio ends
     host.handle({ op: 'start' });
     host.handle({ op: 'stop' }); // the control process went away during start-up
     for (let i = 0; i < 10; i++) await Promise.resolve();
     expect(sent.map((m) => m.ev)).toEqual([]);
     openAudio();
-    for (let i = 0; i < 20; i++) await Promise.resolve();
-    // In order: init finishes, start runs, then the stop stops the engine they built (before, 'stopped'
-    // came first and the engine built afterwards ran forever).
-    expect(sent.map((m) => m.ev)).toEqual(['ready', 'started', 'stopped']);
+    for (let i = 0; i < 30; i++) await Promise.resolve();
+    // Before, init built an engine after 'stopped' that nothing stopped; now it closes the ends it opened.
+    expect(sent.filter((m) => m.ev !== 'log').map((m) => m.ev)).toEqual(['stopped']);
     expect(sink.stopped).toBe(true);
+  });
+
+  it('audio ends that never open do not hold the stop: after MEDIA_STOP_STEP_MS it goes on, says which step was stuck, and reports stopped', async () => {
+    const clock = new ManualClock(1000);
+    const sent: FromMedia[] = [];
+    let stopped = 0;
+    const host = new MediaHost({ send: (m) => sent.push(m), clock, openAudio: () => new Promise(() => undefined), onStopped: () => stopped++ });
+    host.handle({ op: 'init', config: CONFIG });
+    host.handle({ op: 'start' });
+    await Promise.resolve();
+    host.handle({ op: 'stop' });
+    for (let i = 0; i < 10; i++) await Promise.resolve();
+    expect(sent.some((m) => m.ev === 'stopped')).toBe(false);
+    clock.advance(MEDIA_STOP_STEP_MS);
+    for (let i = 0; i < 20; i++) await Promise.resolve();
+    expect(sent.some((m) => m.ev === 'stopped')).toBe(true);
+    expect(stopped).toBe(1);
+    expect(sent).toContainEqual(expect.objectContaining({ ev: 'log', level: 'error', event: 'media-stop-stuck', fields: expect.objectContaining({ step: 'pending-op' }) }));
+  });
+
+  it('an engine whose output never finishes stopping is logged and passed, so the process still ends', async () => {
+    const t = setup();
+    t.sink.stop = () => new Promise(() => undefined);
+    t.host.handle({ op: 'init', config: CONFIG });
+    t.host.handle({ op: 'start' });
+    await t.flush();
+    t.host.handle({ op: 'stop' });
+    await t.flush();
+    expect(t.of('stopped')).toHaveLength(0);
+    t.clock.advance(MEDIA_STOP_STEP_MS);
+    await t.flush();
+    expect(t.of('stopped')).toHaveLength(1);
+    expect(t.stopped()).toBe(1);
+    expect(t.of('log').map((l) => [l.event, l.fields.step])).toContainEqual(['media-stop-stuck', 'engine']);
   });
 
   it('initialises (ready with its SSRC), starts, builds links from plain specs and relays their signals and states', async () => {
