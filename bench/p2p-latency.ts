@@ -37,8 +37,8 @@ export interface JoinProcess {
 }
 
 /** Spawn `roundtable join CODE ... --headless --json --bind-address 127.0.0.1` (compiled CLI in dist/). */
-export function spawnJoin(code: string, serverUrl: string, config: string, extra: string[], prefix: readonly string[] = [], env: Readonly<Record<string, string>> = {}): JoinProcess {
-  return spawnRoundtable(['join', code, '--server', serverUrl, '--config', config, '--headless', '--json', '--bind-address', '127.0.0.1', ...extra], prefix, env);
+export function spawnJoin(code: string, serverUrl: string, config: string, extra: string[], prefix: readonly string[] = [], env: Readonly<Record<string, string>> = {}, bindAddress = '127.0.0.1'): JoinProcess {
+  return spawnRoundtable(['join', code, '--server', serverUrl, '--config', config, '--headless', '--json', '--bind-address', bindAddress, ...extra], prefix, env);
 }
 
 /**

@@ -20,6 +20,8 @@ interface Section {
   module: string;
   /** What `npm run bench NAME` selects it by (default: the module's name). */
   name?: string;
+  /** The module's function to call (default run). */
+  fn?: string;
   /** Arguments for run(), when its defaults are not what the report shows. */
   args?: unknown[];
   render(result: any): string[]; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -200,6 +202,27 @@ const SECTIONS: Section[] = [
     ],
   },
   {
+    title: 'One client in a 12-person room: mesh against the SFU (issue 14)',
+    name: 'mesh-vs-sfu',
+    module: './mesh-cpu.js',
+    fn: 'runMeshVsSfu',
+    render: (r) => {
+      const row = (x: any): string =>
+        'skipped' in x
+          ? `| SFU | skipped: ${x.skipped} | | | | |`
+          : `| ${x.path === 'mesh' ? 'mesh' : 'SFU (Janus)'} | **${fmt(x.clientCpuPercentOfOneCore)} %** | ${fmt(x.clientRssMiB)} MiB | ${x.clientUpstreams} | ${x.clientUplinkKbps === null ? 'n/a' : `${fmt(x.clientUplinkKbps)} kb/s`} | ${fmt(x.botCpuPercentMean)} % |`;
+      return [
+        `Every participant is a \`roundtable join\` process: the measured client loops speech (so its uplink is a talker's) and runs noise suppression; ${r.mesh.talkers} of the other ${r.mesh.peers - 1} talk, the rest send silence. ` +
+          'Mesh: loopback, one signaling server. SFU: the same in Janus\'s namespace (bench/lib/janus.ts), `serve --janus`, the first member `--sfu`. CPU over a 10 s window once the client hears everyone (its control, media and device processes); uplink: all its links\' bytes (RTP, RTCP, headers) over the time since it was connected to everyone, at most ~10 % high from the seconds while links came up. On 2 cores the other 11 processes compete with the client: compare the rows of one run.',
+        '',
+        '| path | client CPU (one core) | client RSS | streams sent | client uplink | another participant\'s CPU (mean) |',
+        '|---|---|---|---|---|---|',
+        row(r.mesh),
+        row(r.sfu),
+      ];
+    },
+  },
+  {
     title: 'Mouth-to-ear between two processes, talker headless and talker in a busy TUI (issues 4, 11)',
     module: './p2p-latency.js',
     args: [3, 20, ['headless', 'tui-busy']],
@@ -315,8 +338,8 @@ async function main(): Promise<void> {
     const t0 = Date.now();
     lines.push(`## ${section.title}`, '', `\`bench/${path.basename(section.module, '.js')}.ts\``, '');
     try {
-      const mod = (await import(section.module)) as { run(...args: unknown[]): Promise<unknown> };
-      const result = await mod.run(...(section.args ?? []));
+      const mod = (await import(section.module)) as Record<string, (...args: unknown[]) => Promise<unknown>>;
+      const result = await mod[section.fn ?? 'run']!(...(section.args ?? []));
       const body = section.render(result);
       lines.push(...body, '', `(took ${((Date.now() - t0) / 1000).toFixed(0)} s)`, '');
       console.log(body.join('\n'));
