@@ -61,8 +61,9 @@
  * play it before concealing, the buffer must hold that much more. While the
  * sender repeats d frames, the caller says so (`setRedundancyDelay`) and the
  * target grows by d packet durations (within maxDelayMs); plain packets set
- * it back to 0. It costs latency only while the sender sends redundancy,
- * which it does only on a link that loses packets (send/redundancy-policy.ts).
+ * it back to 0. The caller asks for that room only after packets went
+ * missing (`lossEvents`, receive/remote-stream.ts), so it costs latency only
+ * on a link that loses packets.
  *
  * Counting: late = arrived after its playout time had passed (dropped);
  * duplicates and out-of-window packets dropped; received, expected, lost,
@@ -203,6 +204,8 @@ export class JitterBuffer {
   private resets = 0;
   private drains = 0;
   private recovered = 0;
+  /** Packets known to have been missing when due: played from a copy, or skipped (lossEvents). */
+  private lossEventCount = 0;
   /** Added to the estimator's target while the sender repeats earlier frames (RED). */
   private redundancyDelayMs = 0;
   private playedCount = 0;
@@ -316,7 +319,10 @@ export class JitterBuffer {
         this.buffer.shift();
         this.advanceTo(head.extTs + samples, head.extSeq, samples);
         this.playedCount++;
-        if (head.recovered) this.recovered++;
+        if (head.recovered) {
+          this.recovered++;
+          this.lossEventCount++;
+        }
         this.playedDelaySumMs += this.clock.now() - head.arrivalMs;
         const r = this.packetResult;
         r.packet = head.packet;
@@ -342,6 +348,8 @@ export class JitterBuffer {
       // Give up on the gap (or fill a short pause). What was concealed while
       // waiting already covers part of it: credit it, except the part that
       // was deliberate growth towards the target.
+      // A sequence gap given up on: a packet that was lost (or later than its playout).
+      if (!contiguous) this.lossEventCount++;
       if (this.waitedSamples > 0) {
         const allowed = contiguous ? gap : Math.max(0, Math.floor((delayMs - target) * SAMPLES_PER_MS));
         this.cursorTs += Math.min(this.waitedSamples, gap, allowed);
@@ -360,6 +368,16 @@ export class JitterBuffer {
   get targetDelayMs(): number {
     const base = this.estimator.targetDelayMs;
     return this.redundancyDelayMs === 0 ? base : Math.min(this.estimator.maxDelayMs, base + this.redundancyDelayMs);
+  }
+
+  /**
+   * Packets that were missing when their turn came: played from a redundant
+   * copy, or given up on (a sequence gap skipped). A pause of the sender's
+   * voice gate is not one: its sequence numbers run on. Read without
+   * allocating, per packet (RemoteStream: room for RED only after loss).
+   */
+  get lossEvents(): number {
+    return this.lossEventCount;
   }
 
   /** How far back the sender's redundant copies reach, in samples (0: none); see the header. */

@@ -58,6 +58,17 @@ const SAMPLES_PER_MS = SAMPLE_RATE / 1000;
 export const MAX_GAIN_PERCENT = 200;
 /** How long the sender's redundancy must reach less far before the buffer holds less for it (insertPacket). */
 const REDUNDANCY_HOLD_MS = 2000;
+/**
+ * The buffer makes room for redundant copies (one packet duration per
+ * level: a copy comes with a later packet) only while packets have been
+ * missing within this long. A sender sends RED from its first frame
+ * (send/redundancy-policy.ts) and on a clean link for its first seconds:
+ * room then would add a frame of latency for nothing. The first loss is
+ * recovered only if its copy arrives in time anyway; from it on the buffer
+ * grows (by stretching) and holds the room for as long as the sender's
+ * policy holds RED after loss ends (10 s).
+ */
+const LOSS_ROOM_HOLD_MS = 10_000;
 
 export interface RemoteStreamOptions {
   frameMs: FrameMs;
@@ -143,6 +154,9 @@ export class RemoteStream {
   /** Farthest reach of the sender's redundant copies, samples, and when it was last seen (insertPacket). */
   private redundancyReach = 0;
   private redundancyReachMs = 0;
+  /** The jitter buffer's lossEvents when last read, and when it last moved (null: never). */
+  private lossEventsSeen = 0;
+  private lossSeenMs: number | null = null;
   private readonly redBlocks: RedBlock[] = makeRedBlocks();
   private suppressor: FilterSlot | undefined;
 
@@ -182,6 +196,13 @@ export class RemoteStream {
    * that is where the buffer anchors.
    */
   private insertPacket(packet: MediaPacket, arrivalMs: number, redundancySamples: number): InsertOutcome {
+    // Room for the copies only on a link that lost something lately (see LOSS_ROOM_HOLD_MS).
+    const lossEvents = this.jitter.lossEvents;
+    if (lossEvents !== this.lossEventsSeen) {
+      this.lossEventsSeen = lossEvents;
+      this.lossSeenMs = arrivalMs;
+    }
+    if (redundancySamples > 0 && (this.lossSeenMs === null || arrivalMs - this.lossSeenMs > LOSS_ROOM_HOLD_MS)) redundancySamples = 0;
     if (redundancySamples >= this.redundancyReach) {
       this.redundancyReach = redundancySamples;
       this.redundancyReachMs = arrivalMs;
