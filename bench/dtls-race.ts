@@ -29,6 +29,8 @@ export interface DtlsRaceResult {
   timeToConnect: Spread | null;
   /** The link's own negotiation → track open (ms), same links: a lost first DTLS flight shows here as ~1000 ms. */
   connect: Spread | null;
+  /** The samples behind `connect`, to pool runs. */
+  connectSamples: number[];
 }
 
 export interface Spread {
@@ -54,7 +56,7 @@ export async function run(rounds = 30, durationS = 3, logDir?: string): Promise<
   writeFileSync(config, 'ice:\n  servers: []\ncues:\n  enabled: false\naudio:\n  noiseSuppression: false\n');
   if (logDir !== undefined) mkdirSync(logDir, { recursive: true });
   const server = await startSignalingServer({ host: '127.0.0.1', port: 0 });
-  const result: DtlsRaceResult = { rounds, peerLinks: 0, rebuiltLinks: 0, events: {}, roundsWithRebuild: [], roundsWithSlowConnect: [], timeToConnect: null, connect: null };
+  const result: DtlsRaceResult = { rounds, peerLinks: 0, rebuiltLinks: 0, events: {}, roundsWithRebuild: [], roundsWithSlowConnect: [], timeToConnect: null, connect: null, connectSamples: [] };
   const timesToConnect: number[] = [];
   const connectTimes: number[] = [];
   try {
@@ -107,6 +109,7 @@ export async function run(rounds = 30, durationS = 3, logDir?: string): Promise<
   }
   result.timeToConnect = spread(timesToConnect);
   result.connect = spread(connectTimes);
+  result.connectSamples = connectTimes;
   return result;
 }
 
