@@ -294,6 +294,17 @@ const SECTIONS: Section[] = [
     ],
   },
   {
+    title: 'Simultaneous joins: DTLS certificate failures (issue 11 §3)',
+    module: './dtls-race.js',
+    args: [30, 3],
+    render: (r) => [
+      `${r.rounds} rounds of 3 headless \`roundtable join\` processes started at once in a new room each (loopback, --duration 3). Goal: no peer link needs a second generation.`,
+      '',
+      `Of ${r.peerLinks} peer links (counted at both ends), **${r.rebuiltLinks}** needed a second generation. Negotiation → track open of the others: ${r.connect === null ? 'n/a' : `median ${r.connect.median} ms, p90 ${r.connect.p90} ms, max ${r.connect.max} ms, ${r.connect.over900} over 900 ms (a lost first DTLS flight, docs/architecture.md §6)`}.`,
+      `Native errors and link events: ${JSON.stringify(r.events)}.`,
+    ],
+  },
+  {
     title: 'Impaired paths: two joins relay-only through coturn behind the impairment relay (issue 12)',
     module: './impaired-link.js',
     args: [3],

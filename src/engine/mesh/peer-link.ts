@@ -47,6 +47,12 @@
  *   node-datachannel aborts the process (SIGABRT), so errors are logged and
  *   counted instead. Native objects are held in fields for the link's whole
  *   life because objects JS forgets lose their callbacks silently.
+ * - DTLS roles (docs/architecture.md §6, "DTLS roles and the answer"): the
+ *   answerer keeps libdatachannel's default, the DTLS client, and the offerer
+ *   trickles its own candidates only once it has applied the answer. An
+ *   answerer that could reach us before that made our ICE connect inside
+ *   libdatachannel's setRemoteDescription, before it had stored the
+ *   fingerprint, and the DTLS certificate check failed (issue 11 §3).
  * - No ICE restart in libdatachannel: a broken path is repaired by closing
  *   this link and building a new one (the session's job).
  * - The chat data channel (link-types.ts CHAT_CHANNEL) is negotiated out of
@@ -75,7 +81,7 @@ import {
 import { DEFAULT_OPUS_PAYLOAD_TYPE } from '../rtp/opus-payload.js';
 import { DEFAULT_RED_PAYLOAD_TYPE, setRedBlockPayloadTypes } from '../rtp/red-payload.js';
 import { buildEmptyReceiverReport, isRtcpSecondByte } from '../rtcp/packets.js';
-import { findAnsweredRed, findOfferedAudio, offerForPassiveAnswer } from './sdp.js';
+import { carriesCandidates, findAnsweredRed, findOfferedAudio, offerForPassiveAnswer } from './sdp.js';
 import { candidateType, checkLinkSignal, stripAttributePrefix, type LinkSignal } from './signal.js';
 
 export type { LinkSignal } from './signal.js';
@@ -177,6 +183,8 @@ export class PeerLink {
   private closed = false;
   private remoteDescriptionSet = false;
   private pendingCandidates: Array<{ candidate: string; mid: string }> = [];
+  /** The offerer's own candidates, held until the answer is applied (see onLocalCandidate). */
+  private heldLocalCandidates: Array<{ candidate: string; mid: string }> = [];
   private readonly localTypes: string[] = [];
   private pcState = 'new';
   private trackOpen = false;
@@ -412,6 +420,7 @@ export class PeerLink {
     this.audio = undefined;
     this.pc = undefined;
     this.pendingCandidates = [];
+    this.heldLocalCandidates = [];
     this.log.info('link-closed');
     this.emitState('closed');
   }
@@ -561,11 +570,33 @@ export class PeerLink {
     this.safeCall('onSignal', () => this.opts.onSignal({ type: 'description', sdp, descType: type }));
   }
 
+  /**
+   * The offerer trickles its candidates only once the answer is applied
+   * (docs/architecture.md §4 and §6, "DTLS roles and the answer"). libdatachannel's
+   * setRemoteDescription hands the answer's ICE credentials to the ICE agent
+   * first and stores the description, whose fingerprint the DTLS certificate
+   * check reads, only after that. An answerer that already knew our
+   * candidates had been checking us since it took the offer (we answer
+   * checks without its credentials), so our ICE connected within
+   * microseconds of receiving them, inside that call; the DTLS handshake
+   * could then reach the certificate check before the description was
+   * stored, which fails with no fingerprint to compare ("certificate verify
+   * failed", "unknown CA" at the other end): with three processes joining
+   * at once (bench/dtls-race.ts, old and new code alternating) 28 of 180 peer
+   * links were rebuilt, 0 of 180 with this. Holding our candidates
+   * means nothing can reach us before the answer is stored, and the answer's
+   * own candidates are queued until then (applyCandidate), so our ICE has no
+   * path at all while setRemoteDescription runs.
+   */
   private onLocalCandidate(raw: string, mid: string): void {
     if (this.closed) return;
     const candidate = stripAttributePrefix(raw);
     const type = candidateType(candidate);
     if (type !== null) this.localTypes.push(type);
+    if (this.opts.role === 'offerer' && !this.remoteDescriptionSet) {
+      if (this.heldLocalCandidates.length < MAX_PENDING_CANDIDATES) this.heldLocalCandidates.push({ candidate, mid });
+      return;
+    }
     this.safeCall('onSignal', () => this.opts.onSignal({ type: 'candidate', candidate, mid }));
   }
 
@@ -580,8 +611,11 @@ export class PeerLink {
       this.addOwnTrack(offered.mid, offered.opusPayloadType, this.opts.red === false ? null : offered.redPayloadType);
       this.addChatChannel();
     }
-    // We answer as the DTLS server: see offerForPassiveAnswer for the 1 s stall this avoids.
-    if (!this.callNative('set-remote-offer', (pc) => pc.setRemoteDescription(offerForPassiveAnswer(sdp), 'offer'), true)) return;
+    // A terminal's offer: we answer as the DTLS client (libdatachannel's default), since its
+    // offerer connects first (onLocalCandidate); an offer with its candidates (Janus): as the
+    // server, since we connect first (offerForPassiveAnswer; docs/architecture.md §6).
+    const applied = carriesCandidates(sdp) ? offerForPassiveAnswer(sdp) : sdp;
+    if (!this.callNative('set-remote-offer', (pc) => pc.setRemoteDescription(applied, 'offer'), true)) return;
     // Our answer lists our track's codecs: RED exactly when this (or the first) offer had it.
     const red = this.trackRedPayloadType;
     this.setNegotiated(red !== null && findOfferedAudio(sdp)?.redPayloadType === red ? red : null);
@@ -610,6 +644,10 @@ export class PeerLink {
     const queued = this.pendingCandidates;
     this.pendingCandidates = [];
     for (const c of queued) this.applyCandidate(c.candidate, c.mid);
+    // The offerer's candidates go out now that the answer is stored (onLocalCandidate).
+    const held = this.heldLocalCandidates;
+    this.heldLocalCandidates = [];
+    for (const c of held) this.safeCall('onSignal', () => this.opts.onSignal({ type: 'candidate', candidate: c.candidate, mid: c.mid }));
   }
 
   private applyCandidate(candidate: string, mid: string): void {

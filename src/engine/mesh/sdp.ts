@@ -67,23 +67,29 @@ export function findAnsweredRed(answerSdp: string, opusPayloadType: number, redP
   return offered.redPayloadType === redPayloadType ? redPayloadType : null;
 }
 
+/** True when the SDP carries ICE candidates itself (an offerer that gathered before offering, as Janus does). */
+export function carriesCandidates(sdp: string): boolean {
+  return /^a=candidate:/m.test(sdp);
+}
+
 /**
- * The offer as the answerer applies it, so that the answerer becomes the
- * DTLS server (`a=setup:passive` in its answer, RFC 5763 §5 and RFC 8842
- * §5.3 let an answerer choose passive when the offer says actpass).
- *
- * Why: libdatachannel creates a connection's DTLS transport only when its
- * ICE reaches "connected", and drops any packet that arrives before then;
- * its DTLS retransmits after 1 s. As the default DTLS client (setup:active),
- * the answerer's ICE connects as soon as the offerer answers its first
- * check, often before the offerer has even received the answer, so the
- * ClientHello reached an offerer with no DTLS transport yet and the join
- * waited a second (in 35 of 120 loopback connections). As the server, the
- * answerer is listening before the offerer, which can only connect once it
- * has the answer, sends its first flight (0 of 120). libdatachannel has no
- * API to choose the answer's role; it derives it from the offer's (active
- * offer → passive answer), so we present the offer's actpass as active.
+ * The offer as the answerer applies it to become the DTLS server
+ * (`a=setup:passive` in its answer; RFC 5763 §5 and RFC 8842 §5.3 let an
+ * answerer choose passive when the offer says actpass). libdatachannel has
+ * no API to choose the answer's role; it derives it from the offer's (active
+ * offer → passive answer), so the offer's actpass is presented as active.
  * Sections that already name a role are left alone.
+ *
+ * When: libdatachannel creates a connection's DTLS transport only once its
+ * ICE is connected and drops DTLS packets that come earlier (its first
+ * retransmission is 1 s later), so the side whose ICE connects first should
+ * be the server. An offer that brings its candidates lets the answerer check
+ * at once, and an offerer answers checks before it has the answer, so the
+ * answerer connects first: passive (Janus's offers). A terminal's offer
+ * comes without them and its candidates only after our answer is applied
+ * (PeerLink.onLocalCandidate), so the offerer connects first and the
+ * answerer stays libdatachannel's default, the client (docs/architecture.md
+ * §6, "DTLS roles and the answer").
  */
 export function offerForPassiveAnswer(offerSdp: string): string {
   return offerSdp.replace(/^a=setup:actpass(?=\r?$)/gm, 'a=setup:active');

@@ -137,7 +137,7 @@ afterAll(() => {
 });
 
 describe('PeerLink over loopback', () => {
-  it('answers as the DTLS server (a=setup:passive): the offerer, which connects only once it has the answer, sends the first DTLS flight', async () => {
+  it('answers as the DTLS client (a=setup:active); the offerer, as the server, is listening before the answerer connects', async () => {
     const fromAnswerer: LinkSignal[] = [];
     let offerer: PeerLink | undefined;
     const { a, b } = makePair({
@@ -151,8 +151,56 @@ describe('PeerLink over loopback', () => {
     offerer = a.link;
     await connect(a, b);
     const answer = fromAnswerer.find((s) => s.type === 'description');
-    expect(answer?.type === 'description' ? answer.sdp : '').toMatch(/^a=setup:passive\r?$/m);
-    expect(answer?.type === 'description' ? answer.sdp : '').not.toMatch(/^a=setup:(active|actpass)/m);
+    expect(answer?.type === 'description' ? answer.sdp : '').toMatch(/^a=setup:active\r?$/m);
+    expect(answer?.type === 'description' ? answer.sdp : '').not.toMatch(/^a=setup:(passive|actpass)/m);
+  });
+
+  it('issue 11 §3: the offerer trickles no candidate before the answer is applied, so no ICE path exists while libdatachannel stores the answer', async () => {
+    // The race: libdatachannel's setRemoteDescription gives the answer's ICE credentials to the
+    // agent before it stores the description whose fingerprint the DTLS check reads. An answerer
+    // that knew our candidates had an ICE path to us (selected pair) before we had its answer, so
+    // our ICE connected inside that call and the certificate check could find no fingerprint
+    // (docs/architecture.md §6). Here the answer is held for 300 ms: the answerer must have no
+    // path to the offerer meanwhile, and the offerer's candidates go out only after the answer.
+    const toOfferer: LinkSignal[] = [];
+    const order: string[] = [];
+    let answerApplied = false;
+    const { a, b } = makePair({
+      filterToAnswerer: (s) => {
+        order.push(s.type === 'description' ? 'offer' : answerApplied ? 'candidate-after-answer' : 'candidate-before-answer');
+        return true;
+      },
+      answerer: { onSignal: (s) => toOfferer.push(s) },
+    });
+    const deliver = (s: LinkSignal): void => {
+      if (s.type === 'description') answerApplied = true;
+      a.link.handleSignal(s);
+    };
+    a.link.start();
+    b.link.start();
+    await waitFor(() => toOfferer.some((s) => s.type === 'description') && toOfferer.some((s) => s.type === 'candidate'), 5000, 'the answer and a candidate');
+    // The answerer's candidates may reach the offerer first: queued until the answer (RFC 8838 §4).
+    for (const s of toOfferer.filter((x) => x.type === 'candidate')) a.link.handleSignal(s);
+    await sleep(300);
+    expect(a.link.localCandidateTypes().length).toBeGreaterThan(0);
+    // Before the fix the answerer had a selected pair here: the offerer would connect inside setRemoteDescription.
+    expect(b.link.selectedCandidatePair()).toBeNull();
+    expect(order).toEqual(['offer']);
+    expect(a.link.isOpen || b.link.isOpen).toBe(false);
+    for (const s of toOfferer.splice(0)) if (s.type === 'description') deliver(s);
+    // From now on the answerer's signals reach the offerer as they come.
+    const pump = setInterval(() => {
+      for (const s of toOfferer.splice(0)) deliver(s);
+    }, 5);
+    try {
+      await waitFor(() => a.link.isOpen && b.link.isOpen, 10_000, 'both open');
+    } finally {
+      clearInterval(pump);
+    }
+    expect(order[0]).toBe('offer');
+    expect(order.slice(1).every((o) => o === 'candidate-after-answer')).toBe(true);
+    expect(order.length).toBeGreaterThan(1);
+    expect(a.link.stats().badSignals + b.link.stats().badSignals).toBe(0);
   });
 
   it('connects and carries 100 RTP packets each way intact; SR flows, our RR comes back', async () => {
@@ -231,29 +279,29 @@ describe('PeerLink over loopback', () => {
     expect(pair?.remote.address).toBe(LOOPBACK);
   });
 
-  it('queues candidates that arrive before the remote description', async () => {
-    const held: LinkSignal[] = [];
-    const { a, b } = makePair({
-      filterToAnswerer: (s) => {
-        if (s.type === 'description') {
-          held.push(s);
-          return false;
-        }
-        return true;
-      },
-    });
+  it('queues candidates that arrive before the remote description (the answerer\'s, overtaking its answer)', async () => {
+    const fromAnswerer: LinkSignal[] = [];
+    const { a, b } = makePair({ answerer: { onSignal: (s) => fromAnswerer.push(s) } });
     a.link.start();
     b.link.start();
-    await waitFor(() => held.length === 1 && a.link.localCandidateTypes().length > 0, 5000, 'offer and a candidate');
-    await sleep(50); // let every gathered candidate reach B ahead of the offer
-    expect(b.link.isOpen).toBe(false);
+    await waitFor(() => fromAnswerer.some((s) => s.type === 'description') && b.link.localCandidateTypes().length > 0, 5000, 'answer and a candidate');
+    await sleep(50); // every gathered candidate is in by now
+    for (const s of fromAnswerer) if (s.type === 'candidate') a.link.handleSignal(s);
+    expect(a.link.isOpen).toBe(false);
     // Queued, not applied: libdatachannel refuses a candidate before the remote description (a bad signal).
-    expect(b.link.stats()).toMatchObject({ badSignals: 0, droppedCandidates: 0 });
-    b.link.handleSignal(held[0]);
-    await waitFor(() => a.link.isOpen && b.link.isOpen, 10_000, 'both open');
-    // Applied with the offer: B knew A's host candidate before A's first check (else it would be peer-reflexive).
-    expect(b.link.selectedCandidatePair()?.remote.type).toBe('host');
-    expect(b.link.stats().badSignals).toBe(0);
+    expect(a.link.stats()).toMatchObject({ badSignals: 0, droppedCandidates: 0 });
+    for (const s of fromAnswerer.splice(0)) if (s.type === 'description') a.link.handleSignal(s);
+    const pump = setInterval(() => {
+      for (const s of fromAnswerer.splice(0)) a.link.handleSignal(s);
+    }, 5);
+    try {
+      await waitFor(() => a.link.isOpen && b.link.isOpen, 10_000, 'both open');
+    } finally {
+      clearInterval(pump);
+    }
+    // Applied with the answer: A knew B's host candidate for its first check (else it would be peer-reflexive).
+    expect(a.link.selectedCandidatePair()?.remote.type).toBe('host');
+    expect(a.link.stats().badSignals).toBe(0);
   });
 
   it('sendRtp before the track is open returns false and counts it', () => {
@@ -506,28 +554,33 @@ describe('PeerLink over loopback', () => {
   }, 120_000);
 });
 
+/** An answering PeerLink given `offer`; resolves with it and its answer's SDP. */
+async function answerOffer(peerId: string, offer: string): Promise<{ link: PeerLink; answer: LinkSignal | undefined; sdp: string }> {
+  const signals: LinkSignal[] = [];
+  const link = new PeerLink({
+    peerId,
+    role: 'answerer',
+    iceServers: [],
+    bindAddress: LOOPBACK,
+    ssrc: 0x0badcafe,
+    cname: 'cname-answerer',
+    onSignal: (s) => signals.push(s),
+    onRtp: () => {},
+    onState: () => {},
+  });
+  open.push(link);
+  link.start();
+  link.handleSignal({ type: 'description', sdp: offer, descType: 'offer' });
+  await waitFor(() => signals.some((s) => s.type === 'description'), 5000, 'the answer');
+  const answer = signals.find((s) => s.type === 'description');
+  return { link, answer, sdp: answer?.type === 'description' ? answer.sdp : '' };
+}
+
 describe('PeerLink answering a browser', () => {
   it("answers Chromium 156's own offer with its mid, Opus and RED payload types, mono speech fmtp, and nothing else", async () => {
     // Recorded from Debian's Chromium 156 (fixtures/sdp): Opus 111, RED 63, G.722, PCMU/A, CN, telephone-event.
     const offer = readFileSync(new URL('../../../fixtures/sdp/chromium-156-offer.sdp', import.meta.url), 'utf8');
-    const signals: LinkSignal[] = [];
-    const link = new PeerLink({
-      peerId: 'chromium',
-      role: 'answerer',
-      iceServers: [],
-      bindAddress: LOOPBACK,
-      ssrc: 0x0badcafe,
-      cname: 'cname-answerer',
-      onSignal: (s) => signals.push(s),
-      onRtp: () => {},
-      onState: () => {},
-    });
-    open.push(link);
-    link.start();
-    link.handleSignal({ type: 'description', sdp: offer, descType: 'offer' });
-    await waitFor(() => signals.some((s) => s.type === 'description'), 5000, 'the answer');
-    const answer = signals.find((s) => s.type === 'description');
-    const sdp = answer?.type === 'description' ? answer.sdp : '';
+    const { link, answer, sdp } = await answerOffer('chromium', offer);
     expect(answer?.type === 'description' ? answer.descType : '').toBe('answer');
     // RFC 8829 §5.3.1: the answer's m-line lists only what we accept of the offer: RED (RFC 2198) over Opus (RFC 7587), RED first.
     expect(sdp).toMatch(/^m=audio \d+ UDP\/TLS\/RTP\/SAVPF 63 111\r?$/m);
@@ -536,12 +589,21 @@ describe('PeerLink answering a browser', () => {
     expect(sdp).toMatch(/^a=rtpmap:63 red\/48000\/2\r?$/m);
     expect(sdp).toMatch(/^a=fmtp:63 111\/111\r?$/m);
     expect(sdp).not.toMatch(/G722|PCMU|PCMA|telephone-event|CN\/8000/);
-    expect(sdp).toMatch(/^a=setup:passive\r?$/m);
+    expect(sdp).toMatch(/^a=setup:active\r?$/m);
     expect(sdp).toMatch(new RegExp(`^a=ssrc:${0x0badcafe} `, 'm'));
     expect(link.opusPayloadType).toBe(111);
     expect(link.negotiatedAudio).toEqual({ opus: 111, red: 63 });
     expect(link.stats().badSignals).toBe(0);
   });
+  it('answers an offer that brings its own candidates (as Janus sends them) as the DTLS server, a=setup:passive: it could check the offerer at once (docs/architecture.md §6)', async () => {
+    const chromium = readFileSync(new URL('../../../fixtures/sdp/chromium-156-offer.sdp', import.meta.url), 'utf8');
+    const offer = chromium.replace(/^(a=mid:0\r?\n)/m, '$1a=candidate:1 1 udp 2113937151 127.0.0.1 9 typ host\r\n');
+    expect(offer).not.toBe(chromium);
+    const { link, sdp } = await answerOffer('gathered-offerer', offer);
+    expect(sdp).toMatch(/^a=setup:passive\r?$/m);
+    expect(link.stats().badSignals).toBe(0);
+  });
+
 });
 
 describe('PeerLink relay-only through a real coturn', () => {

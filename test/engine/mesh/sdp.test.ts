@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { findAnsweredRed, findOfferedAudio, offerForPassiveAnswer, redOverOpus } from '../../../src/engine/mesh/sdp.js';
+import { carriesCandidates, findAnsweredRed, findOfferedAudio, offerForPassiveAnswer, redOverOpus } from '../../../src/engine/mesh/sdp.js';
 
 const HEAD = 'v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\na=group:BUNDLE 0 1\r\n';
 
@@ -69,5 +69,12 @@ describe('offerForPassiveAnswer', () => {
   it('leaves an offer that already names a role, and other lines, untouched', () => {
     const sdp = HEAD + 'm=audio 9 RTP/SAVPF 111\r\na=setup:passive\r\na=x-note:a=setup:actpass\r\n';
     expect(offerForPassiveAnswer(sdp)).toBe(sdp);
+  });
+});
+
+describe('carriesCandidates', () => {
+  it('tells an offer gathered first (Janus) from a trickled one (a terminal, a browser)', () => {
+    expect(carriesCandidates(HEAD + 'm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=candidate:1 1 udp 2013266431 10.0.0.2 40000 typ host\r\n')).toBe(true);
+    expect(carriesCandidates(HEAD + 'm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:0\r\na=x-note:a=candidate:1\r\n')).toBe(false);
   });
 });
