@@ -34,6 +34,7 @@ import type { AudioEndName } from '../audio/audio-ends.js';
 import { RECORDING_OFF, type MediaAnchors, type MediaPort, type PeerMediaStats, type PeerTransport, type ProcessingStates, type RecordingState, type SelfMediaState } from './media-port.js';
 import type { FilterState } from '../dsp/filter-chain.js';
 import type { FilterStageName } from '../dsp/frame-filter.js';
+import type { MediaPath } from '../api.js';
 
 const STDERR_TAIL_CHARS = 4000;
 /** A media process that has not finished stopping after this long is ended (its output may be incomplete). */
@@ -67,6 +68,8 @@ export class RemoteMedia implements MediaPort {
   private ssrcValue: number | undefined;
   private snap: MediaSnapshot | undefined;
   private peerMap = new Map<string, PeerMediaStats>();
+  /** The path each peer's stream plays from, as the media process last said (peer-path). */
+  private readonly paths = new Map<string, MediaPath>();
   private reportValue: FinalMediaReport | undefined;
   private stderrTail = '';
   private waiters: Array<{ match: (m: FromMedia) => boolean; resolve: (m: FromMedia) => void; reject: (e: Error) => void }> = [];
@@ -189,6 +192,20 @@ export class RemoteMedia implements MediaPort {
     const m = await outcome;
     if (m.ev === 'sfu-failed') throw new Error(`cannot reach the room's SFU at ${spec.janusUrl}: ${m.message}`);
     return m.ev === 'sfu-started' ? m.room : 0;
+  }
+
+  async stopSfu(): Promise<void> {
+    const stopped = this.next((m) => m.ev === 'sfu-stopped');
+    this.send({ op: 'sfu-stop' });
+    await stopped;
+  }
+
+  preferPath(path: MediaPath): void {
+    this.send({ op: 'prefer-path', path });
+  }
+
+  peerPath(id: string): MediaPath | undefined {
+    return this.paths.get(id);
   }
 
   setMuted(muted: boolean): void {
@@ -370,6 +387,10 @@ export class RemoteMedia implements MediaPort {
         break;
       case 'link-failed':
         this.links.get(m.linkId)?.fromHostFailure(m.message);
+        break;
+      case 'peer-path':
+        if (m.path === null) this.paths.delete(m.peerId);
+        else this.paths.set(m.peerId, m.path);
         break;
       case 'source-ended':
         this.onSourceEnd?.();
