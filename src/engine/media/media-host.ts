@@ -22,7 +22,7 @@ import { MediaEngine } from './media-engine.js';
 import { SendTiming } from './send-timing.js';
 import { processFigures } from '../../core/process-figures.js';
 import { emptyCaptureStats } from '../send/capture-pipeline.js';
-import { SfuMedia } from '../sfu/sfu-media.js';
+import { SfuMedia, type SfuMediaOptions } from '../sfu/sfu-media.js';
 import { janusRoomNumber } from '../sfu/janus-room.js';
 import type { SfuSpec } from './host-protocol.js';
 import type { PeerTransport } from './media-port.js';
@@ -36,6 +36,8 @@ export interface MediaHostOptions {
   /** Default: openAudio (WAV files, devices). */
   openAudio?: (spec: AudioEndsSpec, logger: Logger, onFallback: (f: AudioFallback) => void) => Promise<OpenedAudio>;
   clock?: Clock;
+  /** Builds our SFU path (default SfuMedia, which talks to Janus); tests give a fake one. */
+  makeSfu?: (options: SfuMediaOptions) => Pick<SfuMedia, 'start' | 'stop'>;
   /** Called once everything is stopped and closed (the process then releases the native library and exits). */
   onStopped?: () => void;
 }
@@ -75,7 +77,7 @@ export class MediaHost {
   private readonly currentLink = new Map<string, HostedLink>();
   private readonly peers = new Map<string, HostedPeer>();
   /** Our media through the SFU instead of links (docs/architecture.md §11), once asked. */
-  private sfu: SfuMedia | undefined;
+  private sfu: Pick<SfuMedia, 'start' | 'stop'> | undefined;
   /** Where peers' streams move when the path brings their audio: the SFU while it runs, else the mesh. */
   private preferred: MediaPath = 'mesh';
   private snapshotTimer: TimerHandle | undefined;
@@ -362,7 +364,7 @@ export class MediaHost {
       return;
     }
     const room = janusRoomNumber(spec.roomId);
-    const sfu = new SfuMedia({
+    const sfu = (this.opts.makeSfu ?? ((o: SfuMediaOptions) => new SfuMedia(o)))({
       janusUrl: spec.janusUrl,
       room,
       maxPublishers: spec.maxPublishers,
