@@ -14,25 +14,15 @@
  * silence in b's continuous tone as a plays it, over the whole call with both
  * switches, stays short (the issue's goal: 200 ms; the figure is printed).
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { writeWav } from '../../src/engine/audio/wav-file.js';
-import { janusMissingReason, startJanus, type JanusInstance } from '../helpers/janus.js';
-import { bestPresence, HEARD, joinArgs, killAll, newCode, readJson, readWav, runClient, speech, TempDir, writeLoopbackConfig, type Client, type StatsFile } from './harness.js';
+import { janusMissingReason, startJanus } from '../helpers/janus.js';
+import { janusE2e } from './janus-e2e.js';
+import { bestPresence, HEARD, joinArgs, newCode, readJson, readWav, runClient, speech, TempDir, writeLoopbackConfig, type Client, type StatsFile } from './harness.js';
 
 const missing = janusMissingReason();
-let janus: JanusInstance | undefined;
-let dir: TempDir | undefined;
-const clients: Client[] = [];
-
-afterEach(async () => {
-  killAll(clients);
-  await Promise.all(clients.map((c) => c.exited));
-  clients.length = 0;
-  await janus?.stop();
-  janus = undefined;
-  dir?.remove();
-  dir = undefined;
-});
+const e2e = janusE2e();
+const clients = e2e.clients;
 
 const RATE = 48_000;
 const WINDOW = RATE / 100; // 10 ms
@@ -102,9 +92,9 @@ function longestGap(samples: Int16Array, within?: { fromMs: number; toMs: number
 describe.skipIf(missing !== null)(`serve --janus --sfu-threshold: a room switches mesh → SFU → mesh by its size${missing === null ? '' : ` (skipped: ${missing})`}`, () => {
   it('the third join moves the room to the SFU, its leaving moves it back; everyone is heard across both switches, all exit 0', async () => {
     const j = await startJanus();
-    janus = j;
+    e2e.janus = j;
     const tmp = new TempDir();
-    dir = tmp;
+    e2e.dir = tmp;
     const serve = runClient('serve', ['serve', '--host', '127.0.0.1', '--port', '0', '--json', '--no-web', '--janus', j.wsUrl, '--sfu-threshold', '2', '--mesh-threshold', '2'], j.ns.exec);
     clients.push(serve);
     const listening = await serve.waitFor((l) => l.event === 'server-listening', 20_000, 'the server to listen');

@@ -56,18 +56,24 @@ function setup() {
   return { clock, sent, links, sfus, source, sink, host, flush, of, stopped: () => stopped };
 }
 
+/** A started host with peer p on an answering mesh link (link id 1): our SSRC and that link. */
+async function withMeshPeer(t: ReturnType<typeof setup>): Promise<{ ssrc: number; link: FakeLink }> {
+  t.host.handle({ op: 'init', config: CONFIG });
+  await t.flush();
+  const ssrc = t.of('ready')[0]!.ssrc;
+  t.host.handle({ op: 'start' });
+  t.host.handle({ op: 'add-peer', peerId: 'p' });
+  t.host.handle({ op: 'link-create', linkId: 1, spec: { peerId: 'p', role: 'answerer', iceServers: [], ssrc, cname: 'c' } });
+  await t.flush();
+  return { ssrc, link: t.links.at(-1)! };
+}
+
 describe('MediaHost', () => {
   it('switching a peer mesh → SFU → mesh: one source at a time, moved by the first packet of the preferred path, the stream kept', async () => {
     const t = setup();
-    t.host.handle({ op: 'init', config: CONFIG });
-    await t.flush();
-    const ssrc = t.of('ready')[0]!.ssrc;
-    t.host.handle({ op: 'start' });
-    t.host.handle({ op: 'add-peer', peerId: 'p' });
-    t.host.handle({ op: 'link-create', linkId: 1, spec: { peerId: 'p', role: 'answerer', iceServers: [], ssrc, cname: 'c' } });
+    const { ssrc, link: mesh } = await withMeshPeer(t);
     t.host.handle({ op: 'peer-volume', peerId: 'p', percent: 150 });
     await t.flush();
-    const mesh = t.links[0]!;
     mesh.setState('connected');
     const received = (): number => {
       t.clock.advance(MEDIA_SNAPSHOT_INTERVAL_MS);
@@ -187,14 +193,7 @@ describe('MediaHost', () => {
 
   it('sends captured audio on the peer\'s current link, takes its packets into the engine, and reports when the last one came', async () => {
     const t = setup();
-    t.host.handle({ op: 'init', config: CONFIG });
-    await t.flush();
-    const ssrc = t.of('ready')[0]!.ssrc;
-    t.host.handle({ op: 'start' });
-    t.host.handle({ op: 'add-peer', peerId: 'p' });
-    t.host.handle({ op: 'link-create', linkId: 1, spec: { peerId: 'p', role: 'answerer', iceServers: [], ssrc, cname: 'c' } });
-    await t.flush();
-    const first = t.links[0]!;
+    const { ssrc, link: first } = await withMeshPeer(t);
     first.setState('connected');
     for (let i = 0; i < 5; i++) {
       t.clock.advance(20);
