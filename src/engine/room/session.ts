@@ -24,6 +24,12 @@
  * media side writes the file); our recording mark goes to every peer on the
  * chat channel (room/recording-mark.ts), theirs comes back as
  * PeerView.recording, and the chat notes who starts and stops.
+ *
+ * The media path (docs/architecture.md §11): mesh links, or the SFU, as the
+ * server says in `joined` and, when the room switches by its size, in
+ * `media-path`. A switch is made before break (onMediaPath, progressSwitch):
+ * the new path comes up beside the old one, and a peer's old path closes
+ * once both ends play each other from the new one.
  */
 import { resolveBackoff, type BackoffOptions } from '../../core/backoff.js';
 import { monotonicClock, type Clock, type TimerHandle } from '../../core/clock.js';
