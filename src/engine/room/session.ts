@@ -359,7 +359,9 @@ export class Session implements SessionController {
    * play it from (`via`), and close the old path where both ends play each
    * other from the new one. A peer that never says so (silent, so nothing
    * of it ever arrived on the new path; or an older client) is switched
-   * anyway `switchTimeoutMs` after the new path came up.
+   * anyway `switchTimeoutMs` after the new path came up: after our SFU path
+   * came up, or once every mesh link is connected (at the latest three
+   * times that after the switch began).
    */
   private progressSwitch(): void {
     if (this.switchStartedMs === undefined) return;
@@ -386,7 +388,11 @@ export class Session implements SessionController {
       if (meshLeft === 0) this.endSwitch(now);
       return;
     }
-    const late = now - this.switchStartedMs >= this.switchTimeoutMs;
+    // Silent peers never say they moved; their mesh link being up is what the fallback waits for, so that
+    // leaving the SFU never takes away a peer whose link is still connecting (a link gets 10 s for that, §4).
+    const elapsed = now - this.switchStartedMs;
+    const linksUp = [...this.roster.peers].every((entry) => entry.linkState === 'connected');
+    const late = (elapsed >= this.switchTimeoutMs && linksUp) || elapsed >= 3 * this.switchTimeoutMs;
     if (!late && [...this.roster.peers].some((entry) => !onBoth(entry, 'mesh'))) return;
     this.endSwitch(now);
     const stopSfu = this.engine.stopSfu?.bind(this.engine);

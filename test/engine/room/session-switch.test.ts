@@ -130,9 +130,10 @@ describe('Session: switching SFU → mesh', () => {
     await t.session.leave();
   });
 
-  it('leaves the SFU after the timeout when peers stay silent, and a new switch to the SFU starts it again', async () => {
+  it('peers silent: leaves the SFU at the timeout once their links are up; a new switch to the SFU starts it again', async () => {
     const t = await inRoom(ROUTE);
     t.signaling.emit('media-path', {});
+    for (const id of ['p', 'q']) t.linksFor(id)[0]!.setState('connected');
     await t.pass(DEFAULT_SWITCH_TIMEOUT_MS - TICK);
     expect(t.calls).not.toContain('stop-sfu');
     await t.pass(2 * TICK);
@@ -141,6 +142,17 @@ describe('Session: switching SFU → mesh', () => {
     await t.pass(TICK);
     expect(t.calls).toEqual(['start-sfu', 'prefer-mesh', 'stop-sfu', 'start-sfu']);
     expect(t.session.snapshot().chat.map((l) => l.text)).toEqual(expect.arrayContaining(["the room's media now goes peer to peer", "the room's media now goes through the SFU"]));
+    await t.session.leave();
+  });
+
+  it('a mesh link still connecting keeps the SFU past the timeout, up to three times it', async () => {
+    const t = await inRoom(ROUTE);
+    t.signaling.emit('media-path', {});
+    t.linksFor('p')[0]!.setState('connected');
+    await t.pass(3 * DEFAULT_SWITCH_TIMEOUT_MS - TICK);
+    expect(t.calls).not.toContain('stop-sfu');
+    await t.pass(2 * TICK);
+    expect(t.calls).toEqual(['start-sfu', 'prefer-mesh', 'stop-sfu']);
     await t.session.leave();
   });
 });
