@@ -129,8 +129,8 @@ export type FromMedia =
   | { readonly ev: 'sfu-started'; readonly room: number }
   | { readonly ev: 'sfu-failed'; readonly message: string }
   | { readonly ev: 'sfu-stopped' }
-  /** The path peer `peerId`'s stream plays from changed (null: it has no stream any more). */
-  | { readonly ev: 'peer-path'; readonly peerId: string; readonly path: MediaPath | null }
+  /** The path peer `peerId`'s stream plays from (null: it has no stream any more), and whether the SFU brings it too; sent when either changes. */
+  | { readonly ev: 'peer-path'; readonly peerId: string; readonly path: MediaPath | null; readonly sfu: boolean }
   | { readonly ev: 'audio-fallback'; readonly fallback: AudioFallback }
   | { readonly ev: 'log'; readonly level: 'debug' | 'info' | 'warn' | 'error'; readonly event: string; readonly fields: LogFields }
   | { readonly ev: 'stopped'; readonly report: FinalMediaReport; readonly snapshot: MediaSnapshot };

@@ -258,7 +258,7 @@ export class MediaHost {
     }
     this.peers.set(peerId, { mesh: true, sub: undefined, from: 'mesh' });
     engine.addPeer(peerId, this.transportOf(peerId));
-    this.tellPath(peerId, 'mesh');
+    this.tellPath(peerId);
   }
 
   /** Control closed a peer's mesh path (it left, or its stream plays from the SFU now). */
@@ -278,11 +278,12 @@ export class MediaHost {
     if (hosted !== undefined) {
       // Its stream keeps playing from the mesh until the subscription brings its audio.
       hosted.sub = sub;
+      this.tellPath(peerId);
       return;
     }
     this.peers.set(peerId, { mesh: false, sub, from: 'sfu' });
     this.requireEngine().addPeer(peerId, this.transportOf(peerId), { ...options, receiveOnly: true });
-    this.tellPath(peerId, 'sfu');
+    this.tellPath(peerId);
   }
 
   private removeSubscription(peerId: string, options: { cue?: boolean } | undefined): void {
@@ -291,12 +292,13 @@ export class MediaHost {
     hosted.sub = undefined;
     if (!hosted.mesh) return this.dropPeer(peerId, options);
     if (hosted.from === 'sfu') this.switchSource(peerId, hosted, 'mesh', 'sfu-closed');
+    else this.tellPath(peerId);
   }
 
   private dropPeer(peerId: string, options?: { cue?: boolean }): void {
     this.peers.delete(peerId);
     this.engine?.removePeer(peerId, options);
-    this.tellPath(peerId, null);
+    this.tellPath(peerId);
   }
 
   /**
@@ -323,11 +325,13 @@ export class MediaHost {
     hosted.from = to;
     this.engine?.newPeerSource(peerId);
     this.log.info('peer-path', { peer: peerId, path: to, reason });
-    this.tellPath(peerId, to);
+    this.tellPath(peerId);
   }
 
-  private tellPath(peerId: string, path: MediaPath | null): void {
-    this.opts.send({ ev: 'peer-path', peerId, path });
+  /** Control learns where the peer's stream plays from, and whether the SFU brings it (a switch's fallback waits for that). */
+  private tellPath(peerId: string): void {
+    const hosted = this.peers.get(peerId);
+    this.opts.send({ ev: 'peer-path', peerId, path: hosted?.from ?? null, sfu: hosted?.sub !== undefined });
   }
 
   /**

@@ -163,6 +163,8 @@ export interface MediaPort {
   preferPath?(path: MediaPath): void;
   /** The path peer `id`'s stream plays from now; undefined when it has no stream. */
   peerPath?(id: string): MediaPath | undefined;
+  /** Whether the SFU brings peer `id`'s stream (its subscription is up), whichever path it plays from. */
+  hasSfuStream?(id: string): boolean;
   setMuted(muted: boolean): void;
   setDeafened(deafened: boolean): void;
   setPeerVolume(id: string, percent: number): void;

@@ -70,6 +70,8 @@ export class RemoteMedia implements MediaPort {
   private peerMap = new Map<string, PeerMediaStats>();
   /** The path each peer's stream plays from, as the media process last said (peer-path). */
   private readonly paths = new Map<string, MediaPath>();
+  /** Peers whose SFU subscription is up (peer-path). */
+  private readonly sfuStreams = new Set<string>();
   private reportValue: FinalMediaReport | undefined;
   private stderrTail = '';
   private waiters: Array<{ match: (m: FromMedia) => boolean; resolve: (m: FromMedia) => void; reject: (e: Error) => void }> = [];
@@ -206,6 +208,10 @@ export class RemoteMedia implements MediaPort {
 
   peerPath(id: string): MediaPath | undefined {
     return this.paths.get(id);
+  }
+
+  hasSfuStream(id: string): boolean {
+    return this.sfuStreams.has(id);
   }
 
   setMuted(muted: boolean): void {
@@ -391,6 +397,8 @@ export class RemoteMedia implements MediaPort {
       case 'peer-path':
         if (m.path === null) this.paths.delete(m.peerId);
         else this.paths.set(m.peerId, m.path);
+        if (m.sfu) this.sfuStreams.add(m.peerId);
+        else this.sfuStreams.delete(m.peerId);
         break;
       case 'source-ended':
         this.onSourceEnd?.();

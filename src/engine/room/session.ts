@@ -360,8 +360,8 @@ export class Session implements SessionController {
    * other from the new one. A peer that never says so (silent, so nothing
    * of it ever arrived on the new path; or an older client) is switched
    * anyway `switchTimeoutMs` after the new path came up: after our SFU path
-   * came up, or once every mesh link is connected (at the latest three
-   * times that after the switch began).
+   * came up and the SFU brings that peer's stream, or once every mesh link
+   * is connected (at the latest three times the timeout).
    */
   private progressSwitch(): void {
     if (this.switchStartedMs === undefined) return;
@@ -377,10 +377,13 @@ export class Session implements SessionController {
     if (this.mediaPath === 'sfu') {
       // Without our SFU path up (still starting, or it failed) the mesh links stay.
       if (this.sfuUpAtMs === undefined) return;
-      const late = now - this.sfuUpAtMs >= this.switchTimeoutMs;
+      // A silent peer's mesh link closes at the timeout once the SFU brings its stream (Janus may take a
+      // few seconds to offer a feed), at the latest three times the timeout after our SFU path came up.
+      const elapsed = now - this.sfuUpAtMs;
       let meshLeft = 0;
       for (const entry of [...this.roster.peers]) {
         if (!entry.mesh) continue;
+        const late = (elapsed >= this.switchTimeoutMs && this.engine.hasSfuStream?.(entry.id) !== false) || elapsed >= 3 * this.switchTimeoutMs;
         if (onBoth(entry, 'sfu')) this.roster.releaseMesh(entry, 'both-ends-on-sfu');
         else if (late) this.roster.releaseMesh(entry, 'switch-timeout');
         else meshLeft++;

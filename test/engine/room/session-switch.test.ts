@@ -92,6 +92,24 @@ describe('Session: switching mesh → SFU', () => {
     await t.session.leave();
   });
 
+  it('a silent peer whose SFU stream is not there yet keeps its mesh link past the timeout, up to three times it', async () => {
+    const t = await inRoom(undefined);
+    const sfuStreams = new Set<string>(['p']);
+    Object.assign(t.engine, { hasSfuStream: (id: string) => sfuStreams.has(id) });
+    const [p, q] = [t.linksFor('p')[0]!, t.linksFor('q')[0]!];
+    p.setState('connected');
+    q.setState('connected');
+    t.signaling.emit('media-path', { sfu: ROUTE });
+    await t.flush();
+    await t.pass(DEFAULT_SWITCH_TIMEOUT_MS + TICK);
+    expect([p.closed, q.closed]).toEqual([true, false]);
+    await t.pass(2 * DEFAULT_SWITCH_TIMEOUT_MS - 2 * TICK);
+    expect(q.closed).toBe(false);
+    await t.pass(2 * TICK);
+    expect(q.closed).toBe(true);
+    await t.session.leave();
+  });
+
   it('a newcomer after the switch gets no mesh link, and sends no offer', async () => {
     const t = await inRoom(undefined);
     t.signaling.emit('media-path', { sfu: ROUTE });
