@@ -63,8 +63,10 @@ export interface PeerEntry {
   mesh: boolean;
   /** The path the peer last said it plays our audio from (a `via` envelope), while switching. */
   heardVia: MediaPath | undefined;
-  /** The path we last told the peer we play its audio from. */
-  toldVia: MediaPath | undefined;
+  /** … and whether it said the SFU brings it our audio (undefined: it never said). */
+  heardSfu: boolean | undefined;
+  /** What we last told the peer (`via`: path and whether the SFU brings us its audio), as `path/sfu`. */
+  toldVia: string | undefined;
 }
 
 export function createPeerEntry(id: string, name: string, role: PeerRole, nowMs: number): PeerEntry {
@@ -93,6 +95,7 @@ export function createPeerEntry(id: string, name: string, role: PeerRole, nowMs:
     markTold: nothingTold(),
     mesh: false,
     heardVia: undefined,
+    heardSfu: undefined,
     toldVia: undefined,
   };
 }

@@ -129,9 +129,10 @@ export class Roster {
     }
     let entry = this.entries.get(from);
     if (env.t === 'via') {
-      if (entry !== undefined && entry.heardVia !== env.path) {
+      if (entry !== undefined && (entry.heardVia !== env.path || entry.heardSfu !== env.sfu)) {
         entry.heardVia = env.path;
-        this.opts.log.info('peer-hears-us-via', { peer: from, path: env.path });
+        entry.heardSfu = env.sfu;
+        this.opts.log.info('peer-hears-us-via', { peer: from, path: env.path, sfu: env.sfu });
       }
       return;
     }

@@ -302,6 +302,7 @@ export class Session implements SessionController {
       for (const entry of this.roster.peers) {
         // What either end said about the previous switch means nothing for this one.
         entry.heardVia = undefined;
+        entry.heardSfu = undefined;
         entry.toldVia = undefined;
       }
       this.chat.notice(`the room's media now goes ${path === 'sfu' ? 'through the SFU' : 'peer to peer'}`);
@@ -360,30 +361,33 @@ export class Session implements SessionController {
    * other from the new one. A peer that never says so (silent, so nothing
    * of it ever arrived on the new path; or an older client) is switched
    * anyway `switchTimeoutMs` after the new path came up: after our SFU path
-   * came up and the SFU brings that peer's stream, or once every mesh link
-   * is connected (at the latest three times the timeout).
+   * came up and the SFU carries that peer's audio and ours both ways, or
+   * once every mesh link is connected (at the latest three times the timeout).
    */
   private progressSwitch(): void {
     if (this.switchStartedMs === undefined) return;
     const now = this.clock.now();
     for (const entry of this.roster.peers) {
       const via = this.engine.peerPath?.(entry.id);
-      if (via !== undefined && via !== entry.toldVia) {
-        entry.toldVia = via;
-        this.send(entry.id, { t: 'via', path: via });
+      const sfu = this.engine.hasSfuStream?.(entry.id) ?? false;
+      if (via !== undefined && `${via}/${sfu}` !== entry.toldVia) {
+        entry.toldVia = `${via}/${sfu}`;
+        this.send(entry.id, { t: 'via', path: via, sfu });
       }
     }
     const onBoth = (entry: PeerEntry, path: MediaPath): boolean => entry.heardVia === path && this.engine.peerPath?.(entry.id) === path;
     if (this.mediaPath === 'sfu') {
       // Without our SFU path up (still starting, or it failed) the mesh links stay.
       if (this.sfuUpAtMs === undefined) return;
-      // A silent peer's mesh link closes at the timeout once the SFU brings its stream (Janus may take a
-      // few seconds to offer a feed), at the latest three times the timeout after our SFU path came up.
+      // A silent peer's mesh link closes at the timeout once the SFU carries both ways between us (Janus
+      // may take a few seconds to offer a feed): we have its stream, and it said it has ours (a peer that
+      // never said anything is taken at its word). At the latest three times the timeout after our SFU came up.
       const elapsed = now - this.sfuUpAtMs;
       let meshLeft = 0;
       for (const entry of [...this.roster.peers]) {
         if (!entry.mesh) continue;
-        const late = (elapsed >= this.switchTimeoutMs && this.engine.hasSfuStream?.(entry.id) !== false) || elapsed >= 3 * this.switchTimeoutMs;
+        const bothWays = this.engine.hasSfuStream?.(entry.id) !== false && entry.heardSfu !== false;
+        const late = (elapsed >= this.switchTimeoutMs && bothWays) || elapsed >= 3 * this.switchTimeoutMs;
         if (onBoth(entry, 'sfu')) this.roster.releaseMesh(entry, 'both-ends-on-sfu');
         else if (late) this.roster.releaseMesh(entry, 'switch-timeout');
         else meshLeft++;

@@ -46,7 +46,7 @@ async function inRoom(sfu: SignalingEvents['joined']['sfu']) {
     }
   };
   const via = (to: string) => t.signaling.to(to).filter((e) => e.t === 'via').map((e) => e.path);
-  const peerSays = (from: string, path: MediaPath) => t.signaling.emit('signal', { from, data: { t: 'via', path } });
+  const peerSays = (from: string, path: MediaPath, sfu = true) => t.signaling.emit('signal', { from, data: { t: 'via', path, sfu } });
   return { ...t, calls, paths, pass, via, peerSays };
 }
 
@@ -92,8 +92,9 @@ describe('Session: switching mesh → SFU', () => {
     await t.session.leave();
   });
 
-  it('a silent peer whose SFU stream is not there yet keeps its mesh link past the timeout, up to three times it', async () => {
+  it('silent peers: the timeout closes a mesh link only once the SFU carries both ways between us (at the latest 3x the timeout)', async () => {
     const t = await inRoom(undefined);
+    // We have p's SFU stream, but p says it has no SFU stream of ours yet; q's stream has not come through the SFU.
     const sfuStreams = new Set<string>(['p']);
     Object.assign(t.engine, { hasSfuStream: (id: string) => sfuStreams.has(id) });
     const [p, q] = [t.linksFor('p')[0]!, t.linksFor('q')[0]!];
@@ -101,9 +102,16 @@ describe('Session: switching mesh → SFU', () => {
     q.setState('connected');
     t.signaling.emit('media-path', { sfu: ROUTE });
     await t.flush();
+    t.peerSays('p', 'mesh', false);
     await t.pass(DEFAULT_SWITCH_TIMEOUT_MS + TICK);
+    expect([p.closed, q.closed]).toEqual([false, false]);
+    // We tell each peer whether we have its SFU stream.
+    expect(t.signaling.to('p').filter((e) => e.t === 'via')).toEqual([{ t: 'via', path: 'mesh', sfu: true }]);
+    expect(t.signaling.to('q').filter((e) => e.t === 'via')).toEqual([{ t: 'via', path: 'mesh', sfu: false }]);
+    t.peerSays('p', 'mesh', true);
+    await t.pass(TICK);
     expect([p.closed, q.closed]).toEqual([true, false]);
-    await t.pass(2 * DEFAULT_SWITCH_TIMEOUT_MS - 2 * TICK);
+    await t.pass(2 * DEFAULT_SWITCH_TIMEOUT_MS - 3 * TICK);
     expect(q.closed).toBe(false);
     await t.pass(2 * TICK);
     expect(q.closed).toBe(true);
