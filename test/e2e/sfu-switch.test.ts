@@ -9,7 +9,8 @@
  * c leaves it comes back to the mesh.
  *
  * Checked: every join exits 0; a and b log the three paths (mesh, sfu, mesh)
- * and finish both switches, leaving Janus at the end; c was on the SFU only;
+ * and finish both switches, leaving Janus at the end; a's `ctl status`
+ * follows (mesh, via SFU, mesh); c was on the SFU only;
  * b hears a in each of the three phases, c hears both; and the longest
  * silence in b's continuous tone as a plays it, over the whole call with both
  * switches, stays short (the issue's goal: 200 ms; the figure is printed).
@@ -18,7 +19,8 @@ import { describe, expect, it } from 'vitest';
 import { writeWav } from '../../src/engine/audio/wav-file.js';
 import { janusMissingReason, startJanus } from '../helpers/janus.js';
 import { janusE2e } from './janus-e2e.js';
-import { bestPresence, HEARD, joinArgs, newCode, readJson, readWav, runClient, speech, TempDir, writeLoopbackConfig, type Client, type StatsFile } from './harness.js';
+import { bestPresence, HEARD, joinArgs, newCode, readJson, readWav, runClient, runCtl, speech, TempDir, writeLoopbackConfig, type Client, type StatsFile } from './harness.js';
+import type { ControlStatus } from '../../src/control/protocol.js';
 
 const missing = janusMissingReason();
 const e2e = janusE2e();
@@ -110,8 +112,20 @@ describe.skipIf(missing !== null)(`serve --janus --sfu-threshold: a room switche
     await writeWav(quiet, silence(1));
     const inputs = { a: speech('a'), b: tone, c: quiet };
     const durations = { a: 34, b: 32, c: 14 };
+    // a answers `roundtable ctl status` on this socket.
+    const socket = tmp.file('a.sock');
     const join = (x: 'a' | 'b' | 'c'): Client => {
-      const args = joinArgs(x, { code, server, config, input: inputs[x], output: tmp.file(`out-${x}.wav`), stats: tmp.file(`stats-${x}.json`), durationS: durations[x] });
+      const args = joinArgs(x, {
+        code,
+        server,
+        config,
+        input: inputs[x],
+        output: tmp.file(`out-${x}.wav`),
+        stats: tmp.file(`stats-${x}.json`),
+        durationS: durations[x],
+        control: x === 'a',
+        extra: x === 'a' ? ['--control', socket] : [],
+      });
       // ICE on the namespace's own address, where Janus gathers (bench/lib/janus.ts).
       args[args.indexOf('--bind-address') + 1] = j.address;
       const client = runClient(x, args, j.ns.exec);
@@ -124,9 +138,18 @@ describe.skipIf(missing !== null)(`serve --janus --sfu-threshold: a room switche
     await b.waitFor((l) => l.event === 'peer-connected', 20_000, 'b connected to a (mesh)');
     // A few seconds of mesh before the room grows.
     await new Promise((r) => setTimeout(r, 3000));
+    const mediaOfA = async (): Promise<unknown> => {
+      const r = await runCtl(['status', '--control', socket]);
+      expect(r.code, r.stderr).toBe(0);
+      return (JSON.parse(r.stdout) as ControlStatus).media;
+    };
+    expect(await mediaOfA()).toEqual({ path: 'mesh', description: 'mesh' });
     const c = join('c');
     const toSfu = await a.waitFor((l) => l.event === 'media-path-switched' && l.path === 'sfu', 30_000, "a's switch to the SFU to finish");
+    // What `ctl status` (and the TUI's header, from the same snapshot) says follows the room.
+    expect(await mediaOfA()).toEqual({ path: 'sfu', description: 'via SFU — end-to-end encrypted, the SFU cannot hear' });
     const toMesh = await a.waitFor((l) => l.event === 'media-path-switched' && l.path === 'mesh', 40_000, "a's switch back to the mesh to finish");
+    expect(await mediaOfA()).toEqual({ path: 'mesh', description: 'mesh' });
     const participants = [a, b, c];
     const exits = await Promise.all(participants.map((p) => p.exited));
     for (const [i, e] of exits.entries()) expect(e, `${participants[i]!.name} stderr: ${participants[i]!.stderr()}\nstdout: ${participants[i]!.stdout().slice(-3000)}`).toEqual({ code: 0, signal: null });
