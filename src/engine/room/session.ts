@@ -350,7 +350,7 @@ export class Session implements SessionController {
       // Mid-call the mesh links we have stay (progressSwitch closes none without the SFU up).
       const message = err instanceof Error ? err.message : String(err);
       this.log.error('sfu-failed', { error: message, hint: 'is the Janus that `roundtable serve --janus` names running, and reachable from here?' });
-      this.chat.notice(`cannot reach the room's SFU (${message}): peers who joined since cannot be heard`);
+      this.chat.notice(`${message}: until the room is back on the mesh, only peers whose mesh link stays up are heard`);
       this.notify();
     });
   }

@@ -18,7 +18,7 @@ const ROUTE = { v: 1 as const, janus: 'ws://198.18.0.1:8188', publishers: 8, aut
 const TICK = 100;
 
 /** A started session in a room with p and q (we joined last: we offer to both), mesh or SFU as `sfu` says. */
-async function inRoom(sfu: SignalingEvents['joined']['sfu']) {
+async function inRoom(sfu: SignalingEvents['joined']['sfu'], sfuFails?: Error) {
   const t = await setup();
   Object.assign(t.signaling, { roomId: 'room-id-0000000000000000', mediaSecret: new Uint8Array(32).fill(7) });
   const calls: string[] = [];
@@ -26,6 +26,7 @@ async function inRoom(sfu: SignalingEvents['joined']['sfu']) {
   Object.assign(t.engine, {
     startSfu: async (_spec: SfuSpec) => {
       calls.push('start-sfu');
+      if (sfuFails !== undefined) throw sfuFails;
       return 42;
     },
     stopSfu: async () => {
@@ -115,6 +116,20 @@ describe('Session: switching mesh → SFU', () => {
     expect(q.closed).toBe(false);
     await t.pass(2 * TICK);
     expect(q.closed).toBe(true);
+    await t.session.leave();
+  });
+
+  it('an SFU that cannot be reached mid-call leaves the mesh links up, and the chat says so', async () => {
+    const t = await inRoom(undefined, new Error("cannot reach the room's SFU at ws://198.18.0.1:8188: connection refused"));
+    const p = t.linksFor('p')[0]!;
+    p.setState('connected');
+    t.signaling.emit('media-path', { sfu: ROUTE });
+    await t.pass(3 * DEFAULT_SWITCH_TIMEOUT_MS + TICK);
+    expect(p.closed).toBe(false);
+    expect(t.session.snapshot()).toMatchObject({ mediaPath: 'sfu', phase: 'in-call' });
+    expect(t.session.snapshot().chat.at(-1)?.text).toBe(
+      "cannot reach the room's SFU at ws://198.18.0.1:8188: connection refused: until the room is back on the mesh, only peers whose mesh link stays up are heard",
+    );
     await t.session.leave();
   });
 
