@@ -8,7 +8,7 @@
  * and b start on the mesh; c's join makes the room go through the SFU; when
  * c leaves it comes back to the mesh.
  *
- * Checked: every join exits 0; a and b log the three paths (mesh, sfu, mesh)
+ * Checked: every process exits 0 (serve after SIGTERM); the server logs both switches; a and b log the three paths (mesh, sfu, mesh)
  * and finish both switches, leaving Janus at the end; a's `ctl status`
  * follows (mesh, via SFU, mesh); c was on the SFU only;
  * b hears a in each of the three phases, c hears both; and the longest
@@ -153,6 +153,13 @@ describe.skipIf(missing !== null)(`serve --janus --sfu-threshold: a room switche
     const participants = [a, b, c];
     const exits = await Promise.all(participants.map((p) => p.exited));
     for (const [i, e] of exits.entries()) expect(e, `${participants[i]!.name} stderr: ${participants[i]!.stderr()}\nstdout: ${participants[i]!.stdout().slice(-3000)}`).toEqual({ code: 0, signal: null });
+    // The server switched the room twice, and ends cleanly too.
+    expect(serve.lines.filter((l) => l.event === 'media-path').map((l) => [l.path, l.members])).toEqual([
+      ['sfu', 3],
+      ['mesh', 2],
+    ]);
+    serve.proc.kill('SIGTERM');
+    expect(await serve.exited, serve.stderr()).toEqual({ code: 0, signal: null });
 
     for (const p of [a, b]) {
       expect(p.lines.filter((l) => l.event === 'media-path').map((l) => l.path), `${p.name}'s paths`).toEqual(['mesh', 'sfu', 'mesh']);

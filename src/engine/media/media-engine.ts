@@ -413,7 +413,7 @@ export class MediaEngine implements MediaPort {
    * reception counts of a new source), keeping its gain, mute and meters.
    */
   newPeerSource(id: string): void {
-    this.peers.get(id)?.stream.reception.newSource();
+    this.peers.get(id)?.stream.newSource();
   }
 
   removePeer(id: string, opts: { cue?: boolean } = {}): void {

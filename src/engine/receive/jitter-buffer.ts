@@ -201,6 +201,8 @@ export class JitterBuffer {
   private discarded = 0;
   private invalid = 0;
   private resets = 0;
+  /** The next reset is a path switch (newSource): the delay target stays. */
+  private keepTargetAtReset = false;
   private drains = 0;
   private recovered = 0;
   /** Added to the estimator's target while the sender repeats earlier frames (RED). */
@@ -459,12 +461,23 @@ export class JitterBuffer {
     return true;
   }
 
+  /**
+   * The sender's packets come from another path from now on (mesh ↔ SFU,
+   * docs/architecture.md §11): the next packet restarts the buffer whatever
+   * its SSRC, keeping the delay target as the new path's first guess.
+   */
+  newSource(): void {
+    this.tracker.newSource();
+    this.keepTargetAtReset = true;
+  }
+
   /** Drop everything and start over (new SSRC / sender restart); counters are kept. */
   private reset(): void {
     for (const e of this.buffer) this.release(e);
     this.buffer.length = 0;
     this.tsUnwrap.reset();
-    this.estimator.reset();
+    this.estimator.reset(this.keepTargetAtReset);
+    this.keepTargetAtReset = false;
     this.hasBase = false;
     this.playing = false;
     this.hasCursor = false;
