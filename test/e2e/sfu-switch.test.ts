@@ -169,10 +169,6 @@ describe.skipIf(missing !== null)(`serve --janus --sfu-threshold: a room switche
     }
     expect(c.lines.filter((l) => l.event === 'media-path').map((l) => l.path)).toEqual(['sfu']);
     expect(c.lines.some((l) => l.event === 'peer-connected'), 'c built no mesh link').toBe(false);
-    // How each switch went at a: which peer's stream moved when, and why; which mesh links closed why.
-    const moves = a.lines.filter((l) => l.event === 'peer-path' || l.event === 'mesh-link-closed').map((l) => `${String(l.event)} ${String(l.peer).slice(0, 6)} ${String(l.path ?? '')} ${String(l.reason)}`);
-    console.log(`a: switched to the SFU after ${String(toSfu.afterMs)} ms, back to the mesh after ${String(toMesh.afterMs)} ms\n  ${moves.join('\n  ')}`);
-
     // Where the switches fall in a's and b's output (the stats file's monotonic anchor, machine-wide: §8).
     const epochOfOutput = (p: 'a' | 'b'): number => {
       const ns = readJson<StatsFile>(tmp.file(`stats-${p}.json`)).anchors.firstOutputNs;
@@ -180,9 +176,14 @@ describe.skipIf(missing !== null)(`serve --janus --sfu-threshold: a room switche
     };
     const switchAt = (p: Client, path: 'sfu' | 'mesh'): number => p.lines.find((l) => l.event === 'media-path' && l.path === path && l.reason === 'server')!.seenAtMs as number;
 
+    const aStart = epochOfOutput('a');
+    // How each switch went at a: which peer's stream moved when (seconds into a's output) and why; which mesh links closed why.
+    const moves = a.lines
+      .filter((l) => l.event === 'peer-path' || l.event === 'mesh-link-closed')
+      .map((l) => `${((Number(l.seenAtMs) - aStart) / 1000).toFixed(2)} s ${String(l.event)} ${String(l.peer).slice(0, 6)} ${String(l.path ?? '')} ${String(l.reason)}`);
+    console.log(`a: switched to the SFU after ${String(toSfu.afterMs)} ms, back to the mesh after ${String(toMesh.afterMs)} ms\n  ${moves.join('\n  ')}`);
     const out = { a: await readWav(tmp.file('out-a.wav')), b: await readWav(tmp.file('out-b.wav')), c: await readWav(tmp.file('out-c.wav')) };
     const gap = longestGap(out.a);
-    const aStart = epochOfOutput('a');
     const switches = (['sfu', 'mesh'] as const).map((path) => switchAt(a, path) - aStart);
     // Around each switch: from the server's message (nothing changes for a before it; 100 ms for reading
     // a's log late) to 1 s after a finished the switch (its old path closed).

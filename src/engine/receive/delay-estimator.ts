@@ -128,17 +128,9 @@ export class DelayEstimator {
     return this.count;
   }
 
-  /**
-   * Forget the window. `keepTarget`: the packets come from another path of
-   * the same sender now (docs/architecture.md §11): their offsets share
-   * nothing with the old ones, but the delay the old path needed is the best
-   * first guess for the new one, so the target starts there and comes down
-   * at the usual pace if the new path needs less.
-   */
-  reset(keepTarget = false): void {
+  reset(): void {
     this.ringStart = 0;
     this.count = 0;
-    if (keepTarget) return;
     this.target = this.clamp(this.marginMs);
     this.lastUpdateMs = undefined;
   }
