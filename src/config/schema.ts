@@ -293,8 +293,11 @@ export function buildConfigSchema(host: HostContext) {
             {
               redis: z.string(want(REDIS_EXPECTED)).refine((u) => redisUrlProblem(u) === undefined, want(REDIS_EXPECTED)).optional(),
               nodeId: z.string(want(NODE_ID_EXPECTED)).regex(NODE_ID_PATTERN, want(NODE_ID_EXPECTED)).optional(),
+              // With janus: when a room switches between mesh and SFU by its size (server/media-mode.ts).
+              sfuThreshold: z.number(want('a whole number >= 0')).int(want('a whole number >= 0')).min(0, want('a whole number >= 0')).optional(),
+              meshThreshold: z.number(want('a whole number >= 1')).int(want('a whole number >= 1')).min(1, want('a whole number >= 1')).optional(),
             },
-            want('a mapping with redis and nodeId'),
+            want('a mapping with redis, nodeId, sfuThreshold and meshThreshold'),
           )
           .strict()
           .optional(),

@@ -7,8 +7,8 @@
  *   admit / deny {id}, ping, pong.
  * Server → client: joined {selfId, peers, knocks?}, peer-joined, peer-left,
  *   signal {from, payload}, lock / unlock {by}, knocking {timeoutMs},
- *   knock {id, hello}, knock-end {id, outcome, by?}, error {code, message},
- *   ping, pong.
+ *   knock {id, hello}, knock-end {id, outcome, by?}, media-path {sfu?},
+ *   error {code, message}, ping, pong.
  *
  * Identity: the client chooses its own random `peerId` and proves ownership
  * across reconnects with a random `token` (only its hash is kept by the
@@ -134,6 +134,12 @@ function sfuRouteSchema() {
     v: z.literal(1),
     janus: z.string().check(z.maxLength(512), z.regex(/^wss?:\/\/[^\s]+$/u, 'must be a ws:// or wss:// URL')),
     publishers: z.int().check(z.minimum(2), z.maximum(256)),
+    /**
+     * The server put the room on the SFU because of its size (it goes back to the mesh when it
+     * shrinks); absent when its first member asked for it. A client asks for the SFU again on a
+     * rejoin only in the second case.
+     */
+    auto: z.optional(z.literal(true)),
   });
 }
 export type SfuRoute = z.infer<ReturnType<typeof sfuRouteSchema>>;
@@ -160,6 +166,11 @@ export const joinedMessageSchema = z.object({
    */
   sfu: z.optional(sfuRouteSchema()),
 });
+/**
+ * To every member: the room's media path changed (docs/architecture.md §11, "Switching at a
+ * size"): `sfu` present, through that SFU from now on; absent, back to the mesh.
+ */
+export const mediaPathMessageSchema = z.object({ v, type: z.literal('media-path'), sfu: z.optional(sfuRouteSchema()) });
 export const peerJoinedMessageSchema = z.object({ v, type: z.literal('peer-joined'), id: peerIdSchema, hello: z.optional(helloSchema) });
 export const peerLeftMessageSchema = z.object({ v, type: z.literal('peer-left'), id: peerIdSchema, reason: z.enum(LEAVE_REASONS) });
 export const signalFromMessageSchema = z.object({ v, type: z.literal('signal'), from: peerIdSchema, payload: blobSchema });
@@ -191,6 +202,7 @@ export const serverMessageSchema = z.discriminatedUnion('type', [
   knockingMessageSchema,
   knockMessageSchema,
   knockEndMessageSchema,
+  mediaPathMessageSchema,
   errorMessageSchema,
   pingMessageSchema,
   pongMessageSchema,

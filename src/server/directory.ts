@@ -15,6 +15,7 @@
  * its knock answered, its place lost) comes back as DirectoryEvents, keyed by
  * the connection's id on this node.
  */
+import type { MediaModeThresholds } from './media-mode.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import type { ErrorCode, LeaveReason } from '../protocol/index.js';
@@ -70,8 +71,12 @@ export interface DirectoryOptions {
   clock: Clock;
   log: Logger;
   events: DirectoryEvents;
-  /** The SFU rooms created with `sfu` use (serve --janus); told to their members in `joined`. Only the in-memory directory has it. */
-  sfu?: { readonly janus: string; readonly publishers: number };
+  /**
+   * The SFU (serve --janus) of rooms created with `sfu` and of rooms past the size threshold
+   * (media-mode.ts); told to their members in `joined` and `media-path`. Only the in-memory
+   * directory has it.
+   */
+  sfu?: { readonly janus: string; readonly publishers: number } & MediaModeThresholds;
 }
 
 export interface RoomDirectory {

@@ -7,7 +7,9 @@
  * already settled), so a single node behaves exactly as the synchronous
  * server did before rooms could be shared (docs/architecture.md §5).
  */
-import { encodeMessage, type KnockOutcome, type LeaveReason } from '../protocol/index.js';
+import { encodeMessage, type KnockOutcome, type LeaveReason, type SfuRoute } from '../protocol/index.js';
+import { nextViaSfu } from './media-mode.js';
+import type { Room } from './room.js';
 import { NOBODY_LEFT_TO_ANSWER, type DirectoryJoin, type DirectoryKnock, type DirectoryMember, type DirectoryOptions, type RoomDirectory } from './directory.js';
 import { KnockDesk, type Knock } from './knocks.js';
 import { RoomManager } from './room-manager.js';
@@ -33,13 +35,19 @@ export class MemoryDirectory implements RoomDirectory {
     const outcome = this.rooms.join(roomId, m, relock);
     if (!outcome.ok) return outcome;
     const { room, resumed, replaced, relocked } = outcome;
-    // The first member decides the room's mode; everyone after follows it.
-    if (room.size === 1 && !resumed) room.viaSfu = wantsSfu && this.opts.sfu !== undefined;
-    const sfu = room.viaSfu && this.opts.sfu !== undefined ? { sfu: { v: 1 as const, janus: this.opts.sfu.janus, publishers: this.opts.sfu.publishers } } : {};
+    // The first member may pin the room to the SFU; after that its size decides (media-mode.ts).
+    if (room.size === 1 && !resumed) {
+      room.sfuPinned = wantsSfu && this.opts.sfu !== undefined;
+      room.viaSfu = room.sfuPinned;
+    }
+    // The members hear of a switch before the newcomer's arrival, so they never build a link to it
+    // that the new mode would close at once; the newcomer learns the mode from its `joined`.
+    this.updateMode(room, m.peerId);
+    const sfu = this.route(room);
     // Old socket of the same client: dropped without announcing a leave.
     if (replaced !== undefined && replaced !== m) this.opts.events.replaced(replaced.connId);
     const pending = this.knocks.pending(roomId).map((k) => (k.hello === undefined ? { id: k.id } : { id: k.id, hello: k.hello }));
-    m.send(encodeMessage({ type: 'joined', selfId: m.peerId, peers: room.peerInfos(m.peerId), locked: room.locked, heartbeatMs: this.opts.heartbeatMs, resumed, ...(pending.length > 0 ? { knocks: pending } : {}), ...sfu }));
+    m.send(encodeMessage({ type: 'joined', selfId: m.peerId, peers: room.peerInfos(m.peerId), locked: room.locked, heartbeatMs: this.opts.heartbeatMs, resumed, ...(pending.length > 0 ? { knocks: pending } : {}), ...(sfu !== undefined ? { sfu } : {}) }));
     if (!resumed) room.broadcast(m.hello === undefined ? { type: 'peer-joined', id: m.peerId } : { type: 'peer-joined', id: m.peerId, hello: m.hello }, m.peerId);
     // Whoever got in before this member (a newcomer at a restarted server) learns the room is locked again.
     if (relocked) room.broadcast({ type: 'lock', by: m.peerId }, m.peerId);
@@ -51,6 +59,7 @@ export class MemoryDirectory implements RoomDirectory {
     // A dropped connection (not a 'left') may come back into its locked room.
     if (!this.rooms.leave(roomId, m, reason === 'left')) return { left: false, roomSize: room?.size ?? 0 };
     room?.broadcast({ type: 'peer-left', id: m.peerId, reason });
+    if (room !== undefined && room.size > 0) this.updateMode(room);
     if (this.rooms.get(roomId) === undefined) {
       for (const k of this.knocks.takeAll(roomId)) this.endKnock(k, 'timeout', undefined, NOBODY_LEFT_TO_ANSWER);
     }
@@ -98,6 +107,25 @@ export class MemoryDirectory implements RoomDirectory {
 
   async close(): Promise<void> {
     this.knocks.clear();
+  }
+
+  /** Where the room's media goes, as its members are told; undefined for the mesh. */
+  private route(room: Room<DirectoryMember>): SfuRoute | undefined {
+    const sfu = this.opts.sfu;
+    if (!room.viaSfu || sfu === undefined) return undefined;
+    return { v: 1, janus: sfu.janus, publishers: sfu.publishers, ...(room.sfuPinned ? {} : { auto: true as const }) };
+  }
+
+  /** Apply the size rule (media-mode.ts) and tell every member but `exceptId` when the mode changed. */
+  private updateMode(room: Room<DirectoryMember>, exceptId?: string): void {
+    const sfu = this.opts.sfu;
+    if (sfu === undefined) return;
+    const viaSfu = nextViaSfu({ viaSfu: room.viaSfu, pinned: room.sfuPinned }, room.size, sfu);
+    if (viaSfu === room.viaSfu) return;
+    room.viaSfu = viaSfu;
+    this.opts.log.info('media-path', { room: room.roomId.slice(0, 8), path: viaSfu ? 'sfu' : 'mesh', members: room.size });
+    const route = this.route(room);
+    room.broadcast(route === undefined ? { type: 'media-path' } : { type: 'media-path', sfu: route }, exceptId);
   }
 
   /**

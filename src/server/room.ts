@@ -16,8 +16,10 @@ export interface RoomMember {
 export class Room<M extends RoomMember = RoomMember> {
   readonly members = new Map<string, M>();
   private lockedValue = false;
-  /** Media through the server's SFU (set by the member who created the room, docs/architecture.md §11). */
+  /** Media through the server's SFU now (docs/architecture.md §11): asked for by its first member, or for its size (media-mode.ts). */
   viaSfu = false;
+  /** Its first member asked for the SFU: it stays there whatever its size. */
+  sfuPinned = false;
   /**
    * Peer ids a locked room lets back in: members whose connection dropped
    * (with their token hash, so only the same client returns), and the ids a

@@ -5,6 +5,7 @@
  * key, an SDP or a name (the page's link carries the code in its fragment,
  * which browsers never send).
  */
+import { DEFAULT_SFU_THRESHOLD, defaultMeshThreshold, thresholdsProblem } from './media-mode.js';
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -80,6 +81,14 @@ export interface SignalingServerOptions {
    * with `join {sfu: true}` send their media through it (docs/architecture.md §11).
    */
   janusUrl?: string;
+  /**
+   * With janusUrl: a mesh room with more members than this goes through the SFU (default 6,
+   * DEFAULT_SFU_THRESHOLD; 0: only rooms created with `sfu` do), and one that switched for its
+   * size goes back to the mesh at `meshThreshold` members or fewer (default: defaultMeshThreshold).
+   * docs/architecture.md §11, "Switching at a size".
+   */
+  sfuThreshold?: number;
+  meshThreshold?: number;
 }
 
 export interface SignalingServer {
@@ -131,6 +140,10 @@ export async function startSignalingServer(opts: SignalingServerOptions = {}): P
   if (nodeId !== undefined && !isValidNodeId(nodeId)) throw new RangeError(`node id must be 1-64 letters, digits, '.', '_' or '-', got ${JSON.stringify(nodeId)}`);
   const redisProblem = opts.cluster === undefined ? undefined : redisUrlProblem(opts.cluster.redisUrl);
   if (redisProblem !== undefined) throw new RangeError(redisProblem);
+  const sfuThreshold = opts.sfuThreshold ?? DEFAULT_SFU_THRESHOLD;
+  const thresholds = { sfuThreshold, meshThreshold: opts.meshThreshold ?? defaultMeshThreshold(sfuThreshold) };
+  const thresholdProblem = thresholdsProblem(thresholds);
+  if (thresholdProblem !== undefined) throw new RangeError(thresholdProblem);
   // Every line of a node that shares rooms says which node it is.
   const log = nodeId === undefined ? (opts.logger ?? silentLogger) : (opts.logger ?? silentLogger).child({ node: nodeId });
 
@@ -197,7 +210,7 @@ export async function startSignalingServer(opts: SignalingServerOptions = {}): P
     clock,
     log,
     events,
-    ...(opts.janusUrl !== undefined ? { sfu: { janus: opts.janusUrl, publishers: maxPeersPerRoom } } : {}),
+    ...(opts.janusUrl !== undefined ? { sfu: { janus: opts.janusUrl, publishers: maxPeersPerRoom, ...thresholds } } : {}),
   };
   if (opts.cluster !== undefined && opts.janusUrl !== undefined) {
     // The room's mode lives in this node's memory; nodes sharing rooms through Redis would not agree on it.
@@ -543,6 +556,7 @@ export async function startSignalingServer(opts: SignalingServerOptions = {}): P
     heartbeatMs,
     ...(opts.cluster !== undefined ? { redis: redactRedisUrl(opts.cluster.redisUrl) } : {}),
     janus: opts.janusUrl ?? 'none',
+    ...(opts.janusUrl !== undefined ? thresholds : {}),
   });
 
   const close = (): Promise<void> => {

@@ -13,25 +13,15 @@
  * That the SFU forwards only SFrame ciphertext is sfu-room.test.ts's check.
  */
 import { writeFileSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
-import { janusMissingReason, startJanus, type JanusInstance } from '../helpers/janus.js';
-import { bestPresence, HEARD, joinArgs, killAll, newCode, readWav, runClient, runCtl, sleep, speech, startServer, TempDir, writeLoopbackConfig, type Client } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { janusMissingReason, startJanus } from '../helpers/janus.js';
+import { janusE2e } from './janus-e2e.js';
+import { bestPresence, HEARD, joinArgs, newCode, readWav, runClient, runCtl, sleep, speech, startServer, TempDir, writeLoopbackConfig, type Client } from './harness.js';
 import type { ControlStatus } from '../../src/control/protocol.js';
 
 const missing = janusMissingReason();
-let janus: JanusInstance | undefined;
-let dir: TempDir | undefined;
-const clients: Client[] = [];
-
-afterEach(async () => {
-  killAll(clients);
-  await Promise.all(clients.map((c) => c.exited));
-  clients.length = 0;
-  await janus?.stop();
-  janus = undefined;
-  dir?.remove();
-  dir = undefined;
-});
+const e2e = janusE2e();
+const clients = e2e.clients;
 
 /** One second of 48 kHz mono 16-bit silence: the listener's microphone. */
 function silentWav(file: string): string {
@@ -56,9 +46,9 @@ function silentWav(file: string): string {
 describe.skipIf(missing !== null)(`serve --janus, join --sfu: a room through Janus from the command line${missing === null ? '' : ` (skipped: ${missing})`}`, () => {
   it('3 joins, 2 talking: each hears the talkers and not itself, all through the SFU, all exit 0', async () => {
     const j = await startJanus();
-    janus = j;
+    e2e.janus = j;
     const tmp = new TempDir();
-    dir = tmp;
+    e2e.dir = tmp;
     const serve = runClient('serve', ['serve', '--host', '127.0.0.1', '--port', '0', '--json', '--no-web', '--janus', j.wsUrl], j.ns.exec);
     clients.push(serve);
     const listening = await serve.waitFor((l) => l.event === 'server-listening', 20_000, 'the server to listen');
@@ -134,7 +124,7 @@ describe('create --sfu at a server without --janus', () => {
   it('exits 1 and says to start the server with --janus', async () => {
     const server = await startServer();
     const tmp = new TempDir();
-    dir = tmp;
+    e2e.dir = tmp;
     try {
       const config = writeLoopbackConfig(tmp);
       const c = runClient('create', ['create', '--sfu', '--server', server.url, '--config', config, '--headless', '--json', '--no-control', '--input', speech('a'), '--output', tmp.file('out.wav')]);
@@ -151,7 +141,7 @@ describe('create --sfu at a server without --janus', () => {
 describe('serve: the Janus from the config file', () => {
   it('serve --config with `janus:` coordinates that Janus (says so when it listens)', async () => {
     const tmp = new TempDir();
-    dir = tmp;
+    e2e.dir = tmp;
     const config = tmp.write('serve.yaml', 'janus: ws://127.0.0.1:8188\n');
     const serve = runClient('serve', ['serve', '--host', '127.0.0.1', '--port', '0', '--json', '--no-web', '--config', config]);
     clients.push(serve);

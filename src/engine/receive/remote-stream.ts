@@ -367,6 +367,11 @@ export class RemoteStream {
     return this.speakingDetector.speaking;
   }
 
+  /** The sender's packets come from another path from now on: the stream restarts at the next one (JitterBuffer.newSource). */
+  newSource(): void {
+    this.jitter.newSource();
+  }
+
   /** This stream's reception statistics, for our RTCP report blocks (rtcp/rtcp-session.ts). */
   get reception(): ReceptionTracker {
     return this.jitter.reception;

@@ -8,11 +8,22 @@
  *
  * `rebuild` is how the answering side asks the offering side (the only one
  * allowed to offer, so there is never glare) to replace a broken link.
+ *
+ * `via` tells the peer which path we play its audio from now (mesh or SFU),
+ * and whether the SFU brings us its audio at all (`sfu`), while the room
+ * switches between them (docs/architecture.md §11): a path may close only
+ * once both ends play each other from the other one, or the peer would hear
+ * a gap in us.
  */
+import type { MediaPath } from '../api.js';
 
 export type SessionEnvelope =
   | { t: 'link'; gen: number; signal: unknown }
-  | { t: 'rebuild'; gen: number };
+  | { t: 'rebuild'; gen: number }
+  | { t: 'via'; path: MediaPath; sfu: boolean };
+
+/** The envelopes a peer's links take (link-lifecycle.ts). */
+export type LinkEnvelope = Exclude<SessionEnvelope, { t: 'via' }>;
 
 /** Generations are small positive integers; anything else is not ours. */
 const MAX_GENERATION = 1_000_000;
@@ -25,6 +36,7 @@ function validGeneration(gen: unknown): gen is number {
 export function parseEnvelope(data: unknown): SessionEnvelope | null {
   if (data === null || typeof data !== 'object') return null;
   const v = data as Record<string, unknown>;
+  if (v.t === 'via') return (v.path === 'mesh' || v.path === 'sfu') && typeof v.sfu === 'boolean' ? { t: 'via', path: v.path, sfu: v.sfu } : null;
   if (!validGeneration(v.gen)) return null;
   if (v.t === 'link' && 'signal' in v) return { t: 'link', gen: v.gen, signal: v.signal };
   if (v.t === 'rebuild') return { t: 'rebuild', gen: v.gen };

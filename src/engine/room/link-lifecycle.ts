@@ -21,7 +21,7 @@ import type { IceServerConfig } from '../mesh/ice-servers.js';
 import type { LinkState } from '../mesh/peer-link.js';
 import { checkLinkSignal } from '../mesh/signal.js';
 import type { MediaPort } from '../media/media-port.js';
-import type { SessionEnvelope } from './envelope.js';
+import type { LinkEnvelope, SessionEnvelope } from './envelope.js';
 import { notePacket } from './liveness.js';
 import type { LinkFactory, PeerEntry, SessionLink, SessionLinkOptions } from './peer-entry.js';
 
@@ -114,7 +114,7 @@ export class LinkLifecycle {
    * signals of its current generation only and rebuilds when asked about it;
    * the answerer follows a newer generation when it is offered one.
    */
-  onEnvelope(entry: PeerEntry, env: SessionEnvelope): void {
+  onEnvelope(entry: PeerEntry, env: LinkEnvelope): void {
     if (env.t === 'rebuild') {
       if (entry.role !== 'offerer') return;
       if (env.gen === entry.gen && entry.rebuildTimer === undefined) {

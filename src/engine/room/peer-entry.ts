@@ -11,7 +11,7 @@ import type { SessionLink } from '../media/media-port.js';
 import { nothingTold, type MarkTold } from './recording-mark.js';
 
 export type { LinkFactory, SessionLink, SessionLinkOptions } from '../media/media-port.js';
-import type { PeerConnectionState } from '../api.js';
+import type { MediaPath, PeerConnectionState } from '../api.js';
 
 /** Who offers: fixed for the life of the entry, so rebuilds never glare (docs/architecture.md §4). */
 export type PeerRole = 'offerer' | 'answerer';
@@ -56,6 +56,17 @@ export interface PeerEntry {
   recording: boolean;
   /** What we last told this peer about our own recording. */
   markTold: MarkTold;
+  /**
+   * We reach this peer through the mesh (a link, or one being built); false while the
+   * room's media goes through the SFU and this peer's mesh path is closed (§11).
+   */
+  mesh: boolean;
+  /** The path the peer last said it plays our audio from (a `via` envelope), while switching. */
+  heardVia: MediaPath | undefined;
+  /** … and whether it said the SFU brings it our audio (undefined: it never said). */
+  heardSfu: boolean | undefined;
+  /** What we last told the peer (`via`: path and whether the SFU brings us its audio), as `path/sfu`. */
+  toldVia: string | undefined;
 }
 
 export function createPeerEntry(id: string, name: string, role: PeerRole, nowMs: number): PeerEntry {
@@ -82,5 +93,9 @@ export function createPeerEntry(id: string, name: string, role: PeerRole, nowMs:
     localTypes: [],
     recording: false,
     markTold: nothingTold(),
+    mesh: false,
+    heardVia: undefined,
+    heardSfu: undefined,
+    toldVia: undefined,
   };
 }

@@ -49,9 +49,11 @@ export class Roster {
   private readonly entries = new Map<string, PeerEntry>();
   private readonly gone: PeerSessionStats[] = [];
   /**
-   * The room's media goes through the SFU (docs/architecture.md §11): entries
-   * are names and presence only, no links; the media side adds and removes
-   * each peer's stream itself, by peer id, as the SFU announces it.
+   * The room's media goes through the SFU (docs/architecture.md §11): new
+   * entries are names and presence only, no links; the media side adds and
+   * removes each peer's stream itself, by peer id, as the SFU announces it.
+   * While a room switches, entries keep or get their mesh path one by one
+   * (releaseMesh, buildMesh), so `entry.mesh` says what each one has.
    */
   viaSfu = false;
 
@@ -120,19 +122,55 @@ export class Roster {
 
   /** A relayed payload from `from`: a session envelope for its links. */
   onSignal(from: string, data: unknown): void {
-    if (this.viaSfu) return; // nothing to negotiate between members: each talks to the SFU
     const env = parseEnvelope(data);
     if (env === null) {
       this.opts.log.warn('bad-envelope', { from });
       return;
     }
     let entry = this.entries.get(from);
+    if (env.t === 'via') {
+      if (entry !== undefined && (entry.heardVia !== env.path || entry.heardSfu !== env.sfu)) {
+        entry.heardVia = env.path;
+        entry.heardSfu = env.sfu;
+        this.opts.log.info('peer-hears-us-via', { peer: from, path: env.path, sfu: env.sfu });
+      }
+      return;
+    }
     if (entry === undefined) {
       // An offer from someone not announced yet (events raced); anything else is stale.
-      if (env.t !== 'link' || !isOffer(env.signal)) return;
+      // Through the SFU nobody offers: each member talks to the SFU.
+      if (this.viaSfu || env.t !== 'link' || !isOffer(env.signal)) return;
       entry = this.add(from, this.nameOf(from), 'answerer');
     }
+    // A peer whose mesh path is closed has no link to negotiate (a late candidate of the one we closed).
+    if (!entry.mesh) return;
     this.opts.links.onEnvelope(entry, env);
+  }
+
+  /**
+   * The room went through the SFU and this peer's stream plays from it: close
+   * the mesh link, keep the entry. The media side keeps the peer's stream
+   * (it is fed by the SFU now); `removePeer` only ends its mesh path there.
+   */
+  releaseMesh(entry: PeerEntry, reason: string): void {
+    if (!entry.mesh) return;
+    this.opts.links.release(entry);
+    entry.mesh = false;
+    entry.linkState = 'none';
+    this.opts.engine.removePeer(entry.id);
+    this.opts.log.info('mesh-link-closed', { peer: entry.id, name: entry.name, reason });
+    this.opts.changed();
+  }
+
+  /**
+   * The room came back to the mesh: this peer's mesh path again, by the same
+   * rule as at the start (the entry's role: whoever joined later offers), in
+   * a newer generation than any link the two ever had, so the answer follows.
+   */
+  buildMesh(entry: PeerEntry): void {
+    if (entry.mesh) return;
+    this.attachMesh(entry);
+    if (entry.role === 'offerer') this.opts.links.replaceLink(entry, entry.gen + 1);
   }
 
   /** Tear down the peers that are off the server and whose link went quiet (liveness.ts). */
@@ -148,7 +186,7 @@ export class Roster {
     const final = this.opts.finalStats(entry, reason);
     this.opts.links.release(entry);
     this.entries.delete(entry.id);
-    if (!this.viaSfu) this.opts.engine.removePeer(entry.id);
+    if (entry.mesh) this.opts.engine.removePeer(entry.id);
     entry.state = 'closed';
     this.gone.push({ ...final, state: 'closed' });
     this.opts.log.info('peer-left', { peer: entry.id, name: entry.name, reason });
@@ -174,15 +212,21 @@ export class Roster {
       this.opts.arrived?.(entry);
       return entry;
     }
-    this.opts.engine.addPeer(id, {
-      sendRtp: (packet) => entry.link?.sendRtp(packet) ?? false,
-      sendRtcp: (packet) => entry.link?.sendRtcp(packet) ?? false,
-      isOpen: () => entry.link?.isOpen === true,
-    });
+    this.attachMesh(entry);
     this.opts.log.info('peer-joined', { peer: id, name, role });
     this.opts.arrived?.(entry);
     if (role === 'offerer') this.opts.links.replaceLink(entry, 1);
     return entry;
+  }
+
+  /** The peer's media follows its current link (a rebuilt link keeps the peer's stream and stats). */
+  private attachMesh(entry: PeerEntry): void {
+    entry.mesh = true;
+    this.opts.engine.addPeer(entry.id, {
+      sendRtp: (packet) => entry.link?.sendRtp(packet) ?? false,
+      sendRtcp: (packet) => entry.link?.sendRtcp(packet) ?? false,
+      isOpen: () => entry.link?.isOpen === true,
+    });
   }
 
   private nameOf(id: string): string {

@@ -24,13 +24,19 @@
  * media side writes the file); our recording mark goes to every peer on the
  * chat channel (room/recording-mark.ts), theirs comes back as
  * PeerView.recording, and the chat notes who starts and stops.
+ *
+ * The media path (docs/architecture.md §11): mesh links, or the SFU, as the
+ * server says in `joined` and, when the room switches by its size, in
+ * `media-path`. A switch is made before break (onMediaPath, progressSwitch):
+ * the new path comes up beside the old one, and a peer's old path closes
+ * once both ends play each other from the new one.
  */
 import { resolveBackoff, type BackoffOptions } from '../../core/backoff.js';
 import { monotonicClock, type Clock, type TimerHandle } from '../../core/clock.js';
 import { silentLogger, type Logger } from '../../core/logger.js';
 import { describeMediaPath } from '../api.js';
 import type { MediaPath, KnockView, PeerView, SessionAction, SessionController, SessionError, SessionPhase, SessionSnapshot } from '../api.js';
-import type { KnockOutcome } from '../../protocol/index.js';
+import type { KnockOutcome, SfuRoute } from '../../protocol/index.js';
 import { ChatLog, sanitizeChatText } from './chat.js';
 import { RECORDING_OFF, type MediaPort, type RecordingState } from '../media/media-port.js';
 import { announceRecording, parseRecordingMark } from './recording-mark.js';
@@ -90,6 +96,11 @@ export interface SessionOptions {
   silenceGraceMs?: number;
   /** Snapshot notifications while in a call, for levels, and the liveness sweep (default 100 ms). */
   tickMs?: number;
+  /**
+   * While the room switches mesh ↔ SFU, both paths run at most this long after the new one is up
+   * before the old one closes for peers that never said they moved (default 6000 ms).
+   */
+  switchTimeoutMs?: number;
   /** Wall-clock time (ms since the epoch) for chat lines and knocks (default Date.now). */
   wallClock?: () => number;
   /**
@@ -103,6 +114,13 @@ export interface SessionOptions {
 }
 
 const DEFAULT_TICK_MS = 100;
+/**
+ * A switch's fallback: a peer that is silent sends nothing on the new path, so
+ * nothing says its stream moved; silence loses nothing when its old path
+ * closes. 6 s is several times what the new path needs to come up (an SFU
+ * subscription or a mesh link: about 1 s on the loaded 2-core machine).
+ */
+export const DEFAULT_SWITCH_TIMEOUT_MS = 6000;
 
 export class Session implements SessionController {
   private readonly opts: SessionOptions;
@@ -133,6 +151,13 @@ export class Session implements SessionController {
   private mediaPath: MediaPath | undefined;
   /** Our media going up to the SFU, in an SFU room: start() waits for it. */
   private sfuStarting: Promise<void> | undefined;
+  /** Starting and stopping the SFU path, one after the other. */
+  private sfuChain: Promise<unknown> = Promise.resolve();
+  /** When our SFU path came up in the current SFU phase (a switch's timeout counts from it). */
+  private sfuUpAtMs: number | undefined;
+  /** When the room's media path last changed, while that switch is under way. */
+  private switchStartedMs: number | undefined;
+  private readonly switchTimeoutMs: number;
   /** Roster events held until the media side has started (see wireSignaling); undefined once it has. */
   private mediaWaiting: Array<() => void> | undefined = [];
   private resolveDone!: () => void;
@@ -146,6 +171,7 @@ export class Session implements SessionController {
     this.clock = options.clock ?? monotonicClock;
     this.log = (options.logger ?? silentLogger).child({ component: 'session' });
     this.tickMs = options.tickMs ?? DEFAULT_TICK_MS;
+    this.switchTimeoutMs = options.switchTimeoutMs ?? DEFAULT_SWITCH_TIMEOUT_MS;
     this.startedMs = this.clock.now();
     this.wallClock = options.wallClock ?? Date.now;
     this.chat = new ChatLog(this.wallClock);
@@ -256,38 +282,138 @@ export class Session implements SessionController {
   }
 
   /**
-   * The first `joined` says how the room's media travels; it stays so for
-   * this session (switching mesh ↔ SFU mid-call is not done, §11). In an SFU
-   * room the roster builds no links and the media side publishes to the SFU
-   * with the room's media secret, which goes only to our own media process.
+   * The server says how the room's media travels: in the first `joined`, in a
+   * rejoin's, and in `media-path` when the room switches by its size
+   * (docs/architecture.md §11). The first answer just starts that path (an
+   * SFU room's start() waits for its SFU); a change starts a switch, make
+   * before break: the new path comes up beside the old one, each peer's
+   * stream moves to the new path once it brings that peer's audio, and the
+   * old path closes per peer once both ends play each other from the new one
+   * (progressSwitch). The media secret goes only to our own media process.
    */
-  private chooseMediaPath(sfu: SignalingEvents['joined']['sfu']): void {
+  private onMediaPath(sfu: SfuRoute | undefined, reason: 'joined' | 'rejoin' | 'server'): void {
     const path: MediaPath = sfu === undefined ? 'mesh' : 'sfu';
-    if (this.mediaPath !== undefined) {
-      if (path !== this.mediaPath) this.log.warn('media-path-changed-ignored', { was: this.mediaPath, now: path });
-      return;
-    }
+    if (path === this.mediaPath) return;
+    const first = this.mediaPath === undefined;
     this.mediaPath = path;
-    this.log.info('media-path', { path, message: `media: ${describeMediaPath(path)}` });
-    if (sfu === undefined) return;
-    this.roster.viaSfu = true;
-    const { roomId, mediaSecret } = this.signaling;
-    if (this.engine.startSfu === undefined || roomId === undefined || mediaSecret === undefined) {
-      this.sfuStarting = Promise.reject(new Error('this room goes through an SFU, which this client cannot use here'));
-      this.sfuStarting.catch(() => undefined);
-      return;
+    this.log.info('media-path', { path, reason, message: `media: ${describeMediaPath(path)}` });
+    if (!first) {
+      this.switchStartedMs = this.clock.now();
+      for (const entry of this.roster.peers) {
+        // What either end said about the previous switch means nothing for this one.
+        entry.heardVia = undefined;
+        entry.heardSfu = undefined;
+        entry.toldVia = undefined;
+      }
+      this.chat.notice(`the room's media now goes ${path === 'sfu' ? 'through the SFU' : 'peer to peer'}`);
     }
-    this.sfuStarting = this.engine
-      .startSfu({
+    this.roster.viaSfu = path === 'sfu';
+    if (sfu !== undefined) {
+      this.startSfuPath(sfu, first);
+    } else if (!first) {
+      this.engine.preferPath?.('mesh');
+      for (const entry of [...this.roster.peers]) this.roster.buildMesh(entry);
+    }
+    this.notify();
+  }
+
+  private startSfuPath(sfu: SfuRoute, first: boolean): void {
+    this.sfuUpAtMs = undefined;
+    const { roomId, mediaSecret } = this.signaling;
+    let starting: Promise<void>;
+    if (this.engine.startSfu === undefined || roomId === undefined || mediaSecret === undefined) {
+      starting = Promise.reject(new Error('this room goes through an SFU, which this client cannot use here'));
+    } else {
+      const startSfu = this.engine.startSfu.bind(this.engine);
+      const spec = {
         janusUrl: sfu.janus,
         roomId,
         maxPublishers: sfu.publishers,
         peerId: this.signaling.peerId,
         mediaSecret,
         ...(this.opts.bindAddress !== undefined ? { bindAddress: this.opts.bindAddress } : {}),
-      })
-      .then((room) => this.log.info('sfu-publishing', { janus: sfu.janus, room }));
-    this.sfuStarting.catch(() => undefined);
+      };
+      // After a stop still under way (a room that came back to the SFU quickly), never beside it.
+      starting = this.sfuChain.then(() => startSfu(spec)).then((room) => {
+        this.log.info('sfu-publishing', { janus: sfu.janus, room });
+        if (this.mediaPath === 'sfu') this.sfuUpAtMs = this.clock.now();
+      });
+    }
+    this.sfuChain = starting.catch(() => undefined);
+    if (first) {
+      // start() waits for it, and fails the session if it cannot be reached.
+      this.sfuStarting = starting;
+      starting.catch(() => undefined);
+      return;
+    }
+    starting.catch((err: unknown) => {
+      // Mid-call the mesh links we have stay (progressSwitch closes none without the SFU up).
+      const message = err instanceof Error ? err.message : String(err);
+      this.log.error('sfu-failed', { error: message, hint: 'is the Janus that `roundtable serve --janus` names running, and reachable from here?' });
+      this.chat.notice(`${message}: until the room is back on the mesh, only peers whose mesh link stays up are heard`);
+      this.notify();
+    });
+  }
+
+  /**
+   * Every tick while a switch is under way: tell each peer which path we
+   * play it from (`via`), and close the old path where both ends play each
+   * other from the new one. A peer that never says so (silent, so nothing
+   * of it ever arrived on the new path; or an older client) is switched
+   * anyway `switchTimeoutMs` after the new path came up: after our SFU path
+   * came up and the SFU carries that peer's audio and ours both ways, or
+   * once every mesh link is connected (at the latest three times the timeout).
+   */
+  private progressSwitch(): void {
+    if (this.switchStartedMs === undefined) return;
+    const now = this.clock.now();
+    for (const entry of this.roster.peers) {
+      const via = this.engine.peerPath?.(entry.id);
+      const sfu = this.engine.hasSfuStream?.(entry.id) ?? false;
+      if (via !== undefined && `${via}/${sfu}` !== entry.toldVia) {
+        entry.toldVia = `${via}/${sfu}`;
+        this.send(entry.id, { t: 'via', path: via, sfu });
+      }
+    }
+    const onBoth = (entry: PeerEntry, path: MediaPath): boolean => entry.heardVia === path && this.engine.peerPath?.(entry.id) === path;
+    if (this.mediaPath === 'sfu') {
+      // Without our SFU path up (still starting, or it failed) the mesh links stay.
+      if (this.sfuUpAtMs === undefined) return;
+      // A silent peer's mesh link closes at the timeout once the SFU carries both ways between us (Janus
+      // may take a few seconds to offer a feed): we have its stream, and it said it has ours (a peer that
+      // never said anything is taken at its word). At the latest three times the timeout after our SFU came up.
+      const elapsed = now - this.sfuUpAtMs;
+      let meshLeft = 0;
+      for (const entry of [...this.roster.peers]) {
+        if (!entry.mesh) continue;
+        const bothWays = this.engine.hasSfuStream?.(entry.id) !== false && entry.heardSfu !== false;
+        const late = (elapsed >= this.switchTimeoutMs && bothWays) || elapsed >= 3 * this.switchTimeoutMs;
+        if (onBoth(entry, 'sfu')) this.roster.releaseMesh(entry, 'both-ends-on-sfu');
+        else if (late) this.roster.releaseMesh(entry, 'switch-timeout');
+        else meshLeft++;
+      }
+      if (meshLeft === 0) this.endSwitch(now);
+      return;
+    }
+    // Silent peers never say they moved; their mesh link being up is what the fallback waits for, so that
+    // leaving the SFU never takes away a peer whose link is still connecting (a link gets 10 s for that, §4).
+    const elapsed = now - this.switchStartedMs;
+    const linksUp = [...this.roster.peers].every((entry) => entry.linkState === 'connected');
+    const late = (elapsed >= this.switchTimeoutMs && linksUp) || elapsed >= 3 * this.switchTimeoutMs;
+    if (!late && [...this.roster.peers].some((entry) => !onBoth(entry, 'mesh'))) return;
+    this.endSwitch(now);
+    const stopSfu = this.engine.stopSfu?.bind(this.engine);
+    if (stopSfu === undefined) return;
+    this.sfuChain = this.sfuChain
+      .then(() => stopSfu())
+      .then(() => this.log.info('sfu-left', {}))
+      .catch((err: unknown) => this.log.warn('sfu-stop-failed', { error: err instanceof Error ? err.message : String(err) }));
+  }
+
+  private endSwitch(now: number): void {
+    this.log.info('media-path-switched', { path: this.mediaPath, afterMs: Math.round(now - (this.switchStartedMs ?? now)) });
+    this.switchStartedMs = undefined;
+    this.notify();
   }
 
   // ---- SessionController ----
@@ -296,8 +422,8 @@ export class Session implements SessionController {
     const peers: PeerView[] = [];
     for (const entry of this.roster.peers) {
       const media = this.engine.peerStats(entry.id);
-      // Through the SFU a peer is connected once its subscription is a stream in our media (§11).
-      if (this.roster.viaSfu) entry.state = media === undefined ? 'connecting' : 'connected';
+      // Without a mesh path a peer is connected once its subscription is a stream in our media (§11).
+      if (!entry.mesh) entry.state = media === undefined ? 'connecting' : 'connected';
       peers.push(peerView(entry, media));
     }
     return {
@@ -425,10 +551,11 @@ export class Session implements SessionController {
     s.on(
       'joined',
       unlessClosing((e) => {
-        this.chooseMediaPath(e.sfu);
+        this.onMediaPath(e.sfu, e.rejoin ? 'rejoin' : 'joined');
         this.roster.onJoined(e);
       }),
     );
+    s.on('media-path', unlessClosing((e) => this.onMediaPath(e.sfu, 'server')));
     s.on('peer-joined', unlessClosing((e) => this.roster.onPeerJoined(e)));
     s.on('peer-left', unlessClosing((e) => this.roster.onPeerLeft(e)));
     s.on('signal', unlessClosing((e) => this.roster.onSignal(e.from, e.data)));
@@ -626,6 +753,7 @@ export class Session implements SessionController {
       this.tickTimer = undefined;
       if (this.closing) return;
       this.roster.sweep();
+      this.progressSwitch();
       this.syncRecording();
       this.notify();
       this.scheduleTick();

@@ -117,6 +117,8 @@ export class ReceptionTracker {
   private duplicateCount = 0;
   private outOfWindowCount = 0;
   private restartCount = 0;
+  /** The next packet starts a new source whatever its SSRC (newSource). */
+  private sourceEnded = false;
 
   constructor(clockRateHz: number = SAMPLE_RATE) {
     if (!(clockRateHz > 0)) throw new RangeError(`clockRateHz must be > 0, got ${clockRateHz}`);
@@ -136,7 +138,7 @@ export class ReceptionTracker {
       this.accept(this.lastExt, packet.timestamp, arrivalMs);
       return 'new';
     }
-    if (packet.ssrc !== this.source) return this.restart(packet.ssrc, seq, packet.timestamp, arrivalMs);
+    if (packet.ssrc !== this.source || this.sourceEnded) return this.restart(packet.ssrc, seq, packet.timestamp, arrivalMs);
     const ext = this.seq.peek(seq)!;
     const delta = ext - this.seq.highestExtended!;
     if (delta > 0 && delta < MAX_DROPOUT) {
@@ -235,7 +237,18 @@ export class ReceptionTracker {
     return this.started ? this.seq.highestExtended! - this.baseExt + 1 : 0;
   }
 
+  /**
+   * The stream's packets come from another path from now on (mesh ↔ SFU,
+   * docs/architecture.md §11): the next packet starts a new source even if
+   * its SSRC happens to match, since its sequence and timestamp spaces are
+   * another sender's (Janus rewrites them). The stream restarts there.
+   */
+  newSource(): void {
+    if (this.started) this.sourceEnded = true;
+  }
+
   private restart(ssrc: number, seq: number, timestamp: number, arrivalMs: number | undefined): PacketClass {
+    this.sourceEnded = false;
     this.earlierExpected += this.sourceExpected;
     this.earlierReceived += this.sourceReceived;
     this.restartCount++;

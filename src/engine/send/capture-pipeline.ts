@@ -127,6 +127,10 @@ export class CapturePipeline {
     this.loops.set(peerId, { loop, redDistance });
   }
 
+  hasPeer(peerId: string): boolean {
+    return this.loops.has(peerId);
+  }
+
   /** Remove a peer and close its loop (drops what it still had queued). */
   removePeer(peerId: string): void {
     this.loops.get(peerId)?.loop.close();

@@ -84,6 +84,8 @@ export interface SignalingEvents {
   knock: { id: string; name: string };
   /** A knock at our room is over (`by`: the member who answered). */
   'knock-end': { id: string; outcome: KnockOutcome; by: string | undefined };
+  /** The room's media path changed (docs/architecture.md §11): through this SFU from now on, or (no `sfu`) the mesh. */
+  'media-path': { sfu?: SfuRoute };
   state: SignalingState;
   error: SignalingError;
 }
@@ -572,6 +574,10 @@ export class SignalingClient {
       case 'knock-end':
         this.emit('knock-end', { id: msg.id, outcome: msg.outcome, by: msg.by });
         return;
+      case 'media-path':
+        this.log.info('media-path-changed', { path: msg.sfu === undefined ? 'mesh' : 'sfu' });
+        this.emit('media-path', msg.sfu === undefined ? {} : { sfu: msg.sfu });
+        return;
       case 'ping':
         this.sendRaw({ type: 'pong', ts: msg.ts });
         return;
@@ -607,7 +613,8 @@ export class SignalingClient {
     this.attempt = 0;
     this.heartbeatMs = msg.heartbeatMs;
     this.lockedValue = msg.locked;
-    if (msg.sfu !== undefined) this.roomViaSfu = true;
+    // Asked for again on a rejoin only when the room was created for the SFU, not switched for its size.
+    if (msg.sfu !== undefined && msg.sfu.auto !== true) this.roomViaSfu = true;
     const peers: SignalingPeer[] = [];
     for (const info of msg.peers as PeerInfo[]) peers.push({ id: info.id, name: await this.peerName(info.id, info.hello) });
     const present = new Set(peers.map((p) => p.id));

@@ -7,15 +7,33 @@ import { MEDIA_SNAPSHOT_INTERVAL_MS, type FromMedia, type MediaHostConfig } from
 import { MEDIA_STOP_STEP_MS, MediaHost } from '../../../src/engine/media/media-host.js';
 import { buildRtp } from '../../../src/engine/rtp/packet.js';
 import { FakeLink } from '../room/fakes.js';
+import type { SfuMediaOptions } from '../../../src/engine/sfu/sfu-media.js';
 
 const AUDIO: AudioEndsSpec = { input: { kind: 'none' }, output: { kind: 'none' }, frameMs: 20, playbackFrameMs: 10 };
 const CONFIG: MediaHostConfig = { media: { frameMs: 20, cues: { enabled: false }, voiceGate: { enabled: false } }, audio: AUDIO, sendTiming: true };
 const loud = (): Int16Array => Int16Array.from({ length: samplesPerFrame(20) }, (_, i) => Math.round(8000 * Math.sin(i / 3)));
 
+/** A stand-in for SfuMedia: the test adds subscriptions and delivers their packets through the engine adapter it was given. */
+class FakeSfu {
+  started = false;
+  stopped = false;
+  constructor(readonly opts: SfuMediaOptions) {}
+  async start(): Promise<void> {
+    this.started = true;
+  }
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.opts.engine.removePeer('p', { cue: false });
+  }
+}
+
+const opus = (seq: number, ssrc: number): Uint8Array => buildRtp({ payloadType: 111, sequenceNumber: seq, timestamp: seq * 960, ssrc, marker: false, payload: new Uint8Array([0x78, seq & 0xff, 2]) });
+
 function setup() {
   const clock = new ManualClock(1000);
   const sent: FromMedia[] = [];
   const links: FakeLink[] = [];
+  const sfus: FakeSfu[] = [];
   const source = new ManualSource(20, clock);
   const sink = new ManualSink(10, clock);
   let stopped = 0;
@@ -29,15 +47,98 @@ function setup() {
       return l;
     },
     onStopped: () => stopped++,
+    makeSfu: (o) => (sfus[sfus.length] = new FakeSfu(o)),
   });
   const flush = async (): Promise<void> => {
     for (let i = 0; i < 40; i++) await Promise.resolve();
   };
   const of = <K extends FromMedia['ev']>(ev: K): Array<Extract<FromMedia, { ev: K }>> => sent.filter((m): m is Extract<FromMedia, { ev: K }> => m.ev === ev);
-  return { clock, sent, links, source, sink, host, flush, of, stopped: () => stopped };
+  return { clock, sent, links, sfus, source, sink, host, flush, of, stopped: () => stopped };
+}
+
+/** A started host with peer p on an answering mesh link (link id 1): our SSRC and that link. */
+async function withMeshPeer(t: ReturnType<typeof setup>): Promise<{ ssrc: number; link: FakeLink }> {
+  t.host.handle({ op: 'init', config: CONFIG });
+  await t.flush();
+  const ssrc = t.of('ready')[0]!.ssrc;
+  t.host.handle({ op: 'start' });
+  t.host.handle({ op: 'add-peer', peerId: 'p' });
+  t.host.handle({ op: 'link-create', linkId: 1, spec: { peerId: 'p', role: 'answerer', iceServers: [], ssrc, cname: 'c' } });
+  await t.flush();
+  return { ssrc, link: t.links.at(-1)! };
 }
 
 describe('MediaHost', () => {
+  it('switching a peer mesh → SFU → mesh: one source at a time, moved by the first packet of the preferred path, the stream kept', async () => {
+    const t = setup();
+    const { ssrc, link: mesh } = await withMeshPeer(t);
+    t.host.handle({ op: 'peer-volume', peerId: 'p', percent: 150 });
+    await t.flush();
+    mesh.setState('connected');
+    const received = (): number => {
+      t.clock.advance(MEDIA_SNAPSHOT_INTERVAL_MS);
+      return new Map(t.of('snapshot').at(-1)!.snapshot.peers).get('p')!.receive.received;
+    };
+    // Where p's stream plays from, '+sfu' while the SFU brings it too.
+    const paths = () => t.of('peer-path').map((m) => `${String(m.path)}${m.sfu ? '+sfu' : ''}`);
+    mesh.opts.onRtp(opus(1, 4242), t.clock.now());
+    expect(received()).toBe(1);
+
+    t.host.handle({ op: 'sfu-start', spec: { janusUrl: 'ws://x:1', roomId: 'r'.repeat(22), maxPublishers: 8, peerId: 'me', mediaSecret: new Uint8Array(32) } });
+    await t.flush();
+    expect(t.of('sfu-started')).toHaveLength(1);
+    const sfu = t.sfus[0]!;
+    const subRtcp: Uint8Array[] = [];
+    sfu.opts.engine.addPeer('p', { sendRtp: () => false, sendRtcp: (x) => subRtcp.push(x) > 0, isOpen: () => true }, { receiveOnly: true, cue: false });
+    // Both paths carry p now; its stream still plays the mesh, and the subscription's RTCP is not its.
+    mesh.opts.onRtp(opus(2, 4242), t.clock.now());
+    expect(received()).toBe(2);
+    expect(paths()).toEqual(['mesh', 'mesh+sfu']);
+    // The SFU's first packet of p moves the stream there: a new source, the old one's packets ignored.
+    sfu.opts.engine.receive('p', opus(500, 77), t.clock.now());
+    expect(paths()).toEqual(['mesh', 'mesh+sfu', 'sfu+sfu']);
+    mesh.opts.onRtp(opus(3, 4242), t.clock.now());
+    sfu.opts.engine.receive('p', opus(501, 77), t.clock.now());
+    const stats = new Map((t.clock.advance(MEDIA_SNAPSHOT_INTERVAL_MS), t.of('snapshot').at(-1)!.snapshot.peers)).get('p')!;
+    expect(stats.receive).toMatchObject({ received: 4, resets: 1, lost: 0 });
+    expect(stats.volumePercent).toBe(150);
+    // We still send to p on the mesh while it is open (p may still play us from it).
+    const sentBefore = mesh.sentRtp.length;
+    t.clock.advance(20);
+    t.source.push(loud());
+    await t.flush();
+    expect(mesh.sentRtp.length).toBe(sentBefore + 1);
+
+    // Control closes p's mesh path: the stream stays (fed by the SFU), nothing more is sent to p's link.
+    t.host.handle({ op: 'remove-peer', peerId: 'p' });
+    t.host.handle({ op: 'link-close', linkId: 1 });
+    await t.flush();
+    expect(paths().at(-1)).toBe('sfu+sfu');
+    sfu.opts.engine.receive('p', opus(502, 77), t.clock.now());
+    expect(received()).toBe(5);
+
+    // Back to the mesh: a new link, preferred; its first packet moves the stream back, then the SFU is left.
+    t.host.handle({ op: 'prefer-path', path: 'mesh' });
+    t.host.handle({ op: 'add-peer', peerId: 'p' });
+    t.host.handle({ op: 'link-create', linkId: 2, spec: { peerId: 'p', role: 'answerer', iceServers: [], ssrc, cname: 'c' } });
+    await t.flush();
+    const again = t.links[1]!;
+    again.setState('connected');
+    sfu.opts.engine.receive('p', opus(503, 77), t.clock.now());
+    expect(paths().at(-1)).toBe('sfu+sfu');
+    again.opts.onRtp(opus(9, 4242), t.clock.now());
+    expect(paths().at(-1)).toBe('mesh+sfu');
+    t.host.handle({ op: 'sfu-stop' });
+    await t.flush();
+    expect(sfu.stopped).toBe(true);
+    expect(t.of('sfu-stopped')).toHaveLength(1);
+    // The subscription went; the mesh stream did not.
+    expect(paths().at(-1)).toBe('mesh');
+    expect(received()).toBe(7);
+    t.host.handle({ op: 'stop' });
+    await t.flush();
+  });
+
   it('a stop that arrives while init is still opening the audio ends closes what init opened and builds nothing (no orphan media process)', async () => {
     const clock = new ManualClock(1000);
     const sent: FromMedia[] = [];
@@ -127,14 +228,7 @@ describe('MediaHost', () => {
 
   it('sends captured audio on the peer\'s current link, takes its packets into the engine, and reports when the last one came', async () => {
     const t = setup();
-    t.host.handle({ op: 'init', config: CONFIG });
-    await t.flush();
-    const ssrc = t.of('ready')[0]!.ssrc;
-    t.host.handle({ op: 'start' });
-    t.host.handle({ op: 'add-peer', peerId: 'p' });
-    t.host.handle({ op: 'link-create', linkId: 1, spec: { peerId: 'p', role: 'answerer', iceServers: [], ssrc, cname: 'c' } });
-    await t.flush();
-    const first = t.links[0]!;
+    const { ssrc, link: first } = await withMeshPeer(t);
     first.setState('connected');
     for (let i = 0; i < 5; i++) {
       t.clock.advance(20);

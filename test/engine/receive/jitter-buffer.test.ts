@@ -308,6 +308,26 @@ describe('JitterBuffer', () => {
     expect(s.expected).toBe(6);
   });
 
+  it('newSource(): the next packet restarts the buffer even with the same SSRC (a path switch, §11), and plays at once', () => {
+    const clock = new ManualClock(0);
+    const arrivals = [
+      ...range(3, (i) => ({ t: 100 + i * 20, p: packet(i, i * 960, i + 1) })),
+      // The other path: its own sequence and timestamp spaces, the same SSRC.
+      ...range(3, (i) => ({ t: 160 + i * 20, p: packet(40_000 + i, 7_000_000 + i * 960, 100 + i) })),
+    ];
+    const jb = new JitterBuffer({ clock });
+    const out: Played[] = [];
+    for (const [k, a] of arrivals.entries()) {
+      clock.advance(a.t - clock.now());
+      if (k === 3) jb.newSource();
+      jb.insert(a.p, clock.now());
+      clock.advance(7);
+      out.push(record(jb.pull(), clock.now()));
+    }
+    expect(played(out)).toEqual([1, 2, 3, 100, 101, 102]);
+    expect(jb.stats()).toMatchObject({ resets: 1, received: 6, expected: 6, lost: 0 });
+  });
+
   it('plays a link that starts at sequence number 0 with the packet before it reordered behind (extended −1)', () => {
     const clock = new ManualClock(0);
     // Sequence numbers 65535, 0, 1, ...: 0 arrives first, so 65535 is extended to −1, not "nothing played".

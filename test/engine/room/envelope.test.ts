@@ -9,6 +9,12 @@ describe('parseEnvelope', () => {
     expect(parseEnvelope({ t: 'rebuild', gen: 1_000_000, extra: 'ignored' })).toEqual({ t: 'rebuild', gen: 1_000_000 });
   });
 
+  it('reads via (which path the peer plays us from while the room switches, and whether the SFU brings it our audio)', () => {
+    expect(parseEnvelope({ t: 'via', path: 'sfu', sfu: true })).toEqual({ t: 'via', path: 'sfu', sfu: true });
+    expect(parseEnvelope({ t: 'via', path: 'mesh', sfu: false, gen: 'ignored' })).toEqual({ t: 'via', path: 'mesh', sfu: false });
+    for (const bad of [{ t: 'via', path: 'turn', sfu: true }, { t: 'via', path: 'sfu' }, { t: 'via', sfu: true }, { t: 'via', path: 'sfu', sfu: 1 }]) expect(parseEnvelope(bad)).toBeNull();
+  });
+
   it('refuses anything else: no object, unknown kind, no signal, a generation that is not a small positive integer', () => {
     for (const bad of [null, 'link', 7, {}, { t: 'hello', gen: 1 }, { t: 'link', gen: 1 }, { t: 'rebuild' }]) expect(parseEnvelope(bad)).toBeNull();
     for (const gen of [0, -1, 1.5, 1_000_001, '1', Number.NaN]) expect(parseEnvelope({ t: 'rebuild', gen })).toBeNull();

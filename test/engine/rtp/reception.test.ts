@@ -9,6 +9,15 @@ function rx(t: ReceptionTracker, seq: number, timestamp = 0, arrivalMs?: number,
 }
 
 describe('ReceptionTracker: RFC 3550 A.1 classification and A.3 counts', () => {
+  it('newSource(): the next packet starts a new source even with the same SSRC (another path, §11), without counting the jump as loss', () => {
+    const t = new ReceptionTracker();
+    t.newSource(); // before any packet: nothing to end
+    expect([10, 11, 12].map((s) => rx(t, s))).toEqual(['new', 'new', 'new']);
+    t.newSource();
+    expect([40000, 40001].map((s) => rx(t, s))).toEqual(['restart', 'new']);
+    expect(t.stats).toMatchObject({ expected: 5, received: 5, lost: 0, restarts: 1, extendedHighestSeq: 40001 });
+  });
+
   it('counts in-order packets with gaps as loss', () => {
     const t = new ReceptionTracker();
     for (const s of [10, 11, 13, 14, 17]) rx(t, s);

@@ -237,6 +237,28 @@ describe('SignalingClient', () => {
     expect(await back).toEqual({ from: bob.peerId, data: 'hello again' });
   });
 
+  it('media-path: reports the room switching by its size; a rejoin asks for the SFU only for a room created for it', async () => {
+    const janus = 'ws://198.18.0.1:8188';
+    const s1 = await startSignalingServer({ host: '127.0.0.1', port: 0, heartbeatMs: 300, janusUrl: janus, sfuThreshold: 1, meshThreshold: 1 });
+    servers.push(s1);
+    const alice = make(s1.url, 'alice');
+    const ra = recorder(alice);
+    const switched = new Promise<SignalingEvents['media-path']>((resolve) => alice.on('media-path', resolve));
+    await alice.connect();
+    expect(ra.of('joined')[0]).not.toHaveProperty('sfu');
+    const bob = make(s1.url, 'bob');
+    const rb = recorder(bob);
+    await bob.connect();
+    expect(rb.of('joined')[0]).toMatchObject({ sfu: { janus, auto: true } });
+    expect(await switched).toEqual({ sfu: { v: 1, janus, publishers: 8, auto: true } });
+    // The server restarts without switching by size: the room was on the SFU for its size only, so nobody asks for it back.
+    const port = s1.port;
+    const back = [ra.next('joined', 8000, (j) => j.rejoin), rb.next('joined', 8000, (j) => j.rejoin)];
+    await s1.close();
+    servers.push(await startSignalingServer({ host: '127.0.0.1', port, heartbeatMs: 300, janusUrl: janus, sfuThreshold: 0 }));
+    for (const j of await Promise.all(back)) expect(j.sfu).toBeUndefined();
+  });
+
   it('keeps the lock across a server restart: both members rejoin the relocked room, a newcomer must knock', async () => {
     const { s1, port, alice, bob, ra, rb } = await pairOnServer();
     const locked = rb.next('lock');
