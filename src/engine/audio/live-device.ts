@@ -218,6 +218,10 @@ abstract class LiveDevice<D extends SupervisedDevice> {
         },
       });
     });
+    // The stall timer runs from now, so it may fire while startDevice is still under way (a device
+    // process slow to start on a busy machine): the rejection is then handled by the `await warm` below,
+    // not left unhandled until then (an unhandled rejection ends a Node process).
+    warm.catch(() => undefined);
     try {
       await this.startDevice(device);
     } catch (err) {

@@ -75,6 +75,38 @@ function bench<D>(make: (name: string, error?: string) => D) {
 }
 
 describe('LiveDeviceSource', () => {
+  it('a switch to a device whose start outlasts the stall limit fails with that reason, and the rejection is never unhandled', async () => {
+    const clock = new ManualClock();
+    let finishStart!: () => void;
+    const slow = new (class extends FakeMic {
+      override start(onFrame: FrameHandler): Promise<void> {
+        // A device process slow to come up on a busy machine: its start resolves only after the stall timer fired.
+        return new Promise((resolve) => (finishStart = () => void super.start(onFrame).then(resolve)));
+      }
+    })('Headset');
+    const devices = bench((n, e) => (n === 'Headset' ? slow : new FakeMic(n, e)));
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const source = new LiveDeviceSource({ end: 'input', frameMs: 10, create: devices.create, clock });
+      await source.start(() => undefined);
+      const switching = source.switchTo('Headset');
+      const outcome = switching.then(() => 'switched', (err: Error) => err.message);
+      await flush();
+      clock.advance(3000); // the stall limit passes while the device is still starting
+      await flush();
+      await new Promise((resolve) => setImmediate(resolve)); // where Node reports unhandled rejections
+      finishStart();
+      expect(await outcome).toMatch(/moved no audio within 3 s/);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(unhandled).toEqual([]);
+      await source.stop();
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
   it('passes frames through, notices a device that stops delivering, and reopens it by name when it returns', async () => {
     const clock = new ManualClock();
     const devices = bench((n, e) => new FakeMic(n, e));
