@@ -165,11 +165,13 @@ async function measureClient(o: MeasureOptions): Promise<RoomClientResult> {
     const sentMs = performance.now() - connectedAt;
     for (const p of procs) p.proc.kill('SIGTERM');
     await Promise.all(procs.map((p) => p.exited));
-    const stats = JSON.parse(readFileSync(statsFile, 'utf8')) as { peers: Array<{ packetsReceived: number; bytesSent: number }>; uplink?: { bytesSent: number } | null };
+    const stats = JSON.parse(readFileSync(statsFile, 'utf8')) as { peers: Array<{ packetsReceived: number; bytesSent: number }> };
     const pct = (ticks: number): number => Math.round(((ticks / USER_HZ / wallS) * 100) * 10) / 10;
     // All the call's bytes over the time since the client was connected to everyone: the second or so
     // while its links came up adds a little, so this is at most ~10 % high.
-    const sentBytes = o.path === 'mesh' ? stats.peers.reduce((sum, p) => sum + p.bytesSent, 0) : stats.uplink?.bytesSent ?? null;
+    // The SFU's uplink reports its RTP bytes once, when it stops (media-host 'sfu-stopped'); the mesh's links in --stats.
+    const sfuReport = client.lines.find((l) => l.event === 'sfu-stopped' && typeof l.uplinkBytesSent === 'number');
+    const sentBytes = o.path === 'mesh' ? stats.peers.reduce((sum, p) => sum + p.bytesSent, 0) : sfuReport === undefined ? null : Number(sfuReport.uplinkBytesSent);
     return {
       path: o.path,
       talkers: o.talkers,

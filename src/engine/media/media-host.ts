@@ -37,7 +37,7 @@ export interface MediaHostOptions {
   openAudio?: (spec: AudioEndsSpec, logger: Logger, onFallback: (f: AudioFallback) => void) => Promise<OpenedAudio>;
   clock?: Clock;
   /** Builds our SFU path (default SfuMedia, which talks to Janus); tests give a fake one. */
-  makeSfu?: (options: SfuMediaOptions) => Pick<SfuMedia, 'start' | 'stop'>;
+  makeSfu?: (options: SfuMediaOptions) => Pick<SfuMedia, 'start' | 'stop' | 'stats'>;
   /** Called once everything is stopped and closed (the process then releases the native library and exits). */
   onStopped?: () => void;
 }
@@ -80,7 +80,7 @@ export class MediaHost {
   private readonly currentLink = new Map<string, HostedLink>();
   private readonly peers = new Map<string, HostedPeer>();
   /** Our media through the SFU instead of links (docs/architecture.md §11), once asked. */
-  private sfu: Pick<SfuMedia, 'start' | 'stop'> | undefined;
+  private sfu: Pick<SfuMedia, 'start' | 'stop' | 'stats'> | undefined;
   /** Where peers' streams move when the path brings their audio: the SFU while it runs, else the mesh. */
   private preferred: MediaPath = 'mesh';
   private snapshotTimer: TimerHandle | undefined;
@@ -244,7 +244,12 @@ export class MediaHost {
       if (this.snapshotTimer !== undefined) this.clock.clearTimer(this.snapshotTimer);
       this.snapshotTimer = undefined;
       // Links first (no more packets into the engine), then the engine (the output file is complete after it).
-      if (this.sfu !== undefined) await this.bounded('sfu', this.sfu.stop());
+      const sfu = this.sfu;
+      if (sfu !== undefined) {
+        await this.bounded('sfu', sfu.stop());
+        // What went through the SFU (frames sealed and opened, our uplink's bytes): once, at the end.
+        this.log.info('sfu-stopped', { ...sfu.stats });
+      }
       for (const id of [...this.links.keys()]) this.closeLink(id);
       const engine = this.engine;
       if (engine !== undefined) await this.bounded('engine', engine.stop());
@@ -444,7 +449,7 @@ export class MediaHost {
     this.sfu = undefined;
     this.preferred = 'mesh';
     await sfu?.stop().catch((err: unknown) => this.log.warn('sfu-stop-failed', { error: err instanceof Error ? err.message : String(err) }));
-    if (sfu !== undefined) this.log.info('sfu-stopped', {});
+    if (sfu !== undefined) this.log.info('sfu-stopped', { ...sfu.stats });
     this.opts.send({ ev: 'sfu-stopped' });
   }
 

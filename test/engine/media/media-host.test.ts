@@ -17,6 +17,7 @@ const loud = (): Int16Array => Int16Array.from({ length: samplesPerFrame(20) }, 
 class FakeSfu {
   started = false;
   stopped = false;
+  readonly stats = { framesSealed: 3, framesOpened: 2, framesRefused: 0, subscriptions: 1, malformedJanusFrames: 0, uplinkBytesSent: 321 };
   constructor(readonly opts: SfuMediaOptions) {}
   async start(): Promise<void> {
     this.started = true;
@@ -132,6 +133,8 @@ describe('MediaHost', () => {
     await t.flush();
     expect(sfu.stopped).toBe(true);
     expect(t.of('sfu-stopped')).toHaveLength(1);
+    // What went through the SFU is logged once as it is left (the mesh-vs-SFU benchmark reads the uplink's bytes there).
+    expect(t.of('log').filter((l) => l.event === 'sfu-stopped').map((l) => l.fields.uplinkBytesSent)).toEqual([321]);
     // The subscription went; the mesh stream did not.
     expect(paths().at(-1)).toBe('mesh');
     expect(received()).toBe(7);
