@@ -203,7 +203,8 @@ export interface MeshVsSfuResult {
  * other processes compete with the client: compare the two rows of one run.
  */
 export async function runMeshVsSfu(people = 12, talkers = 2, windowS = 10): Promise<MeshVsSfuResult> {
-  const server = await startSignalingServer({ host: '127.0.0.1', port: 0 });
+  // A mesh this size is past the default room limit (8): the comparison needs it anyway.
+  const server = await startSignalingServer({ host: '127.0.0.1', port: 0, maxPeersPerRoom: people });
   let mesh: RoomClientResult;
   try {
     mesh = await measureClient({ serverUrl: server.url, windowS, bots: people - 1, talkers, path: 'mesh', clientTalks: true });
@@ -213,7 +214,7 @@ export async function runMeshVsSfu(people = 12, talkers = 2, windowS = 10): Prom
   const missing = janusMissingReason();
   if (missing !== null) return { mesh, sfu: { skipped: missing } };
   const janus = await startJanus();
-  const serve = spawnRoundtable(['serve', '--host', '127.0.0.1', '--port', '0', '--json', '--no-web', '--janus', janus.wsUrl], janus.ns.exec);
+  const serve = spawnRoundtable(['serve', '--host', '127.0.0.1', '--port', '0', '--json', '--no-web', '--janus', janus.wsUrl, '--max-peers', String(people)], janus.ns.exec);
   try {
     const listening = await serve.waitFor((l) => l.event === 'server-listening', 20_000);
     const sfu = await measureClient({ serverUrl: String(listening.url), windowS, bots: people - 1, talkers, path: 'sfu', clientTalks: true, exec: janus.ns.exec, bindAddress: janus.address });

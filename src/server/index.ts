@@ -4,6 +4,8 @@ export {
   DEFAULT_HEARTBEAT_MS,
   DEFAULT_HOST,
   DEFAULT_MAX_PEERS_PER_ROOM,
+  DEFAULT_MAX_PEERS_PER_SFU_ROOM,
+  defaultRoomLimit,
   DEFAULT_PORT,
   type ClusterOptions,
   type SignalingServer,

@@ -35,6 +35,18 @@ export const DEFAULT_PORT = 8787;
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_MAX_PEERS_PER_ROOM = 8;
 /**
+ * The room limit of a server that coordinates a Janus (`serve --janus`):
+ * rooms past the switching size go through the SFU, where each member sends
+ * one stream whatever the room's size (docs/architecture.md §11), so a room
+ * may hold a class. VideoRoom is told to allow as many publishers.
+ */
+export const DEFAULT_MAX_PEERS_PER_SFU_ROOM = 25;
+
+/** The room limit when none is given: larger where rooms can go through an SFU. */
+export function defaultRoomLimit(janusUrl: string | undefined): number {
+  return janusUrl === undefined ? DEFAULT_MAX_PEERS_PER_ROOM : DEFAULT_MAX_PEERS_PER_SFU_ROOM;
+}
+/**
  * Heartbeat period. A quiet peer is pinged after one period of silence and
  * removed after two (checked every half period), so a dead peer is gone and
  * announced within 2.5 periods = 3.75 s, inside the 5 s the spec allows.

@@ -1,5 +1,5 @@
 /**
- * `roundtable serve [--host 127.0.0.1] [--port 8787] [--max-peers 8] [--web-root DIR | --no-web] [--redis URL [--node-id ID]] [--janus ws://HOST:PORT [--sfu-threshold N] [--mesh-threshold N]] [--json]`
+ * `roundtable serve [--host 127.0.0.1] [--port 8787] [--max-peers 8 (25 with --janus)] [--web-root DIR | --no-web] [--redis URL [--node-id ID]] [--janus ws://HOST:PORT [--sfu-threshold N] [--mesh-threshold N]] [--json]`
  * Runs the signaling server, and the web client's page on the same port, in
  * the foreground until SIGTERM/SIGINT, then shuts down gracefully (peers are
  * told, sockets closed). With --redis (or `serve.redis` in the config file)
@@ -17,7 +17,9 @@ import {
   DEFAULT_HOST,
   DEFAULT_LIMITS,
   DEFAULT_MAX_PEERS_PER_ROOM,
+  DEFAULT_MAX_PEERS_PER_SFU_ROOM,
   DEFAULT_PORT,
+  defaultRoomLimit,
   isValidNodeId,
   redactRedisUrl,
   redisUrlProblem,
@@ -29,7 +31,7 @@ import { DEFAULT_SFU_THRESHOLD, defaultMeshThreshold, thresholdsProblem } from '
 export interface ServeArgs {
   host: string;
   port: number;
-  'max-peers': number;
+  'max-peers'?: number;
   'max-connections-per-ip': number;
   'heartbeat-ms': number;
   web: boolean;
@@ -52,7 +54,7 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
     y
       .option('host', { type: 'string', default: DEFAULT_HOST, describe: 'Address to listen on (0.0.0.0 for all interfaces)' })
       .option('port', { type: 'number', default: DEFAULT_PORT, describe: 'TCP port (0 = any free port)' })
-      .option('max-peers', { type: 'number', default: DEFAULT_MAX_PEERS_PER_ROOM, describe: 'Peers allowed per room' })
+      .option('max-peers', { type: 'number', describe: `Peers allowed per room (default ${DEFAULT_MAX_PEERS_PER_ROOM}; ${DEFAULT_MAX_PEERS_PER_SFU_ROOM} with --janus, where large rooms go through the SFU)` })
       .option('max-connections-per-ip', { type: 'number', default: DEFAULT_LIMITS.maxConnectionsPerIp, describe: 'Concurrent connections per client IP' })
       .option('heartbeat-ms', { type: 'number', default: DEFAULT_HEARTBEAT_MS, describe: 'Heartbeat period; silent peers are dropped after two' })
       .option('web', { type: 'boolean', default: true, describe: 'Serve the browser client on the same port (--no-web: signaling only)' })
@@ -89,7 +91,8 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
       .example('$0 serve --janus ws://127.0.0.1:8188', 'Also coordinate rooms through this Janus (`create --sfu`)')
       .check((a) => {
         if (!Number.isInteger(a.port) || a.port < 0 || a.port > 65535) throw new Error(`--port must be 0..65535, got ${a.port}`);
-        if (!Number.isInteger(a['max-peers']) || a['max-peers'] < 2) throw new Error(`--max-peers must be an integer >= 2, got ${a['max-peers']}`);
+        const maxPeers = a['max-peers'];
+        if (maxPeers !== undefined && (!Number.isInteger(maxPeers) || maxPeers < 2)) throw new Error(`--max-peers must be an integer >= 2, got ${maxPeers}`);
         if (!(a['max-connections-per-ip'] >= 1)) throw new Error('--max-connections-per-ip must be >= 1');
         if (!(a['heartbeat-ms'] >= 100)) throw new Error('--heartbeat-ms must be >= 100');
         checkWebRoot(a.web, a['web-root']);
@@ -125,7 +128,8 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
       server = await startSignalingServer({
         host: args.host,
         port: args.port,
-        maxPeersPerRoom: args['max-peers'],
+        // A mesh beyond ~8 costs every member too much upload; through the SFU a room may grow.
+        maxPeersPerRoom: args['max-peers'] ?? defaultRoomLimit(janus),
         heartbeatMs: args['heartbeat-ms'],
         limits: { maxConnectionsPerIp: args['max-connections-per-ip'] },
         webRoot: args.web ? args['web-root'] : false, // undefined: the package's dist/web

@@ -106,6 +106,12 @@ const PAIR_REFRESH_MS = 2000;
 /** Candidates held while waiting for the remote description; a flood beyond this is dropped. */
 const MAX_PENDING_CANDIDATES = 64;
 
+/**
+ * After the answer is applied, the offerer holds its candidates until its own
+ * ICE is connected, or this long at most (see onLocalCandidate).
+ */
+export const CANDIDATE_RELEASE_AFTER_ANSWER_MS = 100;
+
 export interface PeerLinkOptions {
   /** Remote peer id (for logs). */
   peerId: string;
@@ -183,8 +189,10 @@ export class PeerLink {
   private closed = false;
   private remoteDescriptionSet = false;
   private pendingCandidates: Array<{ candidate: string; mid: string }> = [];
-  /** The offerer's own candidates, held until the answer is applied (see onLocalCandidate). */
+  /** The offerer's own candidates, held until the answer is applied and our ICE connected (see onLocalCandidate). */
   private heldLocalCandidates: Array<{ candidate: string; mid: string }> = [];
+  private candidatesReleased = false;
+  private releaseTimer: TimerHandle | undefined;
   private readonly localTypes: string[] = [];
   private pcState = 'new';
   private trackOpen = false;
@@ -234,6 +242,11 @@ export class PeerLink {
       }),
     );
     pc.onGatheringStateChange((state) => this.guard('gathering-state', () => this.log.debug('gathering-state', { state })));
+    pc.onIceStateChange((state) =>
+      this.guard('ice-state', () => {
+        if ((state === 'connected' || state === 'completed') && this.remoteDescriptionSet) this.releaseCandidates();
+      }),
+    );
     pc.onTrack((track) => {
       holdNative(track);
       ignoreErrors(() => track.onClosed(() => releaseNative(track)));
@@ -406,6 +419,8 @@ export class PeerLink {
     this.trackOpen = false;
     if (this.livenessTimer !== undefined) this.clock.clearTimer(this.livenessTimer);
     this.livenessTimer = undefined;
+    if (this.releaseTimer !== undefined) this.clock.clearTimer(this.releaseTimer);
+    this.releaseTimer = undefined;
     for (const dc of this.dataChannels) ignoreErrors(() => dc.close());
     for (const t of this.remoteTracks) ignoreErrors(() => t.close());
     if (this.track !== undefined) ignoreErrors(() => this.track!.close());
@@ -587,13 +602,26 @@ export class PeerLink {
    * means nothing can reach us before the answer is stored, and the answer's
    * own candidates are queued until then (applyCandidate), so our ICE has no
    * path at all while setRemoteDescription runs.
+   *
+   * And a little longer: until our own ICE is connected (at most
+   * CANDIDATE_RELEASE_AFTER_ANSWER_MS after the answer). The answerer is the
+   * DTLS client (applyOffer) and sends its ClientHello the moment its ICE
+   * connects; libdatachannel drops DTLS that arrives before our DTLS
+   * transport exists, which it creates only when our ICE connects, and the
+   * client retransmits after 1 s. An answerer that has our candidates can
+   * connect first (its own checks, while ours are still to go out on a busy
+   * machine): 2 of 50 joins waited 1 s that way (bench/join-latency.ts).
+   * Without our candidates it can only answer our checks and check back
+   * where they came from, so our ICE connects first. Where our checks alone
+   * cannot connect (a TURN relay that needs the answerer's permission first)
+   * the limit lets them out.
    */
   private onLocalCandidate(raw: string, mid: string): void {
     if (this.closed) return;
     const candidate = stripAttributePrefix(raw);
     const type = candidateType(candidate);
     if (type !== null) this.localTypes.push(type);
-    if (this.opts.role === 'offerer' && !this.remoteDescriptionSet) {
+    if (this.opts.role === 'offerer' && !this.candidatesReleased) {
       if (this.heldLocalCandidates.length < MAX_PENDING_CANDIDATES) this.heldLocalCandidates.push({ candidate, mid });
       return;
     }
@@ -644,7 +672,21 @@ export class PeerLink {
     const queued = this.pendingCandidates;
     this.pendingCandidates = [];
     for (const c of queued) this.applyCandidate(c.candidate, c.mid);
-    // The offerer's candidates go out now that the answer is stored (onLocalCandidate).
+    // The offerer's candidates go out once the answer is stored and our ICE connected, or soon after
+    // the answer at the latest (onLocalCandidate).
+    if (this.opts.role !== 'offerer' || this.candidatesReleased) return;
+    if (this.pc !== undefined && ['connected', 'completed'].includes(this.pc.iceState())) return this.releaseCandidates();
+    this.releaseTimer = this.clock.setTimer(() => {
+      this.releaseTimer = undefined;
+      this.releaseCandidates();
+    }, CANDIDATE_RELEASE_AFTER_ANSWER_MS);
+  }
+
+  private releaseCandidates(): void {
+    if (this.candidatesReleased || this.closed) return;
+    this.candidatesReleased = true;
+    if (this.releaseTimer !== undefined) this.clock.clearTimer(this.releaseTimer);
+    this.releaseTimer = undefined;
     const held = this.heldLocalCandidates;
     this.heldLocalCandidates = [];
     for (const c of held) this.safeCall('onSignal', () => this.opts.onSignal({ type: 'candidate', candidate: c.candidate, mid: c.mid }));
