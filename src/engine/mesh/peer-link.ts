@@ -641,8 +641,12 @@ export class PeerLink {
     }
     // A terminal's offer: we answer as the DTLS client (libdatachannel's default), since its
     // offerer connects first (onLocalCandidate); an offer with its candidates (Janus): as the
-    // server, since we connect first (offerForPassiveAnswer; docs/architecture.md §6).
-    const applied = carriesCandidates(sdp) ? offerForPassiveAnswer(sdp) : sdp;
+    // server, since we connect first (offerForPassiveAnswer; docs/architecture.md §6). Relay-only
+    // (TURN) we also connect first: the offerer's checks reach us only once our own checks made
+    // our allocation's permission for it (RFC 8656 §9), so as the client we sent our ClientHello
+    // before its DTLS existed and waited libdatachannel's 1 s retransmit on every clean TURN join
+    // (1.22 s each in bench/impaired-link.ts); as the server it is ~260 ms.
+    const applied = carriesCandidates(sdp) || this.opts.relayOnly === true ? offerForPassiveAnswer(sdp) : sdp;
     if (!this.callNative('set-remote-offer', (pc) => pc.setRemoteDescription(applied, 'offer'), true)) return;
     // Our answer lists our track's codecs: RED exactly when this (or the first) offer had it.
     const red = this.trackRedPayloadType;
