@@ -47,7 +47,23 @@ export interface RemoteMediaOptions {
   readonly logger?: Logger;
   /** A device could not open and the call goes on without it (the demo's fallback). */
   readonly onAudioFallback?: (fallback: AudioFallback) => void;
+  /** How long a running media process may say nothing before it is taken for hung (default MEDIA_UNRESPONSIVE_MS). */
+  readonly unresponsiveAfterMs?: number;
 }
+
+/**
+ * A running media process sends its levels every 100 ms. One that says
+ * nothing for this long is hung, not busy (it runs at a raised priority):
+ * seen with libdatachannel 0.24.5 through a TURN relay, a lock-order
+ * deadlock between libjuice's poll thread (its state callback starting the
+ * DTLS transport, under the agent lock) and a worker sending a DTLS flight
+ * through the relay (under the transport's lock, wanting the agent lock);
+ * libdatachannel fixed it upstream after 0.24.5 (docs/architecture.md §6).
+ * JavaScript cannot reach a thread parked on a native lock, so the control
+ * process ends the media process and the session fails with a message
+ * that says so, rather than leaving a silent call and, after it, an orphan.
+ */
+export const MEDIA_UNRESPONSIVE_MS = 10_000;
 
 /** Error raised on the control side for an error the media process reported, keeping its name (e.g. AudioDeviceError). */
 class MediaProcessError extends Error {
@@ -82,6 +98,10 @@ export class RemoteMedia implements MediaPort {
   private stopping: Promise<void> | undefined;
   private stoppedCleanly = false;
   private exitMessage: string | undefined;
+  /** When the media process last said anything (performance.now()), and the watch over it while it runs. */
+  private lastHeardMs = 0;
+  private watchdog: NodeJS.Timeout | undefined;
+  private unresponsiveMs: number | null = null;
   private failed = false;
   // What the user set, authoritative here (the media process applies it).
   private muted = false;
@@ -152,10 +172,27 @@ export class RemoteMedia implements MediaPort {
       throw new MediaProcessError(s.name, s.message);
     }
     if (s.ev === 'started') this.applySnapshot(s.snapshot);
+    this.watch(child);
+  }
+
+  /** Take the media process for hung after unresponsiveAfterMs of silence (see MEDIA_UNRESPONSIVE_MS). */
+  private watch(child: ChildProcess): void {
+    const limitMs = this.opts.unresponsiveAfterMs ?? MEDIA_UNRESPONSIVE_MS;
+    this.lastHeardMs = performance.now();
+    this.watchdog = setInterval(() => {
+      const silentMs = performance.now() - this.lastHeardMs;
+      if (this.stopping !== undefined || this.failed || silentMs <= limitMs) return;
+      clearInterval(this.watchdog);
+      this.unresponsiveMs = silentMs;
+      this.log.error('media-process-unresponsive', { silentMs: Math.round(silentMs), pid: child.pid, action: 'killed' });
+      child.kill('SIGKILL');
+    }, Math.min(1000, limitMs / 4));
+    this.watchdog.unref(); // the watch never keeps the process alive
   }
 
   /** Stop the media (the output file is complete), close its links, and wait for the process to end. Idempotent. */
   stop(): Promise<void> {
+    clearInterval(this.watchdog);
     this.stopping ??= (async () => {
       const child = this.child;
       if (child === undefined || this.exited === undefined) return;
@@ -367,6 +404,7 @@ export class RemoteMedia implements MediaPort {
   }
 
   private onMessage(m: FromMedia): void {
+    this.lastHeardMs = performance.now();
     for (const w of [...this.waiters]) {
       if (w.match(m)) {
         this.waiters.splice(this.waiters.indexOf(w), 1);
@@ -433,9 +471,13 @@ export class RemoteMedia implements MediaPort {
   }
 
   private onExit(code: number | null, signal: NodeJS.Signals | null): void {
+    clearInterval(this.watchdog);
     const clean = this.stoppedCleanly && code === 0;
     const how = signal !== null ? `signal ${signal}` : `exit code ${String(code)}`;
-    const err = new Error(`the media process ended unexpectedly (${how})${this.stderrTail.trim() ? `: ${lastLine(this.stderrTail)}` : ''}`);
+    const err =
+      this.unresponsiveMs !== null
+        ? new Error(`the audio engine stopped responding for ${(this.unresponsiveMs / 1000).toFixed(0)} s and was ended (a native deadlock, see the log); join again to continue`)
+        : new Error(`the media process ended unexpectedly (${how})${this.stderrTail.trim() ? `: ${lastLine(this.stderrTail)}` : ''}`);
     this.exitMessage = err.message;
     for (const w of this.waiters.splice(0)) w.reject(err);
     if (clean) return;

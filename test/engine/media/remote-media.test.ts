@@ -117,6 +117,22 @@ describe('RemoteMedia (media in a process of its own)', () => {
     expect(heard.length).toBeLessThan(48_000 * 5);
   }, 20_000);
 
+  it('a media process that stops answering (frozen: SIGSTOP, as a native deadlock leaves it) is ended and the session told why', async () => {
+    const m = new RemoteMedia({ config: { media, audio: audio({ kind: 'wav', path: SPEECH, loop: true }, path.join(dir, 'hung-out.wav')) }, unresponsiveAfterMs: 1500 });
+    const failures: string[] = [];
+    m.onFailure = (message) => failures.push(message);
+    await m.start();
+    const pid = m.pid!;
+    await sleep(500);
+    expect(failures).toEqual([]); // a running process says something every 100 ms
+    process.kill(pid, 'SIGSTOP');
+    for (let i = 0; i < 200 && failures.length === 0; i++) await sleep(50);
+    expect(failures).toEqual([expect.stringMatching(/^the audio engine stopped responding for \d+ s and was ended .*join again to continue$/)]);
+    for (let i = 0; i < 100 && isAlive(pid); i++) await sleep(50);
+    expect(isAlive(pid)).toBe(false); // SIGKILL ends a stopped process too: nothing is left behind
+    await m.stop().catch(() => undefined);
+  }, 30_000);
+
   it('a media process whose control process is SIGKILLed stops by itself, finishing its output file', async () => {
     const out = path.join(dir, 'orphan.wav');
     const tsx = createRequire(import.meta.url).resolve('tsx');
