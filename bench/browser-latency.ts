@@ -44,7 +44,7 @@ import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { readWavMono48k, writeWav } from '../src/engine/audio/wav-file.js';
 import { generateJoinCode } from '../src/protocol/index.js';
-import { detectOnsets, makeClickTrain, matchOnsets, median, percentile } from './lib/analysis.js';
+import { detectOnsets, fmt, makeClickTrain, matchOnsets, median, percentile } from './lib/analysis.js';
 import { chromiumMissingReason, launchChromium, TIMING_CHUNK_SAMPLES, type Recording } from './lib/chromium.js';
 import { relayOnlyConfigYaml, spawnImpairedTurn } from './lib/coturn.js';
 import { createNetNs, netnsMissingReason } from './lib/netns.js';
@@ -247,8 +247,6 @@ export async function run(runs = 3, opts: { impairment?: PathImpairment } = {}):
   }
   return { runs, terminalToBrowser: summarize(t2b.all, t2b.perRun, t2b.sent), browserToTerminal: summarize(b2t.all, b2t.perRun, b2t.sent), chromiumReceive, terminalReceive, pageOutputLatencyMs: outputLatencyMs, floorMs: 26.5, impairment };
 }
-
-const fmt = (x: number, digits = 1): string => (Number.isFinite(x) ? x.toFixed(digits) : 'n/a');
 
 /** The report's section (bench/run.ts), for the loopback run and the impaired one alike. */
 export function render(r: BrowserLatencyResult): string[] {

@@ -22,7 +22,7 @@ import { readWavMono48k, writeWav } from '../src/engine/audio/wav-file.js';
 import { speexDspAvailability } from '../src/engine/dsp/speexdsp.js';
 import { generateJoinCode } from '../src/protocol/index.js';
 import { startSignalingServer } from '../src/server/index.js';
-import { concat, presenceOf, rmsOf } from './lib/analysis.js';
+import { concat, fmt, presenceOf, rmsOf } from './lib/analysis.js';
 import { atMs, nearWindowsFound } from './lib/echo-path.js';
 import { startEchoRoom } from './lib/echo-room.js';
 import { fixture } from './lib/paths.js';
@@ -108,7 +108,6 @@ export async function run(calls = 2): Promise<EchoFeedbackResult> {
   }
 }
 
-const fmt = (x: number | undefined | null, d = 1): string => (typeof x === 'number' && Number.isFinite(x) ? x.toFixed(d) : 'n/a');
 
 export function render(r: EchoFeedbackResult): string[] {
   if (r.skipped !== undefined) return [`Skipped: ${r.skipped}.`];

@@ -26,7 +26,7 @@ import { readWavMono48k, writeWav } from '../src/engine/audio/wav-file.js';
 import { FilterChain } from '../src/engine/dsp/filter-chain.js';
 import { loadRnnoiseFactory, RNNOISE_DELAY_MS } from '../src/engine/dsp/rnnoise.js';
 import { loopbackOnManualClock } from './lib/manual-loopback.js';
-import { concat, median, percentile } from './lib/analysis.js';
+import { concat, fmt, median, percentile } from './lib/analysis.js';
 import { addNoises, advance, mixAtSnr, pauseReductionDb, speechWindowsFound, type WindowsFound } from './lib/noisy-speech.js';
 import { fixture } from './lib/paths.js';
 
@@ -133,7 +133,6 @@ export async function run(): Promise<NoiseSuppressionFigures> {
   return { speechSeconds: clean.length / 48_000, delayMs: RNNOISE_DELAY_MS, filter, cpu, loopback };
 }
 
-const fmt = (x: number, digits = 1): string => (Number.isFinite(x) ? x.toFixed(digits) : 'n/a');
 const windows = (w: WindowsFound): string => `${w.found} of ${w.windows} (median r ${fmt(w.medianCorrelation, 2)})`;
 
 /** Markdown lines for bench/results.md. */

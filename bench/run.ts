@@ -8,6 +8,7 @@ import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { shutdownMesh } from '../src/engine/mesh/native.js';
+import { fmt } from './lib/analysis.js';
 import { repoRoot } from './lib/paths.js';
 import { render as renderJitterDrift } from './jitter-drift.js';
 import { render as renderNoiseSuppression } from './noise-suppression.js';
@@ -27,7 +28,6 @@ interface Section {
   render(result: any): string[]; // eslint-disable-line @typescript-eslint/no-explicit-any
 }
 
-const fmt = (x: number, digits = 1): string => (Number.isFinite(x) ? x.toFixed(digits) : 'n/a');
 
 const SECTIONS: Section[] = [
   {

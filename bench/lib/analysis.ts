@@ -262,3 +262,8 @@ export function concat(clips: readonly Int16Array[]): Int16Array {
   }
   return out;
 }
+
+/** A figure for a report: `digits` decimals, or 'n/a' for a figure that was not measured (NaN, null). */
+export function fmt(x: number | null | undefined, digits = 1): string {
+  return typeof x === 'number' && Number.isFinite(x) ? x.toFixed(digits) : 'n/a';
+}

@@ -257,25 +257,9 @@ export class Session implements SessionController {
     const startWith = this.opts.recording?.startWith;
     if (startWith !== undefined) this.setRecording(true, startWith);
     this.notify();
-    try {
-      await connected;
-    } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
-      this.error = { message, hint: 'check --server (is `roundtable serve` running there?)' };
-      this.log.error('join-failed', { error: message });
-      await this.shutdown('failed');
-      throw err;
-    }
+    await this.orFail(connected, 'join-failed', 'check --server (is `roundtable serve` running there?)');
     if (this.sfuStarting !== undefined) {
-      try {
-        await this.sfuStarting;
-      } catch (err) {
-        const message = err instanceof Error ? err.message : String(err);
-        this.error = { message, hint: 'is the Janus that `roundtable serve --janus` names running, and reachable from here?' };
-        this.log.error('sfu-failed', { error: message });
-        await this.shutdown('failed');
-        throw err;
-      }
+      await this.orFail(this.sfuStarting, 'sfu-failed', 'is the Janus that `roundtable serve --janus` names running, and reachable from here?');
     }
     this.scheduleTick();
     this.updatePhase();
@@ -748,6 +732,19 @@ export class Session implements SessionController {
   }
 
   /** Every tick: the liveness sweep, then a snapshot for the levels. */
+  /** Wait for a step of start(); if it fails, the session fails with `hint`, is shut down, and the error is thrown on. */
+  private async orFail(step: Promise<unknown>, event: string, hint: string): Promise<void> {
+    try {
+      await step;
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      this.error = { message, hint };
+      this.log.error(event, { error: message });
+      await this.shutdown('failed');
+      throw err;
+    }
+  }
+
   private scheduleTick(): void {
     this.tickTimer = this.clock.setTimer(() => {
       this.tickTimer = undefined;
