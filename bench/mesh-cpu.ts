@@ -65,6 +65,32 @@ function cpuTicks(pid: number): number {
   }, 0);
 }
 
+/** Which part of a participant a process is, from its command line (docs/architecture.md §1). */
+function roleOf(pid: number): string {
+  try {
+    const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    if (cmd.includes('media-process')) return 'media';
+    if (cmd.includes('device-host')) return 'device';
+    return 'control';
+  } catch {
+    return 'gone';
+  }
+}
+
+/** CPU ticks of each role (control, media, device) in `pid`'s tree. */
+function cpuTicksByRole(pid: number): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const p of processTree(pid)) {
+    try {
+      const role = roleOf(p);
+      out.set(role, (out.get(role) ?? 0) + cpuTicksOf(p));
+    } catch {
+      /* the process ended meanwhile */
+    }
+  }
+  return out;
+}
+
 function rssBytes(pid: number): number {
   return processTree(pid).reduce((sum, p) => {
     const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${p}/status`, 'utf8'));
@@ -77,6 +103,8 @@ export interface MeshCpuResult {
   windowS: number;
   clientCpuPercentOfOneCore: number;
   clientRssMiB: number;
+  /** The client's CPU split by process (control: UI + signaling; media; device), percent of one core. */
+  clientCpuByProcess?: Record<string, number>;
   /** Mean CPU of the talking bots over the same window, for comparison. */
   botCpuPercentMean: number;
   clientPacketsReceivedPerPeer: number[];
@@ -86,10 +114,22 @@ export async function run(windowS = 10, bots = 7): Promise<MeshCpuResult> {
   const server = await startSignalingServer({ host: '127.0.0.1', port: 0 });
   try {
     const r = await measureClient({ serverUrl: server.url, windowS, bots, talkers: bots, path: 'mesh', clientTalks: false });
-    return { peers: r.peers, windowS: r.windowS, clientCpuPercentOfOneCore: r.clientCpuPercentOfOneCore, clientRssMiB: r.clientRssMiB, botCpuPercentMean: r.botCpuPercentMean, clientPacketsReceivedPerPeer: r.clientPacketsReceivedPerPeer };
+    return { peers: r.peers, windowS: r.windowS, clientCpuPercentOfOneCore: r.clientCpuPercentOfOneCore, clientCpuByProcess: r.clientCpuByProcess, clientRssMiB: r.clientRssMiB, botCpuPercentMean: r.botCpuPercentMean, clientPacketsReceivedPerPeer: r.clientPacketsReceivedPerPeer };
   } finally {
     await server.close();
   }
+}
+
+/**
+ * Profiling the measured client (its media and device processes too,
+ * src/core/child-entry.ts): PROF_DIR=DIR writes one .cpuprofile per process
+ * when it exits; PERF_MAP=1 writes /tmp/perf-PID.map, which gives
+ * `perf record -g -p PID` the JavaScript functions' names
+ * (docs/architecture.md §12).
+ */
+function profileArgs(): string[] {
+  const dir = process.env.PROF_DIR;
+  return [...(dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : []), ...(process.env.PERF_MAP === '1' ? ['--perf-basic-prof'] : [])];
 }
 
 export interface RoomClientResult extends MeshCpuResult {
@@ -129,7 +169,7 @@ async function measureClient(o: MeasureOptions): Promise<RoomClientResult> {
   const totalS = o.windowS + 30;
   const join = (args: string[], first: boolean): JoinProcess => {
     // The first member creates the SFU room; the others follow what the server says.
-    const p = spawnJoin(code, o.serverUrl, config, [...args, ...(first && o.path === 'sfu' ? ['--sfu'] : [])], o.exec ?? [], {}, o.bindAddress);
+    const p = spawnJoin(code, o.serverUrl, config, [...args, ...(first && o.path === 'sfu' ? ['--sfu'] : [])], o.exec ?? [], {}, o.bindAddress, args.includes('client') ? profileArgs() : []);
     procs.push(p);
     return p;
   };
@@ -156,9 +196,11 @@ async function measureClient(o: MeasureOptions): Promise<RoomClientResult> {
     const botPids = botProcs.map((p) => p.proc.pid!);
     const t0 = performance.now();
     const c0 = cpuTicks(pid);
+    const r0 = cpuTicksByRole(pid);
     const b0 = botPids.map(cpuTicks);
     await new Promise((r) => setTimeout(r, o.windowS * 1000));
     const c1 = cpuTicks(pid);
+    const r1 = cpuTicksByRole(pid);
     const b1 = botPids.map(cpuTicks);
     const wallS = (performance.now() - t0) / 1000;
     const rss = rssBytes(pid);
@@ -178,6 +220,7 @@ async function measureClient(o: MeasureOptions): Promise<RoomClientResult> {
       peers: o.bots + 1,
       windowS: Math.round(wallS * 10) / 10,
       clientCpuPercentOfOneCore: pct(c1 - c0),
+      clientCpuByProcess: Object.fromEntries([...r1].map(([role, t]) => [role, pct(t - (r0.get(role) ?? 0))])),
       clientRssMiB: Math.round((rss / 1024 / 1024) * 10) / 10,
       botCpuPercentMean: pct(b1.reduce((s, v, i) => s + v - b0[i]!, 0) / o.bots),
       clientPacketsReceivedPerPeer: stats.peers.map((p) => p.packetsReceived),
@@ -237,7 +280,7 @@ if (isMain) {
   } else run(windowS > 0 ? windowS : 10)
     .then((r) => {
       console.log(`one client's CPU in an ${r.peers}-peer room, ${r.peers - 1} talking (window ${r.windowS} s)`);
-      for (const [k, v] of Object.entries(r)) console.log(`  ${k.padEnd(30)} ${Array.isArray(v) ? v.join(', ') : v}`);
+      for (const [k, v] of Object.entries(r)) console.log(`  ${k.padEnd(30)} ${Array.isArray(v) ? v.join(", ") : typeof v === "object" ? JSON.stringify(v) : v}`);
     })
     .catch((err: unknown) => {
       console.error(err);

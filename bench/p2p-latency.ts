@@ -37,18 +37,19 @@ export interface JoinProcess {
 }
 
 /** Spawn `roundtable join CODE ... --headless --json --bind-address 127.0.0.1` (compiled CLI in dist/). */
-export function spawnJoin(code: string, serverUrl: string, config: string, extra: string[], prefix: readonly string[] = [], env: Readonly<Record<string, string>> = {}, bindAddress = '127.0.0.1'): JoinProcess {
-  return spawnRoundtable(['join', code, '--server', serverUrl, '--config', config, '--headless', '--json', '--bind-address', bindAddress, ...extra], prefix, env);
+export function spawnJoin(code: string, serverUrl: string, config: string, extra: string[], prefix: readonly string[] = [], env: Readonly<Record<string, string>> = {}, bindAddress = '127.0.0.1', nodeArgs: readonly string[] = []): JoinProcess {
+  return spawnRoundtable(['join', code, '--server', serverUrl, '--config', config, '--headless', '--json', '--bind-address', bindAddress, ...extra], prefix, env, nodeArgs);
 }
 
 /**
  * Spawn `roundtable ARGS` logging JSON lines; `prefix` runs it through e.g.
  * `ip netns exec NS` (which execs in place); `env` is merged over ours (e.g.
- * a PulseAudio room's devices).
+ * a PulseAudio room's devices); `nodeArgs` go to Node itself (`--cpu-prof`,
+ * which its media and device processes then take too).
  */
-export function spawnRoundtable(args: readonly string[], prefix: readonly string[] = [], env: Readonly<Record<string, string>> = {}): JoinProcess {
+export function spawnRoundtable(args: readonly string[], prefix: readonly string[] = [], env: Readonly<Record<string, string>> = {}, nodeArgs: readonly string[] = []): JoinProcess {
   const bin = path.join(repoRoot(), 'bin', 'roundtable');
-  const argv = [...prefix, process.execPath, bin, ...args];
+  const argv = [...prefix, process.execPath, ...nodeArgs, bin, ...args];
   const proc = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   const lines: Array<Record<string, unknown>> = [];
   const waiters: Array<{ pred: (l: Record<string, unknown>) => boolean; resolve: (l: Record<string, unknown>) => void }> = [];

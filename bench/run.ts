@@ -259,7 +259,7 @@ const SECTIONS: Section[] = [
         'Goals: 0 output underflows after the first second, bot jitter buffers ≤ 30 ms, 0 % loss on this perfect link.',
       ...(r.note ? ['', `Note: ${r.note}`] : []),
       '',
-      `Output underflows: **${r.outputUnderflows ?? 'n/a'}** in ${r.durationS} s.`,
+      `Output underflows: **${r.outputUnderflowsAfterWarmup ?? 'n/a'} after the device's first second**, ${r.outputUnderflows ?? 'n/a'} in all, in ${r.durationS} s.`,
       '',
       '| bot | packets received | lost (%) | mean jitter-buffer delay | frames concealed |',
       '|---|---|---|---|---|',

@@ -113,11 +113,27 @@ export class ManualClock implements Clock {
 }
 
 /**
+ * How early a playback pull may run rather than wait for a second wake-up.
+ * Node's timers count whole milliseconds on a loop time that is truncated
+ * and read before the callback that sets them, so a timer set for a
+ * fractional due time fires up to 1 ms before it: measured, 10 ms ticks
+ * took 1.7 wake-ups each (505 for 300), the extra one a 1 ms timer. Each
+ * wake-up of the media process costs a context switch, and those dominate
+ * its CPU (docs/architecture.md §12). A pull that runs <1 ms early only
+ * shortens the wait for a packet by that much; a capture is never run early
+ * (its frame would exist before its own time), so sources keep 0.
+ */
+export const PULL_EARLY_TOLERANCE_MS = 1;
+
+/**
  * Calls `onTick(index)` every `periodMs`, drift-free: tick n is due at
  * start + n·periodMs, computed from the start time rather than by chaining
  * relative delays, so timer lateness never accumulates. When the process was
  * stalled past several periods, the missed ticks are delivered at once (the
  * caller decides whether to catch up or drop), up to `maxBurst` per wake-up.
+ * A tick due within `earlyToleranceMs` of a wake-up runs in it, before its
+ * due time (PULL_EARLY_TOLERANCE_MS for playback pulls); `dueMs` stays its
+ * due time.
  */
 export class FramePacer {
   private startMs = 0;
@@ -130,8 +146,10 @@ export class FramePacer {
     private readonly periodMs: number,
     private readonly onTick: (index: number, dueMs: number) => void,
     private readonly maxBurst = 50,
+    private readonly earlyToleranceMs = 0,
   ) {
     if (!(periodMs > 0)) throw new RangeError(`periodMs must be > 0, got ${periodMs}`);
+    if (!(earlyToleranceMs >= 0 && earlyToleranceMs < periodMs)) throw new RangeError(`earlyToleranceMs must be in [0, periodMs), got ${earlyToleranceMs}`);
   }
 
   /**
@@ -165,7 +183,7 @@ export class FramePacer {
 
   private run(): void {
     this.timer = undefined;
-    const now = this.clock.now();
+    const now = this.clock.now() + this.earlyToleranceMs;
     let burst = 0;
     while (this.running && this.startMs + this.index * this.periodMs <= now && burst < this.maxBurst) {
       const i = this.index++;

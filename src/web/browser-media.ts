@@ -85,6 +85,7 @@ export class BrowserMedia implements MediaPort, BrowserLinkMedia {
   readonly ssrc: number;
   readonly anchors: MediaAnchors = { firstInputNs: null, firstOutputNs: null };
   readonly outputUnderflows = 0;
+  readonly outputUnderflowsAfterWarmup = 0;
   onSourceEnd: (() => void) | undefined;
   onFailure?: ((message: string) => void) | undefined;
   readonly linkFactory: LinkFactory;

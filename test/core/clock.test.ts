@@ -67,3 +67,36 @@ describe('FramePacer.start(firstDueMs)', () => {
     expect(dues).toEqual([50]);
   });
 });
+
+describe('FramePacer early tolerance', () => {
+  it('runs a tick due within the tolerance in the current wake-up, with its own due time', () => {
+    const clock = new ManualClock(0);
+    const seen: Array<[number, number]> = [];
+    const pacer = new FramePacer(clock, 10, (_i, due) => seen.push([due, clock.now()]), 50, 1);
+    pacer.start(); // tick 0 at 0
+    clock.advance(9.4); // the timer for tick 1 fires at 10; not yet
+    expect(seen).toEqual([[0, 0]]);
+    pacer.stop();
+    // A wake-up 0.6 ms before the due time (as Node's whole-millisecond timers do) runs the tick at once.
+    const early = new FramePacer(clock, 10, (_i, due) => seen.push([due, clock.now()]), 50, 1);
+    seen.length = 0;
+    early.start(clock.now() + 0.6);
+    expect(seen).toEqual([[10, 9.4]]);
+    early.stop();
+  });
+
+  it('never runs a tick more than the tolerance early, and rejects a tolerance of a period or more', () => {
+    const clock = new ManualClock(0);
+    const seen: number[] = [];
+    const pacer = new FramePacer(clock, 10, (_i, due) => seen.push(due), 50, 1);
+    pacer.start(5);
+    expect(seen).toEqual([]);
+    clock.advance(3.9); // 1.1 ms before
+    expect(seen).toEqual([]);
+    clock.advance(0.2); // 0.9 ms before: the pending timer is for 5, so nothing runs until it fires
+    clock.advance(0.9);
+    expect(seen).toEqual([5]);
+    pacer.stop();
+    expect(() => new FramePacer(clock, 10, () => {}, 50, 10)).toThrow(RangeError);
+  });
+});

@@ -183,6 +183,7 @@ function statsReport(room: DemoRoom, tui: boolean, rss: { maxBytes: number; last
     ...(room.userMedia?.finalReport?.sendTiming ?? {}),
     capture: room.userEngine.captureStats,
     outputUnderflows: room.userEngine.outputUnderflows,
+    outputUnderflowsAfterWarmup: room.userEngine.outputUnderflowsAfterWarmup,
     peers: room.user.stats(),
     process: {
       cpuUserMs,

@@ -218,6 +218,7 @@ function statsReport(session: Session, engine: MediaPort, media: FinalMediaRepor
     writtenAtNs: process.hrtime.bigint().toString(),
     capture: engine.captureStats,
     outputUnderflows: engine.outputUnderflows,
+    outputUnderflowsAfterWarmup: engine.outputUnderflowsAfterWarmup,
     // How evenly frames left and how late capture ran, measured in the media process.
     ...(media?.sendTiming ? { sendIntervalMs: media.sendTiming.sendIntervalMs, captureLatenessMs: media.sendTiming.captureLatenessMs } : {}),
     // Noise suppression (and later echo cancellation, gain control): ms per 10 ms of audio, mean and worst.

@@ -216,9 +216,15 @@ function runOutput(na: Naudiodon, config: Extract<HostConfig, { mode: 'output' }
       return;
     }
     if (!started || stopping || graceTimer) return;
-    // The native queue is full right after a write completes, so the frame
-    // may arrive up to a frame late; give it half a frame before playing
-    // silence instead, so the device never blocks waiting for us.
+    // A write completes when its frame enters naudiodon's native queue, so
+    // right now that queue is full: maxQueue frames, the device takes one
+    // every frameMs, and it would block (an ALSA underrun that stalls
+    // playback, see prime() below) only once all of them are played. So the
+    // next frame may come up to (maxQueue - 1) frames late; only then is
+    // silence written in its slot, while one frame is still queued. Half a
+    // frame of grace, as before, replaced a frame whose round trip through
+    // the media process took over 5 ms by silence although 20 ms more were
+    // queued: 22 gaps in a 30 s demo on PulseAudio (bench/demo-device.ts).
     graceTimer = setTimeout(() => {
       graceTimer = undefined;
       if (writing || stopping) return;
@@ -227,7 +233,7 @@ function runOutput(na: Naudiodon, config: Extract<HostConfig, { mode: 'output' }
       skipFrames++;
       send({ type: 'underflow', total: underflows });
       write(silence);
-    }, config.frameMs / 2);
+    }, (maxQueue - 1) * config.frameMs);
   };
 
   const pcmIn = new Socket({ fd: 3, readable: true, writable: false });

@@ -35,6 +35,10 @@ export class FallbackSink implements AudioSink {
     return this.active.underflows;
   }
 
+  get underflowsAfterWarmup(): number {
+    return this.active.underflowsAfterWarmup ?? this.active.underflows;
+  }
+
   /** True once the device failed and the replacement is playing. */
   get usingFallback(): boolean {
     return this.fellBack;

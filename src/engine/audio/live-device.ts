@@ -30,7 +30,7 @@
  * (a wrong name) is an error the user must see at once, with the list of
  * devices there are.
  */
-import { monotonicClock, FramePacer, type Clock, type TimerHandle } from '../../core/clock.js';
+import { monotonicClock, FramePacer, PULL_EARLY_TOLERANCE_MS, type Clock, type TimerHandle } from '../../core/clock.js';
 import { backoffDelayMs, resolveBackoff, type BackoffOptions } from '../../core/backoff.js';
 import { silentLogger, type Logger } from '../../core/logger.js';
 import { samplesPerFrame, type FrameMs } from '../../core/media-format.js';
@@ -396,6 +396,7 @@ export class LiveDeviceSink extends LiveDevice<SupervisedSink> implements AudioS
   private pacer: FramePacer | undefined;
   /** Underflows of the devices used before the active one. */
   private pastUnderflows = 0;
+  private pastUnderflowsAfterWarmup = 0;
 
   constructor(options: LiveDeviceOptions<SupervisedSink>) {
     super(options);
@@ -404,6 +405,12 @@ export class LiveDeviceSink extends LiveDevice<SupervisedSink> implements AudioS
 
   get underflows(): number {
     return this.pastUnderflows + (this.active?.underflows ?? 0);
+  }
+
+  /** Each device warms up when it starts (a reopened one too). */
+  get underflowsAfterWarmup(): number {
+    const a = this.active;
+    return this.pastUnderflowsAfterWarmup + (a === undefined ? 0 : (a.underflowsAfterWarmup ?? a.underflows));
   }
 
   async start(pull: FramePuller, _opts?: SinkStartOptions): Promise<void> {
@@ -436,7 +443,7 @@ export class LiveDeviceSink extends LiveDevice<SupervisedSink> implements AudioS
       const pull = this.pull!;
       this.pacer ??= new FramePacer(this.clock, this.frameMs, (_index, dueMs) => {
         pull(BigInt(Math.round(dueMs * 1e6)));
-      });
+      }, undefined, PULL_EARLY_TOLERANCE_MS);
       this.pacer.start();
     } else {
       this.pacer?.stop();
@@ -446,5 +453,6 @@ export class LiveDeviceSink extends LiveDevice<SupervisedSink> implements AudioS
   /** Count a lost or replaced device's underflows once it is no longer active. */
   protected override leftUse(device: SupervisedSink): void {
     this.pastUnderflows += device.underflows;
+    this.pastUnderflowsAfterWarmup += device.underflowsAfterWarmup ?? device.underflows;
   }
 }

@@ -37,6 +37,12 @@ export interface AudioSink {
   stop(): Promise<void>;
   /** Output underflows so far (device sinks), 0 for files. */
   readonly underflows: number;
+  /**
+   * Those of `underflows` that came after the device's first second of
+   * playing (DEVICE_WARMUP_MS), the figure a settled call is judged by;
+   * absent where there is no warm-up (files): all of them.
+   */
+  readonly underflowsAfterWarmup?: number;
 }
 
 export interface SinkStartOptions {

@@ -3,7 +3,7 @@
  * an injectable clock) and streams exactly what would have been played to
  * disk as 48 kHz mono 16-bit.
  */
-import { FramePacer, monotonicClock, type Clock } from '../../core/clock.js';
+import { FramePacer, monotonicClock, PULL_EARLY_TOLERANCE_MS, type Clock } from '../../core/clock.js';
 import { assertFrameMs, samplesPerFrame, type FrameMs } from '../../core/media-format.js';
 import type { AudioSink, FramePuller, SinkStartOptions } from './types.js';
 import { WavFileWriter } from './wav-file.js';
@@ -95,7 +95,7 @@ export class WavSink implements AudioSink {
       }
       writer.write(pcm);
       this.framesWritten++;
-    });
+    }, undefined, PULL_EARLY_TOLERANCE_MS);
     this.pacer.start(atMs);
   }
 

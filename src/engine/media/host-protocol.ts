@@ -90,6 +90,7 @@ export interface FinalMediaReport {
   readonly anchors: MediaAnchors;
   readonly captureStats: CapturePipelineStats;
   readonly outputUnderflows: number;
+  readonly outputUnderflowsAfterWarmup: number;
   readonly sendTiming: SendTimingReport | null;
   /** Time per stage of the send path's filters (noise suppression), per 10 ms of audio. */
   readonly filterCosts: readonly FilterCost[];
@@ -104,6 +105,7 @@ export interface MediaSnapshot {
   readonly anchors: MediaAnchors;
   readonly captureStats: CapturePipelineStats;
   readonly outputUnderflows: number;
+  readonly outputUnderflowsAfterWarmup: number;
 }
 
 /**

@@ -75,6 +75,10 @@ class DeferredSink implements AudioSink {
   get underflows(): number {
     return this.inner.underflows;
   }
+
+  get underflowsAfterWarmup(): number {
+    return this.inner.underflowsAfterWarmup ?? this.inner.underflows;
+  }
   async start(pull: FramePuller): Promise<void> {
     this.pull = pull;
   }

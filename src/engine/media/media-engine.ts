@@ -770,4 +770,9 @@ export class MediaEngine implements MediaPort {
   get outputUnderflows(): number {
     return this.sink.underflows;
   }
+
+  /** Output underflows after the device's first second (AudioSink.underflowsAfterWarmup). */
+  get outputUnderflowsAfterWarmup(): number {
+    return this.sink.underflowsAfterWarmup ?? this.sink.underflows;
+  }
 }

@@ -260,6 +260,7 @@ export class MediaHost {
           anchors: engine?.anchors ?? { firstInputNs: null, firstOutputNs: null },
           captureStats: engine?.captureStats ?? emptyCaptureStats(),
           outputUnderflows: engine?.outputUnderflows ?? 0,
+          outputUnderflowsAfterWarmup: engine?.outputUnderflowsAfterWarmup ?? 0,
           sendTiming: this.timing?.summary() ?? null,
           filterCosts: engine?.filterCosts ?? [],
           process: processFigures(),
@@ -532,6 +533,7 @@ export class MediaHost {
       anchors: engine?.anchors ?? { firstInputNs: null, firstOutputNs: null },
       captureStats: engine?.captureStats ?? emptyCaptureStats(),
       outputUnderflows: engine?.outputUnderflows ?? 0,
+          outputUnderflowsAfterWarmup: engine?.outputUnderflowsAfterWarmup ?? 0,
     };
   }
 

@@ -195,6 +195,8 @@ export interface MediaPort {
   readonly anchors: MediaAnchors;
   readonly captureStats: CapturePipelineStats;
   readonly outputUnderflows: number;
+  /** Those after the device's first second (AudioSink.underflowsAfterWarmup). */
+  readonly outputUnderflowsAfterWarmup: number;
   /** Called once when a finite source (a WAV without loop) has delivered its last frame. */
   onSourceEnd: (() => void) | undefined;
   /**

@@ -373,6 +373,10 @@ export class RemoteMedia implements MediaPort {
     return this.reportValue?.outputUnderflows ?? this.snap?.outputUnderflows ?? 0;
   }
 
+  get outputUnderflowsAfterWarmup(): number {
+    return this.reportValue?.outputUnderflowsAfterWarmup ?? this.snap?.outputUnderflowsAfterWarmup ?? 0;
+  }
+
   /** What the media process reported when it stopped (send timing, its CPU and memory); undefined before. */
   get finalReport(): FinalMediaReport | undefined {
     return this.reportValue;

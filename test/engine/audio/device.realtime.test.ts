@@ -149,6 +149,30 @@ describe('audio devices under PulseAudio', () => {
     expect(later).toBeLessThanOrEqual(30);
   });
 
+  it('plays a frame that comes late but while frames are still queued at the device, rather than silence', async (ctx) => {
+    const pulse = requirePulse(ctx);
+    // Three 20 ms frames queued at the device: a frame 25 ms late still comes before the queue runs dry.
+    const sink = new DeviceSink({ frameMs: 20, env: pulse.env, bufferFrames: 3 });
+    let pulls = 0;
+    let before = -1;
+    await sink.start(() => {
+      pulls++;
+      if (pulls === 60) {
+        before = sink.underflows;
+        const until = performance.now() + 25;
+        while (performance.now() < until) {
+          /* the media process busy for 25 ms */
+        }
+      }
+      return new Int16Array(960).fill(1000);
+    });
+    while (pulls < 80) await new Promise((r) => setTimeout(r, 50));
+    await sink.stop();
+    expect(before).toBeGreaterThanOrEqual(0);
+    // Half a frame of grace (10 ms) replaced this frame by silence and counted an underflow.
+    expect(sink.underflows).toBe(before);
+  });
+
   it('a device name that matches nothing fails with advice to use a WAV file', async (ctx) => {
     const pulse = requirePulse(ctx);
     const sink = new DeviceSink({ frameMs: 20, device: 'no-such-device-xyz', env: pulse.env });

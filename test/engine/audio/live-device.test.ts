@@ -42,6 +42,7 @@ class FakeSpeaker implements SupervisedSink {
   readonly frameMs = 10 as const;
   onError?: ((err: AudioDeviceError) => void) | undefined;
   underflows = 0;
+  underflowsAfterWarmup = 0;
   stopped = false;
   played: number[] = [];
   private pull: FramePuller | undefined;
@@ -287,6 +288,7 @@ describe('LiveDeviceSink', () => {
     });
     const speakers = devices.last();
     speakers.underflows = 2;
+    speakers.underflowsAfterWarmup = 1;
     for (let i = 0; i < 60; i++) {
       speakers.tick();
       clock.advance(100);
@@ -312,8 +314,11 @@ describe('LiveDeviceSink', () => {
     expect(pulls).toBe(before); // the stand-in clock stopped
     back.tick();
     expect(back.played).toEqual([5]);
-    // The lost device's underflows still count.
-    expect(sink.underflows).toBe(2);
+    // The lost device's underflows still count, and those of each device's warm-up apart.
+    back.underflows = 3;
+    back.underflowsAfterWarmup = 0;
+    expect(sink.underflows).toBe(5);
+    expect(sink.underflowsAfterWarmup).toBe(1);
     await sink.stop();
   });
 
