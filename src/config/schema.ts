@@ -197,6 +197,7 @@ export function buildConfigSchema(host: HostContext) {
               echoTailMs: intIn(ECHO_TAIL_MIN_MS, ECHO_TAIL_MAX_MS, 'milliseconds of echo the canceller models').default(DEFAULT_ECHO_TAIL_MS),
               echoDelayMs: intIn(0, 500, 'milliseconds the speaker-to-microphone round trip adds beyond what the device reports').default(0),
               redundancy: bool('repeat earlier frames (RTP redundancy, RFC 2198) to peers that report loss').default(true),
+              realtimePriority: bool('run the audio engine at real-time priority where the system allows it, so a busy screen never delays it').default(true),
             },
             want('a mapping of audio settings'),
           )

@@ -67,6 +67,8 @@ export interface MediaProcessParticipantOptions extends CommonParticipantOptions
     /** Record send intervals and capture lateness for `--stats`. */
     readonly sendTiming?: boolean;
     readonly onAudioFallback?: (fallback: AudioFallback) => void;
+    /** Real-time scheduling for the media process where allowed (config audio.realtimePriority); default true. */
+    readonly realtimePriority?: boolean;
   };
 }
 
@@ -106,6 +108,7 @@ export function createParticipant(options: ParticipantOptions): Participant {
       config: { media: options.media, audio: p.audio, ...(p.sendTiming === true ? { sendTiming: true } : {}) },
       ...(logger !== undefined ? { logger } : {}),
       ...(p.onAudioFallback !== undefined ? { onAudioFallback: p.onAudioFallback } : {}),
+      ...(p.realtimePriority !== undefined ? { realtimePriority: p.realtimePriority } : {}),
     });
     engine = mediaProcess;
     linkFactory = mediaProcess.linkFactory;

@@ -123,6 +123,7 @@ export async function runDemo(args: DemoArgs): Promise<void> {
             recording: { path: recordingPaths({ cwd: cliContext().cwd, directory: config.recordDirectory }) },
           },
           logger,
+          realtimePriority: config.audio.realtimePriority,
         });
       } catch (err) {
         throw toCliError(err);

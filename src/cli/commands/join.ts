@@ -127,7 +127,7 @@ export async function runSessionCommand(args: SessionCommandArgs, rawCode: strin
         code,
         serverUrl: servers,
         name: config.name,
-        mediaProcess: { audio, sendTiming: args.stats !== undefined },
+        mediaProcess: { audio, sendTiming: args.stats !== undefined, realtimePriority: config.audio.realtimePriority },
         media: { ...mediaSettingsFromConfig(config, { input: audio.input.kind, output: audio.output.kind }), frameMs: config.audio.frameMs },
         ...(args.sfu === true ? { sfu: true } : {}),
         iceServers: config.ice.servers,

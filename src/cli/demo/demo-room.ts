@@ -58,6 +58,8 @@ export interface DemoRoomOptions {
   };
   bots?: readonly DemoBot[];
   logger?: Logger;
+  /** Real-time scheduling for every media process, the bots' too (config audio.realtimePriority); default true. */
+  realtimePriority?: boolean;
 }
 
 /** Info lines of the bots would drown the user's own in headless mode: pass on warnings and errors only. */
@@ -113,7 +115,7 @@ export class DemoRoom {
         };
         // A bot's microphone is a clean clip: suppressing noise would only cost CPU and 20 ms.
         const media = { ...opts.media, echoCancellation: false, noiseSuppression: false, autoGain: false };
-        const { session } = createParticipant({ ...common, media, name: bot.name, mediaProcess: { audio }, logger });
+        const { session } = createParticipant({ ...common, media, name: bot.name, mediaProcess: { audio, ...(opts.realtimePriority !== undefined ? { realtimePriority: opts.realtimePriority } : {}) }, logger });
         started.push(session);
         await session.start();
       }
@@ -124,6 +126,7 @@ export class DemoRoom {
           audio: opts.user.audio,
           ...(opts.user.sendTiming === true ? { sendTiming: true } : {}),
           ...(opts.user.onAudioFallback !== undefined ? { onAudioFallback: opts.user.onAudioFallback } : {}),
+          ...(opts.realtimePriority !== undefined ? { realtimePriority: opts.realtimePriority } : {}),
         },
         logger: log,
         ...(opts.user.logFile !== undefined ? { logFile: opts.user.logFile } : {}),

@@ -22,7 +22,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { siblingEntry } from '../../core/child-entry.js';
-import { favourMediaProcess } from './scheduling.js';
+import { favourMediaProcess, raiseMediaToRealtime } from './scheduling.js';
 import { silentLogger, type Logger } from '../../core/logger.js';
 import type { FrameMs } from '../../core/media-format.js';
 import type { AudioFallback } from '../audio/open.js';
@@ -49,6 +49,8 @@ export interface RemoteMediaOptions {
   readonly onAudioFallback?: (fallback: AudioFallback) => void;
   /** How long a running media process may say nothing before it is taken for hung (default MEDIA_UNRESPONSIVE_MS). */
   readonly unresponsiveAfterMs?: number;
+  /** Ask for real-time scheduling of the media process (config audio.realtimePriority; scheduling.ts). Default true. */
+  readonly realtimePriority?: boolean;
 }
 
 /**
@@ -149,6 +151,8 @@ export class RemoteMedia implements MediaPort {
     this.child = child;
     // Before 'start': the audio device process it spawns inherits the raised priority.
     if (child.pid !== undefined) favourMediaProcess(child.pid, this.log);
+    // chrt runs while the media process loads; 'start' waits for it, for the same reason.
+    const realtime = child.pid !== undefined && this.opts.realtimePriority !== false ? raiseMediaToRealtime(child.pid, this.log) : Promise.resolve(false);
     child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
       this.stderrTail = (this.stderrTail + chunk).slice(-STDERR_TAIL_CHARS);
     });
@@ -164,6 +168,7 @@ export class RemoteMedia implements MediaPort {
     this.send({ op: 'init', config: this.opts.config });
     const r = await ready;
     if (r.ev === 'ready') this.ssrcValue = r.ssrc;
+    await realtime;
     const started = this.next((m) => m.ev === 'started' || m.ev === 'start-failed');
     this.send({ op: 'start' });
     const s = await started;

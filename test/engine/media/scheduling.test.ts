@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../src/core/logger.js';
-import { CONTROL_PROCESS_NICE_STEP, favourMediaProcess, MEDIA_PROCESS_NICE, type PriorityCalls } from '../../../src/engine/media/scheduling.js';
+import { CONTROL_PROCESS_NICE_STEP, favourMediaProcess, MEDIA_PROCESS_NICE, MEDIA_REALTIME_PRIORITY, raiseMediaToRealtime, type PriorityCalls } from '../../../src/engine/media/scheduling.js';
 
 /** A process table of nice values; `privileged` decides whether a raise (a lower value) is allowed, as setpriority(2) does. */
 function table(privileged: boolean, nices: Record<number, number>) {
@@ -44,5 +44,31 @@ describe('favourMediaProcess', () => {
       setPriority: () => undefined,
     };
     expect(favourMediaProcess(7, silentLogger, calls)).toEqual({ mediaNice: null, mediaRaised: false, controlNice: CONTROL_PROCESS_NICE_STEP });
+  });
+});
+
+describe('raiseMediaToRealtime', () => {
+  it('asks chrt for round-robin real-time priority on every thread of the media process', async () => {
+    const calls: string[][] = [];
+    const granted = await raiseMediaToRealtime(4242, silentLogger, async (args) => {
+      calls.push([...args]);
+    });
+    expect(granted).toBe(true);
+    expect(calls).toEqual([['--all-tasks', '--rr', '--pid', String(MEDIA_REALTIME_PRIORITY), '4242']]);
+  });
+
+  it('goes on without it when the system refuses (or has no chrt), and says why in the log', async () => {
+    const lines: Array<[string, unknown]> = [];
+    const log = { ...silentLogger, info: (event: string, fields?: unknown) => lines.push([event, fields]), child: () => log };
+    const granted = await raiseMediaToRealtime(4242, log, async () => {
+      throw new Error('chrt: failed to set pid 4242\'s policy: Operation not permitted');
+    });
+    expect(granted).toBe(false);
+    expect(lines).toEqual([['scheduling-realtime', { granted: false, reason: "chrt: failed to set pid 4242's policy: Operation not permitted" }]]);
+  });
+
+  it('stays below the sound server\'s own real-time threads (PulseAudio: 5)', () => {
+    expect(MEDIA_REALTIME_PRIORITY).toBeGreaterThanOrEqual(1);
+    expect(MEDIA_REALTIME_PRIORITY).toBeLessThan(5);
   });
 });
