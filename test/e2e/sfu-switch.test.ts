@@ -10,7 +10,8 @@
  *
  * Checked: every process exits 0 (serve after SIGTERM); the server logs both switches; a and b log the three paths (mesh, sfu, mesh)
  * and finish both switches, leaving Janus at the end; a's `ctl status`
- * follows (mesh, via SFU, mesh); c was on the SFU only;
+ * follows (mesh, via SFU, mesh); c was on the SFU only; a chat line a says
+ * while the room goes through the SFU reaches b and c (through the relay);
  * b hears a in each of the three phases, c hears both; and the longest
  * silence in b's continuous tone as a plays it, over the whole call with both
  * switches, stays short (the issue's goal: 200 ms; the figure is printed).
@@ -148,6 +149,10 @@ describe.skipIf(missing !== null)(`serve --janus --sfu-threshold: a room switche
     const toSfu = await a.waitFor((l) => l.event === 'media-path-switched' && l.path === 'sfu', 30_000, "a's switch to the SFU to finish");
     // What `ctl status` (and the TUI's header, from the same snapshot) says follows the room.
     expect(await mediaOfA()).toEqual({ path: 'sfu', description: 'via SFU — end-to-end encrypted, the SFU cannot hear' });
+    // Chat through the SFU room: no data channel there, so through the relay, sealed (§4 "Chat").
+    // c never had a mesh link: what it shows came that way.
+    expect(await runCtl(['say', 'hello through the SFU', '--control', socket])).toMatchObject({ code: 0, stdout: 'sent\n' });
+    for (const p of [b, c]) await p.waitFor((l) => l.event === 'chat' && l.text === 'hello through the SFU' && l.self !== true, 10_000, `${p.name} to show a's chat line`);
     const toMesh = await a.waitFor((l) => l.event === 'media-path-switched' && l.path === 'mesh', 40_000, "a's switch back to the mesh to finish");
     expect(await mediaOfA()).toEqual({ path: 'mesh', description: 'mesh' });
     const participants = [a, b, c];

@@ -151,8 +151,6 @@ export class RemoteMedia implements MediaPort {
     this.child = child;
     // Before 'start': the audio device process it spawns inherits the raised priority.
     if (child.pid !== undefined) favourMediaProcess(child.pid, this.log);
-    // chrt runs while the media process loads; 'start' waits for it, for the same reason.
-    const realtime = child.pid !== undefined && this.opts.realtimePriority !== false ? raiseMediaToRealtime(child.pid, this.log) : Promise.resolve(false);
     child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
       this.stderrTail = (this.stderrTail + chunk).slice(-STDERR_TAIL_CHARS);
     });
@@ -168,7 +166,9 @@ export class RemoteMedia implements MediaPort {
     this.send({ op: 'init', config: this.opts.config });
     const r = await ready;
     if (r.ev === 'ready') this.ssrcValue = r.ssrc;
-    await realtime;
+    // Real time only once it has loaded: compiling its modules at that priority would hold a core
+    // from everything else for a few hundred milliseconds. Before 'start', for the same reason as above.
+    if (child.pid !== undefined && this.opts.realtimePriority !== false) await raiseMediaToRealtime(child.pid, this.log);
     const started = this.next((m) => m.ev === 'started' || m.ev === 'start-failed');
     this.send({ op: 'start' });
     const s = await started;

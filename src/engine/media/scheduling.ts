@@ -100,7 +100,9 @@ const runChrt: ChrtRunner = (args) =>
  * where the system allows it (root, CAP_SYS_NICE, or an RLIMIT_RTPRIO such
  * as the `audio` group often has). Threads it creates later inherit the
  * policy, and so does its audio device process: the caller waits for this
- * before the media process opens its devices. Resolves to whether it was
+ * before the media process opens its devices, and asks only once the
+ * process has loaded its code (the few hundred milliseconds of compiling
+ * would otherwise hold a core from everything else). Resolves to whether it was
  * granted; a refusal, or no `chrt`, is logged and the call goes on at the
  * nice value above.
  */

@@ -1,7 +1,8 @@
 /**
  * The recording mark (docs/architecture.md §4, "Recording mark"): everyone
  * in the room sees who records the call, as people expect. It travels peer
- * to peer on the chat data channel beside the chat, as one small message,
+ * to peer on the chat data channel beside the chat (or, with no channel
+ * open, through the relay as chat does: room/envelope.ts), as one small message,
  * `{"t":"rec","on":true}` or `{"t":"rec","on":false}`; like a chat message,
  * it counts for the peer whose link carried it (no name or id inside).
  *
@@ -17,6 +18,9 @@
 import type { SessionLink } from '../media/media-port.js';
 import { readChannelMessage } from './chat.js';
 
+/** What carries chat-channel messages to one peer: its link's channel, or the relay (room/session.ts). */
+export type ChatCarrier = Pick<SessionLink, 'chatOpen' | 'sendChat'>;
+
 /** Largest recording mark we read (bytes of JSON); anything longer is not one. */
 const MAX_MARK_WIRE_CHARS = 64;
 
@@ -30,9 +34,9 @@ export function parseRecordingMark(data: string): { readonly on: boolean } | nul
   return o !== null && o.t === 'rec' && typeof o.on === 'boolean' ? { on: o.on } : null;
 }
 
-/** What we last told one peer about our recording, and on which link. */
+/** What we last told one peer about our recording, and on which carrier. */
 export interface MarkTold {
-  link: SessionLink | undefined;
+  link: ChatCarrier | undefined;
   on: boolean;
   /** We have told this peer "on" at some time. */
   everOn: boolean;
@@ -47,7 +51,7 @@ export function nothingTold(): MarkTold {
  * yet (rules above). Returns true when a mark was sent. Call it on every
  * change and periodically: it sends only what is new.
  */
-export function announceRecording(told: MarkTold, link: SessionLink | undefined, on: boolean): boolean {
+export function announceRecording(told: MarkTold, link: ChatCarrier | undefined, on: boolean): boolean {
   if (link === undefined || !link.chatOpen) return false;
   const newLink = told.link !== link;
   const needed = newLink ? on || told.everOn : told.on !== on;

@@ -42,6 +42,8 @@ export interface RosterOptions {
   /** A peer came into the call (a new entry), or left it (torn down). */
   readonly arrived?: (entry: PeerEntry) => void;
   readonly departed?: (entry: PeerEntry, reason: string) => void;
+  /** A chat-channel message a peer sent through the relay (envelope.ts `chat`). */
+  readonly chat?: (entry: PeerEntry, text: string) => void;
 }
 
 export class Roster {
@@ -128,6 +130,12 @@ export class Roster {
       return;
     }
     let entry = this.entries.get(from);
+    if (env.t === 'chat') {
+      // Only from someone in the call: a message has to count for a peer we know.
+      if (entry !== undefined) this.opts.chat?.(entry, env.text);
+      else this.opts.log.warn('chat-from-unknown-peer', { from });
+      return;
+    }
     if (env.t === 'via') {
       if (entry !== undefined && (entry.heardVia !== env.path || entry.heardSfu !== env.sfu)) {
         entry.heardVia = env.path;

@@ -39,7 +39,7 @@ import type { MediaPath, KnockView, PeerView, SessionAction, SessionController, 
 import type { KnockOutcome, SfuRoute } from '../../protocol/index.js';
 import { ChatLog, sanitizeChatText } from './chat.js';
 import { RECORDING_OFF, type MediaPort, type RecordingState } from '../media/media-port.js';
-import { announceRecording, parseRecordingMark } from './recording-mark.js';
+import { announceRecording, parseRecordingMark, type ChatCarrier } from './recording-mark.js';
 import type { IceServerConfig } from '../mesh/ice-servers.js';
 import type { SignalingClient, SignalingEvents, SignalingState } from '../signaling/client.js';
 import type { SessionEnvelope } from './envelope.js';
@@ -145,6 +145,8 @@ export class Session implements SessionController {
   /** Knocks at our locked room waiting for an answer, in arrival order. */
   private readonly knocks = new Map<string, KnockView>();
   private readonly chat: ChatLog;
+  /** The relay as a chat carrier, one per peer entry (chatCarrier). */
+  private readonly relayCarriers = new WeakMap<PeerEntry, ChatCarrier>();
   /** Our recording as last seen, to tell the chat and the peers what changed. */
   private ownRecording: RecordingState = RECORDING_OFF;
   /** How the room's media travels, from the server's first `joined` (docs/architecture.md §11). */
@@ -217,6 +219,7 @@ export class Session implements SessionController {
       changed: () => this.changed(),
       arrived: (entry) => this.chat.notice(entry.role === 'offerer' ? `${entry.name} is here` : `${entry.name} joined`),
       departed: (entry) => this.chat.notice(`${entry.name} left`),
+      chat: (entry, text) => this.onChat(entry, text),
     });
   }
 
@@ -586,14 +589,33 @@ export class Session implements SessionController {
 
   // ---- chat ----
 
-  private sendChat(raw: string): void {
-    if (this.mediaPath === 'sfu') {
-      // Chat rides the mesh links' data channels (§4), which a room through the SFU does not have (§11).
-      this.chat.notice('chat is not available yet in a room through the SFU: nothing was sent');
-      this.log.warn('chat-not-sent', { reason: 'sfu-room' });
-      this.notify();
-      return;
+  /**
+   * What carries chat-channel messages to `entry` now: its link's chat
+   * channel while that is open (peer to peer), else the signaling relay,
+   * sealed (envelope.ts `chat`): a room through the SFU has no channel, and
+   * a mesh link has none until it is up. Undefined while neither can.
+   * One relay carrier per entry, so the recording mark sees a change of
+   * carrier as a new link and says it again there (recording-mark.ts).
+   */
+  private chatCarrier(entry: PeerEntry): ChatCarrier | undefined {
+    const link = entry.link;
+    if (link !== undefined && link.chatOpen) return link;
+    if (this.signaling.state !== 'joined' || !entry.inRoster) return undefined;
+    let carrier = this.relayCarriers.get(entry);
+    if (carrier === undefined) {
+      carrier = {
+        chatOpen: true,
+        sendChat: (text) => {
+          this.send(entry.id, { t: 'chat', text });
+          return true;
+        },
+      };
+      this.relayCarriers.set(entry, carrier);
     }
+    return carrier;
+  }
+
+  private sendChat(raw: string): void {
     const own = this.chat.own(this.opts.name, raw);
     if ('error' in own) {
       this.chat.notice(own.error);
@@ -604,11 +626,11 @@ export class Session implements SessionController {
     let sent = 0;
     let unreachable = 0;
     for (const entry of this.roster.peers) {
-      if (entry.link?.sendChat(own.wire) === true) sent++;
+      if (this.chatCarrier(entry)?.sendChat(own.wire) === true) sent++;
       else unreachable++;
     }
     this.log.info('chat', { from: this.opts.name, self: true, text: own.line.text, sent, unreachable });
-    if (unreachable > 0) this.chat.notice(`${unreachable} of ${sent + unreachable} peers could not be reached (not connected yet)`);
+    if (unreachable > 0) this.chat.notice(`${unreachable} of ${sent + unreachable} peers could not be reached (no connection to them, and the signaling server is away)`);
     this.notify();
   }
 
@@ -676,7 +698,7 @@ export class Session implements SessionController {
     const ended = now.state === 'off' && now.count > 0 && (before.state !== 'off' || now.count !== before.count);
     if (ended) this.chat.notice(now.error ?? `recording saved: ${now.path} (${Math.round(now.seconds)} s)`);
     for (const entry of this.roster.peers) {
-      if (announceRecording(entry.markTold, entry.link, isOn)) this.log.debug('recording-mark-sent', { peer: entry.id, on: isOn });
+      if (announceRecording(entry.markTold, this.chatCarrier(entry), isOn)) this.log.debug('recording-mark-sent', { peer: entry.id, on: isOn });
     }
   }
 

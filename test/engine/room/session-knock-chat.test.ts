@@ -67,7 +67,7 @@ describe('Session knocks', () => {
 });
 
 describe('Session chat', () => {
-  it('sends our message on every open link, shows it once, and says who could not be reached', async () => {
+  it('sends our message on every open link, through the relay to a peer whose link is not up, shows it once, and says who could not be reached', async () => {
     const t = await inRoomWith([
       ['ada', 'Ada'],
       ['bob', 'Bob'],
@@ -75,13 +75,22 @@ describe('Session chat', () => {
     t.linksFor('ada')[0]!.setState('connected');
     t.session.dispatch({ type: 'send-chat', text: 'hello\u0007 all' });
     expect(t.linksFor('ada')[0]!.sentChat.map((m) => JSON.parse(m))).toEqual([{ t: 'chat', seq: 1, text: 'hello all' }]);
+    // Bob's link is not up yet: the relay carries it (sealed there), and not also his link.
     expect(t.linksFor('bob')[0]!.sentChat).toEqual([]);
+    const relayed = t.signaling.sent.filter((m) => m.data.t === 'chat');
+    expect(relayed.map((m) => [m.to, JSON.parse(String(m.data.text))])).toEqual([['bob', { t: 'chat', seq: 1, text: 'hello all' }]]);
     const lines = t.session.snapshot().chat;
     expect(lines.filter((l) => l.kind === 'message')).toMatchObject([{ self: true, from: 'me', text: 'hello all' }]);
-    expect(lines.at(-1)).toMatchObject({ kind: 'notice', text: '1 of 2 peers could not be reached (not connected yet)' });
+    expect(lines.some((l) => l.kind === 'notice' && l.text.includes('could not be reached'))).toBe(false);
     t.linksFor('bob')[0]!.setState('connected');
     t.session.dispatch({ type: 'send-chat', text: 'second' });
     expect(t.linksFor('bob')[0]!.sentChat.map((m) => JSON.parse(m).seq)).toEqual([2]);
+    expect(t.signaling.sent.filter((m) => m.data.t === 'chat')).toHaveLength(1);
+    // Neither a link nor the server: that peer is not reached, and the chat says so.
+    t.linksFor('bob')[0]!.setState('disconnected');
+    t.signaling.setState('reconnecting');
+    t.session.dispatch({ type: 'send-chat', text: 'third' });
+    expect(t.session.snapshot().chat.at(-1)).toMatchObject({ kind: 'notice', text: '1 of 2 peers could not be reached (no connection to them, and the signaling server is away)' });
     await t.session.leave();
   });
 

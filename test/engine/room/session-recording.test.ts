@@ -155,3 +155,27 @@ describe('Session recording', () => {
     expect(log.lines).toEqual([]);
   });
 });
+
+describe('Session recording mark without a data channel', () => {
+  it('goes through the relay to a peer whose link is not up, and again on the link once it is', async () => {
+    const t = await inRoomWith([['ada', 'Ada']], { recording: recording() });
+    const ada = t.linksFor('ada')[0]!;
+    t.session.dispatch({ type: 'set-recording', recording: true, path: 'relay.wav' });
+    await settle(t);
+    const relayedMarks = () => t.signaling.sent.filter((m) => m.to === 'ada' && m.data.t === 'chat').map((m) => parseRecordingMark(String(m.data.text))?.on);
+    expect(relayedMarks()).toEqual([true]);
+    expect(ada.sentChat).toEqual([]);
+    // The link comes up: a new carrier, told again there; the relay says nothing more.
+    ada.setState('connected');
+    t.clock.advance(100);
+    await t.flush();
+    expect(marks(ada.sentChat)).toEqual([true]);
+    expect(relayedMarks()).toEqual([true]);
+    // A mark relayed by a peer counts for that peer, like one on its link.
+    t.signaling.emit('signal', { from: 'ada', data: { t: 'chat', text: encodeRecordingMark(true) } });
+    expect(t.session.snapshot().peers).toMatchObject([{ id: 'ada', recording: true }]);
+    t.session.dispatch({ type: 'set-recording', recording: false });
+    await settle(t);
+    await t.session.leave();
+  });
+});

@@ -44,9 +44,18 @@ describe('Session in an SFU room', () => {
     // Relayed link signals mean nothing here: nobody negotiates with anyone but the SFU.
     t.signaling.emit('signal', { from: 'q', data: { t: 'link', gen: 1, signal: { type: 'description', descType: 'offer', sdp: 'v=0\r\n' } } });
     expect(t.links).toHaveLength(0);
-    // Chat has no channel here: the user is told, nothing pretends to be sent.
+    // Chat has no data channel here: it goes through the relay (sealed there), and comes back that way.
     t.session.dispatch({ type: 'send-chat', text: 'hello' });
-    expect(t.session.snapshot().chat.at(-1)?.text).toContain('not available yet in a room through the SFU');
+    const relayed = t.signaling.sent.filter((s) => s.data.t === 'chat');
+    expect(relayed).toHaveLength(1);
+    expect(relayed[0]!.to).toBe('p');
+    expect(JSON.parse(String(relayed[0]!.data.text))).toMatchObject({ t: 'chat', text: 'hello' });
+    expect(t.session.snapshot().chat.at(-1)).toMatchObject({ from: expect.stringContaining(''), text: 'hello' });
+    t.signaling.emit('signal', { from: 'p', data: { t: 'chat', text: JSON.stringify({ t: 'chat', seq: 1, text: 'hi there' }) } });
+    expect(t.session.snapshot().chat.at(-1)).toMatchObject({ text: 'hi there' });
+    // Someone not in the call cannot put words in the chat.
+    t.signaling.emit('signal', { from: 'stranger', data: { t: 'chat', text: JSON.stringify({ t: 'chat', seq: 1, text: 'spam' }) } });
+    expect(t.session.snapshot().chat.at(-1)).toMatchObject({ text: 'hi there' });
         t.signaling.emit('peer-left', { id: 'p', reason: 'left' });
     expect(t.session.snapshot().peers).toEqual([]);
     await t.session.leave();
