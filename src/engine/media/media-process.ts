@@ -5,11 +5,13 @@
  * node-datachannel (cleanup(), without which the process never exits,
  * docs/architecture.md §6) and disconnects. If the control process goes
  * away first (the IPC channel closes), it stops the same way, so no media
- * process outlives its participant.
+ * process outlives its participant; and where this thread cannot run (a
+ * native deadlock), a guard thread ends the process (orphan-guard.ts).
  */
 import { shutdownMesh, configureMeshLogging } from '../mesh/native.js';
 import type { FromMedia, ToMedia } from './host-protocol.js';
 import { MediaHost } from './media-host.js';
+import { startOrphanGuard } from './orphan-guard.js';
 
 const send = process.send?.bind(process);
 if (send === undefined) {
@@ -33,6 +35,9 @@ if (send === undefined) {
   // control process owns our life (it stops us in order, so an output file is finished); if it
   // dies instead, the IPC channel closes and we stop ourselves below.
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => undefined);
+  // If this thread is ever parked on a native lock when the control process dies, nothing above
+  // runs: the guard thread ends the process instead (orphan-guard.ts).
+  startOrphanGuard();
   process.on('message', (m) => host.handle(m as ToMedia));
   process.once('disconnect', () => host.handle({ op: 'stop' }));
   // A control process that died while this one was still loading (e.g. on EPIPE when its stdout
