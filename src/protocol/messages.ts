@@ -129,7 +129,7 @@ export type JoinMessage = z.infer<typeof joinMessageSchema>;
 // ---- server → client ----
 
 /** Where an SFU room's media goes (joined.sfu). */
-function sfuRouteSchema() {
+export function sfuRouteSchema() {
   return z.object({
     v: z.literal(1),
     janus: z.string().check(z.maxLength(512), z.regex(/^wss?:\/\/[^\s]+$/u, 'must be a ws:// or wss:// URL')),

@@ -15,7 +15,7 @@
  *   is over.
  */
 import * as z from 'zod/mini';
-import { KNOCK_OUTCOMES, MAX_HELLO_CHARS, MAX_PAYLOAD_CHARS, parseServerMessage, peerIdSchema, roomIdSchema, type ServerMessage } from '../protocol/index.js';
+import { KNOCK_OUTCOMES, MAX_HELLO_CHARS, MAX_PAYLOAD_CHARS, parseServerMessage, peerIdSchema, roomIdSchema, sfuRouteSchema, type ServerMessage, type SfuRoute } from '../protocol/index.js';
 import type { JoinRefusal } from './room-manager.js';
 
 /** A connection's id on its node. */
@@ -85,6 +85,11 @@ function ended(list: z.infer<typeof endedSchema>): EndedKnock[] {
   return list.map(([roomId, id, outcome, waited, by]) => ({ roomId, id, outcome, waitedMs: Number(waited), by: by === '' ? undefined : by }));
 }
 
+/** The path a room moved to in this script ('' when it did not move). */
+const switchedSchema = z.enum(['', 'sfu', 'mesh']);
+
+const routeSchema = sfuRouteSchema();
+
 const joinReplySchema = z.union([
   z.tuple([z.literal('refused'), z.enum(['peer-id-taken', 'room-locked', 'room-full', 'too-many-rooms'])]),
   z.tuple([
@@ -95,6 +100,8 @@ const joinReplySchema = z.union([
     count,
     z.array(z.tuple([peerIdSchema, helloOrEmpty, seqSchema])).check(z.maxLength(1024)),
     z.array(z.tuple([peerIdSchema, helloOrEmpty])).check(z.maxLength(1024)),
+    z.string().check(z.maxLength(1024)),
+    switchedSchema,
   ]),
 ]);
 
@@ -110,6 +117,10 @@ export type JoinReply =
       peers: { id: string; hello: string | undefined }[];
       /** Oldest knock first. */
       knocks: { id: string; hello: string | undefined }[];
+      /** Where the room's media goes: the SFU's route, undefined for the mesh. */
+      sfu: SfuRoute | undefined;
+      /** The path this join moved the room to, if it did. */
+      switched: 'sfu' | 'mesh' | undefined;
     };
 
 const optionalHello = (h: string): string | undefined => (h === '' ? undefined : h);
@@ -122,8 +133,10 @@ function parseWith<S extends z.ZodMiniType, T>(schema: S, reply: unknown, map: (
 export function parseJoinReply(reply: unknown): Parsed<JoinReply> {
   return parseWith(joinReplySchema, reply, (v): JoinReply => {
     if (v[0] === 'refused') return { kind: 'refused', code: v[1] };
-    const [, resumed, relocked, locked, roomSize, peers, knocks] = v;
+    const [, resumed, relocked, locked, roomSize, peers, knocks, route, switched] = v;
     return {
+      sfu: parseRoute(route),
+      switched: switched === '' ? undefined : switched,
       kind: 'joined',
       resumed: resumed === 1,
       relocked: relocked === 1,
@@ -135,9 +148,20 @@ export function parseJoinReply(reply: unknown): Parsed<JoinReply> {
   });
 }
 
-/** leave: [left, room size after, ended knocks]. */
-export function parseLeaveReply(reply: unknown): Parsed<{ left: boolean; roomSize: number; ended: EndedKnock[] }> {
-  return parseWith(z.tuple([flag, count, endedSchema]), reply, ([left, roomSize, e]) => ({ left: left === 1, roomSize, ended: ended(e) }));
+/** The route a script returned as JSON ('' for the mesh); one that does not parse counts as the mesh. */
+function parseRoute(json: string): SfuRoute | undefined {
+  if (json === '') return undefined;
+  try {
+    const r = routeSchema.safeParse(JSON.parse(json));
+    return r.success ? r.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** leave: [left, room size after, ended knocks, the path the room moved to or '']. */
+export function parseLeaveReply(reply: unknown): Parsed<{ left: boolean; roomSize: number; ended: EndedKnock[]; switched: 'sfu' | 'mesh' | undefined }> {
+  return parseWith(z.tuple([flag, count, endedSchema, switchedSchema]), reply, ([left, roomSize, e, switched]) => ({ left: left === 1, roomSize, ended: ended(e), switched: switched === '' ? undefined : switched }));
 }
 
 /** lock, answer, end-knock: [done, ended knocks]. */

@@ -73,8 +73,8 @@ export interface DirectoryOptions {
   events: DirectoryEvents;
   /**
    * The SFU (serve --janus) of rooms created with `sfu` and of rooms past the size threshold
-   * (media-mode.ts); told to their members in `joined` and `media-path`. Only the in-memory
-   * directory has it.
+   * (media-mode.ts); told to their members in `joined` and `media-path`. A shared directory
+   * stores a new room's route and thresholds with it in Redis, so every node tells the same.
    */
   sfu?: { readonly janus: string; readonly publishers: number } & MediaModeThresholds;
 }

@@ -198,12 +198,17 @@ class RedisDirectory implements RoomDirectory {
 
   // ---- operations ----
 
-  async join(m: DirectoryMember, roomId: string, relock: readonly string[] | undefined): Promise<DirectoryJoin> {
+  async join(m: DirectoryMember, roomId: string, relock: readonly string[] | undefined, wantsSfu = false): Promise<DirectoryJoin> {
     if (this.closed) return { ok: false, code: 'shutting-down', message: 'server is shutting down' };
     this.ensureUp();
     const entry: LocalConn = { member: m, roomId, kind: 'joining', held: [] };
+    // A room made through a node that coordinates an SFU keeps that node's route and thresholds in Redis
+    // (redis-lua.ts), so whichever node a member comes through, all agree on the room's path.
+    const sfu = this.opts.sfu;
     const r = await this.runFor(entry, 'join', parseJoinReply, [
-      roomId, m.peerId, this.instance, m.connId, m.tokenHash, m.hello ?? '', this.opts.maxPeersPerRoom, this.opts.maxRooms, this.ttlMs, relock === undefined ? '0' : '1', ...(relock ?? []),
+      roomId, m.peerId, this.instance, m.connId, m.tokenHash, m.hello ?? '', this.opts.maxPeersPerRoom, this.opts.maxRooms, this.ttlMs,
+      sfu?.janus ?? '', sfu?.publishers ?? 0, sfu?.sfuThreshold ?? 0, sfu?.meshThreshold ?? 0, wantsSfu && sfu !== undefined ? '1' : '0',
+      relock === undefined ? '0' : '1', ...(relock ?? []),
     ]);
     if (r.kind === 'refused') {
       this.forget(m.connId, entry);
@@ -215,7 +220,8 @@ class RedisDirectory implements RoomDirectory {
     }
     const peers = r.peers.map((p) => (p.hello === undefined ? { id: p.id } : { id: p.id, hello: p.hello }));
     const knocks = r.knocks.map((k) => (k.hello === undefined ? { id: k.id } : { id: k.id, hello: k.hello }));
-    m.send(encodeMessage({ type: 'joined', selfId: m.peerId, peers, locked: r.locked, heartbeatMs: this.opts.heartbeatMs, resumed: r.resumed, ...(knocks.length > 0 ? { knocks } : {}) }));
+    if (r.switched !== undefined) this.opts.log.info('media-path', { room: roomId.slice(0, 8), path: r.switched, members: r.roomSize });
+    m.send(encodeMessage({ type: 'joined', selfId: m.peerId, peers, locked: r.locked, heartbeatMs: this.opts.heartbeatMs, resumed: r.resumed, ...(knocks.length > 0 ? { knocks } : {}), ...(r.sfu !== undefined ? { sfu: r.sfu } : {}) }));
     entry.kind = 'member';
     const held = entry.held ?? [];
     entry.held = undefined;
@@ -230,6 +236,7 @@ class RedisDirectory implements RoomDirectory {
     if (this.closed || !this.up) return { left: false, roomSize: 0 };
     const reply = await this.call('leave', parseLeaveReply, [roomId, m.peerId, this.instance, m.connId, reason, reason === 'left' ? '1' : '0']);
     this.logEnded(reply.ended);
+    if (reply.switched !== undefined) this.opts.log.info('media-path', { room: roomId.slice(0, 8), path: reply.switched, members: reply.roomSize });
     return { left: reply.left, roomSize: reply.roomSize };
   }
 

@@ -9,7 +9,10 @@
  *
  * Keys (P = the key prefix, R = a room id):
  *   P room:R:m   hash  peer id → member record "instance conn seq tokenHash [hello]"
- *   P room:R:s   hash  locked ("1"/"0"), seq (join counter: the order of `peers`)
+ *   P room:R:s   hash  locked ("1"/"0"), seq (join counter: the order of `peers`); for a room made by a
+ *                     node that coordinates an SFU (serve --janus): janus, publishers, sfu_t, mesh_t
+ *                     (its route and thresholds, fixed when it was made, so every node agrees), pinned
+ *                     ("1": its first member asked for the SFU), via ("1": its media goes through the SFU)
  *   P room:R:r   hash  peer id → token hash, or "*": who may come back into the locked room
  *   P room:R:k   hash  peer id → knock record "instance conn sinceMs tokenHash [hello]"
  *   P rooms      set   room ids (the room limit counts them)
@@ -95,6 +98,36 @@ end
 
 local function is_locked(r) return redis.call('HGET', state_key(r), 'locked') == '1' end
 
+-- the room's SFU route (protocol SfuRoute) while its media goes through the SFU, else nil
+local function sfu_route(r)
+  local s = redis.call('HMGET', state_key(r), 'janus', 'publishers', 'pinned', 'via')
+  if not s[1] or s[4] ~= '1' then return nil end
+  local route = {v = 1, janus = s[1], publishers = tonumber(s[2])}
+  if s[3] ~= '1' then route.auto = true end
+  return route
+end
+
+-- media-mode.ts nextViaSfu on the room's own thresholds; when the mode changed, every member but
+-- 'except' is told (media-path) and the new path is returned ('sfu' | 'mesh'), else ''
+local function update_mode(r, except)
+  local s = redis.call('HMGET', state_key(r), 'janus', 'sfu_t', 'mesh_t', 'pinned', 'via')
+  if not s[1] then return '' end
+  local sfu_t, mesh_t, pinned, via = tonumber(s[2]), tonumber(s[3]), s[4] == '1', s[5] == '1'
+  local members = redis.call('HLEN', members_key(r))
+  local next_via = via
+  if pinned then next_via = true
+  elseif sfu_t == 0 then next_via = via
+  elseif not via then next_via = members > sfu_t
+  else next_via = members > mesh_t end
+  if next_via == via then return '' end
+  redis.call('HSET', state_key(r), 'via', next_via and '1' or '0')
+  local m = {type = 'media-path'}
+  local route = sfu_route(r)
+  if route then m.sfu = route end
+  tell_room(r, except, frame(m))
+  return next_via and 'sfu' or 'mesh'
+end
+
 -- Room.admits (room.ts)
 local function admits(r, peer, th)
   if not is_locked(r) then return true end
@@ -146,34 +179,41 @@ local function end_room(r)
   redis.call('SREM', ROOMS, r)
 end
 
--- take member 'peer' (its record rec) out of room r and tell the others why;
--- one that did not leave on purpose may come back into its locked room
+-- take member 'peer' (its record rec) out of room r and tell the others why, then whether the room's
+-- media path changed with its size; one that did not leave on purpose may come back into its locked room.
+-- Returns the room's size and its new path ('' when unchanged)
 local function remove_member(r, peer, rec, reason, on_purpose)
   local inst, conn, seq, th = parse_record(rec)
   redis.call('HDEL', members_key(r), peer)
   redis.call('ZREM', PRESENCE, presence_entry('m', r, peer, inst, conn))
   if not on_purpose then allow_back(r, peer, th) end
   local size = redis.call('HLEN', members_key(r))
+  local switched = ''
   if size == 0 then
     end_room(r)
   else
     tell_room(r, nil, frame({type = 'peer-left', id = peer, reason = reason}))
+    switched = update_mode(r, nil)
   end
-  return size
+  return size, switched
 end
 `;
 
 /**
- * join: ARGV P R peer instance conn tokenHash hello maxPeers maxRooms ttlMs hasRelock relockIds…
- * → {'refused', code} | {'joined', resumed, relocked, locked, size, {{id, hello, seq}…}, {{id, hello}…}}
- * (RoomManager.join; a resumed place keeps its seq, so the peer order stays).
+ * join: ARGV P R peer instance conn tokenHash hello maxPeers maxRooms ttlMs janus publishers sfuThreshold
+ * meshThreshold wantsSfu hasRelock relockIds… (janus '' where the node coordinates no SFU)
+ * → {'refused', code} | {'joined', resumed, relocked, locked, size, {{id, hello, seq}…}, {{id, hello}…}, route, switched}
+ * (RoomManager.join; a resumed place keeps its seq, so the peer order stays; route: the room's SfuRoute
+ * as JSON, '' for the mesh; switched: 'sfu' | 'mesh' when this join moved the room, else '').
  */
 const JOIN = `
 local R, peer, inst, conn, th, hello = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7]
 local max_peers, max_rooms, ttl = tonumber(ARGV[8]), tonumber(ARGV[9]), tonumber(ARGV[10])
-local has_relock = ARGV[11] == '1'
+local janus, publishers, sfu_t, mesh_t, wants_sfu = ARGV[11], ARGV[12], ARGV[13], ARGV[14], ARGV[15] == '1'
+local has_relock = ARGV[16] == '1'
 local relock = {}
-for i = 12, #ARGV do table.insert(relock, ARGV[i]) end
+for i = 17, #ARGV do table.insert(relock, ARGV[i]) end
+local switched = ''
 local mk = members_key(R)
 local now = now_ms()
 local existing = redis.call('HGET', mk, peer)
@@ -201,6 +241,11 @@ else
   else
     if redis.call('SCARD', ROOMS) >= max_rooms then return {'refused', 'too-many-rooms'} end
     redis.call('SADD', ROOMS, R)
+    -- The first member may pin the room to the SFU; after that its size decides (media-mode.ts).
+    if janus ~= '' then
+      local pin = wants_sfu and '1' or '0'
+      redis.call('HSET', state_key(R), 'janus', janus, 'publishers', publishers, 'sfu_t', sfu_t, 'mesh_t', mesh_t, 'pinned', pin, 'via', pin)
+    end
   end
   local seq = redis.call('HINCRBY', state_key(R), 'seq', 1)
   redis.call('HSET', mk, peer, record(inst, conn, tostring(seq), th, hello))
@@ -213,6 +258,9 @@ else
   if has_relock and is_locked(R) then
     for _, id in ipairs(relock) do allow_back(R, id, '*') end
   end
+  -- The members hear of a switch before the newcomer's arrival, so they never build a link to it
+  -- that the new mode would close at once; the newcomer learns the mode from its 'joined'.
+  switched = update_mode(R, peer)
   local pj = {type = 'peer-joined', id = peer}
   if hello ~= '' then pj.hello = hello end
   tell_room(R, peer, frame(pj))
@@ -228,16 +276,17 @@ for i = 1, #all, 2 do
 end
 local knocks = {}
 for _, k in ipairs(knocks_oldest_first(R)) do table.insert(knocks, {k.peer, k.hello}) end
-return {'joined', resumed, relocked, is_locked(R) and 1 or 0, redis.call('HLEN', mk), peers, knocks}
+local route = sfu_route(R)
+return {'joined', resumed, relocked, is_locked(R) and 1 or 0, redis.call('HLEN', mk), peers, knocks, route and cjson.encode(route) or '', switched}
 `;
 
-/** leave: ARGV P R peer instance conn reason onPurpose → {left, size, ended} */
+/** leave: ARGV P R peer instance conn reason onPurpose → {left, size, ended, switched} */
 const LEAVE = `
 local R, peer, inst, conn, reason, on_purpose = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7] == '1'
 local rec = holds(R, peer, inst, conn)
-if not rec then return {0, redis.call('HLEN', members_key(R)), ENDED} end
-local size = remove_member(R, peer, rec, reason, on_purpose)
-return {1, size, ENDED}
+if not rec then return {0, redis.call('HLEN', members_key(R)), ENDED, ''} end
+local size, switched = remove_member(R, peer, rec, reason, on_purpose)
+return {1, size, ENDED, switched}
 `;
 
 /** relay: ARGV P R from instance conn to payload → 1 relayed | 0 no such peer (or the sender lost its place) */

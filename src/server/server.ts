@@ -224,10 +224,6 @@ export async function startSignalingServer(opts: SignalingServerOptions = {}): P
     events,
     ...(opts.janusUrl !== undefined ? { sfu: { janus: opts.janusUrl, publishers: maxPeersPerRoom, ...thresholds } } : {}),
   };
-  if (opts.cluster !== undefined && opts.janusUrl !== undefined) {
-    // The room's mode lives in this node's memory; nodes sharing rooms through Redis would not agree on it.
-    throw new Error('rooms through an SFU (janusUrl) do not work across several nodes (cluster) yet');
-  }
   // ioredis is loaded only by a node that shares rooms (redis-directory.ts is its one importer).
   const directory: RoomDirectory =
     opts.cluster === undefined || nodeId === undefined

@@ -100,3 +100,14 @@ export class RawClient {
     await this.closed;
   }
 }
+
+/** Every media-path message `c` got so far, oldest first (left unread): the path each one named. */
+export function mediaPaths(c: RawClient): Array<'sfu' | 'mesh'> {
+  return c.received.filter((m) => m.type === 'media-path').map((m) => ((m as Extract<ServerMessage, { type: 'media-path' }>).sfu === undefined ? 'mesh' : 'sfu'));
+}
+
+/** `c` asks to join `room` (as the room's first member, for the SFU with `sfu`); resolves with its `joined`. */
+export async function joinRoom(c: RawClient, room: string, sfu = false): Promise<Extract<ServerMessage, { type: 'joined' }>> {
+  c.send({ type: 'join', roomId: room, peerId: c.peerId, token: c.token, ...(sfu ? { sfu: true as const } : {}) });
+  return c.next('joined');
+}

@@ -13,9 +13,10 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startSignalingServer, type SignalingServer, type SignalingServerOptions } from '../../src/server/server.js';
+import type { ServerMessage } from '../../src/protocol/index.js';
 import { recordingLogger, type LoggedLine } from '../helpers/recording-logger.js';
 import { freePort, redisCommand, redisMissingReason, startRedis, type RedisServer } from '../helpers/redis.js';
-import { RawClient, randomId, randomRoom } from './raw-client.js';
+import { joinRoom, mediaPaths, RawClient, randomId, randomRoom } from './raw-client.js';
 
 const missing = redisMissingReason();
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -371,6 +372,49 @@ describe.skipIf(missing !== null)(`signaling across two nodes through Redis${mis
     } finally {
       await own.stop();
     }
+  });
+
+  it('rooms through the SFU across nodes (serve --janus): one mode for the room, switched by its size, told on every node before the newcomer', async () => {
+    const JANUS = 'ws://198.18.0.1:8188';
+    const sfu: SignalingServerOptions = { janusUrl: JANUS, sfuThreshold: 2, meshThreshold: 2, maxPeersPerRoom: 12 };
+    const [n1, n2] = await Promise.all([node('n1', sfu), node('n2', sfu)]);
+    const room = randomRoom();
+    const member = async (on: SignalingServer): Promise<{ c: RawClient; joined: Extract<ServerMessage, { type: 'joined' }> }> => {
+      const c = await client(on);
+      return { c, joined: await joinRoom(c, room) };
+    };
+    const pathsOf = mediaPaths;
+    const a = await member(n1);
+    const b = await member(n2);
+    expect(a.joined.sfu).toBeUndefined();
+    expect(b.joined.sfu).toBeUndefined();
+    // The third member, through n1, takes the room past 2: a (n1) and b (n2) hear media-path before its arrival.
+    const c = await member(n1);
+    expect(c.joined.sfu).toEqual({ v: 1, janus: JANUS, publishers: 12, auto: true });
+    for (const x of [a, b]) {
+      expect(await x.c.next('media-path')).toMatchObject({ sfu: { v: 1, janus: JANUS, publishers: 12, auto: true } });
+      await x.c.next('peer-joined');
+      const order = x.c.received.filter((m) => m.type === 'media-path' || m.type === 'peer-joined').map((m) => m.type);
+      expect(order.slice(-2)).toEqual(['media-path', 'peer-joined']);
+    }
+    // A fourth through n2 joins the room on the SFU, as every node tells it.
+    const d = await member(n2);
+    expect(d.joined.sfu).toEqual({ v: 1, janus: JANUS, publishers: 12, auto: true });
+    // Two leave (one on each node): back to the mesh at 2, told on both nodes.
+    await d.c.close();
+    await c.c.close();
+    await waitFor(() => pathsOf(a.c).length === 2 && pathsOf(b.c).length === 2, 5000, 'the switch back on both nodes');
+    expect(pathsOf(a.c)).toEqual(['sfu', 'mesh']);
+    expect(pathsOf(b.c)).toEqual(['sfu', 'mesh']);
+    expect(lines.filter((l) => l.event === 'media-path').map((l) => [l.fields.path, l.fields.members])).toEqual([
+      ['sfu', 3],
+      ['mesh', 2],
+    ]);
+    // A room created for the SFU (through n2) is pinned there, also for members that come through n1.
+    const pinnedRoom = randomRoom();
+    expect((await joinRoom(await client(n2), pinnedRoom, true)).sfu).toEqual({ v: 1, janus: JANUS, publishers: 12 });
+    expect((await joinRoom(await client(n1), pinnedRoom)).sfu).toEqual({ v: 1, janus: JANUS, publishers: 12 });
+    for (const x of [a, b, c, d]) expect(x.c.invalid).toEqual([]);
   });
 
   it('a Redis that cannot be reached fails the start with a clear error', async () => {

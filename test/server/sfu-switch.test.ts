@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { defaultMeshThreshold, nextViaSfu, thresholdsProblem } from '../../src/server/media-mode.js';
 import { startSignalingServer, type SignalingServer, type SignalingServerOptions } from '../../src/server/server.js';
 import type { ServerMessage } from '../../src/protocol/index.js';
-import { RawClient, randomRoom } from './raw-client.js';
+import { joinRoom, mediaPaths, RawClient, randomRoom } from './raw-client.js';
 
 const JANUS = 'ws://198.18.0.1:8188';
 let server: SignalingServer | undefined;
@@ -22,14 +22,10 @@ async function start(opts: SignalingServerOptions): Promise<SignalingServer> {
 async function member(room: string, sfu = false): Promise<{ c: RawClient; joined: Extract<ServerMessage, { type: 'joined' }> }> {
   const c = await RawClient.open(server!.url);
   clients.push(c);
-  c.send({ type: 'join', roomId: room, peerId: c.peerId, token: c.token, ...(sfu ? { sfu: true as const } : {}) });
-  return { c, joined: await c.next('joined') };
+  return { c, joined: await joinRoom(c, room, sfu) };
 }
 
-/** Every media-path message `c` got so far, oldest first (left unread). */
-function paths(c: RawClient): Array<'sfu' | 'mesh'> {
-  return c.received.filter((m) => m.type === 'media-path').map((m) => ((m as Extract<ServerMessage, { type: 'media-path' }>).sfu === undefined ? 'mesh' : 'sfu'));
-}
+const paths = mediaPaths;
 
 /** Let the server's frames arrive. */
 const settle = (): Promise<void> => new Promise((r) => setTimeout(r, 100));

@@ -119,9 +119,6 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
     const meshThreshold = args['mesh-threshold'] ?? config.serve?.meshThreshold ?? defaultMeshThreshold(sfuThreshold);
     const thresholdProblem = thresholdsProblem({ sfuThreshold, meshThreshold });
     if (thresholdProblem !== undefined) throw new UsageError(`--sfu-threshold / --mesh-threshold: ${thresholdProblem}`);
-    if (redis !== undefined && janus !== undefined) {
-      throw new UsageError('rooms through an SFU (--janus) do not work across several nodes (--redis) yet: run an SFU room on a single node');
-    }
     const logger = createLogger({ json: args.json });
     let server;
     try {
