@@ -415,6 +415,13 @@ describe.skipIf(missing !== null)(`signaling across two nodes through Redis${mis
     expect((await joinRoom(await client(n2), pinnedRoom, true)).sfu).toEqual({ v: 1, janus: JANUS, publishers: 12 });
     expect((await joinRoom(await client(n1), pinnedRoom)).sfu).toEqual({ v: 1, janus: JANUS, publishers: 12 });
     for (const x of [a, b, c, d]) expect(x.c.invalid).toEqual([]);
+    // A node that goes away: its members' places expire and the other node's sweep takes them out,
+    // applying the same rule: the room, back at one member, returns to the mesh, and a is told.
+    await joinRoom(await client(n2), room);
+    await waitFor(() => pathsOf(a.c).length === 3, 5000, 'the third join on n2 to move the room to the SFU again');
+    await n2.close();
+    await waitFor(() => pathsOf(a.c).length === 4, 5000, 'the sweep on n1 to move the room back to the mesh');
+    expect(pathsOf(a.c)).toEqual(['sfu', 'mesh', 'sfu', 'mesh']);
   });
 
   it('a Redis that cannot be reached fails the start with a clear error', async () => {
