@@ -119,6 +119,8 @@ export const controlStatusSchema = z.object({
     /** Per processing stage (echo-cancellation, noise-suppression, auto-gain): on, off or unavailable. */
     processing: z.record(z.string(), z.string()),
     recording: z.optional(recordingStatusSchema),
+    /** How the system schedules the audio engine: realtime, raised or normal (absent where it is not a process of ours). */
+    priority: z.optional(z.enum(['realtime', 'raised', 'normal'])),
   }),
   /** The microphone and speaker (absent before the media side reports): which, and whether lost; the devices there are once listed. */
   audio: z.optional(

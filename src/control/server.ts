@@ -73,6 +73,7 @@ export function controlStatus(snapshot: SessionSnapshot, pid: number): ControlSt
       micLevel: round3(self.micLevel),
       processing: self.processing,
       recording: { state: self.recording.state, path: self.recording.path, seconds: Math.round(self.recording.seconds * 10) / 10, error: self.recording.error },
+      ...(self.priority !== undefined ? { priority: self.priority } : {}),
     },
     ...(self.audio !== undefined
       ? {

@@ -71,6 +71,8 @@ describe('roundtable ctl with real sessions', () => {
     expect(status.code).toBe(0);
     const st = JSON.parse(status.stdout) as { room: string; phase: string; locked: boolean; self: { name: string; muted: boolean }; peers: Array<{ name: string; state: string; level: number }> };
     expect(st).toMatchObject({ room: code, phase: 'in-call', locked: false, self: { name: 'ada', muted: false } });
+    // How the system schedules ada's audio engine, as the stats panel says it too.
+    expect(['realtime', 'raised', 'normal']).toContain((st.self as { priority?: string }).priority);
     expect(st.peers).toHaveLength(1);
     expect(st.peers[0]).toMatchObject({ name: 'bob', state: 'connected' });
 

@@ -53,7 +53,16 @@ export interface SelfMediaState {
   readonly audio?: AudioEndsState;
   /** Our call recording, if any (docs/architecture.md §2, "Recording"). */
   readonly recording: RecordingState;
+  /**
+   * How the system schedules our audio engine (docs/architecture.md §1, "Who
+   * gets the CPU first"): realtime (SCHED_RR), raised (a lower nice value
+   * only), normal (neither was allowed). Absent where the engine is not a
+   * process of ours (in-process engines, the browser).
+   */
+  readonly priority?: EnginePriority;
 }
+
+export type EnginePriority = 'realtime' | 'raised' | 'normal';
 
 /**
  * Our call recording as the media side reports it: a stereo WAV with our

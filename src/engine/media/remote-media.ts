@@ -22,7 +22,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { siblingEntry } from '../../core/child-entry.js';
-import { favourMediaProcess, raiseMediaToRealtime } from './scheduling.js';
+import { enginePriority, favourMediaProcess, raiseMediaToRealtime } from './scheduling.js';
 import { silentLogger, type Logger } from '../../core/logger.js';
 import type { FrameMs } from '../../core/media-format.js';
 import type { AudioFallback } from '../audio/open.js';
@@ -32,7 +32,7 @@ import type { LinkFactory, SessionLink, SessionLinkOptions } from './media-port.
 import { emptyCaptureStats, type CapturePipelineStats } from '../send/capture-pipeline.js';
 import type { FinalMediaReport, FromMedia, LinkStatus, MediaHostConfig, MediaLevels, MediaSnapshot, SfuSpec, ToMedia } from './host-protocol.js';
 import type { AudioEndName } from '../audio/audio-ends.js';
-import { RECORDING_OFF, type MediaAnchors, type MediaPort, type PeerMediaStats, type PeerTransport, type ProcessingStates, type RecordingState, type SelfMediaState } from './media-port.js';
+import { RECORDING_OFF, type MediaAnchors, type MediaPort, type EnginePriority, type PeerMediaStats, type PeerTransport, type ProcessingStates, type RecordingState, type SelfMediaState } from './media-port.js';
 import type { FilterState } from '../dsp/filter-chain.js';
 import type { FilterStageName } from '../dsp/frame-filter.js';
 import type { MediaPath } from '../api.js';
@@ -105,6 +105,8 @@ export class RemoteMedia implements MediaPort {
   private watchdog: NodeJS.Timeout | undefined;
   private unresponsiveMs: number | null = null;
   private failed = false;
+  /** How the system schedules the media process (SelfMediaState.priority), once it has started. */
+  private priority: EnginePriority | undefined;
   // What the user set, authoritative here (the media process applies it).
   private muted = false;
   private deafened = false;
@@ -150,7 +152,7 @@ export class RemoteMedia implements MediaPort {
     const child = fork(script, [], { execArgv, serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
     this.child = child;
     // Before 'start': the audio device process it spawns inherits the raised priority.
-    if (child.pid !== undefined) favourMediaProcess(child.pid, this.log);
+    const scheduling = child.pid !== undefined ? favourMediaProcess(child.pid, this.log) : undefined;
     child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
       this.stderrTail = (this.stderrTail + chunk).slice(-STDERR_TAIL_CHARS);
     });
@@ -168,7 +170,8 @@ export class RemoteMedia implements MediaPort {
     if (r.ev === 'ready') this.ssrcValue = r.ssrc;
     // Real time only once it has loaded: compiling its modules at that priority would hold a core
     // from everything else for a few hundred milliseconds. Before 'start', for the same reason as above.
-    if (child.pid !== undefined && this.opts.realtimePriority !== false) await raiseMediaToRealtime(child.pid, this.log);
+    const realtime = child.pid !== undefined && this.opts.realtimePriority !== false && (await raiseMediaToRealtime(child.pid, this.log));
+    this.priority = enginePriority(realtime, scheduling?.mediaNice ?? null);
     const started = this.next((m) => m.ev === 'started' || m.ev === 'start-failed');
     this.send({ op: 'start' });
     const s = await started;
@@ -340,6 +343,7 @@ export class RemoteMedia implements MediaPort {
       processing: this.processingStates(s?.processing),
       ...(s?.audio !== undefined ? { audio: s.audio } : {}),
       recording: this.recordingState(),
+      ...(this.priority !== undefined ? { priority: this.priority } : {}),
     };
   }
 

@@ -17,6 +17,7 @@
 import { execFile } from 'node:child_process';
 import os from 'node:os';
 import type { Logger } from '../../core/logger.js';
+import type { EnginePriority } from './media-port.js';
 
 /** The niceness asked for the media process (setpriority(2): −20 highest … 19 lowest). */
 export const MEDIA_PROCESS_NICE = -10;
@@ -115,4 +116,10 @@ export async function raiseMediaToRealtime(mediaPid: number, log: Logger, run: C
     log.info('scheduling-realtime', { granted: false, reason: (err as Error).message });
     return false;
   }
+}
+
+/** What the user is shown (SelfMediaState.priority): real time if granted, else raised where the nice value is below 0. */
+export function enginePriority(realtime: boolean, mediaNice: number | null): EnginePriority {
+  if (realtime) return 'realtime';
+  return mediaNice !== null && mediaNice < 0 ? 'raised' : 'normal';
 }

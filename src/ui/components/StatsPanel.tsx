@@ -1,11 +1,36 @@
 import { Box, Text } from 'ink';
 import type { PeerView } from '../../engine/api.js';
+import type { EnginePriority } from '../../engine/media/media-port.js';
 import { fit, formatCount, formatLossPercent, formatMs } from '../format.js';
 import { peerStateLabel } from '../labels.js';
 
 export interface StatsPanelProps {
   readonly peers: readonly PeerView[];
   readonly columns: number;
+  /** How the system schedules our audio engine (absent: not a process of ours). */
+  readonly priority?: EnginePriority | undefined;
+}
+
+/** What the priority means for the user, and what to do where it is not real time (README, "Audio first on the CPU"). */
+export function priorityLine(priority: EnginePriority): { text: string; tone: 'green' | 'yellow' } {
+  switch (priority) {
+    case 'realtime':
+      return { text: 'audio engine: real-time priority', tone: 'green' };
+    case 'raised':
+      return { text: 'audio engine: raised priority, not real time (an rtprio limit, e.g. the audio group, allows it)', tone: 'yellow' };
+    case 'normal':
+      return { text: 'audio engine: normal priority: a busy machine may delay your audio (see audio.realtimePriority)', tone: 'yellow' };
+  }
+}
+
+function PriorityLine({ priority }: { priority: EnginePriority | undefined }) {
+  if (priority === undefined) return null;
+  const line = priorityLine(priority);
+  return (
+    <Text color={line.tone} wrap="wrap">
+      {line.text}
+    </Text>
+  );
 }
 
 const NUMERIC_COLUMNS = ['recv', 'lost', 'late', 'concl', 'loss', 'jbuf', 'rtt', 'recov', 'red'] as const;
@@ -34,7 +59,7 @@ function figures(p: PeerView): Array<readonly [string, string]> {
   ];
 }
 
-export function StatsPanel({ peers, columns }: StatsPanelProps) {
+export function StatsPanel({ peers, columns, priority }: StatsPanelProps) {
   if (columns < STATS_TABLE_MIN_COLUMNS) {
     return (
       <Box flexDirection="column" borderStyle="round" borderColor="gray" paddingX={1}>
@@ -50,6 +75,7 @@ export function StatsPanel({ peers, columns }: StatsPanelProps) {
             </Text>
           );
         })}
+        <PriorityLine priority={priority} />
       </Box>
     );
   }
@@ -73,6 +99,7 @@ export function StatsPanel({ peers, columns }: StatsPanelProps) {
           </Text>
         );
       })}
+      <PriorityLine priority={priority} />
     </Box>
   );
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../src/core/logger.js';
-import { CONTROL_PROCESS_NICE_STEP, favourMediaProcess, MEDIA_PROCESS_NICE, MEDIA_REALTIME_PRIORITY, raiseMediaToRealtime, type PriorityCalls } from '../../../src/engine/media/scheduling.js';
+import { CONTROL_PROCESS_NICE_STEP, enginePriority, favourMediaProcess, MEDIA_PROCESS_NICE, MEDIA_REALTIME_PRIORITY, raiseMediaToRealtime, type PriorityCalls } from '../../../src/engine/media/scheduling.js';
 
 /** A process table of nice values; `privileged` decides whether a raise (a lower value) is allowed, as setpriority(2) does. */
 function table(privileged: boolean, nices: Record<number, number>) {
@@ -70,5 +70,15 @@ describe('raiseMediaToRealtime', () => {
   it('stays below the sound server\'s own real-time threads (PulseAudio: 5)', () => {
     expect(MEDIA_REALTIME_PRIORITY).toBeGreaterThanOrEqual(1);
     expect(MEDIA_REALTIME_PRIORITY).toBeLessThan(5);
+  });
+});
+
+describe('enginePriority', () => {
+  it('real time when granted; else raised below nice 0; else normal', () => {
+    expect(enginePriority(true, -10)).toBe('realtime');
+    expect(enginePriority(true, null)).toBe('realtime');
+    expect(enginePriority(false, -10)).toBe('raised');
+    expect(enginePriority(false, 0)).toBe('normal');
+    expect(enginePriority(false, null)).toBe('normal');
   });
 });
