@@ -100,7 +100,8 @@ const joinReplySchema = z.union([
     count,
     z.array(z.tuple([peerIdSchema, helloOrEmpty, seqSchema])).check(z.maxLength(1024)),
     z.array(z.tuple([peerIdSchema, helloOrEmpty])).check(z.maxLength(1024)),
-    z.string().check(z.maxLength(1024)),
+    // A route that does not parse fails the reply (untrusted input), rather than put the newcomer on the mesh.
+    z.string().check(z.maxLength(1024), z.refine((json) => json === '' || parseRoute(json) !== undefined, 'an SFU route as JSON, or empty')),
     switchedSchema,
   ]),
 ]);
@@ -148,7 +149,7 @@ export function parseJoinReply(reply: unknown): Parsed<JoinReply> {
   });
 }
 
-/** The route a script returned as JSON ('' for the mesh); one that does not parse counts as the mesh. */
+/** The route a script returned as JSON ('' for the mesh); undefined where it does not parse. */
 function parseRoute(json: string): SfuRoute | undefined {
   if (json === '') return undefined;
   try {

@@ -6,6 +6,7 @@
  */
 import type { FrameMs } from '../../core/media-format.js';
 import type { AudioSink, AudioSource, FrameHandler, FramePuller, SinkStartOptions } from './types.js';
+import { underflowsAfterWarmup } from './types.js';
 
 function isAudioDeviceError(err: unknown): err is Error {
   // By name: device.ts is loaded lazily (it spawns the device process), and
@@ -36,7 +37,7 @@ export class FallbackSink implements AudioSink {
   }
 
   get underflowsAfterWarmup(): number {
-    return this.active.underflowsAfterWarmup ?? this.active.underflows;
+    return underflowsAfterWarmup(this.active);
   }
 
   /** True once the device failed and the replacement is playing. */

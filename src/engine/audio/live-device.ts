@@ -37,6 +37,7 @@ import { samplesPerFrame, type FrameMs } from '../../core/media-format.js';
 import type { AudioEndName, AudioEndState } from './audio-ends.js';
 import type { AudioDeviceError } from './device.js';
 import type { AudioSink, AudioSource, FrameHandler, FramePuller, SinkStartOptions } from './types.js';
+import { underflowsAfterWarmup } from './types.js';
 
 /** A device end opened by the supervisor (audio/device.ts's DeviceSource / DeviceSink, or a test's). */
 interface SupervisedDevice {
@@ -410,7 +411,7 @@ export class LiveDeviceSink extends LiveDevice<SupervisedSink> implements AudioS
   /** Each device warms up when it starts (a reopened one too). */
   get underflowsAfterWarmup(): number {
     const a = this.active;
-    return this.pastUnderflowsAfterWarmup + (a === undefined ? 0 : (a.underflowsAfterWarmup ?? a.underflows));
+    return this.pastUnderflowsAfterWarmup + (a === undefined ? 0 : underflowsAfterWarmup(a));
   }
 
   async start(pull: FramePuller, _opts?: SinkStartOptions): Promise<void> {
@@ -453,6 +454,6 @@ export class LiveDeviceSink extends LiveDevice<SupervisedSink> implements AudioS
   /** Count a lost or replaced device's underflows once it is no longer active. */
   protected override leftUse(device: SupervisedSink): void {
     this.pastUnderflows += device.underflows;
-    this.pastUnderflowsAfterWarmup += device.underflowsAfterWarmup ?? device.underflows;
+    this.pastUnderflowsAfterWarmup += underflowsAfterWarmup(device);
   }
 }

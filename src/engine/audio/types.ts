@@ -45,6 +45,11 @@ export interface AudioSink {
   readonly underflowsAfterWarmup?: number;
 }
 
+/** A sink's underflows after its warm-up: the one reading of AudioSink.underflowsAfterWarmup's default. */
+export function underflowsAfterWarmup(sink: Pick<AudioSink, 'underflows' | 'underflowsAfterWarmup'>): number {
+  return sink.underflowsAfterWarmup ?? sink.underflows;
+}
+
 export interface SinkStartOptions {
   atMs?: number;
 }

@@ -13,6 +13,7 @@
 import { monotonicClock, type Clock } from '../../core/clock.js';
 import type { FrameMs } from '../../core/media-format.js';
 import type { AudioSink, AudioSource, FramePuller, SinkStartOptions } from '../audio/types.js';
+import { underflowsAfterWarmup } from '../audio/types.js';
 import { MediaEngine, type MediaAnchors, type MediaEngineOptions, type PeerMediaStats } from './media-engine.js';
 import type { ProcessingStates } from './media-port.js';
 import { CLEAN_LINK, SimulatedNetwork, type NetworkImpairment, type NetworkStats } from '../sim/network.js';
@@ -77,7 +78,7 @@ class DeferredSink implements AudioSink {
   }
 
   get underflowsAfterWarmup(): number {
-    return this.inner.underflowsAfterWarmup ?? this.inner.underflows;
+    return underflowsAfterWarmup(this.inner);
   }
   async start(pull: FramePuller): Promise<void> {
     this.pull = pull;

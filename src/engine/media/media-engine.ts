@@ -40,6 +40,7 @@ import { monotonicClock, type Clock, type TimerHandle } from '../../core/clock.j
 import { assertFrameMs, samplesPerFrame, type FrameMs } from '../../core/media-format.js';
 import { PeakMeter, peakLevel, rmsLevel } from '../audio/level.js';
 import type { AudioSink, AudioSource } from '../audio/types.js';
+import { underflowsAfterWarmup } from '../audio/types.js';
 import type { FrameDecoder, FrameEncoder } from '../codec/types.js';
 import { createOpusDecoder, createOpusEncoder } from '../codec/opus.js';
 import { CapturePipeline } from '../send/capture-pipeline.js';
@@ -773,6 +774,6 @@ export class MediaEngine implements MediaPort {
 
   /** Output underflows after the device's first second (AudioSink.underflowsAfterWarmup). */
   get outputUnderflowsAfterWarmup(): number {
-    return this.sink.underflowsAfterWarmup ?? this.sink.underflows;
+    return underflowsAfterWarmup(this.sink);
   }
 }
