@@ -100,7 +100,7 @@ describe.skipIf(missing !== null)(`a room through Janus, SFrame end to end${miss
     // What Janus forwarded from talker 0: SFrame under talker 0's KID.
     const sealed = run.sealed.map((h) => Buffer.from(h, 'hex'));
     expect(sealed.length).toBeGreaterThanOrEqual(80);
-    const keying = senderKeying(Buffer.from(run.mediaSecret, 'hex'), run.peerIds[0]!);
+    const keying = await senderKeying(Buffer.from(run.mediaSecret, 'hex'), run.peerIds[0]!);
     for (const s of sealed) expect(readHeader(s)?.kid).toBe(keying.kid);
     // With the key: Opus frames carrying the talker's speech. Without: no frame decodes as it.
     const receiver = new SFrameReceiver();

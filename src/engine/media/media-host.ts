@@ -24,6 +24,7 @@ import { processFigures } from '../../core/process-figures.js';
 import { emptyCaptureStats } from '../send/capture-pipeline.js';
 import { SfuMedia, type SfuMediaOptions } from '../sfu/sfu-media.js';
 import { janusRoomNumber } from '../sfu/janus-room.js';
+import { PeerPaths } from './peer-paths.js';
 import type { SfuSpec } from './host-protocol.js';
 import type { PeerTransport } from './media-port.js';
 import type { MediaPath } from '../api.js';
@@ -40,19 +41,6 @@ export interface MediaHostOptions {
   makeSfu?: (options: SfuMediaOptions) => Pick<SfuMedia, 'start' | 'stop' | 'stats'>;
   /** Called once everything is stopped and closed (the process then releases the native library and exits). */
   onStopped?: () => void;
-}
-
-/**
- * One remote peer's stream and the paths that can feed it (docs/architecture.md
- * §11): the mesh (control added the peer: its current link) and an SFU
- * subscription. While a room switches a peer may have both; its stream takes
- * packets from exactly one, `from`, and moves to the preferred path when that
- * path brings the peer's audio (or when its own path goes away).
- */
-interface HostedPeer {
-  mesh: boolean;
-  sub: PeerTransport | undefined;
-  from: MediaPath;
 }
 
 interface HostedLink {
@@ -78,11 +66,12 @@ export class MediaHost {
   private readonly links = new Map<number, HostedLink>();
   /** The link each peer's send loop uses: the newest one built for it. */
   private readonly currentLink = new Map<string, HostedLink>();
-  private readonly peers = new Map<string, HostedPeer>();
+  /** Which path feeds each remote peer's stream (mesh link, SFU subscription, or both while a room switches). */
+  private readonly paths = new PeerPaths();
+  /** Each peer's SFU subscription, for its receiver reports. */
+  private readonly subs = new Map<string, PeerTransport>();
   /** Our media through the SFU instead of links (docs/architecture.md §11), once asked. */
   private sfu: Pick<SfuMedia, 'start' | 'stop' | 'stats'> | undefined;
-  /** Where peers' streams move when the path brings their audio: the SFU while it runs, else the mesh. */
-  private preferred: MediaPath = 'mesh';
   private snapshotTimer: TimerHandle | undefined;
   private minLevel: number = LEVEL_RANK.info;
   private stopping: Promise<void> | undefined;
@@ -156,7 +145,7 @@ export class MediaHost {
       case 'sfu-stop':
         return this.stopSfu();
       case 'prefer-path':
-        this.preferred = m.path;
+        this.paths.preferred = m.path;
         return;
       case 'link-create':
         return this.createLink(m.linkId, m.spec);
@@ -292,79 +281,65 @@ export class MediaHost {
   /** Control's mesh path for a peer: a new stream, or the second path of one the SFU feeds. */
   private addPeer(peerId: string): void {
     const engine = this.requireEngine();
-    const hosted = this.peers.get(peerId);
-    if (hosted !== undefined) {
-      hosted.mesh = true;
+    if (this.paths.add(peerId, 'mesh').kind === 'second') {
       engine.setPeerSending(peerId, true);
       return;
     }
-    this.peers.set(peerId, { mesh: true, sub: undefined, from: 'mesh' });
     engine.addPeer(peerId, this.transportOf(peerId));
     this.tellPath(peerId);
   }
 
   /** Control closed a peer's mesh path (it left, or its stream plays from the SFU now). */
   private removeMeshPeer(peerId: string): void {
-    const hosted = this.peers.get(peerId);
-    if (hosted === undefined) return;
-    hosted.mesh = false;
-    if (hosted.sub === undefined) return this.dropPeer(peerId);
+    const change = this.paths.remove(peerId, 'mesh');
+    if (change.kind === 'gone') return this.dropPeer(peerId);
+    if (change.kind === 'none' && !this.paths.has(peerId, 'sfu')) return;
     // It hears us through our uplink now.
     this.engine?.setPeerSending(peerId, false);
-    if (hosted.from === 'mesh') this.switchSource(peerId, hosted, 'sfu', 'mesh-closed');
+    if (change.kind === 'moved') this.moved(peerId, change.to, 'mesh-closed');
   }
 
   /** An SFU subscription for a peer: a new stream, or the second path of one the mesh feeds. */
   private addSubscription(peerId: string, sub: PeerTransport, options: { cue?: boolean } | undefined): void {
-    const hosted = this.peers.get(peerId);
-    if (hosted !== undefined) {
-      // Its stream keeps playing from the mesh until the subscription brings its audio.
-      hosted.sub = sub;
-      this.tellPath(peerId);
-      return;
-    }
-    this.peers.set(peerId, { mesh: false, sub, from: 'sfu' });
-    this.requireEngine().addPeer(peerId, this.transportOf(peerId), { ...options, receiveOnly: true });
+    this.subs.set(peerId, sub);
+    // A second path: the stream keeps playing from the mesh until the subscription brings its audio.
+    if (this.paths.add(peerId, 'sfu').kind === 'new') this.requireEngine().addPeer(peerId, this.transportOf(peerId), { ...options, receiveOnly: true });
     this.tellPath(peerId);
   }
 
   private removeSubscription(peerId: string, options: { cue?: boolean } | undefined): void {
-    const hosted = this.peers.get(peerId);
-    if (hosted === undefined) return;
-    hosted.sub = undefined;
-    if (!hosted.mesh) return this.dropPeer(peerId, options);
-    if (hosted.from === 'sfu') this.switchSource(peerId, hosted, 'mesh', 'sfu-closed');
+    this.subs.delete(peerId);
+    const change = this.paths.remove(peerId, 'sfu');
+    if (change.kind === 'gone') return this.dropPeer(peerId, options);
+    if (change.kind === 'moved') this.moved(peerId, change.to, 'sfu-closed');
     else this.tellPath(peerId);
   }
 
   private dropPeer(peerId: string, options?: { cue?: boolean }): void {
-    this.peers.delete(peerId);
+    this.paths.forget(peerId);
+    this.subs.delete(peerId);
     this.engine?.removePeer(peerId, options);
     this.tellPath(peerId);
   }
 
   /**
-   * A packet for a peer's stream from one path. Packets of the path the
-   * stream does not play from never reach it (other SSRC, sequence and
-   * timestamp spaces: Janus rewrites them), except that the first RTP packet
-   * of the preferred path moves the stream there: both paths carry the
-   * peer's audio while the room switches, so the stream changes source
-   * between two of its packets rather than after a silence.
+   * A packet for a peer's stream from one path (engine/media/peer-paths.ts):
+   * packets of the path the stream does not play from never reach it, except
+   * that the first RTP packet of the preferred path moves the stream there
+   * (an RTCP packet moves nothing: it carries no audio), so the stream
+   * changes source between two of its packets rather than after a silence.
    */
   private receiveFrom(path: MediaPath, peerId: string, packet: Uint8Array, arrivalMs?: number): void {
     const engine = this.engine;
-    const hosted = this.peers.get(peerId);
-    if (engine === undefined || hosted === undefined) return;
-    if (hosted.from !== path) {
-      const available = path === 'mesh' ? hosted.mesh : hosted.sub !== undefined;
-      if (path !== this.preferred || !available || isRtcp(packet)) return;
-      this.switchSource(peerId, hosted, path, 'audio');
-    }
+    if (engine === undefined) return;
+    if (this.paths.from(peerId) !== path && isRtcp(packet)) return;
+    const verdict = this.paths.audio(peerId, path);
+    if (verdict === 'drop') return;
+    if (verdict === 'moved') this.moved(peerId, path, 'audio');
     engine.receive(peerId, packet, arrivalMs);
   }
 
-  private switchSource(peerId: string, hosted: HostedPeer, to: MediaPath, reason: 'audio' | 'mesh-closed' | 'sfu-closed'): void {
-    hosted.from = to;
+  private moved(peerId: string, to: MediaPath, reason: 'audio' | 'mesh-closed' | 'sfu-closed'): void {
     this.engine?.newPeerSource(peerId);
     this.log.info('peer-path', { peer: peerId, path: to, reason });
     this.tellPath(peerId);
@@ -372,8 +347,7 @@ export class MediaHost {
 
   /** Control learns where the peer's stream plays from, and whether the SFU brings it (a switch's fallback waits for that). */
   private tellPath(peerId: string): void {
-    const hosted = this.peers.get(peerId);
-    this.opts.send({ ev: 'peer-path', peerId, path: hosted?.from ?? null, sfu: hosted?.sub !== undefined });
+    this.opts.send({ ev: 'peer-path', peerId, path: this.paths.from(peerId) ?? null, sfu: this.paths.has(peerId, 'sfu') });
   }
 
   /**
@@ -384,11 +358,11 @@ export class MediaHost {
    */
   private transportOf(peerId: string): PeerTransport {
     const meshLink = (): SessionLink | undefined => this.currentLink.get(peerId)?.link;
-    const fromSfu = (): boolean => this.peers.get(peerId)?.from === 'sfu';
+    const fromSfu = (): boolean => this.paths.from(peerId) === 'sfu';
     return {
       sendRtp: (packet) => meshLink()?.sendRtp(packet) ?? false,
-      sendRtcp: (packet) => (fromSfu() ? (this.peers.get(peerId)?.sub?.sendRtcp?.(packet) ?? false) : (meshLink()?.sendRtcp(packet) ?? false)),
-      isOpen: () => (fromSfu() && meshLink() === undefined ? this.peers.get(peerId)?.sub?.isOpen?.() === true : meshLink()?.isOpen === true),
+      sendRtcp: (packet) => (fromSfu() ? (this.subs.get(peerId)?.sendRtcp?.(packet) ?? false) : (meshLink()?.sendRtcp(packet) ?? false)),
+      isOpen: () => (fromSfu() && meshLink() === undefined ? this.subs.get(peerId)?.isOpen?.() === true : meshLink()?.isOpen === true),
       audioFormat: () => (fromSfu() ? null : (meshLink()?.negotiatedAudio ?? null)),
     };
   }
@@ -404,12 +378,18 @@ export class MediaHost {
   private async startSfu(spec: SfuSpec): Promise<void> {
     const engine = this.requireEngine();
     if (this.stopping !== undefined) return;
-    this.preferred = 'sfu';
+    this.paths.preferred = 'sfu';
     if (this.sfu !== undefined) {
-      this.opts.send({ ev: 'sfu-started', room: janusRoomNumber(spec.roomId) });
+      this.opts.send({ ev: 'sfu-started', room: await janusRoomNumber(spec.roomId) });
       return;
     }
-    const room = janusRoomNumber(spec.roomId);
+    const room = await janusRoomNumber(spec.roomId);
+    if (this.stopping !== undefined) return;
+    // Another start got in while the number was derived: it answers for both.
+    if (this.sfu !== undefined) {
+      this.opts.send({ ev: 'sfu-started', room });
+      return;
+    }
     const sfu = (this.opts.makeSfu ?? ((o: SfuMediaOptions) => new SfuMedia(o)))({
       janusUrl: spec.janusUrl,
       room,
@@ -436,7 +416,7 @@ export class MediaHost {
     } catch (err) {
       await sfu.stop().catch(() => undefined);
       if (this.sfu === sfu) this.sfu = undefined;
-      this.preferred = 'mesh';
+      this.paths.preferred = 'mesh';
       this.opts.send({ ev: 'sfu-failed', message: err instanceof Error ? err.message : String(err) });
       return;
     }
@@ -448,7 +428,7 @@ export class MediaHost {
   private async stopSfu(): Promise<void> {
     const sfu = this.sfu;
     this.sfu = undefined;
-    this.preferred = 'mesh';
+    this.paths.preferred = 'mesh';
     await sfu?.stop().catch((err: unknown) => this.log.warn('sfu-stop-failed', { error: err instanceof Error ? err.message : String(err) }));
     if (sfu !== undefined) this.log.info('sfu-stopped', { ...sfu.stats });
     this.opts.send({ ev: 'sfu-stopped' });
@@ -521,7 +501,7 @@ export class MediaHost {
     const engine = this.engine;
     const peers: Array<readonly [string, NonNullable<ReturnType<MediaEngine['peerStats']>>]> = [];
     if (engine !== undefined) {
-      for (const id of this.peers.keys()) {
+      for (const id of this.paths.ids()) {
         const s = engine.peerStats(id);
         if (s !== undefined) peers.push([id, s]);
       }
@@ -552,7 +532,7 @@ export class MediaHost {
   private levels(): MediaLevels {
     const engine = this.requireEngine();
     const peers: Array<readonly [string, number, boolean]> = [];
-    for (const id of this.peers.keys()) {
+    for (const id of this.paths.ids()) {
       const level = engine.peerLevel(id);
       if (level !== undefined) peers.push([id, level.level, level.speaking]);
     }

@@ -7,18 +7,27 @@
  * Janus shows as the feed's `display`, so no key travels; a frame under
  * another member's KID is refused on a subscription (a receiver holds only
  * the key of the feed it subscribed to).
+ *
+ * WebCrypto (src/protocol/portable.ts), so the terminal and the web page
+ * derive the same keys with one function; it runs once per sender, never
+ * per frame.
  */
-import { hkdfSync } from 'node:crypto';
+import { webCrypto } from '../../protocol/portable.js';
 
 export interface SenderKeying {
   readonly kid: bigint;
   readonly baseKey: Uint8Array;
 }
 
-export function senderKeying(mediaSecret: Uint8Array, peerId: string): SenderKeying {
+const KEYING_BYTES = 22;
+
+export async function senderKeying(mediaSecret: Uint8Array, peerId: string): Promise<SenderKeying> {
   if (mediaSecret.length < 16) throw new RangeError('the room media secret must have at least 16 bytes');
-  const bytes = new Uint8Array(hkdfSync('sha256', mediaSecret, new Uint8Array(0), `roundtable/sframe-sender/v1 ${peerId}`, 22));
+  const secret = await webCrypto.subtle.importKey('raw', mediaSecret, 'HKDF', false, ['deriveBits']);
+  const info = new TextEncoder().encode(`roundtable/sframe-sender/v1 ${peerId}`);
+  const bits = await webCrypto.subtle.deriveBits({ name: 'HKDF', hash: 'SHA-256', salt: new Uint8Array(0), info }, secret, KEYING_BYTES * 8);
+  const bytes = new Uint8Array(bits);
   let kid = 0n;
-  for (let i = 16; i < 22; i++) kid = (kid << 8n) | BigInt(bytes[i]!);
+  for (let i = 16; i < KEYING_BYTES; i++) kid = (kid << 8n) | BigInt(bytes[i]!);
   return { kid, baseKey: bytes.slice(0, 16) };
 }

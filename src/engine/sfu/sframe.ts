@@ -17,137 +17,40 @@
  * Per frame this allocates what node:crypto allocates (one cipher object,
  * its tag) plus a few small BigInts; the header and the ciphertext are
  * written into the caller's buffer. Measured cost: test/engine/sfu/sframe.test.ts.
+ * The header, labels and nonce are sframe-format.ts, which the web page's
+ * WebCrypto transform shares (src/web/sframe-transform.ts).
  */
 import { createCipheriv, createDecipheriv, hkdfSync } from 'node:crypto';
+import {
+  checkU64,
+  counterExhausted,
+  keySaltInfos,
+  nonceInto,
+  readHeader,
+  SFRAME_KEY_BYTES,
+  SFRAME_NONCE_BYTES,
+  SFRAME_TAG_BYTES,
+  writeHeader,
+  type SFrameRefusal,
+} from './sframe-format.js';
 
-export const AES_128_GCM_SHA256_128 = 0x0004;
-const KEY_BYTES = 16;
-const NONCE_BYTES = 12;
-export const SFRAME_TAG_BYTES = 16;
-/** The longest header: config byte + 8-byte KID + 8-byte CTR. */
-export const SFRAME_MAX_HEADER_BYTES = 17;
-const MAX_U64 = (1n << 64n) - 1n;
+export { AES_128_GCM_SHA256_128, readHeader, SFRAME_MAX_HEADER_BYTES, SFRAME_TAG_BYTES, writeHeader, type SFrameHeader, type SFrameRefusal } from './sframe-format.js';
 
 export interface SFrameKeySalt {
   readonly key: Buffer;
   readonly salt: Buffer;
 }
 
-function u64(value: bigint): Buffer {
-  const out = Buffer.alloc(8);
-  out.writeBigUInt64BE(value);
-  return out;
-}
-
-function label(prefix: string, kid: bigint): Buffer {
-  const suite = Buffer.alloc(2);
-  suite.writeUInt16BE(AES_128_GCM_SHA256_128);
-  return Buffer.concat([Buffer.from(prefix, 'ascii'), u64(kid), suite]);
-}
-
 /**
- * derive_key_salt (RFC 9605 §4.4.2): sframe_secret = HKDF-Extract("", base_key);
- * key and salt are HKDF-Expand of it with the labels "SFrame 1.0 Secret key "
- * / "SFrame 1.0 Secret salt " ‖ KID (u64) ‖ cipher suite (u16). Node's
- * hkdfSync extracts with an empty salt and expands, which is exactly that.
+ * derive_key_salt (RFC 9605 §4.4.2) with node:crypto: Node's hkdfSync
+ * extracts with an empty salt and expands with the given info, which is
+ * exactly sframe_secret = HKDF-Extract("", base_key) then Expand.
  */
 export function deriveKeySalt(baseKey: Uint8Array, kid: bigint): SFrameKeySalt {
-  checkU64(kid, 'KID');
-  const key = Buffer.from(hkdfSync('sha256', baseKey, new Uint8Array(0), label('SFrame 1.0 Secret key ', kid), KEY_BYTES));
-  const salt = Buffer.from(hkdfSync('sha256', baseKey, new Uint8Array(0), label('SFrame 1.0 Secret salt ', kid), NONCE_BYTES));
+  const { keyInfo, saltInfo } = keySaltInfos(kid);
+  const key = Buffer.from(hkdfSync('sha256', baseKey, new Uint8Array(0), keyInfo, SFRAME_KEY_BYTES));
+  const salt = Buffer.from(hkdfSync('sha256', baseKey, new Uint8Array(0), saltInfo, SFRAME_NONCE_BYTES));
   return { key, salt };
-}
-
-function checkU64(value: bigint, what: string): void {
-  if (value < 0n || value > MAX_U64) throw new RangeError(`${what} must fit in 64 bits, got ${value}`);
-}
-
-function byteLength(value: bigint): number {
-  let n = 1;
-  while (value >> BigInt(8 * n) !== 0n) n++;
-  return n;
-}
-
-function writeUint(value: bigint, length: number, out: Uint8Array, offset: number): void {
-  for (let i = length - 1; i >= 0; i--) {
-    out[offset + i] = Number(value & 0xffn);
-    value >>= 8n;
-  }
-}
-
-/**
- * Write the SFrame header for (KID, CTR) at `out[offset]` (RFC 9605 §4.3):
- * a value below 8 sits in the config byte itself, a larger one follows in
- * as few bytes as it needs. Returns the header's length.
- */
-export function writeHeader(kid: bigint, ctr: bigint, out: Uint8Array, offset = 0): number {
-  checkU64(kid, 'KID');
-  checkU64(ctr, 'CTR');
-  let config = 0;
-  let at = offset + 1;
-  if (kid < 8n) config |= Number(kid) << 4;
-  else {
-    const n = byteLength(kid);
-    config |= 0x80 | ((n - 1) << 4);
-    writeUint(kid, n, out, at);
-    at += n;
-  }
-  if (ctr < 8n) config |= Number(ctr);
-  else {
-    const n = byteLength(ctr);
-    config |= 0x08 | (n - 1);
-    writeUint(ctr, n, out, at);
-    at += n;
-  }
-  out[offset] = config;
-  return at - offset;
-}
-
-export interface SFrameHeader {
-  kid: bigint;
-  ctr: bigint;
-  /** Bytes the header takes. */
-  length: number;
-}
-
-function readUint(bytes: Uint8Array, offset: number, length: number): bigint {
-  let v = 0n;
-  for (let i = 0; i < length; i++) v = (v << 8n) | BigInt(bytes[offset + i]!);
-  return v;
-}
-
-/** Parse the header at `bytes[offset]`, or null when the bytes end inside it. */
-export function readHeader(bytes: Uint8Array, offset = 0): SFrameHeader | null {
-  if (offset >= bytes.length) return null;
-  const config = bytes[offset]!;
-  let at = offset + 1;
-  let kid: bigint;
-  let ctr: bigint;
-  if ((config & 0x80) === 0) kid = BigInt((config >> 4) & 7);
-  else {
-    const n = ((config >> 4) & 7) + 1;
-    if (at + n > bytes.length) return null;
-    kid = readUint(bytes, at, n);
-    at += n;
-  }
-  if ((config & 0x08) === 0) ctr = BigInt(config & 7);
-  else {
-    const n = (config & 7) + 1;
-    if (at + n > bytes.length) return null;
-    ctr = readUint(bytes, at, n);
-    at += n;
-  }
-  return { kid, ctr, length: at - offset };
-}
-
-/** nonce = salt XOR CTR (left-padded to 12 bytes), written into `out` (RFC 9605 §4.4.3). */
-function nonceInto(salt: Buffer, ctr: bigint, out: Buffer): Buffer {
-  salt.copy(out);
-  for (let i = NONCE_BYTES - 1; i >= 4 && ctr !== 0n; i--) {
-    out[i]! ^= Number(ctr & 0xffn);
-    ctr >>= 8n;
-  }
-  return out;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -155,7 +58,7 @@ const EMPTY = new Uint8Array(0);
 /** One sender's SFrame context: one KID, its key, its own counter. */
 export class SFrameSender {
   private readonly keySalt: SFrameKeySalt;
-  private readonly nonce = Buffer.alloc(NONCE_BYTES);
+  private readonly nonce = Buffer.alloc(SFRAME_NONCE_BYTES);
   private ctr: bigint;
 
   constructor(
@@ -179,7 +82,7 @@ export class SFrameSender {
    * plaintext + SFRAME_TAG_BYTES. `metadata` is authenticated, not sent.
    */
   encrypt(plaintext: Uint8Array, out: Uint8Array, offset = 0, metadata: Uint8Array = EMPTY): number {
-    if (this.ctr > MAX_U64) throw new RangeError('SFrame counter exhausted: a new key is needed');
+    if (counterExhausted(this.ctr)) throw new RangeError('SFrame counter exhausted: a new key is needed');
     const ctr = this.ctr;
     this.ctr++;
     const headerLength = writeHeader(this.kid, ctr, out, offset);
@@ -198,13 +101,10 @@ export class SFrameSender {
   }
 }
 
-/** Why a frame was refused (counted by the caller; never thrown on the media path). */
-export type SFrameRefusal = 'malformed' | 'unknown-kid' | 'auth-failed';
-
 /** The receiving side: the keys of every sender we accept, by KID. */
 export class SFrameReceiver {
   private readonly keys = new Map<bigint, SFrameKeySalt>();
-  private readonly nonce = Buffer.alloc(NONCE_BYTES);
+  private readonly nonce = Buffer.alloc(SFRAME_NONCE_BYTES);
   /** Why the last decrypt returned -1. */
   lastRefusal: SFrameRefusal | null = null;
 

@@ -84,7 +84,8 @@ export class SfuMedia {
   private publishHandle: number | null = null;
   private publishLink: SessionLink | null = null;
   private publisherUp = false;
-  private readonly sender: SFrameSender;
+  /** Made by start(): the key derivation is WebCrypto's, asynchronous. */
+  private sender: SFrameSender | undefined;
   /** Header + the largest sealed Opus frame: our uplink packets are built here. */
   private readonly sealed = new Uint8Array(RTP_HEADER_BYTES + SFRAME_MAX_HEADER_BYTES + 1500 + SFRAME_TAG_BYTES);
   private readonly subs = new Map<number, Subscription>();
@@ -98,8 +99,6 @@ export class SfuMedia {
     this.opts = opts;
     this.log = (opts.logger ?? silentLogger).child({ component: 'sfu' });
     this.makeLink = opts.makeLink ?? makePeerLink;
-    const own = senderKeying(opts.mediaSecret, opts.peerId);
-    this.sender = new SFrameSender(own.kid, own.baseKey);
   }
 
   get stats(): SfuMediaStats {
@@ -113,6 +112,8 @@ export class SfuMedia {
 
   /** Connect, create the room if needed, join and publish. Rejects with a clear error when Janus is unreachable. */
   async start(): Promise<void> {
+    const own = await senderKeying(this.opts.mediaSecret, this.opts.peerId);
+    this.sender = new SFrameSender(own.kid, own.baseKey);
     const session = await JanusSession.connect(this.opts.janusUrl, { logger: this.log });
     this.session = session;
     const handle = await session.attach({
@@ -237,6 +238,8 @@ export class SfuMedia {
    */
   private sendSealed(link: SessionLink, packet: Uint8Array): boolean {
     const out = this.sealed;
+    // The uplink exists only once start() has made the sender.
+    if (this.sender === undefined) return false;
     out.set(packet.subarray(0, RTP_HEADER_BYTES));
     const n = this.sender.encrypt(packet.subarray(RTP_HEADER_BYTES), out, RTP_HEADER_BYTES);
     this.counters.framesSealed++;
@@ -266,7 +269,7 @@ export class SfuMedia {
     const session = this.session;
     if (session === undefined || this.stopped) return;
     const receiver = new SFrameReceiver();
-    const keying = senderKeying(this.opts.mediaSecret, sub.peerId);
+    const keying = await senderKeying(this.opts.mediaSecret, sub.peerId);
     receiver.addKey(keying.kid, keying.baseKey);
     const handle = await session.attach({ onHangup: (reason) => this.log.info('sfu-subscription-hangup', { peer: sub.peerId, reason }) });
     sub.handleId = handle;

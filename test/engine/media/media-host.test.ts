@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ManualClock } from '../../../src/core/clock.js';
 import { samplesPerFrame } from '../../../src/core/media-format.js';
 import { ManualSink, ManualSource } from '../../../src/engine/audio/manual.js';
@@ -86,8 +86,9 @@ describe('MediaHost', () => {
     expect(received()).toBe(1);
 
     t.host.handle({ op: 'sfu-start', spec: { janusUrl: 'ws://x:1', roomId: 'r'.repeat(22), maxPublishers: 8, peerId: 'me', mediaSecret: new Uint8Array(32) } });
+    // The Janus room number is WebCrypto's digest, done on libuv's thread pool: wait for the answer.
+    await vi.waitFor(() => expect(t.of('sfu-started')).toHaveLength(1));
     await t.flush();
-    expect(t.of('sfu-started')).toHaveLength(1);
     const sfu = t.sfus[0]!;
     const subRtcp: Uint8Array[] = [];
     sfu.opts.engine.addPeer('p', { sendRtp: () => false, sendRtcp: (x) => subRtcp.push(x) > 0, isOpen: () => true }, { receiveOnly: true, cue: false });
