@@ -59,32 +59,7 @@ export async function startCoturn(opts: { username?: string; credential?: string
   for (let attempt = 0; attempt < 5; attempt++) {
     const port = randomInt(20000, 40000);
     const relayMin = randomInt(40000, 60000);
-    const child = spawn(
-      'turnserver',
-      [
-        '-n', // no config file: everything is on this command line
-        '--listening-ip=127.0.0.1',
-        `--listening-port=${port}`,
-        `--relay-ip=${relayIp}`,
-        `--min-port=${relayMin}`,
-        `--max-port=${relayMin + 200}`,
-        '--lt-cred-mech',
-        `--user=${username}:${credential}`,
-        `--realm=${realm}`,
-        '--fingerprint',
-        '--no-cli',
-        '--no-tls',
-        '--no-dtls',
-        // coturn refuses relaying to 127.x peers unless told otherwise.
-        '--allow-loopback-peers',
-        `--userdb=${join(dir, 'turndb')}`,
-        `--pidfile=${join(dir, 'turn.pid')}`,
-        `--log-file=${logFile}`,
-        '--simple-log',
-        '--no-stdout-log',
-      ],
-      { stdio: 'ignore' },
-    );
+    const child = spawn('turnserver', coturnArgs({ listeningIp: '127.0.0.1', port, relayIp, relayMin, username, credential, realm, dir, logFile }), { stdio: 'ignore' });
     let exited = false;
     child.once('exit', () => (exited = true));
     child.once('error', () => (exited = true));
@@ -107,6 +82,58 @@ export async function startCoturn(opts: { username?: string; credential?: string
   }
   remove();
   throw new Error(`coturn did not become ready on 127.0.0.1; last log lines:\n${lastError}`);
+}
+
+/** coturn's whole configuration, on its command line (no config file). */
+function coturnArgs(o: { listeningIp: string; port: number; relayIp: string; relayMin: number; username: string; credential: string; realm: string; dir: string; logFile: string }): string[] {
+  return [
+    '-n', // no config file: everything is on this command line
+    `--listening-ip=${o.listeningIp}`,
+    `--listening-port=${o.port}`,
+    `--relay-ip=${o.relayIp}`,
+    `--min-port=${o.relayMin}`,
+    `--max-port=${o.relayMin + 200}`,
+    '--lt-cred-mech',
+    `--user=${o.username}:${o.credential}`,
+    `--realm=${o.realm}`,
+    '--fingerprint',
+    '--no-cli',
+    '--no-tls',
+    '--no-dtls',
+    // coturn refuses relaying to 127.x peers unless told otherwise.
+    '--allow-loopback-peers',
+    `--userdb=${join(o.dir, 'turndb')}`,
+    `--pidfile=${join(o.dir, 'turn.pid')}`,
+    `--log-file=${o.logFile}`,
+    '--simple-log',
+    '--no-stdout-log',
+  ];
+}
+
+export interface NamespacedCoturn {
+  /** turn:HOST:PORT?transport=tcp — what a browser bridged into the namespace uses (ns-bridge.ts carries TCP only). */
+  readonly tcpUrl: string;
+  readonly port: number;
+  readonly username: string;
+  readonly credential: string;
+  readLog(): string;
+  stop(): Promise<void>;
+}
+
+/**
+ * coturn inside a namespace of the test's own (`ns.exec`), listening and
+ * relaying on `ip`, port 3478 (the namespace is fresh: nothing else holds
+ * it). It cannot be probed from here: whoever uses it waits until its TCP
+ * port accepts (ns-bridge.ts does).
+ */
+export function startCoturnIn(ns: { readonly exec: readonly string[] }, ip: string): NamespacedCoturn {
+  const { dir, logFile, readLog, remove } = daemonDir('roundtable-coturn-', 'turn.log');
+  const port = 3478;
+  const username = 'test';
+  const credential = 'secret';
+  const args = coturnArgs({ listeningIp: ip, port, relayIp: ip, relayMin: 50_000, username, credential, realm: 'roundtable.test', dir, logFile });
+  const child = spawn(ns.exec[0]!, [...ns.exec.slice(1), 'turnserver', ...args], { stdio: 'ignore' });
+  return { tcpUrl: `turn:${ip}:${port}?transport=tcp`, port, username, credential, readLog, stop: () => stopChild(child).then(remove) };
 }
 
 /** Send STUN Binding requests until one is answered, the process exits, or time runs out. */

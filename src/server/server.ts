@@ -160,7 +160,7 @@ export async function startSignalingServer(opts: SignalingServerOptions = {}): P
   const log = nodeId === undefined ? (opts.logger ?? silentLogger) : (opts.logger ?? silentLogger).child({ node: nodeId });
 
   // Read before listening: a bad web root fails the start, and the first request finds the files in memory.
-  const web = opts.webRoot === false ? undefined : await loadWebClient(opts.webRoot ?? defaultWebRoot());
+  const web = opts.webRoot === false ? undefined : await loadWebClient(opts.webRoot ?? defaultWebRoot(), opts.janusUrl === undefined ? {} : { janusUrl: opts.janusUrl });
   if (web !== undefined && !web.built) log.warn('web-client-not-built', { dir: web.dir, detail: WEB_NOT_BUILT_MESSAGE });
   if (web !== undefined && web.skipped.length > 0) {
     log.warn('web-files-not-served', { dir: web.dir, files: web.skipped, detail: 'unknown type, unusual name or not a regular file' });

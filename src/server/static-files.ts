@@ -31,27 +31,48 @@ export const WEB_NOT_BUILT_MESSAGE = 'web client not built: run npm run build';
  * test/e2e/web-csp.test.ts checks this in Chromium. Sent on every response,
  * not only HTML: an SVG opened directly is a document too.
  */
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "connect-src 'self'",
-  "img-src 'self' data:",
-  "media-src 'self'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
+export function contentSecurityPolicy(janusUrl?: string): string {
+  const janus = janusUrl === undefined ? null : janusSource(janusUrl);
+  return [
+    "default-src 'none'",
+    // Workers too (worker-src falls back to script-src): the SFrame worker is one of our files.
+    "script-src 'self'",
+    "style-src 'self'",
+    // In a room through the SFU the page talks to the Janus the server names (`serve --janus`), and to nothing else.
+    `connect-src 'self'${janus === null ? '' : ` ${janus}`}`,
+    "img-src 'self' data:",
+    "media-src 'self'",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
 
-const SECURITY_HEADERS = {
-  'content-security-policy': CONTENT_SECURITY_POLICY,
-  'x-content-type-options': 'nosniff',
-  // Nothing the page fetches needs to know where it came from.
-  'referrer-policy': 'no-referrer',
-  // The page holds a room key: no window opened from elsewhere keeps a handle on it.
-  'cross-origin-opener-policy': 'same-origin',
-  'cross-origin-resource-policy': 'same-origin',
-} as const;
+/** The CSP source (scheme://host:port, CSP Level 3 §2.3.1) of a ws:// or wss:// URL, or null when it is none. */
+function janusSource(url: string): string | null {
+  try {
+    const u = new URL(url);
+    if ((u.protocol !== 'ws:' && u.protocol !== 'wss:') || !/^[A-Za-z0-9.\-[\]:]+$/.test(u.host)) return null;
+    return `${u.protocol}//${u.host}`;
+  } catch {
+    return null;
+  }
+}
+
+/** The policy of a server that coordinates no Janus. */
+export const CONTENT_SECURITY_POLICY = contentSecurityPolicy();
+
+function securityHeaders(janusUrl: string | undefined): Readonly<Record<string, string>> {
+  return {
+    'content-security-policy': contentSecurityPolicy(janusUrl),
+    'x-content-type-options': 'nosniff',
+    // Nothing the page fetches needs to know where it came from.
+    'referrer-policy': 'no-referrer',
+    // The page holds a room key: no window opened from elsewhere keeps a handle on it.
+    'cross-origin-opener-policy': 'same-origin',
+    'cross-origin-resource-policy': 'same-origin',
+  };
+}
 
 /**
  * File names are not content-hashed, so a browser must revalidate each time;
@@ -94,6 +115,8 @@ export interface WebClient {
   readonly files: ReadonlyMap<string, WebFile>;
   /** Files left out (unknown type, unusual name, not a regular file), relative to dir. */
   readonly skipped: readonly string[];
+  /** Sent with every response (the policy names the server's Janus, if any). */
+  readonly headers: Readonly<Record<string, string>>;
 }
 
 /** The directory is there but cannot be served (not a directory, unreadable, far too big). */
@@ -107,7 +130,7 @@ export function defaultWebRoot(): string {
 }
 
 /** Read the web client in `dir`; a missing directory is `built: false`, not an error. */
-export async function loadWebClient(webRoot: string): Promise<WebClient> {
+export async function loadWebClient(webRoot: string, opts: { janusUrl?: string } = {}): Promise<WebClient> {
   const dir = path.resolve(webRoot);
   const files = new Map<string, WebFile>();
   const skipped: string[] = [];
@@ -146,12 +169,12 @@ export async function loadWebClient(webRoot: string): Promise<WebClient> {
     await walk('');
   } catch (err) {
     if (err instanceof WebRootError) throw err;
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT' && !exists) return { dir, built: false, files, skipped };
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' && !exists) return { dir, built: false, files, skipped, headers: securityHeaders(opts.janusUrl) };
     throw new WebRootError(`cannot read the web client in ${dir}: ${(err as Error).message}`, { cause: err });
   }
   const index = files.get('/index.html');
   if (index !== undefined) files.set('/', index);
-  return { dir, built: index !== undefined, files, skipped };
+  return { dir, built: index !== undefined, files, skipped, headers: securityHeaders(opts.janusUrl) };
 }
 
 /** The path of a request URL without its query string (which no file depends on). */
@@ -170,10 +193,10 @@ function ifNoneMatchHits(header: string | undefined, etag: string): boolean {
   });
 }
 
-function sendText(res: ServerResponse, status: number, text: string, extra: Record<string, string> = {}): void {
+function sendText(client: WebClient, res: ServerResponse, status: number, text: string, extra: Record<string, string> = {}): void {
   const body = Buffer.from(`${text}\n`);
   res.writeHead(status, {
-    ...SECURITY_HEADERS,
+    ...client.headers,
     ...extra,
     'content-type': 'text/plain; charset=utf-8',
     'content-length': body.length,
@@ -188,12 +211,12 @@ export function serveWebClient(client: WebClient, req: IncomingMessage, res: Ser
   const file = client.files.get(urlPath);
   if (file === undefined) {
     const page = urlPath === '/' || urlPath === '/index.html';
-    return sendText(res, 404, page && !client.built ? WEB_NOT_BUILT_MESSAGE : 'not found');
+    return sendText(client, res, 404, page && !client.built ? WEB_NOT_BUILT_MESSAGE : 'not found');
   }
   if (req.method !== 'GET' && req.method !== 'HEAD') {
-    return sendText(res, 405, `method ${req.method ?? ''} not allowed; use GET`, { allow: 'GET, HEAD' });
+    return sendText(client, res, 405, `method ${req.method ?? ''} not allowed; use GET`, { allow: 'GET, HEAD' });
   }
-  const headers = { ...SECURITY_HEADERS, 'content-type': file.contentType, 'cache-control': CACHE_CONTROL, etag: file.etag };
+  const headers = { ...client.headers, 'content-type': file.contentType, 'cache-control': CACHE_CONTROL, etag: file.etag };
   if (ifNoneMatchHits(req.headers['if-none-match'], file.etag)) {
     res.writeHead(304, headers);
     res.end();

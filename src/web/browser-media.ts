@@ -24,6 +24,14 @@
  * remote audio never passes through our code, so peers always report it off.
  * Nor does the page record the call (no setRecording): it shows the
  * recording marks of the others (docs/architecture.md §4).
+ *
+ * In a room through the SFU (docs/architecture.md §11) the streams come
+ * from browser-sfu.ts instead of, or while the room switches beside, the
+ * mesh links: a peer then has one playback chain and up to two streams,
+ * and plays exactly one of them, by the terminal's rule
+ * (engine/media/peer-paths.ts): the preferred path takes over at its first
+ * audio (the SFU's first opened frame, the mesh link's first packets in
+ * getStats), and a path that closes hands over to the other.
  */
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
@@ -43,6 +51,14 @@ import { SpeakingDetector } from '../engine/receive/speaking.js';
 import { TalkState } from '../engine/send/talk-state.js';
 import { BrowserLink, type BrowserLinkMedia } from './browser-link.js';
 import { EMPTY_FIGURES, receiveStats, sendStats, type LinkFigures } from './link-figures.js';
+import { PeerPaths } from '../engine/media/peer-paths.js';
+import type { MediaPath } from '../engine/api.js';
+import type { SfuSpec } from '../engine/media/media-port.js';
+import type { IceServerConfig } from '../engine/mesh/ice-servers.js';
+import { janusRoomNumber } from '../engine/sfu/janus-room.js';
+import type { BrowserSfu, BrowserSfuOptions, BrowserSfuStats } from './browser-sfu.js';
+import { openBrowserSocket } from './browser-socket.js';
+import { SFRAME_WORKER_URL } from './sframe-worker-protocol.js';
 
 const FRAME_MS = 20;
 const FRAME_SAMPLES = 960;
@@ -62,14 +78,28 @@ export interface BrowserMediaOptions {
   mediaDevices?: Pick<MediaDevices, 'getUserMedia'>;
   /** Makes the AudioContext; called synchronously by the constructor so a click's user activation still counts. */
   makeAudioContext?: () => AudioContext;
+  /** STUN/TURN for the SFU's connections (the mesh links get theirs from the room). */
+  iceServers?: readonly IceServerConfig[];
+  /** Only TURN-relayed candidates toward the SFU too. */
+  relayOnly?: boolean;
+  /** Builds the SFU path (tests inject one). */
+  makeSfu?: (options: BrowserSfuOptions) => Pick<BrowserSfu, 'start' | 'stop' | 'stats'>;
+}
+
+/** One path's stream of a peer, and the element that keeps libwebrtc decoding it. */
+interface AttachedStream {
+  readonly element: HTMLAudioElement;
+  readonly source: MediaStreamAudioSourceNode;
 }
 
 interface PeerAudio {
   readonly id: string;
   volumePercent: number;
   mutedByMe: boolean;
-  element: HTMLAudioElement | null;
-  source: MediaStreamAudioSourceNode | null;
+  /** Each path's stream; only the one PeerPaths says it plays from is connected to the gain. */
+  readonly streams: Record<MediaPath, AttachedStream | null>;
+  /** Each path's latest figures (cumulative): a path's first packets move the stream to it, and the figures shown follow the stream. */
+  readonly pathFigures: Record<MediaPath, LinkFigures>;
   readonly gain: GainNode;
   readonly analyser: AnalyserNode;
   readonly meter: PeakMeter;
@@ -109,6 +139,10 @@ export class BrowserMedia implements MediaPort, BrowserLinkMedia {
   private stopped = false;
   /** What was last asked for, per stage, shown until the track's settings say otherwise. */
   private readonly wanted = new Map<FilterStageName, boolean>();
+  /** Which path feeds each peer's playback (mesh link, SFU subscription, or both while the room switches). */
+  private readonly paths = new PeerPaths();
+  private sfu: Pick<BrowserSfu, 'start' | 'stop' | 'stats'> | undefined;
+  private sfuRoom: number | undefined;
 
   constructor(opts: BrowserMediaOptions) {
     this.opts = opts;
@@ -163,66 +197,147 @@ export class BrowserMedia implements MediaPort, BrowserLinkMedia {
     if (this.stopped) return;
     this.stopped = true;
     if (this.meterTimer !== undefined) clearInterval(this.meterTimer);
-    for (const id of [...this.peers.keys()]) this.removePeer(id);
+    const sfu = this.sfu;
+    this.sfu = undefined;
+    await sfu?.stop().catch(() => undefined);
+    for (const peer of [...this.peers.values()]) this.dropPeer(peer);
     for (const t of this.stream?.getTracks() ?? []) t.stop();
     await this.audioContext.close().catch(() => undefined);
   }
 
+  /** The room's mesh path for a peer (its link hands the stream to attachRemote). */
   addPeer(id: string, _transport: PeerTransport): void {
-    if (this.peers.has(id)) return;
-    const ctx = this.audioContext;
-    const gain = ctx.createGain();
-    const analyser = ctx.createAnalyser();
-    analyser.fftSize = 1024;
-    gain.connect(analyser);
-    analyser.connect(this.output);
-    this.peers.set(id, {
-      id,
-      volumePercent: 100,
-      mutedByMe: false,
-      element: null,
-      source: null,
-      gain,
-      analyser,
-      meter: new PeakMeter(),
-      speaking: new SpeakingDetector({ frameMs: this.opts.meterMs ?? FRAME_MS }),
-      figures: EMPTY_FIGURES,
-      previous: EMPTY_FIGURES,
-    });
+    if (this.stopped) return;
+    this.paths.add(id, 'mesh');
+    this.ensurePeer(id);
   }
 
+  /** A mesh link's remote stream for this peer (replaces the previous link's). */
   attachRemote(peerId: string, stream: MediaStream): void {
     const peer = this.peers.get(peerId);
-    if (peer === undefined || this.stopped) return;
-    this.detach(peer);
-    const element = new Audio();
-    element.muted = true;
-    element.srcObject = stream;
-    element.play().catch((err: unknown) => this.opts.logger.warn('remote-audio-play-refused', { peer: peerId, error: String(err) }));
-    peer.element = element;
-    peer.source = this.audioContext.createMediaStreamSource(stream);
-    peer.source.connect(peer.gain);
+    if (peer === undefined || this.stopped || !this.paths.has(peerId, 'mesh')) return;
+    this.attach(peer, 'mesh', stream);
   }
 
-  noteFigures(peerId: string, figures: LinkFigures): void {
+  /** getStats figures of one of the peer's paths (a mesh link's, unless said). */
+  noteFigures(peerId: string, figures: LinkFigures, path: MediaPath = 'mesh'): void {
     const peer = this.peers.get(peerId);
     if (peer === undefined) return;
+    const before = peer.pathFigures[path];
+    peer.pathFigures[path] = figures;
+    // The mesh's first packets while the room comes back from the SFU: the stream moves to the link.
+    if (path === 'mesh' && figures.packetsReceived > before.packetsReceived && this.paths.audio(peerId, 'mesh') === 'moved') this.moved(peer, 'mesh', 'audio');
+    if (this.paths.from(peerId) !== path) return;
     peer.previous = peer.figures;
     peer.figures = figures;
   }
 
-  /** The latest getStats figures of this peer's link, cumulative (benchmarks compare them with the terminal's). */
+  /** The latest getStats figures of the path this peer plays from, cumulative (benchmarks compare them with the terminal's). */
   figures(peerId: string): LinkFigures | undefined {
     return this.peers.get(peerId)?.figures;
   }
 
+  /** The room closed a peer's mesh path (it left, or it plays from the SFU now). */
   removePeer(id: string): void {
     const peer = this.peers.get(id);
     if (peer === undefined) return;
-    this.detach(peer);
-    peer.gain.disconnect();
-    peer.analyser.disconnect();
-    this.peers.delete(id);
+    this.detach(peer, 'mesh');
+    peer.pathFigures.mesh = EMPTY_FIGURES;
+    const change = this.paths.remove(id, 'mesh');
+    if (change.kind === 'gone' || (change.kind === 'none' && !this.paths.has(id, 'sfu'))) this.dropPeer(peer);
+    else if (change.kind === 'moved') this.moved(peer, change.to, 'mesh-closed');
+  }
+
+  /**
+   * Send and receive through the SFU (docs/architecture.md §11): publish the
+   * microphone, subscribe to each publisher, each frame sealed end to end in
+   * the SFrame worker. Resolves with the Janus room number once we publish;
+   * a browser without encoded transforms is refused (its audio would reach
+   * the SFU in clear). Asked again while it runs, it only prefers the SFU.
+   */
+  async startSfu(spec: SfuSpec): Promise<number> {
+    if (this.stopped) throw new Error('the call has ended');
+    this.paths.preferred = 'sfu';
+    if (this.sfu !== undefined && this.sfuRoom !== undefined) return this.sfuRoom;
+    let makeSfu = this.opts.makeSfu;
+    if (makeSfu === undefined) {
+      // Loaded only in a room through the SFU: the Janus client and its validation are most of its weight.
+      const sfuModule = await import('./browser-sfu.js');
+      const unsupported = sfuModule.sframeUnsupportedReason();
+      if (unsupported !== null) {
+        this.paths.preferred = 'mesh';
+        throw new Error(unsupported);
+      }
+      makeSfu = (o: BrowserSfuOptions) => new sfuModule.BrowserSfu(o);
+    }
+    const room = await janusRoomNumber(spec.roomId);
+    if (this.stopped) throw new Error('the call has ended');
+    if (this.sfu !== undefined && this.sfuRoom !== undefined) return this.sfuRoom;
+    const sfu = makeSfu({
+      janusUrl: spec.janusUrl,
+      room,
+      maxPublishers: spec.maxPublishers,
+      peerId: spec.peerId,
+      mediaSecret: spec.mediaSecret,
+      iceServers: (this.opts.iceServers ?? []).map((s) => ({
+        urls: s.urls,
+        ...(s.username !== undefined ? { username: s.username } : {}),
+        ...(s.credential !== undefined ? { credential: s.credential } : {}),
+      })),
+      relayOnly: this.opts.relayOnly === true,
+      micTrack: this.micTrack,
+      micStream: this.micStream,
+      openSocket: openBrowserSocket,
+      makeWorker: () => new Worker(new URL(SFRAME_WORKER_URL, document.baseURI)),
+      logger: this.opts.logger,
+      onStream: (peerId, stream) => this.onSfuStream(peerId, stream),
+      onFlowing: (peerId) => {
+        const peer = this.peers.get(peerId);
+        if (peer !== undefined && this.paths.audio(peerId, 'sfu') === 'moved') this.moved(peer, 'sfu', 'audio');
+      },
+      onFigures: (peerId, figures) => this.noteFigures(peerId, figures, 'sfu'),
+    });
+    this.sfu = sfu;
+    try {
+      await sfu.start();
+    } catch (err) {
+      await sfu.stop().catch(() => undefined);
+      if (this.sfu === sfu) this.sfu = undefined;
+      this.paths.preferred = 'mesh';
+      throw err;
+    }
+    if (this.sfu !== sfu) throw new Error('the SFU path was stopped while it started');
+    this.sfuRoom = room;
+    this.opts.logger.info('sfu-started', { janus: spec.janusUrl, room });
+    return room;
+  }
+
+  /** Leave the SFU: its subscriptions close (a peer whose mesh link is up plays from it), then the uplink and the session. */
+  async stopSfu(): Promise<void> {
+    const sfu = this.sfu;
+    this.sfu = undefined;
+    this.sfuRoom = undefined;
+    this.paths.preferred = 'mesh';
+    if (sfu === undefined) return;
+    await sfu.stop().catch((err: unknown) => this.opts.logger.warn('sfu-stop-failed', { error: err instanceof Error ? err.message : String(err) }));
+    this.opts.logger.info('sfu-stopped', { ...sfu.stats });
+  }
+
+  preferPath(path: MediaPath): void {
+    this.paths.preferred = path;
+  }
+
+  peerPath(id: string): MediaPath | undefined {
+    return this.paths.from(id);
+  }
+
+  hasSfuStream(id: string): boolean {
+    return this.paths.has(id, 'sfu');
+  }
+
+  /** The SFU path's SFrame counts, or undefined off the SFU (tests and the debug handle read them). */
+  get sfuStats(): BrowserSfuStats | undefined {
+    return this.sfu?.stats;
   }
 
   setMuted(muted: boolean): void {
@@ -352,14 +467,89 @@ export class BrowserMedia implements MediaPort, BrowserLinkMedia {
     peer.gain.gain.value = peer.mutedByMe ? 0 : peer.volumePercent / 100;
   }
 
-  private detach(peer: PeerAudio): void {
-    peer.source?.disconnect();
-    peer.source = null;
-    if (peer.element !== null) {
-      peer.element.pause();
-      peer.element.srcObject = null;
-      peer.element = null;
+  private ensurePeer(id: string): PeerAudio {
+    const existing = this.peers.get(id);
+    if (existing !== undefined) return existing;
+    const ctx = this.audioContext;
+    const gain = ctx.createGain();
+    const analyser = ctx.createAnalyser();
+    analyser.fftSize = 1024;
+    gain.connect(analyser);
+    analyser.connect(this.output);
+    const peer: PeerAudio = {
+      id,
+      volumePercent: 100,
+      mutedByMe: false,
+      streams: { mesh: null, sfu: null },
+      pathFigures: { mesh: EMPTY_FIGURES, sfu: EMPTY_FIGURES },
+      gain,
+      analyser,
+      meter: new PeakMeter(),
+      speaking: new SpeakingDetector({ frameMs: this.opts.meterMs ?? FRAME_MS }),
+      figures: EMPTY_FIGURES,
+      previous: EMPTY_FIGURES,
+    };
+    this.peers.set(id, peer);
+    return peer;
+  }
+
+  private onSfuStream(peerId: string, stream: MediaStream | null): void {
+    if (this.stopped) return;
+    if (stream !== null) {
+      this.paths.add(peerId, 'sfu');
+      this.attach(this.ensurePeer(peerId), 'sfu', stream);
+      return;
     }
+    const peer = this.peers.get(peerId);
+    if (peer === undefined) return;
+    this.detach(peer, 'sfu');
+    peer.pathFigures.sfu = EMPTY_FIGURES;
+    const change = this.paths.remove(peerId, 'sfu');
+    if (change.kind === 'gone') this.dropPeer(peer);
+    else if (change.kind === 'moved') this.moved(peer, change.to, 'sfu-closed');
+  }
+
+  /**
+   * A path's stream for a peer. Chromium decodes a remote stream only while
+   * an element plays it, so each path gets a muted element; only the path
+   * the peer plays from reaches the gain.
+   */
+  private attach(peer: PeerAudio, path: MediaPath, stream: MediaStream): void {
+    this.detach(peer, path);
+    const element = new Audio();
+    element.muted = true;
+    element.srcObject = stream;
+    element.play().catch((err: unknown) => this.opts.logger.warn('remote-audio-play-refused', { peer: peer.id, path, error: String(err) }));
+    const source = this.audioContext.createMediaStreamSource(stream);
+    peer.streams[path] = { element, source };
+    if (this.paths.from(peer.id) === path) source.connect(peer.gain);
+  }
+
+  private detach(peer: PeerAudio, path: MediaPath): void {
+    const attached = peer.streams[path];
+    if (attached === null) return;
+    peer.streams[path] = null;
+    attached.source.disconnect();
+    attached.element.pause();
+    attached.element.srcObject = null;
+  }
+
+  /** The peer plays from `to` now: its stream there reaches the gain, the other path's does not; the figures shown follow. */
+  private moved(peer: PeerAudio, to: MediaPath, reason: 'audio' | 'mesh-closed' | 'sfu-closed'): void {
+    const other: MediaPath = to === 'mesh' ? 'sfu' : 'mesh';
+    peer.streams[other]?.source.disconnect();
+    peer.streams[to]?.source.connect(peer.gain);
+    peer.figures = peer.previous = peer.pathFigures[to];
+    this.opts.logger.info('peer-path', { peer: peer.id, path: to, reason });
+  }
+
+  private dropPeer(peer: PeerAudio): void {
+    this.detach(peer, 'mesh');
+    this.detach(peer, 'sfu');
+    peer.gain.disconnect();
+    peer.analyser.disconnect();
+    this.paths.forget(peer.id);
+    this.peers.delete(peer.id);
   }
 
   private updateMeters(): void {

@@ -7,7 +7,7 @@
 import type { SignalSocket, SignalSocketOpener } from '../engine/signaling/socket.js';
 
 export const openBrowserSocket: SignalSocketOpener = (url, handlers, options): SignalSocket => {
-  const ws = new WebSocket(url);
+  const ws = options.protocol === undefined ? new WebSocket(url) : new WebSocket(url, options.protocol);
   let resolveClosed!: () => void;
   const closed = new Promise<void>((resolve) => (resolveClosed = resolve));
   let finished = false;

@@ -41,7 +41,13 @@ export interface BrowserParticipant {
  */
 export async function joinFromBrowser(opts: BrowserJoinOptions): Promise<BrowserParticipant> {
   const clock = browserClock();
-  const media = new BrowserMedia({ clock, logger: opts.logger, processing: opts.processing });
+  const media = new BrowserMedia({
+    clock,
+    logger: opts.logger,
+    processing: opts.processing,
+    iceServers: opts.iceServers,
+    ...(opts.relayOnly === true ? { relayOnly: true } : {}),
+  });
   const signaling = new SignalingClient({
     openSocket: openBrowserSocket,
     url: opts.serverUrl,

@@ -10,6 +10,7 @@
  * argv: wsUrl bindAddress outDir participants talkers seconds [talker0.wav]
  * (bench/sfu-room.ts gives talker 0 a click train, for mouth-to-ear).
  */
+import { openNodeSocket } from '../../src/engine/signaling/node-socket.js';
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -91,7 +92,7 @@ const deadline = Date.now() + 20_000;
 while (people.some((p) => p.sfu.stats.subscriptions < n - 1) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
 const connectedMs = Date.now() - t0;
 // The room as Janus lists it to anyone: listable, with room for every participant as a publisher.
-const lister = await JanusSession.connect(wsUrl!);
+const lister = await JanusSession.connect(wsUrl!, { openSocket: openNodeSocket });
 const listed = (await lister.message(await lister.attach(), { request: 'list' })).data.list?.find((r) => r.room === room) ?? null;
 await lister.close();
 for (const p of people) {

@@ -13,60 +13,72 @@
  * Events without a pending transaction (new publishers, a feed leaving,
  * `webrtcup`, `hangup`) go to the handle's listener. Sessions expire after
  * 60 s without traffic: a keepalive goes every 20 s.
+ *
+ * The socket is the signaling client's abstraction (signaling/socket.ts),
+ * so the terminal (over `ws`) and the web page (over the browser's
+ * WebSocket) run this one client.
  */
-import { WebSocket } from 'ws';
-import { z } from 'zod';
-import { randomBytes } from 'node:crypto';
+// zod/mini, as the protocol module (src/protocol/messages.ts): the web page bundles this client too, and classic zod is ~400 kB of it.
+import * as z from 'zod/mini';
 import { silentLogger, type Logger } from '../../core/logger.js';
+import { toBase64Url, webCrypto } from '../../protocol/portable.js';
+import type { SignalSocket, SignalSocketOpener } from '../signaling/socket.js';
 
 export const VIDEOROOM_PLUGIN = 'janus.plugin.videoroom';
+/** Janus answers 428 "No such feed" when asked for a feed before its PeerConnection is up: ask again this often, this many times. */
+export const SUBSCRIBE_RETRY_MS = 250;
+export const SUBSCRIBE_ATTEMPTS = 40;
+/** How often a participant compares its subscriptions with Janus's list of publishers. */
+export const RECONCILE_MS = 2000;
+/** How long our uplink may take to come up (Janus's `webrtcup`) before it is built again, and the pause before that. */
+export const PUBLISH_UP_TIMEOUT_MS = 5000;
+export const REPUBLISH_MS = 500;
 const KEEPALIVE_MS = 20_000;
 const REQUEST_TIMEOUT_MS = 10_000;
 
-const jsepSchema = z.object({ type: z.enum(['offer', 'answer']), sdp: z.string().max(100_000), e2ee: z.boolean().optional() });
+const str = (max: number) => z.string().check(z.maxLength(max));
+const jsepSchema = z.object({ type: z.enum(['offer', 'answer']), sdp: str(100_000), e2ee: z.optional(z.boolean()) });
 /** An SDP as Janus carries it; `e2ee` tells VideoRoom that the payloads are end-to-end encrypted (it then leaves them alone). */
 export type Jsep = z.infer<typeof jsepSchema>;
 
 const errorSchema = z.object({ code: z.number(), reason: z.string() });
-const id = z.number().int().nonnegative();
+const id = z.int().check(z.nonnegative());
 
 /** Every frame Janus sends: the fields we read, validated; the rest ignored. */
 const inboundSchema = z.object({
-  janus: z.string().max(32),
-  transaction: z.string().max(64).optional(),
-  session_id: id.optional(),
-  sender: id.optional(),
-  data: z.object({ id: id }).partial().passthrough().optional(),
-  error: errorSchema.optional(),
-  plugindata: z.object({ plugin: z.string(), data: z.record(z.string(), z.unknown()) }).optional(),
-  jsep: jsepSchema.optional(),
+  janus: str(32),
+  transaction: z.optional(str(64)),
+  session_id: z.optional(id),
+  sender: z.optional(id),
+  data: z.optional(z.looseObject({ id: z.optional(id) })),
+  error: z.optional(errorSchema),
+  plugindata: z.optional(z.object({ plugin: z.string(), data: z.record(z.string(), z.unknown()) })),
+  jsep: z.optional(jsepSchema),
   /** Why Janus hung up a PeerConnection (`hangup`). */
-  reason: z.string().max(200).optional(),
+  reason: z.optional(str(200)),
 });
 type Inbound = z.infer<typeof inboundSchema>;
 
 /** A publisher as VideoRoom lists it. */
-const publisherSchema = z.object({ id: id, display: z.string().max(256).optional() }).passthrough();
+const publisherSchema = z.looseObject({ id: id, display: z.optional(str(256)) });
 export type Publisher = z.infer<typeof publisherSchema>;
 
 /** The VideoRoom fields we read from a plugin's reply or event. */
-const videoRoomDataSchema = z
-  .object({
-    videoroom: z.string().max(32),
-    room: id.optional(),
-    id: id.optional(),
-    private_id: id.optional(),
-    publishers: z.array(publisherSchema).max(1000).optional(),
-    leaving: z.union([id, z.literal('ok')]).optional(),
-    unpublished: z.union([id, z.literal('ok')]).optional(),
-    configured: z.string().optional(),
-    started: z.string().optional(),
-    error_code: z.number().optional(),
-    error: z.string().max(1000).optional(),
-    participants: z.array(z.object({ id: id, display: z.string().max(256).optional(), publisher: z.boolean().optional() }).passthrough()).max(1000).optional(),
-    list: z.array(z.object({ room: id, num_participants: z.number().optional(), max_publishers: z.number().optional() }).passthrough()).optional(),
-  })
-  .passthrough();
+const videoRoomDataSchema = z.looseObject({
+  videoroom: str(32),
+  room: z.optional(id),
+  id: z.optional(id),
+  private_id: z.optional(id),
+  publishers: z.optional(z.array(publisherSchema).check(z.maxLength(1000))),
+  leaving: z.optional(z.union([id, z.literal('ok')])),
+  unpublished: z.optional(z.union([id, z.literal('ok')])),
+  configured: z.optional(z.string()),
+  started: z.optional(z.string()),
+  error_code: z.optional(z.number()),
+  error: z.optional(str(1000)),
+  participants: z.optional(z.array(z.looseObject({ id: id, display: z.optional(str(256)), publisher: z.optional(z.boolean()) })).check(z.maxLength(1000))),
+  list: z.optional(z.array(z.looseObject({ room: id, num_participants: z.optional(z.number()), max_publishers: z.optional(z.number()) }))),
+});
 export type VideoRoomData = z.infer<typeof videoRoomDataSchema>;
 
 /** What Janus answered, or failed with (`code` is Janus's or the VideoRoom's error code). */
@@ -98,66 +110,92 @@ interface Pending {
   reject(err: Error): void;
   /** Plugin messages: wait past the `ack` for the `event`. */
   awaitEvent: boolean;
-  timer: NodeJS.Timeout;
+  timer: ReturnType<typeof setTimeout>;
 }
 
 export class JanusSession {
   private readonly pending = new Map<string, Pending>();
   private readonly handles = new Map<number, HandleEvents>();
-  private keepalive: NodeJS.Timeout | undefined;
+  private keepalive: ReturnType<typeof setInterval> | undefined;
   private closed = false;
   /** Frames Janus sent that did not validate (untrusted input, dropped). */
   malformedFrames = 0;
 
   private constructor(
-    private readonly ws: WebSocket,
+    private readonly socket: SignalSocket,
     readonly sessionId: number,
     private readonly log: Logger,
   ) {}
 
   /** Connect and create a session; rejects with a message that says what to check when Janus is unreachable. */
-  static async connect(url: string, opts: { logger?: Logger; timeoutMs?: number } = {}): Promise<JanusSession> {
+  static async connect(url: string, opts: { openSocket: SignalSocketOpener; logger?: Logger; timeoutMs?: number }): Promise<JanusSession> {
     const log = (opts.logger ?? silentLogger).child({ component: 'janus' });
-    const ws = new WebSocket(url, 'janus-protocol', { handshakeTimeout: opts.timeoutMs ?? 5000, maxPayload: 1 << 20 });
-    await new Promise<void>((resolve, reject) => {
-      ws.once('open', () => resolve());
-      ws.once('error', (err) =>
-        reject(new JanusError(`cannot reach Janus at ${url} (${err.message}): is it running, and is the address the one 'roundtable serve --janus' names?`)),
-      );
-    });
+    const timeoutMs = opts.timeoutMs ?? 5000;
+    const unreachable = (why: string): JanusError => new JanusError(`cannot reach Janus at ${url} (${why}): is it running, and is the address the one 'roundtable serve --janus' names?`);
     const pendingCreate = new Map<string, (frame: Inbound) => void>();
     let session: JanusSession | undefined;
-    ws.on('message', (raw) => {
-      const frame = parseFrame(raw);
-      if (frame === null) {
-        if (session !== undefined && session.malformedFrames++ < 3) log.warn('janus-frame-invalid', { frame: String(raw).slice(0, 300) });
-        return;
-      }
-      if (session === undefined) {
-        const waiter = frame.transaction === undefined ? undefined : pendingCreate.get(frame.transaction);
-        waiter?.(frame);
-        return;
-      }
-      session.dispatch(frame);
-    });
+    let settleOpen!: (err?: Error) => void;
+    const opened = new Promise<void>((resolve, reject) => (settleOpen = (err) => (err === undefined ? resolve() : reject(err))));
+    let socket: SignalSocket;
+    try {
+      socket = opts.openSocket(
+        url,
+        {
+          onOpen: () => settleOpen(),
+          onText: (text) => {
+            const frame = parseFrame(text);
+            if (frame === null) {
+              if (session !== undefined && session.malformedFrames++ < 3) log.warn('janus-frame-invalid', { frame: text.slice(0, 300) });
+              return;
+            }
+            if (session === undefined) {
+              const waiter = frame.transaction === undefined ? undefined : pendingCreate.get(frame.transaction);
+              waiter?.(frame);
+              return;
+            }
+            session.dispatch(frame);
+          },
+          onBinary: () => {
+            if (session !== undefined) session.malformedFrames++;
+          },
+          onError: (message) => settleOpen(unreachable(message)),
+          onClose: () => {
+            settleOpen(unreachable('the connection closed'));
+            session?.onClosed();
+          },
+        },
+        { handshakeTimeoutMs: timeoutMs, maxPayloadBytes: 1 << 20, protocol: 'janus-protocol' },
+      );
+    } catch (err) {
+      throw unreachable(err instanceof Error ? err.message : String(err));
+    }
+    await opened;
     const transaction = newTransaction();
-    const created = await new Promise<Inbound>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new JanusError(`Janus at ${url} did not answer 'create' within 5 s`)), 5000);
-      pendingCreate.set(transaction, (frame) => {
-        clearTimeout(timer);
-        resolve(frame);
+    let created: Inbound;
+    try {
+      created = await new Promise<Inbound>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new JanusError(`Janus at ${url} did not answer 'create' within ${timeoutMs / 1000} s`)), timeoutMs);
+        pendingCreate.set(transaction, (frame) => {
+          clearTimeout(timer);
+          resolve(frame);
+        });
+        socket.send(JSON.stringify({ janus: 'create', transaction }));
       });
-      ws.send(JSON.stringify({ janus: 'create', transaction }));
-    });
+    } catch (err) {
+      socket.close('no session');
+      throw err;
+    }
     if (created.janus !== 'success' || created.data?.id === undefined) {
-      ws.close();
+      socket.close('no session');
       throw new JanusError(`Janus refused to create a session: ${created.error?.reason ?? created.janus}`, created.error?.code ?? null);
     }
-    session = new JanusSession(ws, created.data.id, log);
-    ws.on('close', () => session!.onClosed());
-    session.keepalive = setInterval(() => session!.send({ janus: 'keepalive' }), KEEPALIVE_MS);
-    session.keepalive.unref();
-    return session;
+    const made = new JanusSession(socket, created.data.id, log);
+    session = made;
+    if (socket.isClosed) made.onClosed();
+    made.keepalive = setInterval(() => made.send({ janus: 'keepalive' }), KEEPALIVE_MS);
+    // Node: the keepalive alone must not keep a process alive (browsers have no unref).
+    (made.keepalive as { unref?: () => void }).unref?.();
+    return made;
   }
 
   /** Attach a VideoRoom handle; `events` receives its unsolicited events. */
@@ -202,7 +240,7 @@ export class JanusSession {
   async close(): Promise<void> {
     if (this.closed) return;
     await this.request({ janus: 'destroy' }, false).catch(() => undefined);
-    this.ws.close();
+    this.socket.close('bye');
     this.onClosed();
   }
 
@@ -220,9 +258,9 @@ export class JanusSession {
   }
 
   private send(frame: Record<string, unknown>): void {
-    if (this.closed || this.ws.readyState !== WebSocket.OPEN) return;
+    if (this.closed || !this.socket.isOpen) return;
     const transaction = frame.transaction ?? newTransaction();
-    this.ws.send(JSON.stringify({ ...frame, transaction, session_id: this.sessionId }));
+    this.socket.send(JSON.stringify({ ...frame, transaction, session_id: this.sessionId }));
   }
 
   private dispatch(frame: Inbound): void {
@@ -265,12 +303,11 @@ export class JanusSession {
 }
 
 function newTransaction(): string {
-  return randomBytes(9).toString('base64url');
+  return toBase64Url(webCrypto.getRandomValues(new Uint8Array(9)));
 }
 
-function parseFrame(raw: unknown): Inbound | null {
+function parseFrame(text: string): Inbound | null {
   try {
-    const text = Array.isArray(raw) ? Buffer.concat(raw as Buffer[]).toString('utf8') : Buffer.from(raw as Buffer).toString('utf8');
     const parsed = inboundSchema.safeParse(JSON.parse(text));
     return parsed.success ? parsed.data : null;
   } catch {
@@ -299,4 +336,33 @@ export async function ensureAudioRoom(session: JanusSession, handleId: number, r
     if (err instanceof JanusError && err.code === 427) return;
     throw err;
   }
+}
+
+/**
+ * Join VideoRoom `room` as a subscriber to `feed` and return Janus's offer.
+ * Asking for a feed whose PeerConnection is not up yet fails with 428 "No
+ * such feed": asked again every SUBSCRIBE_RETRY_MS until `cancelled()`.
+ */
+export async function subscriberOffer(session: JanusSession, handleId: number, room: number, feed: number, cancelled: () => boolean): Promise<Jsep> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const reply = await session.message(handleId, { request: 'join', ptype: 'subscriber', room, streams: [{ feed }] });
+      if (reply.jsep?.type !== 'offer') throw new JanusError('Janus answered our subscription without an SDP offer');
+      return reply.jsep;
+    } catch (err) {
+      if (!(err instanceof JanusError && err.code === 428) || attempt >= SUBSCRIBE_ATTEMPTS || cancelled()) throw err;
+      await new Promise((r) => setTimeout(r, SUBSCRIBE_RETRY_MS));
+    }
+  }
+}
+
+/** The room's publishers as Janus lists them now (`listparticipants`): what the reconcile compares its subscriptions with. */
+export async function listPublishers(session: JanusSession, handleId: number, room: number): Promise<Publisher[]> {
+  const reply = await session.message(handleId, { request: 'listparticipants', room });
+  return (reply.data.participants ?? []).filter((p) => p.publisher === true);
+}
+
+/** The feed a VideoRoom event says is gone (`leaving` or `unpublished` with its id), or null. */
+export function feedGone(data: VideoRoomData): number | null {
+  return typeof data.leaving === 'number' ? data.leaving : typeof data.unpublished === 'number' ? data.unpublished : null;
 }

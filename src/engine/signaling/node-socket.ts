@@ -3,7 +3,7 @@ import { WebSocket } from 'ws';
 import type { SignalSocket, SignalSocketOpener } from './socket.js';
 
 export const openNodeSocket: SignalSocketOpener = (url, handlers, options): SignalSocket => {
-  const ws = new WebSocket(url, { handshakeTimeout: options.handshakeTimeoutMs, maxPayload: options.maxPayloadBytes });
+  const ws = new WebSocket(url, options.protocol === undefined ? [] : [options.protocol], { handshakeTimeout: options.handshakeTimeoutMs, maxPayload: options.maxPayloadBytes });
   let resolveClosed!: () => void;
   const closed = new Promise<void>((resolve) => (resolveClosed = resolve));
   ws.on('open', () => handlers.onOpen());

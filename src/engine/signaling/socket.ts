@@ -1,7 +1,8 @@
 /**
- * The WebSocket as the signaling client needs it, so that one client runs
- * over `ws` in Node (node-socket.ts) and over the browser's WebSocket in the
- * web client (src/web/browser-socket.ts): the protocol exists once
+ * The WebSocket as the signaling client (and the Janus client,
+ * sfu/janus-client.ts) needs it, so that one client runs over `ws` in Node
+ * (node-socket.ts) and over the browser's WebSocket in the web client
+ * (src/web/browser-socket.ts): each protocol exists once
  * (docs/architecture.md §7).
  */
 
@@ -20,6 +21,8 @@ export interface SignalSocketOptions {
   handshakeTimeoutMs: number;
   /** Largest frame accepted from the server. */
   maxPayloadBytes: number;
+  /** The WebSocket subprotocol to ask for (RFC 6455 §1.9): Janus wants `janus-protocol`; signaling asks for none. */
+  protocol?: string;
 }
 
 export interface SignalSocket {

@@ -3,7 +3,7 @@
  * drawn snapshot. Peer rows are kept by id, so a peer's slider keeps focus
  * and position while others join and leave.
  */
-import type { ProcessingStage, SessionSnapshot } from '../../engine/api.js';
+import { describeMediaPath, type ProcessingStage, type SessionSnapshot } from '../../engine/api.js';
 import { phaseLabel, PROCESSING_LABELS, PROCESSING_STAGES } from '../../ui/labels.js';
 import { el, meter, setAttr, setClass, setHidden, setText, setTone, type Meter } from './dom.js';
 import { ChatBox, type ChatHandlers } from './render-chat.js';
@@ -33,6 +33,8 @@ export class RoomView {
   private readonly doc: Document;
   private readonly phase: HTMLElement;
   private readonly lockState: HTMLElement;
+  /** Which path the room's audio takes, and that the SFU cannot hear it (describeMediaPath, as the TUI's header says it). */
+  private readonly mediaPath: HTMLElement;
   private readonly copyNote: HTMLElement;
   private readonly status: HTMLElement;
   private readonly notice: HTMLElement;
@@ -62,6 +64,7 @@ export class RoomView {
 
     this.phase = el(doc, 'span', { className: 'phase' });
     this.lockState = el(doc, 'span', { className: 'lock-state tone-yellow', text: 'Locked: nobody new may join', attrs: { hidden: true } });
+    this.mediaPath = el(doc, 'span', { className: 'media-path', text: `media ${describeMediaPath('mesh')}`, attrs: { 'aria-live': 'polite' } });
     this.copyNote = el(doc, 'span', { className: 'copy-note', text: 'Copied', attrs: { hidden: true } });
     this.status = el(doc, 'div', { className: 'status' });
     this.notice = el(doc, 'p', { className: 'notice tone-red', attrs: { hidden: true } });
@@ -99,6 +102,7 @@ export class RoomView {
         el(doc, 'p', { className: 'room-code' }, ['Room ', el(doc, 'strong', { className: 'code', text: code })]),
         el(doc, 'div', { className: 'copy' }, [button('Copy link', 'copy-link', () => handlers.copyLink()), this.copyNote]),
         this.phase,
+        this.mediaPath,
         this.lockState,
       ]),
       this.status,
@@ -187,6 +191,7 @@ export class RoomView {
     }
     // The lock is the server's: it can change only while we are in touch with it.
     setHidden(this.lockState, !snapshot.locked);
+    setText(this.mediaPath, `media ${describeMediaPath(snapshot.mediaPath ?? 'mesh')}`);
     setAttr(this.lockButton, 'aria-pressed', String(snapshot.locked));
     setText(this.lockButton, snapshot.locked ? 'Unlock room' : 'Lock room');
     const lockDisabled = leaving || (snapshot.phase !== 'in-call' && snapshot.phase !== 'waiting-for-peers');

@@ -8,6 +8,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { AddressInfo } from 'node:net';
+import { openNodeSocket } from '../../../src/engine/signaling/node-socket.js';
 import { ensureAudioRoom, JanusError, JanusSession } from '../../../src/engine/sfu/janus-client.js';
 
 let server: WebSocketServer | undefined;
@@ -34,7 +35,7 @@ describe('JanusSession', () => {
     const url = await scripted(() => undefined);
     await new Promise<void>((r) => server!.close(() => r()));
     server = undefined;
-    const err = await JanusSession.connect(url).catch((e: unknown) => e);
+    const err = await JanusSession.connect(url, { openSocket: openNodeSocket }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(JanusError);
     expect((err as Error).message).toMatch(new RegExp(`cannot reach Janus at ${url}.*is it running`));
   });
@@ -56,7 +57,7 @@ describe('JanusSession', () => {
         send(ws, { janus: 'success', transaction: req.transaction });
       }
     });
-    const s = await JanusSession.connect(url);
+    const s = await JanusSession.connect(url, { openSocket: openNodeSocket });
     sessions.push(s);
     // 'not json' came before the session existed: dropped without a count; 'seven' failed validation the same way.
     expect(s.sessionId).toBe(7);
@@ -81,7 +82,7 @@ describe('JanusSession', () => {
         send(ws, { janus: 'success', transaction: req.transaction, plugindata: { plugin: 'janus.plugin.videoroom', data } });
       } else if (req.janus === 'destroy') send(ws, { janus: 'success', transaction: req.transaction });
     });
-    const s = await JanusSession.connect(url);
+    const s = await JanusSession.connect(url, { openSocket: openNodeSocket });
     sessions.push(s);
     const handle = await s.attach();
     await expect(ensureAudioRoom(s, handle, 1, 12)).resolves.toBeUndefined();
