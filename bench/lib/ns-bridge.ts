@@ -8,7 +8,10 @@
  * only a page from there is a secure context); each connection to
  * HOST:PORT or 127.0.0.1:PORT there is carried over a Unix socket (a file: both namespaces
  * reach it) to HOST:PORT in the other namespace. No packet leaves either
- * namespace; UDP does not cross (media crosses as TURN over TCP).
+ * namespace. `udpPorts` cross too, as datagrams over the Unix socket
+ * (ns-bridge-main.ts), from 127.0.0.1 only: a TURN server over UDP, so a
+ * browser's media can cross as TURN (each datagram the browser sends to the
+ * TURN server reaches it from a UDP socket of its own in the far namespace).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
@@ -40,10 +43,13 @@ function half(ns: NetNs, mode: 'listen' | 'connect', host: string, pairs: string
  * `client` (whose `lo` gets `host`/32). `dir` holds the Unix sockets.
  * Resolves once every server port accepts and every listener is up.
  */
-export async function bridgeTcp(opts: { client: NetNs; server: NetNs; host: string; ports: readonly number[]; dir: string }): Promise<NsBridge> {
+export async function bridgeTcp(opts: { client: NetNs; server: NetNs; host: string; ports: readonly number[]; udpPorts?: readonly number[]; dir: string }): Promise<NsBridge> {
   const added = spawnSync(opts.client.exec[0]!, [...opts.client.exec.slice(1), 'ip', 'addr', 'add', `${opts.host}/32`, 'dev', 'lo'], { encoding: 'utf8' });
   if (added.status !== 0) throw new Error(`cannot put ${opts.host} on lo in ${opts.client.name}: ${added.stderr.trim()}`);
-  const pairs = opts.ports.map((p) => `${p}=${join(opts.dir, `bridge-${p}.sock`)}`);
+  const pairs = [
+    ...opts.ports.map((p) => `${p}=${join(opts.dir, `bridge-${p}.sock`)}`),
+    ...(opts.udpPorts ?? []).map((p) => `udp:${p}=${join(opts.dir, `bridge-udp-${p}.sock`)}`),
+  ];
   const far = half(opts.server, 'connect', opts.host, pairs);
   const children = [far.child];
   const stop = async (): Promise<void> => {

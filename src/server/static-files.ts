@@ -23,7 +23,9 @@ export const WEB_NOT_BUILT_MESSAGE = 'web client not built: run npm run build';
  * - 'self' in connect-src also matches ws:/wss: to the same host and port
  *   (CSP Level 3 §6.7.2.8; Chromium since 71, Firefox since 2018, Safari
  *   since 16, older than the page's build targets), so the WebSocket needs no
- *   source derived from the Host header;
+ *   source derived from the Host header; a server with `--janus` adds that
+ *   Janus's origin (scheme, host, port) and nothing else, for a page in a
+ *   room through the SFU (docs/architecture.md §11);
  * - remote audio plays from a MediaStream set as an <audio> element's
  *   srcObject, which is not a fetch and needs no media-src (no blob: or
  *   mediastream:); 'self' there is for sounds shipped with the page;

@@ -18,7 +18,11 @@
  * terminals and never heard), the terminals refused no frame, the page
  * sealed and opened frames in its worker and refused none, the page says
  * the media goes via the SFU and that the SFU cannot hear, everyone exits 0
- * and the page logged no error.
+ * and the page logged no error. And a room that grows past the threshold
+ * and shrinks again with the browser in it: the page follows both switches
+ * (its stream of the terminal moves to the SFU and back), hears the
+ * terminal on each path, and the terminal opens the page's frames while on
+ * the SFU.
  */
 import { mkdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -28,7 +32,7 @@ import { janusMissingReason, startJanus } from '../helpers/janus.js';
 import { createNetNs, type NetNs } from '../helpers/netns.js';
 import { bridgeTcp, type NsBridge } from '../helpers/ns-bridge.js';
 import { janusE2e } from './janus-e2e.js';
-import { bestPresence, HEARD, joinArgs, newCode, readJson, readWav, runClient, sleep, speech, TempDir, writeLoopbackConfig, type Client, type StatsFile } from './harness.js';
+import { bestPresence, HEARD, joinArgs, newCode, readJson, readWav, runClient, silentWav, sleep, speech, TempDir, writeLoopbackConfig, type Client, type StatsFile } from './harness.js';
 
 const missing = janusMissingReason() ?? chromiumMissingReason();
 const e2e = janusE2e();
@@ -48,54 +52,103 @@ async function waitUntil(cond: () => Promise<boolean>, timeoutMs: number, what: 
   }
 }
 
-describe.skipIf(missing !== null)(`a browser in an SFU room with terminals${missing === null ? '' : ` (skipped: ${missing})`}`, () => {
-  it('Chromium publishes and subscribes through Janus with SFrame: it and two terminals hear each other, and the SFU path is on the page', async () => {
-    const j = await startJanus();
-    e2e.janus = j;
-    const tmp = new TempDir();
-    e2e.dir = tmp;
-    const turn = startCoturnIn(j.ns, j.address);
-    let chromeNs: NetNs | undefined;
-    let bridge: NsBridge | undefined;
-    let browser: Browser | undefined;
-    try {
-      const serve = runClient('serve', ['serve', '--host', j.address, '--port', String(SERVE_PORT), '--json', '--janus', j.wsUrl], j.ns.exec);
-      clients.push(serve);
-      const listening = await serve.waitFor((l) => l.event === 'server-listening', 20_000, 'the server to listen');
-      const server = String(listening.url);
+/** Janus, coturn, the server and the terminals in the Janus namespace; Chromium in its own, bridged to them. */
+interface World {
+  readonly ns: { readonly exec: readonly string[] };
+  readonly address: string;
+  readonly tmp: TempDir;
+  readonly server: string;
+  readonly browser: Browser;
+  readonly config: string;
+  /** The page URL for `code`: relay-only through the bridged TURN, the participant exposed (?debug=1), no voice processing. */
+  pageUrl(code: string): string;
+  /** A terminal in the Janus namespace (ICE on its address, where Janus gathers). */
+  terminal(x: 'a' | 'c', code: string, durationS: number, input: string, extra?: string[]): Client;
+}
+
+async function withWorld(serveExtra: string[], turnOver: 'tcp' | 'udp', run: (w: World) => Promise<void>): Promise<void> {
+  const j = await startJanus();
+  e2e.janus = j;
+  const tmp = new TempDir();
+  e2e.dir = tmp;
+  const turn = startCoturnIn(j.ns, j.address);
+  let chromeNs: NetNs | undefined;
+  let bridge: NsBridge | undefined;
+  let browser: Browser | undefined;
+  try {
+    const serve = runClient('serve', ['serve', '--host', j.address, '--port', String(SERVE_PORT), '--json', '--janus', j.wsUrl, ...serveExtra], j.ns.exec);
+    clients.push(serve);
+    const listening = await serve.waitFor((l) => l.event === 'server-listening', 20_000, 'the server to listen');
+    const server = String(listening.url);
+    expect(new URL(j.wsUrl).port).toBe(String(JANUS_WS_PORT));
+    chromeNs = createNetNs('rt-websfu');
+    bridge = await bridgeTcp({ client: chromeNs, server: j.ns, host: j.address, ports: [SERVE_PORT, JANUS_WS_PORT, turn.port], udpPorts: [turn.port], dir: tmp.path });
+    const home = tmp.file('chromium');
+    mkdirSync(home, { recursive: true });
+    browser = await launchChromium({ netns: chromeNs, dir: home, microphoneWav: speech('b') });
+    const config = writeLoopbackConfig(tmp);
+    // TURN at 127.0.0.1 (bridged): libwebrtc will not reach a TURN server on another address from its loopback network (error 701).
+    const turnParams = `turn=${encodeURIComponent(`turn:127.0.0.1:${turn.port}${turnOver === 'tcp' ? '?transport=tcp' : ''}`)}&turnUser=${turn.username}&turnCredential=${turn.credential}&relay=only`;
+    await run({
+      ns: j.ns,
+      address: j.address,
+      tmp,
+      server,
+      browser,
+      config,
       // The page from 127.0.0.1 (bridged): only there is it a secure context, with a microphone and WebCrypto.
-      const web = `http://127.0.0.1:${SERVE_PORT}/`;
-      expect(new URL(j.wsUrl).port).toBe(String(JANUS_WS_PORT));
-
-      chromeNs = createNetNs('rt-websfu');
-      bridge = await bridgeTcp({ client: chromeNs, server: j.ns, host: j.address, ports: [SERVE_PORT, JANUS_WS_PORT, turn.port], dir: tmp.path });
-
-      const code = newCode();
-      const config = writeLoopbackConfig(tmp);
-      const terminal = (x: 'a' | 'c', durationS: number, extra: string[]): Client => {
-        const args = joinArgs(x, { code, server, config, input: speech(x), output: tmp.file(`out-${x}.wav`), stats: tmp.file(`stats-${x}.json`), durationS, extra });
-        // ICE on the namespace's own address, where Janus gathers.
+      pageUrl: (code) => `http://127.0.0.1:${SERVE_PORT}/?ice=none&processing=off&debug=1&${turnParams}#${code}`,
+      terminal: (x, code, durationS, input, extra = []) => {
+        const args = joinArgs(x, { code, server, config, input, output: tmp.file(`out-${x}.wav`), stats: tmp.file(`stats-${x}.json`), durationS, extra });
         args[args.indexOf('--bind-address') + 1] = j.address;
         const client = runClient(x, args, j.ns.exec);
         clients.push(client);
         return client;
-      };
-      const a = terminal('a', 24, ['--sfu']);
-      await a.waitFor((l) => l.event === 'sfu-publishing', 20_000, 'a to publish to Janus');
+      },
+    });
+    expect(browser.errors).toEqual([]);
+  } catch (err) {
+    if (process.env.RT_DEBUG === '1') for (const c of clients) process.stderr.write(`--- ${c.name} ---\n${c.stdout().slice(-6000)}\n${c.stderr().slice(-2000)}\n`);
+    throw err;
+  } finally {
+    if (process.env.RT_DEBUG === '1') process.stderr.write(`--- coturn log ---\n${turn.readLog().slice(-4000)}\n`);
+    await browser?.close().catch(() => undefined);
+    await bridge?.stop();
+    chromeNs?.remove();
+    await turn.stop();
+  }
+}
 
-      const home = tmp.file('chromium');
-      mkdirSync(home, { recursive: true });
-      browser = await launchChromium({ netns: chromeNs, dir: home, microphoneWav: speech('b') });
-      // TURN at 127.0.0.1 (bridged): libwebrtc will not reach a TURN server on another address from its loopback network (error 701).
-      const turnUrl = `turn:127.0.0.1:${turn.port}?transport=tcp`;
-      const turnParams = `turn=${encodeURIComponent(turnUrl)}&turnUser=${turn.username}&turnCredential=${turn.credential}&relay=only`;
-      const tab: Tab = await browser.newTab(`${web}?ice=none&processing=off&debug=1&${turnParams}#${code}`);
-      // RT_DEBUG=1: the page's log on stderr, and coturn's at the end.
-      if (process.env.RT_DEBUG === '1') tab.page.on('console', (m) => process.stderr.write(`[page ${m.type()}] ${m.text()}\n`));
-      await tab.join('web-b').catch(async (err: unknown) => {
-        throw new Error(`the page did not join: ${String(err)}\nsnapshot: ${JSON.stringify(await tab.snapshot())}\npage errors: ${browser!.errors.join('\n')}\npage: ${await tab.page.locator('body').innerText()}`);
-      });
-      const c = terminal('c', 18, []);
+/** Join from the page; on failure, say what the page showed. RT_DEBUG=1 copies the page's log to stderr. */
+async function joinPage(w: World, code: string, log: string[] = []): Promise<Tab> {
+  const tab = await w.browser.newTab(w.pageUrl(code));
+  tab.page.on('console', (m) => {
+    log.push(m.text());
+    if (process.env.RT_DEBUG === '1') process.stderr.write(`[page ${m.type()}] ${m.text()}\n`);
+  });
+  await tab.join('web-b').catch(async (err: unknown) => {
+    throw new Error(`the page did not join: ${String(err)}\npage errors: ${w.browser.errors.join('\n')}\npage: ${await tab.page.locator('body').innerText()}`);
+  });
+  return tab;
+}
+
+/** The id of the peer the page shows as `name`, and the path its stream plays from. */
+async function pagePath(tab: Tab, name: string): Promise<string | undefined> {
+  const s = await tab.snapshot();
+  const id = s?.peers.find((p) => p.name === name)?.id;
+  if (id === undefined) return undefined;
+  return tab.page.evaluate((peer) => (globalThis as PageHandle).roundtable.media.peerPath(peer) as string | undefined, id);
+}
+
+describe.skipIf(missing !== null)(`a browser in an SFU room with terminals${missing === null ? '' : ` (skipped: ${missing})`}`, () => {
+  it('Chromium publishes and subscribes through Janus with SFrame: it and two terminals hear each other, and the SFU path is on the page', async () => {
+    // TURN over TCP: Janus (libnice) takes Chromium's checks from a TCP-relayed candidate.
+    await withWorld([], 'tcp', async (w) => {
+      const code = newCode();
+      const a = w.terminal('a', code, 24, speech('a'), ['--sfu']);
+      await a.waitFor((l) => l.event === 'sfu-publishing', 20_000, 'a to publish to Janus');
+      const tab = await joinPage(w, code);
+      const c = w.terminal('c', code, 18, speech('c'));
 
       await waitUntil(
         async () => {
@@ -108,8 +161,7 @@ describe.skipIf(missing !== null)(`a browser in an SFU room with terminals${miss
       await tab.startRecording();
       await sleep(8000);
       const heardByB = (await tab.stopRecording()).pcm;
-      const shown = await tab.page.locator('.media-path').textContent();
-      expect(shown).toBe('media via SFU — end-to-end encrypted, the SFU cannot hear');
+      expect(await tab.page.locator('.media-path').textContent()).toBe('media via SFU — end-to-end encrypted, the SFU cannot hear');
       const sfu = await tab.page.evaluate(() => (globalThis as PageHandle).roundtable.media.sfuStats as { framesSealed: number; framesOpened: number; framesRefused: number; subscriptions: number });
       expect(sfu.subscriptions).toBe(2);
       expect(sfu.framesSealed, 'the page sealed its frames').toBeGreaterThan(200);
@@ -135,20 +187,69 @@ describe.skipIf(missing !== null)(`a browser in an SFU room with terminals${miss
         ['a', 'c'],
         ['c', 'a'],
       ] as const) {
-        const out = await readWav(tmp.file(`out-${x}.wav`));
+        const out = await readWav(w.tmp.file(`out-${x}.wav`));
         expect(bestPresence(inputs.b, out, HEARD), `${x} hears the browser`).toBeGreaterThan(0.3);
         expect(bestPresence(inputs[other], out, HEARD), `${x} hears ${other}`).toBeGreaterThan(0.3);
         expect(bestPresence(inputs[x], out), `${x} does not hear itself`).toBeLessThan(0.2);
-        const stats = readJson<StatsFile>(tmp.file(`stats-${x}.json`));
+        const stats = readJson<StatsFile>(w.tmp.file(`stats-${x}.json`));
         expect(stats.peers.map((p) => p.name).sort()).toEqual([other, 'web-b'].sort());
       }
-      expect(browser.errors).toEqual([]);
-    } finally {
-      if (process.env.RT_DEBUG === '1') process.stderr.write(`--- coturn log ---\n${turn.readLog().slice(-4000)}\n`);
-      await browser?.close().catch(() => undefined);
-      await bridge?.stop();
-      chromeNs?.remove();
-      await turn.stop();
-    }
+    });
   }, 150_000);
+
+  it('a room with the browser grows onto the SFU and shrinks back to the mesh: the page follows both switches and hears the terminal on each path', async () => {
+    // TURN over UDP: the mesh link's other end is libjuice, which refuses Chromium's checks from a
+    // TCP-relayed candidate (their tie-breaker is 0; libjuice issue #355, docs/architecture.md §7).
+    await withWorld(['--sfu-threshold', '2', '--mesh-threshold', '2'], 'udp', async (w) => {
+      const code = newCode();
+      const log: string[] = [];
+      const a = w.terminal('a', code, 40, speech('a'));
+      await a.waitFor((l) => l.event === 'media-path', 20_000, 'a in the room');
+      const tab = await joinPage(w, code, log);
+      const inputA = await readWav(speech('a'));
+      const heardOn = async (what: string): Promise<number> => {
+        await tab.startRecording();
+        await sleep(5000);
+        const presence = bestPresence(inputA, (await tab.stopRecording()).pcm, HEARD);
+        expect(presence, `the browser hears a ${what}`).toBeGreaterThan(0.3);
+        return presence;
+      };
+
+      const hearsA = async (): Promise<boolean> => (await tab.snapshot())?.peers.some((p) => p.name === 'a' && p.state === 'connected' && p.level > 0) ?? false;
+      await waitUntil(async () => (await pagePath(tab, 'a')) === 'mesh' && (await hearsA()), 20_000, 'the page to play a from its mesh link, with sound');
+      expect((await tab.snapshot())?.mediaPath).toBe('mesh');
+      await heardOn('on the mesh');
+
+      // A silent third member: the room goes through the SFU (more than 2), and only a and the page talk.
+      const c = w.terminal('c', code, 14, silentWav(w.tmp.file('silence.wav')));
+      await waitUntil(async () => (await tab.snapshot())?.mediaPath === 'sfu' && (await pagePath(tab, 'a')) === 'sfu', 30_000, 'the page to play a from the SFU');
+      await a.waitFor((l) => l.event === 'media-path-switched' && l.path === 'sfu', 30_000, "a's switch to the SFU to finish");
+      expect(await tab.page.locator('.media-path').textContent()).toBe('media via SFU — end-to-end encrypted, the SFU cannot hear');
+      await heardOn('through the SFU');
+      const sealed = await tab.page.evaluate(() => (globalThis as PageHandle).roundtable.media.sfuStats as { framesSealed: number; framesRefused: number });
+      expect(sealed.framesSealed).toBeGreaterThan(100);
+      expect(sealed.framesRefused).toBe(0);
+
+      // c leaves: back to the mesh (2 members), the page leaves Janus once both ends play each other from the mesh.
+      expect(await c.exited).toEqual({ code: 0, signal: null });
+      await waitUntil(async () => (await tab.snapshot())?.mediaPath === 'mesh' && (await pagePath(tab, 'a')) === 'mesh', 30_000, 'the page to play a from the mesh again');
+      await waitUntil(async () => log.some((l) => l.includes('sfu-left')), 30_000, 'the page to leave Janus');
+      expect(await tab.page.evaluate(() => (globalThis as PageHandle).roundtable.media.sfuStats)).toBeUndefined();
+      await heardOn('on the mesh again');
+
+      await tab.page.getByRole('button', { name: 'Leave', exact: true }).click();
+      const exitA = await a.exited;
+      expect(exitA, `a stderr: ${a.stderr()}`).toEqual({ code: 0, signal: null });
+      expect(a.lines.filter((l) => l.event === 'media-path').map((l) => l.path)).toEqual(['mesh', 'sfu', 'mesh']);
+      expect(a.lines.filter((l) => l.event === 'media-path-switched').map((l) => l.path)).toEqual(['sfu', 'mesh']);
+      // While on the SFU, a opened the page's frames (c sent none: silent) and refused none.
+      const stopped = a.lines.find((l) => l.event === 'sfu-stopped');
+      expect(Number(stopped?.framesOpened), "a opened the page's frames through the SFU").toBeGreaterThan(100);
+      expect(stopped?.framesRefused).toBe(0);
+      const pageSwitches = log.filter((l) => l.includes('media-path-switched'));
+      expect(pageSwitches.map((l) => (l.includes('path: sfu') ? 'sfu' : 'mesh'))).toEqual(['sfu', 'mesh']);
+      const out = await readWav(w.tmp.file('out-a.wav'));
+      expect(bestPresence(await readWav(speech('b')), out, HEARD), 'a hears the browser').toBeGreaterThan(0.3);
+    });
+  }, 170_000);
 });

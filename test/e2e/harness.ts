@@ -265,3 +265,23 @@ export function sessionWorkspace(): { readonly dir: TempDir; readonly clients: C
     clients,
   };
 }
+
+/** One second of 48 kHz mono 16-bit silence: the listener's microphone. */
+export function silentWav(file: string): string {
+  const samples = 48_000;
+  const header = Buffer.alloc(44);
+  header.write('RIFF', 0, 'ascii');
+  header.writeUInt32LE(36 + samples * 2, 4);
+  header.write('WAVEfmt ', 8, 'ascii');
+  header.writeUInt32LE(16, 16);
+  header.writeUInt16LE(1, 20); // PCM
+  header.writeUInt16LE(1, 22); // mono
+  header.writeUInt32LE(48_000, 24);
+  header.writeUInt32LE(96_000, 28);
+  header.writeUInt16LE(2, 32);
+  header.writeUInt16LE(16, 34);
+  header.write('data', 36, 'ascii');
+  header.writeUInt32LE(samples * 2, 40);
+  writeFileSync(file, Buffer.concat([header, Buffer.alloc(samples * 2)]));
+  return file;
+}

@@ -12,36 +12,15 @@
  * peer; each hears the talkers and not itself; all exit 0.
  * That the SFU forwards only SFrame ciphertext is sfu-room.test.ts's check.
  */
-import { writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { janusMissingReason, startJanus } from '../helpers/janus.js';
 import { janusE2e } from './janus-e2e.js';
-import { bestPresence, HEARD, joinArgs, newCode, readWav, runClient, runCtl, sleep, speech, startServer, TempDir, writeLoopbackConfig, type Client } from './harness.js';
+import { bestPresence, HEARD, joinArgs, newCode, readWav, runClient, runCtl, silentWav, sleep, speech, startServer, TempDir, writeLoopbackConfig, type Client } from './harness.js';
 import type { ControlStatus } from '../../src/control/protocol.js';
 
 const missing = janusMissingReason();
 const e2e = janusE2e();
 const clients = e2e.clients;
-
-/** One second of 48 kHz mono 16-bit silence: the listener's microphone. */
-function silentWav(file: string): string {
-  const samples = 48_000;
-  const header = Buffer.alloc(44);
-  header.write('RIFF', 0, 'ascii');
-  header.writeUInt32LE(36 + samples * 2, 4);
-  header.write('WAVEfmt ', 8, 'ascii');
-  header.writeUInt32LE(16, 16);
-  header.writeUInt16LE(1, 20); // PCM
-  header.writeUInt16LE(1, 22); // mono
-  header.writeUInt32LE(48_000, 24);
-  header.writeUInt32LE(96_000, 28);
-  header.writeUInt16LE(2, 32);
-  header.writeUInt16LE(16, 34);
-  header.write('data', 36, 'ascii');
-  header.writeUInt32LE(samples * 2, 40);
-  writeFileSync(file, Buffer.concat([header, Buffer.alloc(samples * 2)]));
-  return file;
-}
 
 describe.skipIf(missing !== null)(`serve --janus, join --sfu: a room through Janus from the command line${missing === null ? '' : ` (skipped: ${missing})`}`, () => {
   it('3 joins, 2 talking: each hears the talkers and not itself, all through the SFU, all exit 0', async () => {

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LogFields, Logger, LogLevel } from '../../src/core/logger.js';
 import { startSignalingServer, type SignalingServer, type SignalingServerOptions } from '../../src/server/server.js';
-import { CONTENT_SECURITY_POLICY, loadWebClient, WebRootError } from '../../src/server/static-files.js';
+import { CONTENT_SECURITY_POLICY, contentSecurityPolicy, loadWebClient, WebRootError } from '../../src/server/static-files.js';
 import { RawClient, randomRoom } from './raw-client.js';
 
 /** Outside the web root: no request may ever return it. */
@@ -117,6 +117,18 @@ describe('web client files', () => {
     expect(CONTENT_SECURITY_POLICY).toMatch(/default-src 'none'/);
     expect(CONTENT_SECURITY_POLICY).toMatch(/connect-src 'self'/);
     expect(CONTENT_SECURITY_POLICY).toMatch(/frame-ancestors 'none'/);
+  });
+
+  it('with --janus, the page may also connect to that Janus (its origin only) and nowhere else', async () => {
+    const { web } = webTree();
+    await start({ webRoot: web, janusUrl: 'wss://sfu.example.org:8989/janus' });
+    const r = await get('/');
+    const csp = String(r.headers['content-security-policy']);
+    expect(csp).toContain("connect-src 'self' wss://sfu.example.org:8989;");
+    expect(csp.replace("wss://sfu.example.org:8989", '')).not.toMatch(/unsafe|\*|https?:|wss?:/);
+    // Something that is no WebSocket URL adds nothing.
+    expect(contentSecurityPolicy('https://x.example')).toBe(CONTENT_SECURITY_POLICY);
+    expect(contentSecurityPolicy('ws://a b:1')).toBe(CONTENT_SECURITY_POLICY);
   });
 
   it('sends each known type with its MIME type, in subdirectories too', async () => {
