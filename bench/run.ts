@@ -152,6 +152,8 @@ const SECTIONS: Section[] = [
         `CPU over the ${fmt(r.loadWallMs / 1000)} s of joins and bursts: node A ${fmt(r.nodeCpuMs[0] / 1000, 2)} s (${r.nodeCpuPercentOfCore[0]} % of one core), node B ${fmt(r.nodeCpuMs[1] / 1000, 2)} s (${r.nodeCpuPercentOfCore[1]} %), ` +
           `Redis ${fmt(r.redisCpuMs / 1000, 2)} s, load generator ${fmt(r.loadgenCpuMs / 1000, 2)} s; node RSS peaks ${r.nodeRssPeakMB.join(' / ')} MB; connect failures ${r.connectFailures}; errors ${JSON.stringify(r.errors)}.`,
         '',
+        `Event loops late by (p99 / max, monitorEventLoopDelay): node A ${r.loopDelayMs.nodes[0].p99} / ${r.loopDelayMs.nodes[0].max} ms, node B ${r.loopDelayMs.nodes[1].p99} / ${r.loopDelayMs.nodes[1].max} ms, load generator ${r.loopDelayMs.loadgen.p99} / ${r.loopDelayMs.loadgen.max} ms.`,
+        '',
         `Node A SIGKILLed: of its clients, ${d.movers} (one per room) fail over to B after the signaling client's first backoff step (125–250 ms) and rejoin with their id and token; the other ${d.movers} stay dead.`,
         '',
         '| after the kill | count | p50 | p99 | max |',

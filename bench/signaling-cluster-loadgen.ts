@@ -19,6 +19,7 @@
  * - close: close every client.
  */
 import { randomBytes } from 'node:crypto';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { WebSocket } from 'ws';
 import { backoffDelayMs, DEFAULT_BACKOFF } from '../src/core/backoff.js';
 import { encodeMessage, parseServerMessage, type ServerMessage } from '../src/protocol/index.js';
@@ -40,6 +41,9 @@ export interface ClusterLoadResult {
   connectPhaseMs: number;
   burstPhaseMs: number;
   cpuMs: number;
+  /** How late the generator's own event loop ran during the load (it stamps arrivals): p99 and max, ms. */
+  loopDelayP99Ms: number;
+  loopDelayMaxMs: number;
 }
 
 export interface ClusterDeathResult {
@@ -177,6 +181,8 @@ async function runLoad(req: Extract<ClusterLoadgenRequest, { kind: 'load' }>): P
     return c;
   });
 
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
   // Phase 1: connect and join, a bounded number of handshakes in flight.
   const t0 = performance.now();
   let next = 0;
@@ -207,7 +213,18 @@ async function runLoad(req: Extract<ClusterLoadgenRequest, { kind: 'load' }>): P
   while (relayed() < expectedRelays && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   const burstPhaseMs = performance.now() - t1;
   const cpu = process.cpuUsage(cpu0);
-  return { ...load, expectedRelays, connectFailures, errors, connectPhaseMs, burstPhaseMs, cpuMs: Math.round((cpu.user + cpu.system) / 1000) };
+  loopDelay.disable();
+  return {
+    ...load,
+    expectedRelays,
+    connectFailures,
+    errors,
+    connectPhaseMs,
+    burstPhaseMs,
+    cpuMs: Math.round((cpu.user + cpu.system) / 1000),
+    loopDelayP99Ms: Math.round(loopDelay.percentile(99) / 1e5) / 10,
+    loopDelayMaxMs: Math.round(loopDelay.max / 1e5) / 10,
+  };
 }
 
 async function runKill(req: Extract<ClusterLoadgenRequest, { kind: 'kill' }>): Promise<ClusterDeathResult> {

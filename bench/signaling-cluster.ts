@@ -54,6 +54,8 @@ export interface SignalingClusterResult {
   nodeRssPeakMB: [number, number];
   redisCpuMs: number;
   loadgenCpuMs: number;
+  /** How late each event loop ran during the load (monitorEventLoopDelay): what a relay waited for beyond its own work. */
+  loopDelayMs: { nodes: Array<{ p99: number; max: number }>; loadgen: { p99: number; max: number } };
   loadWallMs: number;
   connectFailures: number;
   errors: Record<string, number>;
@@ -123,6 +125,13 @@ export async function run(opts: SignalingClusterOptions = {}): Promise<Signaling
       nodeRssPeakMB: [figures[0]!.rssPeakMB, figures[1]!.rssPeakMB],
       redisCpuMs,
       loadgenCpuMs: load.cpuMs,
+      loopDelayMs: {
+        nodes: [
+          { p99: figures[0]!.loopDelayP99Ms, max: figures[0]!.loopDelayMaxMs },
+          { p99: figures[1]!.loopDelayP99Ms, max: figures[1]!.loopDelayMaxMs },
+        ],
+        loadgen: { p99: load.loopDelayP99Ms, max: load.loopDelayMaxMs },
+      },
       loadWallMs: Math.round(loadWallMs),
       connectFailures: load.connectFailures,
       errors: load.errors,
@@ -152,6 +161,8 @@ function print(r: SignalingClusterResult): void {
   console.log(`  join→joined       ${ms(r.join)}`);
   console.log(`  relay, across     ${ms(r.relayAcross)}`);
   console.log(`  relay, same node  ${ms(r.relayWithin)}  (${r.relayAcross.count + r.relayWithin.count}/${r.relayExpected}, ${r.relayPerSec}/s)`);
+  const l = r.loopDelayMs;
+  console.log(`  event loops late by (p99 / max): node A ${l.nodes[0]!.p99} / ${l.nodes[0]!.max} ms, node B ${l.nodes[1]!.p99} / ${l.nodes[1]!.max} ms, load generator ${l.loadgen.p99} / ${l.loadgen.max} ms`);
   console.log(`  CPU over ${r.loadWallMs} ms: node A ${r.nodeCpuMs[0]} ms, node B ${r.nodeCpuMs[1]} ms, Redis ${r.redisCpuMs} ms, load generator ${r.loadgenCpuMs} ms; node RSS peaks ${r.nodeRssPeakMB.join(' / ')} MB`);
   const d = r.death;
   console.log(`  node A killed: ${d.movers} clients failed over, back in ${ms(d.rejoin)}, ${d.resumed} resumed their place`);

@@ -4,6 +4,7 @@
  * from one loopback address, so the per-address limits are lifted; every
  * other limit is the default. Requests over IPC: start, figures.
  */
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { createLogger } from '../../src/core/log.js';
 import { startSignalingServer, type SignalingServer } from '../../src/server/index.js';
 import { serveRequests } from './bench-child.js';
@@ -19,11 +20,15 @@ export interface NodeFigures {
   /** CPU time since start (user + system). */
   cpuMs: number;
   rssPeakMB: number;
+  /** How late the event loop ran, since start (monitorEventLoopDelay, 10 ms resolution): p99 and max, ms. */
+  loopDelayP99Ms: number;
+  loopDelayMaxMs: number;
 }
 
 let server: SignalingServer | undefined;
 let cpu0 = process.cpuUsage();
 let rssPeak = 0;
+let loopDelay: IntervalHistogram | undefined;
 
 async function handle(req: NodeRequest): Promise<NodeStarted | NodeFigures> {
   if (req.kind === 'start') {
@@ -37,12 +42,19 @@ async function handle(req: NodeRequest): Promise<NodeStarted | NodeFigures> {
       ...(process.env.ROUNDTABLE_BENCH_NODE_LOG !== undefined ? { logger: createLogger({ json: true, destination: `${process.env.ROUNDTABLE_BENCH_NODE_LOG}.${req.nodeId}` }) } : {}),
     });
     cpu0 = process.cpuUsage();
+    loopDelay = monitorEventLoopDelay({ resolution: 10 });
+    loopDelay.enable();
     rssPeak = process.memoryUsage().rss;
     setInterval(() => (rssPeak = Math.max(rssPeak, process.memoryUsage().rss)), 100).unref();
     return { url: server.url, pid: process.pid };
   }
   const cpu = process.cpuUsage(cpu0);
-  return { cpuMs: Math.round((cpu.user + cpu.system) / 1000), rssPeakMB: Math.round(rssPeak / 1e6) };
+  return {
+    cpuMs: Math.round((cpu.user + cpu.system) / 1000),
+    rssPeakMB: Math.round(rssPeak / 1e6),
+    loopDelayP99Ms: Math.round((loopDelay?.percentile(99) ?? 0) / 1e5) / 10,
+    loopDelayMaxMs: Math.round((loopDelay?.max ?? 0) / 1e5) / 10,
+  };
 }
 
 if (process.send !== undefined && process.env.ROUNDTABLE_BENCH_NODE === '1') {
