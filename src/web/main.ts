@@ -30,6 +30,7 @@ if (root !== null) {
     generateCode: generateJoinCode,
     copyText: (text) => navigator.clipboard.writeText(text),
     setFragment: (code) => history.replaceState(null, '', `#${code}`),
+    linkContext: { turnTcpOnly: options.turnTcpOnly },
     join: async (code, name, onKnocking) => {
       const participant = await joinFromBrowser({
         code,

@@ -21,6 +21,12 @@ export interface PageOptions {
   readonly iceServers: readonly IceServerConfig[];
   /** Only TURN-relayed candidates (relay=only with a TURN server). */
   readonly relayOnly: boolean;
+  /**
+   * Relay-only through a TURN server reached over TCP or TLS: a mesh link to
+   * a terminal cannot come up that way (libjuice issue #355,
+   * docs/architecture.md §7), and the page says so when one does not.
+   */
+  readonly turnTcpOnly: boolean;
   readonly debug: boolean;
   readonly logLevel: LogLevel;
 }
@@ -35,7 +41,8 @@ export function pageOptions(pageUrl: string): PageOptions {
   const turn = turnServer(params);
   if (turn !== null) iceServers = [...iceServers, turn];
   const relayOnly = turn !== null && params.get('relay') === 'only';
-  return { processing: params.get('processing') !== 'off', iceServers, relayOnly, debug, logLevel: debug ? 'debug' : 'warn' };
+  const turnTcpOnly = relayOnly && turn !== null && /^turns:|[?&]transport=(tcp|tls)\b/iu.test(String(turn.urls));
+  return { processing: params.get('processing') !== 'off', iceServers, relayOnly, turnTcpOnly, debug, logLevel: debug ? 'debug' : 'warn' };
 }
 
 /** The TURN entry of turn=, turnUser= and turnCredential=, or null when any is missing or the URI is not a TURN URI. */

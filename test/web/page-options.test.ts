@@ -7,7 +7,7 @@ const BASE = 'https://rt.example.org/';
 describe('pageOptions', () => {
   it('defaults: processing on, the default STUN server, warnings only', () => {
     // The join code lives in the fragment; it must not affect the options.
-    expect(pageOptions(`${BASE}#abc-def-ghi`)).toEqual({ processing: true, iceServers: DEFAULT_ICE_SERVERS, relayOnly: false, debug: false, logLevel: 'warn' });
+    expect(pageOptions(`${BASE}#abc-def-ghi`)).toEqual({ processing: true, iceServers: DEFAULT_ICE_SERVERS, relayOnly: false, turnTcpOnly: false, debug: false, logLevel: 'warn' });
   });
 
   it('processing=off turns browser audio processing off, and only the exact value does', () => {
@@ -42,7 +42,7 @@ describe('pageOptions', () => {
   });
 
   it('combines options', () => {
-    expect(pageOptions(`${BASE}?processing=off&ice=none&debug=1`)).toEqual({ processing: false, iceServers: [], relayOnly: false, debug: true, logLevel: 'debug' });
+    expect(pageOptions(`${BASE}?processing=off&ice=none&debug=1`)).toEqual({ processing: false, iceServers: [], relayOnly: false, turnTcpOnly: false, debug: true, logLevel: 'debug' });
   });
 
   it('turn= with turnUser= and turnCredential= adds a TURN server; relay=only then uses only relayed candidates', () => {
@@ -50,6 +50,12 @@ describe('pageOptions', () => {
     const o = pageOptions(`${BASE}?ice=none&${turn}&relay=only`);
     expect(o.iceServers).toEqual([{ urls: 'turn:127.0.0.1:3478', username: 'ada', credential: 'p@ss:word' }]);
     expect(o.relayOnly).toBe(true);
+    expect(o.turnTcpOnly).toBe(false);
+    // Relay-only through TURN over TCP or TLS: the page knows a mesh link to a terminal cannot use it.
+    for (const uri of ['turn:h:3478?transport=tcp', 'turns:h:5349']) {
+      expect(pageOptions(`${BASE}?ice=none&turn=${encodeURIComponent(uri)}&turnUser=a&turnCredential=b&relay=only`).turnTcpOnly, uri).toBe(true);
+      expect(pageOptions(`${BASE}?ice=none&turn=${encodeURIComponent(uri)}&turnUser=a&turnCredential=b`).turnTcpOnly, uri).toBe(false);
+    }
     // Beside the default STUN server, and relay=only only with exactly that value.
     const p = pageOptions(`${BASE}?${turn}&relay=yes`);
     expect(p.iceServers).toEqual([...DEFAULT_ICE_SERVERS, { urls: 'turn:127.0.0.1:3478', username: 'ada', credential: 'p@ss:word' }]);

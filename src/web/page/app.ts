@@ -13,7 +13,7 @@ import { EndedView } from './render-ended.js';
 import { LandingView, type LandingScreen } from './render-landing.js';
 import { RoomView } from './render-room.js';
 import { initialScreen, transition, type Effect, type Screen, type ScreenEvent } from './screens.js';
-import { announcements } from './view-model.js';
+import { announcements, type LinkContext } from './view-model.js';
 
 export interface AppDeps {
   /** The page URL (location.href) — code from its fragment, link from its origin. */
@@ -27,6 +27,8 @@ export interface AppDeps {
   copyText(text: string): Promise<void>;
   /** Replace the page URL's fragment without reloading (history.replaceState). */
   setFragment(code: string): void;
+  /** What the page knows of its network that explains a link that does not come up. */
+  linkContext?: LinkContext;
 }
 
 /** Where the display name is remembered between visits. */
@@ -204,7 +206,7 @@ export function mountApp(root: HTMLElement, deps: AppDeps): { destroy(): void } 
         return;
       }
       case 'room': {
-        room = new RoomView(doc, after.code, roomHandlers(after.code));
+        room = new RoomView(doc, after.code, roomHandlers(after.code), deps.linkContext);
         stage.replaceChildren(room.element);
         addKeys();
         return;

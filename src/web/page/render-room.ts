@@ -8,7 +8,7 @@ import { phaseLabel, PROCESSING_LABELS, PROCESSING_STAGES } from '../../ui/label
 import { el, meter, setAttr, setClass, setHidden, setText, setTone, type Meter } from './dom.js';
 import { ChatBox, type ChatHandlers } from './render-chat.js';
 import { PeerRow } from './render-peer.js';
-import { peerRow, selfRow, statusLines, type StatusLine } from './view-model.js';
+import { peerRow, selfRow, statusLines, type LinkContext, type StatusLine } from './view-model.js';
 
 export interface RoomHandlers extends ChatHandlers {
   toggleMute(): void;
@@ -56,7 +56,7 @@ export class RoomView {
   private readonly handlers: RoomHandlers;
   private copyTimer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(doc: Document, code: string, handlers: RoomHandlers) {
+  constructor(doc: Document, code: string, handlers: RoomHandlers, private readonly linkContext: LinkContext = {}) {
     this.doc = doc;
     this.handlers = handlers;
     const button = (text: string, className: string, onClick: () => void, toggle = false): HTMLButtonElement =>
@@ -172,7 +172,7 @@ export class RoomView {
     const phase = leaving && snapshot.phase !== 'left' ? phaseLabel('leaving') : phaseLabel(snapshot.phase);
     setText(this.phase, `● ${phase.text}`);
     setTone(this.phase, phase.tone);
-    this.showStatus(statusLines(snapshot, leaving));
+    this.showStatus(statusLines(snapshot, leaving, this.linkContext));
 
     const self = selfRow(snapshot.self);
     setText(this.selfName, self.name);

@@ -110,7 +110,17 @@ export interface StatusLine {
  * session is doing, and for each problem what to try. `leaving` is the
  * page's own knowledge that Leave was pressed before the engine says so.
  */
-export function statusLines(snapshot: SessionSnapshot, leaving = false): StatusLine[] {
+/** What the page knows of its own network that explains a link that does not come up. */
+export interface LinkContext {
+  /** Relay-only through TURN over TCP/TLS (page-options.ts `turnTcpOnly`). */
+  readonly turnTcpOnly?: boolean;
+}
+
+/** Why a mesh link from a page that reaches TURN over TCP only does not come up (docs/architecture.md §7, libjuice #355). */
+export const TURN_TCP_HINT =
+  'This page reaches its TURN server over TCP only, and a terminal participant cannot connect to that (a known limitation of its network library). Ask whoever runs the server for a TURN URL over UDP (turn:HOST:PORT); rooms through the SFU work either way.';
+
+export function statusLines(snapshot: SessionSnapshot, leaving = false, context: LinkContext = {}): StatusLine[] {
   const lines: StatusLine[] = [];
   const phase = snapshot.phase;
   if (phase === 'left') {
@@ -150,17 +160,19 @@ export function statusLines(snapshot: SessionSnapshot, leaving = false): StatusL
   if (snapshot.error !== undefined) {
     lines.push({ key: 'error', text: snapshot.error.message, ...hintOf(snapshot.error.hint), tone: 'red' });
   }
+  const tcpOnlyMesh = context.turnTcpOnly === true && snapshot.mediaPath !== 'sfu';
   for (const peer of snapshot.peers) {
     if (peer.state === 'connecting') {
       lines.push({ key: `peer:${peer.id}`, text: `Connecting to ${peer.name}…`, tone: 'yellow' });
     } else if (peer.state === 'reconnecting') {
-      lines.push({ key: `peer:${peer.id}`, text: `Reconnecting to ${peer.name}…`, tone: 'yellow' });
+      lines.push({ key: `peer:${peer.id}`, text: `Reconnecting to ${peer.name}…`, ...(tcpOnlyMesh ? { hint: TURN_TCP_HINT } : {}), tone: 'yellow' });
     } else if (peer.state === 'failed') {
       lines.push({
         key: `peer:${peer.id}`,
         text: `The connection to ${peer.name} failed: you cannot hear each other.`,
-        hint:
-          'Roundtable keeps retrying. If it stays like this, a firewall or VPN may block direct connections between you: try another network, or both leave and join again.',
+        hint: tcpOnlyMesh
+          ? TURN_TCP_HINT
+          : 'Roundtable keeps retrying. If it stays like this, a firewall or VPN may block direct connections between you: try another network, or both leave and join again.',
         tone: 'red',
       });
     }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { announcements, meterPercent, peerRow, selfRow, statusLines } from '../../../src/web/page/view-model.js';
+import { announcements, meterPercent, peerRow, selfRow, statusLines, TURN_TCP_HINT } from '../../../src/web/page/view-model.js';
 import { makePeer, makeSelf, makeSnapshot } from '../../ui/fake-controller.js';
 
 describe('meterPercent', () => {
@@ -87,6 +87,16 @@ describe('statusLines', () => {
   it('an error outside failed is shown beside the phase', () => {
     const lines = statusLines(makeSnapshot({ phase: 'in-call', error: { message: 'output device lost' } }));
     expect(lines).toEqual([{ key: 'error', text: 'output device lost', tone: 'red' }]);
+  });
+
+  it('a page relay-only through TURN over TCP says why a mesh link does not come up, and not in a room through the SFU', () => {
+    const peers = [makePeer('a', { name: 'ann', state: 'reconnecting' }), makePeer('c', { name: 'cy', state: 'failed' })];
+    const mesh = statusLines(makeSnapshot({ peers }), false, { turnTcpOnly: true });
+    expect(mesh.map((l) => l.hint)).toEqual([TURN_TCP_HINT, TURN_TCP_HINT]);
+    expect(TURN_TCP_HINT).toMatch(/UDP/);
+    const sfu = statusLines(makeSnapshot({ peers, mediaPath: 'sfu' }), false, { turnTcpOnly: true });
+    expect(sfu.map((l) => l.hint)).not.toContain(TURN_TCP_HINT);
+    expect(statusLines(makeSnapshot({ peers }))[1]?.hint).toMatch(/firewall or VPN/);
   });
 
   it('per peer: connecting, reconnecting, and a failed link with what to try', () => {
