@@ -137,8 +137,8 @@ const SECTIONS: Section[] = [
         `| ${what} | ${s.count}${of} | ${s.p50Ms} ms | **${s.p99Ms} ms** | ${s.maxMs} ms |`;
       const d = r.death;
       return [
-        `2 \`serve\` nodes (processes of their own) × ${r.clientsPerNode} light clients in ${r.rooms} rooms of 4 split 2 + 2 across the nodes, one Redis (Debian's redis-server on loopback), the clients in one more process; ` +
-          `every room bursts once (each peer 10 signals to each other peer), rooms spread over the burst window (${r.relayPerSec} relays/s). Nodes, Redis and the load generator share the machine's ${r.cores} cores.`,
+        `2 \`serve\` nodes (processes of their own) × ${r.clientsPerNode} light clients in ${r.rooms} rooms of 4 split 2 + 2 across the nodes, one Redis (Debian's redis-server on loopback), the clients in two more processes (one per node\'s half of each room); ` +
+          `every room bursts once (each peer 10 signals to each other peer), rooms spread over the burst window (${r.relayPerSec} relays/s). Nodes, Redis and the load generators share the machine's ${r.cores} cores.`,
         'Goal: join → joined p99 ≤ 50 ms, relay p99 ≤ 50 ms.',
         '',
         '| | count | p50 | p99 | max |',
@@ -150,9 +150,9 @@ const SECTIONS: Section[] = [
         `${r.relayAcross.count + r.relayWithin.count} of ${r.relayExpected} relays arrived.`,
         '',
         `CPU over the ${fmt(r.loadWallMs / 1000)} s of joins and bursts: node A ${fmt(r.nodeCpuMs[0] / 1000, 2)} s (${r.nodeCpuPercentOfCore[0]} % of one core), node B ${fmt(r.nodeCpuMs[1] / 1000, 2)} s (${r.nodeCpuPercentOfCore[1]} %), ` +
-          `Redis ${fmt(r.redisCpuMs / 1000, 2)} s, load generator ${fmt(r.loadgenCpuMs / 1000, 2)} s; node RSS peaks ${r.nodeRssPeakMB.join(' / ')} MB; connect failures ${r.connectFailures}; errors ${JSON.stringify(r.errors)}.`,
+          `Redis ${fmt(r.redisCpuMs / 1000, 2)} s, load generators ${fmt(r.loadgenCpuMs / 1000, 2)} s; node RSS peaks ${r.nodeRssPeakMB.join(' / ')} MB; connect failures ${r.connectFailures}; errors ${JSON.stringify(r.errors)}.`,
         '',
-        `Event loops late by (p99 / max, monitorEventLoopDelay): node A ${r.loopDelayMs.nodes[0].p99} / ${r.loopDelayMs.nodes[0].max} ms, node B ${r.loopDelayMs.nodes[1].p99} / ${r.loopDelayMs.nodes[1].max} ms, load generator ${r.loopDelayMs.loadgen.p99} / ${r.loopDelayMs.loadgen.max} ms.`,
+        `Event loops late by (p99 / max, monitorEventLoopDelay): node A ${r.loopDelayMs.nodes[0].p99} / ${r.loopDelayMs.nodes[0].max} ms, node B ${r.loopDelayMs.nodes[1].p99} / ${r.loopDelayMs.nodes[1].max} ms, load generators ${r.loopDelayMs.loadgens.map((g: { p99: number; max: number }) => `${g.p99} / ${g.max}`).join(' and ')} ms.`,
         '',
         `Node A SIGKILLed: of its clients, ${d.movers} (one per room) fail over to B after the signaling client's first backoff step (125–250 ms) and rejoin with their id and token; the other ${d.movers} stay dead.`,
         '',

@@ -4,7 +4,9 @@
  * 2,000 rooms of 4, each room split 2 + 2 across the nodes. Each node is a
  * process of its own (bench/lib/signaling-node.ts), Redis is Debian's
  * redis-server on loopback (bench/lib/redis.ts), and the light clients run
- * in one more process (bench/signaling-cluster-loadgen.ts). Reports join →
+ * in two more processes, one per node's half of each room
+ * (bench/signaling-cluster-loadgen.ts: one process for all of them was
+ * itself the tail). Reports join →
  * joined and relay latency (p50/p99/max; relays across nodes apart from
  * those on one node), each process's CPU and the nodes' peak RSS, then what
  * node A's death costs: A is SIGKILLed, one of its two clients per room
@@ -13,7 +15,7 @@
  * expiring, limit 2.5 heartbeats = 3.75 s).
  *
  * Everything shares this machine's cores (2 on the project box): the nodes,
- * Redis and the load generator compete for CPU, so latencies include that.
+ * Redis and the load generators compete for CPU, so latencies include that.
  *
  * Run: `npx tsx bench/signaling-cluster.ts [clients] [roomSize] [burst] [spreadMs]`,
  * or through bench/run.ts.
@@ -25,7 +27,9 @@ import { ask, forkSibling } from './lib/bench-child.js';
 import { runWhenMain } from './lib/main.js';
 import { redisMissingReason, startRedis } from './lib/redis.js';
 import type { NodeFigures, NodeStarted } from './lib/signaling-node.js';
-import type { ClusterDeathResult, ClusterLoadResult } from './signaling-cluster-loadgen.js';
+import type { ClusterBurstResult, ClusterConnectResult, ClusterDeathResult } from './signaling-cluster-loadgen.js';
+import { epochMs } from './signaling-loadgen.js';
+import { randomBytes } from 'node:crypto';
 import { summarize, type LatencySummary } from './signaling-load.js';
 
 export interface SignalingClusterOptions {
@@ -55,7 +59,7 @@ export interface SignalingClusterResult {
   redisCpuMs: number;
   loadgenCpuMs: number;
   /** How late each event loop ran during the load (monitorEventLoopDelay): what a relay waited for beyond its own work. */
-  loopDelayMs: { nodes: Array<{ p99: number; max: number }>; loadgen: { p99: number; max: number } };
+  loopDelayMs: { nodes: Array<{ p99: number; max: number }>; loadgens: Array<{ p99: number; max: number }> };
   loadWallMs: number;
   connectFailures: number;
   errors: Record<string, number>;
@@ -68,6 +72,13 @@ export interface SignalingClusterResult {
     presenceLimitMs: number;
     errors: Record<string, number>;
   };
+}
+
+/** Error counts of several processes, added up by name. */
+function mergeCounts(all: ReadonlyArray<Record<string, number>>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const counts of all) for (const [k, v] of Object.entries(counts)) out[k] = (out[k] ?? 0) + v;
+  return out;
 }
 
 /** CPU time (user + system, ms) of process `pid` so far, from /proc (USER_HZ is 100 on Linux). */
@@ -89,8 +100,9 @@ export async function run(opts: SignalingClusterOptions = {}): Promise<Signaling
   const clientsPerNode = Math.ceil(clients / 2);
   const redis = await startRedis();
   const nodes = [forkSibling(import.meta.url, 'lib/signaling-node', 'ROUNDTABLE_BENCH_NODE'), forkSibling(import.meta.url, 'lib/signaling-node', 'ROUNDTABLE_BENCH_NODE')] as const;
-  const gen = forkSibling(import.meta.url, 'signaling-cluster-loadgen', 'ROUNDTABLE_CLUSTER_LOADGEN');
-  const exited = [...nodes, gen].map((p) => new Promise<void>((resolve) => (p.exitCode !== null ? resolve() : p.once('exit', () => resolve()))));
+  const gens = [0, 1].map(() => forkSibling(import.meta.url, 'signaling-cluster-loadgen', 'ROUNDTABLE_CLUSTER_LOADGEN'));
+  const exited = [...nodes, ...gens].map((p) => new Promise<void>((resolve) => (p.exitCode !== null ? resolve() : p.once('exit', () => resolve()))));
+  const both = <R>(req: (side: 0 | 1) => unknown): Promise<R[]> => Promise.all(gens.map((g, i) => ask<R>(g, req(i as 0 | 1), `load generator ${i}`)));
   try {
     const started = await Promise.all(
       // Every client may end up on one node (B, after A's death): the per-address limit allows them all.
@@ -98,16 +110,35 @@ export async function run(opts: SignalingClusterOptions = {}): Promise<Signaling
     );
     const redisCpu0 = procCpuMs(redis.pid);
     const t0 = performance.now();
-    const load = await ask<ClusterLoadResult>(
-      gen,
-      { kind: 'load', urls: [started[0]!.url, started[1]!.url], clients, roomSize, burst, spreadMs, connectConcurrency: 64 },
-      'load generator',
-    );
+    const seed = randomBytes(16).toString('hex');
+    const urls: [string, string] = [started[0]!.url, started[1]!.url];
+    const connected = await both<ClusterConnectResult>((side) => ({ kind: 'connect', side, seed, urls, clients, roomSize, connectConcurrency: 32 }));
+    // Both generators start the bursts at one moment, so each room's halves send together.
+    const bursts = await both<ClusterBurstResult>(() => ({ kind: 'burst', burst, spreadMs, startAtEpochMs: epochMs() + 200 }));
+    const load = {
+      joinMs: connected.flatMap((c) => c.joinMs),
+      connectFailures: connected.reduce((n, c) => n + c.connectFailures, 0),
+      relayAcrossMs: bursts.flatMap((b) => b.relayAcrossMs),
+      relayWithinMs: bursts.flatMap((b) => b.relayWithinMs),
+      expectedRelays: bursts.reduce((n, b) => n + b.expectedRelays, 0),
+      burstPhaseMs: Math.max(...bursts.map((b) => b.burstPhaseMs)),
+      cpuMs: bursts.reduce((n, b) => n + b.cpuMs, 0),
+      errors: mergeCounts([...connected.map((c) => c.errors), ...bursts.map((b) => b.errors)]),
+    };
     const loadWallMs = performance.now() - t0;
     const figures = await Promise.all(nodes.map((n, i) => ask<NodeFigures>(n, { kind: 'figures' }, `node ${i === 0 ? 'A' : 'B'}`)));
     const redisCpuMs = procCpuMs(redis.pid) - redisCpu0;
-    const death = await ask<ClusterDeathResult>(gen, { kind: 'kill', pid: started[0]!.pid, timeoutMs: 30_000 }, 'load generator');
-    await ask(gen, { kind: 'close' }, 'load generator');
+    const deaths = await both<ClusterDeathResult>(() => ({ kind: 'kill', pid: started[0]!.pid, atEpochMs: epochMs() + 200, timeoutMs: 30_000 }));
+    const death = {
+      rejoinMs: deaths.flatMap((d) => d.rejoinMs),
+      resumed: deaths.reduce((n, d) => n + d.resumed, 0),
+      movers: deaths.reduce((n, d) => n + d.movers, 0),
+      peerLeftMs: deaths.flatMap((d) => d.peerLeftMs),
+      expectedPeerLeft: deaths.reduce((n, d) => n + d.expectedPeerLeft, 0),
+      moverLeaves: deaths.reduce((n, d) => n + d.moverLeaves, 0),
+      errors: mergeCounts(deaths.map((d) => d.errors)),
+    };
+    await both(() => ({ kind: 'close' }));
     const relays = load.relayAcrossMs.length + load.relayWithinMs.length;
     const cpuPct = (ms: number): number => Math.round((ms / loadWallMs) * 100);
     return {
@@ -130,7 +161,7 @@ export async function run(opts: SignalingClusterOptions = {}): Promise<Signaling
           { p99: figures[0]!.loopDelayP99Ms, max: figures[0]!.loopDelayMaxMs },
           { p99: figures[1]!.loopDelayP99Ms, max: figures[1]!.loopDelayMaxMs },
         ],
-        loadgen: { p99: load.loopDelayP99Ms, max: load.loopDelayMaxMs },
+        loadgens: bursts.map((b) => ({ p99: b.loopDelayP99Ms, max: b.loopDelayMaxMs })),
       },
       loadWallMs: Math.round(loadWallMs),
       connectFailures: load.connectFailures,
@@ -146,9 +177,9 @@ export async function run(opts: SignalingClusterOptions = {}): Promise<Signaling
       },
     };
   } finally {
-    for (const p of [...nodes, gen]) if (p.connected) p.disconnect();
+    for (const p of [...nodes, ...gens]) if (p.connected) p.disconnect();
     await Promise.race([Promise.all(exited), new Promise((r) => setTimeout(r, 5000))]);
-    for (const p of [...nodes, gen]) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+    for (const p of [...nodes, ...gens]) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
     await redis.stop();
   }
 }
@@ -162,7 +193,7 @@ function print(r: SignalingClusterResult): void {
   console.log(`  relay, across     ${ms(r.relayAcross)}`);
   console.log(`  relay, same node  ${ms(r.relayWithin)}  (${r.relayAcross.count + r.relayWithin.count}/${r.relayExpected}, ${r.relayPerSec}/s)`);
   const l = r.loopDelayMs;
-  console.log(`  event loops late by (p99 / max): node A ${l.nodes[0]!.p99} / ${l.nodes[0]!.max} ms, node B ${l.nodes[1]!.p99} / ${l.nodes[1]!.max} ms, load generator ${l.loadgen.p99} / ${l.loadgen.max} ms`);
+  console.log(`  event loops late by (p99 / max): node A ${l.nodes[0]!.p99} / ${l.nodes[0]!.max} ms, node B ${l.nodes[1]!.p99} / ${l.nodes[1]!.max} ms, load generators ${l.loadgens.map((g) => `${g.p99} / ${g.max}`).join(', ')} ms`);
   console.log(`  CPU over ${r.loadWallMs} ms: node A ${r.nodeCpuMs[0]} ms, node B ${r.nodeCpuMs[1]} ms, Redis ${r.redisCpuMs} ms, load generator ${r.loadgenCpuMs} ms; node RSS peaks ${r.nodeRssPeakMB.join(' / ')} MB`);
   const d = r.death;
   console.log(`  node A killed: ${d.movers} clients failed over, back in ${ms(d.rejoin)}, ${d.resumed} resumed their place`);

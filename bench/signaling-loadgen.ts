@@ -50,45 +50,66 @@ interface Client {
 
 const TIME_PREFIX_CHARS = 16; // 12 bytes → 16 base64url chars: float64 send time + uint32 nonce
 
-/** A random base64url blob of `sizeChars` carrying its send time (performance.now() of this process). */
+/**
+ * Milliseconds since the epoch at sub-millisecond resolution, the same in
+ * every process of the machine (performance.timeOrigin is this process's
+ * start on the epoch clock): a signal stamped by one generator process is
+ * timed by another (bench/signaling-cluster.ts runs two).
+ */
+export function epochMs(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+/** Random filler, made once: the servers relay blobs without reading them, and the stamp's nonce keeps each signal distinct. */
+const PAD = randomBytes(1536).toString('base64url');
+
+/** A base64url blob of `sizeChars` carrying its send time (epochMs) and a random nonce. */
 export function payload(sizeChars: number): string {
   const head = Buffer.alloc(12);
-  head.writeDoubleLE(performance.now(), 0);
+  head.writeDoubleLE(epochMs(), 0);
   head.writeUInt32LE(Math.floor(Math.random() * 2 ** 32), 8);
-  const pad = randomBytes(Math.ceil((sizeChars * 3) / 4)).toString('base64url');
-  return head.toString('base64url') + pad.slice(0, Math.max(0, sizeChars - TIME_PREFIX_CHARS));
+  return head.toString('base64url') + PAD.slice(0, Math.max(0, sizeChars - TIME_PREFIX_CHARS));
 }
 
 export function sentAtMs(p: string): number {
   return Buffer.from(p.slice(0, TIME_PREFIX_CHARS), 'base64url').readDoubleLE(0);
 }
 
+/** One room's burst: who in this process sends, and every member they send to. */
+export interface RoomBurst {
+  readonly from: ReadonlyArray<{ ws: WebSocket; peerId: string }>;
+  readonly to: ReadonlyArray<{ peerId: string }>;
+}
+
 /**
- * Each room bursts once: every member sends `burst` signals (the first
+ * Each room bursts once: every sender sends `burst` signals (the first
  * SDP-sized, then candidate-sized) to every other member; rooms start
- * spread evenly over `spreadMs`. Resolves once every burst is sent, with the
- * number of relays to expect.
+ * spread evenly over `spreadMs`, the first `startDelayMs` from now.
+ * Resolves once every burst is sent, with the number of signals sent.
  */
-export async function burstRooms(rooms: ReadonlyArray<ReadonlyArray<{ ws: WebSocket; peerId: string }>>, burst: number, spreadMs: number): Promise<number> {
-  let expected = 0;
-  for (const members of rooms) expected += members.length * (members.length - 1) * burst;
+export async function burstRooms(rooms: ReadonlyArray<RoomBurst>, burst: number, spreadMs: number, startDelayMs = 0): Promise<number> {
+  let sent = 0;
+  for (const r of rooms) sent += r.from.length * (r.to.length - 1) * burst;
   await Promise.all(
     rooms.map(
-      (members, r) =>
+      (room, r) =>
         new Promise<void>((resolve) => {
-          setTimeout(() => {
-            for (const from of members) {
-              for (const to of members) {
-                if (to === from) continue;
-                for (let k = 0; k < burst; k++) from.ws.send(encodeMessage({ type: 'signal', to: to.peerId, payload: payload(k === 0 ? 2000 : 300) }));
+          setTimeout(
+            () => {
+              for (const from of room.from) {
+                for (const to of room.to) {
+                  if (to.peerId === from.peerId) continue;
+                  for (let k = 0; k < burst; k++) from.ws.send(encodeMessage({ type: 'signal', to: to.peerId, payload: payload(k === 0 ? 2000 : 300) }));
+                }
               }
-            }
-            resolve();
-          }, (spreadMs * r) / rooms.length);
+              resolve();
+            },
+            Math.max(0, startDelayMs + (spreadMs * r) / rooms.length),
+          );
         }),
     ),
   );
-  return expected;
+  return sent;
 }
 
 /** Close every socket (a normal close) and wait until all are closed. */
@@ -141,7 +162,7 @@ export async function generateLoad(cfg: LoadgenConfig): Promise<LoadgenResult> {
           joinMs.push(performance.now() - c.joinSentMs);
           markJoined();
         } else if (m.type === 'signal') {
-          relayMs.push(performance.now() - sentAtMs(m.payload));
+          relayMs.push(epochMs() - sentAtMs(m.payload));
         } else if (m.type === 'ping') {
           ws.send(encodeMessage({ type: 'pong', ts: m.ts }));
         } else if (m.type === 'error') {
@@ -182,7 +203,7 @@ export async function generateLoad(cfg: LoadgenConfig): Promise<LoadgenResult> {
     byRoom.set(c.room, list);
   }
   const t1 = performance.now();
-  const expectedRelays = await burstRooms([...byRoom.values()], cfg.burst, cfg.spreadMs);
+  const expectedRelays = await burstRooms([...byRoom.values()].map((members) => ({ from: members, to: members })), cfg.burst, cfg.spreadMs);
   // Wait for the relays to arrive (or give up after 30 s and report what came).
   const deadline = performance.now() + 30_000;
   while (relayMs.length < expectedRelays && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
