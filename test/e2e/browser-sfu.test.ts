@@ -179,6 +179,17 @@ describe.skipIf(missing !== null)(`a browser in an SFU room with terminals${miss
         expect(Number(stopped?.framesOpened)).toBeGreaterThan(200);
       }
       const inputs = { a: await readWav(speech('a')), b: await readWav(speech('b')), c: await readWav(speech('c')) };
+      if (process.env.RT_DEBUG === '1') {
+        const presence = {
+          bHearsA: bestPresence(inputs.a, heardByB, HEARD),
+          bHearsC: bestPresence(inputs.c, heardByB, HEARD),
+          bHearsB: bestPresence(inputs.b, heardByB),
+          aHearsB: bestPresence(inputs.b, await readWav(w.tmp.file('out-a.wav')), HEARD),
+          cHearsB: bestPresence(inputs.b, await readWav(w.tmp.file('out-c.wav')), HEARD),
+        };
+        const opened = [a, c].map((t) => t.lines.find((l) => l.event === 'sfu-stopped'));
+        process.stderr.write(`FIGURES ${JSON.stringify({ page: sfu, presence, terminals: opened.map((o) => ({ opened: o?.framesOpened, sealed: o?.framesSealed, refused: o?.framesRefused })) })}\n`);
+      }
       expect(heardByB.length).toBeGreaterThan(48_000 * 6);
       expect(bestPresence(inputs.a, heardByB, HEARD), 'the browser hears a').toBeGreaterThan(0.3);
       expect(bestPresence(inputs.c, heardByB, HEARD), 'the browser hears c').toBeGreaterThan(0.3);
@@ -211,6 +222,7 @@ describe.skipIf(missing !== null)(`a browser in an SFU room with terminals${miss
         await tab.startRecording();
         await sleep(5000);
         const presence = bestPresence(inputA, (await tab.stopRecording()).pcm, HEARD);
+        if (process.env.RT_DEBUG === '1') process.stderr.write(`FIGURES heard a ${what}: ${presence}\n`);
         expect(presence, `the browser hears a ${what}`).toBeGreaterThan(0.3);
         return presence;
       };
@@ -247,6 +259,7 @@ describe.skipIf(missing !== null)(`a browser in an SFU room with terminals${miss
       expect(Number(stopped?.framesOpened), "a opened the page's frames through the SFU").toBeGreaterThan(100);
       expect(stopped?.framesRefused).toBe(0);
       const pageSwitches = log.filter((l) => l.includes('media-path-switched'));
+      if (process.env.RT_DEBUG === '1') process.stderr.write(`FIGURES switches ${JSON.stringify(pageSwitches)} a-opened ${String(stopped?.framesOpened)}\n`);
       expect(pageSwitches.map((l) => (l.includes('path: sfu') ? 'sfu' : 'mesh'))).toEqual(['sfu', 'mesh']);
       const out = await readWav(w.tmp.file('out-a.wav'));
       expect(bestPresence(await readWav(speech('b')), out, HEARD), 'a hears the browser').toBeGreaterThan(0.3);
