@@ -35,7 +35,17 @@
  * jitter. Opus DTX is off at the terminal (Chromium sends without DTX by
  * default), so concealment counts what the network took.
  *
- * Run: `npm run build && node dist/bench/browser-latency.js [runs] [impaired]` (root, chromium installed).
+ * With `sfu` (issue 14: a browser in a room through the SFU), the call goes
+ * through Debian's Janus, each frame SFrame-sealed end to end (the page in
+ * its encoded-transform worker, the terminal in its media process), in the
+ * network of bench/lib/browser-sfu-net.ts: Janus, coturn, the server and the
+ * terminal in the Janus namespace, Chromium in a lo-only one, joined by a
+ * bridge of Unix sockets; the page is relay-only through that coturn over
+ * UDP (the bridge's two hops are in the figure), the terminal talks to Janus
+ * directly. The terminal creates the room as an SFU room (`--sfu`) and the
+ * page joins it.
+ *
+ * Run: `npm run build && node dist/bench/browser-latency.js [runs] [impaired|sfu]` (root, chromium installed; janus for sfu).
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -48,6 +58,8 @@ import { detectOnsets, fmt, makeClickTrain, matchOnsets, median, percentile } fr
 import { chromiumMissingReason, launchChromium, TIMING_CHUNK_SAMPLES, type Recording } from './lib/chromium.js';
 import { relayOnlyConfigYaml, spawnImpairedTurn } from './lib/coturn.js';
 import { createNetNs, netnsMissingReason } from './lib/netns.js';
+import { SERVE_PORT, startBrowserSfuNet, type BrowserSfuNet } from './lib/browser-sfu-net.js';
+import { janusMissingReason } from './lib/janus.js';
 import type { PathImpairment } from '../src/engine/sim/udp-relay.js';
 import { loopbackConfig, spawnJoin, spawnRoundtable } from './p2p-latency.js';
 
@@ -84,6 +96,8 @@ export type BrowserLatencyResult =
       floorMs: number;
       /** The impairment both directions crossed, or null (loopback, no relay). */
       impairment: PathImpairment | null;
+      /** Through Janus, SFrame-sealed (the `sfu` mode). */
+      sfu?: boolean;
     };
 
 /** The impaired condition of the issue's goal table: 5 % loss, 20 ms base delay, 0–30 ms jitter (reorders). */
@@ -135,22 +149,42 @@ function summarize(all: number[], perRun: number[], sent: number): DirectionResu
   return { clicks: all.length, missed: sent - all.length, medianMs: round(median(all)), p10Ms: round(percentile(all, 10)), p90Ms: round(percentile(all, 90)), perRunMedianMs: perRun };
 }
 
-export async function run(runs = 3, opts: { impairment?: PathImpairment } = {}): Promise<BrowserLatencyResult> {
+export async function run(runs = 3, opts: { impairment?: PathImpairment; sfu?: boolean } = {}): Promise<BrowserLatencyResult> {
   const impairment = opts.impairment ?? null;
-  const skipped = netnsMissingReason() ?? chromiumMissingReason();
+  const sfu = opts.sfu === true;
+  const skipped = netnsMissingReason() ?? chromiumMissingReason() ?? (sfu ? janusMissingReason() : null);
   if (skipped !== null) return { skipped };
   const dir = mkdtempSync(path.join(tmpdir(), 'rt-bench-browser-'));
-  const ns = createNetNs('rt-bench-web');
-  const server = spawnRoundtable(['serve', '--host', '127.0.0.1', '--port', '0', '--json'], ns.exec);
+  let net: BrowserSfuNet | undefined;
+  let server: ReturnType<typeof spawnRoundtable> | undefined;
   const t2b = { all: [] as number[], perRun: [] as number[], sent: 0 };
   const b2t = { all: [] as number[], perRun: [] as number[], sent: 0 };
   const chromiumReceive: ReceiveFigures[] = [];
   const terminalReceive: ReceiveFigures[] = [];
   const outputLatencyMs: number[] = [];
+  const ns = sfu ? undefined : createNetNs('rt-bench-web');
   try {
-    const listening = await server.waitFor((l) => l.event === 'server-listening', 20_000);
-    const serverUrl = String(listening.url);
-    const webUrl = String(listening.web);
+    let serverUrl: string;
+    let webUrl: string;
+    if (sfu) {
+      let url = '';
+      net = await startBrowserSfuNet({
+        dir,
+        startServe: async (j) => {
+          server = spawnRoundtable(['serve', '--host', j.address, '--port', String(SERVE_PORT), '--json', '--janus', j.wsUrl], j.ns.exec);
+          url = String((await server.waitFor((l) => l.event === 'server-listening', 20_000)).url);
+        },
+      });
+      serverUrl = url;
+      webUrl = '';
+    } else {
+      server = spawnRoundtable(['serve', '--host', '127.0.0.1', '--port', '0', '--json'], ns!.exec);
+      const listening = await server.waitFor((l) => l.event === 'server-listening', 20_000);
+      serverUrl = String(listening.url);
+      webUrl = String(listening.web);
+    }
+    const browserNs = net?.chromeNs ?? ns!;
+    const terminalNs = net?.janus.ns ?? ns!;
     const config = loopbackConfig(dir);
     // Clicks 250 ms apart after 1.5 s of silence, for 7 s; Chromium loops the file (clicks every 250 ms, with a 1.5 s gap each 7 s).
     const train = makeClickTrain({ durationMs: 7000, intervalMs: 250, leadMs: 1500 });
@@ -159,7 +193,7 @@ export async function run(runs = 3, opts: { impairment?: PathImpairment } = {}):
     for (let r = 0; r < runs; r++) {
       const home = path.join(dir, `chromium-${r}`);
       mkdirSync(home);
-      const turn = impairment === null ? null : await spawnImpairedTurn({ seed: 11 + r, toTarget: impairment }, ns.exec);
+      const turn = impairment === null ? null : await spawnImpairedTurn({ seed: 11 + r, toTarget: impairment }, terminalNs.exec);
       let callConfig = config;
       let iceQuery = 'ice=none';
       if (turn !== null) {
@@ -167,21 +201,26 @@ export async function run(runs = 3, opts: { impairment?: PathImpairment } = {}):
         writeFileSync(callConfig, relayOnlyConfigYaml(turn, 'audio:\n  dtx: false\n  noiseSuppression: false\n'));
         iceQuery += `&turn=${encodeURIComponent(turn.url)}&turnUser=${encodeURIComponent(turn.username)}&turnCredential=${encodeURIComponent(turn.credential)}&relay=only`;
       }
-      const browser = await launchChromium({ netns: ns, dir: home, microphoneWav: clicks });
+      const browser = await launchChromium({ netns: browserNs, dir: home, microphoneWav: clicks });
       try {
         const code = generateJoinCode();
-        const tab = await browser.newTab(`${webUrl}?${iceQuery}&processing=off&debug=1#${code}`);
+        const heardFile = path.join(dir, `heard-${r}.wav`);
+        const statsFile = path.join(dir, `stats-${r}.json`);
+        const joinTerminal = (extra: string[], seconds: number, bindAddress = '127.0.0.1') =>
+          spawnJoin(code, serverUrl, callConfig, ['--name', 'terminal', '--input', clicks, '--output', heardFile, '--stats', statsFile, '--duration', String(seconds), ...extra], terminalNs.exec, {}, bindAddress);
+        // Through the SFU the terminal creates the room there (--sfu) and publishes before the page joins; on its own address, where Janus gathers.
+        const terminal = net !== undefined ? joinTerminal(['--sfu'], 14, net.janus.address) : undefined;
+        if (terminal !== undefined) await terminal.waitFor((l) => l.event === 'sfu-publishing', 30_000);
+        const tab = await browser.newTab(net !== undefined ? net.pageUrl(code, 'udp') : `${webUrl}?${iceQuery}&processing=off&debug=1#${code}`);
         await tab.join('browser');
         await tab.startRecording('output', TIMING_CHUNK_SAMPLES);
         await tab.startRecording('microphone', TIMING_CHUNK_SAMPLES);
-        const heardFile = path.join(dir, `heard-${r}.wav`);
-        const statsFile = path.join(dir, `stats-${r}.json`);
-        const terminal = spawnJoin(code, serverUrl, callConfig, ['--name', 'terminal', '--input', clicks, '--output', heardFile, '--stats', statsFile, '--duration', impairment === null ? '8' : '14'], ns.exec);
-        await terminal.waitFor((l) => l.event === 'peer-connected', 30_000);
+        const call = terminal ?? joinTerminal([], impairment === null ? 8 : 14);
+        if (terminal === undefined) await call.waitFor((l) => l.event === 'peer-connected', 30_000);
         // Chromium's figures for this link, read until the terminal leaves (then the link is gone).
         let chromium: ChromiumFigures | null = null;
         let exited = false;
-        const exitCode = terminal.exited.then((c) => ((exited = true), c));
+        const exitCode = call.exited.then((c) => ((exited = true), c));
         while (!exited) {
           chromium = (await tab.page.evaluate(() => {
             const p = (globalThis as any).roundtable; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -240,18 +279,31 @@ export async function run(runs = 3, opts: { impairment?: PathImpairment } = {}):
       }
     }
   } finally {
-    server.proc.kill('SIGTERM');
-    await server.exited;
-    ns.remove();
+    server?.proc.kill('SIGTERM');
+    await server?.exited;
+    await net?.stop();
+    ns?.remove();
     rmSync(dir, { recursive: true, force: true });
   }
-  return { runs, terminalToBrowser: summarize(t2b.all, t2b.perRun, t2b.sent), browserToTerminal: summarize(b2t.all, b2t.perRun, b2t.sent), chromiumReceive, terminalReceive, pageOutputLatencyMs: outputLatencyMs, floorMs: 26.5, impairment };
+  return {
+    runs,
+    terminalToBrowser: summarize(t2b.all, t2b.perRun, t2b.sent),
+    browserToTerminal: summarize(b2t.all, b2t.perRun, b2t.sent),
+    chromiumReceive,
+    terminalReceive,
+    pageOutputLatencyMs: outputLatencyMs,
+    floorMs: 26.5,
+    impairment,
+    ...(sfu ? { sfu: true } : {}),
+  };
 }
 
 /** The report's section (bench/run.ts), for the loopback run and the impaired one alike. */
 export function render(r: BrowserLatencyResult): string[] {
   if ('skipped' in r) return [`Skipped: ${r.skipped}.`];
-  const where = r.impairment === null
+  const where = r.sfu === true
+    ? 'through Debian\'s Janus (VideoRoom), every frame SFrame-sealed end to end; Janus, coturn, the server and the terminal in a namespace of their own, Chromium in a loopback-only one joined to it by a Unix-socket bridge (bench/lib/browser-sfu-net.ts), the page relay-only through that coturn over UDP (the bridge\'s two hops are in the figures)'
+    : r.impairment === null
     ? 'in a loopback-only network namespace'
     : `in a loopback-only network namespace, both relay-only through a coturn behind the impairment relay (${r.impairment.lossPercent ?? 0} % loss, ${r.impairment.baseDelayMs ?? 0} ms + 0–${r.impairment.jitterMs ?? 0} ms jitter on what each side sends: each direction crosses it once; the terminal's Opus DTX off, Chromium's off by default)`;
   return [
@@ -288,5 +340,6 @@ function round2(x: number): number {
 const isMain = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
 if (isMain) {
   const runs = Number(process.argv[2] ?? 3);
-  console.log(JSON.stringify(await run(runs, process.argv[3] === 'impaired' ? { impairment: IMPAIRED_PATH } : {}), null, 2));
+  const mode = process.argv[3];
+  console.log(JSON.stringify(await run(runs, mode === 'impaired' ? { impairment: IMPAIRED_PATH } : mode === 'sfu' ? { sfu: true } : {}), null, 2));
 }

@@ -254,6 +254,13 @@ const SECTIONS: Section[] = [
     render: renderBrowserLatency,
   },
   {
+    title: 'Chromium and the terminal through the SFU (Janus), SFrame end to end (issue 14)',
+    name: 'browser-sfu',
+    module: './browser-latency.js',
+    args: [3, { sfu: true }],
+    render: renderBrowserLatency,
+  },
+  {
     title: 'The demo on a real-time sound device (issue 11)',
     module: './demo-device.js',
     render: (r) => [

@@ -27,19 +27,14 @@
 import { mkdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { chromiumMissingReason, launchChromium, type Browser, type Tab } from '../helpers/chromium.js';
-import { startCoturnIn } from '../helpers/coturn.js';
-import { janusMissingReason, startJanus } from '../helpers/janus.js';
-import { createNetNs, type NetNs } from '../helpers/netns.js';
-import { bridgeTcp, type NsBridge } from '../helpers/ns-bridge.js';
+import { janusMissingReason } from '../helpers/janus.js';
+import { SERVE_PORT, startBrowserSfuNet } from '../../bench/lib/browser-sfu-net.js';
 import { janusE2e } from './janus-e2e.js';
-import { bestPresence, HEARD, joinArgs, newCode, readJson, readWav, runClient, silentWav, sleep, speech, TempDir, writeLoopbackConfig, type Client, type StatsFile } from './harness.js';
+import { bestPresence, HEARD, joinArgs, killAll, newCode, readJson, readWav, runClient, silentWav, sleep, speech, TempDir, writeLoopbackConfig, type Client, type StatsFile } from './harness.js';
 
 const missing = janusMissingReason() ?? chromiumMissingReason();
 const e2e = janusE2e();
 const clients = e2e.clients;
-/** Fixed ports: both namespaces are fresh, and the bridge carries these. */
-const SERVE_PORT = 8400;
-const JANUS_WS_PORT = 8188;
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type PageHandle = any;
@@ -67,28 +62,24 @@ interface World {
 }
 
 async function withWorld(serveExtra: string[], turnOver: 'tcp' | 'udp', run: (w: World) => Promise<void>): Promise<void> {
-  const j = await startJanus();
-  e2e.janus = j;
   const tmp = new TempDir();
   e2e.dir = tmp;
-  const turn = startCoturnIn(j.ns, j.address);
-  let chromeNs: NetNs | undefined;
-  let bridge: NsBridge | undefined;
+  let server = '';
+  const net = await startBrowserSfuNet({
+    dir: tmp.path,
+    startServe: async (j) => {
+      const serve = runClient('serve', ['serve', '--host', j.address, '--port', String(SERVE_PORT), '--json', '--janus', j.wsUrl, ...serveExtra], j.ns.exec);
+      clients.push(serve);
+      server = String((await serve.waitFor((l) => l.event === 'server-listening', 20_000, 'the server to listen')).url);
+    },
+  });
+  const j = net.janus;
   let browser: Browser | undefined;
   try {
-    const serve = runClient('serve', ['serve', '--host', j.address, '--port', String(SERVE_PORT), '--json', '--janus', j.wsUrl, ...serveExtra], j.ns.exec);
-    clients.push(serve);
-    const listening = await serve.waitFor((l) => l.event === 'server-listening', 20_000, 'the server to listen');
-    const server = String(listening.url);
-    expect(new URL(j.wsUrl).port).toBe(String(JANUS_WS_PORT));
-    chromeNs = createNetNs('rt-websfu');
-    bridge = await bridgeTcp({ client: chromeNs, server: j.ns, host: j.address, ports: [SERVE_PORT, JANUS_WS_PORT, turn.port], udpPorts: [turn.port], dir: tmp.path });
     const home = tmp.file('chromium');
     mkdirSync(home, { recursive: true });
-    browser = await launchChromium({ netns: chromeNs, dir: home, microphoneWav: speech('b') });
+    browser = await launchChromium({ netns: net.chromeNs, dir: home, microphoneWav: speech('b') });
     const config = writeLoopbackConfig(tmp);
-    // TURN at 127.0.0.1 (bridged): libwebrtc will not reach a TURN server on another address from its loopback network (error 701).
-    const turnParams = `turn=${encodeURIComponent(`turn:127.0.0.1:${turn.port}${turnOver === 'tcp' ? '?transport=tcp' : ''}`)}&turnUser=${turn.username}&turnCredential=${turn.credential}&relay=only`;
     await run({
       ns: j.ns,
       address: j.address,
@@ -96,8 +87,7 @@ async function withWorld(serveExtra: string[], turnOver: 'tcp' | 'udp', run: (w:
       server,
       browser,
       config,
-      // The page from 127.0.0.1 (bridged): only there is it a secure context, with a microphone and WebCrypto.
-      pageUrl: (code) => `http://127.0.0.1:${SERVE_PORT}/?ice=none&processing=off&debug=1&${turnParams}#${code}`,
+      pageUrl: (code) => net.pageUrl(code, turnOver),
       terminal: (x, code, durationS, input, extra = []) => {
         const args = joinArgs(x, { code, server, config, input, output: tmp.file(`out-${x}.wav`), stats: tmp.file(`stats-${x}.json`), durationS, extra });
         args[args.indexOf('--bind-address') + 1] = j.address;
@@ -111,11 +101,13 @@ async function withWorld(serveExtra: string[], turnOver: 'tcp' | 'udp', run: (w:
     if (process.env.RT_DEBUG === '1') for (const c of clients) process.stderr.write(`--- ${c.name} ---\n${c.stdout().slice(-6000)}\n${c.stderr().slice(-2000)}\n`);
     throw err;
   } finally {
-    if (process.env.RT_DEBUG === '1') process.stderr.write(`--- coturn log ---\n${turn.readLog().slice(-4000)}\n`);
+    if (process.env.RT_DEBUG === '1') process.stderr.write(`--- coturn log ---\n${net.turn.readLog().slice(-4000)}\n`);
     await browser?.close().catch(() => undefined);
-    await bridge?.stop();
-    chromeNs?.remove();
-    await turn.stop();
+    // The terminals and the server end before the network they live in.
+    const left = clients.splice(0);
+    killAll(left);
+    await Promise.all(left.map((c) => c.exited));
+    await net.stop();
   }
 }
 
