@@ -143,6 +143,7 @@ export class BrowserMedia implements MediaPort, BrowserLinkMedia {
   private readonly paths = new PeerPaths();
   private sfu: Pick<BrowserSfu, 'start' | 'stop' | 'stats'> | undefined;
   private sfuRoom: number | undefined;
+  private sfuStarting: Promise<number> | undefined;
 
   constructor(opts: BrowserMediaOptions) {
     this.opts = opts;
@@ -255,10 +256,16 @@ export class BrowserMedia implements MediaPort, BrowserLinkMedia {
    * a browser without encoded transforms is refused (its audio would reach
    * the SFU in clear). Asked again while it runs, it only prefers the SFU.
    */
-  async startSfu(spec: SfuSpec): Promise<number> {
-    if (this.stopped) throw new Error('the call has ended');
+  startSfu(spec: SfuSpec): Promise<number> {
+    if (this.stopped) return Promise.reject(new Error('the call has ended'));
     this.paths.preferred = 'sfu';
-    if (this.sfu !== undefined && this.sfuRoom !== undefined) return this.sfuRoom;
+    // Running, or on its way: asked again, it only prefers the SFU again.
+    if (this.sfu !== undefined && this.sfuRoom !== undefined) return Promise.resolve(this.sfuRoom);
+    this.sfuStarting ??= this.openSfu(spec).finally(() => (this.sfuStarting = undefined));
+    return this.sfuStarting;
+  }
+
+  private async openSfu(spec: SfuSpec): Promise<number> {
     let makeSfu = this.opts.makeSfu;
     if (makeSfu === undefined) {
       // Loaded only in a room through the SFU: the Janus client and its validation are most of its weight.
@@ -272,7 +279,6 @@ export class BrowserMedia implements MediaPort, BrowserLinkMedia {
     }
     const room = await janusRoomNumber(spec.roomId);
     if (this.stopped) throw new Error('the call has ended');
-    if (this.sfu !== undefined && this.sfuRoom !== undefined) return this.sfuRoom;
     const sfu = makeSfu({
       janusUrl: spec.janusUrl,
       room,
