@@ -42,7 +42,12 @@ function recorder(c: SignalingClient) {
   return { events, next, of };
 }
 
-/** Alice and Bob joined on a server (300 ms heartbeat) that the test may restart on `port`. */
+/**
+ * Alice and Bob joined on a server (300 ms heartbeat) that the test may
+ * restart on `port`, once Alice has seen Bob join: her `peer-joined` may
+ * come before or after Bob's own `joined`, so it is awaited from before Bob
+ * connects.
+ */
 async function pairOnServer() {
   const s1 = await start(0, 300);
   const alice = make(s1.url, 'alice');
@@ -50,7 +55,9 @@ async function pairOnServer() {
   const ra = recorder(alice);
   const rb = recorder(bob);
   await alice.connect();
+  const aliceSeesBob = ra.next('peer-joined');
   await bob.connect();
+  await aliceSeesBob;
   return { s1, port: s1.port, alice, bob, ra, rb };
 }
 
@@ -210,7 +217,6 @@ describe('SignalingClient', () => {
 
   it('reconnects after a server restart with the same ids; peers are not announced again', async () => {
     const { s1, port, alice, bob, ra, rb } = await pairOnServer();
-    await ra.next('peer-joined');
 
     const aliceBack = ra.next('joined', 8000, (j) => j.rejoin);
     const bobBack = rb.next('joined', 8000, (j) => j.rejoin);
