@@ -116,11 +116,6 @@ export class BrowserSfu {
     return { framesSealed: this.counts.sealed, framesOpened: this.counts.opened, framesRefused: this.counts.refused, subscriptions: this.membership.subscriptions };
   }
 
-  /** True once Janus reports our publisher connection up. */
-  get publishing(): boolean {
-    return this.membership.publishing;
-  }
-
   /** Connect, create the room if needed, join and publish. Rejects with a clear error when Janus is unreachable. */
   async start(): Promise<void> {
     const own = await senderKeying(this.opts.mediaSecret, this.opts.peerId);
