@@ -7,7 +7,7 @@
  * the machine.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -55,6 +55,22 @@ export class TempDir {
   remove(): void {
     rmSync(this.path, { recursive: true, force: true });
   }
+}
+
+/** The processes `pid` started (a client's media process), from /proc. */
+export function childPids(pid: number): number[] {
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .filter((d) => {
+      try {
+        // The stat line: "pid (comm) state ppid …"; comm may hold spaces, so read after its closing parenthesis.
+        const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid;
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
 }
 
 /** A config without STUN (no traffic off the machine) and without join/leave cues (clean output WAVs). */

@@ -11,11 +11,11 @@
  *   (ada sees him start and stop); a file that exists is not overwritten,
  *   the recording goes to NAME-2.wav beside it.
  */
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readWavChannels } from '../helpers/wav-channels.js';
-import { bestPresence, HEARD, joinArgs, newCode, readWav, runClient, runCtl, sessionWorkspace, sleep, speech, startServer, writeLoopbackConfig, type Client } from './harness.js';
+import { bestPresence, childPids, HEARD, joinArgs, newCode, readWav, runClient, runCtl, sessionWorkspace, sleep, speech, startServer, writeLoopbackConfig, type Client } from './harness.js';
 
 const ws = sessionWorkspace();
 const clients = ws.clients;
@@ -24,19 +24,7 @@ const RATE = 48_000;
 /** Ctrl-C in a terminal: SIGINT to the process and its children (its media process) at once. */
 function ctrlC(c: Client): void {
   const pid = c.proc.pid!;
-  const children = readdirSync('/proc')
-    .filter((d) => /^\d+$/.test(d))
-    .filter((d) => {
-      try {
-        // The stat line: "pid (comm) state ppid …"; comm may hold spaces, so read after its closing parenthesis.
-        const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
-        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid;
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-  for (const p of [pid, ...children]) process.kill(p, 'SIGINT');
+  for (const p of [pid, ...childPids(pid)]) process.kill(p, 'SIGINT');
 }
 
 const pid = (c: Client): string => String(c.proc.pid);

@@ -80,6 +80,8 @@ export type ToMedia =
   | { readonly op: 'link-signal'; readonly linkId: number; readonly signal: unknown }
   | { readonly op: 'link-close'; readonly linkId: number }
   | { readonly op: 'link-chat'; readonly linkId: number; readonly text: string }
+  /** We leave the room: say so on this link (an RTCP BYE) before it closes. */
+  | { readonly op: 'link-goodbye'; readonly linkId: number }
   | { readonly op: 'sfu-start'; readonly spec: SfuSpec }
   /** Leave the SFU (the room went back to the mesh, docs/architecture.md §11); answered by `sfu-stopped`. */
   | { readonly op: 'sfu-stop' }
@@ -127,6 +129,8 @@ export type FromMedia =
   | { readonly ev: 'link-state'; readonly linkId: number; readonly state: LinkState; readonly status: LinkStatus }
   | { readonly ev: 'link-failed'; readonly linkId: number; readonly message: string }
   | { readonly ev: 'link-chat'; readonly linkId: number; readonly text: string }
+  /** The remote said on this link that it leaves the room (its BYE). */
+  | { readonly ev: 'link-goodbye'; readonly linkId: number }
   | { readonly ev: 'source-ended' }
   | { readonly ev: 'sfu-started'; readonly room: number }
   | { readonly ev: 'sfu-failed'; readonly message: string }

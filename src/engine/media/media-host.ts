@@ -159,6 +159,9 @@ export class MediaHost {
         return this.closeLink(m.linkId);
       case 'link-chat':
         this.links.get(m.linkId)?.link.sendChat(m.text);
+        break;
+      case 'link-goodbye':
+        this.links.get(m.linkId)?.link.sayGoodbye?.();
         return;
     }
   }
@@ -462,6 +465,9 @@ export class MediaHost {
         },
         onChat: (text) => {
           if (hosted !== undefined && !hosted.closed) this.opts.send({ ev: 'link-chat', linkId, text });
+        },
+        onGoodbye: () => {
+          if (hosted !== undefined && !hosted.closed) this.opts.send({ ev: 'link-goodbye', linkId });
         },
       });
       hosted = { peerId: spec.peerId, link, lastPacketMs: null, closed: false };

@@ -238,6 +238,8 @@ export interface SessionLink {
   sendRtcp(packet: Uint8Array): boolean;
   /** Send one text message on the link's chat channel; false when the channel is not open. */
   sendChat(text: string): boolean;
+  /** Tell the remote we leave the room (an RTCP BYE); absent where we cannot send RTCP (the web client). */
+  sayGoodbye?(): boolean;
   readonly isOpen: boolean;
   /** The payload types negotiated, null before negotiation (or where packets never pass, the web client). */
   readonly negotiatedAudio: NegotiatedAudio | null;

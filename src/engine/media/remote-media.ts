@@ -445,6 +445,9 @@ export class RemoteMedia implements MediaPort {
       case 'link-chat':
         this.links.get(m.linkId)?.fromHostChat(m.text);
         break;
+      case 'link-goodbye':
+        this.links.get(m.linkId)?.fromHostGoodbye();
+        break;
       case 'link-failed':
         this.links.get(m.linkId)?.fromHostFailure(m.message);
         break;
@@ -568,6 +571,13 @@ class RemoteLink implements SessionLink {
     return true;
   }
 
+  /** The BYE goes out from the media process, on the link, ahead of anything sent after it. */
+  sayGoodbye(): boolean {
+    if (this.closed || !this.status.isOpen) return false;
+    this.media.send({ op: 'link-goodbye', linkId: this.linkId });
+    return true;
+  }
+
   get isOpen(): boolean {
     return !this.closed && this.status.isOpen;
   }
@@ -606,6 +616,10 @@ class RemoteLink implements SessionLink {
 
   fromHostChat(text: string): void {
     if (!this.closed) this.options.onChat?.(text);
+  }
+
+  fromHostGoodbye(): void {
+    if (!this.closed) this.options.onGoodbye?.();
   }
 
   fromHostFailure(message: string): void {

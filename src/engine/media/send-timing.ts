@@ -170,6 +170,9 @@ class TimedLink implements SessionLink {
   sendChat(text: string): boolean {
     return this.inner.sendChat(text);
   }
+  sayGoodbye(): boolean {
+    return this.inner.sayGoodbye?.() ?? false;
+  }
   get isOpen(): boolean {
     return this.inner.isOpen;
   }

@@ -80,7 +80,7 @@ import {
 } from './native.js';
 import { DEFAULT_OPUS_PAYLOAD_TYPE } from '../rtp/opus-payload.js';
 import { DEFAULT_RED_PAYLOAD_TYPE, setRedBlockPayloadTypes } from '../rtp/red-payload.js';
-import { buildEmptyReceiverReport, isRtcpSecondByte } from '../rtcp/packets.js';
+import { buildEmptyReceiverReport, buildGoodbye, hasGoodbye, isRtcpSecondByte, readGoodbye } from '../rtcp/packets.js';
 import { carriesCandidates, findAnsweredRed, findOfferedAudio, offerForPassiveAnswer } from './sdp.js';
 import { candidateType, checkLinkSignal, stripAttributePrefix, type LinkSignal } from './signal.js';
 
@@ -102,6 +102,15 @@ function redFmtp(opusPayloadType: number): string {
 
 /** How long the selected candidate pair is taken as known (see selectedCandidatePair). */
 const PAIR_REFRESH_MS = 2000;
+
+/**
+ * The reason text of the RTCP BYE (RFC 3550 §6.6) a peer sends on each link
+ * when it leaves the room (sayGoodbye). Only a BYE with this reason means
+ * "gone from the room": a browser's libwebrtc sends a BYE without one when
+ * it merely closes a connection (a room moving to the SFU closes mesh links
+ * of peers who stay).
+ */
+export const ROOM_LEAVE_REASON = 'left the room';
 
 /** Candidates held while waiting for the remote description; a flood beyond this is dropped. */
 const MAX_PENDING_CANDIDATES = 64;
@@ -131,6 +140,12 @@ export interface PeerLinkOptions {
   /** RTCP packets (second byte 192–223, RFC 5761 §4) from the remote peer. */
   onRtcp?(packet: Uint8Array): void;
   onState(state: LinkState): void;
+  /**
+   * The remote said on this link that it leaves the room (an RTCP BYE with
+   * ROOM_LEAVE_REASON, sayGoodbye()); called once, before the state change
+   * its closing link brings.
+   */
+  onGoodbye?(): void;
   /** A text message on the link's chat channel (room/chat.ts reads it). */
   onChat?(text: string): void;
   logger?: Logger;
@@ -203,6 +218,9 @@ export class PeerLink {
   private lastSentMs = 0;
   private lastReceivedMs = 0;
   private remoteSilent = false;
+  private remoteSaidGoodbye = false;
+  /** The remote's DTLS close, reported one timer turn later (see updateState). */
+  private remoteCloseTimer: TimerHandle | undefined;
   private livenessTimer: TimerHandle | undefined;
   private readonly counters: PeerLinkStats = emptyLinkStats();
 
@@ -366,6 +384,17 @@ export class PeerLink {
     return true;
   }
 
+  /**
+   * Tell the remote we leave the room (docs/architecture.md §4, "leaving"):
+   * an RTCP BYE with ROOM_LEAVE_REASON on the audio track, so it tears us
+   * down at once instead of taking our link's close for a failure, whatever
+   * the signaling server is doing. False while the track is not open.
+   */
+  sayGoodbye(): boolean {
+    if (!this.trackOpen || this.closed) return false;
+    return this.send(buildGoodbye(this.opts.ssrc, ROOM_LEAVE_REASON));
+  }
+
   /** Send one text message on the chat channel; false (never a throw) while it is not open. */
   sendChat(text: string): boolean {
     const dc = this.chat;
@@ -421,6 +450,8 @@ export class PeerLink {
     this.livenessTimer = undefined;
     if (this.releaseTimer !== undefined) this.clock.clearTimer(this.releaseTimer);
     this.releaseTimer = undefined;
+    if (this.remoteCloseTimer !== undefined) this.clock.clearTimer(this.remoteCloseTimer);
+    this.remoteCloseTimer = undefined;
     for (const dc of this.dataChannels) ignoreErrors(() => dc.close());
     for (const t of this.remoteTracks) ignoreErrors(() => t.close());
     if (this.track !== undefined) ignoreErrors(() => this.track!.close());
@@ -564,6 +595,7 @@ export class PeerLink {
     }
     if (isRtcpSecondByte(msg[1]!)) {
       this.counters.rtcpReceived++;
+      if (hasGoodbye(msg)) this.onRemoteGoodbye(msg);
       this.safeCall('onRtcp', () => this.opts.onRtcp?.(msg));
       return;
     }
@@ -574,6 +606,14 @@ export class PeerLink {
     this.counters.packetsReceived++;
     this.counters.bytesReceived += msg.length;
     this.safeCall('onRtp', () => this.opts.onRtp(msg, arrivalMs));
+  }
+
+  private onRemoteGoodbye(msg: Buffer): void {
+    const bye = readGoodbye(msg);
+    if (bye === null || bye.reason !== ROOM_LEAVE_REASON || this.remoteSaidGoodbye) return;
+    this.remoteSaidGoodbye = true;
+    this.log.info('remote-goodbye', { reason: bye.reason });
+    this.safeCall('onGoodbye', () => this.opts.onGoodbye?.());
   }
 
   private onLocalDescription(sdp: string, type: string): void {
@@ -781,7 +821,16 @@ export class PeerLink {
         // remote went away (its DTLS close reached us; in 1 of 15 loopback
         // runs this comes before our inactivity timer). 'closed' is what
         // this link reports after its own close(), so this is 'disconnected'.
-        this.emitState('disconnected');
+        // One timer turn later: node-datachannel hands the state change and
+        // the track's packets to JS through separate queues, and the remote's
+        // BYE (sayGoodbye), which arrived before its close, must be read
+        // first, so a peer leaving is never taken for a link failing. The
+        // track went with the connection: nothing is sent on it from now on.
+        this.trackOpen = false;
+        this.remoteCloseTimer ??= this.clock.setTimer(() => {
+          this.remoteCloseTimer = undefined;
+          if (!this.closed) this.emitState('disconnected');
+        }, 0);
         break;
       default:
         break;

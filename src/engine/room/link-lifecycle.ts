@@ -70,6 +70,8 @@ export interface LinkHooks {
   send(to: string, env: SessionEnvelope): void;
   /** The current link of a peer the server no longer lists went down: the peer is gone. */
   lost(entry: PeerEntry): void;
+  /** The peer said on its current link that it leaves the room (an RTCP BYE, mesh/peer-link.ts sayGoodbye). */
+  left(entry: PeerEntry): void;
   /** A link could not even be created (bad ICE configuration): no rebuild can fix that. */
   createFailed(entry: PeerEntry, message: string): void;
   /** Something a snapshot shows has changed. */
@@ -240,6 +242,9 @@ export class LinkLifecycle {
       },
       onChat: (text) => {
         if (isCurrent()) this.hooks.chat?.(entry, text);
+      },
+      onGoodbye: () => {
+        if (isCurrent()) this.hooks.left(entry);
       },
     };
   }

@@ -202,6 +202,11 @@ export class Roster {
     this.opts.changed();
   }
 
+  /** We leave: say so on every link first (a BYE, mesh/peer-link.ts sayGoodbye). */
+  sayGoodbye(): void {
+    for (const entry of this.entries.values()) entry.link?.sayGoodbye?.();
+  }
+
   /** We leave: release every peer (the engine drops its peers when it stops). */
   releaseAll(reason: string): void {
     for (const entry of [...this.entries.values()]) {

@@ -200,6 +200,7 @@ export class Session implements SessionController {
         isCurrent: (entry) => !this.closing && this.roster.holds(entry),
         send: (to, env) => this.send(to, env),
         lost: (entry) => this.roster.teardown(entry, 'disconnected'),
+        left: (entry) => this.roster.teardown(entry, 'left'),
         createFailed: (_entry, message) => {
           this.error ??= { message: `cannot create a connection: ${message}`, hint: 'check ice.servers in the config file' };
           this.notify();
@@ -804,7 +805,9 @@ export class Session implements SessionController {
       }
       if (this.tickTimer !== undefined) this.clock.clearTimer(this.tickTimer);
       this.tickTimer = undefined;
-      // Tell the room first (peers tear us down at once on 'left').
+      // Tell the room first (peers tear us down at once on 'left'): each peer
+      // on its link, where our link's close follows in order, then the server.
+      this.roster.sayGoodbye();
       await this.signaling.close().catch((err: unknown) => this.log.warn('signaling-close-failed', { error: String(err) }));
       this.roster.releaseAll('we-left');
       let phase = finalPhase;

@@ -1,8 +1,9 @@
 /**
  * RTCP (RFC 3550 §6) wire format: demultiplexing from RTP on one port,
  * compound packet parsing for the stats we need (SR, RR report blocks), RTT
- * from a report block, and SR/RR builders (including the empty RR a link
- * sends as a keepalive). Parsing never throws on any input.
+ * from a report block, SR/RR builders (including the empty RR a link sends
+ * as a keepalive), and BYE (§6.6), which a peer leaving the room sends on
+ * each link. Parsing never throws on any input.
  *
  * Common header of every RTCP packet (§6.4.1):
  *  0                   1                   2                   3
@@ -281,5 +282,67 @@ export function buildReceiverReport(rr: { ssrc: number; reports: readonly Report
   out.writeUInt16BE(bytes / 4 - 1, 2);
   out.writeUInt32BE(rr.ssrc, 4);
   writeReportBlocks(out, 8, rr.reports);
+  return out;
+}
+
+/** What a BYE packet (RFC 3550 §6.6) says: the sources leaving, and the reason if one is given. */
+export interface Goodbye {
+  readonly ssrcs: readonly number[];
+  readonly reason: string | null;
+}
+
+/** True when one part of the compound packet `buf` is a BYE: a walk over the headers, nothing allocated (RTCP arrives on the receive path). */
+export function hasGoodbye(buf: Uint8Array): boolean {
+  let offset = 0;
+  while (offset + 4 <= buf.length) {
+    if (buf[offset + 1] === RTCP_BYE) return true;
+    offset += (((buf[offset + 2]! << 8) | buf[offset + 3]!) + 1) * 4;
+  }
+  return false;
+}
+
+/**
+ * The BYE in a compound RTCP packet, or null when it has none or does not
+ * parse. The reason (§6.6: a length octet, then that many octets of UTF-8)
+ * follows the SC source identifiers when the packet has room for it.
+ */
+export function readGoodbye(buf: Uint8Array): Goodbye | null {
+  if (!hasGoodbye(buf)) return null;
+  const parsed = parseRtcp(buf);
+  if (!parsed.ok) return null;
+  for (const p of parsed.packets) {
+    if (p.type !== 'other' || p.packetType !== RTCP_BYE) continue;
+    const body = p.body;
+    if (body.length < p.count * 4) return null;
+    const view = new DataView(body.buffer, body.byteOffset, body.length);
+    const ssrcs: number[] = [];
+    for (let i = 0; i < p.count; i++) ssrcs.push(view.getUint32(i * 4));
+    const at = p.count * 4;
+    if (at >= body.length || at + 1 + body[at]! > body.length) return { ssrcs, reason: null };
+    return { ssrcs, reason: Buffer.from(body.subarray(at + 1, at + 1 + body[at]!)).toString('utf8') };
+  }
+  return null;
+}
+
+/**
+ * A compound packet saying we leave (RFC 3550 §6.6): an empty receiver
+ * report first (§6.1: a compound packet starts with SR or RR), then a BYE
+ * for `ssrc` with `reason`, null-padded to a 32-bit boundary.
+ */
+export function buildGoodbye(ssrc: number, reason: string): Buffer {
+  checkUint32('ssrc', ssrc);
+  const text = Buffer.from(reason, 'utf8');
+  if (text.length > 255) throw new RangeError(`a BYE reason is at most 255 bytes; got ${text.length}`);
+  const rr = buildEmptyReceiverReport(ssrc);
+  const byeBytes = 8 + Math.ceil((1 + text.length) / 4) * 4;
+  const out = Buffer.alloc(rr.length + byeBytes);
+  rr.copy(out, 0);
+  const o = rr.length;
+  out[o] = 0x80 | 1;
+  out[o + 1] = RTCP_BYE;
+  out.writeUInt16BE(byeBytes / 4 - 1, o + 2);
+  out.writeUInt32BE(ssrc, o + 4);
+  out[o + 8] = text.length;
+  text.copy(out, o + 9);
   return out;
 }

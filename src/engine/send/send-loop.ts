@@ -7,6 +7,12 @@
  * - a stalled or slow peer only fills ITS OWN queue, where the oldest frames
  *   are dropped first (for live voice a late frame is worth less than a
  *   fresh one), and never delays another peer's loop;
+ * - a burst is not a slow peer: a capture that catches up after the process
+ *   stalled hands over several frames in one turn, before the loop's
+ *   microtask could run. A full queue with no send in flight is then sent
+ *   at once instead of losing its oldest frames (they carry sequence numbers
+ *   already, so dropping them would be loss on a perfect network; one
+ *   150 ms stall cost 4 packets before this);
  * - a send function that throws or rejects (e.g. the track is not open yet,
  *   docs/architecture.md §6) is caught and counted, never propagated.
  * A send that neither resolves nor rejects within `sendTimeoutMs` is counted
@@ -85,6 +91,8 @@ export class SendLoop<P = Uint8Array> {
   /** Queue a packet for this peer; returns at once. Ignored after close(). */
   enqueue(packet: P): void {
     if (this.closed) return;
+    // Full with nothing in flight: the transport is not behind, the queue only never had its turn (see the header).
+    if (this.queue.length >= this.maxQueue && !this.inFlight) this.pump();
     if (this.queue.length >= this.maxQueue) {
       this.queue.shift();
       this.dropped++;

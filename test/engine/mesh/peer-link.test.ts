@@ -7,6 +7,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { PeerLink, shutdownMesh, type LinkSignal, type LinkState, type PeerLinkOptions } from '../../../src/engine/mesh/peer-link.js';
 import { coturnMissingReason, startCoturn, type Coturn } from '../../helpers/coturn.js';
 import { makeRedBlocks, parseRedPayload, writeRedPayload } from '../../../src/engine/rtp/red-payload.js';
+import { buildGoodbye } from '../../../src/engine/rtcp/packets.js';
 
 const LOOPBACK = '127.0.0.1';
 
@@ -427,6 +428,23 @@ describe('PeerLink over loopback', () => {
     a.link.close();
     expect(a.states.at(-1)).toBe('closed');
     expect(a.link.isOpen).toBe(false);
+  });
+
+  it("a remote that says goodbye (BYE with the room's reason) and closes is reported as leaving before its close; a bare BYE is not", async () => {
+    const order: string[] = [];
+    const { a, b } = makePair({ offerer: { onGoodbye: () => order.push('goodbye'), onState: (s) => order.push(s) } });
+    await connect(a, b);
+    // A BYE without our reason (what libwebrtc sends when it merely closes a connection) means nothing here.
+    expect(b.link.sendRtcp(buildGoodbye(b.ssrc, ''))).toBe(true);
+    await waitFor(() => a.rtcp.length > 0 || order.length > 2, 2000, 'the bare BYE');
+    await sleep(50);
+    expect(order).not.toContain('goodbye');
+    expect(b.link.sayGoodbye()).toBe(true);
+    // The close follows at once, as when a session leaves (the signaling close between is often shorter on a busy machine).
+    b.link.close();
+    await waitFor(() => order.includes('disconnected'), 5000, 'A to see B close');
+    expect(order.filter((x) => x !== 'connecting' && x !== 'connected')).toEqual(['goodbye', 'disconnected']);
+    expect(b.link.sayGoodbye()).toBe(false);
   });
 
   it('sends every RTP packet with the payload type the link negotiated (an offer with Opus as 109)', async () => {

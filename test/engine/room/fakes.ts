@@ -103,6 +103,8 @@ export class FakeLink implements SessionLink {
   readonly sentRtp: Array<{ packet: Uint8Array; atMs: number }> = [];
   /** Chat messages sent on this link (while `open`). */
   readonly sentChat: string[] = [];
+  /** BYEs sent on this link (sayGoodbye while `open`), and whether this link was closed at the time. */
+  readonly goodbyes: Array<{ closedThen: boolean }> = [];
   constructor(
     readonly opts: PeerLinkOptions,
     private readonly clock: ManualClock,
@@ -126,6 +128,15 @@ export class FakeLink implements SessionLink {
     if (!this.isOpen) return false;
     this.sentChat.push(text);
     return true;
+  }
+  sayGoodbye(): boolean {
+    if (!this.isOpen) return false;
+    this.goodbyes.push({ closedThen: this.closed });
+    return true;
+  }
+  /** The remote end's BYE (it leaves the room) arrives on this link. */
+  receiveGoodbye(): void {
+    this.opts.onGoodbye?.();
   }
   get isOpen(): boolean {
     return this.open && !this.closed;

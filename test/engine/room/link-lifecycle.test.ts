@@ -146,7 +146,7 @@ describe('LinkLifecycle rebuild delays (core/backoff.ts)', () => {
     const clock = new ManualClock(0);
     const links: FakeLink[] = [];
     const entry = createPeerEntry('p', 'P', 'offerer', 0);
-    const hooks: LinkHooks = { isCurrent: () => true, send: () => undefined, lost: () => undefined, createFailed: () => undefined, changed: () => undefined };
+    const hooks: LinkHooks = { isCurrent: () => true, send: () => undefined, lost: () => undefined, left: () => undefined, createFailed: () => undefined, changed: () => undefined };
     const lifecycle = new LinkLifecycle({
       engine: { ssrc: 1 },
       factory: engineLinkFactory({ receive: () => undefined }, (opts) => {

@@ -81,6 +81,45 @@ describe('Session phases and media', () => {
   });
 });
 
+describe('Session: a peer that says goodbye on its link', () => {
+  it("is torn down at once as 'left', while the server still lists it; its link's close that follows changes nothing", async () => {
+    const t = await inRoomWith([['p', 'P'], ['q', 'Q']]);
+    t.signaling.peers = [{ id: 'p', name: 'P' }, { id: 'q', name: 'Q' }];
+    const [p, q] = [t.linksFor('p')[0]!, t.linksFor('q')[0]!];
+    p.setState('connected');
+    q.setState('connected');
+    p.receiveGoodbye();
+    expect(t.session.snapshot().peers.map((x) => x.id)).toEqual(['q']);
+    expect(p.closed).toBe(true);
+    p.setState('disconnected');
+    expect(t.linksFor('p')).toHaveLength(1);
+    // The server's word comes later and finds nothing to do.
+    t.signaling.emit('peer-left', { id: 'p', reason: 'left' });
+    const gone = t.session.stats().find((s) => s.id === 'p');
+    expect(gone?.goneReason).toBe('left');
+    expect(t.session.snapshot().peers.map((x) => x.id)).toEqual(['q']);
+    await t.session.leave();
+  });
+
+  it('leaving says goodbye on every open link before the signaling connection closes, and closes the links after', async () => {
+    const t = await inRoomWith([['p', 'P'], ['q', 'Q']]);
+    const [p, q] = [t.linksFor('p')[0]!, t.linksFor('q')[0]!];
+    p.setState('connected');
+    let signalingClosedAfter: number[] = [];
+    const close = t.signaling.close.bind(t.signaling);
+    t.signaling.close = () => {
+      signalingClosedAfter = [p.goodbyes.length, q.goodbyes.length];
+      return close();
+    };
+    await t.session.leave();
+    // p was open: one BYE, sent before the server heard we left, on a link not yet closed; q never opened.
+    expect(signalingClosedAfter).toEqual([1, 0]);
+    expect(p.goodbyes).toEqual([{ closedThen: false }]);
+    expect(q.goodbyes).toEqual([]);
+    expect(p.closed && q.closed).toBe(true);
+  });
+});
+
 describe('Session lifecycle and actions', () => {
   it('dispatch drives the engine; leave is idempotent and releases everything', async () => {
     const t = await inRoomWith([['p', 'P']]);

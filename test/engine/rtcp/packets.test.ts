@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { buildRtp } from '../../../src/engine/rtp/packet.js';
 import {
   buildEmptyReceiverReport,
+  buildGoodbye,
   buildReceiverReport,
+  hasGoodbye,
+  readGoodbye,
   buildSenderReport,
   isRtcp,
   isRtcpSecondByte,
@@ -78,6 +81,37 @@ describe('SR / RR build and parse', () => {
     expect(() => buildReceiverReport({ ssrc: 1, reports: new Array(32).fill(block) })).toThrow(RangeError);
     expect(() => buildReceiverReport({ ssrc: 1, reports: [{ ...block, fractionLost: 256 }] })).toThrow(RangeError);
     expect(() => buildSenderReport({ ssrc: -1, ntpSeconds: 0, ntpFraction: 0, rtpTimestamp: 0, packetCount: 0, octetCount: 0 })).toThrow(RangeError);
+  });
+});
+
+describe('BYE (RFC 3550 §6.6)', () => {
+  it('builds a compound RR + BYE with the reason, null-padded to 32 bits, that parses back', () => {
+    for (const reason of ['', 'bye', 'left the room', 'ünïcode ✓']) {
+      const bytes = buildGoodbye(0x01020304, reason);
+      expect(bytes.length % 4).toBe(0);
+      const parsed = parseRtcp(bytes);
+      expect(parsed.ok).toBe(true);
+      if (!parsed.ok) continue;
+      expect(parsed.packets.map((p) => (p.type === 'other' ? p.packetType : p.type))).toEqual(['rr', 203]);
+      expect(hasGoodbye(bytes)).toBe(true);
+      expect(readGoodbye(bytes)).toEqual({ ssrcs: [0x01020304], reason });
+      // Padding octets are zero (§6.6), and the BYE's length counts them.
+      const len = Buffer.from(reason, 'utf8').length;
+      expect([...bytes.subarray(8 + 9 + len)].every((b) => b === 0)).toBe(true);
+    }
+  });
+
+  it('reads a BYE without a reason, with several sources, and says null for packets without one', () => {
+    const bye = Buffer.from([0x82, 203, 0, 2, 0, 0, 0, 1, 0, 0, 0, 2]);
+    expect(readGoodbye(bye)).toEqual({ ssrcs: [1, 2], reason: null });
+    expect(hasGoodbye(buildEmptyReceiverReport(5))).toBe(false);
+    expect(readGoodbye(buildEmptyReceiverReport(5))).toBeNull();
+    // A reason whose length runs past the packet is no reason; a truncated source list is no BYE.
+    expect(readGoodbye(Buffer.from([0x81, 203, 0, 2, 0, 0, 0, 1, 9, 0x61, 0x62, 0x63]))).toEqual({ ssrcs: [1], reason: null });
+    expect(readGoodbye(Buffer.from([0x83, 203, 0, 1, 0, 0, 0, 1]))).toBeNull();
+    // Malformed lengths never throw.
+    expect(readGoodbye(Buffer.from([0x81, 203, 0xff, 0xff, 0, 0, 0, 1]))).toBeNull();
+    expect(() => buildGoodbye(1, 'x'.repeat(256))).toThrow(RangeError);
   });
 });
 

@@ -17,6 +17,19 @@ describe('SendLoop', () => {
     expect(loop.stats).toMatchObject({ queued: 0, sent: 2, droppedOverflow: 0, sendErrors: 0, maxDelayMs: 0 });
   });
 
+  it('a burst in one turn (a capture catching up after a stall) loses nothing on a transport that keeps up', async () => {
+    const clock = new ManualClock(0);
+    const sent: number[] = [];
+    const loop = new SendLoop<number>({ clock, maxQueue: 4, send: (p) => void sent.push(p) });
+    // 150 ms of 20 ms frames handed over at once, as FramePacer does after the process was stopped.
+    for (let frame = 0; frame < 8; frame++) loop.enqueue(frame);
+    // The queue filled before the loop's microtask ran: it was sent from enqueue() rather than dropped.
+    expect(sent).toEqual([0, 1, 2, 3]);
+    await settle();
+    expect(sent).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(loop.stats).toMatchObject({ sent: 8, droppedOverflow: 0, queued: 0 });
+  });
+
   it('a stalled peer drops its own oldest frames and leaves other peers untouched', async () => {
     const clock = new ManualClock(0);
     const delivered: Record<string, Array<{ frame: number; atMs: number }>> = { a: [], b: [], c: [] };
