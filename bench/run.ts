@@ -137,7 +137,7 @@ const SECTIONS: Section[] = [
         `| ${what} | ${s.count}${of} | ${s.p50Ms} ms | **${s.p99Ms} ms** | ${s.maxMs} ms |`;
       const d = r.death;
       return [
-        `2 \`serve\` nodes (processes of their own) × ${r.clientsPerNode} light clients in ${r.rooms} rooms of 4 split 2 + 2 across the nodes, one Redis (Debian's redis-server on loopback), the clients in ${r.generators} more processes (${r.generators / 2} per node\'s half of the rooms); ` +
+        `2 \`serve\` nodes (processes of their own) × ${r.clientsPerNode} light clients in ${r.rooms} rooms of 4 split 2 + 2 across the nodes, one Redis (Debian's redis-server on loopback), the clients in two more processes (one per node\'s half of each room); ` +
           `every room bursts once (each peer 10 signals to each other peer), rooms spread over the burst window (${r.relayPerSec} relays/s). Nodes, Redis and the load generators share the machine's ${r.cores} cores.`,
         'Goal: join → joined p99 ≤ 50 ms, relay p99 ≤ 50 ms.',
         '',

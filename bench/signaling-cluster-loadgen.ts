@@ -1,19 +1,17 @@
 /**
- * Load generator for bench/signaling-cluster.ts, run as SEVERAL SEPARATE
- * PROCESSES, `perNode` for each node: light WebSocket clients speaking the
- * signaling protocol (no media, no encryption: the servers only relay
- * blobs), half of each room on node A and half on node B; of a node's
- * clients, generator `node × perNode + room mod perNode` drives those of
- * its rooms. Every generator derives the same clients, ids and rooms from
- * one seed, so each knows every peer; each connects and drives only its own.
- * Several processes, not one: a single process holding all 8,000 clients
- * was itself late by 44 ms at p99 (monitorEventLoopDelay), one per node by
- * 31–32 ms, when a room's burst of 120 signals left and arrived in single
- * turns of its loop, and every arrival is stamped in that loop
- * (bench/results.md): what the load generator adds is not the servers'.
+ * Load generator for bench/signaling-cluster.ts, run as TWO SEPARATE
+ * PROCESSES, one per node: light WebSocket clients speaking the signaling
+ * protocol (no media, no encryption: the servers only relay blobs), half of
+ * each room on node A (generator 0's clients) and half on node B (generator
+ * 1's). Both generators derive the same clients, ids and rooms from one seed,
+ * so each knows every peer; each connects and drives only its own side.
+ * Two processes, not one: a single process holding all 8,000 clients was
+ * itself late by 44 ms at p99 (monitorEventLoopDelay) when a room's burst
+ * of 120 signals left and arrived in single turns of its loop, and every
+ * arrival is stamped in that loop (bench/results.md).
  *
  * Requests over IPC:
- * - connect: connect and join this generator's clients (join → joined latency).
+ * - connect: connect and join this side's clients (join → joined latency).
  * - burst: from `startAtEpochMs`, every room exchanges a burst of signals
  *   (each peer `burst` signals to each other peer, rooms spread over
  *   `spreadMs`); relay latency is measured where a signal arrives, from the
@@ -27,7 +25,7 @@
  *   the time until B's clients see each dead one's `peer-left` (its presence
  *   expiring), and counts leaves of clients that failed over (there must be
  *   none).
- * - close: close this generator's clients.
+ * - close: close this side's clients.
  */
 import { createHmac } from 'node:crypto';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -40,7 +38,7 @@ import { burstRooms, closeSockets, epochMs, sentAtMs } from './signaling-loadgen
 export type Side = 0 | 1;
 
 export type ClusterLoadgenRequest =
-  | { kind: 'connect'; generator: number; perNode: number; seed: string; urls: [string, string]; clients: number; roomSize: number; connectConcurrency: number }
+  | { kind: 'connect'; side: Side; seed: string; urls: [string, string]; clients: number; roomSize: number; connectConcurrency: number }
   | { kind: 'burst'; burst: number; spreadMs: number; startAtEpochMs: number }
   | { kind: 'kill'; pid: number; atEpochMs: number; timeoutMs: number }
   | { kind: 'close' };
@@ -55,7 +53,7 @@ export interface ClusterConnectResult {
 export interface ClusterBurstResult {
   relayAcrossMs: number[];
   relayWithinMs: number[];
-  /** Signals this generator's clients should receive. */
+  /** Signals this side's clients should receive. */
   expectedRelays: number;
   burstPhaseMs: number;
   /** CPU of this generator since it began connecting. */
@@ -66,16 +64,16 @@ export interface ClusterBurstResult {
   errors: Record<string, number>;
 }
 
-/** One generator's share of what node A's death cost; bench/signaling-cluster.ts adds the two up. */
+/** One side's share of what node A's death cost; bench/signaling-cluster.ts adds the two up. */
 export interface ClusterDeathResult {
-  /** Kill → `joined` again through node B, per client of this generator that failed over. */
+  /** Kill → `joined` again through node B, per client of this side that failed over. */
   rejoinMs: number[];
   resumed: number;
   movers: number;
-  /** Kill → `peer-left` of a dead client, as each of this generator's clients on B saw it. */
+  /** Kill → `peer-left` of a dead client, as each of this side's clients on B saw it. */
   peerLeftMs: number[];
   expectedPeerLeft: number;
-  /** Leaves this generator's clients on B saw of clients that failed over (should be none). */
+  /** Leaves this side's clients on B saw of clients that failed over (should be none). */
   moverLeaves: number;
   errors: Record<string, number>;
 }
@@ -89,13 +87,13 @@ interface ClusterClient {
   readonly room: number;
   /** 0: node A, 1: node B (a mover moves to B). */
   node: Side;
-  /** Which generator drives it (see the header): by the node it starts on and its room. */
-  readonly generator: number;
+  /** Which generator drives it: the node it starts on. */
+  readonly side: Side;
   readonly role: Role;
   joinSentMs: number;
 }
 
-let generator = 0;
+let side: Side = 0;
 let clients: ClusterClient[] = [];
 let own: ClusterClient[] = [];
 const byId = new Map<string, ClusterClient>();
@@ -199,7 +197,7 @@ function joinedOnce(c: ClusterClient): Promise<boolean> {
 async function runConnect(req: Extract<ClusterLoadgenRequest, { kind: 'connect' }>): Promise<ClusterConnectResult> {
   cpu0 = process.cpuUsage();
   loopDelay.enable();
-  generator = req.generator;
+  side = req.side;
   urls = req.urls;
   errors = {};
   const rooms = Math.ceil(req.clients / req.roomSize);
@@ -215,14 +213,14 @@ async function runConnect(req: Extract<ClusterLoadgenRequest, { kind: 'connect' 
       token: derived(req.seed, `token ${i}`, 24),
       room: Math.floor(i / req.roomSize),
       node,
-      generator: node * req.perNode + (Math.floor(i / req.roomSize) % req.perNode),
+      side: node,
       role,
       joinSentMs: 0,
     };
     byId.set(c.peerId, c);
     return c;
   });
-  own = clients.filter((c) => c.generator === generator);
+  own = clients.filter((c) => c.side === side);
 
   // Connect and join, a bounded number of handshakes in flight.
   const t0 = performance.now();
@@ -249,10 +247,10 @@ async function runBurst(req: Extract<ClusterLoadgenRequest, { kind: 'burst' }>):
   errors = {};
   const members: ClusterClient[][] = Array.from({ length: roomIds.length }, () => []);
   for (const c of clients) members[c.room]!.push(c);
-  const bursts = members.map((m) => ({ from: m.filter((c) => c.generator === generator && c.ws !== undefined) as Array<ClusterClient & { ws: WebSocket }>, to: m }));
-  // What this generator's clients receive: every other member's signals to each of them.
+  const bursts = members.map((m) => ({ from: m.filter((c) => c.side === side && c.ws !== undefined) as Array<ClusterClient & { ws: WebSocket }>, to: m }));
+  // What this side's clients receive: every other member's signals to each of them.
   let expectedRelays = 0;
-  for (const m of members) expectedRelays += m.filter((c) => c.generator === generator).length * (m.length - 1) * req.burst;
+  for (const m of members) expectedRelays += m.filter((c) => c.side === side).length * (m.length - 1) * req.burst;
   const t1 = performance.now();
   await burstRooms(bursts, req.burst, req.spreadMs, req.startAtEpochMs - epochMs());
   const relayed = (): number => load.relayAcrossMs.length + load.relayWithinMs.length;
@@ -282,7 +280,7 @@ async function runKill(req: Extract<ClusterLoadgenRequest, { kind: 'kill' }>): P
   await new Promise((r) => setTimeout(r, Math.max(0, req.atEpochMs - epochMs())));
   phase = 'death';
   death.t0 = epochMs();
-  if (generator === 0) process.kill(req.pid, 'SIGKILL');
+  if (side === 0) process.kill(req.pid, 'SIGKILL');
   const deadline = performance.now() + req.timeoutMs;
   while ((death.rejoinMs.length < movers || death.peerLeftMs.length < expectedPeerLeft) && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   // A leave of a mover would come after its presence expired: wait that long before counting them.

@@ -4,9 +4,9 @@
  * 2,000 rooms of 4, each room split 2 + 2 across the nodes. Each node is a
  * process of its own (bench/lib/signaling-node.ts), Redis is Debian's
  * redis-server on loopback (bench/lib/redis.ts), and the light clients run
- * in more processes, `generatorsPerNode` (default 2) for each node's half of
- * the rooms (bench/signaling-cluster-loadgen.ts: one process for all of them
- * was itself the tail). Reports join →
+ * in two more processes, one per node's half of each room
+ * (bench/signaling-cluster-loadgen.ts: one process for all of them was
+ * itself the tail). Reports join →
  * joined and relay latency (p50/p99/max; relays across nodes apart from
  * those on one node), each process's CPU and the nodes' peak RSS, then what
  * node A's death costs: A is SIGKILLed, one of its two clients per room
@@ -40,15 +40,11 @@ export interface SignalingClusterOptions {
   burst?: number;
   /** Rooms start their bursts spread over this window. */
   spreadMs?: number;
-  /** Load-generator processes per node's half of the rooms (default 2). */
-  generatorsPerNode?: number;
 }
 
 export interface SignalingClusterResult {
   skipped?: string;
   clients: number;
-  /** Load-generator processes. */
-  generators: number;
   clientsPerNode: number;
   rooms: number;
   cores: number;
@@ -104,10 +100,9 @@ export async function run(opts: SignalingClusterOptions = {}): Promise<Signaling
   const clientsPerNode = Math.ceil(clients / 2);
   const redis = await startRedis();
   const nodes = [forkSibling(import.meta.url, 'lib/signaling-node', 'ROUNDTABLE_BENCH_NODE'), forkSibling(import.meta.url, 'lib/signaling-node', 'ROUNDTABLE_BENCH_NODE')] as const;
-  const perNode = opts.generatorsPerNode ?? 2;
-  const gens = Array.from({ length: 2 * perNode }, () => forkSibling(import.meta.url, 'signaling-cluster-loadgen', 'ROUNDTABLE_CLUSTER_LOADGEN'));
+  const gens = [0, 1].map(() => forkSibling(import.meta.url, 'signaling-cluster-loadgen', 'ROUNDTABLE_CLUSTER_LOADGEN'));
   const exited = [...nodes, ...gens].map((p) => new Promise<void>((resolve) => (p.exitCode !== null ? resolve() : p.once('exit', () => resolve()))));
-  const all = <R>(req: (generator: number) => unknown): Promise<R[]> => Promise.all(gens.map((g, i) => ask<R>(g, req(i), `load generator ${i}`)));
+  const both = <R>(req: (side: 0 | 1) => unknown): Promise<R[]> => Promise.all(gens.map((g, i) => ask<R>(g, req(i as 0 | 1), `load generator ${i}`)));
   try {
     const started = await Promise.all(
       // Every client may end up on one node (B, after A's death): the per-address limit allows them all.
@@ -117,9 +112,9 @@ export async function run(opts: SignalingClusterOptions = {}): Promise<Signaling
     const t0 = performance.now();
     const seed = randomBytes(16).toString('hex');
     const urls: [string, string] = [started[0]!.url, started[1]!.url];
-    const connected = await all<ClusterConnectResult>((generator) => ({ kind: 'connect', generator, perNode, seed, urls, clients, roomSize, connectConcurrency: 32 }));
-    // Every generator starts the bursts at one moment, so each room's halves send together.
-    const bursts = await all<ClusterBurstResult>(() => ({ kind: 'burst', burst, spreadMs, startAtEpochMs: epochMs() + 200 }));
+    const connected = await both<ClusterConnectResult>((side) => ({ kind: 'connect', side, seed, urls, clients, roomSize, connectConcurrency: 32 }));
+    // Both generators start the bursts at one moment, so each room's halves send together.
+    const bursts = await both<ClusterBurstResult>(() => ({ kind: 'burst', burst, spreadMs, startAtEpochMs: epochMs() + 200 }));
     const load = {
       joinMs: connected.flatMap((c) => c.joinMs),
       connectFailures: connected.reduce((n, c) => n + c.connectFailures, 0),
@@ -133,7 +128,7 @@ export async function run(opts: SignalingClusterOptions = {}): Promise<Signaling
     const loadWallMs = performance.now() - t0;
     const figures = await Promise.all(nodes.map((n, i) => ask<NodeFigures>(n, { kind: 'figures' }, `node ${i === 0 ? 'A' : 'B'}`)));
     const redisCpuMs = procCpuMs(redis.pid) - redisCpu0;
-    const deaths = await all<ClusterDeathResult>(() => ({ kind: 'kill', pid: started[0]!.pid, atEpochMs: epochMs() + 200, timeoutMs: 30_000 }));
+    const deaths = await both<ClusterDeathResult>(() => ({ kind: 'kill', pid: started[0]!.pid, atEpochMs: epochMs() + 200, timeoutMs: 30_000 }));
     const death = {
       rejoinMs: deaths.flatMap((d) => d.rejoinMs),
       resumed: deaths.reduce((n, d) => n + d.resumed, 0),
@@ -143,12 +138,11 @@ export async function run(opts: SignalingClusterOptions = {}): Promise<Signaling
       moverLeaves: deaths.reduce((n, d) => n + d.moverLeaves, 0),
       errors: mergeCounts(deaths.map((d) => d.errors)),
     };
-    await all(() => ({ kind: 'close' }));
+    await both(() => ({ kind: 'close' }));
     const relays = load.relayAcrossMs.length + load.relayWithinMs.length;
     const cpuPct = (ms: number): number => Math.round((ms / loadWallMs) * 100);
     return {
       clients,
-      generators: gens.length,
       clientsPerNode,
       rooms: Math.ceil(clients / roomSize),
       cores: cpus().length,
@@ -194,7 +188,7 @@ const ms = (s: LatencySummary): string => `p50 ${s.p50Ms} ms  p99 ${s.p99Ms} ms 
 
 function print(r: SignalingClusterResult): void {
   if (r.skipped !== undefined) return console.log(`signaling cluster: skipped (${r.skipped})`);
-  console.log(`signaling cluster: 2 nodes × ${r.clientsPerNode} clients in ${r.rooms} rooms through one Redis; ${r.cores} cores shared by both nodes, Redis and ${r.generators} load-generator processes`);
+  console.log(`signaling cluster: 2 nodes × ${r.clientsPerNode} clients in ${r.rooms} rooms through one Redis; ${r.cores} cores shared by both nodes, Redis and the load generator`);
   console.log(`  join→joined       ${ms(r.join)}`);
   console.log(`  relay, across     ${ms(r.relayAcross)}`);
   console.log(`  relay, same node  ${ms(r.relayWithin)}  (${r.relayAcross.count + r.relayWithin.count}/${r.relayExpected}, ${r.relayPerSec}/s)`);
