@@ -465,7 +465,7 @@ export async function startSignalingServer(opts: SignalingServerOptions = {}): P
       // A bug, or Redis gone mid-operation, must cost one message, not the server.
       counters.reject('internal');
       log.error('message-handler-failed', { conn: connId, error: err instanceof Error ? err.message : String(err) });
-    });
+    }, req.socket);
     ws.on('error', (err) => log.debug('socket-error', { conn: s.connId, error: err.message }));
     if (closing) {
       send(s, { type: 'error', code: 'shutting-down', message: 'server is shutting down' });
