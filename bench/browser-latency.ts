@@ -56,6 +56,7 @@ import { readWavMono48k, writeWav } from '../src/engine/audio/wav-file.js';
 import { generateJoinCode } from '../src/protocol/index.js';
 import { detectOnsets, fmt, makeClickTrain, matchOnsets, median, percentile } from './lib/analysis.js';
 import { chromiumMissingReason, launchChromium, TIMING_CHUNK_SAMPLES, type Recording } from './lib/chromium.js';
+import { processRootsWith, treeCpuTicks, USER_HZ } from './lib/proc-cpu.js';
 import { relayOnlyConfigYaml, spawnImpairedTurn } from './lib/coturn.js';
 import { createNetNs, netnsMissingReason } from './lib/netns.js';
 import { SERVE_PORT, startBrowserSfuNet, type BrowserSfuNet } from './lib/browser-sfu-net.js';
@@ -93,6 +94,8 @@ export type BrowserLatencyResult =
       terminalReceive: ReceiveFigures[];
       /** The page's AudioContext baseLatency + outputLatency, per run (part of terminal → browser). */
       pageOutputLatencyMs: number[];
+      /** Chromium's CPU, all its processes, from the page's join until the terminal left, % of one core per call. */
+      browserCpuPercent: number[];
       floorMs: number;
       /** The impairment both directions crossed, or null (loopback, no relay). */
       impairment: PathImpairment | null;
@@ -162,6 +165,7 @@ export async function run(runs = 3, opts: { impairment?: PathImpairment; sfu?: b
   const chromiumReceive: ReceiveFigures[] = [];
   const terminalReceive: ReceiveFigures[] = [];
   const outputLatencyMs: number[] = [];
+  const browserCpuPercent: number[] = [];
   const ns = sfu ? undefined : createNetNs('rt-bench-web');
   try {
     let serverUrl: string;
@@ -213,6 +217,9 @@ export async function run(runs = 3, opts: { impairment?: PathImpairment; sfu?: b
         if (terminal !== undefined) await terminal.waitFor((l) => l.event === 'sfu-publishing', 30_000);
         const tab = await browser.newTab(net !== undefined ? net.pageUrl(code, 'udp') : `${webUrl}?${iceQuery}&processing=off&debug=1#${code}`);
         await tab.join('browser');
+        // Chromium's process tree: the browser process was started with this run's profile directory.
+        const [chromiumPid] = processRootsWith(path.join(home, 'profile'));
+        const cpu0 = { ticks: chromiumPid === undefined ? 0 : treeCpuTicks(chromiumPid), atMs: performance.now() };
         await tab.startRecording('output', TIMING_CHUNK_SAMPLES);
         await tab.startRecording('microphone', TIMING_CHUNK_SAMPLES);
         const call = terminal ?? joinTerminal([], impairment === null ? 8 : 14);
@@ -229,6 +236,7 @@ export async function run(runs = 3, opts: { impairment?: PathImpairment; sfu?: b
           })) ?? chromium;
           await new Promise((resolve) => setTimeout(resolve, 250));
         }
+        if (chromiumPid !== undefined) browserCpuPercent.push(round(((treeCpuTicks(chromiumPid) - cpu0.ticks) * (1000 / USER_HZ) * 100) / (performance.now() - cpu0.atMs)));
         if ((await exitCode) !== 0) throw new Error(`terminal exited with ${await exitCode}`);
         const heardByBrowser = await tab.stopRecording('output');
         outputLatencyMs.push(
@@ -292,6 +300,7 @@ export async function run(runs = 3, opts: { impairment?: PathImpairment; sfu?: b
     chromiumReceive,
     terminalReceive,
     pageOutputLatencyMs: outputLatencyMs,
+    browserCpuPercent,
     floorMs: 26.5,
     impairment,
     ...(sfu ? { sfu: true } : {}),
@@ -318,6 +327,8 @@ export function render(r: BrowserLatencyResult): string[] {
     ] as const).map(([name, d]) => `| ${name} | **${fmt(d.medianMs)} ms** | ${fmt(d.p10Ms)} | ${fmt(d.p90Ms)} | ${r.floorMs} ms | ${d.clicks} (${d.missed}) | ${d.perRunMedianMs.map((x) => fmt(x)).join(', ')} ms |`),
     '',
     `The page's AudioContext reports base + output latency of ${r.pageOutputLatencyMs.map((x) => fmt(x)).join(', ')} ms (part of terminal → browser).`,
+    '',
+    `Chromium's CPU (all its processes: browser, renderer, audio and network services), from the page's join until the terminal left: ${r.browserCpuPercent.map((x) => fmt(x)).join(', ')} % of one core per call (headless, no GPU).`,
     '',
     'Receive side, same calls: Chromium (libwebrtc NetEQ, getStats jitterBufferDelay / jitterBufferEmittedCount and concealedSamples / totalSamplesReceived) receiving the terminal, and the terminal (our jitter buffer, --stats) receiving Chromium. ' +
       'Chromium counts as concealed the pauses in which the terminal\'s voice gate sent nothing (silentConcealedSamples); what it concealed for loss is the difference.',

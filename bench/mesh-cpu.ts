@@ -26,44 +26,10 @@ import { writeWav } from '../src/engine/audio/wav-file.js';
 import { generateJoinCode } from '../src/protocol/index.js';
 import { startSignalingServer } from '../src/server/index.js';
 import { fixture } from './lib/paths.js';
+import { cpuTicksOf, processTree, treeCpuTicks, USER_HZ } from './lib/proc-cpu.js';
 import { janusMissingReason, startJanus } from './lib/janus.js';
 import { loopbackConfig, spawnJoin, spawnRoundtable, type JoinProcess } from './p2p-latency.js';
 
-/** Clock ticks per second for /proc/<pid>/stat utime/stime (USER_HZ, 100 on Linux). */
-const USER_HZ = 100;
-
-function cpuTicksOf(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the parenthesised command name; utime and stime are fields 14 and 15 (proc(5)).
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(fields[11]) + Number(fields[12]);
-}
-
-/** `pid` and every process below it: a client is its control process plus its media process (docs/architecture.md §1). */
-function processTree(pid: number): number[] {
-  const out = [pid];
-  for (let i = 0; i < out.length; i++) {
-    try {
-      for (const tid of readdirSync(`/proc/${out[i]}/task`)) {
-        const children = readFileSync(`/proc/${out[i]}/task/${tid}/children`, 'utf8').trim();
-        if (children) out.push(...children.split(/\s+/).map(Number));
-      }
-    } catch {
-      /* the process ended meanwhile */
-    }
-  }
-  return out;
-}
-
-function cpuTicks(pid: number): number {
-  return processTree(pid).reduce((sum, p) => {
-    try {
-      return sum + cpuTicksOf(p);
-    } catch {
-      return sum;
-    }
-  }, 0);
-}
 
 /** Which part of a participant a process is, from its command line (docs/architecture.md §1). */
 function roleOf(pid: number): string {
@@ -195,13 +161,13 @@ async function measureClient(o: MeasureOptions): Promise<RoomClientResult> {
     const pid = client.proc.pid!;
     const botPids = botProcs.map((p) => p.proc.pid!);
     const t0 = performance.now();
-    const c0 = cpuTicks(pid);
+    const c0 = treeCpuTicks(pid);
     const r0 = cpuTicksByRole(pid);
-    const b0 = botPids.map(cpuTicks);
+    const b0 = botPids.map(treeCpuTicks);
     await new Promise((r) => setTimeout(r, o.windowS * 1000));
-    const c1 = cpuTicks(pid);
+    const c1 = treeCpuTicks(pid);
     const r1 = cpuTicksByRole(pid);
-    const b1 = botPids.map(cpuTicks);
+    const b1 = botPids.map(treeCpuTicks);
     const wallS = (performance.now() - t0) / 1000;
     const rss = rssBytes(pid);
     const sentMs = performance.now() - connectedAt;

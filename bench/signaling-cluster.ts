@@ -20,11 +20,11 @@
  * Run: `npx tsx bench/signaling-cluster.ts [clients] [roomSize] [burst] [spreadMs]`,
  * or through bench/run.ts.
  */
-import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { DEFAULT_HEARTBEAT_MS } from '../src/server/index.js';
 import { ask, forkSibling } from './lib/bench-child.js';
 import { runWhenMain } from './lib/main.js';
+import { cpuMsOf } from './lib/proc-cpu.js';
 import { redisMissingReason, startRedis } from './lib/redis.js';
 import type { NodeFigures, NodeStarted } from './lib/signaling-node.js';
 import type { ClusterBurstResult, ClusterConnectResult, ClusterDeathResult } from './signaling-cluster-loadgen.js';
@@ -81,12 +81,6 @@ function mergeCounts(all: ReadonlyArray<Record<string, number>>): Record<string,
   return out;
 }
 
-/** CPU time (user + system, ms) of process `pid` so far, from /proc (USER_HZ is 100 on Linux). */
-function procCpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-}
 
 export async function run(opts: SignalingClusterOptions = {}): Promise<SignalingClusterResult> {
   const missing = redisMissingReason();
@@ -108,7 +102,7 @@ export async function run(opts: SignalingClusterOptions = {}): Promise<Signaling
       // Every client may end up on one node (B, after A's death): the per-address limit allows them all.
       nodes.map((n, i) => ask<NodeStarted>(n, { kind: 'start', redisUrl: redis.url, nodeId: i === 0 ? 'node-a' : 'node-b', clients }, `node ${i === 0 ? 'A' : 'B'}`)),
     );
-    const redisCpu0 = procCpuMs(redis.pid);
+    const redisCpu0 = cpuMsOf(redis.pid);
     const t0 = performance.now();
     const seed = randomBytes(16).toString('hex');
     const urls: [string, string] = [started[0]!.url, started[1]!.url];
@@ -127,7 +121,7 @@ export async function run(opts: SignalingClusterOptions = {}): Promise<Signaling
     };
     const loadWallMs = performance.now() - t0;
     const figures = await Promise.all(nodes.map((n, i) => ask<NodeFigures>(n, { kind: 'figures' }, `node ${i === 0 ? 'A' : 'B'}`)));
-    const redisCpuMs = procCpuMs(redis.pid) - redisCpu0;
+    const redisCpuMs = cpuMsOf(redis.pid) - redisCpu0;
     const deaths = await both<ClusterDeathResult>(() => ({ kind: 'kill', pid: started[0]!.pid, atEpochMs: epochMs() + 200, timeoutMs: 30_000 }));
     const death = {
       rejoinMs: deaths.flatMap((d) => d.rejoinMs),
