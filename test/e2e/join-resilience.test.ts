@@ -5,7 +5,9 @@
  * - the signaling server restarting mid-call leaves the established audio
  *   alone (no loss, no rebuilt link) and the clients rejoin;
  * - the talker's media process stopped for 150 ms (what a loaded machine
- *   does to it) loses no packet: the frames it catches up on all go out.
+ *   does to it) loses no packet: the frames it catches up on all go out;
+ * - a peer that leaves while the signaling server is down is seen to leave
+ *   at once (its BYE on the link), as having left, not as a failed link.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { SignalingServer } from '../../src/server/index.js';
@@ -130,5 +132,29 @@ describe('roundtable join: failures mid-call', () => {
     // Before the fix (send/send-loop.ts) the catch-up burst overflowed the send queue: 4 packets lost on a perfect link.
     expect(heard.packetsLost, JSON.stringify({ heard, sent })).toBe(0);
     expect(heard.packetsReceived).toBeGreaterThan(100);
+  });
+
+  it('a peer that leaves while the signaling server is down is seen to leave at once, as having left', async () => {
+    const server = await startServer();
+    servers.push(server);
+    const code = newCode();
+    const config = writeLoopbackConfig(dir);
+    const leaver = runClient('a', joinArgs('a', { code, server: server.url, config, input: speech('a'), output: dir.file('lv-a.wav'), durationS: 5 }));
+    const stayer = runClient('b', joinArgs('b', { code, server: server.url, config, input: speech('b'), output: dir.file('lv-b.wav'), stats: dir.file('lv-b.json'), durationS: 8 }));
+    clients.push(leaver, stayer);
+    await stayer.waitFor((l) => l.event === 'peer-connected', 15_000, 'connected');
+    await server.close();
+    servers.length = 0;
+    await stayer.waitFor((l) => l.event === 'signaling-lost', 5000, 'signaling lost');
+    const leaving = await leaver.waitFor((l) => l.event === 'leaving', 15_000, 'a leaving');
+    const left = await stayer.waitFor((l) => l.event === 'peer-left', 5000, 'a seen leaving');
+    expect(left.reason).toBe('left');
+    expect(left.seenAtMs - leaving.seenAtMs).toBeLessThan(1000);
+    const [e1, e2] = await Promise.all([leaver.exited, stayer.exited]);
+    expect(e1.code).toBe(0);
+    expect(e2.code).toBe(0);
+    expect(readJson<StatsFile>(dir.file('lv-b.json')).peers[0]!.goneReason).toBe('left');
+    // Its closing link was never taken for a failure.
+    expect(stayer.lines.filter((l) => l.event === 'link-state' && l.component === 'session' && l.state !== 'connected' && l.state !== 'connecting')).toEqual([]);
   });
 });
