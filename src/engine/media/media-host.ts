@@ -13,7 +13,7 @@
 import { monotonicClock, type Clock, type TimerHandle } from '../../core/clock.js';
 import type { LogFields, Logger } from '../../core/logger.js';
 import { openAudio, type AudioFallback, type OpenedAudio, type AudioEndsSpec } from '../audio/open.js';
-import type { LinkState } from '../mesh/peer-link.js';
+import { GOODBYE_FLUSH_MS, type LinkState } from '../mesh/peer-link.js';
 import { PROCESSING_OFF, RECORDING_OFF, type LinkFactory, type SessionLink } from './media-port.js';
 import { engineLinkFactory, makePeerLink, type MakeLink } from './engine-links.js';
 import type { FromMedia, LinkSpec, LinkStatus, MediaHostConfig, MediaLevels, MediaSnapshot, ToMedia } from './host-protocol.js';
@@ -48,7 +48,10 @@ interface HostedLink {
   readonly link: SessionLink;
   lastPacketMs: number | null;
   closed: boolean;
+  /** When this link said goodbye (an RTCP BYE, link-goodbye), or null. */
+  goodbyeAtMs: number | null;
 }
+
 
 const LEVEL_RANK = { debug: 10, info: 20, warn: 30, error: 40 } as const;
 
@@ -66,6 +69,8 @@ export class MediaHost {
   private readonly links = new Map<number, HostedLink>();
   /** The link each peer's send loop uses: the newest one built for it. */
   private readonly currentLink = new Map<string, HostedLink>();
+  /** Native closes waiting for a goodbye to leave (closeLink). */
+  private readonly closingLinks = new Set<Promise<void>>();
   /** Which path feeds each remote peer's stream (mesh link, SFU subscription, or both while a room switches). */
   private readonly paths = new PeerPaths();
   /** Each peer's SFU subscription, for its receiver reports. */
@@ -159,10 +164,12 @@ export class MediaHost {
         return this.closeLink(m.linkId);
       case 'link-chat':
         this.links.get(m.linkId)?.link.sendChat(m.text);
-        break;
-      case 'link-goodbye':
-        this.links.get(m.linkId)?.link.sayGoodbye?.();
         return;
+      case 'link-goodbye': {
+        const hosted = this.links.get(m.linkId);
+        if (hosted?.link.sayGoodbye?.() === true) hosted.goodbyeAtMs = this.clock.now();
+        return;
+      }
     }
   }
 
@@ -243,6 +250,8 @@ export class MediaHost {
         this.log.info('sfu-stopped', { ...sfu.stats });
       }
       for (const id of [...this.links.keys()]) this.closeLink(id);
+      // Links that said goodbye close a moment later: all of them before the process may end.
+      await this.bounded('links', Promise.all([...this.closingLinks]));
       const engine = this.engine;
       if (engine !== undefined) await this.bounded('engine', engine.stop());
       this.opts.send({
@@ -470,7 +479,7 @@ export class MediaHost {
           if (hosted !== undefined && !hosted.closed) this.opts.send({ ev: 'link-goodbye', linkId });
         },
       });
-      hosted = { peerId: spec.peerId, link, lastPacketMs: null, closed: false };
+      hosted = { peerId: spec.peerId, link, lastPacketMs: null, closed: false, goodbyeAtMs: null };
     } catch (err) {
       this.opts.send({ ev: 'link-failed', linkId, message: err instanceof Error ? err.message : String(err) });
       return;
@@ -479,12 +488,26 @@ export class MediaHost {
     this.currentLink.set(spec.peerId, hosted);
   }
 
+  /** The link is gone for control and the engine at once; its native close waits for a goodbye it just sent (GOODBYE_FLUSH_MS). */
   private closeLink(linkId: number): void {
     const hosted = this.links.get(linkId);
     if (hosted === undefined) return;
     this.links.delete(linkId);
     hosted.closed = true;
     if (this.currentLink.get(hosted.peerId) === hosted) this.currentLink.delete(hosted.peerId);
+    const waitMs = hosted.goodbyeAtMs === null ? 0 : GOODBYE_FLUSH_MS - (this.clock.now() - hosted.goodbyeAtMs);
+    if (waitMs <= 0) return this.closeNative(hosted);
+    const done = new Promise<void>((resolve) =>
+      this.clock.setTimer(() => {
+        this.closeNative(hosted);
+        this.closingLinks.delete(done);
+        resolve();
+      }, waitMs),
+    );
+    this.closingLinks.add(done);
+  }
+
+  private closeNative(hosted: HostedLink): void {
     try {
       hosted.link.close();
     } catch (err) {

@@ -112,6 +112,23 @@ const PAIR_REFRESH_MS = 2000;
  */
 export const ROOM_LEAVE_REASON = 'left the room';
 
+/**
+ * How long a link must stay up after sayGoodbye before close(): a BYE
+ * followed at once by the close was lost in 3 of 15 loopback runs on a
+ * loaded machine (the close overtook it inside libdatachannel), in none of
+ * 15 with 20 ms between them. The media host holds the native close that
+ * long (media/media-host.ts closeLink).
+ */
+export const GOODBYE_FLUSH_MS = 30;
+
+/**
+ * How long a remote's DTLS close waits before it is reported (see
+ * updateState): a margin for a BYE that left GOODBYE_FLUSH_MS before it and
+ * reaches JS by another native thread; nothing needs the report sooner (a
+ * vanished peer is found by inactivity after seconds).
+ */
+const REMOTE_CLOSE_REPORT_MS = 100;
+
 /** Candidates held while waiting for the remote description; a flood beyond this is dropped. */
 const MAX_PENDING_CANDIDATES = 64;
 
@@ -219,7 +236,7 @@ export class PeerLink {
   private lastReceivedMs = 0;
   private remoteSilent = false;
   private remoteSaidGoodbye = false;
-  /** The remote's DTLS close, reported one timer turn later (see updateState). */
+  /** The remote's DTLS close, reported REMOTE_CLOSE_REPORT_MS later (see updateState). */
   private remoteCloseTimer: TimerHandle | undefined;
   private livenessTimer: TimerHandle | undefined;
   private readonly counters: PeerLinkStats = emptyLinkStats();
@@ -821,16 +838,17 @@ export class PeerLink {
         // remote went away (its DTLS close reached us; in 1 of 15 loopback
         // runs this comes before our inactivity timer). 'closed' is what
         // this link reports after its own close(), so this is 'disconnected'.
-        // One timer turn later: node-datachannel hands the state change and
-        // the track's packets to JS through separate queues, and the remote's
-        // BYE (sayGoodbye), which arrived before its close, must be read
-        // first, so a peer leaving is never taken for a link failing. The
-        // track went with the connection: nothing is sent on it from now on.
+        // Reported REMOTE_CLOSE_REPORT_MS later: node-datachannel hands the
+        // state change and the track's packets to JS through separate queues
+        // fed by different native threads, and the remote's BYE (sayGoodbye),
+        // sent before its close, must be read first, so a peer leaving is
+        // never taken for a link failing. The track went with the
+        // connection: nothing is sent on it from now on.
         this.trackOpen = false;
         this.remoteCloseTimer ??= this.clock.setTimer(() => {
           this.remoteCloseTimer = undefined;
           if (!this.closed) this.emitState('disconnected');
-        }, 0);
+        }, REMOTE_CLOSE_REPORT_MS);
         break;
       default:
         break;

@@ -5,6 +5,7 @@ import { ManualSink, ManualSource } from '../../../src/engine/audio/manual.js';
 import type { AudioEndsSpec } from '../../../src/engine/audio/open.js';
 import { MEDIA_SNAPSHOT_INTERVAL_MS, type FromMedia, type MediaHostConfig } from '../../../src/engine/media/host-protocol.js';
 import { MEDIA_STOP_STEP_MS, MediaHost } from '../../../src/engine/media/media-host.js';
+import { GOODBYE_FLUSH_MS } from '../../../src/engine/mesh/peer-link.js';
 import { buildRtp } from '../../../src/engine/rtp/packet.js';
 import { FakeLink } from '../room/fakes.js';
 import type { SfuMediaOptions } from '../../../src/engine/sfu/sfu-media.js';
@@ -305,6 +306,35 @@ describe('MediaHost', () => {
     t.host.handle({ op: 'stop' });
     await t.flush();
     expect(t.of('stopped')).toHaveLength(1);
+  });
+
+  it('a link that said goodbye closes natively only GOODBYE_FLUSH_MS later (the BYE leaves first), and stop waits for it', async () => {
+    const t = setup();
+    const { link } = await withMeshPeer(t);
+    link.setState('connected');
+    t.host.handle({ op: 'link-goodbye', linkId: 1 });
+    expect(link.goodbyes).toHaveLength(1);
+    t.host.handle({ op: 'link-close', linkId: 1 });
+    t.host.handle({ op: 'stop' });
+    await t.flush();
+    // Gone for control and the engine at once, but the native link is still up and nothing is stopped yet.
+    expect(link.closed).toBe(false);
+    expect(t.of('stopped')).toHaveLength(0);
+    t.clock.advance(GOODBYE_FLUSH_MS - 1);
+    await t.flush();
+    expect(link.closed).toBe(false);
+    t.clock.advance(1);
+    await t.flush();
+    expect(link.closed).toBe(true);
+    expect(t.of('stopped')).toHaveLength(1);
+  });
+
+  it('a link closed without a goodbye closes at once', async () => {
+    const t = setup();
+    const { link } = await withMeshPeer(t);
+    link.setState('connected');
+    t.host.handle({ op: 'link-close', linkId: 1 });
+    expect(link.closed).toBe(true);
   });
 
   it('noise suppression: on from the config (RNNoise loaded before capture starts), switched by set-self and per peer', async () => {

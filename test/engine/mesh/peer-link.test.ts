@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { PeerLink, shutdownMesh, type LinkSignal, type LinkState, type PeerLinkOptions } from '../../../src/engine/mesh/peer-link.js';
+import { GOODBYE_FLUSH_MS, PeerLink, shutdownMesh, type LinkSignal, type LinkState, type PeerLinkOptions } from '../../../src/engine/mesh/peer-link.js';
 import { coturnMissingReason, startCoturn, type Coturn } from '../../helpers/coturn.js';
 import { makeRedBlocks, parseRedPayload, writeRedPayload } from '../../../src/engine/rtp/red-payload.js';
 import { buildGoodbye } from '../../../src/engine/rtcp/packets.js';
@@ -440,7 +440,8 @@ describe('PeerLink over loopback', () => {
     await sleep(50);
     expect(order).not.toContain('goodbye');
     expect(b.link.sayGoodbye()).toBe(true);
-    // The close follows at once, as when a session leaves (the signaling close between is often shorter on a busy machine).
+    // The close follows as the media host lets it (GOODBYE_FLUSH_MS), after the BYE has left.
+    await sleep(GOODBYE_FLUSH_MS);
     b.link.close();
     await waitFor(() => order.includes('disconnected'), 5000, 'A to see B close');
     expect(order.filter((x) => x !== 'connecting' && x !== 'connected')).toEqual(['goodbye', 'disconnected']);
