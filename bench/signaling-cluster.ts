@@ -81,7 +81,6 @@ function mergeCounts(all: ReadonlyArray<Record<string, number>>): Record<string,
   return out;
 }
 
-
 export async function run(opts: SignalingClusterOptions = {}): Promise<SignalingClusterResult> {
   const missing = redisMissingReason();
   if (missing !== null) return { skipped: missing } as SignalingClusterResult;

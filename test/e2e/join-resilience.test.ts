@@ -27,6 +27,26 @@ afterEach(async () => {
 });
 afterAll(() => dir.remove());
 
+/**
+ * Two joins in a fresh room on `server`: a talks (speech a), b listens (speech
+ * b); each writes `<tag>-a|b.wav` and `<tag>-a|b.json` (--stats) and leaves
+ * after its own seconds. Resolves once b is connected to a.
+ */
+async function twoPeers(server: SignalingServer, tag: string, seconds: { a: number; b: number }): Promise<{ a: Client; b: Client }> {
+  const code = newCode();
+  const config = writeLoopbackConfig(dir);
+  const join = (x: 'a' | 'b'): Client =>
+    runClient(x, joinArgs(x, { code, server: server.url, config, input: speech(x), output: dir.file(`${tag}-${x}.wav`), stats: dir.file(`${tag}-${x}.json`), durationS: seconds[x] }));
+  const a = join('a');
+  const b = join('b');
+  clients.push(a, b);
+  await b.waitFor((l) => l.event === 'peer-connected', 15_000, 'connected');
+  return { a, b };
+}
+
+/** Link states other than connected/connecting the session logged: a link it took for failing. */
+const linkBlips = (c: Client) => c.lines.filter((l) => l.event === 'link-state' && l.component === 'session' && l.state !== 'connected' && l.state !== 'connecting');
+
 describe('roundtable join: failures mid-call', () => {
   it('a SIGKILLed peer is reported gone within 5 s and the others keep hearing each other', async () => {
     const server = await startServer();
@@ -70,13 +90,8 @@ describe('roundtable join: failures mid-call', () => {
     let server = await startServer();
     const port = server.port;
     servers.push(server);
-    const code = newCode();
-    const config = writeLoopbackConfig(dir);
-    const talker = runClient('a', joinArgs('a', { code, server: server.url, config, input: speech('a'), output: dir.file('rs-a.wav'), durationS: 11 }));
-    const listener = runClient('b', joinArgs('b', { code, server: server.url, config, input: speech('b'), output: dir.file('rs-b.wav'), stats: dir.file('rs-b.json'), durationS: 12 }));
     // The listener stays a second longer, so the talker's leaving is what it sees at the end.
-    clients.push(talker, listener);
-    await listener.waitFor((l) => l.event === 'peer-connected', 15_000, 'connected');
+    const { a: talker, b: listener } = await twoPeers(server, 'rs', { a: 11, b: 12 });
     await sleep(1500);
     const restartAtMs = Date.now();
     await server.close();
@@ -98,8 +113,7 @@ describe('roundtable join: failures mid-call', () => {
     // Concealment happens at every talkspurt end; 50 × 10 ms over 11 s would still be no audible gap.
     expect(peer.framesConcealed).toBeLessThan(50);
     // Nor at the end: the talker said goodbye on the link before closing it, so it left, it did not fail.
-    const blips = listener.lines.filter((l) => l.event === 'link-state' && l.component === 'session' && l.state !== 'connected' && l.state !== 'connecting');
-    expect(blips, JSON.stringify(listener.lines.slice(-25))).toEqual([]);
+    expect(linkBlips(listener), JSON.stringify(listener.lines.slice(-25))).toEqual([]);
     expect(stats.peers[0]!.goneReason).toBe('left');
     // The talker is clearly present in the 4 s of output around the restart.
     const out = await readWav(dir.file('rs-b.wav'));
@@ -112,12 +126,7 @@ describe('roundtable join: failures mid-call', () => {
   it("the talker's media process stopped for 150 ms: the frames it catches up on all go out, nothing is lost", async () => {
     const server = await startServer();
     servers.push(server);
-    const code = newCode();
-    const config = writeLoopbackConfig(dir);
-    const talker = runClient('a', joinArgs('a', { code, server: server.url, config, input: speech('a'), output: dir.file('st-a.wav'), stats: dir.file('st-a.json'), durationS: 6 }));
-    const listener = runClient('b', joinArgs('b', { code, server: server.url, config, input: speech('b'), output: dir.file('st-b.wav'), stats: dir.file('st-b.json'), durationS: 6 }));
-    clients.push(talker, listener);
-    await listener.waitFor((l) => l.event === 'peer-connected', 15_000, 'connected');
+    const { a: talker, b: listener } = await twoPeers(server, 'st', { a: 6, b: 6 });
     await sleep(1000);
     const media = childPids(talker.proc.pid!);
     expect(media.length).toBe(1);
@@ -137,12 +146,7 @@ describe('roundtable join: failures mid-call', () => {
   it('a peer that leaves while the signaling server is down is seen to leave at once, as having left', async () => {
     const server = await startServer();
     servers.push(server);
-    const code = newCode();
-    const config = writeLoopbackConfig(dir);
-    const leaver = runClient('a', joinArgs('a', { code, server: server.url, config, input: speech('a'), output: dir.file('lv-a.wav'), durationS: 5 }));
-    const stayer = runClient('b', joinArgs('b', { code, server: server.url, config, input: speech('b'), output: dir.file('lv-b.wav'), stats: dir.file('lv-b.json'), durationS: 8 }));
-    clients.push(leaver, stayer);
-    await stayer.waitFor((l) => l.event === 'peer-connected', 15_000, 'connected');
+    const { a: leaver, b: stayer } = await twoPeers(server, 'lv', { a: 5, b: 8 });
     await server.close();
     servers.length = 0;
     await stayer.waitFor((l) => l.event === 'signaling-lost', 5000, 'signaling lost');
@@ -155,6 +159,6 @@ describe('roundtable join: failures mid-call', () => {
     expect(e2.code).toBe(0);
     expect(readJson<StatsFile>(dir.file('lv-b.json')).peers[0]!.goneReason).toBe('left');
     // Its closing link was never taken for a failure.
-    expect(stayer.lines.filter((l) => l.event === 'link-state' && l.component === 'session' && l.state !== 'connected' && l.state !== 'connecting')).toEqual([]);
+    expect(linkBlips(stayer)).toEqual([]);
   });
 });

@@ -52,7 +52,6 @@ interface HostedLink {
   goodbyeAtMs: number | null;
 }
 
-
 const LEVEL_RANK = { debug: 10, info: 20, warn: 30, error: 40 } as const;
 
 /** How long a stop waits for each of its steps before it goes on without it (see MediaHost.stop). */

@@ -291,7 +291,7 @@ export interface Goodbye {
   readonly reason: string | null;
 }
 
-/** True when one part of the compound packet `buf` is a BYE: a walk over the headers, nothing allocated (RTCP arrives on the receive path). */
+/** True when one part of the compound packet `buf` is a BYE: a walk over the headers, nothing allocated, so the receive path parses (readGoodbye) only what carries one. */
 export function hasGoodbye(buf: Uint8Array): boolean {
   let offset = 0;
   while (offset + 4 <= buf.length) {
@@ -307,7 +307,6 @@ export function hasGoodbye(buf: Uint8Array): boolean {
  * follows the SC source identifiers when the packet has room for it.
  */
 export function readGoodbye(buf: Uint8Array): Goodbye | null {
-  if (!hasGoodbye(buf)) return null;
   const parsed = parseRtcp(buf);
   if (!parsed.ok) return null;
   for (const p of parsed.packets) {

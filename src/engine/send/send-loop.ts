@@ -3,7 +3,8 @@
  * capture path encodes a frame once and enqueues the same packet to every
  * peer's loop. Each loop owns a small bounded queue and sends from it
  * asynchronously, so:
- * - enqueue() never calls the transport itself and never blocks the caller;
+ * - enqueue() does not call the transport itself (but for a burst, below)
+ *   and never waits on it;
  * - a stalled or slow peer only fills ITS OWN queue, where the oldest frames
  *   are dropped first (for live voice a late frame is worth less than a
  *   fresh one), and never delays another peer's loop;
