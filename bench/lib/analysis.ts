@@ -226,6 +226,36 @@ export function rmsOf(x: Int16Array, from: number, to: number): number {
 }
 
 /**
+ * The share (0..1) of the power of `x[from, to)` that lies at `hz`: about 1
+ * for a pure tone at that pitch, about 0 for speech or silence. Goertzel
+ * over 100 ms blocks (10 Hz resolution, so a sender's clock a little off
+ * still lands in the bin), summed over the range; the Hann window keeps
+ * other pitches' energy out of the bin.
+ */
+export function toneShare(x: Int16Array, hz: number, from = 0, to = x.length, sampleRate = 48_000): number {
+  const block = Math.round(sampleRate / 10);
+  const w = (2 * Math.PI * hz) / sampleRate;
+  const coeff = 2 * Math.cos(w);
+  let tone = 0;
+  let total = 0;
+  for (let start = Math.max(0, from); start + block <= Math.min(x.length, to); start += block) {
+    let s1 = 0, s2 = 0, energy = 0;
+    for (let i = 0; i < block; i++) {
+      const v = (x[start + i]! / 32768) * (0.5 - 0.5 * Math.cos((2 * Math.PI * i) / (block - 1)));
+      energy += v * v;
+      const s0 = v + coeff * s1 - s2;
+      s2 = s1;
+      s1 = s0;
+    }
+    // |X(hz)|² of the windowed block; a sine of amplitude A gives (A·N/4)², its windowed energy 3A²N/16.
+    const power = s1 * s1 + s2 * s2 - coeff * s1 * s2;
+    tone += (power * 3) / block;
+    total += energy;
+  }
+  return total === 0 ? 0 : Math.min(1, tone / total);
+}
+
+/**
  * The first sample index at or after `from` that starts a frame (`frameMs`)
  * with an RMS of at least `threshold` (share of full scale), or null: where
  * sound comes back after a silent stretch (an outage: concealment fades out

@@ -43,3 +43,25 @@ export function createNetNs(prefix = 'rt-test'): NetNs {
     },
   };
 }
+
+/**
+ * Give `ns` an address of its own besides loopback, on a veth pair whose two
+ * ends both stay inside it, and a default route onto it: Firefox gathers no
+ * ICE candidate at all in a namespace where only `lo` is up, and none
+ * without a default route either (it looks for its "default address"; both
+ * measured with Firefox ESR 153, media.peerconnection.ice.loopback on). With
+ * these it gathers a host candidate on `address`, which the namespace's own
+ * sockets reach through its loopback. Nothing leaves: what the route sends
+ * comes out of the pair's other end in the same namespace, unaddressed and
+ * not forwarded (a new namespace does not forward), and the namespace has no
+ * other interface. Returns the address.
+ */
+export function addNamespaceAddress(ns: NetNs, address = '10.77.0.1'): string {
+  const ip = (...args: string[]): void => void execFileSync(ns.exec[0]!, [...ns.exec.slice(1), 'ip', ...args]);
+  ip('link', 'add', 'rt0', 'type', 'veth', 'peer', 'name', 'rt1');
+  ip('addr', 'add', `${address}/24`, 'dev', 'rt0');
+  ip('link', 'set', 'rt0', 'up');
+  ip('link', 'set', 'rt1', 'up');
+  ip('route', 'add', 'default', 'dev', 'rt0');
+  return address;
+}

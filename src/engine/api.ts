@@ -155,6 +155,13 @@ export type SessionAction =
   /** List the sound devices again (into `self.audio.devices`), e.g. when a device picker opens. */
   | { readonly type: 'refresh-devices' }
   /**
+   * Start the speaker where it waits for the user: a browser starts a page's
+   * sound only on a click (and never without an output device), which
+   * `self.audio.output` shows as lost with the reason. Dispatch it from the
+   * click's handler itself. Nothing to do where the speaker starts by itself.
+   */
+  | { readonly type: 'start-output' }
+  /**
    * Record the call (a stereo WAV: you on the left, the room on the right),
    * or stop and finish the file. `path` is the file (relative to the
    * session's directory; without it, a dated name in the configured

@@ -39,6 +39,7 @@ import { PeakMeter, peakLevelOfFloats, rmsLevelOfFloats } from '../engine/audio/
 import { emptyCaptureStats, type CapturePipelineStats } from '../engine/send/capture-stats.js';
 import { RECORDING_OFF, type LinkFactory, type MediaAnchors, type MediaPort, type PeerMediaStats, type PeerTransport, type ProcessingStates, type SelfMediaState } from '../engine/media/media-port.js';
 import type { FilterState } from '../engine/dsp/filter-chain.js';
+import type { AudioEndState, AudioEndsState } from '../engine/audio/audio-ends.js';
 import type { FilterStageName } from '../engine/dsp/frame-filter.js';
 
 /** The W3C constraint (mediacapture-main) that is each processing stage. */
@@ -62,6 +63,25 @@ import { SFRAME_WORKER_URL } from './sframe-worker-protocol.js';
 
 const FRAME_MS = 20;
 const FRAME_SAMPLES = 960;
+
+/**
+ * How long joining waits for the page's sound to start before going on
+ * without it. A browser starts an AudioContext only after a click on the
+ * page (autoplay policy) and only where it can open an output device:
+ * Firefox with no sound server leaves resume() pending for ever. Without a
+ * bound the join hung there; with it the call goes on (the microphone is
+ * sent all the same) and the page asks for a click (`start-output`).
+ */
+export const SOUND_START_WAIT_MS = 1000;
+
+/** What the page shows while its sound has not started. */
+export const SOUND_NOT_STARTED =
+  'the browser has not started this page\'s sound: it waits for a click, or it has no speaker to play to';
+
+/** The browser's own devices, which it does not name to the page. */
+const BROWSER_INPUT: AudioEndState = { kind: 'device', name: '', health: 'ok' };
+const BROWSER_OUTPUT: AudioEndState = { kind: 'device', name: '', health: 'ok' };
+const BROWSER_OUTPUT_NOT_STARTED: AudioEndState = { ...BROWSER_OUTPUT, health: 'lost', problem: SOUND_NOT_STARTED };
 
 export interface BrowserMediaOptions {
   clock: Clock;
@@ -144,6 +164,8 @@ export class BrowserMedia implements MediaPort, BrowserLinkMedia {
   private sfu: Pick<BrowserSfu, 'start' | 'stop' | 'stats'> | undefined;
   private sfuRoom: number | undefined;
   private sfuStarting: Promise<number> | undefined;
+  /** The last `self.audio`, kept while nothing changes so snapshots compare equal. */
+  private lastEnds: AudioEndsState = { input: BROWSER_INPUT, output: BROWSER_OUTPUT, devices: null };
 
   constructor(opts: BrowserMediaOptions) {
     this.opts = opts;
@@ -186,12 +208,37 @@ export class BrowserMedia implements MediaPort, BrowserLinkMedia {
       if (!this.stopped) this.onFailure?.('the microphone stopped (unplugged, or permission withdrawn)');
     };
     const ctx = this.audioContext;
-    if (ctx.state === 'suspended') await ctx.resume().catch(() => undefined);
+    if (ctx.state !== 'running') await this.startSoundWithin(SOUND_START_WAIT_MS);
+    if (this.stopped) return;
     this.micAnalyser = ctx.createAnalyser();
     this.micAnalyser.fftSize = 1024;
     ctx.createMediaStreamSource(stream).connect(this.micAnalyser);
     this.applyTransmitState();
     this.meterTimer = setInterval(() => this.updateMeters(), this.opts.meterMs ?? FRAME_MS);
+  }
+
+  /** Start the page's sound from a click (its user activation lets the browser start it). */
+  startOutput(): void {
+    if (this.stopped || this.audioContext.state === 'running') return;
+    this.audioContext.resume().catch((err: unknown) => this.opts.logger.warn('sound-start-refused', { error: String(err) }));
+  }
+
+  /** resume(), but never waiting more than `ms` (it may never settle, SOUND_START_WAIT_MS). */
+  private startSoundWithin(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = this.opts.clock.setTimer(() => {
+        this.opts.logger.warn('sound-not-started', { waitedMs: ms, state: this.audioContext.state });
+        resolve();
+      }, ms);
+      const done = (): void => {
+        this.opts.clock.clearTimer(timer);
+        resolve();
+      };
+      this.audioContext.resume().then(done, (err: unknown) => {
+        this.opts.logger.warn('sound-start-refused', { error: String(err) });
+        done();
+      });
+    });
   }
 
   async stop(): Promise<void> {
@@ -413,7 +460,15 @@ export class BrowserMedia implements MediaPort, BrowserLinkMedia {
       processing: this.processingStates(),
       // The page does not record (no setRecording); it shows who in the room does (PeerView.recording).
       recording: RECORDING_OFF,
+      audio: this.audioEnds(),
     };
+  }
+
+  /** The browser's own devices (it lists none to us); the speaker is lost while the page's sound has not started. */
+  private audioEnds(): AudioEndsState {
+    const running = this.audioContext.state === 'running' || this.stopped;
+    const output = running ? BROWSER_OUTPUT : BROWSER_OUTPUT_NOT_STARTED;
+    return output === this.lastEnds.output ? this.lastEnds : (this.lastEnds = { input: BROWSER_INPUT, output, devices: null });
   }
 
   peerStats(id: string): PeerMediaStats | undefined {

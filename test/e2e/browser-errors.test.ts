@@ -9,7 +9,7 @@ import { mkdirSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumMissingReason, launchChromium, type Browser } from '../helpers/chromium.js';
 import { createNetNs, netnsMissingReason, type NetNs } from '../helpers/netns.js';
-import { joinArgs, killAll, newCode, runClient, speech, TempDir, writeLoopbackConfig, type Client } from './harness.js';
+import { type Client, joinArgs, killAll, newCode, runClient, servePage, speech, TempDir, writeLoopbackConfig } from './harness.js';
 
 const skipReason = netnsMissingReason() ?? chromiumMissingReason();
 
@@ -35,10 +35,7 @@ describe.skipIf(skipReason !== null)('browser participant: errors in words', () 
     ns = createNetNs('rt-web-err');
     dir = new TempDir();
     // Two peers per room (the smallest the server allows), so that a third finds it full.
-    server = runClient('server', ['serve', '--host', '127.0.0.1', '--port', '0', '--json', '--max-peers', '2'], ns.exec);
-    const listening = await server.waitFor((l) => l.event === 'server-listening', 20_000, 'the server to listen');
-    serverUrl = String(listening.url);
-    webUrl = String(listening.web);
+    ({ client: server, url: serverUrl, web: webUrl } = await servePage(ns.exec, ['--max-peers', '2']));
   });
 
   afterEach(async () => {

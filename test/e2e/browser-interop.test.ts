@@ -14,7 +14,7 @@ import { mkdirSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumMissingReason, launchChromium, type Browser, type Tab } from '../helpers/chromium.js';
 import { createNetNs, netnsMissingReason, type NetNs } from '../helpers/netns.js';
-import { bestPresence, HEARD, isolateControlSockets, joinArgs, killAll, newCode, readJson, readWav, runClient, runCtl, sleep, speech, TempDir, writeLoopbackConfig, type Client, type StatsFile } from './harness.js';
+import { bestPresence, type Client, HEARD, isolateControlSockets, joinArgs, killAll, newCode, readJson, readWav, runClient, runCtl, servePage, sleep, speech, type StatsFile, TempDir, waitUntil, writeLoopbackConfig } from './harness.js';
 
 const skipReason = netnsMissingReason() ?? chromiumMissingReason();
 
@@ -50,14 +50,6 @@ async function connected(tab: Tab, names: readonly string[]): Promise<boolean> {
   return names.every((n) => s?.peers.some((p) => p.name === n && p.state === 'connected') ?? false);
 }
 
-async function waitUntil(cond: () => Promise<boolean>, timeoutMs: number, what: string): Promise<number> {
-  const start = Date.now();
-  while (!(await cond())) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(100);
-  }
-  return Date.now() - start;
-}
 
 describe.skipIf(skipReason !== null)('browser participant: Chromium and terminals in one room', () => {
   beforeAll(async () => {
@@ -65,10 +57,7 @@ describe.skipIf(skipReason !== null)('browser participant: Chromium and terminal
     dir = new TempDir();
     isolateControlSockets(dir);
     config = writeLoopbackConfig(dir);
-    server = runClient('server', ['serve', '--host', '127.0.0.1', '--port', '0', '--json'], ns.exec);
-    const listening = await server.waitFor((l) => l.event === 'server-listening', 20_000, 'the server to listen');
-    serverUrl = String(listening.url);
-    webUrl = String(listening.web);
+    ({ client: server, url: serverUrl, web: webUrl } = await servePage(ns.exec));
     expect(webUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
   });
 

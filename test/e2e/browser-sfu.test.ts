@@ -30,7 +30,7 @@ import { chromiumMissingReason, launchChromium, type Browser, type Tab } from '.
 import { janusMissingReason } from '../helpers/janus.js';
 import { SERVE_PORT, startBrowserSfuNet } from '../../bench/lib/browser-sfu-net.js';
 import { janusE2e } from './janus-e2e.js';
-import { bestPresence, HEARD, joinArgs, killAll, newCode, readJson, readWav, runClient, silentWav, sleep, speech, TempDir, writeLoopbackConfig, type Client, type StatsFile } from './harness.js';
+import { bestPresence, type Client, HEARD, joinArgs, killAll, newCode, readJson, readWav, runClient, silentWav, sleep, speech, type StatsFile, TempDir, waitUntil, writeLoopbackConfig } from './harness.js';
 
 const missing = janusMissingReason() ?? chromiumMissingReason();
 const e2e = janusE2e();
@@ -39,13 +39,6 @@ const clients = e2e.clients;
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type PageHandle = any;
 
-async function waitUntil(cond: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const start = Date.now();
-  while (!(await cond())) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(200);
-  }
-}
 
 /** Janus, coturn, the server and the terminals in the Janus namespace; Chromium in its own, bridged to them. */
 interface World {
@@ -149,6 +142,7 @@ describe.skipIf(missing !== null)(`a browser in an SFU room with terminals${miss
         },
         30_000,
         'the page to show a and c connected through the SFU, with sound',
+        200,
       );
       await tab.startRecording();
       await sleep(8000);
@@ -160,7 +154,7 @@ describe.skipIf(missing !== null)(`a browser in an SFU room with terminals${miss
       expect(sfu.framesOpened, 'the page opened the terminals’ frames').toBeGreaterThan(200);
       expect(sfu.framesRefused).toBe(0);
       await tab.page.getByRole('button', { name: 'Leave', exact: true }).click();
-      await waitUntil(async () => (await tab.snapshot())?.phase === 'left', 10_000, 'the page to leave');
+      await waitUntil(async () => (await tab.snapshot())?.phase === 'left', 10_000, 'the page to leave', 200);
 
       for (const t of [a, c]) {
         const exit = await t.exited;
@@ -220,13 +214,13 @@ describe.skipIf(missing !== null)(`a browser in an SFU room with terminals${miss
       };
 
       const hearsA = async (): Promise<boolean> => (await tab.snapshot())?.peers.some((p) => p.name === 'a' && p.state === 'connected' && p.level > 0) ?? false;
-      await waitUntil(async () => (await pagePath(tab, 'a')) === 'mesh' && (await hearsA()), 20_000, 'the page to play a from its mesh link, with sound');
+      await waitUntil(async () => (await pagePath(tab, 'a')) === 'mesh' && (await hearsA()), 20_000, 'the page to play a from its mesh link, with sound', 200);
       expect((await tab.snapshot())?.mediaPath).toBe('mesh');
       await heardOn('on the mesh');
 
       // A silent third member: the room goes through the SFU (more than 2), and only a and the page talk.
       const c = w.terminal('c', code, 14, silentWav(w.tmp.file('silence.wav')));
-      await waitUntil(async () => (await tab.snapshot())?.mediaPath === 'sfu' && (await pagePath(tab, 'a')) === 'sfu', 30_000, 'the page to play a from the SFU');
+      await waitUntil(async () => (await tab.snapshot())?.mediaPath === 'sfu' && (await pagePath(tab, 'a')) === 'sfu', 30_000, 'the page to play a from the SFU', 200);
       await a.waitFor((l) => l.event === 'media-path-switched' && l.path === 'sfu', 30_000, "a's switch to the SFU to finish");
       expect(await tab.page.locator('.media-path').textContent()).toBe('media via SFU — end-to-end encrypted, the SFU cannot hear');
       await heardOn('through the SFU');
@@ -236,8 +230,8 @@ describe.skipIf(missing !== null)(`a browser in an SFU room with terminals${miss
 
       // c leaves: back to the mesh (2 members), the page leaves Janus once both ends play each other from the mesh.
       expect(await c.exited).toEqual({ code: 0, signal: null });
-      await waitUntil(async () => (await tab.snapshot())?.mediaPath === 'mesh' && (await pagePath(tab, 'a')) === 'mesh', 30_000, 'the page to play a from the mesh again');
-      await waitUntil(async () => log.some((l) => l.includes('sfu-left')), 30_000, 'the page to leave Janus');
+      await waitUntil(async () => (await tab.snapshot())?.mediaPath === 'mesh' && (await pagePath(tab, 'a')) === 'mesh', 30_000, 'the page to play a from the mesh again', 200);
+      await waitUntil(async () => log.some((l) => l.includes('sfu-left')), 30_000, 'the page to leave Janus', 200);
       expect(await tab.page.evaluate(() => (globalThis as PageHandle).roundtable.media.sfuStats)).toBeUndefined();
       await heardOn('on the mesh again');
 

@@ -192,6 +192,23 @@ export function isolateControlSockets(dir: TempDir): string {
   return runtimeDir;
 }
 
+/** Poll `cond` every `everyMs` until it holds; throws naming `what` after `timeoutMs`. Resolves with the ms it took. */
+export async function waitUntil(cond: () => Promise<boolean>, timeoutMs: number, what: string, everyMs = 100): Promise<number> {
+  const start = Date.now();
+  while (!(await cond())) {
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(everyMs);
+  }
+  return Date.now() - start;
+}
+
+/** `roundtable serve` with its web page, run with `prefix` (a namespace's `ip netns exec`) on 127.0.0.1, once it listens. */
+export async function servePage(prefix: readonly string[], extra: string[] = []): Promise<{ client: Client; url: string; web: string }> {
+  const client = runClient('server', ['serve', '--host', '127.0.0.1', '--port', '0', '--json', ...extra], prefix);
+  const listening = await client.waitFor((l) => l.event === 'server-listening', 20_000, 'the server to listen');
+  return { client, url: String(listening.url), web: String(listening.web) };
+}
+
 /** `roundtable serve` as a process of its own on 127.0.0.1 (port 0: any free one), once it listens. */
 export async function serveProcess(port = 0, extra: string[] = []): Promise<{ client: Client; url: string; port: number }> {
   const client = runClient('serve', ['serve', '--host', '127.0.0.1', '--port', String(port), '--json', '--no-web', ...extra]);

@@ -47,8 +47,9 @@ export interface SelfMediaState {
   readonly processing: ProcessingStates;
   /**
    * Our microphone and speaker: which, whether lost, the devices to switch
-   * to. Absent where the ends are not ours to manage (the browser chooses
-   * its own devices).
+   * to. Absent where the ends are not ours to know (in-process engines). The
+   * browser chooses its own devices and lists none; its speaker is lost while
+   * the page's sound has not started (`start-output`).
    */
   readonly audio?: AudioEndsState;
   /** Our call recording, if any (docs/architecture.md §2, "Recording"). */
@@ -192,6 +193,11 @@ export interface MediaPort {
   setDevice?(end: AudioEndName, device: string): void;
   /** List the sound devices again, into `self.audio.devices`. */
   refreshDevices?(): void;
+  /**
+   * Start the speaker now, from a user's click (a browser page's sound starts
+   * only on one). Absent where the output starts by itself.
+   */
+  startOutput?(): void;
   /**
    * Start recording the call to `path` (absolute, required to start; a file
    * that exists is not overwritten: a numbered name beside it is used), or

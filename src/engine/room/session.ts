@@ -476,6 +476,9 @@ export class Session implements SessionController {
       case 'refresh-devices':
         this.engine.refreshDevices?.();
         break;
+      case 'start-output':
+        this.engine.startOutput?.();
+        break;
       case 'talk':
         this.engine.setTalking(action.pressed);
         break;

@@ -272,6 +272,8 @@ export function mountApp(root: HTMLElement, deps: AppDeps): { destroy(): void } 
       toggleProcessing: (stage: ProcessingStage) => send({ type: 'toggle-processing', stage }),
       talk: (pressed: boolean) => (pressed ? pressTalk('pointer') : releaseTalk('pointer')),
       toggleLock,
+      // Dispatched within the click itself: the browser starts sound only inside a user's gesture.
+      startOutput: () => send({ type: 'start-output' }),
       leave: () => apply({ type: 'leave' }),
       setPeerVolume: (peerId: string, volumePercent: number) => send({ type: 'set-peer-volume', peerId, volumePercent }),
       togglePeerMute: (peerId: string) => send({ type: 'toggle-peer-mute', peerId }),

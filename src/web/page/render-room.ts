@@ -8,7 +8,7 @@ import { phaseLabel, PROCESSING_LABELS, PROCESSING_STAGES } from '../../ui/label
 import { el, meter, setAttr, setClass, setHidden, setText, setTone, type Meter } from './dom.js';
 import { ChatBox, type ChatHandlers } from './render-chat.js';
 import { PeerRow } from './render-peer.js';
-import { peerRow, selfRow, statusLines, type LinkContext, type StatusLine } from './view-model.js';
+import { peerRow, selfRow, soundNotStarted, statusLines, type LinkContext, type StatusLine } from './view-model.js';
 
 export interface RoomHandlers extends ChatHandlers {
   toggleMute(): void;
@@ -20,6 +20,8 @@ export interface RoomHandlers extends ChatHandlers {
   talk(pressed: boolean): void;
   /** Lock the room if it is open, unlock it if locked (for everyone). */
   toggleLock(): void;
+  /** Start the page's sound (a browser starts it only on a click). */
+  startOutput(): void;
   leave(): void;
   copyLink(): void;
   setPeerVolume(peerId: string, volumePercent: number): void;
@@ -48,6 +50,8 @@ export class RoomView {
   /** One switch per processing stage (echo cancellation, noise suppression, gain control). */
   private readonly processingButtons: ReadonlyArray<readonly [ProcessingStage, HTMLButtonElement]>;
   private readonly lockButton: HTMLButtonElement;
+  /** Shown while the browser has not started the page's sound: the click it waits for. */
+  private readonly soundButton: HTMLButtonElement;
   private readonly leaveButton: HTMLButtonElement;
   private readonly peerList: HTMLUListElement;
   private readonly emptyNote: HTMLElement;
@@ -90,6 +94,8 @@ export class RoomView {
     );
     this.talkButton = this.buildTalkButton();
     this.lockButton = button('Lock room', 'toggle lock', () => handlers.toggleLock(), true);
+    this.soundButton = button('Enable sound', 'primary start-sound', () => handlers.startOutput());
+    this.soundButton.hidden = true;
     this.leaveButton = button('Leave', 'leave', () => handlers.leave());
 
     this.peerList = el(doc, 'ul', { className: 'peers' });
@@ -106,6 +112,7 @@ export class RoomView {
         this.lockState,
       ]),
       this.status,
+      this.soundButton,
       this.notice,
       this.chat.knocksElement,
       this.selfRow,
@@ -186,6 +193,7 @@ export class RoomView {
     setAttr(this.pttButton, 'aria-pressed', String(snapshot.self.pushToTalk));
     setAttr(this.talkButton, 'aria-pressed', String(snapshot.self.pushToTalk && snapshot.self.talking));
     setHidden(this.talkButton, !snapshot.self.pushToTalk);
+    setHidden(this.soundButton, leaving || soundNotStarted(snapshot) === null);
     for (const b of [this.muteButton, this.deafenButton, this.pttButton, this.talkButton, this.leaveButton]) {
       if (b.disabled !== leaving) b.disabled = leaving;
     }

@@ -160,6 +160,15 @@ export function statusLines(snapshot: SessionSnapshot, leaving = false, context:
   if (snapshot.error !== undefined) {
     lines.push({ key: 'error', text: snapshot.error.message, ...hintOf(snapshot.error.hint), tone: 'red' });
   }
+  const soundOff = soundNotStarted(snapshot);
+  if (soundOff !== null) {
+    lines.push({
+      key: 'sound',
+      text: `Your sound is off: ${soundOff}.`,
+      hint: 'click Enable sound. If it stays off, connect a speaker or headphones (or allow sound for this site in the browser), then click it again.',
+      tone: 'red',
+    });
+  }
   const tcpOnlyMesh = context.turnTcpOnly === true && snapshot.mediaPath !== 'sfu';
   for (const peer of snapshot.peers) {
     if (peer.state === 'connecting') {
@@ -178,6 +187,13 @@ export function statusLines(snapshot: SessionSnapshot, leaving = false, context:
     }
   }
   return lines;
+}
+
+/** Why the page's sound has not started (self.audio's speaker, lost), or null while it plays. */
+export function soundNotStarted(snapshot: SessionSnapshot): string | null {
+  const output = snapshot.self.audio?.output;
+  if (output === undefined || output.health !== 'lost') return null;
+  return output.problem ?? 'the speaker stopped';
 }
 
 function hintOf(hint: string | undefined): { hint?: string } {
@@ -236,6 +252,10 @@ export function announcements(prev: SessionSnapshot | null, next: SessionSnapsho
   const lastSeen = prev.chat.at(-1)?.n ?? 0;
   for (const l of next.chat) if (l.n > lastSeen && l.kind === 'message' && !l.self) out.push(`${l.from} says: ${l.text}`);
   if (prev.locked !== next.locked) out.push(next.locked ? 'The room is locked: nobody new may join.' : 'The room is unlocked.');
+  const soundBefore = soundNotStarted(prev);
+  const soundNow = soundNotStarted(next);
+  if (soundNow !== null && soundBefore === null) out.push('Your sound is off: press Enable sound.');
+  else if (soundNow === null && soundBefore !== null) out.push('Sound on.');
   if (prev.self.muted !== next.self.muted) out.push(next.self.muted ? 'Microphone muted.' : 'Microphone on.');
   if (prev.self.deafened !== next.self.deafened) out.push(next.self.deafened ? 'Deafened: you hear nobody.' : 'Undeafened.');
   if (prev.self.pushToTalk !== next.self.pushToTalk) {

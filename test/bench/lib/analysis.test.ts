@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { detectOnsets, findInSignal, makeClickTrain, matchOnsets, median, percentile, presenceOf } from '../../../bench/lib/analysis.js';
+import { detectOnsets, findInSignal, makeClickTrain, matchOnsets, median, percentile, presenceOf, toneShare } from '../../../bench/lib/analysis.js';
 import { createRandom } from '../../../src/engine/sim/prng.js';
 
 function noise(n: number, seed: number, amp = 8000): Int16Array {
@@ -44,5 +44,22 @@ describe('analysis', () => {
     expect(median([4, 1, 2, 3])).toBe(2.5);
     expect(percentile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 90)).toBe(9);
     expect(Number.isNaN(median([]))).toBe(true);
+  });
+
+  it('toneShare: a tone at the pitch is ~all of its power, 4 Hz off still most, noise and other pitches ~none', () => {
+    const rand = createRandom(7);
+    const n = 48_000;
+    const tone = (hz: number): Int16Array => Int16Array.from({ length: n }, (_, i) => Math.round(8000 * Math.sin((2 * Math.PI * hz * i) / 48_000 + 0.3)));
+    const noise = Int16Array.from({ length: n }, () => Math.round((rand.next() - 0.5) * 16_000));
+    expect(toneShare(tone(1000), 1000)).toBeGreaterThan(0.99);
+    expect(toneShare(tone(1004), 1000)).toBeGreaterThan(0.7);
+    expect(toneShare(tone(700), 1000)).toBeLessThan(0.01);
+    expect(toneShare(noise, 1000)).toBeLessThan(0.01);
+    expect(toneShare(new Int16Array(n), 1000)).toBe(0);
+    // Only the range asked about: a tone in the second half only.
+    const half = new Int16Array(n);
+    half.set(tone(1000).subarray(n / 2), n / 2);
+    expect(toneShare(half, 1000, 0, n / 2)).toBe(0);
+    expect(toneShare(half, 1000, n / 2)).toBeGreaterThan(0.99);
   });
 });

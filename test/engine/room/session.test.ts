@@ -121,6 +121,16 @@ describe('Session: a peer that says goodbye on its link', () => {
 });
 
 describe('Session lifecycle and actions', () => {
+  it("start-output reaches a media side whose sound waits for a click, and is nothing to one without", async () => {
+    const t = await inRoomWith([['p', 'P']]);
+    expect(() => t.session.dispatch({ type: 'start-output' })).not.toThrow();
+    let asked = 0;
+    Object.assign(t.engine, { startOutput: () => asked++ });
+    t.session.dispatch({ type: 'start-output' });
+    expect(asked).toBe(1);
+    await t.session.leave();
+  });
+
   it('dispatch drives the engine; leave is idempotent and releases everything', async () => {
     const t = await inRoomWith([['p', 'P']]);
     const seen: string[] = [];

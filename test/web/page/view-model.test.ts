@@ -1,5 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { announcements, meterPercent, peerRow, selfRow, statusLines, TURN_TCP_HINT } from '../../../src/web/page/view-model.js';
+import { announcements, meterPercent, peerRow, selfRow, soundNotStarted, statusLines, TURN_TCP_HINT } from '../../../src/web/page/view-model.js';
+import type { AudioEndsState } from '../../../src/engine/api.js';
+
+/** The browser's ends, its speaker lost (the page's sound not started) or playing. */
+function browserEnds(soundStarted: boolean): AudioEndsState {
+  return {
+    input: { kind: 'device', name: '', health: 'ok' },
+    output: soundStarted
+      ? { kind: 'device', name: '', health: 'ok' }
+      : { kind: 'device', name: '', health: 'lost', problem: 'the browser has not started this page\'s sound' },
+    devices: null,
+  };
+}
 import { makePeer, makeSelf, makeSnapshot } from '../../ui/fake-controller.js';
 
 describe('meterPercent', () => {
@@ -67,6 +79,17 @@ describe('peerRow', () => {
 });
 
 describe('statusLines', () => {
+  it("the page's sound not started: says why and what to click", () => {
+    const snapshot = makeSnapshot({ phase: 'in-call', self: makeSelf({ audio: browserEnds(false) }) });
+    expect(soundNotStarted(snapshot)).toBe("the browser has not started this page's sound");
+    const line = statusLines(snapshot).find((l) => l.key === 'sound');
+    expect(line).toMatchObject({ tone: 'red', text: "Your sound is off: the browser has not started this page's sound." });
+    expect(line?.hint).toMatch(/click Enable sound/);
+    const playing = makeSnapshot({ phase: 'in-call', self: makeSelf({ audio: browserEnds(true) }) });
+    expect(soundNotStarted(playing)).toBeNull();
+    expect(statusLines(playing).some((l) => l.key === 'sound')).toBe(false);
+  });
+
   it('waiting for peers: nobody here, and that a mistyped code is an empty room', () => {
     const [line] = statusLines(makeSnapshot({ phase: 'waiting-for-peers' }));
     expect(line?.text).toMatch(/Nobody else is here yet/);
@@ -117,6 +140,14 @@ describe('statusLines', () => {
 });
 
 describe('announcements', () => {
+  it("the page's sound stopping and starting", () => {
+    const off = makeSnapshot({ phase: 'in-call', self: makeSelf({ audio: browserEnds(false) }) });
+    const on = makeSnapshot({ phase: 'in-call', self: makeSelf({ audio: browserEnds(true) }) });
+    expect(announcements(on, off)).toEqual(['Your sound is off: press Enable sound.']);
+    expect(announcements(off, on)).toEqual(['Sound on.']);
+    expect(announcements(off, off)).toEqual([]);
+  });
+
   const ann = makePeer('a', { name: 'ann' });
   const bob = makePeer('b', { name: 'bob' });
 
