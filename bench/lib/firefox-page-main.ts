@@ -38,6 +38,8 @@ const ops: Record<string, (arg: any) => Promise<unknown>> = {
       executablePath: firefoxPath,
       headless: true,
       userDataDir: profileDir,
+      // Under the caller's own per-order timeout (firefox.ts), so a hang surfaces as the order that hung.
+      protocolTimeout: 30_000,
       extraPrefsFirefox: {
         // A 1 kHz tone as the microphone, granted without a prompt.
         'media.navigator.streams.fake': true,
@@ -52,6 +54,7 @@ const ops: Record<string, (arg: any) => Promise<unknown>> = {
       },
     });
     page = await browser.newPage();
+    page.setDefaultTimeout(20_000);
     page.on('console', (m) => {
       if (m.type() === 'error') errors.push(`console: ${m.text()}`);
     });
@@ -74,6 +77,10 @@ const ops: Record<string, (arg: any) => Promise<unknown>> = {
   },
   snapshot() {
     return thePage().evaluate(() => (globalThis as PageHandle).roundtable?.session.snapshot() ?? null);
+  },
+  /** A JavaScript expression evaluated in the page (a promise is awaited); its value as JSON. */
+  evaluate(expression: string) {
+    return thePage().evaluate(expression);
   },
   /** The text a person sees on the page (hidden elements excluded). */
   text() {

@@ -25,6 +25,9 @@ export const FIREFOX_PATH = '/usr/bin/firefox-esr';
 /** The tone Firefox's fake microphone plays (media.navigator.streams.fake), measured: 1000 Hz. */
 export const FAKE_MICROPHONE_HZ = 1000;
 
+/** The longest any one order to the driver may take (opening Firefox included). */
+const CALL_TIMEOUT_MS = 45_000;
+
 export function firefoxMissingReason(): string | null {
   return existsSync(FIREFOX_PATH) ? null : `${FIREFOX_PATH} is not installed (apt-get install firefox-esr)`;
 }
@@ -35,6 +38,8 @@ export interface FirefoxTab {
   /** Fill the name, press Join (a real click), wait until the session is up. */
   join(name: string): Promise<void>;
   snapshot(): Promise<SessionSnapshot | null>;
+  /** A JavaScript expression evaluated in the page; its value (JSON-able). */
+  evaluate<T>(expression: string): Promise<T>;
   /** What the page shows, as text. */
   text(): Promise<string>;
   /** A real click on what `selector` finds. */
@@ -78,11 +83,20 @@ export async function openFirefoxTab(opts: { netns: NetNs; dir: string; url: str
       resolve();
     }),
   );
+  // No order may hang a test: an answer that does not come within CALL_TIMEOUT_MS is an error naming the order.
   const call = <T>(op: string, arg?: unknown): Promise<T> => {
     if (exited !== undefined) return Promise.reject(exited);
     const id = nextId++;
     return new Promise<T>((resolve, reject) => {
-      waiting.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      const timer = setTimeout(() => {
+        waiting.delete(id);
+        reject(new Error(`firefox: no answer to ${op} within ${CALL_TIMEOUT_MS} ms; driver stderr: ${stderr.trim().slice(-1500)}`));
+      }, CALL_TIMEOUT_MS);
+      const settle = <V>(fn: (v: V) => void) => (v: V): void => {
+        clearTimeout(timer);
+        fn(v);
+      };
+      waiting.set(id, { resolve: settle(resolve as (v: unknown) => void), reject: settle(reject) });
       child.stdin!.write(`${JSON.stringify({ id, op, arg })}\n`);
     });
   };
@@ -104,6 +118,7 @@ export async function openFirefoxTab(opts: { netns: NetNs; dir: string; url: str
     errors: () => call<string[]>('errors'),
     join: (name) => call('join', name),
     snapshot: () => call<SessionSnapshot | null>('snapshot'),
+    evaluate: <T>(expression: string) => call<T>('evaluate', expression),
     text: () => call<string>('text'),
     click: (selector) => call('click', selector),
     startRecording: (source = 'output', chunkSamples = RECORD_CHUNK_SAMPLES) => call('startRecording', { source, chunkSamples }),

@@ -18,7 +18,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createNetNs, netnsMissingReason, type NetNs } from './netns.js';
+import { addNamespaceAddress, createNetNs, netnsMissingReason, type NetNs } from './netns.js';
 
 const LIB_DIR = '/usr/lib/x86_64-linux-gnu/janus';
 /** Every plugin the package ships but VideoRoom (Janus takes file names here). */
@@ -26,7 +26,6 @@ const OTHER_PLUGINS = ['audiobridge', 'duktape', 'echotest', 'lua', 'nosip', 're
 /** Every transport but WebSockets. */
 const OTHER_TRANSPORTS = ['http', 'mqtt', 'nanomsg', 'pfunix', 'rabbitmq'];
 const OWN_IF = 'rtsfu0';
-const PEER_IF = 'rtsfu1';
 const WS_PORT = 8188;
 
 export interface JanusInstance {
@@ -115,16 +114,8 @@ export async function startJanus(opts: { timeoutMs?: number } = {}): Promise<Jan
   let proc: ChildProcess | undefined;
   try {
     const address = `198.18.${1 + Math.floor(Math.random() * 250)}.${1 + Math.floor(Math.random() * 250)}`;
-    const inNs = (...args: string[]): void => {
-      const r = spawnSync(ns.exec[0]!, [...ns.exec.slice(1), ...args], { encoding: 'utf8' });
-      if (r.status !== 0) throw new Error(`${args.join(' ')} in ${ns.name} failed: ${r.stderr.trim()}`);
-    };
-    // A veth pair with both ends in the namespace (this kernel has no dummy
-    // interface type): the address sits on one end; the other end only gives it a carrier.
-    inNs('ip', 'link', 'add', OWN_IF, 'type', 'veth', 'peer', 'name', PEER_IF);
-    inNs('ip', 'addr', 'add', `${address}/24`, 'dev', OWN_IF);
-    inNs('ip', 'link', 'set', PEER_IF, 'up');
-    inNs('ip', 'link', 'set', OWN_IF, 'up');
+    // Both ends of its veth pair inside the namespace; the default route lets a Firefox in it gather (netns.ts).
+    addNamespaceAddress(ns, address, OWN_IF);
     writeConfig(dir, address);
     let out = '';
     const child = spawn(ns.exec[0]!, [...ns.exec.slice(1), 'janus', '-F', dir, '-C', path.join(dir, 'janus.jcfg'), '--disable-colors'], {

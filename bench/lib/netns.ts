@@ -44,6 +44,9 @@ export function createNetNs(prefix = 'rt-test'): NetNs {
   };
 }
 
+/** The interface addNamespaceAddress makes, unless told another name. */
+export const NAMESPACE_IF = 'rt0';
+
 /**
  * Give `ns` an address of its own besides loopback, on a veth pair whose two
  * ends both stay inside it, and a default route onto it: Firefox gathers no
@@ -56,12 +59,13 @@ export function createNetNs(prefix = 'rt-test'): NetNs {
  * not forwarded (a new namespace does not forward), and the namespace has no
  * other interface. Returns the address.
  */
-export function addNamespaceAddress(ns: NetNs, address = '10.77.0.1'): string {
+export function addNamespaceAddress(ns: NetNs, address = '10.77.0.1', ifName = NAMESPACE_IF): string {
   const ip = (...args: string[]): void => void execFileSync(ns.exec[0]!, [...ns.exec.slice(1), 'ip', ...args]);
-  ip('link', 'add', 'rt0', 'type', 'veth', 'peer', 'name', 'rt1');
-  ip('addr', 'add', `${address}/24`, 'dev', 'rt0');
-  ip('link', 'set', 'rt0', 'up');
-  ip('link', 'set', 'rt1', 'up');
-  ip('route', 'add', 'default', 'dev', 'rt0');
+  // A veth pair (this kernel has no dummy interface type): the address sits on one end; the other only gives it a carrier.
+  ip('link', 'add', ifName, 'type', 'veth', 'peer', 'name', `${ifName}-far`);
+  ip('addr', 'add', `${address}/24`, 'dev', ifName);
+  ip('link', 'set', ifName, 'up');
+  ip('link', 'set', `${ifName}-far`, 'up');
+  ip('route', 'add', 'default', 'dev', ifName);
   return address;
 }

@@ -19,8 +19,11 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { toneShare } from '../../bench/lib/analysis.js';
 import { FAKE_MICROPHONE_HZ, firefoxMissingReason, openFirefoxTab, type FirefoxTab } from '../../bench/lib/firefox.js';
 import { addNamespaceAddress, createNetNs, netnsMissingReason, type NetNs } from '../helpers/netns.js';
+import { janusMissingReason, startJanus } from '../helpers/janus.js';
+import { SERVE_PORT } from '../../bench/lib/browser-sfu-net.js';
+import { janusE2e } from './janus-e2e.js';
 import { startPulse, type PulseHandle } from '../helpers/pulse.js';
-import { bestPresence, type Client, HEARD, joinArgs, killAll, newCode, readWav, runClient, servePage, sleep, speech, TempDir, waitUntil, writeLoopbackConfig } from './harness.js';
+import { bestPresence, type Client, HEARD, joinArgs, killAll, newCode, readJson, readWav, runClient, servePage, sleep, speech, type StatsFile, TempDir, waitUntil, writeLoopbackConfig } from './harness.js';
 
 const skipReason = netnsMissingReason() ?? firefoxMissingReason();
 
@@ -34,9 +37,15 @@ const clients: Client[] = [];
 const tabs: FirefoxTab[] = [];
 
 function terminal(name: 'a', code: string, durationS: number): Client {
-  const c = runClient(name, joinArgs(name, { code, server: serverUrl, config, input: speech(name), output: dir.file(`out-${name}-${code}.wav`), durationS }), ns.exec);
+  const c = runClient(name, joinArgs(name, { code, server: serverUrl, config, input: speech(name), output: dir.file(`out-${name}-${code}.wav`), stats: dir.file(`stats-${name}-${code}.json`), durationS }), ns.exec);
   clients.push(c);
   return c;
+}
+
+/** How the terminal received Firefox, for a failure's message. */
+function receivedFromFirefox(code: string): string {
+  const peer = readJson<StatsFile>(dir.file(`stats-a-${code}.json`)).peers.find((p) => p.name.startsWith('firefox'));
+  return JSON.stringify({ received: peer?.packetsReceived, lost: peer?.packetsLost, concealed: peer?.framesConcealed, generations: peer?.linkGenerations });
 }
 
 async function firefox(name: string, code: string, env?: Record<string, string>): Promise<FirefoxTab> {
@@ -98,7 +107,7 @@ describe.skipIf(skipReason !== null)('browser participant: Firefox and a termina
       const heardByA = await readWav(dir.file(`out-a-${code}.wav`));
       // The terminal's output over its last 4 s (Firefox talking all along): Firefox's tone, not the terminal's own speech.
       const last = heardByA.length - 4 * 48_000;
-      expect(toneShare(heardByA, FAKE_MICROPHONE_HZ, last), "the terminal hears Firefox's microphone").toBeGreaterThan(0.5);
+      expect(toneShare(heardByA, FAKE_MICROPHONE_HZ, last), `the terminal hears Firefox's microphone ${receivedFromFirefox(code)}`).toBeGreaterThan(0.5);
       expect(bestPresence(await readWav(speech('a')), heardByA), 'the terminal does not hear itself').toBeLessThan(0.2);
       expect((await tab.errors()).filter((e) => e.startsWith('pageerror'))).toEqual([]);
     } finally {
@@ -125,7 +134,7 @@ describe.skipIf(skipReason !== null)('browser participant: Firefox and a termina
       expect(a.lines.find((l) => l.event === 'audio-negotiated')?.opus).toBe(111);
       expect(bestPresence(await readWav(speech('a')), heardByFirefox, HEARD), 'Firefox hears the terminal').toBeGreaterThan(0.3);
       const heardByA = await readWav(dir.file(`out-a-${code}.wav`));
-      expect(toneShare(heardByA, FAKE_MICROPHONE_HZ, heardByA.length - 3 * 48_000), "the terminal hears Firefox's microphone").toBeGreaterThan(0.5);
+      expect(toneShare(heardByA, FAKE_MICROPHONE_HZ, heardByA.length - 3 * 48_000), `the terminal hears Firefox's microphone ${receivedFromFirefox(code)}`).toBeGreaterThan(0.5);
       expect((await tab.errors()).filter((e) => e.startsWith('pageerror'))).toEqual([]);
     } finally {
       for (const t of tabs.splice(0)) await t.close();
@@ -154,7 +163,115 @@ describe.skipIf(skipReason !== null)('browser participant: Firefox and a termina
     expect((await tab.snapshot())?.self.audio?.output.health).toBe('lost');
     expect(await a.exited).toEqual({ code: 0, signal: null });
     const heardByA = await readWav(dir.file(`out-a-${code}.wav`));
-    expect(toneShare(heardByA, FAKE_MICROPHONE_HZ, heardByA.length - 3 * 48_000), "the terminal hears Firefox's microphone").toBeGreaterThan(0.5);
+    expect(toneShare(heardByA, FAKE_MICROPHONE_HZ, heardByA.length - 3 * 48_000), `the terminal hears Firefox's microphone ${receivedFromFirefox(code)}`).toBeGreaterThan(0.5);
     expect((await tab.errors()).filter((e) => e.startsWith('pageerror'))).toEqual([]);
   });
+});
+
+const sfuSkip = netnsMissingReason() ?? firefoxMissingReason() ?? janusMissingReason();
+
+/**
+ * Firefox in a room through Janus, its audio sealed and opened with SFrame
+ * (RFC 9605) in Gecko's RTCRtpScriptTransform. Firefox runs in the Janus
+ * namespace itself (it has an address there and needs no bridge, unlike
+ * Chromium, which must stay in a namespace with only `lo`); `serve` listens
+ * on every address of that namespace so that the page loads from
+ * 127.0.0.1 (a secure context, where the microphone is allowed) while the
+ * terminals and Janus use the namespace's address.
+ */
+describe.skipIf(sfuSkip !== null)('browser participant: Firefox in a room through the SFU', () => {
+  const e2e = janusE2e();
+
+  it("Firefox publishes and subscribes through Janus with SFrame in Gecko's encoded transform: it and two terminals hear each other, nobody hears itself", async () => {
+    const t0 = Date.now();
+    const step = (what: string): void => void (process.env.RT_DEBUG === '1' && process.stderr.write(`STEP ${Date.now() - t0} ms ${what}\n`));
+    const tmp = (e2e.dir = new TempDir());
+    const janus = (e2e.janus = await startJanus());
+    step('janus up');
+    const pulse = await startPulse();
+    if ('skipped' in pulse) throw new Error(pulse.skipped);
+    let tab: FirefoxTab | undefined;
+    try {
+      const serve = runClient('serve', ['serve', '--host', '0.0.0.0', '--port', String(SERVE_PORT), '--json', '--janus', janus.wsUrl], janus.ns.exec);
+      e2e.clients.push(serve);
+      await serve.waitFor((l) => l.event === 'server-listening', 20_000, 'the server to listen');
+      const server = `ws://${janus.address}:${SERVE_PORT}`;
+      const cfg = writeLoopbackConfig(tmp);
+      const term = (x: 'a' | 'c', code: string, durationS: number, extra: string[] = []): Client => {
+        const args = joinArgs(x, { code, server, config: cfg, input: speech(x), output: tmp.file(`out-${x}.wav`), stats: tmp.file(`stats-${x}.json`), durationS, extra });
+        args[args.indexOf('--bind-address') + 1] = janus.address;
+        const client = runClient(x, args, janus.ns.exec);
+        e2e.clients.push(client);
+        return client;
+      };
+      const code = newCode();
+      const a = term('a', code, 22, ['--sfu']);
+      await a.waitFor((l) => l.event === 'sfu-publishing', 20_000, 'a to publish to Janus');
+      step('a publishing');
+      const home = tmp.file('firefox');
+      mkdirSync(home, { recursive: true });
+      tab = await openFirefoxTab({ netns: janus.ns, dir: home, url: `http://127.0.0.1:${SERVE_PORT}/?ice=none&processing=off&debug=1#${code}`, env: pulse.env });
+      await tab.join('firefox');
+      step('firefox joined');
+      const c = term('c', code, 16);
+      const t = tab;
+      await waitUntil(
+        async () => {
+          const s = await t.snapshot();
+          return s?.mediaPath === 'sfu' && ['a', 'c'].every((n) => s.peers.some((p) => p.name === n && p.state === 'connected' && p.level > 0));
+        },
+        30_000,
+        'the page to show a and c connected through the SFU, with sound',
+        200,
+      );
+      await tab.startRecording();
+      await sleep(8000);
+      const heardByFirefox = (await tab.stopRecording()).pcm;
+      step('recorded');
+      expect(await tab.text()).toContain('media via SFU — end-to-end encrypted, the SFU cannot hear');
+      const sfu = await tab.evaluate<{ framesSealed: number; framesOpened: number; framesRefused: number; subscriptions: number }>('globalThis.roundtable.media.sfuStats');
+      expect(sfu.subscriptions).toBe(2);
+      expect(sfu.framesSealed, 'the page sealed its frames').toBeGreaterThan(200);
+      expect(sfu.framesOpened, 'the page opened the terminals’ frames').toBeGreaterThan(200);
+      expect(sfu.framesRefused).toBe(0);
+      await tab.click('button.leave');
+      await waitUntil(async () => (await t.snapshot())?.phase === 'left', 10_000, 'the page to leave', 200);
+      step('page left');
+
+      const inputs = { a: await readWav(speech('a')), c: await readWav(speech('c')) };
+      step('terminals ended');
+      const outputs = { a: await readWav(tmp.file('out-a.wav')), c: await readWav(tmp.file('out-c.wav')) };
+      for (const x of [a, c]) {
+        expect(await x.exited, `${x.name} stderr: ${x.stderr()}`).toEqual({ code: 0, signal: null });
+        const stopped = x.lines.find((l) => l.event === 'sfu-stopped');
+        expect(stopped?.framesRefused, `${x.name} refused no frame`).toBe(0);
+        expect(Number(stopped?.framesOpened)).toBeGreaterThan(200);
+      }
+      const figures = {
+        firefoxHearsA: bestPresence(inputs.a, heardByFirefox, HEARD),
+        firefoxHearsC: bestPresence(inputs.c, heardByFirefox, HEARD),
+        // While Firefox was in the room (from c's start to Firefox's leave): a's last seconds are after it left.
+        toneAtA: toneShare(outputs.a, FAKE_MICROPHONE_HZ, outputs.a.length - 14 * 48_000, outputs.a.length - 7 * 48_000),
+        toneAtC: toneShare(outputs.c, FAKE_MICROPHONE_HZ, outputs.c.length - 12 * 48_000, outputs.c.length - 4 * 48_000),
+        aHearsC: bestPresence(inputs.c, outputs.a, HEARD),
+        cHearsA: bestPresence(inputs.a, outputs.c, HEARD),
+        aHearsA: bestPresence(inputs.a, outputs.a),
+        cHearsC: bestPresence(inputs.c, outputs.c),
+        sfu,
+      };
+      if (process.env.RT_DEBUG === '1') process.stderr.write(`FIGURES ${JSON.stringify(figures)}\n`);
+      expect(figures.firefoxHearsA, 'Firefox hears a').toBeGreaterThan(0.3);
+      expect(figures.firefoxHearsC, 'Firefox hears c').toBeGreaterThan(0.3);
+      expect(figures.toneAtA, "a hears Firefox's microphone").toBeGreaterThan(0.3);
+      expect(figures.toneAtC, "c hears Firefox's microphone").toBeGreaterThan(0.3);
+      expect(figures.aHearsC, 'a hears c').toBeGreaterThan(0.3);
+      expect(figures.cHearsA, 'c hears a').toBeGreaterThan(0.3);
+      expect(figures.aHearsA, 'a does not hear itself').toBeLessThan(0.2);
+      expect(figures.cHearsC, 'c does not hear itself').toBeLessThan(0.2);
+      expect((await tab.errors()).filter((e) => e.startsWith('pageerror'))).toEqual([]);
+    } finally {
+      await tab?.close();
+      await pulse.stop();
+    }
+  }, 150_000);
 });
