@@ -23,7 +23,7 @@ import { janusMissingReason, startJanus } from '../helpers/janus.js';
 import { SERVE_PORT } from '../../bench/lib/browser-sfu-net.js';
 import { janusE2e } from './janus-e2e.js';
 import { startPulse, type PulseHandle } from '../helpers/pulse.js';
-import { bestPresence, type Client, HEARD, joinArgs, killAll, newCode, readJson, readWav, runClient, servePage, sleep, speech, type StatsFile, TempDir, waitUntil, writeLoopbackConfig } from './harness.js';
+import { bestPresence, type Client, HEARD, hearsThroughSfu, joinArgs, killAll, newCode, readJson, readWav, runClient, servePage, sleep, speech, type StatsFile, TempDir, waitUntil, writeLoopbackConfig } from './harness.js';
 
 const skipReason = netnsMissingReason() ?? firefoxMissingReason();
 
@@ -163,7 +163,9 @@ describe.skipIf(skipReason !== null)('browser participant: Firefox and a termina
     expect((await tab.snapshot())?.self.audio?.output.health).toBe('lost');
     expect(await a.exited).toEqual({ code: 0, signal: null });
     const heardByA = await readWav(dir.file(`out-a-${code}.wav`));
-    expect(toneShare(heardByA, FAKE_MICROPHONE_HZ, heardByA.length - 3 * 48_000), `the terminal hears Firefox's microphone ${receivedFromFirefox(code)}`).toBeGreaterThan(0.5);
+    // With no sound device Firefox runs its media graph on a timer of its own, and under load its audio came unevenly:
+    // 0.2 of the terminal's output was the tone in one loaded run (0.5 and more otherwise). Speech or silence give < 0.02.
+    expect(toneShare(heardByA, FAKE_MICROPHONE_HZ, heardByA.length - 4 * 48_000), `the terminal hears Firefox's microphone ${receivedFromFirefox(code)}`).toBeGreaterThan(0.1);
     expect((await tab.errors()).filter((e) => e.startsWith('pageerror'))).toEqual([]);
   });
 });
@@ -215,15 +217,7 @@ describe.skipIf(sfuSkip !== null)('browser participant: Firefox in a room throug
       step('firefox joined');
       const c = term('c', code, 16);
       const t = tab;
-      await waitUntil(
-        async () => {
-          const s = await t.snapshot();
-          return s?.mediaPath === 'sfu' && ['a', 'c'].every((n) => s.peers.some((p) => p.name === n && p.state === 'connected' && p.level > 0));
-        },
-        30_000,
-        'the page to show a and c connected through the SFU, with sound',
-        200,
-      );
+      await waitUntil(async () => hearsThroughSfu(await t.snapshot(), ['a', 'c']), 30_000, 'the page to show a and c connected through the SFU, with sound', 200);
       await tab.startRecording();
       await sleep(8000);
       const heardByFirefox = (await tab.stopRecording()).pcm;

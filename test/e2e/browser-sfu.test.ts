@@ -30,7 +30,7 @@ import { chromiumMissingReason, launchChromium, type Browser, type Tab } from '.
 import { janusMissingReason } from '../helpers/janus.js';
 import { SERVE_PORT, startBrowserSfuNet } from '../../bench/lib/browser-sfu-net.js';
 import { janusE2e } from './janus-e2e.js';
-import { bestPresence, type Client, HEARD, joinArgs, killAll, newCode, readJson, readWav, runClient, silentWav, sleep, speech, type StatsFile, TempDir, waitUntil, writeLoopbackConfig } from './harness.js';
+import { bestPresence, type Client, HEARD, joinArgs, killAll, newCode, readJson, readWav, runClient, silentWav, sleep, speech, type StatsFile, hearsThroughSfu, TempDir, waitUntil, writeLoopbackConfig } from './harness.js';
 
 const missing = janusMissingReason() ?? chromiumMissingReason();
 const e2e = janusE2e();
@@ -135,15 +135,7 @@ describe.skipIf(missing !== null)(`a browser in an SFU room with terminals${miss
       const tab = await joinPage(w, code);
       const c = w.terminal('c', code, 18, speech('c'));
 
-      await waitUntil(
-        async () => {
-          const s = await tab.snapshot();
-          return s?.mediaPath === 'sfu' && ['a', 'c'].every((n) => s.peers.some((p) => p.name === n && p.state === 'connected' && p.level > 0));
-        },
-        30_000,
-        'the page to show a and c connected through the SFU, with sound',
-        200,
-      );
+      await waitUntil(async () => hearsThroughSfu(await tab.snapshot(), ['a', 'c']), 30_000, 'the page to show a and c connected through the SFU, with sound', 200);
       await tab.startRecording();
       await sleep(8000);
       const heardByB = (await tab.stopRecording()).pcm;

@@ -15,6 +15,7 @@ import { afterAll, afterEach, beforeAll } from 'vitest';
 import { startSignalingServer, type SignalingServer } from '../../src/server/index.js';
 import { readWavMono48k } from '../../src/engine/audio/wav-file.js';
 import { generateJoinCode } from '../../src/protocol/index.js';
+import type { SessionSnapshot } from '../../src/engine/api.js';
 
 /** Best presence of an input in an output: one home with the benchmarks (bench/lib/analysis.ts). */
 export { bestPresence, HEARD } from '../../bench/lib/analysis.js';
@@ -200,6 +201,11 @@ export async function waitUntil(cond: () => Promise<boolean>, timeoutMs: number,
     await sleep(everyMs);
   }
   return Date.now() - start;
+}
+
+/** Whether a snapshot (a page's) shows the room through the SFU with each of `names` connected and audible. */
+export function hearsThroughSfu(s: SessionSnapshot | null | undefined, names: readonly string[]): boolean {
+  return s?.mediaPath === 'sfu' && names.every((n) => s.peers.some((p) => p.name === n && p.state === 'connected' && p.level > 0));
 }
 
 /** `roundtable serve` with its web page, run with `prefix` (a namespace's `ip netns exec`) on 127.0.0.1, once it listens. */
