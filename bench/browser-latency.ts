@@ -45,8 +45,16 @@
  * directly. The terminal creates the room as an SFU room (`--sfu`) and the
  * page joins it.
  *
- * Run: `npm run build && node dist/bench/browser-latency.js [runs] [impaired|sfu]` (root, chromium installed; janus for sfu).
+ * With `browser: 'firefox'`, Debian's Firefox ESR instead (puppeteer-core,
+ * bench/lib/firefox.ts), in a namespace with an address of its own (it
+ * gathers nothing with only `lo`); its microphone is the monitor of a
+ * private PulseAudio null sink into which the click train is played in a
+ * loop, its speaker another null sink (Firefox has no file-backed fake
+ * microphone). Not through the SFU (the e2e test covers Firefox there).
+ *
+ * Run: `npm run build && node dist/bench/browser-latency.js [runs] [impaired|sfu|-] [firefox]` (root, chromium or firefox-esr installed; janus for sfu).
  */
+import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -55,10 +63,13 @@ import { pathToFileURL } from 'node:url';
 import { readWavMono48k, writeWav } from '../src/engine/audio/wav-file.js';
 import { generateJoinCode } from '../src/protocol/index.js';
 import { detectOnsets, fmt, makeClickTrain, matchOnsets, median, percentile } from './lib/analysis.js';
-import { chromiumMissingReason, launchChromium, TIMING_CHUNK_SAMPLES, type Recording } from './lib/chromium.js';
+import { chromiumMissingReason, launchChromium } from './lib/chromium.js';
+import { firefoxMissingReason, openFirefoxTab } from './lib/firefox.js';
+import { TIMING_CHUNK_SAMPLES, type Recording } from './lib/page-tap.js';
+import { PULSE_SINK_NAME, startPulse, type PulseHandle } from './lib/pulse.js';
 import { processRootsWith, treeCpuTicks, USER_HZ } from './lib/proc-cpu.js';
 import { relayOnlyConfigYaml, spawnImpairedTurn } from './lib/coturn.js';
-import { createNetNs, netnsMissingReason } from './lib/netns.js';
+import { addNamespaceAddress, createNetNs, netnsMissingReason, type NetNs } from './lib/netns.js';
 import { SERVE_PORT, startBrowserSfuNet, type BrowserSfuNet } from './lib/browser-sfu-net.js';
 import { janusMissingReason } from './lib/janus.js';
 import type { PathImpairment } from '../src/engine/sim/udp-relay.js';
@@ -88,13 +99,14 @@ export type BrowserLatencyResult =
       runs: number;
       terminalToBrowser: DirectionResult;
       browserToTerminal: DirectionResult;
-      /** Chromium (libwebrtc NetEQ) receiving the terminal, per run. */
-      chromiumReceive: ReceiveFigures[];
-      /** The terminal (our jitter buffer) receiving Chromium, per run. */
+      browser: BrowserKind;
+      /** The browser (libwebrtc NetEQ in Chromium, Gecko's copy of it in Firefox) receiving the terminal, per run. */
+      browserReceive: ReceiveFigures[];
+      /** The terminal (our jitter buffer) receiving the browser, per run. */
       terminalReceive: ReceiveFigures[];
       /** The page's AudioContext baseLatency + outputLatency, per run (part of terminal → browser). */
       pageOutputLatencyMs: number[];
-      /** Chromium's CPU, all its processes, from the page's join until the terminal left, % of one core per call. */
+      /** The browser's CPU, all its processes, from the page's join until the terminal left, % of one core per call. */
       browserCpuPercent: number[];
       floorMs: number;
       /** The impairment both directions crossed, or null (loopback, no relay). */
@@ -102,6 +114,84 @@ export type BrowserLatencyResult =
       /** Through Janus, SFrame-sealed (the `sfu` mode). */
       sfu?: boolean;
     };
+
+export type BrowserKind = 'chromium' | 'firefox';
+
+/**
+ * One browser with the page open, as this benchmark drives it: Chromium
+ * through playwright-core (bench/lib/chromium.ts), Firefox through
+ * puppeteer-core (bench/lib/firefox.ts), the same tap on both (page-tap.ts).
+ */
+interface PageUnderTest {
+  join(name: string): Promise<void>;
+  startRecording(source: 'output' | 'microphone', chunkSamples: number): Promise<void>;
+  stopRecording(source: 'output' | 'microphone'): Promise<Recording>;
+  evaluate<T>(expression: string): Promise<T>;
+  /** Where its profile lives: its processes are found by it (CPU). */
+  readonly profileDir: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Firefox's microphone: the monitor of a second null sink, into which the
+ * click train is played in a loop (Firefox's own fake source is a tone), and
+ * its speaker the usual null sink (pulse.ts). Chromium takes the WAV itself.
+ */
+const FIREFOX_MIC_SINK = 'roundtable_mic';
+const FIREFOX_PULSE_DEVICES = {
+  script: [
+    `load-module module-null-sink sink_name=${PULSE_SINK_NAME} rate=48000 channels=1 format=s16le sink_properties=device.description=RoundtableTestSink`,
+    `load-module module-null-sink sink_name=${FIREFOX_MIC_SINK} rate=48000 channels=1 format=s16le sink_properties=device.description=RoundtableTestMic`,
+    'load-module module-null-source source_name=roundtable_keepalive rate=48000 channels=1 format=s16le',
+    'load-module module-always-sink',
+    `load-module module-loopback source=roundtable_keepalive sink=${PULSE_SINK_NAME}`,
+    `set-default-sink ${PULSE_SINK_NAME}`,
+    `set-default-source ${FIREFOX_MIC_SINK}.monitor`,
+  ],
+  readySink: PULSE_SINK_NAME,
+};
+
+async function openPage(kind: BrowserKind, opts: { ns: NetNs; home: string; url: string; clicksWav: string; pulse: PulseHandle | undefined }): Promise<PageUnderTest> {
+  if (kind === 'chromium') {
+    const browser = await launchChromium({ netns: opts.ns, dir: opts.home, microphoneWav: opts.clicksWav });
+    try {
+      const tab = await browser.newTab(opts.url);
+      return {
+        join: (name) => tab.join(name),
+        startRecording: (source, chunkSamples) => tab.startRecording(source, chunkSamples),
+        stopRecording: (source) => tab.stopRecording(source),
+        evaluate: (expression) => tab.page.evaluate(expression),
+        profileDir: path.join(opts.home, 'profile'),
+        close: () => browser.close(),
+      };
+    } catch (err) {
+      await browser.close();
+      throw err;
+    }
+  }
+  const tab = await openFirefoxTab({ netns: opts.ns, dir: opts.home, url: opts.url, ...(opts.pulse !== undefined ? { env: opts.pulse.env } : {}), systemMicrophone: true });
+  return {
+    join: (name) => tab.join(name),
+    startRecording: (source, chunkSamples) => tab.startRecording(source, chunkSamples),
+    stopRecording: (source) => tab.stopRecording(source),
+    evaluate: (expression) => tab.evaluate(expression),
+    profileDir: path.join(opts.home, 'firefox-profile'),
+    close: () => tab.close(),
+  };
+}
+
+/** Play `wav` into the Firefox microphone's sink over and over, until stopped. */
+function loopIntoMicrophone(pulse: PulseHandle, wav: string): { stop(): Promise<void> } {
+  const child = spawn('sh', ['-c', `while :; do paplay --device=${FIREFOX_MIC_SINK} '${wav}' || exit 1; done`], { env: { ...process.env, ...pulse.env }, stdio: 'ignore', detached: true });
+  return {
+    stop: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const gone = new Promise((resolve) => child.once('exit', resolve));
+      process.kill(-child.pid!, 'SIGTERM'); // the shell and its paplay
+      await gone;
+    },
+  };
+}
 
 /** The impaired condition of the issue's goal table: 5 % loss, 20 ms base delay, 0–30 ms jitter (reorders). */
 export const IMPAIRED_PATH: PathImpairment = { lossPercent: 5, baseDelayMs: 20, jitterMs: 30 };
@@ -140,7 +230,8 @@ interface TerminalStats {
   peers: Array<{ packetsReceived: number; framesConcealed: number; meanJitterBufferMs: number }>;
 }
 
-interface ChromiumFigures {
+/** The page's getStats figures of the link (src/web/link-figures.ts). */
+interface BrowserFigures {
   jitterBufferDelayS: number;
   jitterBufferEmittedCount: number;
   concealedSamples: number;
@@ -152,22 +243,32 @@ function summarize(all: number[], perRun: number[], sent: number): DirectionResu
   return { clicks: all.length, missed: sent - all.length, medianMs: round(median(all)), p10Ms: round(percentile(all, 10)), p90Ms: round(percentile(all, 90)), perRunMedianMs: perRun };
 }
 
-export async function run(runs = 3, opts: { impairment?: PathImpairment; sfu?: boolean } = {}): Promise<BrowserLatencyResult> {
+export async function run(runs = 3, opts: { impairment?: PathImpairment; sfu?: boolean; browser?: BrowserKind } = {}): Promise<BrowserLatencyResult> {
   const impairment = opts.impairment ?? null;
   const sfu = opts.sfu === true;
-  const skipped = netnsMissingReason() ?? chromiumMissingReason() ?? (sfu ? janusMissingReason() : null);
+  const kind = opts.browser ?? 'chromium';
+  if (kind === 'firefox' && sfu) return { skipped: 'Firefox through the SFU is not part of this benchmark (test/e2e/browser-firefox.test.ts covers it)' };
+  const skipped = netnsMissingReason() ?? (kind === 'chromium' ? chromiumMissingReason() : firefoxMissingReason()) ?? (sfu ? janusMissingReason() : null);
   if (skipped !== null) return { skipped };
   const dir = mkdtempSync(path.join(tmpdir(), 'rt-bench-browser-'));
   let net: BrowserSfuNet | undefined;
   let server: ReturnType<typeof spawnRoundtable> | undefined;
   const t2b = { all: [] as number[], perRun: [] as number[], sent: 0 };
   const b2t = { all: [] as number[], perRun: [] as number[], sent: 0 };
-  const chromiumReceive: ReceiveFigures[] = [];
+  const browserReceive: ReceiveFigures[] = [];
   const terminalReceive: ReceiveFigures[] = [];
   const outputLatencyMs: number[] = [];
   const browserCpuPercent: number[] = [];
   const ns = sfu ? undefined : createNetNs('rt-bench-web');
+  let pulse: PulseHandle | undefined;
   try {
+    if (kind === 'firefox') {
+      // Firefox gathers nothing in a namespace with only lo (netns.ts), and plays and records only through a sound server.
+      addNamespaceAddress(ns!);
+      const started = await startPulse({ devices: FIREFOX_PULSE_DEVICES });
+      if ('skipped' in started) return { skipped: started.skipped };
+      pulse = started;
+    }
     let serverUrl: string;
     let webUrl: string;
     if (sfu) {
@@ -205,9 +306,16 @@ export async function run(runs = 3, opts: { impairment?: PathImpairment; sfu?: b
         writeFileSync(callConfig, relayOnlyConfigYaml(turn, 'audio:\n  dtx: false\n  noiseSuppression: false\n'));
         iceQuery += `&turn=${encodeURIComponent(turn.url)}&turnUser=${encodeURIComponent(turn.username)}&turnCredential=${encodeURIComponent(turn.credential)}&relay=only`;
       }
-      const browser = await launchChromium({ netns: browserNs, dir: home, microphoneWav: clicks });
+      const code = generateJoinCode();
+      const browser = await openPage(kind, {
+        ns: browserNs,
+        home,
+        url: net !== undefined ? net.pageUrl(code, 'udp') : `${webUrl}?${iceQuery}&processing=off&debug=1#${code}`,
+        clicksWav: clicks,
+        pulse,
+      });
+      const microphone = pulse === undefined ? undefined : loopIntoMicrophone(pulse, clicks);
       try {
-        const code = generateJoinCode();
         const heardFile = path.join(dir, `heard-${r}.wav`);
         const statsFile = path.join(dir, `stats-${r}.json`);
         const joinTerminal = (extra: string[], seconds: number, bindAddress = '127.0.0.1') =>
@@ -215,35 +323,30 @@ export async function run(runs = 3, opts: { impairment?: PathImpairment; sfu?: b
         // Through the SFU the terminal creates the room there (--sfu) and publishes before the page joins; on its own address, where Janus gathers.
         const terminal = net !== undefined ? joinTerminal(['--sfu'], 14, net.janus.address) : undefined;
         if (terminal !== undefined) await terminal.waitFor((l) => l.event === 'sfu-publishing', 30_000);
-        const tab = await browser.newTab(net !== undefined ? net.pageUrl(code, 'udp') : `${webUrl}?${iceQuery}&processing=off&debug=1#${code}`);
+        const tab = browser;
         await tab.join('browser');
-        // Chromium's process tree: the browser process was started with this run's profile directory.
-        const [chromiumPid] = processRootsWith(path.join(home, 'profile'));
-        const cpu0 = { ticks: chromiumPid === undefined ? 0 : treeCpuTicks(chromiumPid), atMs: performance.now() };
+        // The browser's process tree: its main process was started with this run's profile directory.
+        const [browserPid] = processRootsWith(browser.profileDir);
+        const cpu0 = { ticks: browserPid === undefined ? 0 : treeCpuTicks(browserPid), atMs: performance.now() };
         await tab.startRecording('output', TIMING_CHUNK_SAMPLES);
         await tab.startRecording('microphone', TIMING_CHUNK_SAMPLES);
         const call = terminal ?? joinTerminal([], impairment === null ? 8 : 14);
         if (terminal === undefined) await call.waitFor((l) => l.event === 'peer-connected', 30_000);
-        // Chromium's figures for this link, read until the terminal leaves (then the link is gone).
-        let chromium: ChromiumFigures | null = null;
+        // The browser's figures for this link, read until the terminal leaves (then the link is gone).
+        let figures: BrowserFigures | null = null;
         let exited = false;
         const exitCode = call.exited.then((c) => ((exited = true), c));
         while (!exited) {
-          chromium = (await tab.page.evaluate(() => {
-            const p = (globalThis as any).roundtable; // eslint-disable-line @typescript-eslint/no-explicit-any
-            const id = p.session.snapshot().peers[0]?.id;
-            return id === undefined ? null : (p.media.figures(id) ?? null);
-          })) ?? chromium;
+          figures = (await tab.evaluate<BrowserFigures | null>(
+            '(() => { const p = globalThis.roundtable; const id = p.session.snapshot().peers[0]?.id; return id === undefined ? null : (p.media.figures(id) ?? null); })()',
+          )) ?? figures;
           await new Promise((resolve) => setTimeout(resolve, 250));
         }
-        if (chromiumPid !== undefined) browserCpuPercent.push(round(((treeCpuTicks(chromiumPid) - cpu0.ticks) * (1000 / USER_HZ) * 100) / (performance.now() - cpu0.atMs)));
+        if (browserPid !== undefined) browserCpuPercent.push(round(((treeCpuTicks(browserPid) - cpu0.ticks) * (1000 / USER_HZ) * 100) / (performance.now() - cpu0.atMs)));
         if ((await exitCode) !== 0) throw new Error(`terminal exited with ${await exitCode}`);
         const heardByBrowser = await tab.stopRecording('output');
         outputLatencyMs.push(
-          round(await tab.page.evaluate(() => {
-            const ctx = (globalThis as any).roundtable.media.audioContext; // eslint-disable-line @typescript-eslint/no-explicit-any
-            return ((ctx.baseLatency ?? 0) + (ctx.outputLatency ?? 0)) * 1000;
-          })),
+          round(await tab.evaluate<number>('(() => { const ctx = globalThis.roundtable.media.audioContext; return ((ctx.baseLatency ?? 0) + (ctx.outputLatency ?? 0)) * 1000; })()')),
         );
         const browserMic = await tab.stopRecording('microphone');
         const stats = JSON.parse(readFileSync(statsFile, 'utf8')) as TerminalStats;
@@ -270,11 +373,11 @@ export async function run(runs = 3, opts: { impairment?: PathImpairment; sfu?: b
         b2t.perRun.push(round(median(d2)));
         b2t.sent += micClicks.length;
 
-        if (chromium !== null && chromium.jitterBufferEmittedCount > 0) {
-          chromiumReceive.push({
-            jitterBufferMs: round((chromium.jitterBufferDelayS / chromium.jitterBufferEmittedCount) * 1000),
-            concealedPercent: round2(chromium.totalSamplesReceived > 0 ? (100 * chromium.concealedSamples) / chromium.totalSamplesReceived : 0),
-            silentConcealedPercent: round2(chromium.totalSamplesReceived > 0 ? (100 * chromium.silentConcealedSamples) / chromium.totalSamplesReceived : 0),
+        if (figures !== null && figures.jitterBufferEmittedCount > 0) {
+          browserReceive.push({
+            jitterBufferMs: round((figures.jitterBufferDelayS / figures.jitterBufferEmittedCount) * 1000),
+            concealedPercent: round2(figures.totalSamplesReceived > 0 ? (100 * figures.concealedSamples) / figures.totalSamplesReceived : 0),
+            silentConcealedPercent: round2(figures.totalSamplesReceived > 0 ? (100 * figures.silentConcealedSamples) / figures.totalSamplesReceived : 0),
           });
         }
         const ours = stats.peers[0];
@@ -282,6 +385,7 @@ export async function run(runs = 3, opts: { impairment?: PathImpairment; sfu?: b
           terminalReceive.push({ jitterBufferMs: round(ours.meanJitterBufferMs), concealedPercent: round2((100 * ours.framesConcealed) / ours.packetsReceived) });
         }
       } finally {
+        await microphone?.stop();
         await browser.close();
         await turn?.stop();
       }
@@ -290,6 +394,7 @@ export async function run(runs = 3, opts: { impairment?: PathImpairment; sfu?: b
     server?.proc.kill('SIGTERM');
     await server?.exited;
     await net?.stop();
+    await pulse?.stop();
     ns?.remove();
     rmSync(dir, { recursive: true, force: true });
   }
@@ -297,7 +402,8 @@ export async function run(runs = 3, opts: { impairment?: PathImpairment; sfu?: b
     runs,
     terminalToBrowser: summarize(t2b.all, t2b.perRun, t2b.sent),
     browserToTerminal: summarize(b2t.all, b2t.perRun, b2t.sent),
-    chromiumReceive,
+    browser: kind,
+    browserReceive,
     terminalReceive,
     pageOutputLatencyMs: outputLatencyMs,
     browserCpuPercent,
@@ -310,33 +416,44 @@ export async function run(runs = 3, opts: { impairment?: PathImpairment; sfu?: b
 /** The report's section (bench/run.ts), for the loopback run and the impaired one alike. */
 export function render(r: BrowserLatencyResult): string[] {
   if ('skipped' in r) return [`Skipped: ${r.skipped}.`];
+  const firefox = r.browser === 'firefox';
+  const name = firefox ? 'Firefox' : 'Chromium';
+  const neteq = firefox ? "Gecko's copy of libwebrtc's NetEQ" : 'libwebrtc NetEQ';
+  const home = firefox ? 'a network namespace of its own (loopback plus an address that never leaves it: Firefox gathers nothing with only `lo`)' : 'a loopback-only network namespace';
   const where = r.sfu === true
     ? 'through Debian\'s Janus (VideoRoom), every frame SFrame-sealed end to end; Janus, coturn, the server and the terminal in a namespace of their own, Chromium in a loopback-only one joined to it by a Unix-socket bridge (bench/lib/browser-sfu-net.ts), the page relay-only through that coturn over UDP (the bridge\'s two hops are in the figures)'
     : r.impairment === null
-    ? 'in a loopback-only network namespace'
-    : `in a loopback-only network namespace, both relay-only through a coturn behind the impairment relay (${r.impairment.lossPercent ?? 0} % loss, ${r.impairment.baseDelayMs ?? 0} ms + 0–${r.impairment.jitterMs ?? 0} ms jitter on what each side sends: each direction crosses it once; the terminal's Opus DTX off, Chromium's off by default)`;
+    ? `in ${home}`
+    : `in ${home}, both relay-only through a coturn behind the impairment relay (${r.impairment.lossPercent ?? 0} % loss, ${r.impairment.baseDelayMs ?? 0} ms + 0–${r.impairment.jitterMs ?? 0} ms jitter on what each side sends: each direction crosses it once; the terminal's Opus DTX off, ${name}'s off by default)`;
+  const driver = firefox
+    ? "Debian's Firefox ESR (puppeteer-core over WebDriver BiDi)"
+    : "Debian's Chromium (playwright-core)";
+  const microphone = firefox
+    ? 'the same click train is both microphones (the terminal\'s --input; Firefox\'s the monitor of a private PulseAudio null sink the train is played into, and its speaker another null sink)'
+    : 'the same click train is both microphones';
   return [
-    `Debian's Chromium (playwright-core) on the page \`roundtable serve\` serves, and one \`roundtable join\`, ${where}; the same click train is both microphones (${r.runs} calls). ` +
-      'Terminal → browser ends where the page hands audio to its output device (getOutputTimestamp); browser → terminal starts where the page\'s microphone reaches Web Audio, after Chromium\'s capture buffering, so it is a lower bound.',
+    `${driver} on the page \`roundtable serve\` serves, and one \`roundtable join\`, ${where}; ${microphone} (${r.runs} calls). ` +
+      `Terminal → browser ends where the page hands audio to its output device (getOutputTimestamp); browser → terminal starts where the page's microphone reaches Web Audio, after ${name}'s capture buffering, so it is a lower bound.`,
     '',
     '| direction | median | p10 | p90 | floor | clicks (missed) | per-run medians |',
     '|---|---|---|---|---|---|---|',
     ...([
       ['terminal → browser', r.terminalToBrowser],
       ['browser → terminal (lower bound)', r.browserToTerminal],
-    ] as const).map(([name, d]) => `| ${name} | **${fmt(d.medianMs)} ms** | ${fmt(d.p10Ms)} | ${fmt(d.p90Ms)} | ${r.floorMs} ms | ${d.clicks} (${d.missed}) | ${d.perRunMedianMs.map((x) => fmt(x)).join(', ')} ms |`),
+    ] as const).map(([dir, d]) => `| ${dir} | **${fmt(d.medianMs)} ms** | ${fmt(d.p10Ms)} | ${fmt(d.p90Ms)} | ${r.floorMs} ms | ${d.clicks} (${d.missed}) | ${d.perRunMedianMs.map((x) => fmt(x)).join(', ')} ms |`),
     '',
     `The page's AudioContext reports base + output latency of ${r.pageOutputLatencyMs.map((x) => fmt(x)).join(', ')} ms (part of terminal → browser).`,
     '',
-    `Chromium's CPU (all its processes: browser, renderer, audio and network services), from the page's join until the terminal left: ${r.browserCpuPercent.map((x) => fmt(x)).join(', ')} % of one core per call (headless, no GPU).`,
+    `${name}'s CPU (all its processes), from the page's join until the terminal left: ${r.browserCpuPercent.map((x) => fmt(x)).join(', ')} % of one core per call (headless, no GPU).`,
     '',
-    'Receive side, same calls: Chromium (libwebrtc NetEQ, getStats jitterBufferDelay / jitterBufferEmittedCount and concealedSamples / totalSamplesReceived) receiving the terminal, and the terminal (our jitter buffer, --stats) receiving Chromium. ' +
-      'Chromium counts as concealed the pauses in which the terminal\'s voice gate sent nothing (silentConcealedSamples); what it concealed for loss is the difference.',
+    `Receive side, same calls: ${name} (${neteq}, getStats jitterBufferDelay / jitterBufferEmittedCount and concealedSamples / totalSamplesReceived) receiving the terminal, and the terminal (our jitter buffer, --stats) receiving ${name}. ` +
+      `${name} counts as concealed the pauses in which the terminal's voice gate sent nothing (silentConcealedSamples); what it concealed for loss is the difference.` +
+      (r.browserReceive.length === 0 ? ` ${name} reported no jitter-buffer figures in these calls.` : ''),
     '',
     '| receiver | mean jitter-buffer delay per call | concealed per call | of which during the sender\'s silence |',
     '|---|---|---|---|',
-    `| Chromium ← terminal | ${r.chromiumReceive.map((x) => fmt(x.jitterBufferMs) + ' ms').join(', ')} | ${r.chromiumReceive.map((x) => fmt(x.concealedPercent, 2) + ' %').join(', ')} | ${r.chromiumReceive.map((x) => fmt(x.silentConcealedPercent ?? NaN, 2) + ' %').join(', ')} |`,
-    `| terminal ← Chromium | ${r.terminalReceive.map((x) => fmt(x.jitterBufferMs) + ' ms').join(', ')} | ${r.terminalReceive.map((x) => fmt(x.concealedPercent, 2) + ' %').join(', ')} | n/a |`,
+    `| ${name} ← terminal | ${r.browserReceive.map((x) => fmt(x.jitterBufferMs) + ' ms').join(', ')} | ${r.browserReceive.map((x) => fmt(x.concealedPercent, 2) + ' %').join(', ')} | ${r.browserReceive.map((x) => fmt(x.silentConcealedPercent ?? NaN, 2) + ' %').join(', ')} |`,
+    `| terminal ← ${name} | ${r.terminalReceive.map((x) => fmt(x.jitterBufferMs) + ' ms').join(', ')} | ${r.terminalReceive.map((x) => fmt(x.concealedPercent, 2) + ' %').join(', ')} | n/a |`,
   ];
 }
 
@@ -352,5 +469,6 @@ const isMain = process.argv[1] !== undefined && import.meta.url === pathToFileUR
 if (isMain) {
   const runs = Number(process.argv[2] ?? 3);
   const mode = process.argv[3];
-  console.log(JSON.stringify(await run(runs, mode === 'impaired' ? { impairment: IMPAIRED_PATH } : mode === 'sfu' ? { sfu: true } : {}), null, 2));
+  const browser: BrowserKind = process.argv.includes('firefox') ? 'firefox' : 'chromium';
+  console.log(JSON.stringify(await run(runs, { ...(mode === 'impaired' ? { impairment: IMPAIRED_PATH } : mode === 'sfu' ? { sfu: true } : {}), browser }), null, 2));
 }

@@ -7,13 +7,13 @@
  * answer per line ({ id, result } or { id, error }); stdout carries nothing
  * else. It closes Firefox and exits when stdin ends.
  *
- * argv: FIREFOX_PATH PROFILE_DIR
+ * argv: FIREFOX_PATH PROFILE_DIR [fake-microphone|system-microphone]
  */
 import { createInterface } from 'node:readline';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { startPageTap, stopPageTap } from './page-tap.js';
 
-const [firefoxPath, profileDir] = process.argv.slice(2);
+const [firefoxPath, profileDir, microphone = 'fake-microphone'] = process.argv.slice(2);
 if (firefoxPath === undefined || profileDir === undefined) {
   process.stderr.write('usage: firefox-page-main FIREFOX_PATH PROFILE_DIR\n');
   process.exit(2);
@@ -41,8 +41,8 @@ const ops: Record<string, (arg: any) => Promise<unknown>> = {
       // Under the caller's own per-order timeout (firefox.ts), so a hang surfaces as the order that hung.
       protocolTimeout: 30_000,
       extraPrefsFirefox: {
-        // A 1 kHz tone as the microphone, granted without a prompt.
-        'media.navigator.streams.fake': true,
+        // A 1 kHz tone as the microphone (or the system's default source), granted without a prompt.
+        'media.navigator.streams.fake': microphone !== 'system-microphone',
         'media.navigator.permission.disabled': true,
         // As Chromium's --autoplay-policy=no-user-gesture-required: sound may start without a click.
         'media.autoplay.default': 0,

@@ -7,7 +7,8 @@
  * candidate where only `lo` is up: docs/architecture.md §7), and the driver
  * runs beside it (firefox-page-main.ts), since BiDi is a TCP port of that
  * namespace. Its microphone is Firefox's fake source, a 1 kHz tone
- * (FAKE_MICROPHONE_HZ); its speaker is whatever sound server `env` names,
+ * (FAKE_MICROPHONE_HZ), or with `systemMicrophone` the default source of
+ * the sound server `env` names; its speaker is that server's default sink,
  * or none.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -54,12 +55,12 @@ export interface FirefoxTab {
  * Open `url` in a new Firefox in `netns`. `dir` holds the profile; `env`
  * goes to Firefox (a PulseAudio server's, for a speaker).
  */
-export async function openFirefoxTab(opts: { netns: NetNs; dir: string; url: string; env?: Record<string, string> }): Promise<FirefoxTab> {
+export async function openFirefoxTab(opts: { netns: NetNs; dir: string; url: string; env?: Record<string, string>; systemMicrophone?: boolean }): Promise<FirefoxTab> {
   const profile = join(opts.dir, 'firefox-profile');
   mkdirSync(profile, { recursive: true });
   // The compiled driver (npm run build), whether this file runs compiled or from source under vitest.
   const entry = join(repoRoot(), 'dist', 'bench', 'lib', 'firefox-page-main.js');
-  const child: ChildProcess = spawn(opts.netns.exec[0]!, [...opts.netns.exec.slice(1), process.execPath, entry, FIREFOX_PATH, profile], {
+  const child: ChildProcess = spawn(opts.netns.exec[0]!, [...opts.netns.exec.slice(1), process.execPath, entry, FIREFOX_PATH, profile, opts.systemMicrophone === true ? 'system-microphone' : 'fake-microphone'], {
     stdio: ['pipe', 'pipe', 'pipe'],
     env: { ...process.env, ...opts.env, MOZ_CRASHREPORTER_DISABLE: '1' },
   });
