@@ -50,9 +50,11 @@
  * gathers nothing with only `lo`); its microphone is the monitor of a
  * private PulseAudio null sink into which the click train is played in a
  * loop, its speaker another null sink (Firefox has no file-backed fake
- * microphone). Not through the SFU (the e2e test covers Firefox there).
+ * microphone). Not through the SFU (the e2e test covers Firefox there), nor
+ * through the impairment relay (Firefox reaches no TURN server on 127.0.0.1,
+ * where the relay listens).
  *
- * Run: `npm run build && node dist/bench/browser-latency.js [runs] [impaired|sfu|-] [firefox]` (root, chromium or firefox-esr installed; janus for sfu).
+ * Run: `npm run build && node dist/bench/browser-latency.js [runs] [impaired|sfu|-] [firefox] (Firefox: neither impaired nor sfu)` (root, chromium or firefox-esr installed; janus for sfu).
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -248,6 +250,11 @@ export async function run(runs = 3, opts: { impairment?: PathImpairment; sfu?: b
   const sfu = opts.sfu === true;
   const kind = opts.browser ?? 'chromium';
   if (kind === 'firefox' && sfu) return { skipped: 'Firefox through the SFU is not part of this benchmark (test/e2e/browser-firefox.test.ts covers it)' };
+  if (kind === 'firefox' && impairment !== null) {
+    // The impairment relay binds loopback only (udp-relay.ts), and Firefox does not reach a TURN server on 127.0.0.1 from its
+    // interface address: onicecandidateerror 701, no relay candidate (Firefox ESR 153, measured), as libwebrtc does not either.
+    return { skipped: 'Firefox cannot use a TURN server on 127.0.0.1 (error 701), where the impairment relay must listen' };
+  }
   const skipped = netnsMissingReason() ?? (kind === 'chromium' ? chromiumMissingReason() : firefoxMissingReason()) ?? (sfu ? janusMissingReason() : null);
   if (skipped !== null) return { skipped };
   const dir = mkdtempSync(path.join(tmpdir(), 'rt-bench-browser-'));

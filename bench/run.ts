@@ -268,13 +268,6 @@ const SECTIONS: Section[] = [
     render: renderBrowserLatency,
   },
   {
-    title: 'Firefox and the terminal through the impairment relay: 5 % loss, 20 ms + 0–30 ms jitter (issue 12)',
-    name: 'firefox-impaired',
-    module: './browser-latency.js',
-    args: [3, { impairment: IMPAIRED_PATH, browser: 'firefox' }],
-    render: renderBrowserLatency,
-  },
-  {
     title: 'The demo on a real-time sound device (issue 11)',
     module: './demo-device.js',
     render: (r) => [
