@@ -116,7 +116,7 @@ describe.skipIf(skipReason !== null)('browser participant: Firefox and a termina
     }
   });
 
-  it('a terminal joins Firefox (the terminal offers, in our payload types): each hears the other', async () => {
+  it('a terminal joins Firefox (the terminal offers, in our payload types): each hears the other, and the closed Firefox is dropped within 5 s', async () => {
     const pulse = await startPulse();
     if ('skipped' in pulse) throw new Error(pulse.skipped);
     try {
@@ -124,18 +124,29 @@ describe.skipIf(skipReason !== null)('browser participant: Firefox and a termina
       const tab = await firefox('firefox-first', code, pulse.env);
       await tab.join('firefox');
       expect((await tab.snapshot())?.phase).toBe('waiting-for-peers');
-      const a = terminal('a', code, 9);
+      const a = terminal('a', code, 16);
       await waitUntil(() => sees(tab, 'a'), 15_000, 'the tab to show the terminal connected and hear it');
       await tab.startRecording();
       await sleep(4000);
       const heardByFirefox = (await tab.stopRecording()).pcm;
+      // Firefox closes (as a person quits it): the terminal drops it as gone ('left', the page's pagehide), well before its own end.
+      const pageErrors = (await tab.errors()).filter((e) => e.startsWith('pageerror'));
+      const closedAt = Date.now();
+      await tab.close();
+      const left = await a.waitFor((l) => l.event === 'peer-left' && l.name === 'firefox', 5000, 'the terminal to drop the closed Firefox');
+      if (process.env.RT_DEBUG === '1') process.stderr.write(`FIGURES dropped ${left.seenAtMs - closedAt} ms after the close, reason ${String(left.reason)}\n`);
+      expect(left.seenAtMs - closedAt).toBeLessThan(5000);
+      expect(left.reason, 'the page said it was leaving (pagehide)').toBe('left');
       expect(await a.exited).toEqual({ code: 0, signal: null });
+      const exitedAt = Date.now();
       // Our offer says Opus 111 (RED 63 beside it); Firefox answers in our numbering.
       expect(a.lines.find((l) => l.event === 'audio-negotiated')?.opus).toBe(111);
       expect(bestPresence(await readWav(speech('a')), heardByFirefox, HEARD), 'Firefox hears the terminal').toBeGreaterThan(0.3);
+      // What the terminal played in the 3 s before Firefox closed (its output ends with silence after).
       const heardByA = await readWav(dir.file(`out-a-${code}.wav`));
-      expect(toneShare(heardByA, FAKE_MICROPHONE_HZ, heardByA.length - 3 * 48_000), `the terminal hears Firefox's microphone ${receivedFromFirefox(code)}`).toBeGreaterThan(0.5);
-      expect((await tab.errors()).filter((e) => e.startsWith('pageerror'))).toEqual([]);
+      const closedAtSample = heardByA.length - Math.round(((exitedAt - closedAt) / 1000) * 48_000);
+      expect(toneShare(heardByA, FAKE_MICROPHONE_HZ, closedAtSample - 4 * 48_000, closedAtSample - 1 * 48_000), `the terminal hears Firefox's microphone ${receivedFromFirefox(code)}`).toBeGreaterThan(0.5);
+      expect(pageErrors).toEqual([]);
     } finally {
       for (const t of tabs.splice(0)) await t.close();
       await pulse.stop();
