@@ -2,7 +2,11 @@ import { defineConfig } from 'vitest/config';
 
 // Two projects: unit tests run in parallel; end-to-end tests (real processes)
 // and real-time tests (*.realtime.test.ts: real sound devices, paced audio)
-// run one file at a time, so the 2-core CI machine does not distort pacing.
+// run one file at a time, so the 2-core CI machine does not distort pacing,
+// and only after the unit tests are done (groupOrder): the first e2e file
+// otherwise ran beside the unit tests' forks on both cores, where a browser
+// that starts in 3 s took 7 and a page's evaluation hung for 30 s (measured
+// with Firefox).
 export default defineConfig({
   test: {
     pool: 'forks',
@@ -14,6 +18,7 @@ export default defineConfig({
           include: ['test/**/*.test.{ts,tsx}'],
           exclude: ['test/e2e/**', 'test/**/*.realtime.test.{ts,tsx}'],
           testTimeout: 30_000,
+          sequence: { groupOrder: 0 },
         },
       },
       {
@@ -22,6 +27,7 @@ export default defineConfig({
           name: 'e2e',
           include: ['test/e2e/**/*.test.{ts,tsx}', 'test/**/*.realtime.test.{ts,tsx}'],
           fileParallelism: false,
+          sequence: { groupOrder: 1 },
           testTimeout: 180_000,
           hookTimeout: 60_000,
         },

@@ -40,6 +40,8 @@ const ops: Record<string, (arg: any) => Promise<unknown>> = {
       userDataDir: profileDir,
       // Under the caller's own per-order timeout (firefox.ts), so a hang surfaces as the order that hung.
       protocolTimeout: 30_000,
+      // Firefox's own stderr (a crashed content process says so there) reaches the caller's error messages.
+      dumpio: true,
       extraPrefsFirefox: {
         // A 1 kHz tone as the microphone (or the system's default source), granted without a prompt.
         'media.navigator.streams.fake': microphone !== 'system-microphone',
@@ -119,7 +121,14 @@ lines.on('line', (line) => {
       if (op === undefined) throw new Error(`unknown op ${req.op}`);
       process.stdout.write(`${JSON.stringify({ id, result: (await op(req.arg)) ?? null })}\n`);
     } catch (err) {
-      process.stdout.write(`${JSON.stringify({ id, error: err instanceof Error ? err.message : String(err) })}\n`);
+      const op = (() => {
+        try {
+          return String((JSON.parse(line) as { op?: unknown }).op);
+        } catch {
+          return '?';
+        }
+      })();
+      process.stdout.write(`${JSON.stringify({ id, error: `${op}: ${err instanceof Error ? err.message : String(err)}` })}\n`);
     }
   });
 });

@@ -70,6 +70,11 @@ export async function openFirefoxTab(opts: { netns: NetNs; dir: string; url: str
   let nextId = 1;
   let exited: Error | undefined;
   createInterface({ input: child.stdout! }).on('line', (line) => {
+    // The driver's answers; anything else on its stdout is Firefox's own output (dumpio), kept with its stderr.
+    if (!line.startsWith('{"id":')) {
+      stderr = (stderr + line + '\n').slice(-4000);
+      return;
+    }
     const reply = JSON.parse(line) as { id: number; result?: unknown; error?: string };
     const w = waiting.get(reply.id);
     waiting.delete(reply.id);

@@ -87,9 +87,10 @@ describe.skipIf(skipReason !== null)('browser participant: Firefox and a termina
     if ('skipped' in pulse) throw new Error(pulse.skipped);
     try {
       const code = newCode();
+      // Firefox starts first (seconds), so that the terminal's time runs only from the call.
+      const tab = await firefox('firefox', code, pulse.env);
       const a = terminal('a', code, 10);
       await a.waitFor((l) => l.event === 'joined', 15_000, 'the terminal to join');
-      const tab = await firefox('firefox', code, pulse.env);
       await tab.join('firefox');
       await waitUntil(() => sees(tab, 'a'), 15_000, 'the tab to show the terminal connected and hear it');
       expect((await tab.snapshot())?.self.audio?.output.health).toBe('ok');
@@ -155,12 +156,12 @@ describe.skipIf(skipReason !== null)('browser participant: Firefox and a termina
 
   it('Firefox with no sound to play to joins all the same, sends its microphone, and says its sound is off and what to click', async () => {
     const code = newCode();
-    const a = terminal('a', code, 8);
-    await a.waitFor((l) => l.event === 'joined', 15_000, 'the terminal to join');
     // No sound server Firefox can reach, and an ALSA with no device: no speaker at all, as on a machine with none.
     const noAlsa = dir.file('no-alsa.conf');
     writeFileSync(noAlsa, '');
     const tab = await firefox('firefox-mute', code, { PULSE_SERVER: `unix:${dir.file('no-pulse-here')}`, ALSA_CONFIG_PATH: noAlsa });
+    const a = terminal('a', code, 8);
+    await a.waitFor((l) => l.event === 'joined', 15_000, 'the terminal to join');
     await tab.join('firefox');
     const snapshot = await tab.snapshot();
     expect(snapshot?.self.audio?.output.health).toBe('lost');
@@ -218,12 +219,13 @@ describe.skipIf(sfuSkip !== null)('browser participant: Firefox in a room throug
         return client;
       };
       const code = newCode();
-      const a = term('a', code, 22, ['--sfu']);
-      await a.waitFor((l) => l.event === 'sfu-publishing', 20_000, 'a to publish to Janus');
-      step('a publishing');
       const home = tmp.file('firefox');
       mkdirSync(home, { recursive: true });
       tab = await openFirefoxTab({ netns: janus.ns, dir: home, url: `http://127.0.0.1:${SERVE_PORT}/?ice=none&processing=off&debug=1#${code}`, env: pulse.env });
+      step('firefox open');
+      const a = term('a', code, 22, ['--sfu']);
+      await a.waitFor((l) => l.event === 'sfu-publishing', 20_000, 'a to publish to Janus');
+      step('a publishing');
       await tab.join('firefox');
       step('firefox joined');
       const c = term('c', code, 16);
