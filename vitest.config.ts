@@ -4,9 +4,8 @@ import { defineConfig } from 'vitest/config';
 // and real-time tests (*.realtime.test.ts: real sound devices, paced audio)
 // run one file at a time, so the 2-core CI machine does not distort pacing,
 // and only after the unit tests are done (groupOrder): the first e2e file
-// otherwise ran beside the unit tests' forks on both cores, where a browser
-// that starts in 3 s took 7 and a page's evaluation hung for 30 s (measured
-// with Firefox).
+// otherwise ran beside the unit tests' forks on both cores, where one of
+// Firefox's page evaluations hung for 30 s in CI (docs/architecture.md §10).
 export default defineConfig({
   test: {
     pool: 'forks',

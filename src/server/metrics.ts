@@ -8,6 +8,8 @@ export interface MetricsSnapshot {
   messagesReceived: number;
   messagesRelayed: number;
   messagesRejected: Partial<Record<ErrorCode, number>>;
+  /** Clients cut off because they left more than `maxBufferedBytes` unread (peer-session.ts). */
+  clientsTooSlow: number;
   uptimeMs: number;
   rssBytes: number;
   heapUsedBytes: number;
@@ -18,6 +20,7 @@ export interface MetricsSnapshot {
 export class ServerCounters {
   messagesReceived = 0;
   messagesRelayed = 0;
+  clientsTooSlow = 0;
   readonly rejected = new Map<ErrorCode, number>();
 
   reject(code: ErrorCode): void {

@@ -27,6 +27,8 @@ export class PeerSession implements DirectoryMember {
   private readonly lastNoticeMs = new Map<ErrorCode, number>();
   /** Sends since the last turn of the event loop sit in the socket until the turn ends (below). */
   private corked = false;
+  /** Bytes sent while corked this turn: in `bufferedAmount`, but no sign of a slow reader. */
+  private turnBytes = 0;
 
   constructor(
     readonly ws: WebSocket,
@@ -52,8 +54,11 @@ export class PeerSession implements DirectoryMember {
   send(frame: string): void {
     if (this.ws.readyState !== this.ws.OPEN) return;
     // A client that does not read its socket must not make the server buffer
-    // without bound: cut it off (its peers are told it left).
-    if (this.ws.bufferedAmount > this.maxBufferedBytes) {
+    // without bound: cut it off (its peers are told it left). What this turn
+    // sent is corked, not unread: only what earlier turns left behind counts
+    // (counting it cut off a client that had just sent a burst, whose replies
+    // of that one turn passed the limit: the signaling fuzz test in CI, stop 23).
+    if (this.ws.bufferedAmount - this.turnBytes > this.maxBufferedBytes) {
       this.endReason = 'too-slow';
       this.ws.terminate();
       return;
@@ -68,9 +73,11 @@ export class PeerSession implements DirectoryMember {
       this.socket.cork();
       setImmediate(() => {
         this.corked = false;
+        this.turnBytes = 0;
         this.socket!.uncork();
       });
     }
+    if (this.corked) this.turnBytes += Buffer.byteLength(frame);
     this.ws.send(frame);
   }
 

@@ -268,6 +268,7 @@ export async function startSignalingServer(opts: SignalingServerOptions = {}): P
       connections: sessions.size,
       messagesReceived: counters.messagesReceived,
       messagesRelayed: counters.messagesRelayed,
+      clientsTooSlow: counters.clientsTooSlow,
       messagesRejected: counters.rejectedObject(),
       uptimeMs: Math.round(clock.now() - startedMs),
       rssBytes: mem.rss,
@@ -506,6 +507,7 @@ export async function startSignalingServer(opts: SignalingServerOptions = {}): P
     });
     ws.on('close', (code) => {
       sessions.delete(s.connId);
+      if (s.endReason === 'too-slow') counters.clientsTooSlow++;
       const st = ips.get(ip);
       if (st) st.connections--;
       const reason: LeaveReason = s.endReason === 'timeout' ? 'timeout' : code === 1000 || code === 1005 ? 'left' : 'disconnected';

@@ -178,10 +178,12 @@ describe('signaling server under fuzz', () => {
     console.log(
       `fuzz: ${totalSent} frames in ${(fuzzMs / 1000).toFixed(1)} s, ${results.reduce((n, x) => n + x.reopened, 0)} reconnects after 1009, ` +
         `rejected ${rejected} ${JSON.stringify(m.messagesRejected)}, good relays ${got.length}, ` +
-        `heap ${(baseline.heapUsedBytes / 1e6).toFixed(0)}→peak ${(heapPeak / 1e6).toFixed(0)} MB, rss peak ${(rssPeak / 1e6).toFixed(0)} MB`,
+        `received ${m.messagesReceived}, cut off as too slow ${m.clientsTooSlow}, heap ${(baseline.heapUsedBytes / 1e6).toFixed(0)}→peak ${(heapPeak / 1e6).toFixed(0)} MB, rss peak ${(rssPeak / 1e6).toFixed(0)} MB`,
     );
 
     expect(totalSent).toBeGreaterThanOrEqual(TOTAL_FRAMES);
+    // Fuzzers read every reply: none may be cut off as a slow reader (a cut loses the frames in flight).
+    expect(m.clientsTooSlow).toBe(0);
     const reopenedTotal = results.reduce((n, x) => n + x.reopened, 0);
     // Every frame reached the handler except those over the hard cap (cut off by the socket layer).
     expect(m.messagesReceived).toBeGreaterThanOrEqual(TOTAL_FRAMES - reopenedTotal - FUZZ_CLIENTS);

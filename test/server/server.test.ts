@@ -318,6 +318,29 @@ describe('signaling server', () => {
 });
 
 describe('signaling server limits', () => {
+  it('a member that stops reading is cut off once earlier turns left more than maxBufferedBytes unread, and /metrics counts it', async () => {
+    const srv = await start({ limits: { maxBufferedBytes: 64 * 1024, messagesPerSec: 1e6, messageBurst: 1e6 } });
+    const room = randomRoom();
+    const a = await joined(room);
+    const b = await joined(room);
+    await a.next('peer-joined');
+    // b's process stops reading its socket (the kernel buffers fill, then the server's).
+    const bSocket = (b.ws as unknown as { _socket: { pause(): void; resume(): void } })._socket;
+    bSocket.pause();
+    const payload = 'x'.repeat(8 * 1024);
+    const flood = setInterval(() => {
+      for (let i = 0; i < 20; i++) a.send({ type: 'signal', to: b.peerId, payload });
+    }, 5);
+    try {
+      await expect.poll(() => srv.metrics().clientsTooSlow, { timeout: 20_000, interval: 50 }).toBe(1);
+    } finally {
+      clearInterval(flood);
+      bSocket.resume(); // so that b sees its connection end
+    }
+    expect(await a.next('peer-left')).toMatchObject({ id: b.peerId });
+    await b.closed;
+  });
+
   it('rate-limits one connection with a token bucket, answers once, and leaves others alone', async () => {
     await start({ limits: { messageBurst: 5, messagesPerSec: 1 } });
     const room = randomRoom();
