@@ -56,8 +56,8 @@ export class PeerSession implements DirectoryMember {
     // A client that does not read its socket must not make the server buffer
     // without bound: cut it off (its peers are told it left). What this turn
     // sent is corked, not unread: only what earlier turns left behind counts
-    // (counting it cut off a client that had just sent a burst, whose replies
-    // of that one turn passed the limit: the signaling fuzz test in CI, stop 23).
+    // (a client that sends a burst gets the burst's replies in one turn, and
+    // those alone could pass the limit: test/server/peer-session.test.ts).
     if (this.ws.bufferedAmount - this.turnBytes > this.maxBufferedBytes) {
       this.endReason = 'too-slow';
       this.ws.terminate();

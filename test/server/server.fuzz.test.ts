@@ -167,6 +167,12 @@ describe('signaling server under fuzz', () => {
     // A ping after everything proves the server still answers, in order.
     observer.send({ type: 'ping', ts: 42 });
     expect(await observer.next('pong', 10_000)).toMatchObject({ ts: 42 });
+    // Every fuzz connection has closed at the server, so it has handled every frame sent before
+    // each close (TCP keeps the order): counted before this, a loaded run read the counters while
+    // a client's last ~500 frames still waited in its socket (99591 of 99978 in one CI run).
+    await waitFor(() => server.metrics().connections === baseline.connections + 1, 20_000).catch((e: Error) => {
+      throw new Error(`${e.message}: ${server.metrics().connections} connections left, expected ${baseline.connections + 1} (alice, bob, the observer)`);
+    });
     await waitFor(() => got.length === sentGood, 10_000).catch((e: Error) => {
       throw new Error(`${e.message}: good relays ${got.length}/${sentGood}`);
     });
