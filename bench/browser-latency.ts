@@ -68,7 +68,7 @@ import { detectOnsets, fmt, makeClickTrain, matchOnsets, median, percentile } fr
 import { chromiumMissingReason, launchChromium } from './lib/chromium.js';
 import { firefoxMissingReason, openFirefoxTab } from './lib/firefox.js';
 import { TIMING_CHUNK_SAMPLES, type Recording } from './lib/page-tap.js';
-import { PULSE_SINK_NAME, startPulse, type PulseHandle } from './lib/pulse.js';
+import { pulseDevices, startPulse, type PulseHandle } from './lib/pulse.js';
 import { processRootsWith, treeCpuTicks, USER_HZ } from './lib/proc-cpu.js';
 import { relayOnlyConfigYaml, spawnImpairedTurn } from './lib/coturn.js';
 import { addNamespaceAddress, createNetNs, netnsMissingReason, type NetNs } from './lib/netns.js';
@@ -140,18 +140,7 @@ interface PageUnderTest {
  * its speaker the usual null sink (pulse.ts). Chromium takes the WAV itself.
  */
 const FIREFOX_MIC_SINK = 'roundtable_mic';
-const FIREFOX_PULSE_DEVICES = {
-  script: [
-    `load-module module-null-sink sink_name=${PULSE_SINK_NAME} rate=48000 channels=1 format=s16le sink_properties=device.description=RoundtableTestSink`,
-    `load-module module-null-sink sink_name=${FIREFOX_MIC_SINK} rate=48000 channels=1 format=s16le sink_properties=device.description=RoundtableTestMic`,
-    'load-module module-null-source source_name=roundtable_keepalive rate=48000 channels=1 format=s16le',
-    'load-module module-always-sink',
-    `load-module module-loopback source=roundtable_keepalive sink=${PULSE_SINK_NAME}`,
-    `set-default-sink ${PULSE_SINK_NAME}`,
-    `set-default-source ${FIREFOX_MIC_SINK}.monitor`,
-  ],
-  readySink: PULSE_SINK_NAME,
-};
+const FIREFOX_PULSE_DEVICES = pulseDevices(FIREFOX_MIC_SINK);
 
 async function openPage(kind: BrowserKind, opts: { ns: NetNs; home: string; url: string; clicksWav: string; pulse: PulseHandle | undefined }): Promise<PageUnderTest> {
   if (kind === 'chromium') {

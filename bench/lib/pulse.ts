@@ -43,6 +43,29 @@ export interface PulseOptions {
   readonly devices?: { readonly script: readonly string[]; readonly readySink: string };
 }
 
+/**
+ * The test server's devices: a null sink as the speaker, kept running by a
+ * silent loopback (an idle null sink suspends and stops its clock), and as
+ * the default source either the speaker's monitor or, given `micSink`, the
+ * monitor of a second null sink a test plays the microphone's sound into.
+ */
+export function pulseDevices(micSink?: string): NonNullable<PulseOptions['devices']> {
+  const nullSink = (name: string, description: string): string =>
+    `load-module module-null-sink sink_name=${name} rate=48000 channels=1 format=s16le sink_properties=device.description=${description}`;
+  return {
+    script: [
+      nullSink(PULSE_SINK_NAME, 'RoundtableTestSink'),
+      ...(micSink !== undefined ? [nullSink(micSink, 'RoundtableTestMic')] : []),
+      'load-module module-null-source source_name=roundtable_keepalive rate=48000 channels=1 format=s16le',
+      'load-module module-always-sink',
+      `load-module module-loopback source=roundtable_keepalive sink=${PULSE_SINK_NAME}`,
+      `set-default-sink ${PULSE_SINK_NAME}`,
+      `set-default-source ${micSink ?? PULSE_SINK_NAME}.monitor`,
+    ],
+    readySink: PULSE_SINK_NAME,
+  };
+}
+
 /** Run `pactl ARGS` against the server `env` points at; resolves with its output. */
 export async function pactl(env: Record<string, string>, ...args: string[]): Promise<string> {
   const { stdout } = await run('pactl', args, { env: { ...process.env, ...env }, timeout: 5000 });
@@ -64,17 +87,7 @@ export async function startPulse(options: PulseOptions = {}): Promise<PulseHandl
   const socket = join(runtimeDir, 'native');
 
   // -n skips the system default.pa; this script is the whole configuration.
-  const devices = options.devices ?? {
-    script: [
-      `load-module module-null-sink sink_name=${PULSE_SINK_NAME} rate=48000 channels=1 format=s16le sink_properties=device.description=RoundtableTestSink`,
-      'load-module module-null-source source_name=roundtable_keepalive rate=48000 channels=1 format=s16le',
-      'load-module module-always-sink',
-      `load-module module-loopback source=roundtable_keepalive sink=${PULSE_SINK_NAME}`,
-      `set-default-sink ${PULSE_SINK_NAME}`,
-      `set-default-source ${PULSE_SINK_NAME}.monitor`,
-    ],
-    readySink: PULSE_SINK_NAME,
-  };
+  const devices = options.devices ?? pulseDevices();
   const script = [`load-module module-native-protocol-unix socket=${socket} auth-anonymous=1`, ...devices.script, ''].join('\n');
   writeFileSync(join(dir, 'default.pa'), script);
 
