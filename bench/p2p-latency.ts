@@ -8,13 +8,15 @@
  * first input sample and first output sample (process.hrtime.bigint(),
  * machine-wide on Linux, docs/architecture.md §8), so each click's latency is
  *   (listener.firstOutputNs + outputOnset/48 kHz) − (talker.firstInputNs + inputOnset/48 kHz).
- * Floor at 20 ms frames: 20 ms frame + 6.5 ms Opus lookahead = 26.5 ms.
+ * Floor at 20 ms frames: 20 ms frame + 6.5 ms Opus lookahead = 26.5 ms
+ * (22.5 ms with --low-delay's 2.5 ms).
  *
  * With --tui-busy the same number of calls has the talker in the terminal UI
  * (tmux) while keys are pressed 40 times a second, interleaved with the
- * headless calls: the UI must not delay the audio.
+ * headless calls: the UI must not delay the audio. With --low-delay every
+ * mode runs again with the talker in Opus's low-delay mode.
  *
- * Run: `npm run build && node dist/bench/p2p-latency.js [runs] [--tui-busy]`, or `run()`.
+ * Run: `npm run build && node dist/bench/p2p-latency.js [runs] [--tui-busy] [--low-delay]`, or `run()`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,6 +24,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { readWavMono48k, writeWav } from '../src/engine/audio/wav-file.js';
+import { opusLookaheadMs } from '../src/engine/codec/types.js';
 import { generateJoinCode } from '../src/protocol/index.js';
 import { startSignalingServer } from '../src/server/index.js';
 import { detectOnsets, makeClickTrain, matchOnsets, median, percentile } from './lib/analysis.js';
@@ -124,8 +127,15 @@ export interface P2pLatencyResult {
   talkerCaptureLatenessP99Ms: number[];
 }
 
-/** How the talker runs: --headless, or with the terminal UI in tmux while a person presses keys 40 times a second. */
-export type TalkerMode = 'headless' | 'tui-busy';
+/**
+ * How the talker runs: --headless, or with the terminal UI in tmux while a
+ * person presses keys 40 times a second; either with Opus's low-delay mode
+ * (`--low-delay`, 4 ms less lookahead: codec/types.ts OPUS_LOOKAHEAD_MS).
+ */
+export type TalkerMode = 'headless' | 'tui-busy' | 'headless-low-delay' | 'tui-busy-low-delay';
+
+const isBusy = (mode: TalkerMode): boolean => mode.startsWith('tui-busy');
+const isLowDelay = (mode: TalkerMode): boolean => mode.endsWith('low-delay');
 
 /** Keys a person presses during a call (none mutes, leaves or changes what is sent): 4 per send, every 100 ms. */
 const BUSY_KEYS: ReadonlyArray<readonly string[]> = [
@@ -152,12 +162,12 @@ async function oneCall(f: Fixture, r: number, mode: TalkerMode): Promise<{ delay
   const common = ['--frame-ms', String(f.frameMs)];
   const listener = spawnJoin(code, f.serverUrl, f.config, [...common, '--name', 'listener', '--input', f.silenceFile, '--loop', '--output', out, '--stats', listenerStats, '--duration', '9']);
   await listener.waitFor((l) => l.event === 'joined', 10_000);
-  const talkerArgs = [...common, '--name', 'talker', '--input', f.clickFile, '--output', path.join(f.dir, `talker-out-${mode}-${r}.wav`), '--stats', talkerStats, '--duration', '7'];
-  if (mode === 'headless') {
+  const talkerArgs = [...common, ...(isLowDelay(mode) ? ['--low-delay'] : []), '--name', 'talker', '--input', f.clickFile, '--output', path.join(f.dir, `talker-out-${mode}-${r}.wav`), '--stats', talkerStats, '--duration', '7'];
+  if (!isBusy(mode)) {
     const talker = spawnJoin(code, f.serverUrl, f.config, talkerArgs);
     await Promise.all([listener.exited, talker.exited]);
   } else {
-    const tmuxDir = path.join(f.dir, `tmux-${r}`);
+    const tmuxDir = path.join(f.dir, `tmux-${mode}-${r}`);
     mkdirSync(tmuxDir);
     const bin = path.join(repoRoot(), 'bin', 'roundtable');
     const tmux = startInTmux(tmuxDir, [process.execPath, bin, 'join', code, '--server', f.serverUrl, '--config', f.config, '--bind-address', '127.0.0.1', ...talkerArgs]);
@@ -203,7 +213,7 @@ export async function run(runs = 3, frameMs: 10 | 20 | 40 = 20, modes: readonly 
   };
   await writeWav(f.clickFile, train.samples);
   await writeWav(f.silenceFile, new Int16Array(48_000));
-  const usable = modes.filter((m) => m === 'headless' || tmuxAvailable());
+  const usable = modes.filter((m) => !isBusy(m) || tmuxAvailable());
   const acc = new Map(usable.map((m) => [m, { all: [] as number[], perRun: [] as number[], missed: 0, captureP99: [] as number[] }]));
   try {
     for (let r = 0; r < runs; r++) {
@@ -232,7 +242,7 @@ export async function run(runs = 3, frameMs: 10 | 20 | 40 = 20, modes: readonly 
       p10Ms: round(percentile(a.all, 10)),
       p90Ms: round(percentile(a.all, 90)),
       perRunMedianMs: a.perRun,
-      floorMs: frameMs + 6.5,
+      floorMs: frameMs + opusLookaheadMs(isLowDelay(mode)),
       talkerCaptureLatenessP99Ms: a.captureP99,
     };
   });
@@ -245,7 +255,8 @@ function round(x: number): number {
 const isMain = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
 if (isMain) {
   const runs = Number(process.argv[2] ?? 3);
-  const modes: TalkerMode[] = process.argv.includes('--tui-busy') ? ['headless', 'tui-busy'] : ['headless'];
+  const plain: TalkerMode[] = process.argv.includes('--tui-busy') ? ['headless', 'tui-busy'] : ['headless'];
+  const modes: TalkerMode[] = process.argv.includes('--low-delay') ? [...plain, ...plain.map((m) => `${m}-low-delay` as TalkerMode)] : plain;
   run(Number.isInteger(runs) && runs > 0 ? runs : 3, 20, modes)
     .then((results) => {
       for (const r of results) {

@@ -227,10 +227,11 @@ const SECTIONS: Section[] = [
   {
     title: 'Mouth-to-ear between two processes, talker headless and talker in a busy TUI (issues 4, 11)',
     module: './p2p-latency.js',
-    args: [3, 20, ['headless', 'tui-busy']],
+    args: [5, 20, ['headless', 'tui-busy', 'headless-low-delay', 'tui-busy-low-delay']],
     render: (results) => [
       `Two \`roundtable join\` processes on loopback, click train in one, clicks found in the other's output; offsets from the --stats monotonic anchors. ` +
         'Talker modes interleaved in one run: --headless, and the terminal UI in tmux with keys pressed 40 times a second (statistics, help, selection, volume). ' +
+        'Each mode again with the talker in Opus\'s low-delay mode (`audio.lowDelay`, `--low-delay`: 2.5 ms of codec lookahead instead of 6.5). ' +
         'Goals at 20 ms frames: median ≤ 35 ms and p90 ≤ 42 ms with the busy TUI, within 2 ms of headless.',
       '',
       '| talker | median | p10 | p90 | floor | clicks (missed) | per-run medians | talker capture lateness p99 per call |',

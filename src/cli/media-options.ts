@@ -7,7 +7,7 @@ import type { MediaEngineOptions } from '../engine/index.js';
 
 export type MediaSettings = Pick<
   MediaEngineOptions,
-  'bitrate' | 'complexity' | 'dtx' | 'jitter' | 'cues' | 'noiseSuppression' | 'echoCancellation' | 'autoGain' | 'echo' | 'redundancy'
+  'bitrate' | 'complexity' | 'dtx' | 'lowDelay' | 'jitter' | 'cues' | 'noiseSuppression' | 'echoCancellation' | 'autoGain' | 'echo' | 'redundancy'
 >;
 
 /** What kind of audio end each side is: echo cancellation's "auto" depends on it. */
@@ -30,6 +30,7 @@ export function mediaSettingsFromConfig(config: Config, ends: AudioEndKinds): Me
     bitrate: config.audio.bitrate,
     complexity: config.audio.complexity,
     dtx: config.audio.dtx,
+    lowDelay: config.audio.lowDelay,
     echoCancellation: echoCancellationWanted(config.audio.echoCancellation, ends),
     noiseSuppression: config.audio.noiseSuppression,
     autoGain: config.audio.autoGain,

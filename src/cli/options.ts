@@ -23,6 +23,10 @@ export const sessionOptions = {
   'output-device': { type: 'string', describe: 'Speaker: index or part of a name (see `devices`)', requiresArg: true },
   'frame-ms': { type: 'number', choices: FRAME_MS_VALUES, describe: 'Audio frame length in ms', requiresArg: true },
   bitrate: { type: 'number', describe: 'Opus bitrate in bits per second (6000-510000)', requiresArg: true },
+  'low-delay': {
+    type: 'boolean',
+    describe: "Opus's low-delay mode: 4 ms less mouth-to-ear latency; CELT only, without the speech coder (SILK) Opus recommends at low bitrates [default: off]",
+  },
   'echo-cancellation': {
     type: 'boolean',
     describe: 'Cancel the echo of your speaker from your microphone (speexdsp, adds 10 ms); --no-echo-cancellation to turn off [default: on when both are sound devices]',
@@ -55,6 +59,7 @@ export interface ConfigFlags {
   outputDevice?: string | number;
   frameMs?: number;
   bitrate?: number;
+  lowDelay?: boolean;
   echoCancellation?: boolean;
   noiseSuppression?: boolean;
   autoGain?: boolean;
@@ -90,6 +95,7 @@ export function overridesFromFlags(flags: ConfigFlags): DeepPartial<Config> {
     outputDevice: deviceFlag(flags.outputDevice),
     frameMs: flags.frameMs as FrameMs | undefined,
     bitrate: flags.bitrate,
+    lowDelay: flags.lowDelay,
     echoCancellation: flags.echoCancellation,
     noiseSuppression: flags.noiseSuppression,
     autoGain: flags.autoGain,

@@ -188,6 +188,7 @@ export function buildConfigSchema(host: HostContext) {
               frameMs: frameMsSchema.default(DEFAULT_FRAME_MS),
               bitrate: intIn(BITRATE_MIN, BITRATE_MAX, 'bits per second').default(32_000),
               dtx: bool('Opus discontinuous transmission in silence').default(true),
+              lowDelay: bool("Opus's low-delay mode: 4 ms less mouth-to-ear latency; CELT only, without the speech coder (SILK) Opus recommends at low bitrates").default(false),
               complexity: intIn(0, 10, 'Opus encoder complexity').default(5),
               echoCancellation: z
                 .union([z.literal('auto'), z.boolean()], want("true, false or 'auto' (on when both microphone and speaker are sound devices)"))

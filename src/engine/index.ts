@@ -20,6 +20,7 @@ import { SignalingClient } from './signaling/client.js';
 
 export type * from './api.js';
 export { DEFAULT_PLAYBACK_FRAME_MS, MediaEngine, type MediaEngineOptions } from './media/media-engine.js';
+export { opusLookaheadMs } from './codec/types.js';
 export type { MediaAnchors, MediaPort, PeerMediaStats } from './media/media-port.js';
 export { RemoteMedia } from './media/remote-media.js';
 export type { AudioEndsSpec, AudioFallback, InputSpec, OutputSpec } from './audio/open.js';

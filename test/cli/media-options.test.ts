@@ -23,4 +23,10 @@ describe('media settings from the configuration', () => {
     expect(devices).toMatchObject({ echoCancellation: true, noiseSuppression: true, autoGain: true, echo: { tailMs: 200, roundTripMs: 0 } });
     expect(mediaSettingsFromConfig(DEFAULTS, { input: 'wav', output: 'wav' }).echoCancellation).toBe(false);
   });
+
+  it('the codec settings pass on as configured, low delay off by default', () => {
+    expect(mediaSettingsFromConfig(DEFAULTS, { input: 'wav', output: 'wav' })).toMatchObject({ bitrate: 32_000, dtx: true, lowDelay: false, complexity: 5 });
+    const lowDelay = { ...DEFAULTS, audio: { ...DEFAULTS.audio, lowDelay: true } };
+    expect(mediaSettingsFromConfig(lowDelay, { input: 'wav', output: 'wav' }).lowDelay).toBe(true);
+  });
 });

@@ -47,6 +47,11 @@ describe('overridesFromFlags', () => {
     expect(overridesFromFlags({ echoCancellation: true })).toEqual({ audio: { echoCancellation: true } });
   });
 
+  it('--low-delay / --no-low-delay set audio.lowDelay', () => {
+    expect(overridesFromFlags({ lowDelay: true })).toEqual({ audio: { lowDelay: true } });
+    expect(overridesFromFlags({ lowDelay: false })).toEqual({ audio: { lowDelay: false } });
+  });
+
   it('--noise-suppression / --no-noise-suppression set audio.noiseSuppression', () => {
     expect(overridesFromFlags({ noiseSuppression: false })).toEqual({ audio: { noiseSuppression: false } });
     expect(overridesFromFlags({ noiseSuppression: true })).toEqual({ audio: { noiseSuppression: true } });

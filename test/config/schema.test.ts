@@ -10,7 +10,7 @@ describe('config schema defaults', () => {
       server: 'ws://127.0.0.1:8787',
       name: 'ada',
       ice: { servers: [{ urls: 'stun:stun.l.google.com:19302' }], relayOnly: false },
-      audio: { frameMs: 20, bitrate: 32000, dtx: true, complexity: 5, echoCancellation: 'auto', noiseSuppression: true, autoGain: true, echoTailMs: 200, echoDelayMs: 0, redundancy: true, realtimePriority: true },
+      audio: { frameMs: 20, bitrate: 32000, dtx: true, lowDelay: false, complexity: 5, echoCancellation: 'auto', noiseSuppression: true, autoGain: true, echoTailMs: 200, echoDelayMs: 0, redundancy: true, realtimePriority: true },
       jitterBuffer: { minDelayMs: 0, maxDelayMs: 400 },
       cues: { enabled: true, volumePercent: 50 },
       keys: { mute: 'm', deafen: 'd', pushToTalk: 'p', talk: 'space', echoCancellation: 'e', noiseSuppression: 'n', autoGain: 'g', lock: 'L', devices: 'i', record: 'R', stats: 's', help: '?', quit: 'q' },
@@ -44,7 +44,7 @@ describe('config schema defaults', () => {
 
   it('fills in nested defaults around partial sections', () => {
     const config = buildConfigSchema(host).parse({ audio: { bitrate: 16000 }, keys: { mute: 'x' } });
-    expect(config.audio).toEqual({ frameMs: 20, bitrate: 16000, dtx: true, complexity: 5, echoCancellation: 'auto', noiseSuppression: true, autoGain: true, echoTailMs: 200, echoDelayMs: 0, redundancy: true, realtimePriority: true });
+    expect(config.audio).toEqual({ frameMs: 20, bitrate: 16000, dtx: true, lowDelay: false, complexity: 5, echoCancellation: 'auto', noiseSuppression: true, autoGain: true, echoTailMs: 200, echoDelayMs: 0, redundancy: true, realtimePriority: true });
     expect(config.keys.mute).toBe('x');
     expect(config.keys.quit).toBe('q');
   });

@@ -258,6 +258,7 @@ export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeou
 
 export interface StatsFile {
   selfId: string;
+  codecLookaheadMs: number;
   anchors: { firstInputNs: string | null; firstOutputNs: string | null };
   peers: Array<{
     id: string;

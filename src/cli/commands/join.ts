@@ -21,7 +21,7 @@
 import type { ArgumentsCamelCase, Argv, CommandModule, Options } from 'yargs';
 import { serverUrls, type Config } from '../../config/schema.js';
 import { normalizeJoinCode, InvalidJoinCodeError, webLink } from '../../protocol/index.js';
-import { createParticipant, DEFAULT_PLAYBACK_FRAME_MS, SignalingError, type FinalMediaReport, type MediaPort, type Session } from '../../engine/index.js';
+import { createParticipant, DEFAULT_PLAYBACK_FRAME_MS, opusLookaheadMs, SignalingError, type FinalMediaReport, type MediaPort, type Session } from '../../engine/index.js';
 import { audioEndsSpec, validateFiles } from '../audio-io.js';
 import { cliContext } from '../context.js';
 import { mediaSettingsFromConfig } from '../media-options.js';
@@ -210,6 +210,8 @@ function statsReport(session: Session, engine: MediaPort, media: FinalMediaRepor
     server: config.server,
     frameMs: engine.frameMs,
     playbackFrameMs: engine.playbackFrameMs,
+    // What the encoder's lookahead adds to every sample (Opus's low-delay mode or not).
+    codecLookaheadMs: opusLookaheadMs(config.audio.lowDelay),
     // Monotonic ns (process.hrtime.bigint(), machine-wide on Linux) as decimal strings: JSON numbers lose ns precision.
     anchors: {
       firstInputNs: anchors.firstInputNs === null ? null : anchors.firstInputNs.toString(),

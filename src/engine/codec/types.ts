@@ -3,6 +3,21 @@
  * implements them with native libopus is ./opus.ts; tests use fakes.
  */
 
+/**
+ * How far the Opus encoder looks ahead, which every sample carries as
+ * delay on top of its frame (docs/architecture.md §8). Measured with an
+ * impulse through libopus 1.x (test/engine/codec/opus.test.ts): the VOIP
+ * and audio applications add 4 ms of delay compensation to CELT's 2.5 ms
+ * so that SILK and CELT line up across mode switches; the restricted
+ * low-delay application is CELT only and adds none.
+ */
+export const OPUS_LOOKAHEAD_MS = { voice: 6.5, lowDelay: 2.5 } as const;
+
+/** The encoder's lookahead in ms for the chosen mode. */
+export function opusLookaheadMs(lowDelay: boolean): number {
+  return lowDelay ? OPUS_LOOKAHEAD_MS.lowDelay : OPUS_LOOKAHEAD_MS.voice;
+}
+
 /** Encodes one frame of 48 kHz mono PCM into one Opus packet (RFC 7587 §4.2: one packet per RTP payload). */
 export interface FrameEncoder {
   readonly frameMs: number;

@@ -87,6 +87,8 @@ export interface MediaEngineOptions {
   complexity?: number;
   /** Opus DTX: silence becomes tiny packets, which are not sent (default true). */
   dtx?: boolean;
+  /** Opus's low-delay (CELT-only) mode: 4 ms less latency, no SILK (codec/opus.ts; default false). */
+  lowDelay?: boolean;
   /** Level gate before the encoder: send only while someone talks (default on, −45 dBFS, 300 ms hangover). */
   voiceGate?: { enabled?: boolean; thresholdDbfs?: number; hangoverMs?: number };
   jitter?: { minDelayMs?: number; maxDelayMs?: number; marginMs?: number };
@@ -232,7 +234,7 @@ export class MediaEngine implements MediaPort {
     this.decoderFactory = options.decoderFactory ?? createOpusDecoder;
     const encoder =
       options.encoderFactory?.() ??
-      createOpusEncoder({ frameMs: this.frameMs, bitrate: options.bitrate ?? 32_000, complexity: options.complexity ?? 5, dtx: options.dtx ?? true });
+      createOpusEncoder({ frameMs: this.frameMs, bitrate: options.bitrate ?? 32_000, complexity: options.complexity ?? 5, dtx: options.dtx ?? true, lowDelay: options.lowDelay ?? false });
     this.gate = new VoiceGate({
       frameMs: this.frameMs,
       enabled: options.voiceGate?.enabled ?? true,

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createOpusDecoder, createOpusEncoder } from '../../../src/engine/codec/opus.js';
 import { opusPacketSamples } from '../../../src/engine/rtp/opus-payload.js';
 import type { FrameMs } from '../../../src/core/media-format.js';
+import { OPUS_LOOKAHEAD_MS, opusLookaheadMs } from '../../../src/engine/codec/types.js';
 
 function tone(samples: number, startSample: number, hz = 440, amplitude = 8000): Int16Array {
   const out = new Int16Array(samples);
@@ -83,6 +84,46 @@ describe('createOpusEncoder / createOpusDecoder', () => {
     const plain: number[] = [];
     for (let f = 0; f < 30; f++) plain.push(noDtx.encode(new Int16Array(960)).length);
     expect(plain.slice(-5).every((n) => n > 2)).toBe(true);
+  });
+
+  /** Where a one-sample-wide click comes out of encode + decode, in ms after it went in. */
+  function clickDelayMs(lowDelay: boolean): number {
+    const enc = createOpusEncoder({ frameMs: 20, lowDelay, bitrate: 64_000 });
+    const dec = createOpusDecoder();
+    const clickAt = 5 * 960 + 100;
+    const out = new Int16Array(12 * 960);
+    for (let f = 0; f < 12; f++) {
+      const pcm = new Int16Array(960);
+      if (f === 5) pcm[100] = 30_000;
+      out.set(dec.decode(enc.encode(pcm))!, f * 960);
+    }
+    let peakAt = 0;
+    for (let i = 0; i < out.length; i++) if (Math.abs(out[i]!) > Math.abs(out[peakAt]!)) peakAt = i;
+    expect(Math.abs(out[peakAt]!)).toBeGreaterThan(3000);
+    return (peakAt - clickAt) / 48;
+  }
+
+  it('lowDelay takes the Opus lookahead from 6.5 to 2.5 ms: a click comes out that much earlier', () => {
+    // Within one 1 ms either way: the decoded click is smeared over a few samples.
+    expect(clickDelayMs(false)).toBeGreaterThan(OPUS_LOOKAHEAD_MS.voice - 1);
+    expect(clickDelayMs(false)).toBeLessThan(OPUS_LOOKAHEAD_MS.voice + 1);
+    expect(clickDelayMs(true)).toBeGreaterThan(OPUS_LOOKAHEAD_MS.lowDelay - 1);
+    expect(clickDelayMs(true)).toBeLessThan(OPUS_LOOKAHEAD_MS.lowDelay + 1);
+    expect(opusLookaheadMs(true)).toBe(2.5);
+    expect(opusLookaheadMs(false)).toBe(6.5);
+  });
+
+  it('lowDelay still carries speech-band audio and still goes quiet with DTX', () => {
+    // Complexity 5 asked: DTX in this mode needs 7, which the encoder takes.
+    const enc = createOpusEncoder({ frameMs: 20, lowDelay: true, dtx: true, complexity: 5 });
+    const dec = createOpusDecoder();
+    let last: Int16Array | null = null;
+    for (let f = 0; f < 20; f++) last = dec.decode(enc.encode(tone(960, f * 960)));
+    expect(rms(last!)).toBeGreaterThan(3000);
+    const sizes: number[] = [];
+    for (let f = 0; f < 30; f++) sizes.push(enc.encode(new Int16Array(960)).length);
+    expect(sizes.slice(-5).every((n) => n <= 2)).toBe(true);
+    expect(() => createOpusEncoder({ frameMs: 20, lowDelay: 'yes' as unknown as boolean })).toThrow(TypeError);
   });
 
   it('counts corrupt and empty packets and returns null without throwing', () => {
