@@ -154,6 +154,8 @@ const SECTIONS: Section[] = [
         '',
         `Event loops late by (p99 / max, monitorEventLoopDelay): node A ${r.loopDelayMs.nodes[0].p99} / ${r.loopDelayMs.nodes[0].max} ms, node B ${r.loopDelayMs.nodes[1].p99} / ${r.loopDelayMs.nodes[1].max} ms, load generators ${r.loopDelayMs.loadgens.map((g: { p99: number; max: number }) => `${g.p99} / ${g.max}`).join(' and ')} ms.`,
         '',
+        `Garbage collections (each a pause of the loop): node A ${gcText(r.gc.nodes[0])}, node B ${gcText(r.gc.nodes[1])}; load generators ${r.gc.loadgens.map(gcText).join(' and ')}.`,
+        '',
         `Node A SIGKILLed: of its clients, ${d.movers} (one per room) fail over to B after the signaling client's first backoff step (125–250 ms) and rejoin with their id and token; the other ${d.movers} stay dead.`,
         '',
         '| after the kill | count | p50 | p99 | max |',
@@ -346,6 +348,11 @@ const SECTIONS: Section[] = [
           ],
   },
 ];
+
+/** One process's garbage collections (bench/lib/gc-pauses.ts), for a results line. */
+function gcText(g: { count: number; totalMs: number; maxMs: number; over10Ms: number; over10MsMinor: number }): string {
+  return `${g.count} collections, ${g.totalMs} ms in all, longest ${g.maxMs} ms, ${g.over10Ms} of 10 ms or more (${g.over10MsMinor} of them scavenges)`;
+}
 
 function machine(): string[] {
   const cpus = os.cpus();

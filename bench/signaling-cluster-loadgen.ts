@@ -29,6 +29,7 @@
  */
 import { createHmac } from 'node:crypto';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { watchGcPauses, type GcPauses } from './lib/gc-pauses.js';
 import { WebSocket } from 'ws';
 import { backoffDelayMs, DEFAULT_BACKOFF } from '../src/core/backoff.js';
 import { encodeMessage, parseServerMessage, type ServerMessage } from '../src/protocol/index.js';
@@ -61,6 +62,8 @@ export interface ClusterBurstResult {
   /** How late this generator's own event loop ran from connecting to the end of the bursts (it stamps arrivals): p99 and max, ms. */
   loopDelayP99Ms: number;
   loopDelayMaxMs: number;
+  /** Its garbage collections over the same span. */
+  gc: GcPauses;
   errors: Record<string, number>;
 }
 
@@ -105,6 +108,7 @@ const load = { joinMs: [] as number[], relayAcrossMs: [] as number[], relayWithi
 const death = { t0: 0, rejoinMs: [] as number[], resumed: 0, peerLeftMs: [] as number[], moverLeaves: 0 };
 const joinedWaiters = new Map<ClusterClient, (ok?: boolean) => void>();
 const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+let gcPauses: (() => GcPauses) | undefined;
 let cpu0 = process.cpuUsage();
 
 const count = (what: string): void => void (errors[what] = (errors[what] ?? 0) + 1);
@@ -197,6 +201,7 @@ function joinedOnce(c: ClusterClient): Promise<boolean> {
 async function runConnect(req: Extract<ClusterLoadgenRequest, { kind: 'connect' }>): Promise<ClusterConnectResult> {
   cpu0 = process.cpuUsage();
   loopDelay.enable();
+  gcPauses = watchGcPauses();
   side = req.side;
   urls = req.urls;
   errors = {};
@@ -267,6 +272,7 @@ async function runBurst(req: Extract<ClusterLoadgenRequest, { kind: 'burst' }>):
     cpuMs: Math.round((cpu.user + cpu.system) / 1000),
     loopDelayP99Ms: Math.round(loopDelay.percentile(99) / 1e5) / 10,
     loopDelayMaxMs: Math.round(loopDelay.max / 1e5) / 10,
+    gc: gcPauses?.() ?? { count: 0, totalMs: 0, maxMs: 0, over10Ms: 0, over10MsMinor: 0 },
     errors,
   };
 }

@@ -26,6 +26,7 @@ import { ask, forkSibling } from './lib/bench-child.js';
 import { runWhenMain } from './lib/main.js';
 import { cpuMsOf } from './lib/proc-cpu.js';
 import { redisMissingReason, startRedis } from './lib/redis.js';
+import type { GcPauses } from './lib/gc-pauses.js';
 import type { NodeFigures, NodeStarted } from './lib/signaling-node.js';
 import type { ClusterBurstResult, ClusterConnectResult, ClusterDeathResult } from './signaling-cluster-loadgen.js';
 import { epochMs } from './signaling-loadgen.js';
@@ -60,6 +61,8 @@ export interface SignalingClusterResult {
   loadgenCpuMs: number;
   /** How late each event loop ran during the load (monitorEventLoopDelay): what a relay waited for beyond its own work. */
   loopDelayMs: { nodes: Array<{ p99: number; max: number }>; loadgens: Array<{ p99: number; max: number }> };
+  /** Garbage collections of the nodes (since start) and the generators (during the load). */
+  gc: { nodes: GcPauses[]; loadgens: GcPauses[] };
   loadWallMs: number;
   connectFailures: number;
   errors: Record<string, number>;
@@ -156,6 +159,7 @@ export async function run(opts: SignalingClusterOptions = {}): Promise<Signaling
         ],
         loadgens: bursts.map((b) => ({ p99: b.loopDelayP99Ms, max: b.loopDelayMaxMs })),
       },
+      gc: { nodes: [figures[0]!.gc, figures[1]!.gc], loadgens: bursts.map((b) => b.gc) },
       loadWallMs: Math.round(loadWallMs),
       connectFailures: load.connectFailures,
       errors: load.errors,
@@ -187,6 +191,8 @@ function print(r: SignalingClusterResult): void {
   console.log(`  relay, same node  ${ms(r.relayWithin)}  (${r.relayAcross.count + r.relayWithin.count}/${r.relayExpected}, ${r.relayPerSec}/s)`);
   const l = r.loopDelayMs;
   console.log(`  event loops late by (p99 / max): node A ${l.nodes[0]!.p99} / ${l.nodes[0]!.max} ms, node B ${l.nodes[1]!.p99} / ${l.nodes[1]!.max} ms, load generators ${l.loadgens.map((g) => `${g.p99} / ${g.max}`).join(', ')} ms`);
+  const gc = (g: GcPauses): string => `${g.count} (${g.totalMs} ms, longest ${g.maxMs} ms, ${g.over10Ms} of ≥ 10 ms, ${g.over10MsMinor} of them scavenges)`;
+  console.log(`  garbage collections: node A ${gc(r.gc.nodes[0]!)}, node B ${gc(r.gc.nodes[1]!)}; load generators ${r.gc.loadgens.map(gc).join(', ')}`);
   console.log(`  CPU over ${r.loadWallMs} ms: node A ${r.nodeCpuMs[0]} ms, node B ${r.nodeCpuMs[1]} ms, Redis ${r.redisCpuMs} ms, load generator ${r.loadgenCpuMs} ms; node RSS peaks ${r.nodeRssPeakMB.join(' / ')} MB`);
   const d = r.death;
   console.log(`  node A killed: ${d.movers} clients failed over, back in ${ms(d.rejoin)}, ${d.resumed} resumed their place`);

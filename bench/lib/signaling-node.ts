@@ -8,6 +8,7 @@ import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { createLogger } from '../../src/core/log.js';
 import { startSignalingServer, type SignalingServer } from '../../src/server/index.js';
 import { serveRequests } from './bench-child.js';
+import { watchGcPauses, type GcPauses } from './gc-pauses.js';
 
 export type NodeRequest = { kind: 'start'; redisUrl: string; nodeId: string; clients: number } | { kind: 'figures' };
 
@@ -23,12 +24,15 @@ export interface NodeFigures {
   /** How late the event loop ran, since start (monitorEventLoopDelay, 10 ms resolution): p99 and max, ms. */
   loopDelayP99Ms: number;
   loopDelayMaxMs: number;
+  /** Its garbage collections since start. */
+  gc: GcPauses;
 }
 
 let server: SignalingServer | undefined;
 let cpu0 = process.cpuUsage();
 let rssPeak = 0;
 let loopDelay: IntervalHistogram | undefined;
+let gcPauses: (() => GcPauses) | undefined;
 
 async function handle(req: NodeRequest): Promise<NodeStarted | NodeFigures> {
   if (req.kind === 'start') {
@@ -44,6 +48,7 @@ async function handle(req: NodeRequest): Promise<NodeStarted | NodeFigures> {
     cpu0 = process.cpuUsage();
     loopDelay = monitorEventLoopDelay({ resolution: 10 });
     loopDelay.enable();
+    gcPauses = watchGcPauses();
     rssPeak = process.memoryUsage().rss;
     setInterval(() => (rssPeak = Math.max(rssPeak, process.memoryUsage().rss)), 100).unref();
     return { url: server.url, pid: process.pid };
@@ -54,6 +59,7 @@ async function handle(req: NodeRequest): Promise<NodeStarted | NodeFigures> {
     rssPeakMB: Math.round(rssPeak / 1e6),
     loopDelayP99Ms: Math.round((loopDelay?.percentile(99) ?? 0) / 1e5) / 10,
     loopDelayMaxMs: Math.round((loopDelay?.max ?? 0) / 1e5) / 10,
+    gc: gcPauses?.() ?? { count: 0, totalMs: 0, maxMs: 0, over10Ms: 0, over10MsMinor: 0 },
   };
 }
 
