@@ -75,6 +75,7 @@ import { addNamespaceAddress, createNetNs, netnsMissingReason, type NetNs } from
 import { SERVE_PORT, startBrowserSfuNet, type BrowserSfuNet } from './lib/browser-sfu-net.js';
 import { janusMissingReason } from './lib/janus.js';
 import type { PathImpairment } from '../src/engine/sim/udp-relay.js';
+import { OPUS_LOOKAHEAD_MS } from '../src/engine/codec/types.js';
 import { loopbackConfig, spawnJoin, spawnRoundtable } from './p2p-latency.js';
 
 export interface DirectionResult {
@@ -403,7 +404,8 @@ export async function run(runs = 3, opts: { impairment?: PathImpairment; sfu?: b
     terminalReceive,
     pageOutputLatencyMs: outputLatencyMs,
     browserCpuPercent,
-    floorMs: 26.5,
+    // Both ends send 20 ms frames from Opus in its VOIP application (libwebrtc's and ours).
+    floorMs: 20 + OPUS_LOOKAHEAD_MS.voice,
     impairment,
     ...(sfu ? { sfu: true } : {}),
   };

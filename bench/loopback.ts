@@ -21,6 +21,7 @@ import { readWavMono48k, writeWav } from '../src/engine/audio/wav-file.js';
 import { WavSink } from '../src/engine/audio/wav-sink.js';
 import { WavSource } from '../src/engine/audio/wav-source.js';
 import { runLoopback } from '../src/engine/media/loopback.js';
+import { OPUS_LOOKAHEAD_MS } from '../src/engine/codec/types.js';
 import { createRandom } from '../src/engine/sim/prng.js';
 import { detectOnsets, makeClickTrain, matchOnsets, median, percentile, presenceOf } from './lib/analysis.js';
 import { fixture } from './lib/paths.js';
@@ -35,7 +36,7 @@ export interface LatencyFigures {
   medianMs: number;
   p10Ms: number;
   p90Ms: number;
-  /** The Opus floor: one frame + 6.5 ms lookahead (docs/architecture.md §8). */
+  /** The Opus floor: one frame + the encoder's lookahead (docs/architecture.md §8). */
   floorMs: number;
   meanPhaseMs: number;
   meanBufferMs: number;
@@ -75,7 +76,7 @@ async function latencyRuns(frameMs: FrameMs, phase: 'aligned' | 'random', runs: 
     medianMs: median(delays),
     p10Ms: percentile(delays, 10),
     p90Ms: percentile(delays, 90),
-    floorMs: frameMs + 6.5,
+    floorMs: frameMs + OPUS_LOOKAHEAD_MS.voice,
     meanPhaseMs: mean(phases),
     meanBufferMs: mean(buffers),
   };

@@ -14,6 +14,7 @@ import { render as renderJitterDrift } from './jitter-drift.js';
 import { render as renderNoiseSuppression } from './noise-suppression.js';
 import { render as renderEchoFeedback } from './echo-feedback.js';
 import { IMPAIRED_PATH, render as renderBrowserLatency } from './browser-latency.js';
+import { OPUS_LOOKAHEAD_MS } from '../src/engine/codec/types.js';
 
 interface Section {
   title: string;
@@ -37,7 +38,7 @@ const SECTIONS: Section[] = [
       'Click train in, clicks found in the output, delays on the monotonic clock (3 runs × 31 clicks per row).',
       'Goal on a clean link: ≤ 35 ms median at 20 ms frames, ≤ 22 ms at 10 ms frames.',
       '',
-      '| frames | playback phase | median | p10 | p90 | floor (frame + 6.5 ms) | mean phase | mean buffer |',
+      `| frames | playback phase | median | p10 | p90 | floor (frame + ${OPUS_LOOKAHEAD_MS.voice} ms) | mean phase | mean buffer |`,
       '|---|---|---|---|---|---|---|---|',
       ...r.latency.map(
         (l: any) => `| ${l.frameMs} ms | ${l.phase} | **${fmt(l.medianMs)} ms** | ${fmt(l.p10Ms)} | ${fmt(l.p90Ms)} | ${l.floorMs} ms | ${fmt(l.meanPhaseMs)} ms | ${fmt(l.meanBufferMs)} ms |`,

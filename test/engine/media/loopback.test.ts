@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { detectOnsets, makeClickTrain, matchOnsets, median, presenceOf } from '../../../bench/lib/analysis.js';
 import type { FrameMs } from '../../../src/core/media-format.js';
+import { OPUS_LOOKAHEAD_MS } from '../../../src/engine/codec/types.js';
 import { readWavMono48k, writeWav } from '../../../src/engine/audio/wav-file.js';
 import type { LoopbackOptions, LoopbackResult } from '../../../src/engine/media/loopback.js';
 import { loopbackOnManualClock } from '../../../bench/lib/manual-loopback.js';
@@ -62,8 +63,28 @@ describe('loopback (real Opus, simulated network, manual clock)', () => {
     const delays = matchOnsets(train.onsets, detectOnsets(output), { offsetSamples: offset });
     expect(delays.length).toBe(train.onsets.length);
     // frame + 4 ms phase + 6.5 ms Opus lookahead (RFC 6716 VOIP mode), within a ms.
-    expect(median(delays)).toBeGreaterThan(frameMs + 4 + 5.5);
-    expect(median(delays)).toBeLessThan(frameMs + 4 + 7.5);
+    expect(median(delays)).toBeGreaterThan(frameMs + 4 + OPUS_LOOKAHEAD_MS.voice - 1);
+    expect(median(delays)).toBeLessThan(frameMs + 4 + OPUS_LOOKAHEAD_MS.voice + 1);
     expect(result.measuredPhaseMs).toBeCloseTo(4, 5);
+  });
+
+  it('Opus low-delay mode (engine lowDelay) takes 4 ms off every click', async () => {
+    const train = makeClickTrain({ durationMs: 4000 });
+    const clicks = join(dir, 'clicks-low-delay.wav');
+    await writeWav(clicks, train.samples);
+    const delaysOf = async (lowDelay: boolean): Promise<number> => {
+      const { result, output } = await loopback(clicks, `clicks-out-ld-${String(lowDelay)}.wav`, { frameMs: 20, engine: { lowDelay } });
+      const offset = (Number(result.anchors.firstOutputNs! - result.anchors.firstInputNs!) / 1e9) * 48_000;
+      const delays = matchOnsets(train.onsets, detectOnsets(output), { offsetSamples: offset });
+      expect(delays.length).toBe(train.onsets.length);
+      return median(delays);
+    };
+    const voice = await delaysOf(false);
+    const lowDelay = await delaysOf(true);
+    // frame + 4 ms phase + 2.5 ms lookahead, within a ms; 6.5 − 2.5 = 4 ms less than the default, within a ms.
+    expect(lowDelay).toBeGreaterThan(20 + 4 + OPUS_LOOKAHEAD_MS.lowDelay - 1);
+    expect(lowDelay).toBeLessThan(20 + 4 + OPUS_LOOKAHEAD_MS.lowDelay + 1);
+    expect(voice - lowDelay).toBeGreaterThan(OPUS_LOOKAHEAD_MS.voice - OPUS_LOOKAHEAD_MS.lowDelay - 1);
+    expect(voice - lowDelay).toBeLessThan(OPUS_LOOKAHEAD_MS.voice - OPUS_LOOKAHEAD_MS.lowDelay + 1);
   });
 });
