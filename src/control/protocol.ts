@@ -121,6 +121,8 @@ export const controlStatusSchema = z.object({
     recording: z.optional(recordingStatusSchema),
     /** How the system schedules the audio engine: realtime, raised or normal (absent where it is not a process of ours). */
     priority: z.optional(z.enum(['realtime', 'raised', 'normal'])),
+    /** What our encoder sends: frame, bitrate, Opus's low-delay mode (absent where the encoder is not ours). */
+    codec: z.optional(z.object({ frameMs: z.number(), bitrateBps: z.number(), lowDelay: z.boolean() })),
   }),
   /** The microphone and speaker (absent before the media side reports): which, and whether lost; the devices there are once listed. */
   audio: z.optional(

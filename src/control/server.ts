@@ -74,6 +74,7 @@ export function controlStatus(snapshot: SessionSnapshot, pid: number): ControlSt
       processing: self.processing,
       recording: { state: self.recording.state, path: self.recording.path, seconds: Math.round(self.recording.seconds * 10) / 10, error: self.recording.error },
       ...(self.priority !== undefined ? { priority: self.priority } : {}),
+      ...(self.codec !== undefined ? { codec: { frameMs: self.codec.frameMs, bitrateBps: self.codec.bitrateBps, lowDelay: self.codec.lowDelay } } : {}),
     },
     ...(self.audio !== undefined
       ? {

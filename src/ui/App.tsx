@@ -355,7 +355,7 @@ export function App({ controller, clock, redrawIntervalMs, bindings = DEFAULT_KE
       {pickerCursor !== undefined && !leaving ? (
         <DevicePicker audio={snapshot.self.audio} rows={pickerRows(snapshot.self.audio)} cursor={pickerCursor} keyLabel={keyLabel(bindings.devices)} />
       ) : null}
-      {showStats && !leaving ? <StatsPanel peers={snapshot.peers} columns={columns} priority={snapshot.self.priority} /> : null}
+      {showStats && !leaving ? <StatsPanel peers={snapshot.peers} columns={columns} priority={snapshot.self.priority} codec={snapshot.self.codec} /> : null}
       {showHelp && !leaving ? <HelpPanel holdToTalk={holdToTalk} logFile={snapshot.logFile} bindings={bindings} /> : null}
       <Footer pushToTalk={snapshot.self.pushToTalk} holdToTalk={holdToTalk} leaving={leaving || phase === 'left'} locked={snapshot.locked} bindings={bindings} chatShown={showChat} unread={unread} recording={snapshot.self.recording.state === 'recording'} />
     </Box>

@@ -55,7 +55,7 @@ describe('roundtable ctl with real sessions', () => {
     clients.push(serve.client);
     const code = newCode();
     const config = writeLoopbackConfig(dir);
-    const ada = runClient('ada', joinArgs('ada', { code, server: serve.url, config, input: speech('a'), output: dir.file('ada.wav'), stats: dir.file('ada.json'), control: true }));
+    const ada = runClient('ada', joinArgs('ada', { code, server: serve.url, config, input: speech('a'), output: dir.file('ada.wav'), stats: dir.file('ada.json'), control: true, extra: ['--low-delay', '--bitrate', '24000'] }));
     const bob = runClient('bob', joinArgs('bob', { code, server: serve.url, config, input: speech('b'), output: dir.file('bob.wav'), stats: dir.file('bob.json'), control: true }));
     clients.push(ada, bob);
     await Promise.all([ada, bob].map((c) => c.waitFor((l) => l.event === 'peer-connected', 20_000, 'the other connected')));
@@ -73,6 +73,8 @@ describe('roundtable ctl with real sessions', () => {
     expect(st).toMatchObject({ room: code, phase: 'in-call', locked: false, self: { name: 'ada', muted: false } });
     // How the system schedules ada's audio engine, as the stats panel says it too.
     expect(['realtime', 'raised', 'normal']).toContain((st.self as { priority?: string }).priority);
+    // What her encoder sends, from her flags through the media process.
+    expect((st.self as { codec?: unknown }).codec).toEqual({ frameMs: 20, bitrateBps: 24_000, lowDelay: true });
     expect(st.peers).toHaveLength(1);
     expect(st.peers[0]).toMatchObject({ name: 'bob', state: 'connected' });
 

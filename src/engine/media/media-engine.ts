@@ -64,7 +64,7 @@ import type { EchoStage } from '../dsp/echo-stage.js';
 import type { AudioEndName, AudioEndsControl } from '../audio/audio-ends.js';
 import { CallRecorder } from '../audio/call-recorder.js';
 import type { WavFileWriter } from '../audio/wav-file.js';
-import { RECORDING_OFF, type MediaAnchors, type MediaPort, type PeerMediaStats, type PeerTransport, type ProcessingStates, type RecordingState, type SelfMediaState } from './media-port.js';
+import { RECORDING_OFF, type MediaAnchors, type MediaPort, type PeerMediaStats, type PeerTransport, type ProcessingStates, type RecordingState, type SelfMediaState, type SendCodec } from './media-port.js';
 
 export type { MediaAnchors, PeerMediaStats, PeerTransport, SelfMediaState } from './media-port.js';
 
@@ -162,6 +162,8 @@ interface PeerState {
 export class MediaEngine implements MediaPort {
   readonly frameMs: FrameMs;
   readonly playbackFrameMs: FrameMs;
+  /** What our encoder sends (SelfMediaState.codec). */
+  private readonly sendCodec: SendCodec;
   private readonly source: AudioSource;
   private readonly sink: AudioSink;
   private readonly clock: Clock;
@@ -232,9 +234,10 @@ export class MediaEngine implements MediaPort {
     this.redundancy = options.redundancy ?? true;
     this.redundancyPolicy = options.redundancyPolicy;
     this.decoderFactory = options.decoderFactory ?? createOpusDecoder;
+    this.sendCodec = { frameMs: this.frameMs, bitrateBps: options.bitrate ?? 32_000, lowDelay: options.lowDelay ?? false };
     const encoder =
       options.encoderFactory?.() ??
-      createOpusEncoder({ frameMs: this.frameMs, bitrate: options.bitrate ?? 32_000, complexity: options.complexity ?? 5, dtx: options.dtx ?? true, lowDelay: options.lowDelay ?? false });
+      createOpusEncoder({ frameMs: this.frameMs, bitrate: this.sendCodec.bitrateBps, complexity: options.complexity ?? 5, dtx: options.dtx ?? true, lowDelay: this.sendCodec.lowDelay });
     this.gate = new VoiceGate({
       frameMs: this.frameMs,
       enabled: options.voiceGate?.enabled ?? true,
@@ -716,6 +719,7 @@ export class MediaEngine implements MediaPort {
       processing: this.processingStates,
       ...(this.audioEnds !== undefined ? { audio: this.audioEnds.state } : {}),
       recording: this.recording,
+      codec: this.sendCodec,
     };
   }
 

@@ -61,9 +61,19 @@ export interface SelfMediaState {
    * process of ours (in-process engines, the browser).
    */
   readonly priority?: EnginePriority;
+  /** What our encoder sends (absent where the encoder is not ours: the browser's). */
+  readonly codec?: SendCodec;
 }
 
 export type EnginePriority = 'realtime' | 'raised' | 'normal';
+
+/** Our Opus encoder's settings, as the statistics panel shows them. */
+export interface SendCodec {
+  readonly frameMs: FrameMs;
+  readonly bitrateBps: number;
+  /** Opus's low-delay application (codec/opus.ts): 2.5 ms of lookahead instead of 6.5. */
+  readonly lowDelay: boolean;
+}
 
 /**
  * Our call recording as the media side reports it: a stereo WAV with our

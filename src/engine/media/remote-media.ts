@@ -344,6 +344,7 @@ export class RemoteMedia implements MediaPort {
       ...(s?.audio !== undefined ? { audio: s.audio } : {}),
       recording: this.recordingState(),
       ...(this.priority !== undefined ? { priority: this.priority } : {}),
+      ...(s?.codec !== undefined ? { codec: s.codec } : {}),
     };
   }
 

@@ -1,6 +1,6 @@
 import { Box, Text } from 'ink';
 import type { PeerView } from '../../engine/api.js';
-import type { EnginePriority } from '../../engine/media/media-port.js';
+import type { EnginePriority, SendCodec } from '../../engine/media/media-port.js';
 import { fit, formatCount, formatLossPercent, formatMs } from '../format.js';
 import { peerStateLabel } from '../labels.js';
 
@@ -9,6 +9,23 @@ export interface StatsPanelProps {
   readonly columns: number;
   /** How the system schedules our audio engine (absent: not a process of ours). */
   readonly priority?: EnginePriority | undefined;
+  /** What our encoder sends (absent: not our encoder). */
+  readonly codec?: SendCodec | undefined;
+}
+
+/** What we send, and where the low-delay mode is off, that it exists (README, "Low delay"). */
+export function codecLine(codec: SendCodec): string {
+  const base = `you send: Opus ${Math.round(codec.bitrateBps / 1000)} kb/s in ${codec.frameMs} ms frames`;
+  return codec.lowDelay ? `${base}, low delay (CELT only, 4 ms sooner)` : `${base} (audio.lowDelay: 4 ms sooner, CELT only)`;
+}
+
+function CodecLine({ codec }: { codec: SendCodec | undefined }) {
+  if (codec === undefined) return null;
+  return (
+    <Text dimColor wrap="wrap">
+      {codecLine(codec)}
+    </Text>
+  );
 }
 
 /** What the priority means for the user, and what to do where it is not real time (README, "Audio first on the CPU"). */
@@ -59,7 +76,7 @@ function figures(p: PeerView): Array<readonly [string, string]> {
   ];
 }
 
-export function StatsPanel({ peers, columns, priority }: StatsPanelProps) {
+export function StatsPanel({ peers, columns, priority, codec }: StatsPanelProps) {
   if (columns < STATS_TABLE_MIN_COLUMNS) {
     return (
       <Box flexDirection="column" borderStyle="round" borderColor="gray" paddingX={1}>
@@ -75,6 +92,7 @@ export function StatsPanel({ peers, columns, priority }: StatsPanelProps) {
             </Text>
           );
         })}
+        <CodecLine codec={codec} />
         <PriorityLine priority={priority} />
       </Box>
     );
@@ -99,6 +117,7 @@ export function StatsPanel({ peers, columns, priority }: StatsPanelProps) {
           </Text>
         );
       })}
+      <CodecLine codec={codec} />
       <PriorityLine priority={priority} />
     </Box>
   );

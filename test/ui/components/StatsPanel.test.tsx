@@ -21,3 +21,21 @@ describe('StatsPanel: how the system schedules the audio engine (README, "Audio 
     expect(frame(undefined)).not.toContain('audio engine');
   });
 });
+
+describe('StatsPanel: what our encoder sends', () => {
+  const codecFrame = (codec: Parameters<typeof StatsPanel>[0]['codec'], columns: number): string =>
+    (render(<StatsPanel peers={[]} columns={columns} codec={codec} />).lastFrame() ?? '').replace(/\s+/g, ' ');
+
+  it('shows bitrate, frame and whether low delay is on, in the wide table and the narrow list alike', () => {
+    for (const columns of [120, 60]) {
+      expect(codecFrame({ frameMs: 20, bitrateBps: 32_000, lowDelay: true }, columns)).toContain('you send: Opus 32 kb/s in 20 ms frames, low delay');
+      const plain = codecFrame({ frameMs: 10, bitrateBps: 24_000, lowDelay: false }, columns);
+      expect(plain).toContain('you send: Opus 24 kb/s in 10 ms frames');
+      expect(plain).toContain('audio.lowDelay');
+    }
+  });
+
+  it('says nothing of it where the encoder is not ours', () => {
+    expect(codecFrame(undefined, 120)).not.toContain('you send');
+  });
+});
