@@ -35,8 +35,8 @@ async function browser(name: string, microphone: 'a' | 'b' | 'c'): Promise<Brows
   return b;
 }
 
-function terminal(name: 'a' | 'b' | 'c', code: string, durationS: number, control = false): Client {
-  const c = runClient(name, joinArgs(name, { code, server: serverUrl, config, input: speech(name), output: dir.file(`out-${name}.wav`), stats: dir.file(`stats-${name}.json`), durationS, control }), ns.exec);
+function terminal(name: 'a' | 'b' | 'c', code: string, durationS: number, control = false, extra: string[] = []): Client {
+  const c = runClient(name, joinArgs(name, { code, server: serverUrl, config, input: speech(name), output: dir.file(`out-${name}.wav`), stats: dir.file(`stats-${name}.json`), durationS, control, extra }), ns.exec);
   clients.push(c);
   return c;
 }
@@ -122,7 +122,8 @@ describe.skipIf(skipReason !== null)('browser participant: Chromium and terminal
   it('a browser joins two terminals already talking (it offers to both), all hear each other, and its closed tab is dropped within 5 s', async () => {
     const code = newCode();
     const a = terminal('a', code, 30);
-    const c = terminal('c', code, 30);
+    // c sends in Opus's low-delay mode (CELT alone): Chromium's decoder must take it like any Opus.
+    const c = terminal('c', code, 30, false, ['--low-delay']);
     await a.waitFor((l) => l.event === 'peer-connected', 15_000, 'the terminals to connect to each other');
     const b1 = await browser('chromium-b', 'b');
     const tabB = await b1.newTab(pageUrl(code));
@@ -147,7 +148,7 @@ describe.skipIf(skipReason !== null)('browser participant: Chromium and terminal
 
     const inputs = { a: await readWav(speech('a')), b: await readWav(speech('b')), c: await readWav(speech('c')) };
     expect(bestPresence(inputs.a, heardByB, HEARD), 'web-b hears a').toBeGreaterThan(0.3);
-    expect(bestPresence(inputs.c, heardByB, HEARD), 'web-b hears c').toBeGreaterThan(0.3);
+    expect(bestPresence(inputs.c, heardByB, HEARD), 'web-b hears c (low delay)').toBeGreaterThan(0.3);
     const heardByA = await readWav(dir.file('out-a.wav'));
     const heardByC = await readWav(dir.file('out-c.wav'));
     expect(bestPresence(inputs.b, heardByA, HEARD), 'a hears web-b').toBeGreaterThan(0.3);
