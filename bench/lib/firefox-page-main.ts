@@ -108,6 +108,31 @@ async function close(): Promise<void> {
   await browser?.close().catch(() => undefined);
 }
 
+/** How long a probe after a timed-out order waits for the page to answer. */
+const PROBE_WAIT_MS = 5000;
+
+/**
+ * After an order timed out: does the page still answer a trivial evaluation?
+ * Told apart, a blocked content process (no answer) and a lost or stuck
+ * answer to one call (an answer) need different causes found; an order has
+ * hung this way, rarely and only in CI, with no cause known yet.
+ */
+async function probeAfterTimeout(): Promise<string> {
+  if (page === undefined) return 'no page to probe';
+  const started = performance.now();
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<string>((resolve) => (timer = setTimeout(() => resolve(`the page did not answer a trivial evaluation within ${PROBE_WAIT_MS} ms`), PROBE_WAIT_MS)));
+  const answered = page.evaluate('1').then(
+    () => `the page answered a trivial evaluation ${Math.round(performance.now() - started)} ms later`,
+    (err: unknown) => `a trivial evaluation failed too: ${err instanceof Error ? err.message : String(err)}`,
+  );
+  try {
+    return await Promise.race([answered, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 const lines = createInterface({ input: process.stdin });
 let queue = Promise.resolve();
 lines.on('line', (line) => {
@@ -128,7 +153,9 @@ lines.on('line', (line) => {
           return '?';
         }
       })();
-      process.stdout.write(`${JSON.stringify({ id, error: `${op}: ${err instanceof Error ? err.message : String(err)}` })}\n`);
+      const message = err instanceof Error ? err.message : String(err);
+      const probe = /timed out/i.test(message) ? ` (${await probeAfterTimeout()})` : '';
+      process.stdout.write(`${JSON.stringify({ id, error: `${op}: ${message}${probe}` })}\n`);
     }
   });
 });
