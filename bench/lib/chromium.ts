@@ -122,7 +122,7 @@ function tab(page: Page): Tab {
       return page.evaluate(() => (globalThis as PageHandle).roundtable?.session.snapshot() ?? null);
     },
     async startRecording(source = 'output', chunkSamples = RECORD_CHUNK_SAMPLES) {
-      await page.evaluate(startPageTap, { source, chunkSamples });
+      await page.evaluate(startPageTap, { source, chunkSamples, outputClock: 'device' as const });
     },
     async stopRecording(source = 'output') {
       return recordingOf(await page.evaluate(stopPageTap, source));

@@ -94,7 +94,8 @@ const ops: Record<string, (arg: any) => Promise<unknown>> = {
     return null;
   },
   startRecording(arg: { source: 'output' | 'microphone'; chunkSamples: number }) {
-    return thePage().evaluate(startPageTap, arg);
+    // Never getOutputTimestamp() in Firefox: it can deadlock the page (page-tap.ts OutputClock).
+    return thePage().evaluate(startPageTap, { ...arg, outputClock: 'context' as const });
   },
   stopRecording(source: 'output' | 'microphone') {
     return thePage().evaluate(stopPageTap, source);
@@ -114,8 +115,10 @@ const PROBE_WAIT_MS = 5000;
 /**
  * After an order timed out: does the page still answer a trivial evaluation?
  * Told apart, a blocked content process (no answer) and a lost or stuck
- * answer to one call (an answer) need different causes found; an order has
- * hung this way, rarely and only in CI, with no cause known yet.
+ * answer to one call (an answer) need different causes found. The one
+ * such hang found so far was a blocked content process, a deadlock in
+ * Firefox's audio graph that the recording tap no longer invites
+ * (page-tap.ts OutputClock).
  */
 async function probeAfterTimeout(): Promise<string> {
   if (page === undefined) return 'no page to probe';

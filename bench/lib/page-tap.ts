@@ -18,6 +18,29 @@
 export const RECORD_CHUNK_SAMPLES = 4096;
 export const TIMING_CHUNK_SAMPLES = 256;
 
+/**
+ * How an output chunk's stamp reaches wall-clock time.
+ * - `device`: `AudioContext.getOutputTimestamp()` on every chunk, the
+ *   device clock's own mapping (Chromium: in every Chromium test and
+ *   benchmark, never hung).
+ * - `context`: `performance.now()` against the context's `currentTime`.
+ *   Firefox's `getOutputTimestamp()` is exactly that pair, each less the
+ *   output latency, and the latency cancels out of the stamp; but reading
+ *   that latency can deadlock Firefox's content process. As long as the
+ *   latency its graph cached is 0 (the graph ran on its system clock at
+ *   the first read, or the stream reported none), every read asks the
+ *   audio server while holding the graph's monitor; the server's
+ *   PulseAudio write callback, which holds the lock that query needs,
+ *   waits for the graph's next iteration, which waits for the monitor
+ *   (docs/architecture.md §7, Firefox). It was seen
+ *   in gdb (main thread in the latency query, the audio callback thread
+ *   waiting on the graph runner, the runner on the monitor) when a tap
+ *   was stopped as a peer left, 2 times in 38 tries, and the page never
+ *   answered again (0 in 92 with `context`). So Firefox's driver asks for
+ *   `context`.
+ */
+export type OutputClock = 'device' | 'context';
+
 /** What stopPageTap hands back across the driver: base64, since typed arrays do not cross every driver intact. */
 export interface TapResult {
   readonly base64: string;
@@ -36,7 +59,7 @@ export interface Recording {
 type PageHandle = any;
 
 /** In the page: start recording `source`, `chunkSamples` at a time. */
-export function startPageTap({ source, chunkSamples }: { source: 'output' | 'microphone'; chunkSamples: number }): void {
+export function startPageTap({ source, chunkSamples, outputClock }: { source: 'output' | 'microphone'; chunkSamples: number; outputClock: OutputClock }): void {
   const w = globalThis as PageHandle;
   const media = w.roundtable.media;
   const ctx = media.audioContext;
@@ -51,9 +74,9 @@ export function startPageTap({ source, chunkSamples }: { source: 'output' | 'mic
     chunks.push(new Float32Array(e.inputBuffer.getChannelData(0)));
     if (source === 'output') {
       // When this chunk reaches the output device: its context time (one chunk before the
-      // processor's playbackTime) mapped through the device clock (getOutputTimestamp).
-      const ts = ctx.getOutputTimestamp();
+      // processor's playbackTime) mapped to wall-clock time (OutputClock says how).
       const contextTime = e.playbackTime - chunkSamples / ctx.sampleRate;
+      const ts = outputClock === 'device' ? ctx.getOutputTimestamp() : { contextTime: ctx.currentTime, performanceTime: performance.now() };
       stamps.push(performance.timeOrigin + ts.performanceTime + (contextTime - ts.contextTime) * 1000);
     } else {
       // The microphone chunk has just been delivered: it started one chunk ago.
