@@ -24,20 +24,11 @@ export const TIMING_CHUNK_SAMPLES = 256;
  *   device clock's own mapping (Chromium: in every Chromium test and
  *   benchmark, never hung).
  * - `context`: `performance.now()` against the context's `currentTime`.
- *   Firefox's `getOutputTimestamp()` is exactly that pair, each less the
- *   output latency, and the latency cancels out of the stamp; but reading
- *   that latency can deadlock Firefox's content process. As long as the
- *   latency its graph cached is 0 (the graph ran on its system clock at
- *   the first read, or the stream reported none), every read asks the
- *   audio server while holding the graph's monitor; the server's
- *   PulseAudio write callback, which holds the lock that query needs,
- *   waits for the graph's next iteration, which waits for the monitor
- *   (docs/architecture.md §7, Firefox). It was seen
- *   in gdb (main thread in the latency query, the audio callback thread
- *   waiting on the graph runner, the runner on the monitor) when a tap
- *   was stopped as a peer left, 2 times in 38 tries, and the page never
- *   answered again (0 in 92 with `context`). So Firefox's driver asks for
- *   `context`.
+ *   Firefox's `getOutputTimestamp()` is that pair, each less the output
+ *   latency, which cancels out of the stamp; and reading that latency can
+ *   deadlock Firefox's page for good (docs/architecture.md §7, Firefox:
+ *   2 hangs in 38 tries with `device`, 0 in 92 with `context`). So
+ *   Firefox's driver asks for `context`.
  */
 export type OutputClock = 'device' | 'context';
 
