@@ -50,7 +50,7 @@ async function handle(req: NodeRequest): Promise<NodeStarted | NodeFigures> {
     loopDelay.enable();
     gcPauses = watchGcPauses();
     rssPeak = process.memoryUsage().rss;
-    setInterval(() => (rssPeak = Math.max(rssPeak, process.memoryUsage().rss)), 100).unref();
+    setInterval(() => (rssPeak = Math.max(rssPeak, process.memoryUsage.rss())), 100).unref();
     return { url: server.url, pid: process.pid };
   }
   const cpu = process.cpuUsage(cpu0);

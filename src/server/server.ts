@@ -26,6 +26,7 @@ import { resolveLimits, type ServerLimits } from './limits.js';
 import { MemoryDirectory } from './memory-directory.js';
 import { ServerCounters, type MetricsSnapshot } from './metrics.js';
 import { generateNodeId, isValidNodeId } from './node-id.js';
+import { livenessAt, SWEEPS_PER_HEARTBEAT } from './liveness.js';
 import { PeerSession } from './peer-session.js';
 import { redactRedisUrl, redisUrlProblem } from './redis-url.js';
 import { defaultWebRoot, loadWebClient, requestPath, serveWebClient, WEB_NOT_BUILT_MESSAGE } from './static-files.js';
@@ -47,9 +48,10 @@ export function defaultRoomLimit(janusUrl: string | undefined): number {
   return janusUrl === undefined ? DEFAULT_MAX_PEERS_PER_ROOM : DEFAULT_MAX_PEERS_PER_SFU_ROOM;
 }
 /**
- * Heartbeat period. A quiet peer is pinged after one period of silence and
- * removed after two (checked every half period), so a dead peer is gone and
- * announced within 2.5 periods = 3.75 s, inside the 5 s the spec allows.
+ * Heartbeat period. A quiet peer is pinged every 1.5 periods and removed
+ * after 2.4 periods of silence (checked ten times a period, liveness.ts), so
+ * a dead peer is gone and announced within 2.5 periods = 3.75 s, inside the
+ * 5 s the spec allows.
  */
 export const DEFAULT_HEARTBEAT_MS = 1500;
 /** Minimum spacing of repeated error notices and log lines per connection and code. */
@@ -518,27 +520,31 @@ export async function startSignalingServer(opts: SignalingServerOptions = {}): P
 
   wss.on('error', (err) => log.error('websocket-server-error', { error: err.message }));
 
-  // Heartbeat sweep: ping the quiet, cut off the silent, forget idle IPs.
+  // Heartbeat sweep: ping the quiet, cut off the silent (liveness.ts: each connection is pinged at its own
+  // sweep of a cycle, so a node's pings spread evenly over it), forget idle IPs.
   const sweep = (): void => {
     const now = clock.now();
     for (const s of sessions.values()) {
-      const silentMs = now - s.lastSeenMs;
-      if (silentMs > 2 * heartbeatMs) {
+      const verdict = livenessAt(sweepCount, now, s.lastSeenMs, heartbeatMs, s.connId);
+      if (verdict === 'timeout') {
         s.endReason = 'timeout';
-        log.info('peer-timeout', { conn: s.connId, peer: s.peerId || undefined, silentMs: Math.round(silentMs) });
+        log.info('peer-timeout', { conn: s.connId, peer: s.peerId || undefined, silentMs: Math.round(now - s.lastSeenMs) });
         // Announce now rather than when the TCP close completes.
         s.work.run(() => depart(s, 'timeout'));
         s.ws.terminate();
-      } else if (silentMs >= heartbeatMs) {
+      } else if (verdict === 'ping') {
         send(s, { type: 'ping', ts: Math.round(now) });
       }
     }
+    sweepCount++;
     for (const [ip, st] of ips) if (st.connections <= 0 && st.joins.isFull() && st.knocks.isFull()) ips.delete(ip);
   };
+  let sweepCount = 0;
+  const sweepEveryMs = heartbeatMs / SWEEPS_PER_HEARTBEAT;
   let sweepTimer = clock.setTimer(function tick() {
     sweep();
-    sweepTimer = clock.setTimer(tick, heartbeatMs / 2);
-  }, heartbeatMs / 2);
+    sweepTimer = clock.setTimer(tick, sweepEveryMs);
+  }, sweepEveryMs);
 
   await new Promise<void>((resolve, reject) => {
     const onError = (err: Error): void => reject(new Error(`cannot listen on ${host}:${opts.port ?? DEFAULT_PORT}: ${err.message}`, { cause: err }));
