@@ -139,6 +139,7 @@ const SECTIONS: Section[] = [
       const d = r.death;
       return [
         `2 \`serve\` nodes (processes of their own) × ${r.clientsPerNode} light clients in ${r.rooms} rooms of 4 split 2 + 2 across the nodes, one Redis (Debian's redis-server on loopback), the clients in two more processes (one per node\'s half of each room); ` +
+          `the clients join on a fixed schedule, ${r.joinsPerSec} a second in all (all in after ${fmt(r.joinPhaseMs / 1000, 1)} s), then ` +
           `every room bursts once (each peer 10 signals to each other peer), rooms spread over the burst window (${r.relayPerSec} relays/s). Nodes, Redis and the load generators share the machine's ${r.cores} cores.`,
         'Goal: join → joined p99 ≤ 50 ms, relay p99 ≤ 50 ms.',
         '',

@@ -11,7 +11,10 @@
  * arrival is stamped in that loop (bench/results.md).
  *
  * Requests over IPC:
- * - connect: connect and join this side's clients (join → joined latency).
+ * - connect: connect and join this side's clients on a schedule, from
+ *   `startAtEpochMs` at `joinsPerSec` (an open loop: a stalled node delays the
+ *   joins already due instead of holding back the next ones, so its stall is
+ *   in the figures); join → joined latency from sending the join.
  * - burst: from `startAtEpochMs`, every room exchanges a burst of signals
  *   (each peer `burst` signals to each other peer, rooms spread over
  *   `spreadMs`); relay latency is measured where a signal arrives, from the
@@ -39,7 +42,7 @@ import { burstRooms, closeSockets, epochMs, sentAtMs } from './signaling-loadgen
 export type Side = 0 | 1;
 
 export type ClusterLoadgenRequest =
-  | { kind: 'connect'; side: Side; seed: string; urls: [string, string]; clients: number; roomSize: number; connectConcurrency: number }
+  | { kind: 'connect'; side: Side; seed: string; urls: [string, string]; clients: number; roomSize: number; joinsPerSec: number; startAtEpochMs: number }
   | { kind: 'burst'; burst: number; spreadMs: number; startAtEpochMs: number }
   | { kind: 'kill'; pid: number; atEpochMs: number; timeoutMs: number }
   | { kind: 'close' };
@@ -227,23 +230,29 @@ async function runConnect(req: Extract<ClusterLoadgenRequest, { kind: 'connect' 
   });
   own = clients.filter((c) => c.side === side);
 
-  // Connect and join, a bounded number of handshakes in flight.
+  // Connect and join on schedule: client k of this side opens its socket at start + k / rate.
+  await new Promise((r) => setTimeout(r, Math.max(0, req.startAtEpochMs - epochMs())));
   const t0 = performance.now();
-  let next = 0;
   let connectFailures = 0;
   await Promise.all(
-    Array.from({ length: req.connectConcurrency }, async () => {
-      while (next < own.length) {
-        const c = own[next++]!;
-        try {
-          const joined = joinedOnce(c);
-          await connect(c);
-          if (!(await joined)) connectFailures++;
-        } catch {
-          connectFailures++;
-        }
-      }
-    }),
+    own.map(
+      (c, k) =>
+        new Promise<void>((resolve) => {
+          setTimeout(
+            () => {
+              const joined = joinedOnce(c);
+              connect(c)
+                .then(() => joined)
+                .then(
+                  (ok) => void (ok || connectFailures++),
+                  () => void connectFailures++,
+                )
+                .finally(resolve);
+            },
+            Math.max(0, t0 + (k * 1000) / req.joinsPerSec - performance.now()),
+          );
+        }),
+    ),
   );
   return { joinMs: load.joinMs, connectFailures, connectPhaseMs: performance.now() - t0, errors };
 }
