@@ -8,6 +8,9 @@
  * 0.65 heartbeats to answer its ping. One ping is enough: TCP does not lose
  * it.
  *
+ * Turns are kept by the clock: a sweep that runs late stands for the
+ * periods it missed (`SweepSpan`).
+ *
  * Why each connection has its own sweep: a sweep every half heartbeat that
  * pinged every connection silent for a whole one sent the pings of thousands
  * of connections in one turn of the loop, and their pongs came back in one
@@ -34,10 +37,34 @@ export const TIMEOUT_HEARTBEATS = 2.4;
 
 export type LivenessVerdict = 'timeout' | 'ping' | 'alive';
 
-/** What sweep number `sweep`, at `nowMs`, does with connection `connId`, last heard at `lastSeenMs`. */
-export function livenessAt(sweep: number, nowMs: number, lastSeenMs: number, heartbeatMs: number, connId: number): LivenessVerdict {
+/**
+ * The sweeps a sweep stands for: the sweep periods (`floor(ms / period)`)
+ * after `fromTick` up to `toTick`. A sweep that ran late (a loop held up)
+ * stands for every period it missed, so no connection's turn is skipped and
+ * each is pinged within its cycle by the clock, not by the count of sweeps.
+ */
+export interface SweepSpan {
+  fromTick: number;
+  toTick: number;
+}
+
+/** The sweep period's number at `nowMs`. */
+export function sweepTick(nowMs: number, heartbeatMs: number): number {
+  return Math.floor((nowMs * SWEEPS_PER_HEARTBEAT) / heartbeatMs);
+}
+
+/** Whether connection `connId`'s turn in the cycle falls in `span`. */
+function turnIn(span: SweepSpan, connId: number): boolean {
+  const ticks = span.toTick - span.fromTick;
+  if (ticks >= PING_CYCLE_SWEEPS) return true;
+  const fromTurn = (span.fromTick + 1) % PING_CYCLE_SWEEPS;
+  return (((connId - fromTurn) % PING_CYCLE_SWEEPS) + PING_CYCLE_SWEEPS) % PING_CYCLE_SWEEPS < ticks;
+}
+
+/** What a sweep at `nowMs`, standing for `span`, does with connection `connId`, last heard at `lastSeenMs`. */
+export function livenessAt(span: SweepSpan, nowMs: number, lastSeenMs: number, heartbeatMs: number, connId: number): LivenessVerdict {
   const silentMs = nowMs - lastSeenMs;
   if (silentMs > TIMEOUT_HEARTBEATS * heartbeatMs) return 'timeout';
-  if (sweep % PING_CYCLE_SWEEPS === connId % PING_CYCLE_SWEEPS && silentMs >= PING_AFTER_HEARTBEATS * heartbeatMs) return 'ping';
+  if (silentMs >= PING_AFTER_HEARTBEATS * heartbeatMs && turnIn(span, connId)) return 'ping';
   return 'alive';
 }

@@ -26,7 +26,7 @@ import { resolveLimits, type ServerLimits } from './limits.js';
 import { MemoryDirectory } from './memory-directory.js';
 import { ServerCounters, type MetricsSnapshot } from './metrics.js';
 import { generateNodeId, isValidNodeId } from './node-id.js';
-import { livenessAt, SWEEPS_PER_HEARTBEAT } from './liveness.js';
+import { livenessAt, sweepTick, SWEEPS_PER_HEARTBEAT } from './liveness.js';
 import { PeerSession } from './peer-session.js';
 import { redactRedisUrl, redisUrlProblem } from './redis-url.js';
 import { defaultWebRoot, loadWebClient, requestPath, serveWebClient, WEB_NOT_BUILT_MESSAGE } from './static-files.js';
@@ -522,10 +522,13 @@ export async function startSignalingServer(opts: SignalingServerOptions = {}): P
 
   // Heartbeat sweep: ping the quiet, cut off the silent (liveness.ts: each connection is pinged at its own
   // sweep of a cycle, so a node's pings spread evenly over it), forget idle IPs.
+  let lastTick = sweepTick(clock.now(), heartbeatMs);
   const sweep = (): void => {
     const now = clock.now();
+    const span = { fromTick: lastTick, toTick: sweepTick(now, heartbeatMs) };
+    lastTick = span.toTick;
     for (const s of sessions.values()) {
-      const verdict = livenessAt(sweepCount, now, s.lastSeenMs, heartbeatMs, s.connId);
+      const verdict = livenessAt(span, now, s.lastSeenMs, heartbeatMs, s.connId);
       if (verdict === 'timeout') {
         s.endReason = 'timeout';
         log.info('peer-timeout', { conn: s.connId, peer: s.peerId || undefined, silentMs: Math.round(now - s.lastSeenMs) });
@@ -536,10 +539,8 @@ export async function startSignalingServer(opts: SignalingServerOptions = {}): P
         send(s, { type: 'ping', ts: Math.round(now) });
       }
     }
-    sweepCount++;
     for (const [ip, st] of ips) if (st.connections <= 0 && st.joins.isFull() && st.knocks.isFull()) ips.delete(ip);
   };
-  let sweepCount = 0;
   const sweepEveryMs = heartbeatMs / SWEEPS_PER_HEARTBEAT;
   let sweepTimer = clock.setTimer(function tick() {
     sweep();
