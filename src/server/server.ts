@@ -48,7 +48,7 @@ export function defaultRoomLimit(janusUrl: string | undefined): number {
   return janusUrl === undefined ? DEFAULT_MAX_PEERS_PER_ROOM : DEFAULT_MAX_PEERS_PER_SFU_ROOM;
 }
 /**
- * Heartbeat period. A quiet peer is pinged every 1.5 periods and removed
+ * Heartbeat period. A quiet peer is pinged every 1.6 periods and removed
  * after 2.4 periods of silence (checked ten times a period, liveness.ts), so
  * a dead peer is gone and announced within 2.5 periods = 3.75 s, inside the
  * 5 s the spec allows.

@@ -56,7 +56,7 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
       .option('port', { type: 'number', default: DEFAULT_PORT, describe: 'TCP port (0 = any free port)' })
       .option('max-peers', { type: 'number', describe: `Peers allowed per room (default ${DEFAULT_MAX_PEERS_PER_ROOM}; ${DEFAULT_MAX_PEERS_PER_SFU_ROOM} with --janus, where large rooms go through the SFU)` })
       .option('max-connections-per-ip', { type: 'number', default: DEFAULT_LIMITS.maxConnectionsPerIp, describe: 'Concurrent connections per client IP' })
-      .option('heartbeat-ms', { type: 'number', default: DEFAULT_HEARTBEAT_MS, describe: 'Heartbeat period; a quiet peer is pinged every 1.5 periods and dropped after 2.4 of silence' })
+      .option('heartbeat-ms', { type: 'number', default: DEFAULT_HEARTBEAT_MS, describe: 'Heartbeat period; a quiet peer is pinged every 1.6 periods and dropped after 2.4 of silence' })
       .option('web', { type: 'boolean', default: true, describe: 'Serve the browser client on the same port (--no-web: signaling only)' })
       .option('web-root', { type: 'string', normalize: true, requiresArg: true, describe: 'Directory of the built web client (default: dist/web of the package)' })
       .option('redis', {
