@@ -54,7 +54,8 @@ const base64urlString = (min: number, max: number) => z.string().check(z.minLeng
 export const peerIdSchema = base64urlString(16, 64);
 export const roomIdSchema = base64urlString(16, 128);
 const tokenSchema = base64urlString(16, 128);
-const blobSchema = base64urlString(1, MAX_PAYLOAD_CHARS);
+/** A signal's sealed payload (also what signaling nodes pass each other through Redis). */
+export const signalPayloadSchema = base64urlString(1, MAX_PAYLOAD_CHARS);
 const helloSchema = base64urlString(1, MAX_HELLO_CHARS);
 const v = z.literal(PROTOCOL_VERSION);
 // z.number() refuses NaN and ±Infinity (zod 4).
@@ -104,7 +105,7 @@ export const joinMessageSchema = z.object({
   /** Creating the room: route its media through the server's SFU (docs/architecture.md §11); an existing room keeps its mode. */
   sfu: z.optional(z.literal(true)),
 });
-export const signalToMessageSchema = z.object({ v, type: z.literal('signal'), to: peerIdSchema, payload: blobSchema });
+export const signalToMessageSchema = z.object({ v, type: z.literal('signal'), to: peerIdSchema, payload: signalPayloadSchema });
 export const lockMessageSchema = z.object({ v, type: z.literal('lock') });
 export const unlockMessageSchema = z.object({ v, type: z.literal('unlock') });
 /** A member's answer to a knock (the first answer decides). */
@@ -173,7 +174,7 @@ export const joinedMessageSchema = z.object({
 export const mediaPathMessageSchema = z.object({ v, type: z.literal('media-path'), sfu: z.optional(sfuRouteSchema()) });
 export const peerJoinedMessageSchema = z.object({ v, type: z.literal('peer-joined'), id: peerIdSchema, hello: z.optional(helloSchema) });
 export const peerLeftMessageSchema = z.object({ v, type: z.literal('peer-left'), id: peerIdSchema, reason: z.enum(LEAVE_REASONS) });
-export const signalFromMessageSchema = z.object({ v, type: z.literal('signal'), from: peerIdSchema, payload: blobSchema });
+export const signalFromMessageSchema = z.object({ v, type: z.literal('signal'), from: peerIdSchema, payload: signalPayloadSchema });
 export const lockedMessageSchema = z.object({ v, type: z.literal('lock'), by: peerIdSchema });
 export const unlockedMessageSchema = z.object({ v, type: z.literal('unlock'), by: peerIdSchema });
 /** How a knock ended, as the members are told. */

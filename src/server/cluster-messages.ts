@@ -9,13 +9,19 @@
  * Channel messages (JSON, one per PUBLISH on `<prefix>node:<instance>`):
  * - deliver {r, c, f}: send frame `f` to this node's connections `c`, if
  *   they are in room `r`;
+ * - signals {s: [[r, c, from, payload], …]}: the signals one relay batch
+ *   (a turn of the sending node's loop) sends to this node's connections, in
+ *   the order they were relayed: each is sent to connection `c`, if it is in
+ *   room `r`, as `signal {from, payload}`. One message per batch and node
+ *   instead of one per signal, and the frame is built here, so a signal is
+ *   parsed once (not as a channel message and again as a frame);
  * - replaced {r, c}: connection `c`'s client took its place back through
  *   a newer connection (maybe on another node): close `c` without a leave;
  * - knock-ended {r, c, outcome, by?, why?}: connection `c`'s knock at `r`
  *   is over.
  */
 import * as z from 'zod/mini';
-import { KNOCK_OUTCOMES, MAX_HELLO_CHARS, MAX_PAYLOAD_CHARS, parseServerMessage, peerIdSchema, roomIdSchema, sfuRouteSchema, type ServerMessage, type SfuRoute } from '../protocol/index.js';
+import { KNOCK_OUTCOMES, MAX_HELLO_CHARS, MAX_PAYLOAD_CHARS, parseServerMessage, peerIdSchema, roomIdSchema, sfuRouteSchema, signalPayloadSchema, type ServerMessage, type SfuRoute } from '../protocol/index.js';
 import type { JoinRefusal } from './room-manager.js';
 
 /** A connection's id on its node. */
@@ -26,8 +32,12 @@ const helloOrEmpty = z.string().check(z.maxLength(MAX_HELLO_CHARS), z.regex(/^[A
 
 export const KNOCK_ENDINGS = ['admitted', 'denied', 'timeout'] as const;
 
+/** Signals in one relay batch at most (one script run, one channel message per node): Redis runs a script alone, so it stays short. */
+export const MAX_RELAYS_PER_BATCH = 256;
+
 const busMessageSchema = z.discriminatedUnion('t', [
   z.object({ t: z.literal('deliver'), r: roomIdSchema, c: z.array(connIdSchema).check(z.minLength(1), z.maxLength(256)), f: z.string().check(z.maxLength(MAX_FRAME_CHARS)) }),
+  z.object({ t: z.literal('signals'), s: z.array(z.tuple([roomIdSchema, connIdSchema, peerIdSchema, signalPayloadSchema])).check(z.minLength(1), z.maxLength(MAX_RELAYS_PER_BATCH)) }),
   z.object({ t: z.literal('replaced'), r: roomIdSchema, c: connIdSchema }),
   z.object({
     t: z.literal('knock-ended'),
@@ -42,6 +52,8 @@ const busMessageSchema = z.discriminatedUnion('t', [
 type RawBusMessage = z.infer<typeof busMessageSchema>;
 /** A channel message, its frame (for deliver) already parsed. */
 export type BusMessage = Exclude<RawBusMessage, { t: 'deliver' }> | (Extract<RawBusMessage, { t: 'deliver' }> & { frame: ServerMessage });
+/** What a channel message holds for one connection: a message as it came, or one signal of a `signals` batch. */
+export type ConnMessage = Exclude<BusMessage, { t: 'signals' }> | { t: 'signal'; r: string; from: string; payload: string };
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
 
@@ -170,9 +182,13 @@ export function parseDoneReply(reply: unknown): Parsed<{ done: boolean; ended: E
   return parseWith(z.tuple([flag, endedSchema]), reply, ([done, e]) => ({ done: done === 1, ended: ended(e) }));
 }
 
-/** relay: 1 relayed, 0 no such peer. */
-export function parseRelayReply(reply: unknown): Parsed<boolean> {
-  return parseWith(flag, reply, (v) => v === 1);
+const relayBatchReplySchema = z.string().check(z.regex(/^[01]+$/u));
+
+/** relay (a batch of `count` signals): one character per signal, in order, '1' relayed, '0' no such peer. */
+export function parseRelayReply(reply: unknown, count: number): Parsed<string> {
+  const parsed = parseWith(relayBatchReplySchema, reply, (v) => v);
+  if (parsed.ok && parsed.value.length !== count) return fail(`${parsed.value.length} answers for ${count} signals`);
+  return parsed;
 }
 
 const knockReplySchema = z.union([

@@ -31,14 +31,13 @@ import type { TimerHandle } from '../core/clock.js';
 import { encodeMessage, type LeaveReason } from '../protocol/index.js';
 import {
   parseBusMessage,
+  type ConnMessage,
   parseDoneReply,
   parseJoinReply,
   parseKnockReply,
   parseLeaveReply,
   parseReapReply,
   parseRefreshReply,
-  parseRelayReply,
-  type BusMessage,
   type EndedKnock,
   type Parsed,
 } from './cluster-messages.js';
@@ -48,6 +47,7 @@ import { nodeInstance } from './node-id.js';
 import { LUA_SCRIPTS, presenceEntry, type ScriptName } from './redis-lua.js';
 import { redactRedisUrl } from './redis-url.js';
 import { joinRefused } from './room-manager.js';
+import { ScriptQueue, type QueuedCall, type ScriptArg } from './script-queue.js';
 
 export interface RedisDirectoryOptions extends DirectoryOptions {
   /** redis:// or rediss:// URL (a password in it is never logged). */
@@ -76,7 +76,9 @@ interface LocalConn {
   readonly roomId: string;
   kind: LocalKind;
   /** While joining: what arrived for it, delivered once `joined` is sent. */
-  held: BusMessage[] | undefined;
+  held: ConnMessage[] | undefined;
+  /** Its presence entry (redis-lua.ts), made at its first refresh as a member or a knock. */
+  presence?: string;
 }
 
 class Script {
@@ -88,6 +90,10 @@ class Script {
 
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
+}
+
+function asError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err));
 }
 
 export async function startRedisDirectory(opts: RedisDirectoryOptions): Promise<RoomDirectory> {
@@ -105,6 +111,7 @@ class RedisDirectory implements RoomDirectory {
   private readonly cmd: Redis;
   private readonly sub: Redis;
   private readonly scripts: Record<ScriptName, Script>;
+  private readonly queue: ScriptQueue<Script>;
   private readonly local = new Map<number, LocalConn>();
   /** Timeouts of this node's knocks (the knocks themselves are in Redis). */
   private readonly knockTimers: KnockDesk<DirectoryMember>;
@@ -130,11 +137,18 @@ class RedisDirectory implements RoomDirectory {
       connectTimeout: opts.connectTimeoutMs ?? 5000,
       retryStrategy: (attempt: number): number => Math.min(100 * attempt, 2000),
     };
-    // Commands issued in one turn of the event loop leave in one write (measured: one socket write per
+    // Script calls of one turn of the event loop leave in one write (this.queue; measured: one socket write per
     // command was a fifth of a node's CPU under load); one connection keeps their order.
-    this.cmd = new Redis(opts.redisUrl, { ...connection, enableAutoPipelining: true, connectionName: `roundtable:${this.instance}` });
+    this.cmd = new Redis(opts.redisUrl, { ...connection, connectionName: `roundtable:${this.instance}` });
     this.sub = new Redis(opts.redisUrl, { ...connection, connectionName: `roundtable-sub:${this.instance}` });
     this.scripts = Object.fromEntries(Object.entries(LUA_SCRIPTS).map(([name, lua]) => [name, new Script(lua)])) as Record<ScriptName, Script>;
+    this.queue = new ScriptQueue<Script>({
+      send: (calls) => this.send(calls),
+      defer: (flush) => void setImmediate(flush),
+      relayScript: this.scripts.relay,
+      relayHead: [this.prefix, this.instance],
+      badRelayReply: (detail) => this.badReply('relay', detail),
+    });
     this.knockTimers = new KnockDesk<DirectoryMember>(opts.clock, opts.knockTimeoutMs, opts.maxKnocksPerRoom, (k) => {
       void this.ownKnockEnds(k.who, k.roomId, 'timeout');
     });
@@ -240,10 +254,11 @@ class RedisDirectory implements RoomDirectory {
     return { left: reply.left, roomSize: reply.roomSize };
   }
 
-  async relay(m: DirectoryMember, roomId: string, to: string, payload: string): Promise<boolean> {
-    if (this.closed) return false;
-    this.ensureUp();
-    return this.call('relay', parseRelayReply, [roomId, m.peerId, this.instance, m.connId, to, payload]);
+  relay(m: DirectoryMember, roomId: string, to: string, payload: string): Promise<boolean> {
+    if (this.closed) return Promise.resolve(false);
+    if (!this.up) return Promise.reject(this.unavailable());
+    // Batched with the signals relayed just before it (script-queue.ts): one script run and one channel message per node.
+    return this.queue.relay(roomId, m.peerId, m.connId, to, payload);
   }
 
   async setLock(m: DirectoryMember, roomId: string, locked: boolean): Promise<boolean> {
@@ -292,6 +307,8 @@ class RedisDirectory implements RoomDirectory {
     this.knockTimers.clear();
     if (this.up) {
       for (const c of knocking) await this.endKnockScript(c.member, c.roomId, 'withdrawn').catch(() => undefined);
+      // What this turn queued leaves ahead of the quit.
+      this.queue.flush();
       await Promise.allSettled([this.cmd.quit(), this.sub.quit()]);
     }
     this.cmd.disconnect();
@@ -309,11 +326,12 @@ class RedisDirectory implements RoomDirectory {
     }
     const msg = parsed.value;
     if (msg.t === 'deliver') for (const c of msg.c) this.apply(c, msg);
+    else if (msg.t === 'signals') for (const [r, c, from, payload] of msg.s) this.apply(c, { t: 'signal', r, from, payload });
     else this.apply(msg.c, msg);
   }
 
   /** One channel message for one of this node's connections. */
-  private apply(connId: number, msg: BusMessage): void {
+  private apply(connId: number, msg: ConnMessage): void {
     const entry = this.local.get(connId);
     if (entry === undefined || entry.roomId !== msg.r) {
       // Not (or no longer) in that room here: the connection left, or the message is stale or forged.
@@ -327,6 +345,9 @@ class RedisDirectory implements RoomDirectory {
     switch (msg.t) {
       case 'deliver':
         if (entry.kind === 'member') entry.member.send(msg.f);
+        return;
+      case 'signal':
+        if (entry.kind === 'member') entry.member.send(encodeMessage({ type: 'signal', from: msg.from, payload: msg.payload }));
         return;
       case 'replaced':
         if (entry.kind !== 'member') return;
@@ -347,12 +368,17 @@ class RedisDirectory implements RoomDirectory {
   /** Push this node's deadlines forward; a connection whose entry is gone lost its place (or someone resumed it elsewhere). */
   private async refresh(): Promise<void> {
     if (!this.up || this.closed) return;
-    const mine = new Map<string, [number, LocalConn]>();
+    const entries: string[] = [];
+    const owners: LocalConn[] = [];
     for (const [connId, c] of this.local) {
       if (c.kind !== 'member' && c.kind !== 'knocking') continue;
-      mine.set(presenceEntry(c.kind === 'member' ? 'm' : 'k', c.roomId, c.member.peerId, this.instance, connId), [connId, c]);
+      // An entry is a member or a knock for its whole life (an admitted knock joins as a new entry).
+      c.presence ??= presenceEntry(c.kind === 'member' ? 'm' : 'k', c.roomId, c.member.peerId, this.instance, connId);
+      entries.push(c.presence);
+      owners.push(c);
     }
-    const entries = [...mine.keys()];
+    // Which connection an entry is, looked up only when some are gone (rarely).
+    let mine: Map<string, LocalConn> | undefined;
     const chunks: string[][] = [];
     for (let i = 0; i < entries.length; i += REFRESH_CHUNK) chunks.push(entries.slice(i, i + REFRESH_CHUNK));
     // All chunks leave at once (one connection keeps them in order, ahead of the reap that follows).
@@ -367,9 +393,11 @@ class RedisDirectory implements RoomDirectory {
         this.notice('redis-reply-invalid', 'warn', { script: 'refresh', detail: gone.error });
         continue;
       }
+      if (gone.value.length > 0) mine ??= new Map(entries.map((e, i) => [e, owners[i]!]));
       for (const e of gone.value) {
-        const [connId, c] = mine.get(e) ?? [];
-        if (connId === undefined || c === undefined || this.local.get(connId) !== c) continue;
+        const c = mine?.get(e);
+        if (c === undefined || this.local.get(c.member.connId) !== c) continue;
+        const connId = c.member.connId;
         this.local.delete(connId);
         this.knockTimers.take(c.roomId, c.member.peerId);
         this.opts.events.evicted(connId, c.kind === 'member' ? 'its place in the room is gone from Redis' : 'its knock is gone from Redis');
@@ -400,7 +428,11 @@ class RedisDirectory implements RoomDirectory {
   // ---- Redis up and down ----
 
   private ensureUp(): void {
-    if (!this.up) throw new DirectoryUnavailableError(`Redis at ${this.where} is unreachable`);
+    if (!this.up) throw this.unavailable();
+  }
+
+  private unavailable(): DirectoryUnavailableError {
+    return new DirectoryUnavailableError(`Redis at ${this.where} is unreachable`);
   }
 
   private lost(connection: 'command' | 'subscriber'): void {
@@ -429,27 +461,40 @@ class RedisDirectory implements RoomDirectory {
 
   // ---- helpers ----
 
-  private async run(name: ScriptName, args: (string | number)[]): Promise<unknown> {
-    const script = this.scripts[name];
-    const argv = [this.prefix, ...args];
-    try {
-      return await this.cmd.evalsha(script.sha, 0, ...argv);
-    } catch (err) {
-      // A Redis that restarted has forgotten the scripts.
-      if (!errorText(err).startsWith('NOSCRIPT')) throw err;
-      return this.cmd.eval(script.lua, 0, ...argv);
-    }
+  private run(name: Exclude<ScriptName, 'relay'>, args: ScriptArg[]): Promise<unknown> {
+    return this.queue.call(this.scripts[name], [this.prefix, ...args]);
+  }
+
+  /** One turn's script calls, in one write (a pipeline), in order; each settled with its answer. */
+  private send(calls: QueuedCall<Script>[]): void {
+    const pipeline = this.cmd.pipeline();
+    for (const c of calls) pipeline.evalsha(c.script.sha, 0, ...c.argv);
+    pipeline.exec().then(
+      (results) => {
+        for (let i = 0; i < calls.length; i++) {
+          const c = calls[i]!;
+          const [err, reply] = results?.[i] ?? [new Error('Redis gave no answer'), undefined];
+          if (err === null || err === undefined) c.settle(undefined, reply);
+          // A Redis that restarted has forgotten the scripts.
+          else if (errorText(err).startsWith('NOSCRIPT')) this.cmd.eval(c.script.lua, 0, ...c.argv).then((r) => c.settle(undefined, r), (e: unknown) => c.settle(asError(e)));
+          else c.settle(err);
+        }
+      },
+      (err: unknown) => {
+        for (const c of calls) c.settle(asError(err));
+      },
+    );
   }
 
   /** Run a script and check its reply (a reply that does not parse is an error, and logged). */
-  private async call<T>(name: ScriptName, parse: (reply: unknown) => Parsed<T>, args: (string | number)[]): Promise<T> {
+  private async call<T>(name: Exclude<ScriptName, 'relay'>, parse: (reply: unknown) => Parsed<T>, args: (string | number)[]): Promise<T> {
     const reply = parse(await this.run(name, args));
     if (!reply.ok) throw this.badReply(name, reply.error);
     return reply.value;
   }
 
   /** call() for a connection that is known here (`entry`) while its script runs, and forgotten if it fails. */
-  private async runFor<T>(entry: LocalConn, name: ScriptName, parse: (reply: unknown) => Parsed<T>, args: (string | number)[]): Promise<T> {
+  private async runFor<T>(entry: LocalConn, name: Exclude<ScriptName, 'relay'>, parse: (reply: unknown) => Parsed<T>, args: (string | number)[]): Promise<T> {
     this.local.set(entry.member.connId, entry);
     try {
       return await this.call(name, parse, args);

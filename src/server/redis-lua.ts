@@ -289,16 +289,36 @@ local size, switched = remove_member(R, peer, rec, reason, on_purpose)
 return {1, size, ENDED, switched}
 `;
 
-/** relay: ARGV P R from instance conn to payload → 1 relayed | 0 no such peer (or the sender lost its place) */
+/**
+ * relay: ARGV P instance, then R from conn to payload for each signal of a batch (the signals one node relays in
+ * one turn of its loop) → one character per signal, in order: '1' relayed, '0' no such peer (or the sender lost
+ * its place). Each node that holds a recipient gets one channel message with its signals, in the batch's order.
+ */
 const RELAY = `
-local R, from, inst, conn, to = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
-if to == from or not holds(R, from, inst, conn) then return 0 end
-local target = redis.call('HGET', members_key(R), to)
-if not target then return 0 end
-local ti, tc = parse_record(target)
-if not ti then return 0 end
-tell_node(ti, {t = 'deliver', r = R, c = {tonumber(tc)}, f = frame({type = 'signal', from = from, payload = ARGV[7]})})
-return 1
+local inst = ARGV[2]
+local out, by_node, order = {}, {}, {}
+for i = 3, #ARGV - 4, 5 do
+  local R, from, conn, to = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
+  local ok = '0'
+  if to ~= from and holds(R, from, inst, conn) then
+    local target = redis.call('HGET', members_key(R), to)
+    local ti, tc
+    if target then ti, tc = parse_record(target) end
+    if ti then
+      local list = by_node[ti]
+      if not list then
+        list = {}
+        by_node[ti] = list
+        table.insert(order, ti)
+      end
+      table.insert(list, {R, tonumber(tc), from, ARGV[i + 4]})
+      ok = '1'
+    end
+  end
+  out[#out + 1] = ok
+end
+for _, ti in ipairs(order) do tell_node(ti, {t = 'signals', s = by_node[ti]}) end
+return table.concat(out)
 `;
 
 /** lock: ARGV P R peer instance conn locked('1'|'0') → {done, ended}; unlocking lets every knock in (oldest first). */

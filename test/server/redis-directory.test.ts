@@ -140,6 +140,30 @@ describe.skipIf(missing !== null)(`signaling across two nodes through Redis${mis
     expect(logged('peer-joined', 'n2').map((l) => l.fields.peer)).toContain(b.peerId);
   });
 
+  it('a burst of signals across nodes arrives whole and in order; a signal to nobody in the middle of it is answered alone', async () => {
+    // Above the default burst of 200 messages per connection, which would refuse the tail of it.
+    const { n1, n2, room, a, b } = await pairAcross({ limits: { messageBurst: 1000 } });
+    const c = await joined(n1, room);
+    await Promise.all([a.next('peer-joined'), b.next('peer-joined')]);
+    // One turn of n1's loop gets all of these (one socket write each from a and c): they go to Redis as relay batches.
+    const fromA = Array.from({ length: 300 }, (_, i) => `YS0${i.toString(36)}`);
+    const fromC = Array.from({ length: 40 }, (_, i) => `Yy0${i.toString(36)}`);
+    for (const [i, payload] of fromA.entries()) {
+      a.send({ type: 'signal', to: b.peerId, payload });
+      if (i === 150) a.send({ type: 'signal', to: randomId(), payload: 'bm9ib2R5' });
+    }
+    for (const payload of fromC) c.send({ type: 'signal', to: b.peerId, payload });
+    await waitFor(() => b.received.filter((m) => m.type === 'signal').length === fromA.length + fromC.length, 5000, 'every signal at b');
+    const got = b.received.flatMap((m) => (m.type === 'signal' ? [m] : []));
+    expect(got.filter((m) => m.from === a.peerId).map((m) => m.payload)).toEqual(fromA);
+    expect(got.filter((m) => m.from === c.peerId).map((m) => m.payload)).toEqual(fromC);
+    expect(await a.next('error')).toMatchObject({ code: 'unknown-peer' });
+    expect(a.received.filter((m) => m.type === 'error')).toHaveLength(1);
+    expect(n1.metrics()).toMatchObject({ messagesRelayed: fromA.length + fromC.length });
+    expect(n2.metrics()).toMatchObject({ messagesRelayed: 0 });
+    expect([a, b, c].flatMap((x) => x.invalid)).toEqual([]);
+  });
+
   it('the peer limit holds across nodes', async () => {
     const [n1, n2] = await Promise.all([node('n1', { maxPeersPerRoom: 2 }), node('n2', { maxPeersPerRoom: 2 })]);
     const room = randomRoom();
@@ -268,6 +292,9 @@ describe.skipIf(missing !== null)(`signaling across two nodes through Redis${mis
     await redisCommand(redis!.port, 'PUBLISH', channel, JSON.stringify({ t: 'deliver', r: room, c: [aConn], f: '{"v":1,"type":"signal"}' }));
     await redisCommand(redis!.port, 'PUBLISH', channel, JSON.stringify({ t: 'deliver', r: randomRoom(), c: [aConn], f: frame }));
     await redisCommand(redis!.port, 'PUBLISH', channel, JSON.stringify({ t: 'knock-ended', r: room, c: aConn, outcome: 'admitted-ish' }));
+    // A batch of signals: for another room (not delivered), with a payload that is not base64url (invalid).
+    await redisCommand(redis!.port, 'PUBLISH', channel, JSON.stringify({ t: 'signals', s: [[randomRoom(), aConn, b.peerId, 'Zm9yZ2Vk']] }));
+    await redisCommand(redis!.port, 'PUBLISH', channel, JSON.stringify({ t: 'signals', s: [[room, aConn, b.peerId, 'not base64url!']] }));
     await waitFor(() => logged('redis-message-invalid', 'n1').length > 0, 2000, 'an invalid-message log line');
     // The node is fine: a real relay still arrives, and nothing forged did.
     b.send({ type: 'signal', to: a.peerId, payload: 'cmVhbA' });
