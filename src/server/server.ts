@@ -54,6 +54,18 @@ export function defaultRoomLimit(janusUrl: string | undefined): number {
  * 5 s the spec allows.
  */
 export const DEFAULT_HEARTBEAT_MS = 1500;
+/**
+ * Connections the kernel may hold for the server before it accepts them
+ * (listen's backlog; Linux caps it at net.core.somaxconn, 4096 by default).
+ * When a node dies, its clients all reconnect to the others within the
+ * first backoff step (125–250 ms, src/core/backoff.ts): 2,000 at once in the
+ * cluster benchmark. With Node's default of 511 the queue overflowed while
+ * the node's loop was busy, and each handshake the kernel dropped was tried
+ * again by its client a second later (TCP's initial retransmission timeout,
+ * RFC 6298 §2): a fail-over p99 of 1.66 s in a run with 173 overflows, 1.1 s
+ * in runs with none (bench/results.md).
+ */
+export const LISTEN_BACKLOG = 4096;
 /** Minimum spacing of repeated error notices and log lines per connection and code. */
 const NOTICE_INTERVAL_MS = 1000;
 const SHUTDOWN_GRACE_MS = 1000;
@@ -550,7 +562,7 @@ export async function startSignalingServer(opts: SignalingServerOptions = {}): P
   await new Promise<void>((resolve, reject) => {
     const onError = (err: Error): void => reject(new Error(`cannot listen on ${host}:${opts.port ?? DEFAULT_PORT}: ${err.message}`, { cause: err }));
     http.once('error', onError);
-    http.listen(opts.port ?? DEFAULT_PORT, host, () => {
+    http.listen(opts.port ?? DEFAULT_PORT, host, LISTEN_BACKLOG, () => {
       http.off('error', onError);
       resolve();
     });

@@ -1,5 +1,7 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startSignalingServer, type SignalingServer, type SignalingServerOptions } from '../../src/server/server.js';
+import { LISTEN_BACKLOG, startSignalingServer, type SignalingServer, type SignalingServerOptions } from '../../src/server/server.js';
 import { RawClient, randomRoom } from './raw-client.js';
 
 let server: SignalingServer | undefined;
@@ -305,6 +307,16 @@ describe('signaling server', () => {
     expect(m).toMatchObject({ rooms: 1, peers: 1, connections: 1 });
     expect(typeof m.rssBytes).toBe('number');
     expect((await fetch(`${base}/nope`)).status).toBe(404);
+  });
+
+  it('listens with an accept queue deep enough for a dead node\'s clients reconnecting at once', async () => {
+    await start();
+    const port = new URL(server!.url).port;
+    // ss shows a listening socket's backlog as its Send-Q; the kernel caps it at net.core.somaxconn.
+    const line = execFileSync('ss', ['-ltnH', `sport = :${port}`], { encoding: 'utf8' }).trim();
+    const somaxconn = Number(readFileSync('/proc/sys/net/core/somaxconn', 'utf8'));
+    expect(Number(line.split(/\s+/u)[2])).toBe(Math.min(LISTEN_BACKLOG, somaxconn));
+    expect(LISTEN_BACKLOG).toBeGreaterThan(511); // Node's default, which a fail-over overflowed
   });
 
   it('shuts down gracefully: peers are told and sockets closed', async () => {
