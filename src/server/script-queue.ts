@@ -49,7 +49,7 @@ export const MAX_RELAY_BATCH_CHARS = 512 * 1024;
 /** Signals relayed in a row: one call of the relay script, its answer fanned out to each signal's promise. */
 class RelayBatch<S> {
   readonly call: QueuedCall<S>;
-  count = 0;
+  /** Payload characters so far. */
   chars = 0;
   private readonly argv: ScriptArg[];
   private readonly resolves: Array<(relayed: boolean) => void> = [];
@@ -60,11 +60,15 @@ class RelayBatch<S> {
     this.call = { script, argv: this.argv, settle: (err, reply) => this.settle(err, reply) };
   }
 
+  /** Signals so far (a batch is made for its first, so never 0 while it takes more). */
+  get count(): number {
+    return this.resolves.length;
+  }
+
   add(roomId: string, from: string, connId: number, to: string, payload: string, resolve: (relayed: boolean) => void, reject: (err: Error) => void): void {
     this.argv.push(roomId, from, connId, to, payload);
     this.resolves.push(resolve);
     this.rejects.push(reject);
-    this.count++;
     this.chars += payload.length;
   }
 
@@ -72,7 +76,7 @@ class RelayBatch<S> {
     if (err === undefined) {
       const answers = parseRelayReply(reply, this.count);
       if (answers.ok) {
-        for (let i = 0; i < this.count; i++) this.resolves[i]!(answers.value.charCodeAt(i) === 49 /* '1' */);
+        for (let i = 0; i < this.resolves.length; i++) this.resolves[i]!(answers.value.charCodeAt(i) === 49 /* '1' */);
         return;
       }
       err = this.badReply(answers.error);
@@ -101,7 +105,8 @@ export class ScriptQueue<S> {
   relay(roomId: string, from: string, connId: number, to: string, payload: string): Promise<boolean> {
     return new Promise((resolve, reject) => {
       let batch = this.relays;
-      if (batch === undefined || batch.count >= MAX_RELAYS_PER_BATCH || (batch.count > 0 && batch.chars + payload.length > MAX_RELAY_BATCH_CHARS)) {
+      // A payload over the limit by itself still goes, alone (the protocol's own limit is far below it).
+      if (batch === undefined || batch.count >= MAX_RELAYS_PER_BATCH || batch.chars + payload.length > MAX_RELAY_BATCH_CHARS) {
         batch = new RelayBatch(this.opts.relayScript, this.opts.relayHead, this.opts.badRelayReply);
         this.relays = batch;
         this.push(batch.call);
